@@ -1,0 +1,305 @@
+// Package auth knows users, their roles and API tokens. Tokens are random
+// secrets shown once; only their SHA-256 is stored.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/errs"
+)
+
+// Role is a user's standing: what they may do anywhere.
+type Role string
+
+const (
+	Viewer    Role = "viewer"    // read
+	Responder Role = "responder" // act on incidents
+	Admin     Role = "admin"     // users, tokens, configuration
+)
+
+var ranks = []Role{Viewer, Responder, Admin}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(ranks, r) }
+
+// Allows reports whether r includes everything need may do.
+func (r Role) Allows(need Role) bool {
+	have, want := slices.Index(ranks, r), slices.Index(ranks, need)
+	return have >= 0 && want >= 0 && have >= want
+}
+
+// User is a person who may sign in or hold tokens.
+type User struct {
+	Username    string    `json:"username"`
+	DisplayName string    `json:"display_name"`
+	Email       string    `json:"email"`
+	Role        Role      `json:"role"`
+	Active      bool      `json:"active"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Token is an API token's record; the secret itself is never stored.
+type Token struct {
+	ID         string     `json:"id"`
+	Username   string     `json:"username"`
+	Name       string     `json:"name"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Principal is who a request acts as.
+type Principal struct {
+	User User
+	// TokenID is the token the request presented.
+	TokenID string
+}
+
+// Store keeps users and tokens.
+type Store interface {
+	CreateUser(ctx context.Context, u User) error
+	GetUser(ctx context.Context, username string) (User, error)
+	ListUsers(ctx context.Context) ([]User, error)
+	UpdateUser(ctx context.Context, u User) error
+	CountUsers(ctx context.Context) (int, error)
+	CreateToken(ctx context.Context, t Token, hash string) error
+	// TokenByHash returns the active token with that hash and its user.
+	TokenByHash(ctx context.Context, hash string) (Token, User, error)
+	ListTokens(ctx context.Context, username string) ([]Token, error)
+	RevokeToken(ctx context.Context, id string, at time.Time) error
+}
+
+// Service applies the rules around users and tokens.
+type Service struct {
+	store Store
+	now   func() time.Time
+	newID func() string
+}
+
+// NewService returns a Service over store.
+func NewService(store Store, now func() time.Time, newID func() string) *Service {
+	return &Service{store: store, now: now, newID: newID}
+}
+
+var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+
+// UserInput is what an admin gives to create a user.
+type UserInput struct {
+	Username    string
+	DisplayName string
+	Email       string
+	Role        Role
+}
+
+// CreateUser validates and stores a new active user.
+func (s *Service) CreateUser(ctx context.Context, in UserInput) (User, error) {
+	if in.Role == "" {
+		in.Role = Responder
+	}
+	var details []errs.Detail
+	bad := func(field, msg string) { details = append(details, errs.Detail{Field: field, Message: msg}) }
+	if !usernamePattern.MatchString(in.Username) {
+		bad("username", "must be 1–63 lowercase letters, digits, or . _ -, starting with a letter or digit")
+	}
+	if len(in.DisplayName) > 200 {
+		bad("display_name", "at most 200 bytes")
+	}
+	if in.Email != "" {
+		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 {
+			bad("email", "is not a plain email address such as alice@example.com")
+		}
+	}
+	if !in.Role.Valid() {
+		bad("role", fmt.Sprintf("unknown role %q; one of viewer, responder, admin", in.Role))
+	}
+	if len(details) > 0 {
+		return User{}, &errs.Error{Code: errs.Invalid, Field: details[0].Field, Message: details[0].Message, Details: details}
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	u := User{Username: in.Username, DisplayName: strings.TrimSpace(in.DisplayName), Email: in.Email, Role: in.Role, Active: true, CreatedAt: now, UpdatedAt: now}
+	if u.DisplayName == "" {
+		u.DisplayName = u.Username
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// UserExists reports whether username names an active user.
+func (s *Service) UserExists(ctx context.Context, username string) (bool, error) {
+	u, err := s.store.GetUser(ctx, username)
+	if errs.CodeOf(err) == errs.NotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return u.Active, nil
+}
+
+// Users lists every user.
+func (s *Service) Users(ctx context.Context) ([]User, error) { return s.store.ListUsers(ctx) }
+
+// User returns one user.
+func (s *Service) User(ctx context.Context, username string) (User, error) {
+	return s.store.GetUser(ctx, username)
+}
+
+// IssueToken creates a token for username and returns its secret, which is
+// never shown again.
+func (s *Service) IssueToken(ctx context.Context, username, name string) (Token, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 {
+		return Token{}, "", errs.E(errs.Invalid, "name", "is required, at most 100 bytes")
+	}
+	u, err := s.store.GetUser(ctx, username)
+	if err != nil {
+		return Token{}, "", err
+	}
+	if !u.Active {
+		return Token{}, "", errs.E(errs.Invalid, "user", "%s is deactivated", username)
+	}
+	secret := NewSecret()
+	t := Token{ID: s.newID(), Username: username, Name: name, CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
+	if err := s.store.CreateToken(ctx, t, HashToken(secret)); err != nil {
+		return Token{}, "", err
+	}
+	return t, secret, nil
+}
+
+// Authenticate resolves a bearer secret to a principal.
+func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, error) {
+	if secret == "" {
+		return Principal{}, errs.E(errs.Unauthorized, "", "authentication required: send Authorization: Bearer <token>")
+	}
+	t, u, err := s.store.TokenByHash(ctx, HashToken(secret))
+	if errs.CodeOf(err) == errs.NotFound {
+		return Principal{}, errs.E(errs.Unauthorized, "", "the token is not valid, or was revoked")
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	if !u.Active {
+		return Principal{}, errs.E(errs.Unauthorized, "", "the token's user is deactivated")
+	}
+	return Principal{User: u, TokenID: t.ID}, nil
+}
+
+// Bootstrap makes sure an administrator can get in. With a bootstrap secret
+// (FIREBREAK_BOOTSTRAP_ADMIN_TOKEN) it makes that secret an admin token.
+// Otherwise, on the first start with no users, it creates "admin" and returns
+// a new token's secret for the caller to print once; on later starts it
+// returns "".
+func (s *Service) Bootstrap(ctx context.Context, bootstrapSecret string) (string, error) {
+	n, err := s.store.CountUsers(ctx)
+	if err != nil {
+		return "", err
+	}
+	if n == 0 {
+		if _, err := s.CreateUser(ctx, UserInput{Username: "admin", DisplayName: "Break-glass administrator", Role: Admin}); err != nil && errs.CodeOf(err) != errs.Conflict {
+			return "", fmt.Errorf("create admin: %w", err)
+		}
+	}
+	if bootstrapSecret != "" {
+		if len(bootstrapSecret) < 16 {
+			return "", fmt.Errorf("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN must be at least 16 characters")
+		}
+		if _, _, err := s.store.TokenByHash(ctx, HashToken(bootstrapSecret)); err == nil {
+			return "", nil
+		}
+		u, err := s.store.GetUser(ctx, "admin")
+		if err != nil {
+			return "", fmt.Errorf("bootstrap token needs the admin user: %w", err)
+		}
+		if u.Role != Admin || !u.Active {
+			return "", fmt.Errorf("bootstrap token: user admin is not an active admin")
+		}
+		t := Token{ID: s.newID(), Username: "admin", Name: "bootstrap (FIREBREAK_BOOTSTRAP_ADMIN_TOKEN)", CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
+		return "", s.store.CreateToken(ctx, t, HashToken(bootstrapSecret))
+	}
+	if n > 0 {
+		return "", nil
+	}
+	_, secret, err := s.IssueToken(ctx, "admin", "first start")
+	return secret, err
+}
+
+// NewSecret returns a fresh token secret: 160 random bits, prefixed so
+// leaked tokens are easy to recognise in scanners.
+func NewSecret() string {
+	b := make([]byte, 20)
+	rand.Read(b) // never fails, per crypto/rand
+	return "fbk_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// HashToken is how a secret is stored and looked up.
+func HashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// UserPatch changes the fields that are set.
+type UserPatch struct {
+	DisplayName *string
+	Email       *string
+	Role        *Role
+	Active      *bool
+}
+
+// UpdateUser changes a user's details, role or active flag.
+func (s *Service) UpdateUser(ctx context.Context, username string, p UserPatch) (User, error) {
+	u, err := s.store.GetUser(ctx, username)
+	if err != nil {
+		return User{}, err
+	}
+	in := UserInput{Username: u.Username, DisplayName: u.DisplayName, Email: u.Email, Role: u.Role}
+	if p.DisplayName != nil {
+		in.DisplayName = *p.DisplayName
+	}
+	if p.Email != nil {
+		in.Email = *p.Email
+	}
+	if p.Role != nil {
+		in.Role = *p.Role
+	}
+	// Validate through the same rules as creation.
+	if _, err := (&Service{store: nopCreate{}, now: s.now, newID: s.newID}).CreateUser(ctx, in); err != nil {
+		return User{}, err
+	}
+	u.DisplayName, u.Email, u.Role = strings.TrimSpace(in.DisplayName), in.Email, in.Role
+	if u.DisplayName == "" {
+		u.DisplayName = u.Username
+	}
+	if p.Active != nil {
+		u.Active = *p.Active
+	}
+	u.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
+	return u, s.store.UpdateUser(ctx, u)
+}
+
+// nopCreate lets UpdateUser reuse CreateUser's validation without storing.
+type nopCreate struct{ Store }
+
+func (nopCreate) CreateUser(context.Context, User) error { return nil }
+
+// Tokens lists a user's tokens, revoked ones included.
+func (s *Service) Tokens(ctx context.Context, username string) ([]Token, error) {
+	return s.store.ListTokens(ctx, username)
+}
+
+// RevokeToken revokes a token by ID.
+func (s *Service) RevokeToken(ctx context.Context, id string) error {
+	return s.store.RevokeToken(ctx, id, s.now())
+}

@@ -1,0 +1,68 @@
+// Package errs defines the error codes shared by every layer. Each code maps to
+// one HTTP status in httpapi; every error without a code is shown to users as
+// "internal error" and logged.
+package errs
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code classifies an error for the edges.
+type Code string
+
+const (
+	Invalid      Code = "invalid"      // malformed input (400/422)
+	Rule         Code = "rule"         // a lifecycle rule blocks the change (422)
+	NotFound     Code = "not_found"    // 404
+	Conflict     Code = "conflict"     // stale version, duplicate (409)
+	Unauthorized Code = "unauthorized" // 401
+	Forbidden    Code = "forbidden"    // 403
+	Internal     Code = "internal"     // 500
+)
+
+// Error is an error a user may see. Field names the offending input, when
+// there is one (a JSON field such as "title", or a rule subject such as
+// "incident_commander").
+type Error struct {
+	Code    Code
+	Field   string
+	Message string
+	// Details lists every problem when there is more than one; the first
+	// is repeated in Field and Message.
+	Details []Detail
+}
+
+// Detail is one problem with one field.
+type Detail struct {
+	Field   string
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s", e.Field, e.Message)
+	}
+	return e.Message
+}
+
+// E builds an *Error.
+func E(code Code, field, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns the code of the first *Error in err's chain, or Internal.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// As returns the first *Error in err's chain.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

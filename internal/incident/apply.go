@@ -1,0 +1,151 @@
+package incident
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+)
+
+// Fold rebuilds an incident from its whole stream.
+func Fold(events []Event) (Incident, error) {
+	var inc Incident
+	for _, e := range events {
+		if err := inc.Apply(e); err != nil {
+			return Incident{}, err
+		}
+	}
+	return inc, nil
+}
+
+// Apply folds one event into the incident. It never checks rules: events are
+// facts already decided; rules live in the decide functions.
+func (inc *Incident) Apply(e Event) error {
+	if e.Seq != inc.Version+1 {
+		return fmt.Errorf("apply %s: seq %d after version %d", e.Type, e.Seq, inc.Version)
+	}
+	at := e.RecordedAt
+	switch e.Type {
+	case EvDeclared:
+		var d DeclaredData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		*inc = Incident{
+			ID: d.ID, Number: d.Number, Ref: RefOf(d.Number),
+			Title: d.Title, Summary: d.Summary, Type: d.Type,
+			Severity: d.Severity, Significant: d.Significant,
+			State: Triage, Source: d.Source,
+			Labels: maps.Clone(d.Labels), Affected: slices.Clone(d.Affected),
+			Restricted: d.Restricted, DetectedAt: d.DetectedAt, DeclaredAt: at, DeclaredBy: e.Actor,
+			Phases:     map[State]time.Time{Triage: at},
+			Postmortem: Postmortem{Status: PostmortemDraft},
+		}
+	case EvUpdated:
+		var d UpdatedData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		setIf(&inc.Title, d.Title)
+		setIf(&inc.Summary, d.Summary)
+		setIf(&inc.Type, d.Type)
+		setIf(&inc.RootCause, d.RootCause)
+		setIf(&inc.Resolution, d.Resolution)
+		setIf(&inc.Restricted, d.Restricted)
+		if d.Labels != nil {
+			inc.Labels = maps.Clone(*d.Labels)
+		}
+		if d.Affected != nil {
+			inc.Affected = slices.Clone(*d.Affected)
+		}
+	case EvSeverityChanged:
+		var d SeverityData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		inc.Severity, inc.Significant = d.To, d.Significant
+	case EvTransitioned:
+		var d TransitionData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		inc.State, inc.StateReason = d.To, d.Reason
+		inc.Phases[d.To] = at
+		if d.PostmortemDue != nil {
+			due := *d.PostmortemDue
+			inc.PostmortemDue = &due
+		}
+	case EvRoleAssigned:
+		var d RoleData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		inc.Roles = append(inc.Roles, Assignment{Role: d.Role, User: d.User, AssignedAt: at})
+	case EvRoleUnassigned:
+		var d RoleData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		inc.Roles = slices.DeleteFunc(inc.Roles, func(a Assignment) bool { return a.Role == d.Role && a.User == d.User })
+	case EvMerged:
+		var d MergeData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		inc.State, inc.StateReason, inc.MergedInto = Merged, d.Reason, d.OtherRef
+		inc.Phases[Merged] = at
+	case EvMergeReceived:
+		var d MergeData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		inc.MergedFrom = append(inc.MergedFrom, d.OtherRef)
+	case EvEntryAdded:
+		// Entries live in the stream only; the current state does not change.
+	case EvPostmortemSaved:
+		var d PostmortemData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		pm := Postmortem{Status: d.Status, Body: d.Body, Lessons: d.Lessons, ActionItems: slices.Clone(d.ActionItems), PublishedAt: inc.Postmortem.PublishedAt, UpdatedAt: &at}
+		if d.Status == PostmortemPublished && inc.Postmortem.Status != PostmortemPublished {
+			pm.PublishedAt = &at
+		}
+		if d.Status != PostmortemPublished {
+			pm.PublishedAt = nil
+		}
+		inc.Postmortem = pm
+	default:
+		return fmt.Errorf("apply: unknown event type %q at seq %d", e.Type, e.Seq)
+	}
+	inc.Version = e.Seq
+	inc.UpdatedAt = at
+	inc.Warnings = warnings(inc)
+	return nil
+}
+
+// warnings are the things a responder should fix that no rule blocks yet.
+func warnings(inc *Incident) []string {
+	var w []string
+	if inc.Significant && inc.State.Open() && len(inc.Holders(IncidentCommander)) == 0 {
+		w = append(w, "significant severity without an incident commander: one is needed before the incident can be contained")
+	}
+	return w
+}
+
+// RefOf formats the human reference of incident number n.
+func RefOf(n int64) string { return fmt.Sprintf("INC-%d", n) }
+
+func decode(e Event, v any) error {
+	if err := json.Unmarshal(e.Data, v); err != nil {
+		return fmt.Errorf("apply %s seq %d: %w", e.Type, e.Seq, err)
+	}
+	return nil
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}

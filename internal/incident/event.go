@@ -1,0 +1,180 @@
+package incident
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// Event types. Each is an immutable fact in an incident's stream.
+const (
+	EvDeclared        = "incident.declared"
+	EvUpdated         = "incident.updated"
+	EvSeverityChanged = "incident.severity_changed"
+	EvTransitioned    = "incident.transitioned"
+	EvRoleAssigned    = "incident.role_assigned"
+	EvRoleUnassigned  = "incident.role_unassigned"
+	EvMerged          = "incident.merged"
+	EvMergeReceived   = "incident.merge_received"
+	EvEntryAdded      = "timeline.entry_added"
+	EvPostmortemSaved = "postmortem.saved"
+)
+
+// Event is one recorded change. Seq is gapless per incident and starts at 1;
+// GlobalSeq orders events across incidents and is assigned by the store.
+type Event struct {
+	IncidentID string          `json:"incident_id"`
+	Seq        int64           `json:"seq"`
+	GlobalSeq  int64           `json:"global_seq"`
+	Type       string          `json:"type"`
+	Actor      string          `json:"actor"`
+	RecordedAt time.Time       `json:"recorded_at"`
+	OccurredAt *time.Time      `json:"occurred_at,omitempty"`
+	Data       json.RawMessage `json:"data"`
+	PrevHash   string          `json:"prev_hash"`
+	Hash       string          `json:"hash"`
+}
+
+// timeLayout is fixed-width so encodings are canonical; times are UTC and
+// truncated to microseconds, which every store keeps exactly.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// Canonical returns the byte encoding the hash covers: every field but
+// GlobalSeq and Hash, length-prefixed so no field can bleed into the next.
+func (e *Event) Canonical() []byte {
+	var b bytes.Buffer
+	field := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+		b.WriteByte(';')
+	}
+	field("firebreak-event-v1")
+	field(e.PrevHash)
+	field(e.IncidentID)
+	field(strconv.FormatInt(e.Seq, 10))
+	field(e.Type)
+	field(e.Actor)
+	field(e.RecordedAt.UTC().Format(timeLayout))
+	if e.OccurredAt != nil {
+		field(e.OccurredAt.UTC().Format(timeLayout))
+	} else {
+		field("")
+	}
+	field(string(e.Data))
+	return b.Bytes()
+}
+
+// ComputeHash returns the SHA-256 of the canonical encoding, hex encoded.
+func (e *Event) ComputeHash() string {
+	sum := sha256.Sum256(e.Canonical())
+	return hex.EncodeToString(sum[:])
+}
+
+// Seal links e to the previous event's hash and sets its own hash.
+func (e *Event) Seal(prevHash string) {
+	e.PrevHash = prevHash
+	e.Hash = e.ComputeHash()
+}
+
+// Break describes the first broken link found by VerifyChain.
+type Break struct {
+	Seq    int64
+	Reason string
+}
+
+// VerifyChain checks that events (one incident's, in stored order) have
+// gapless sequence numbers from 1, each linked to the one before, and each
+// hash matching its content. It returns the first break, or nil.
+func VerifyChain(events []Event) *Break {
+	prev := ""
+	for i, e := range events {
+		want := int64(i + 1)
+		switch {
+		case e.Seq != want:
+			return &Break{Seq: want, Reason: "sequence " + strconv.FormatInt(want, 10) + " missing or out of order (found " + strconv.FormatInt(e.Seq, 10) + ")"}
+		case e.PrevHash != prev:
+			return &Break{Seq: e.Seq, Reason: "previous-hash link does not match the event before"}
+		case e.ComputeHash() != e.Hash:
+			return &Break{Seq: e.Seq, Reason: "content does not match its hash"}
+		}
+		prev = e.Hash
+	}
+	return nil
+}
+
+// Data payloads, one per event type.
+
+// DeclaredData is the payload of EvDeclared.
+type DeclaredData struct {
+	ID          string            `json:"id"`
+	Number      int64             `json:"number"`
+	Title       string            `json:"title"`
+	Summary     string            `json:"summary,omitempty"`
+	Type        string            `json:"type,omitempty"`
+	Severity    string            `json:"severity,omitempty"`
+	Significant bool              `json:"significant,omitempty"`
+	Source      Source            `json:"source"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Affected    []string          `json:"affected,omitempty"`
+	Restricted  bool              `json:"restricted,omitempty"`
+	DetectedAt  time.Time         `json:"detected_at"`
+}
+
+// UpdatedData is the payload of EvUpdated; only the fields set changed.
+type UpdatedData struct {
+	Title      *string            `json:"title,omitempty"`
+	Summary    *string            `json:"summary,omitempty"`
+	Type       *string            `json:"type,omitempty"`
+	Labels     *map[string]string `json:"labels,omitempty"`
+	Affected   *[]string          `json:"affected,omitempty"`
+	RootCause  *string            `json:"root_cause,omitempty"`
+	Resolution *string            `json:"resolution,omitempty"`
+	Restricted *bool              `json:"restricted,omitempty"`
+}
+
+// SeverityData is the payload of EvSeverityChanged.
+type SeverityData struct {
+	From        string `json:"from"`
+	To          string `json:"to"`
+	Significant bool   `json:"significant"`
+}
+
+// TransitionData is the payload of EvTransitioned.
+type TransitionData struct {
+	From          State      `json:"from"`
+	To            State      `json:"to"`
+	Reason        string     `json:"reason,omitempty"`
+	PostmortemDue *time.Time `json:"postmortem_due,omitempty"`
+}
+
+// RoleData is the payload of EvRoleAssigned and EvRoleUnassigned.
+type RoleData struct {
+	Role Role   `json:"role"`
+	User string `json:"user"`
+}
+
+// MergeData is the payload of EvMerged (Other is the target) and
+// EvMergeReceived (Other is the merged incident).
+type MergeData struct {
+	Other    string `json:"other"`
+	OtherRef string `json:"other_ref"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// EntryData is the payload of EvEntryAdded.
+type EntryData struct {
+	Kind EntryKind `json:"kind"`
+	Body string    `json:"body"`
+}
+
+// PostmortemData is the payload of EvPostmortemSaved: the whole record.
+type PostmortemData struct {
+	Status      PostmortemStatus `json:"status"`
+	Body        string           `json:"body"`
+	Lessons     string           `json:"lessons"`
+	ActionItems []ActionItem     `json:"action_items"`
+}

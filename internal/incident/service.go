@@ -1,0 +1,287 @@
+package incident
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/errs"
+)
+
+// Store keeps incidents: their event streams and the current-state
+// projection, written together in one transaction.
+type Store interface {
+	// Create allocates the next incident number and records build's events
+	// and projection in the same transaction, so numbers are gapless.
+	Create(ctx context.Context, build func(number int64) (Incident, []Event, error)) (Incident, error)
+	// Append records each batch atomically, all or none. A batch whose
+	// incident is no longer at ExpectedVersion fails with an errs.Conflict.
+	Append(ctx context.Context, batches ...Batch) error
+	// Get finds an incident by ID or ref (INC-7).
+	Get(ctx context.Context, idOrRef string) (Incident, error)
+	List(ctx context.Context, f Filter) (Page, error)
+	// Events returns one incident's stream in sequence order.
+	Events(ctx context.Context, incidentID string) ([]Event, error)
+}
+
+// Batch is new events for one incident and its state after them.
+type Batch struct {
+	ExpectedVersion int64
+	Events          []Event
+	Next            Incident
+}
+
+// Filter selects incidents for a list, newest first.
+type Filter struct {
+	States     []State
+	Severities []string
+	Type       string
+	Labels     map[string]string
+	Text       string
+	Limit      int
+	Cursor     string
+	Viewer     Viewer
+}
+
+// Page is one page of a list.
+type Page struct {
+	Items      []Incident
+	NextCursor string
+}
+
+// Users tells whether a username names an active user.
+type Users interface {
+	UserExists(ctx context.Context, username string) (bool, error)
+}
+
+// Service carries out commands: load, decide, record, append.
+type Service struct {
+	store  Store
+	users  Users
+	policy *Policy
+	now    func() time.Time
+	newID  func() string
+}
+
+// NewService wires the domain to a store, a clock and an ID source.
+func NewService(store Store, users Users, policy *Policy, now func() time.Time, newID func() string) *Service {
+	return &Service{store: store, users: users, policy: policy, now: now, newID: newID}
+}
+
+// Policy returns the rules in force.
+func (s *Service) Policy() *Policy { return s.policy }
+
+// Declare records a new incident.
+func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (Incident, error) {
+	now := s.now()
+	id := s.newID()
+	// Validate before the store allocates a number, so bad input costs nothing.
+	if _, err := s.policy.Declare(in, id, 1, now); err != nil {
+		return Incident{}, err
+	}
+	return s.store.Create(ctx, func(number int64) (Incident, []Event, error) {
+		changes, err := s.policy.Declare(in, id, number, now)
+		if err != nil {
+			return Incident{}, nil, err
+		}
+		return Record(Incident{}, changes, actor, now)
+	})
+}
+
+// Get returns an incident the viewer may see.
+func (s *Service) Get(ctx context.Context, v Viewer, ref string) (Incident, error) {
+	inc, err := s.store.Get(ctx, ref)
+	if err != nil {
+		return Incident{}, err
+	}
+	if !v.CanSee(&inc) {
+		// Restricted incidents do not exist for those who may not see them.
+		return Incident{}, errs.E(errs.NotFound, "ref", "no incident %s", ref)
+	}
+	return inc, nil
+}
+
+// List returns a page of incidents the viewer may see.
+func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
+	for _, st := range f.States {
+		if !st.Valid() {
+			return Page{}, errs.E(errs.Invalid, "state", "unknown state %q; one of %s", st, joinStates(States))
+		}
+	}
+	return s.store.List(ctx, f)
+}
+
+// Timeline returns the incident's events, oldest first.
+func (s *Service) Timeline(ctx context.Context, v Viewer, ref string) (Incident, []Event, error) {
+	inc, err := s.Get(ctx, v, ref)
+	if err != nil {
+		return Incident{}, nil, err
+	}
+	events, err := s.store.Events(ctx, inc.ID)
+	return inc, events, err
+}
+
+// Command identifies who acts on which incident, and optionally the version
+// they saw: when set, a newer incident is a conflict rather than a retry.
+type Command struct {
+	Actor           Viewer
+	Ref             string
+	ExpectedVersion *int64
+}
+
+// Update edits fields and severity.
+func (s *Service) Update(ctx context.Context, c Command, in UpdateInput) (Incident, error) {
+	return s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) { return s.policy.Update(inc, in) })
+}
+
+// Transition moves the incident to another state.
+func (s *Service) Transition(ctx context.Context, c Command, to State, reason string) (Incident, error) {
+	return s.do(ctx, c, func(inc *Incident, now time.Time) ([]Change, error) {
+		return s.policy.Transition(inc, to, reason, now)
+	})
+}
+
+// Assign gives a role to a user.
+func (s *Service) Assign(ctx context.Context, c Command, role Role, user string) (Incident, error) {
+	if err := s.userExists(ctx, user); err != nil {
+		return Incident{}, err
+	}
+	return s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) { return s.policy.Assign(inc, role, user) })
+}
+
+// Unassign takes a role from a user.
+func (s *Service) Unassign(ctx context.Context, c Command, role Role, user string) (Incident, error) {
+	return s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) { return s.policy.Unassign(inc, role, user) })
+}
+
+// AddEntry writes a timeline entry and returns the recorded event.
+func (s *Service) AddEntry(ctx context.Context, c Command, kind EntryKind, body string, occurredAt *time.Time) (Event, error) {
+	var recorded Event
+	_, err := s.doEvents(ctx, c, func(inc *Incident, now time.Time) ([]Change, error) {
+		return s.policy.AddEntry(inc, kind, body, occurredAt, now)
+	}, func(evs []Event) { recorded = evs[0] })
+	return recorded, err
+}
+
+// SavePostmortem replaces the post-mortem record.
+func (s *Service) SavePostmortem(ctx context.Context, c Command, in PostmortemInput) (Incident, error) {
+	return s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) { return s.policy.SavePostmortem(inc, in) })
+}
+
+// Merge merges c.Ref into the incident into, linking both.
+func (s *Service) Merge(ctx context.Context, c Command, into, reason string) (Incident, error) {
+	for attempt := 0; ; attempt++ {
+		src, err := s.Get(ctx, c.Actor, c.Ref)
+		if err != nil {
+			return Incident{}, err
+		}
+		if c.ExpectedVersion != nil && *c.ExpectedVersion != src.Version {
+			return Incident{}, staleErr(src)
+		}
+		dst, err := s.Get(ctx, c.Actor, into)
+		if err != nil {
+			return Incident{}, errs.E(errs.NotFound, "into", "no incident %s", into)
+		}
+		sc, dc, err := s.policy.Merge(&src, &dst, reason)
+		if err != nil {
+			return Incident{}, err
+		}
+		now := s.now()
+		actor := c.Actor.User
+		srcNext, srcEvents, err := Record(src, sc, actor, now)
+		if err != nil {
+			return Incident{}, err
+		}
+		dstNext, dstEvents, err := Record(dst, dc, actor, now)
+		if err != nil {
+			return Incident{}, err
+		}
+		err = s.store.Append(ctx,
+			Batch{ExpectedVersion: src.Version, Events: srcEvents, Next: srcNext},
+			Batch{ExpectedVersion: dst.Version, Events: dstEvents, Next: dstNext})
+		if s.retry(err, c, attempt) {
+			continue
+		}
+		if err != nil {
+			return Incident{}, err
+		}
+		return srcNext, nil
+	}
+}
+
+func (s *Service) userExists(ctx context.Context, user string) error {
+	if user == "" {
+		return errs.E(errs.Invalid, "user", "is required")
+	}
+	ok, err := s.users.UserExists(ctx, user)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errs.E(errs.Invalid, "user", "no active user %q", user)
+	}
+	return nil
+}
+
+type decideFunc func(inc *Incident, now time.Time) ([]Change, error)
+
+func (s *Service) do(ctx context.Context, c Command, decide decideFunc) (Incident, error) {
+	return s.doEvents(ctx, c, decide, nil)
+}
+
+// doEvents loads, decides and appends. When the caller named no version, a
+// concurrent change makes it decide again on the fresh state (the rules are
+// checked against what is really stored); when it named one, the conflict is
+// the caller's to resolve.
+func (s *Service) doEvents(ctx context.Context, c Command, decide decideFunc, recorded func([]Event)) (Incident, error) {
+	for attempt := 0; ; attempt++ {
+		inc, err := s.Get(ctx, c.Actor, c.Ref)
+		if err != nil {
+			return Incident{}, err
+		}
+		if c.ExpectedVersion != nil && *c.ExpectedVersion != inc.Version {
+			return Incident{}, staleErr(inc)
+		}
+		now := s.now()
+		changes, err := decide(&inc, now)
+		if err != nil {
+			return Incident{}, err
+		}
+		if len(changes) == 0 {
+			return inc, nil
+		}
+		next, events, err := Record(inc, changes, c.Actor.User, now)
+		if err != nil {
+			return Incident{}, err
+		}
+		err = s.store.Append(ctx, Batch{ExpectedVersion: inc.Version, Events: events, Next: next})
+		if s.retry(err, c, attempt) {
+			continue
+		}
+		if err != nil {
+			return Incident{}, err
+		}
+		if recorded != nil {
+			recorded(events)
+		}
+		return next, nil
+	}
+}
+
+// maxAttempts bounds retries after a conflict; a busy war room with dozens
+// of people writing to one incident at once still converges well within it.
+const maxAttempts = 25
+
+func (s *Service) retry(err error, c Command, attempt int) bool {
+	if err == nil || errs.CodeOf(err) != errs.Conflict || c.ExpectedVersion != nil || attempt >= maxAttempts || errors.Is(err, context.Canceled) {
+		return false
+	}
+	// A little jitter so writers that collided do not collide again.
+	time.Sleep(time.Duration(rand.IntN(1000*(attempt+1))) * time.Microsecond)
+	return true
+}
+
+func staleErr(inc Incident) error {
+	return errs.E(errs.Conflict, "version", "%s changed since you loaded it: it is at version %d; reload and try again", inc.Ref, inc.Version)
+}

@@ -1,0 +1,417 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+)
+
+var _ incident.Store = (*DB)(nil)
+
+// Create allocates the next incident number and records the new incident.
+func (db *DB) Create(ctx context.Context, build func(number int64) (incident.Incident, []incident.Event, error)) (incident.Incident, error) {
+	var out incident.Incident
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var n int64
+		if err := tx.QueryRowContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'incident_number' RETURNING value`).Scan(&n); err != nil {
+			return fmt.Errorf("next incident number: %w", err)
+		}
+		inc, events, err := build(n)
+		if err != nil {
+			return err
+		}
+		if err := db.insertEvents(ctx, tx, "", events); err != nil {
+			return err
+		}
+		doc, err := json.Marshal(inc)
+		if err != nil {
+			return fmt.Errorf("encode incident: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO incidents
+			(id, number, ref, title, summary, type, severity, state, restricted, declared_by, declared_at, updated_at, version, doc)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			inc.ID, inc.Number, inc.Ref, inc.Title, inc.Summary, inc.Type, inc.Severity, string(inc.State), inc.Restricted,
+			inc.DeclaredBy, db.dialect.t(inc.DeclaredAt), db.dialect.t(inc.UpdatedAt), inc.Version, string(doc))
+		if err != nil {
+			if db.dialect.isUnique(err) {
+				return errs.E(errs.Conflict, "id", "incident %s already exists", inc.ID)
+			}
+			return fmt.Errorf("insert incident: %w", err)
+		}
+		if err := db.writeIndexes(ctx, tx, &inc, nil); err != nil {
+			return err
+		}
+		out = inc
+		return nil
+	})
+	return out, err
+}
+
+// Append records batches atomically with optimistic concurrency.
+func (db *DB) Append(ctx context.Context, batches ...incident.Batch) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		for i := range batches {
+			if err := db.appendBatch(ctx, tx, &batches[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, b *incident.Batch) error {
+	next := &b.Next
+	if len(b.Events) == 0 {
+		return nil
+	}
+	if b.Events[0].Seq != b.ExpectedVersion+1 || next.Version != b.ExpectedVersion+int64(len(b.Events)) {
+		return fmt.Errorf("append %s: events do not follow version %d", next.Ref, b.ExpectedVersion)
+	}
+	doc, err := json.Marshal(next)
+	if err != nil {
+		return fmt.Errorf("encode incident: %w", err)
+	}
+	// The version check and the row lock in one statement: a concurrent
+	// writer either committed first (no row matches: conflict) or waits.
+	res, err := tx.ExecContext(ctx, db.dialect.q(`UPDATE incidents SET
+		title = ?, summary = ?, type = ?, severity = ?, state = ?, restricted = ?, updated_at = ?, version = ?, doc = ?
+		WHERE id = ? AND version = ?`),
+		next.Title, next.Summary, next.Type, next.Severity, string(next.State), next.Restricted,
+		db.dialect.t(next.UpdatedAt), next.Version, string(doc), next.ID, b.ExpectedVersion)
+	if err != nil {
+		return fmt.Errorf("update incident %s: %w", next.Ref, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("update incident %s: %w", next.Ref, err)
+	} else if n == 0 {
+		var cur int64
+		err := tx.QueryRowContext(ctx, db.dialect.q(`SELECT version FROM incidents WHERE id = ?`), next.ID).Scan(&cur)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("ref", "no incident %s", next.Ref)
+		}
+		if err != nil {
+			return fmt.Errorf("read version of %s: %w", next.Ref, err)
+		}
+		return errs.E(errs.Conflict, "version", "%s changed since it was loaded: it is at version %d, not %d; reload and try again", next.Ref, cur, b.ExpectedVersion)
+	}
+	prev := ""
+	if b.ExpectedVersion > 0 {
+		err := tx.QueryRowContext(ctx, db.dialect.q(`SELECT hash FROM events WHERE incident_id = ? AND seq = ?`), next.ID, b.ExpectedVersion).Scan(&prev)
+		if err != nil {
+			return fmt.Errorf("read last hash of %s: %w", next.Ref, err)
+		}
+	}
+	if err := db.insertEvents(ctx, tx, prev, b.Events); err != nil {
+		return err
+	}
+	return db.writeIndexes(ctx, tx, next, b.Events)
+}
+
+// insertEvents seals each event onto the chain and inserts it.
+func (db *DB) insertEvents(ctx context.Context, tx *sql.Tx, prev string, events []incident.Event) error {
+	for i := range events {
+		e := &events[i]
+		e.Seal(prev)
+		prev = e.Hash
+		err := tx.QueryRowContext(ctx, db.dialect.q(`INSERT INTO events
+			(incident_id, seq, type, actor, recorded_at, occurred_at, data, prev_hash, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING global_seq`),
+			e.IncidentID, e.Seq, e.Type, e.Actor, db.dialect.t(e.RecordedAt), db.dialect.tp(e.OccurredAt),
+			string(e.Data), e.PrevHash, e.Hash).Scan(&e.GlobalSeq)
+		if err != nil {
+			if db.dialect.isUnique(err) {
+				return errs.E(errs.Conflict, "version", "a concurrent change took sequence %d; reload and try again", e.Seq)
+			}
+			return fmt.Errorf("insert event: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeIndexes keeps the label and role lookup tables in step with the
+// projection. events, when given, says whether anything they index changed.
+func (db *DB) writeIndexes(ctx context.Context, tx *sql.Tx, inc *incident.Incident, events []incident.Event) error {
+	labels, roles := events == nil, events == nil
+	for _, e := range events {
+		switch e.Type {
+		case incident.EvUpdated:
+			labels = true
+		case incident.EvRoleAssigned, incident.EvRoleUnassigned:
+			roles = true
+		}
+	}
+	if labels {
+		if _, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM incident_labels WHERE incident_id = ?`), inc.ID); err != nil {
+			return fmt.Errorf("clear labels: %w", err)
+		}
+		for _, k := range slices.Sorted(maps.Keys(inc.Labels)) {
+			if _, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO incident_labels (incident_id, key, value) VALUES (?, ?, ?)`), inc.ID, k, inc.Labels[k]); err != nil {
+				return fmt.Errorf("insert label: %w", err)
+			}
+		}
+	}
+	if roles {
+		if _, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM incident_roles WHERE incident_id = ?`), inc.ID); err != nil {
+			return fmt.Errorf("clear roles: %w", err)
+		}
+		for _, a := range inc.Roles {
+			if _, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO incident_roles (incident_id, role, username) VALUES (?, ?, ?)`), inc.ID, string(a.Role), a.User); err != nil {
+				return fmt.Errorf("insert role: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+var refPattern = regexp.MustCompile(`(?i)^INC-([0-9]{1,18})$`)
+
+// Get finds an incident by ID or ref.
+func (db *DB) Get(ctx context.Context, idOrRef string) (incident.Incident, error) {
+	query, arg := `SELECT doc FROM incidents WHERE id = ?`, any(idOrRef)
+	if m := refPattern.FindStringSubmatch(idOrRef); m != nil {
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		query, arg = `SELECT doc FROM incidents WHERE number = ?`, n
+	}
+	var doc string
+	err := db.read.QueryRowContext(ctx, db.dialect.q(query), arg).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return incident.Incident{}, notFound("ref", "no incident %s", idOrRef)
+	}
+	if err != nil {
+		return incident.Incident{}, fmt.Errorf("get incident %s: %w", idOrRef, err)
+	}
+	return decodeIncident(doc)
+}
+
+func decodeIncident(doc string) (incident.Incident, error) {
+	var inc incident.Incident
+	if err := json.Unmarshal([]byte(doc), &inc); err != nil {
+		return incident.Incident{}, fmt.Errorf("decode incident: %w", err)
+	}
+	return inc, nil
+}
+
+// MaxPage bounds a page of incidents.
+const MaxPage = 200
+
+// List returns incidents matching f, newest first.
+func (db *DB) List(ctx context.Context, f incident.Filter) (incident.Page, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, MaxPage)
+	var where []string
+	var args []any
+	add := func(clause string, a ...any) {
+		where = append(where, clause)
+		args = append(args, a...)
+	}
+	if f.Cursor != "" {
+		n, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return incident.Page{}, err
+		}
+		add("i.number < ?", n)
+	}
+	if len(f.States) > 0 {
+		add("i.state IN ("+placeholders(len(f.States))+")", toAny(f.States)...)
+	}
+	if len(f.Severities) > 0 {
+		add("i.severity IN ("+placeholders(len(f.Severities))+")", toAny(f.Severities)...)
+	}
+	if f.Type != "" {
+		// A type matches itself and its subtypes: "security" finds "security.phishing".
+		add("(i.type = ? OR i.type LIKE ? ESCAPE '\\')", f.Type, escapeLike(f.Type)+".%")
+	}
+	for _, k := range slices.Sorted(maps.Keys(f.Labels)) {
+		add("EXISTS (SELECT 1 FROM incident_labels l WHERE l.incident_id = i.id AND l.key = ? AND l.value = ?)", k, f.Labels[k])
+	}
+	if t := strings.TrimSpace(f.Text); t != "" {
+		like := "LIKE"
+		if db.dialect.postgres() {
+			like = "ILIKE"
+		}
+		pat := "%" + escapeLike(t) + "%"
+		add(fmt.Sprintf("(i.title %[1]s ? ESCAPE '\\' OR i.summary %[1]s ? ESCAPE '\\' OR i.ref = ?)", like), pat, pat, strings.ToUpper(t))
+	}
+	if !f.Viewer.SeeAll {
+		add("(i.restricted = ? OR i.declared_by = ? OR EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = i.id AND r.username = ?))",
+			false, f.Viewer.User, f.Viewer.User)
+	}
+	query := "SELECT i.number, i.doc FROM incidents i"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY i.number DESC LIMIT ?"
+	args = append(args, limit+1)
+	rows, err := db.read.QueryContext(ctx, db.dialect.q(query), args...)
+	if err != nil {
+		return incident.Page{}, fmt.Errorf("list incidents: %w", err)
+	}
+	defer rows.Close()
+	page := incident.Page{Items: make([]incident.Incident, 0, limit)}
+	var last int64
+	for rows.Next() {
+		var n int64
+		var doc string
+		if err := rows.Scan(&n, &doc); err != nil {
+			return incident.Page{}, fmt.Errorf("list incidents: %w", err)
+		}
+		if len(page.Items) == limit {
+			page.NextCursor = encodeCursor(last)
+			break
+		}
+		inc, err := decodeIncident(doc)
+		if err != nil {
+			return incident.Page{}, err
+		}
+		page.Items = append(page.Items, inc)
+		last = n
+	}
+	if err := rows.Err(); err != nil {
+		return incident.Page{}, fmt.Errorf("list incidents: %w", err)
+	}
+	return page, nil
+}
+
+func encodeCursor(n int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("n:" + strconv.FormatInt(n, 10)))
+}
+
+func decodeCursor(c string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		if s, ok := strings.CutPrefix(string(b), "n:"); ok {
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return n, nil
+			}
+		}
+	}
+	return 0, errs.E(errs.Invalid, "cursor", "is not a cursor this server issued")
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func toAny[T any](vs []T) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v
+	}
+	return out
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Events returns one incident's stream in sequence order.
+func (db *DB) Events(ctx context.Context, incidentID string) ([]incident.Event, error) {
+	rows, err := db.read.QueryContext(ctx, db.dialect.q(`SELECT global_seq, incident_id, seq, type, actor, recorded_at, occurred_at, data, prev_hash, hash
+		FROM events WHERE incident_id = ? ORDER BY seq`), incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	defer rows.Close()
+	var out []incident.Event
+	for rows.Next() {
+		var e incident.Event
+		var rec dbTime
+		var occ nullTime
+		var data string
+		if err := rows.Scan(&e.GlobalSeq, &e.IncidentID, &e.Seq, &e.Type, &e.Actor, &rec, &occ, &data, &e.PrevHash, &e.Hash); err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
+		e.RecordedAt, e.OccurredAt, e.Data = rec.Time, occ.T, json.RawMessage(data)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	return out, nil
+}
+
+// Stream is one incident as stored: its projection and its events.
+type Stream struct {
+	Number     int64
+	Ref        string
+	Projection incident.Incident
+	Events     []incident.Event
+}
+
+// EachStream calls fn for every incident in number order, for audits. It
+// also reports numbers missing between 1 and the counter as streams with no
+// projection and no events, so a deleted incident shows.
+func (db *DB) EachStream(ctx context.Context, fn func(Stream) error) error {
+	var counter int64
+	if err := db.read.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'incident_number'`).Scan(&counter); err != nil {
+		return fmt.Errorf("read counter: %w", err)
+	}
+	var after int64
+	expect := int64(1)
+	for {
+		rows, err := db.read.QueryContext(ctx, db.dialect.q(`SELECT number, id, doc FROM incidents WHERE number > ? ORDER BY number LIMIT 500`), after)
+		if err != nil {
+			return fmt.Errorf("read incidents: %w", err)
+		}
+		type row struct {
+			n   int64
+			id  string
+			doc string
+		}
+		var batch []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.n, &r.id, &r.doc); err != nil {
+				rows.Close()
+				return fmt.Errorf("read incidents: %w", err)
+			}
+			batch = append(batch, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read incidents: %w", err)
+		}
+		if len(batch) == 0 {
+			break
+		}
+		for _, r := range batch {
+			for ; expect < r.n; expect++ {
+				if err := fn(Stream{Number: expect, Ref: incident.RefOf(expect)}); err != nil {
+					return err
+				}
+			}
+			expect = r.n + 1
+			s := Stream{Number: r.n, Ref: incident.RefOf(r.n)}
+			if s.Projection, err = decodeIncident(r.doc); err != nil {
+				return fmt.Errorf("%s: %w", s.Ref, err)
+			}
+			if s.Events, err = db.Events(ctx, r.id); err != nil {
+				return fmt.Errorf("%s: %w", s.Ref, err)
+			}
+			if err := fn(s); err != nil {
+				return err
+			}
+			after = r.n
+		}
+	}
+	for ; expect <= counter; expect++ {
+		if err := fn(Stream{Number: expect, Ref: incident.RefOf(expect)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,298 @@
+// Package store keeps Firebreak's data in SQLite (embedded, the default) or
+// PostgreSQL. Both backends share one implementation over database/sql; the
+// differences (placeholders, time columns, error codes, pragmas) live in a
+// small dialect, and migrations are numbered per backend. The contract both
+// must meet is specified by the storetest package.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/firebreak-ir/firebreak/internal/errs"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// DB is an open store.
+type DB struct {
+	read    *sql.DB // queries
+	write   *sql.DB // transactions that write; one connection on SQLite
+	dialect dialect
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// Backend names a backend: "sqlite" or "postgres".
+func (db *DB) Backend() string { return db.dialect.name }
+
+type dialect struct {
+	name string
+}
+
+func (d dialect) postgres() bool { return d.name == "postgres" }
+
+// q rewrites ? placeholders to $n for PostgreSQL. Queries are ours, so a ?
+// never appears inside a string literal.
+func (d dialect) q(query string) string {
+	if !d.postgres() {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// timeLayout is fixed-width so SQLite's text times sort as instants.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// t converts a time for a parameter: text on SQLite, timestamptz on PostgreSQL.
+func (d dialect) t(v time.Time) any {
+	v = v.UTC().Truncate(time.Microsecond)
+	if d.postgres() {
+		return v
+	}
+	return v.Format(timeLayout)
+}
+
+func (d dialect) tp(v *time.Time) any {
+	if v == nil {
+		return nil
+	}
+	return d.t(*v)
+}
+
+func (d dialect) isUnique(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// dbTime scans a time from either backend's column.
+type dbTime struct{ time.Time }
+
+func (t *dbTime) Scan(src any) error {
+	switch v := src.(type) {
+	case time.Time:
+		t.Time = v.UTC()
+	case string:
+		return t.parse(v)
+	case []byte:
+		return t.parse(string(v))
+	default:
+		return fmt.Errorf("scan time: unexpected %T", src)
+	}
+	return nil
+}
+
+func (t *dbTime) parse(s string) error {
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("scan time %q: %w", s, err)
+	}
+	t.Time = v.UTC()
+	return nil
+}
+
+// nullTime scans a nullable time.
+type nullTime struct{ T *time.Time }
+
+func (t *nullTime) Scan(src any) error {
+	if src == nil {
+		t.T = nil
+		return nil
+	}
+	var v dbTime
+	if err := v.Scan(src); err != nil {
+		return err
+	}
+	t.T = &v.Time
+	return nil
+}
+
+// Options configure Open.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Resolve turns the --db and --data-dir flags into a DSN: --db wins; else
+// the SQLite file firebreak.db in the data directory.
+func Resolve(db, dataDir string) string {
+	if db != "" {
+		return db
+	}
+	if dataDir == "" {
+		dataDir = "firebreak-data"
+	}
+	return filepath.Join(dataDir, "firebreak.db")
+}
+
+// Open connects, applies pending migrations, and returns the store.
+func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	db := &DB{log: opt.Logger, now: opt.Now}
+	var err error
+	if IsPostgres(dsn) {
+		db.dialect = dialect{name: "postgres"}
+		if db.read, err = sql.Open("pgx", dsn); err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.read.SetMaxOpenConns(20)
+		db.read.SetMaxIdleConns(20)
+		db.write = db.read
+	} else {
+		db.dialect = dialect{name: "sqlite"}
+		if err := openSQLite(db, dsn); err != nil {
+			return nil, err
+		}
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", db.dialect.name, err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func openSQLite(db *DB, path string) error {
+	path = strings.TrimPrefix(path, "sqlite://")
+	path = strings.TrimPrefix(path, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	// synchronous=FULL: a commit is on disk before it is acknowledged, so an
+	// acknowledged write survives power loss, not only a process crash.
+	pragmas := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+		pragmas.Add("_pragma", p)
+	}
+	base := "file:" + path + "?" + pragmas.Encode()
+	var err error
+	// Writes go through one connection with immediate transactions: SQLite
+	// has one writer anyway, and this avoids busy-waiting between our own
+	// connections. Other processes (the CLI) still wait on busy_timeout.
+	if db.write, err = sql.Open("sqlite", base+"&_txlock=immediate"); err != nil {
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetMaxIdleConns(1)
+	db.write.SetConnMaxLifetime(0)
+	db.write.SetConnMaxIdleTime(0)
+	if db.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)"); err != nil {
+		db.write.Close()
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	db.read.SetMaxOpenConns(8)
+	db.read.SetMaxIdleConns(8)
+	db.read.SetConnMaxIdleTime(0)
+	db.read.SetConnMaxLifetime(0)
+	return nil
+}
+
+// Migrate applies every pending migration.
+func (db *DB) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+db.dialect.name)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	gd := goose.DialectSQLite3
+	if db.dialect.postgres() {
+		gd = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gd, db.write, sub)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	for _, r := range results {
+		db.log.Info("applied migration", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	}
+	return nil
+}
+
+// Ping checks the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// Close releases the connections.
+func (db *DB) Close() error {
+	err := db.read.Close()
+	if db.write != db.read {
+		err = errors.Join(err, db.write.Close())
+	}
+	return err
+}
+
+// tx runs fn in a write transaction and commits if it returns nil.
+func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func notFound(field, format string, args ...any) error {
+	return errs.E(errs.NotFound, field, format, args...)
+}
