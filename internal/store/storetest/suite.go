@@ -256,7 +256,9 @@ func walk(t *testing.T, s *Setup, title string) incident.Incident {
 	steps := []func() (incident.Incident, error){
 		func() (incident.Incident, error) { return s.Incidents.Assign(ctx, c, incident.IRLead, "alice") },
 		func() (incident.Incident, error) { return s.Incidents.Transition(ctx, c, incident.Active, "") },
-		func() (incident.Incident, error) { return s.Incidents.Assign(ctx, c, incident.IncidentCommander, "bob") },
+		func() (incident.Incident, error) {
+			return s.Incidents.Assign(ctx, c, incident.IncidentCommander, "bob")
+		},
 		func() (incident.Incident, error) { return s.Incidents.Transition(ctx, c, incident.Contained, "") },
 		func() (incident.Incident, error) {
 			return s.Incidents.Update(ctx, c, incident.UpdateInput{RootCause: new("leaked key"), Affected: &[]string{"api"}})

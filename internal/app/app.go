@@ -1,0 +1,155 @@
+// Package app wires the store, the services and the HTTP edge together for
+// `firebreak serve`, and runs them in-process for tests.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/httpapi"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/store"
+)
+
+// Config is what `serve` needs.
+type Config struct {
+	Addr           string // host:port; port 0 picks a free one
+	DSN            string // a SQLite path or a postgres:// URL
+	BootstrapToken string // FIREBREAK_BOOTSTRAP_ADMIN_TOKEN
+	Version        string
+	Logger         *slog.Logger
+	// Out receives the one-time admin token of a first start.
+	Out io.Writer
+	Now func() time.Time
+}
+
+// App is a running Firebreak.
+type App struct {
+	cfg      Config
+	DB       *store.DB
+	Services *Services
+	srv      *http.Server
+	ln       net.Listener
+	done     chan error
+	stopOnce sync.Once
+}
+
+// Services are the domain services over one store.
+type Services struct {
+	Incidents *incident.Service
+	Auth      *auth.Service
+}
+
+// NewServices builds the services over db.
+func NewServices(db *store.DB, now func() time.Time) *Services {
+	as := auth.NewService(db, now, newID)
+	return &Services{Auth: as, Incidents: incident.NewService(db, as, incident.DefaultPolicy(), now, newID)}
+}
+
+// newID returns a UUIDv7: time-ordered, so IDs index well.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// New opens the store (migrating it), makes sure an admin can get in, and
+// builds the HTTP server. It does not listen yet.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	db, err := store.Open(ctx, cfg.DSN, store.Options{Logger: cfg.Logger, Now: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	svc := NewServices(db, cfg.Now)
+	secret, err := svc.Auth.Bootstrap(ctx, cfg.BootstrapToken)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("bootstrap admin: %w", err)
+	}
+	if secret != "" {
+		fmt.Fprintf(cfg.Out, "\nFirst start: created user \"admin\" with this API token. It is shown once; keep it safe:\n\n    %s\n\n", secret)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	api := httpapi.New(httpapi.Deps{
+		Incidents: svc.Incidents, Auth: svc.Auth, Idempotency: db, DB: db,
+		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
+	})
+	a := &App{cfg: cfg, DB: db, Services: svc, done: make(chan error, 1)}
+	a.srv = &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	return a, nil
+}
+
+// Start listens and serves in the background.
+func (a *App) Start(ctx context.Context) error {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	a.ln = ln
+	go func() {
+		err := a.srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		a.done <- err
+	}()
+	a.cfg.Logger.Info("serving", "url", a.URL(), "backend", a.DB.Backend())
+	return nil
+}
+
+// URL is the base URL the app serves on.
+func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
+
+// Stop shuts down gracefully; calling it again does nothing.
+func (a *App) Stop(ctx context.Context) error {
+	var err error
+	a.stopOnce.Do(func() {
+		if a.ln != nil {
+			err = a.srv.Shutdown(ctx)
+		}
+		err = errors.Join(err, a.DB.Close())
+	})
+	return err
+}
+
+// Run starts, waits for ctx to end or the server to fail, then stops.
+func (a *App) Run(ctx context.Context) error {
+	if err := a.Start(ctx); err != nil {
+		a.Stop(context.Background())
+		return err
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-a.done:
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return errors.Join(err, a.Stop(stopCtx))
+}

@@ -1,0 +1,443 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+)
+
+// IncidentOutput is one incident, with its version as an ETag.
+type IncidentOutput struct {
+	ETag string `header:"ETag"`
+	Body incident.Incident
+}
+
+func incidentOut(inc incident.Incident) *IncidentOutput {
+	return &IncidentOutput{ETag: etag(inc.Version), Body: inc}
+}
+
+func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
+
+// RefParam names the incident in the path.
+type RefParam struct {
+	Ref string `path:"ref" maxLength:"64" doc:"The incident's reference (INC-7) or ID."`
+}
+
+// IfMatch carries the version the client last saw; when given, a newer
+// incident answers 409 instead of applying the change to a state the client
+// never saw.
+type IfMatch struct {
+	IfMatch string `header:"If-Match" doc:"The incident version (its ETag) the change is based on."`
+}
+
+func (m IfMatch) version() (*int64, error) {
+	if m.IfMatch == "" || m.IfMatch == "*" {
+		return nil, nil
+	}
+	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(m.IfMatch, "W/"), `"`), 10, 64)
+	if err != nil {
+		return nil, errs.E(errs.Invalid, "If-Match", "must be an incident version such as \"3\"")
+	}
+	return &v, nil
+}
+
+// DeclareBody is what POST /incidents takes.
+type DeclareBody struct {
+	Title      string            `json:"title" minLength:"1" maxLength:"200" doc:"What is happening, in a line."`
+	Summary    string            `json:"summary,omitempty" maxLength:"20000"`
+	Severity   string            `json:"severity,omitempty" maxLength:"32" doc:"A configured severity level, such as SEV1."`
+	Type       string            `json:"type,omitempty" maxLength:"100" doc:"Free classification such as security.credential-compromise."`
+	Source     string            `json:"source,omitempty" enum:"alert,internal,external" doc:"Defaults to internal."`
+	Labels     map[string]string `json:"labels,omitempty"`
+	Affected   []string          `json:"affected,omitempty" maxItems:"100" doc:"Affected services and assets."`
+	Restricted bool              `json:"restricted,omitempty" doc:"Visible only to participants, the declarer and admins."`
+	DetectedAt *time.Time        `json:"detected_at,omitempty" doc:"When the incident was detected; defaults to now."`
+}
+
+// ListInput filters GET /incidents.
+type ListInput struct {
+	State    []string `query:"state" doc:"Repeat or comma-separate for several."`
+	Severity []string `query:"severity"`
+	Type     string   `query:"type" doc:"A type; matches its subtypes too."`
+	Label    []string `query:"label" doc:"key=value; repeat for several (all must match)."`
+	Q        string   `query:"q" maxLength:"200" doc:"Text in the title or summary, or a ref."`
+	Limit    int      `query:"limit" minimum:"1" maximum:"200" default:"50"`
+	Cursor   string   `query:"cursor" maxLength:"200"`
+}
+
+// ListOutput is a page of incidents.
+type ListOutput struct {
+	Body struct {
+		Items      []incident.Incident `json:"items"`
+		NextCursor string              `json:"next_cursor,omitempty"`
+	}
+}
+
+// PatchBody is what PATCH /incidents/{ref} takes; fields left out keep their value.
+type PatchBody struct {
+	Title      *string            `json:"title,omitempty" minLength:"1" maxLength:"200"`
+	Summary    *string            `json:"summary,omitempty" maxLength:"20000"`
+	Severity   *string            `json:"severity,omitempty" maxLength:"32"`
+	Type       *string            `json:"type,omitempty" maxLength:"100"`
+	Labels     *map[string]string `json:"labels,omitempty" doc:"Replaces every label."`
+	Affected   *[]string          `json:"affected,omitempty" maxItems:"100" doc:"Replaces the list."`
+	RootCause  *string            `json:"root_cause,omitempty" maxLength:"20000"`
+	Resolution *string            `json:"resolution,omitempty" maxLength:"20000"`
+	Restricted *bool              `json:"restricted,omitempty"`
+}
+
+// TransitionBody moves an incident.
+type TransitionBody struct {
+	To     string `json:"to" enum:"triage,active,contained,eradicated,recovered,closed,dismissed" doc:"The state to move to."`
+	Reason string `json:"reason,omitempty" maxLength:"20000" doc:"Needed to dismiss, reopen or move backwards."`
+}
+
+// RoleBody assigns a role.
+type RoleBody struct {
+	Role string `json:"role" enum:"ir_lead,incident_commander,comms_lead,scribe,responder"`
+	User string `json:"user" minLength:"1" maxLength:"63"`
+}
+
+// MergeBody merges one incident into another.
+type MergeBody struct {
+	Into   string `json:"into" minLength:"1" maxLength:"64" doc:"The open incident that absorbs this one."`
+	Reason string `json:"reason,omitempty" maxLength:"20000"`
+}
+
+// EntryBody is a timeline entry written by a person.
+type EntryBody struct {
+	Kind       string     `json:"kind" enum:"note,decision,action,evidence,communication"`
+	Body       string     `json:"body" minLength:"1" maxLength:"65536"`
+	OccurredAt *time.Time `json:"occurred_at,omitempty" doc:"When it happened in the world, if known; distinct from when it is recorded."`
+}
+
+// TimelineItem is one event as the timeline shows it.
+type TimelineItem struct {
+	Seq        int64              `json:"seq"`
+	Type       string             `json:"type"`
+	Kind       incident.EntryKind `json:"kind,omitempty" doc:"For entries written by people."`
+	Actor      string             `json:"actor"`
+	RecordedAt time.Time          `json:"recorded_at"`
+	OccurredAt *time.Time         `json:"occurred_at,omitempty"`
+	Text       string             `json:"text" doc:"What happened, in a line."`
+	Data       json.RawMessage    `json:"data"`
+	Hash       string             `json:"hash"`
+	PrevHash   string             `json:"prev_hash"`
+}
+
+func timelineItem(e incident.Event) TimelineItem {
+	return TimelineItem{Seq: e.Seq, Type: e.Type, Kind: incident.EntryKindOf(e), Actor: e.Actor, RecordedAt: e.RecordedAt,
+		OccurredAt: e.OccurredAt, Text: incident.Describe(e), Data: e.Data, Hash: e.Hash, PrevHash: e.PrevHash}
+}
+
+// TimelineInput filters GET /timeline.
+type TimelineInput struct {
+	RefParam
+	Kind  []string `query:"kind" doc:"Only people's entries of these kinds (note, decision, action, evidence, communication)."`
+	Order string   `query:"order" enum:"asc,desc" default:"asc" doc:"asc is oldest first."`
+}
+
+// TimelineOutput is an incident's timeline.
+type TimelineOutput struct {
+	Body struct {
+		Ref   string         `json:"ref"`
+		Items []TimelineItem `json:"items"`
+	}
+}
+
+// PostmortemBody replaces the post-mortem.
+type PostmortemBody struct {
+	Status      string                `json:"status" enum:"draft,published"`
+	Body        string                `json:"body,omitempty" maxLength:"65536" doc:"Markdown: analysis and timeline."`
+	Lessons     string                `json:"lessons,omitempty" maxLength:"65536"`
+	ActionItems []incident.ActionItem `json:"action_items,omitempty" maxItems:"200"`
+}
+
+// PostmortemOutput is the post-mortem with its due date.
+type PostmortemOutput struct {
+	ETag string `header:"ETag"`
+	Body struct {
+		Ref string     `json:"ref"`
+		Due *time.Time `json:"due" doc:"Recovery + 5 business days; null until recovered."`
+		incident.Postmortem
+	}
+}
+
+func postmortemOut(inc incident.Incident) *PostmortemOutput {
+	o := &PostmortemOutput{ETag: etag(inc.Version)}
+	o.Body.Ref, o.Body.Due, o.Body.Postmortem = inc.Ref, inc.PostmortemDue, inc.Postmortem
+	if o.Body.ActionItems == nil {
+		o.Body.ActionItems = []incident.ActionItem{}
+	}
+	return o
+}
+
+// SeveritiesOutput lists the configured severity levels.
+type SeveritiesOutput struct {
+	Body []incident.Level
+}
+
+func splitList(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		for p := range strings.SplitSeq(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) command(ctx context.Context, ref string, m IfMatch) (incident.Command, error) {
+	v, err := m.version()
+	return incident.Command{Actor: viewer(ctx), Ref: ref, ExpectedVersion: v}, err
+}
+
+func (s *Server) registerIncidents(api huma.API) {
+	tags := []string{"Incidents"}
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "declare-incident", Method: http.MethodPost, Path: "/api/v1/incidents", Tags: tags,
+		Summary: "Declare an incident", DefaultStatus: http.StatusCreated,
+		Description: "Creates an incident in triage and answers with its ref. Honours Idempotency-Key.",
+	}), func(ctx context.Context, in *struct {
+		IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retries with the same key return the first answer."`
+		Body           DeclareBody
+	}) (*IncidentOutput, error) {
+		b := in.Body
+		inc, err := s.incidents.Declare(ctx, viewer(ctx).User, incident.DeclareInput{
+			Title: b.Title, Summary: b.Summary, Type: b.Type, Severity: b.Severity, Source: incident.Source(b.Source),
+			Labels: b.Labels, Affected: b.Affected, Restricted: b.Restricted, DetectedAt: b.DetectedAt,
+		})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return incidentOut(inc), nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "list-incidents", Method: http.MethodGet, Path: "/api/v1/incidents", Tags: tags,
+		Summary: "List incidents", Description: "Newest first, filtered; page with next_cursor.",
+	}), func(ctx context.Context, in *ListInput) (*ListOutput, error) {
+		f := incident.Filter{Severities: splitList(in.Severity), Type: in.Type, Text: in.Q, Limit: in.Limit, Cursor: in.Cursor, Viewer: viewer(ctx)}
+		for _, st := range splitList(in.State) {
+			f.States = append(f.States, incident.State(st))
+		}
+		for _, l := range in.Label {
+			k, v, ok := strings.Cut(l, "=")
+			if !ok || k == "" {
+				return nil, s.problem(ctx, errs.E(errs.Invalid, "label", "must be key=value, got %q", l))
+			}
+			if f.Labels == nil {
+				f.Labels = map[string]string{}
+			}
+			f.Labels[k] = v
+		}
+		page, err := s.incidents.List(ctx, f)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &ListOutput{}
+		out.Body.Items, out.Body.NextCursor = page.Items, page.NextCursor
+		return out, nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "get-incident", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}", Tags: tags, Summary: "Get an incident",
+	}), func(ctx context.Context, in *RefParam) (*IncidentOutput, error) {
+		inc, err := s.incidents.Get(ctx, viewer(ctx), in.Ref)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return incidentOut(inc), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "update-incident", Method: http.MethodPatch, Path: "/api/v1/incidents/{ref}", Tags: tags,
+		Summary: "Update an incident", Description: "Changes the fields given; severity may change at any time.",
+	}), func(ctx context.Context, in *struct {
+		RefParam
+		IfMatch
+		Body PatchBody
+	}) (*IncidentOutput, error) {
+		c, err := s.command(ctx, in.Ref, in.IfMatch)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		b := in.Body
+		inc, err := s.incidents.Update(ctx, c, incident.UpdateInput{Title: b.Title, Summary: b.Summary, Severity: b.Severity, Type: b.Type,
+			Labels: b.Labels, Affected: b.Affected, RootCause: b.RootCause, Resolution: b.Resolution, Restricted: b.Restricted})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return incidentOut(inc), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "transition-incident", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/transition", Tags: tags,
+		Summary: "Move an incident to another state", DefaultStatus: http.StatusOK,
+		Description: "Answers 422 naming what is missing (severity, ir_lead, incident_commander, root_cause, postmortem, reason) when a rule blocks the move.",
+	}), func(ctx context.Context, in *struct {
+		RefParam
+		IfMatch
+		Body TransitionBody
+	}) (*IncidentOutput, error) {
+		c, err := s.command(ctx, in.Ref, in.IfMatch)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		inc, err := s.incidents.Transition(ctx, c, incident.State(in.Body.To), in.Body.Reason)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return incidentOut(inc), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "merge-incident", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/merge", Tags: tags,
+		Summary: "Merge an incident into another open incident", DefaultStatus: http.StatusOK,
+	}), func(ctx context.Context, in *struct {
+		RefParam
+		IfMatch
+		Body MergeBody
+	}) (*IncidentOutput, error) {
+		c, err := s.command(ctx, in.Ref, in.IfMatch)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		inc, err := s.incidents.Merge(ctx, c, in.Body.Into, in.Body.Reason)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return incidentOut(inc), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "assign-role", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/roles", Tags: tags,
+		Summary: "Assign a role", DefaultStatus: http.StatusOK,
+	}), func(ctx context.Context, in *struct {
+		RefParam
+		IfMatch
+		Body RoleBody
+	}) (*IncidentOutput, error) {
+		c, err := s.command(ctx, in.Ref, in.IfMatch)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		inc, err := s.incidents.Assign(ctx, c, incident.Role(in.Body.Role), in.Body.User)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return incidentOut(inc), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "unassign-role", Method: http.MethodDelete, Path: "/api/v1/incidents/{ref}/roles/{role}/{user}", Tags: tags,
+		Summary: "Unassign a role",
+	}), func(ctx context.Context, in *struct {
+		RefParam
+		IfMatch
+		Role string `path:"role" enum:"ir_lead,incident_commander,comms_lead,scribe,responder"`
+		User string `path:"user" maxLength:"63"`
+	}) (*IncidentOutput, error) {
+		c, err := s.command(ctx, in.Ref, in.IfMatch)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		inc, err := s.incidents.Unassign(ctx, c, incident.Role(in.Role), in.User)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return incidentOut(inc), nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "get-timeline", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/timeline", Tags: tags,
+		Summary: "Read the timeline", Description: "Every event with actor, recorded time, world time and its hash-chain link.",
+	}), func(ctx context.Context, in *TimelineInput) (*TimelineOutput, error) {
+		kinds := splitList(in.Kind)
+		for _, k := range kinds {
+			if !incident.EntryKind(k).Valid() {
+				return nil, s.problem(ctx, errs.E(errs.Invalid, "kind", "unknown kind %q; one of note, decision, action, evidence, communication", k))
+			}
+		}
+		inc, events, err := s.incidents.Timeline(ctx, viewer(ctx), in.Ref)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &TimelineOutput{}
+		out.Body.Ref = inc.Ref
+		out.Body.Items = make([]TimelineItem, 0, len(events))
+		for _, e := range events {
+			if len(kinds) > 0 && !slices.Contains(kinds, string(incident.EntryKindOf(e))) {
+				continue
+			}
+			out.Body.Items = append(out.Body.Items, timelineItem(e))
+		}
+		if in.Order == "desc" {
+			slices.Reverse(out.Body.Items)
+		}
+		return out, nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "add-timeline-entry", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/timeline", Tags: tags,
+		Summary: "Add a note, decision, action, evidence or communication", DefaultStatus: http.StatusCreated,
+	}), func(ctx context.Context, in *struct {
+		RefParam
+		Body EntryBody
+	}) (*struct{ Body TimelineItem }, error) {
+		e, err := s.incidents.AddEntry(ctx, incident.Command{Actor: viewer(ctx), Ref: in.Ref}, incident.EntryKind(in.Body.Kind), in.Body.Body, in.Body.OccurredAt)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body TimelineItem }{Body: timelineItem(e)}, nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "get-postmortem", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/postmortem", Tags: tags, Summary: "Read the post-mortem",
+	}), func(ctx context.Context, in *RefParam) (*PostmortemOutput, error) {
+		inc, err := s.incidents.Get(ctx, viewer(ctx), in.Ref)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return postmortemOut(inc), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "put-postmortem", Method: http.MethodPut, Path: "/api/v1/incidents/{ref}/postmortem", Tags: tags,
+		Summary: "Write or publish the post-mortem", Description: "Replaces the whole record; status published publishes it.",
+	}), func(ctx context.Context, in *struct {
+		RefParam
+		IfMatch
+		Body PostmortemBody
+	}) (*PostmortemOutput, error) {
+		c, err := s.command(ctx, in.Ref, in.IfMatch)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		b := in.Body
+		inc, err := s.incidents.SavePostmortem(ctx, c, incident.PostmortemInput{Status: incident.PostmortemStatus(b.Status), Body: b.Body, Lessons: b.Lessons, ActionItems: b.ActionItems})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return postmortemOut(inc), nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "list-severities", Method: http.MethodGet, Path: "/api/v1/severities", Tags: []string{"Configuration"},
+		Summary: "List the severity levels",
+	}), func(ctx context.Context, _ *struct{}) (*SeveritiesOutput, error) {
+		return &SeveritiesOutput{Body: s.incidents.Policy().Levels}, nil
+	})
+}

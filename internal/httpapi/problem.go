@@ -1,0 +1,56 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/firebreak-ir/firebreak/internal/errs"
+)
+
+// statusOf maps error codes to HTTP statuses; the one place that does.
+var statusOf = map[errs.Code]int{
+	errs.Invalid:      http.StatusUnprocessableEntity,
+	errs.Rule:         http.StatusUnprocessableEntity,
+	errs.NotFound:     http.StatusNotFound,
+	errs.Conflict:     http.StatusConflict,
+	errs.Unauthorized: http.StatusUnauthorized,
+	errs.Forbidden:    http.StatusForbidden,
+}
+
+// problem turns any error into an RFC 9457 problem. Errors without a code
+// are logged and shown as "internal error": their text is for operators,
+// not clients.
+func (s *Server) problem(ctx context.Context, err error) error {
+	e, ok := errs.As(err)
+	status, known := statusOf[errs.CodeOf(err)]
+	if !ok || !known {
+		s.log.ErrorContext(ctx, "internal error", "err", err)
+		return &huma.ErrorModel{Status: http.StatusInternalServerError, Title: http.StatusText(http.StatusInternalServerError), Detail: "internal error"}
+	}
+	details := e.Details
+	if len(details) == 0 && e.Field != "" {
+		details = []errs.Detail{{Field: e.Field, Message: e.Message}}
+	}
+	m := &huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: e.Error()}
+	if e.Code == errs.Rule {
+		m.Type = "https://firebreak.dev/problems/rule"
+		m.Title = "Blocked by a lifecycle rule"
+	}
+	for _, d := range details {
+		m.Errors = append(m.Errors, &huma.ErrorDetail{Location: d.Field, Message: d.Message})
+	}
+	return m
+}
+
+// writeProblem writes a problem outside huma (middleware, plain routes).
+func writeProblem(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	b, _ := jsonMarshal(&huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: detail})
+	w.Write(b)
+}
+
+var _ = slog.Default

@@ -1,0 +1,109 @@
+// Package httpapi serves the REST API under /api/v1, its OpenAPI 3.1
+// document, health checks and metrics. Every /api/v1 operation states the
+// role it needs; an operation that states none is denied.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/store"
+)
+
+// Idempotency remembers answers to POSTs with an Idempotency-Key.
+type Idempotency interface {
+	ReserveIdempotency(ctx context.Context, user, key string, r store.IdemRecord) (*store.IdemRecord, error)
+	CompleteIdempotency(ctx context.Context, user, key string, status int, contentType string, body []byte) error
+	ReleaseIdempotency(ctx context.Context, user, key string) error
+}
+
+// Pinger reports whether the database answers, for /readyz.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are what the API serves.
+type Deps struct {
+	Incidents   *incident.Service
+	Auth        *auth.Service
+	Idempotency Idempotency
+	DB          Pinger
+	Logger      *slog.Logger
+	Registry    *prometheus.Registry
+	Version     string
+}
+
+// Server is the HTTP API.
+type Server struct {
+	incidents *incident.Service
+	auth      *auth.Service
+	idem      Idempotency
+	db        Pinger
+	log       *slog.Logger
+	metrics   *metrics
+	handler   http.Handler
+	api       huma.API
+}
+
+// New builds the API and its route table.
+func New(d Deps) *Server {
+	s := &Server{incidents: d.Incidents, auth: d.Auth, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
+	mux := http.NewServeMux()
+	cfg := huma.DefaultConfig("Firebreak API", d.Version)
+	cfg.OpenAPIPath = "/api/v1/openapi"
+	cfg.DocsPath = "/api/v1/docs"
+	cfg.SchemasPath = "/api/v1/schemas"
+	cfg.Info.Description = "Incident response: declare, classify, and carry incidents through the lifecycle with a tamper-evident timeline."
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "An API token: firebreak token create, or POST /api/v1/tokens."},
+	}
+	cfg.Security = []map[string][]string{{"bearer": {}}}
+	// Responses are plain JSON; no $schema links pointing back at us.
+	cfg.CreateHooks = nil
+	api := humago.New(mux, cfg)
+	api.UseMiddleware(s.authorize)
+	s.api = api
+
+	s.registerIncidents(api)
+	s.registerUsers(api)
+
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
+	})
+	s.handler = s.authenticate(s.idempotent(s.metrics.wrap(mux)))
+	return s
+}
+
+// Handler returns the root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "not ready", "err", err)
+		writeProblem(w, http.StatusServiceUnavailable, "database is not reachable")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ready\n"))
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -1,0 +1,141 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/firebreak-ir/firebreak/internal/auth"
+)
+
+// UserBody creates a user.
+type UserBody struct {
+	Username    string `json:"username" minLength:"1" maxLength:"63" pattern:"^[a-z0-9][a-z0-9._-]*$"`
+	DisplayName string `json:"display_name,omitempty" maxLength:"200"`
+	Email       string `json:"email,omitempty" maxLength:"254"`
+	Role        string `json:"role,omitempty" enum:"viewer,responder,admin" doc:"Defaults to responder."`
+}
+
+// UserPatchBody changes a user.
+type UserPatchBody struct {
+	DisplayName *string `json:"display_name,omitempty" maxLength:"200"`
+	Email       *string `json:"email,omitempty" maxLength:"254"`
+	Role        *string `json:"role,omitempty" enum:"viewer,responder,admin"`
+	Active      *bool   `json:"active,omitempty" doc:"false deactivates: the user's tokens stop working."`
+}
+
+// TokenBody creates a token.
+type TokenBody struct {
+	User string `json:"user" minLength:"1" maxLength:"63"`
+	Name string `json:"name" minLength:"1" maxLength:"100" doc:"Where the token is used, such as laptop or ci."`
+}
+
+// NewTokenOutput carries a token's secret, shown this once.
+type NewTokenOutput struct {
+	Body struct {
+		auth.Token
+		Secret string `json:"secret" doc:"Shown once; only its hash is stored."`
+	}
+}
+
+// MeOutput is the caller.
+type MeOutput struct {
+	Body struct {
+		auth.User
+		TokenID string `json:"token_id"`
+	}
+}
+
+func (s *Server) registerUsers(api huma.API) {
+	tags := []string{"Users"}
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "me", Method: http.MethodGet, Path: "/api/v1/me", Tags: tags, Summary: "Who am I",
+	}), func(ctx context.Context, _ *struct{}) (*MeOutput, error) {
+		p, _ := principalFrom(ctx)
+		out := &MeOutput{}
+		out.Body.User, out.Body.TokenID = p.User, p.TokenID
+		return out, nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "list-users", Method: http.MethodGet, Path: "/api/v1/users", Tags: tags, Summary: "List users",
+	}), func(ctx context.Context, _ *struct{}) (*struct{ Body []auth.User }, error) {
+		users, err := s.auth.Users(ctx)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body []auth.User }{Body: users}, nil
+	})
+
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "create-user", Method: http.MethodPost, Path: "/api/v1/users", Tags: tags, Summary: "Create a user",
+		DefaultStatus: http.StatusCreated,
+	}), func(ctx context.Context, in *struct{ Body UserBody }) (*struct{ Body auth.User }, error) {
+		b := in.Body
+		u, err := s.auth.CreateUser(ctx, auth.UserInput{Username: b.Username, DisplayName: b.DisplayName, Email: b.Email, Role: auth.Role(b.Role)})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body auth.User }{Body: u}, nil
+	})
+
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "update-user", Method: http.MethodPatch, Path: "/api/v1/users/{username}", Tags: tags, Summary: "Change a user's role, details or active flag",
+	}), func(ctx context.Context, in *struct {
+		Username string `path:"username" maxLength:"63"`
+		Body     UserPatchBody
+	}) (*struct{ Body auth.User }, error) {
+		b := in.Body
+		p := auth.UserPatch{DisplayName: b.DisplayName, Email: b.Email, Active: b.Active}
+		if b.Role != nil {
+			r := auth.Role(*b.Role)
+			p.Role = &r
+		}
+		u, err := s.auth.UpdateUser(ctx, in.Username, p)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body auth.User }{Body: u}, nil
+	})
+
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "list-tokens", Method: http.MethodGet, Path: "/api/v1/tokens", Tags: tags, Summary: "List a user's API tokens",
+	}), func(ctx context.Context, in *struct {
+		User string `query:"user" required:"true" maxLength:"63"`
+	}) (*struct{ Body []auth.Token }, error) {
+		toks, err := s.auth.Tokens(ctx, in.User)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body []auth.Token }{Body: toks}, nil
+	})
+
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "create-token", Method: http.MethodPost, Path: "/api/v1/tokens", Tags: tags, Summary: "Create an API token",
+		DefaultStatus: http.StatusCreated, Description: "The secret is in this answer only.",
+	}), func(ctx context.Context, in *struct{ Body TokenBody }) (*NewTokenOutput, error) {
+		t, secret, err := s.auth.IssueToken(ctx, in.Body.User, in.Body.Name)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &NewTokenOutput{}
+		out.Body.Token, out.Body.Secret = t, secret
+		return out, nil
+	})
+
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "revoke-token", Method: http.MethodDelete, Path: "/api/v1/tokens/{id}", Tags: tags, Summary: "Revoke an API token",
+		DefaultStatus: http.StatusNoContent,
+	}), func(ctx context.Context, in *struct {
+		ID string `path:"id" maxLength:"64"`
+	}) (*struct{}, error) {
+		if err := s.auth.RevokeToken(ctx, in.ID); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return nil, nil
+	})
+}
+
+var _ = time.Now

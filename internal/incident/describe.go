@@ -1,0 +1,92 @@
+package incident
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Describe returns one line saying what an event did, for timelines.
+func Describe(e Event) string {
+	switch e.Type {
+	case EvDeclared:
+		var d DeclaredData
+		json.Unmarshal(e.Data, &d)
+		s := fmt.Sprintf("declared %s %q", RefOf(d.Number), d.Title)
+		if d.Severity != "" {
+			s += " as " + d.Severity
+		}
+		return s
+	case EvUpdated:
+		var d UpdatedData
+		json.Unmarshal(e.Data, &d)
+		var f []string
+		add := func(set bool, name string) {
+			if set {
+				f = append(f, name)
+			}
+		}
+		add(d.Title != nil, "title")
+		add(d.Summary != nil, "summary")
+		add(d.Type != nil, "type")
+		add(d.Labels != nil, "labels")
+		add(d.Affected != nil, "affected systems")
+		add(d.RootCause != nil, "root cause")
+		add(d.Resolution != nil, "resolution")
+		add(d.Restricted != nil, "restriction")
+		return "updated " + strings.Join(f, ", ")
+	case EvSeverityChanged:
+		var d SeverityData
+		json.Unmarshal(e.Data, &d)
+		if d.From == "" {
+			return "classified as " + d.To
+		}
+		return fmt.Sprintf("severity %s → %s", d.From, d.To)
+	case EvTransitioned:
+		var d TransitionData
+		json.Unmarshal(e.Data, &d)
+		s := fmt.Sprintf("%s → %s", d.From, d.To)
+		if d.Reason != "" {
+			s += ": " + d.Reason
+		}
+		return s
+	case EvRoleAssigned, EvRoleUnassigned:
+		var d RoleData
+		json.Unmarshal(e.Data, &d)
+		if e.Type == EvRoleAssigned {
+			return fmt.Sprintf("%s is %s", d.User, d.Role)
+		}
+		return fmt.Sprintf("%s is no longer %s", d.User, d.Role)
+	case EvMerged:
+		var d MergeData
+		json.Unmarshal(e.Data, &d)
+		return "merged into " + d.OtherRef
+	case EvMergeReceived:
+		var d MergeData
+		json.Unmarshal(e.Data, &d)
+		return d.OtherRef + " merged into this incident"
+	case EvEntryAdded:
+		var d EntryData
+		json.Unmarshal(e.Data, &d)
+		return fmt.Sprintf("%s: %s", d.Kind, d.Body)
+	case EvPostmortemSaved:
+		var d PostmortemData
+		json.Unmarshal(e.Data, &d)
+		if d.Status == PostmortemPublished {
+			return "post-mortem published"
+		}
+		return "post-mortem saved as draft"
+	}
+	return e.Type
+}
+
+// EntryKindOf returns the kind of a person's timeline entry, or "" for
+// events the system recorded.
+func EntryKindOf(e Event) EntryKind {
+	if e.Type != EvEntryAdded {
+		return ""
+	}
+	var d EntryData
+	json.Unmarshal(e.Data, &d)
+	return d.Kind
+}
