@@ -138,12 +138,17 @@ func (a *App) Stop(ctx context.Context) error {
 	return err
 }
 
-// Run starts, waits for ctx to end or the server to fail, then stops.
+// Run starts, then waits as Wait does.
 func (a *App) Run(ctx context.Context) error {
 	if err := a.Start(ctx); err != nil {
 		a.Stop(context.Background())
 		return err
 	}
+	return a.Wait(ctx)
+}
+
+// Wait blocks until ctx ends or the server fails, then stops gracefully.
+func (a *App) Wait(ctx context.Context) error {
 	var err error
 	select {
 	case <-ctx.Done():

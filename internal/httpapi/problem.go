@@ -54,3 +54,27 @@ func writeProblem(w http.ResponseWriter, status int, detail string) {
 }
 
 var _ = slog.Default
+
+// maxEchoed bounds how much of a rejected value a problem repeats back: a
+// 100 kB title need not travel twice, and long values may hold secrets.
+const maxEchoed = 64
+
+// trimErrorValues shortens the offending values huma echoes in problems.
+func trimErrorValues(_ huma.Context, _ string, v any) (any, error) {
+	m, ok := v.(*huma.ErrorModel)
+	if !ok {
+		return v, nil
+	}
+	for _, d := range m.Errors {
+		switch val := d.Value.(type) {
+		case string:
+			if len(val) > maxEchoed {
+				d.Value = val[:maxEchoed] + "…"
+			}
+		case nil, bool, float64, int, int64:
+		default:
+			d.Value = nil // whole objects are the client's own body; no need to echo
+		}
+	}
+	return m, nil
+}

@@ -70,6 +70,7 @@ func New(d Deps) *Server {
 	cfg.Security = []map[string][]string{{"bearer": {}}}
 	// Responses are plain JSON; no $schema links pointing back at us.
 	cfg.CreateHooks = nil
+	cfg.Transformers = append(cfg.Transformers, trimErrorValues)
 	api := humago.New(mux, cfg)
 	api.UseMiddleware(s.authorize)
 	s.api = api

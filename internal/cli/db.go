@@ -1,0 +1,30 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/firebreak-ir/firebreak/internal/store"
+)
+
+// dbFlags are the flags of every command that opens the database directly;
+// they mean the same everywhere.
+type dbFlags struct {
+	db      string
+	dataDir string
+}
+
+func (f *dbFlags) add(cmd *cobra.Command, g *globals) {
+	cmd.Flags().StringVar(&f.db, "db", "", "SQLite file or postgres:// URL (default $FIREBREAK_DB, else firebreak.db in the data directory)")
+	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "data directory for the embedded database (default $FIREBREAK_DATA_DIR or ./firebreak-data)")
+}
+
+func (f *dbFlags) dsn(g *globals) string {
+	return store.Resolve(first(f.db, g.env.Getenv("FIREBREAK_DB")), first(f.dataDir, g.env.Getenv("FIREBREAK_DATA_DIR")))
+}
+
+func (f *dbFlags) open(ctx context.Context, g *globals, log *slog.Logger) (*store.DB, error) {
+	return store.Open(ctx, f.dsn(g), store.Options{Logger: log})
+}

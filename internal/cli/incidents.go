@@ -1,0 +1,467 @@
+package cli
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/firebreak-ir/firebreak/internal/client"
+	"github.com/firebreak-ir/firebreak/internal/httpapi"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+)
+
+func parseLabels(ls []string) (map[string]string, error) {
+	if len(ls) == 0 {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, l := range ls {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--label must be key=value, got %q", l)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+func parseTime(flag, s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return nil, fmt.Errorf("--%s must be an RFC 3339 time such as 2026-11-27T03:12:00Z", flag)
+	}
+	return &t, nil
+}
+
+func declareCmd(g *globals) *cobra.Command {
+	var b httpapi.DeclareBody
+	var labels []string
+	var detected string
+	cmd := &cobra.Command{
+		Use:   "declare TITLE",
+		Short: "Declare an incident",
+		Example: `  firebreak declare "Credential leak on build server" --severity SEV1 --type security.credential-compromise
+  firebreak declare "Checkout errors" --label service=checkout --detected-at 2026-11-27T03:12:00Z -o json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			b.Title = args[0]
+			if b.Labels, err = parseLabels(labels); err != nil {
+				return err
+			}
+			if b.DetectedAt, err = parseTime("detected-at", detected); err != nil {
+				return err
+			}
+			// One key per invocation: a retry inside the client can never
+			// declare the same incident twice.
+			key := make([]byte, 16)
+			rand.Read(key)
+			inc, err := c.Declare(cmd.Context(), b, hex.EncodeToString(key))
+			if err != nil {
+				return err
+			}
+			return g.print(inc, func(w io.Writer) {
+				fmt.Fprintf(w, "Declared %s: %s (%s)\n", inc.Ref, inc.Title, inc.State)
+				for _, warn := range inc.Warnings {
+					fmt.Fprintln(w, "Warning: "+warn)
+				}
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&b.Severity, "severity", "", "severity level, such as SEV1")
+	fl.StringVar(&b.Type, "type", "", "incident type, such as security.credential-compromise")
+	fl.StringVar(&b.Summary, "summary", "", "what is known so far")
+	fl.StringVar(&b.Source, "source", "", "alert, internal or external (default internal)")
+	fl.StringArrayVar(&labels, "label", nil, "label key=value (repeatable)")
+	fl.StringSliceVar(&b.Affected, "affected", nil, "affected service or asset (repeatable)")
+	fl.BoolVar(&b.Restricted, "restricted", false, "visible only to participants and admins")
+	fl.StringVar(&detected, "detected-at", "", "when it was detected (RFC 3339; default now)")
+	return cmd
+}
+
+func incidentsCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "incidents", Aliases: []string{"incident", "inc"}, Short: "List, show and work on incidents"}
+	cmd.AddCommand(listCmd(g), showCmd(g), transitionCmd(g), assignCmd(g, true), assignCmd(g, false),
+		updateCmd(g), noteCmd(g), timelineCmd(g), postmortemCmd(g), mergeCmd(g))
+	return cmd
+}
+
+func listCmd(g *globals) *cobra.Command {
+	var o client.ListOptions
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List incidents, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			var items []incident.Incident
+			next := ""
+			for {
+				p, err := c.List(cmd.Context(), o)
+				if err != nil {
+					return err
+				}
+				items = append(items, p.Items...)
+				next = p.NextCursor
+				if !all || next == "" {
+					break
+				}
+				o.Cursor = next
+			}
+			out := client.Page{Items: items, NextCursor: next}
+			if out.Items == nil {
+				out.Items = []incident.Incident{}
+			}
+			return g.print(out, func(w io.Writer) {
+				if len(items) == 0 {
+					fmt.Fprintln(w, "No incidents match.")
+					return
+				}
+				t := tab(w)
+				fmt.Fprintln(t, "REF\tSEVERITY\tSTATE\tTITLE\tTYPE\tDETECTED")
+				for _, i := range items {
+					fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\n", i.Ref, dash(i.Severity), i.State, truncate(i.Title, 60), dash(i.Type), ts(i.DetectedAt))
+				}
+				t.Flush()
+				if next != "" {
+					fmt.Fprintf(w, "More: --cursor %s (or --all)\n", next)
+				}
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&o.States, "state", nil, "filter by state (repeatable or comma-separated)")
+	fl.StringSliceVar(&o.Severities, "severity", nil, "filter by severity")
+	fl.StringVar(&o.Type, "type", "", "filter by type (matches subtypes)")
+	fl.StringArrayVar(&o.Labels, "label", nil, "filter by label key=value (repeatable)")
+	fl.StringVarP(&o.Text, "query", "q", "", "text in title or summary")
+	fl.IntVar(&o.Limit, "limit", 50, "incidents per page (at most 200)")
+	fl.StringVar(&o.Cursor, "cursor", "", "continue after a previous page")
+	fl.BoolVar(&all, "all", false, "follow every page")
+	return cmd
+}
+
+func showCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show REF",
+		Short: "Show an incident",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			inc, err := c.Get(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return g.print(inc, func(w io.Writer) { showIncident(w, inc) })
+		},
+	}
+}
+
+func transitionCmd(g *globals) *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "transition REF STATE",
+		Short: "Move an incident to another state",
+		Long: `Move an incident along its lifecycle:
+  triage → active → contained → eradicated → recovered → closed
+  triage → dismissed (needs --reason); backwards moves need --reason.`,
+		Example: "  firebreak incidents transition INC-7 active\n  firebreak incidents transition INC-7 active --reason \"reinfected\"",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			inc, err := c.Transition(cmd.Context(), args[0], args[1], reason)
+			if err != nil {
+				return err
+			}
+			return g.print(inc, func(w io.Writer) {
+				fmt.Fprintf(w, "%s is %s\n", inc.Ref, inc.State)
+				if inc.PostmortemDue != nil && inc.State == incident.Recovered {
+					fmt.Fprintf(w, "Post-mortem due %s\n", ts(*inc.PostmortemDue))
+				}
+			})
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why (needed to dismiss, reopen or move backwards)")
+	return cmd
+}
+
+func assignCmd(g *globals, assign bool) *cobra.Command {
+	use, short := "assign REF ROLE USER", "Give a role on an incident to a user"
+	if !assign {
+		use, short = "unassign REF ROLE USER", "Take a role on an incident from a user"
+	}
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long:  short + ".\nRoles: ir_lead, incident_commander, comms_lead, scribe, responder.",
+		Args:  cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			var inc incident.Incident
+			if assign {
+				inc, err = c.Assign(cmd.Context(), args[0], args[1], args[2])
+			} else {
+				inc, err = c.Unassign(cmd.Context(), args[0], args[1], args[2])
+			}
+			if err != nil {
+				return err
+			}
+			return g.print(inc, func(w io.Writer) {
+				if assign {
+					fmt.Fprintf(w, "%s: %s is %s\n", inc.Ref, args[2], args[1])
+				} else {
+					fmt.Fprintf(w, "%s: %s is no longer %s\n", inc.Ref, args[2], args[1])
+				}
+			})
+		},
+	}
+}
+
+func updateCmd(g *globals) *cobra.Command {
+	var title, summary, severity, typ, rootCause, resolution string
+	var labels, affected []string
+	var restricted bool
+	cmd := &cobra.Command{
+		Use:     "update REF",
+		Short:   "Change an incident's fields (only the flags given)",
+		Example: `  firebreak incidents update INC-7 --severity SEV1 --root-cause "CI token in a public repo"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			var b httpapi.PatchBody
+			set := func(name string, v *string, dst **string) {
+				if cmd.Flags().Changed(name) {
+					*dst = v
+				}
+			}
+			set("title", &title, &b.Title)
+			set("summary", &summary, &b.Summary)
+			set("severity", &severity, &b.Severity)
+			set("type", &typ, &b.Type)
+			set("root-cause", &rootCause, &b.RootCause)
+			set("resolution", &resolution, &b.Resolution)
+			if cmd.Flags().Changed("label") {
+				m, err := parseLabels(labels)
+				if err != nil {
+					return err
+				}
+				if m == nil {
+					m = map[string]string{}
+				}
+				b.Labels = &m
+			}
+			if cmd.Flags().Changed("affected") {
+				b.Affected = &affected
+			}
+			if cmd.Flags().Changed("restricted") {
+				b.Restricted = &restricted
+			}
+			if b == (httpapi.PatchBody{}) {
+				return fmt.Errorf("nothing to change: give at least one flag (see --help)")
+			}
+			inc, err := c.Update(cmd.Context(), args[0], b, 0)
+			if err != nil {
+				return err
+			}
+			return g.print(inc, func(w io.Writer) { showIncident(w, inc) })
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&title, "title", "", "new title")
+	fl.StringVar(&summary, "summary", "", "new summary")
+	fl.StringVar(&severity, "severity", "", "new severity")
+	fl.StringVar(&typ, "type", "", "new type")
+	fl.StringVar(&rootCause, "root-cause", "", "root cause")
+	fl.StringVar(&resolution, "resolution", "", "resolution summary")
+	fl.StringArrayVar(&labels, "label", nil, "replace labels with these key=value (repeatable)")
+	fl.StringSliceVar(&affected, "affected", nil, "replace affected systems (repeatable)")
+	fl.BoolVar(&restricted, "restricted", false, "restrict to participants and admins")
+	return cmd
+}
+
+func noteCmd(g *globals) *cobra.Command {
+	var kind, at string
+	cmd := &cobra.Command{
+		Use:   "note REF TEXT",
+		Short: "Add a note, decision, action, evidence or communication to the timeline",
+		Example: `  firebreak incidents note INC-7 "Rotated the CI token" --kind action
+  firebreak incidents note INC-7 "Attacker first logged in" --kind evidence --at 2026-11-27T03:12:00Z
+  echo "long text" | firebreak incidents note INC-7 -`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			body := args[1]
+			if body == "-" {
+				b, err := io.ReadAll(io.LimitReader(g.env.Stdin, incident.MaxBody+1))
+				if err != nil {
+					return fmt.Errorf("read standard input: %w", err)
+				}
+				body = string(b)
+			}
+			occurred, err := parseTime("at", at)
+			if err != nil {
+				return err
+			}
+			item, err := c.AddEntry(cmd.Context(), args[0], httpapi.EntryBody{Kind: kind, Body: body, OccurredAt: occurred})
+			if err != nil {
+				return err
+			}
+			return g.print(item, func(w io.Writer) { fmt.Fprintf(w, "Added %s to %s (seq %d)\n", kind, args[0], item.Seq) })
+		},
+	}
+	cmd.Flags().StringVar(&kind, "kind", "note", "note, decision, action, evidence or communication")
+	cmd.Flags().StringVar(&at, "at", "", "when it happened in the world (RFC 3339), if not now")
+	return cmd
+}
+
+func timelineCmd(g *globals) *cobra.Command {
+	var kinds []string
+	var desc bool
+	cmd := &cobra.Command{
+		Use:   "timeline REF",
+		Short: "Show an incident's timeline: every change, who made it, and when",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			tl, err := c.Timeline(cmd.Context(), args[0], kinds, desc)
+			if err != nil {
+				return err
+			}
+			return g.print(tl, func(w io.Writer) {
+				t := tab(w)
+				fmt.Fprintln(t, "SEQ\tRECORDED\tHAPPENED\tACTOR\tWHAT")
+				for _, it := range tl.Items {
+					fmt.Fprintf(t, "%d\t%s\t%s\t%s\t%s\n", it.Seq, ts(it.RecordedAt), tsp(it.OccurredAt), it.Actor, truncate(strings.ReplaceAll(it.Text, "\n", " "), 100))
+				}
+				t.Flush()
+			})
+		},
+	}
+	cmd.Flags().StringSliceVar(&kinds, "kind", nil, "only entries of these kinds")
+	cmd.Flags().BoolVar(&desc, "desc", false, "newest first")
+	return cmd
+}
+
+func postmortemCmd(g *globals) *cobra.Command {
+	var status, body, bodyFile, lessons string
+	cmd := &cobra.Command{
+		Use:   "postmortem REF",
+		Short: "Show the post-mortem, or write it with --body/--body-file and --status",
+		Example: `  firebreak incidents postmortem INC-7
+  firebreak incidents postmortem INC-7 --body-file review.md --lessons "Scan CI for secrets" --status published`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			pm, err := c.Postmortem(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			fl := cmd.Flags()
+			if fl.Changed("status") || fl.Changed("body") || fl.Changed("body-file") || fl.Changed("lessons") {
+				in := httpapi.PostmortemBody{Status: string(pm.Status), Body: pm.Body, Lessons: pm.Lessons, ActionItems: pm.ActionItems}
+				if fl.Changed("status") {
+					in.Status = status
+				}
+				if fl.Changed("body") {
+					in.Body = body
+				}
+				if fl.Changed("body-file") {
+					b, err := os.ReadFile(bodyFile)
+					if err != nil {
+						return fmt.Errorf("--body-file: %w", err)
+					}
+					in.Body = string(b)
+				}
+				if fl.Changed("lessons") {
+					in.Lessons = lessons
+				}
+				if pm, err = c.SavePostmortem(ctx, args[0], in); err != nil {
+					return err
+				}
+			}
+			return g.print(pm, func(w io.Writer) {
+				fmt.Fprintf(w, "Post-mortem of %s: %s, due %s\n", pm.Ref, pm.Status, tsp(pm.Due))
+				if pm.Body != "" {
+					fmt.Fprintf(w, "\n%s\n", pm.Body)
+				}
+				if pm.Lessons != "" {
+					fmt.Fprintf(w, "\nLessons learned:\n%s\n", pm.Lessons)
+				}
+				for _, a := range pm.ActionItems {
+					done := " "
+					if a.Done {
+						done = "x"
+					}
+					fmt.Fprintf(w, "[%s] %s (owner %s, due %s)\n", done, a.Title, dash(a.Owner), dash(a.Due))
+				}
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&status, "status", "", "draft or published")
+	fl.StringVar(&body, "body", "", "the review, in Markdown")
+	fl.StringVar(&bodyFile, "body-file", "", "read the body from a file")
+	fl.StringVar(&lessons, "lessons", "", "lessons learned")
+	return cmd
+}
+
+func mergeCmd(g *globals) *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "merge REF INTO",
+		Short: "Merge an incident into another open incident (linked both ways)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			inc, err := c.Merge(cmd.Context(), args[0], args[1], reason)
+			if err != nil {
+				return err
+			}
+			return g.print(inc, func(w io.Writer) { fmt.Fprintf(w, "%s merged into %s\n", inc.Ref, inc.MergedInto) })
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why they are the same incident")
+	return cmd
+}
