@@ -34,7 +34,7 @@ const (
 func (db *DB) ReserveIdempotency(ctx context.Context, user, key string, r IdemRecord) (*IdemRecord, error) {
 	var existing *IdemRecord
 	now := db.now()
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var rec IdemRecord
 		var created dbTime
 		err := tx.QueryRowContext(ctx, db.dialect.q(`SELECT method, path, request_hash, status, content_type, body, created_at
@@ -68,19 +68,25 @@ func (db *DB) ReserveIdempotency(ctx context.Context, user, key string, r IdemRe
 
 // CompleteIdempotency stores the answer for a reserved key.
 func (db *DB) CompleteIdempotency(ctx context.Context, user, key string, status int, contentType string, body []byte) error {
-	_, err := db.write.ExecContext(ctx, db.dialect.q(`UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE username = ? AND key = ?`),
-		status, contentType, body, user, key)
-	if err != nil {
-		return fmt.Errorf("complete idempotency key: %w", err)
-	}
-	return nil
+	// Through tx, so on SQLite this write shares a commit with concurrent
+	// commands instead of costing an fsync of its own.
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.dialect.q(`UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE username = ? AND key = ?`),
+			status, contentType, body, user, key)
+		if err != nil {
+			return fmt.Errorf("complete idempotency key: %w", err)
+		}
+		return nil
+	})
 }
 
 // ReleaseIdempotency forgets a reserved key so the request may be retried.
 func (db *DB) ReleaseIdempotency(ctx context.Context, user, key string) error {
-	_, err := db.write.ExecContext(ctx, db.dialect.q(`DELETE FROM idempotency_keys WHERE username = ? AND key = ? AND status = 0`), user, key)
-	if err != nil {
-		return fmt.Errorf("release idempotency key: %w", err)
-	}
-	return nil
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM idempotency_keys WHERE username = ? AND key = ? AND status = 0`), user, key)
+		if err != nil {
+			return fmt.Errorf("release idempotency key: %w", err)
+		}
+		return nil
+	})
 }

@@ -22,7 +22,7 @@ var _ incident.Store = (*DB)(nil)
 // Create allocates the next incident number and records the new incident.
 func (db *DB) Create(ctx context.Context, build func(number int64) (incident.Incident, []incident.Event, error)) (incident.Incident, error) {
 	var out incident.Incident
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int64
 		if err := tx.QueryRowContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'incident_number' RETURNING value`).Scan(&n); err != nil {
 			return fmt.Errorf("next incident number: %w", err)
@@ -60,7 +60,7 @@ func (db *DB) Create(ctx context.Context, build func(number int64) (incident.Inc
 
 // Append records batches atomically with optimistic concurrency.
 func (db *DB) Append(ctx context.Context, batches ...incident.Batch) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for i := range batches {
 			if err := db.appendBatch(ctx, tx, &batches[i]); err != nil {
 				return err

@@ -34,8 +34,9 @@ var migrations embed.FS
 
 // DB is an open store.
 type DB struct {
-	read    *sql.DB // queries
-	write   *sql.DB // transactions that write; one connection on SQLite
+	read    *sql.DB      // queries
+	write   *sql.DB      // transactions that write; one connection on SQLite
+	group   *groupCommit // batches SQLite write transactions; nil on PostgreSQL
 	dialect dialect
 	log     *slog.Logger
 	now     func() time.Time
@@ -238,6 +239,7 @@ func openSQLite(db *DB, path string) error {
 	db.read.SetMaxIdleConns(8)
 	db.read.SetConnMaxIdleTime(0)
 	db.read.SetConnMaxLifetime(0)
+	db.group = &groupCommit{db: db.write}
 	return nil
 }
 
@@ -277,13 +279,19 @@ func (db *DB) Close() error {
 	return err
 }
 
-// tx runs fn in a write transaction and commits if it returns nil.
-func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// tx runs fn in a write transaction and commits if it returns nil. fn must
+// use the context it is given. On SQLite, concurrent calls share one
+// transaction and one fsync (see groupCommit); fn then runs inside a
+// savepoint, so its error undoes its own writes only.
+func (db *DB) tx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	if db.group != nil {
+		return db.group.do(ctx, fn)
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(ctx, tx); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// openGroup opens a fresh SQLite store with a scratch table for the group
+// commit tests.
+func openGroup(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "gc.db"), Options{})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if db.group == nil {
+		t.Fatal("SQLite store opened without group commit")
+	}
+	if _, err := db.write.Exec(`CREATE TABLE gc (n INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func insert(n int) func(context.Context, *sql.Tx) error {
+	return func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO gc (n) VALUES (?)`, n)
+		return err
+	}
+}
+
+func rows(t *testing.T, db *DB) []int {
+	t.Helper()
+	r, err := db.read.Query(`SELECT n FROM gc ORDER BY n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out []int
+	for r.Next() {
+		var n int
+		if err := r.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// holdLeader starts a write whose body waits until want more writes have
+// queued behind it, so they all land in the next batch together.
+func holdLeader(t *testing.T, db *DB, want int) <-chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		done <- db.tx(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				db.group.mu.Lock()
+				n := len(db.group.queue)
+				db.group.mu.Unlock()
+				if n >= want {
+					break
+				}
+				if time.Now().After(deadline) {
+					return errors.New("writes did not queue")
+				}
+				time.Sleep(time.Millisecond)
+			}
+			return insert(0)(ctx, tx)
+		})
+	}()
+	// Wait until the leader is committing, so later writes queue.
+	for {
+		db.group.mu.Lock()
+		leading := db.group.leading && len(db.group.queue) == 0
+		db.group.mu.Unlock()
+		if leading {
+			return done
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// A failing write in a batch rolls back only its own savepoint.
+func TestGroupCommitFailureIsolated(t *testing.T) {
+	t.Parallel()
+	db := openGroup(t)
+	const n = 10
+	leader := holdLeader(t, db, n)
+	errOdd := errors.New("odd numbers fail after writing")
+	var wg sync.WaitGroup
+	got := make([]error, n+1)
+	for i := 1; i <= n; i++ {
+		wg.Go(func() {
+			got[i] = db.tx(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+				if err := insert(i)(ctx, tx); err != nil {
+					return err
+				}
+				if i%2 == 1 {
+					return errOdd
+				}
+				return nil
+			})
+		})
+	}
+	if err := <-leader; err != nil {
+		t.Fatalf("leader: %v", err)
+	}
+	wg.Wait()
+	for i := 1; i <= n; i++ {
+		if want := i%2 == 1; errors.Is(got[i], errOdd) != want || (!want && got[i] != nil) {
+			t.Errorf("write %d: err = %v", i, got[i])
+		}
+	}
+	if want := []int{0, 2, 4, 6, 8, 10}; !slices.Equal(rows(t, db), want) {
+		t.Errorf("rows = %v, want %v", rows(t, db), want)
+	}
+}
+
+// A write sees earlier writes of its batch, and a conflicting one (here a
+// duplicate key) fails alone.
+func TestGroupCommitSeesEarlierWrites(t *testing.T) {
+	t.Parallel()
+	db := openGroup(t)
+	leader := holdLeader(t, db, 2)
+	first := make(chan error, 1)
+	go func() { first <- db.tx(context.Background(), insert(7)) }()
+	for { // queue the duplicate strictly after the first
+		db.group.mu.Lock()
+		n := len(db.group.queue)
+		db.group.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	second := make(chan error, 1)
+	go func() { second <- db.tx(context.Background(), insert(7)) }()
+	if err := <-leader; err != nil {
+		t.Fatalf("leader: %v", err)
+	}
+	if err := <-first; err != nil {
+		t.Errorf("first: %v", err)
+	}
+	if err := <-second; err == nil || !db.dialect.isUnique(err) {
+		t.Errorf("second: err = %v, want a unique violation", err)
+	}
+	if want := []int{0, 7}; !slices.Equal(rows(t, db), want) {
+		t.Errorf("rows = %v, want %v", rows(t, db), want)
+	}
+}
+
+// A caller cancelled while queued is skipped; one cancelled while its batch
+// runs neither interrupts the transaction nor loses the others' writes.
+func TestGroupCommitCancellation(t *testing.T) {
+	t.Parallel()
+	db := openGroup(t)
+	leader := holdLeader(t, db, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	queued := make(chan error, 1)
+	go func() { queued <- db.tx(ctx, insert(1)) }()
+	running := make(chan error, 1)
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	go func() {
+		running <- db.tx(ctx2, func(ctx context.Context, tx *sql.Tx) error {
+			cancel2() // the caller hangs up mid-transaction
+			if ctx.Err() != nil {
+				return errors.New("the body's context was cancelled with its caller")
+			}
+			return insert(2)(ctx, tx)
+		})
+	}()
+	third := make(chan error, 1)
+	go func() { third <- db.tx(context.Background(), insert(3)) }()
+	for { // all three queued before the cancellation
+		db.group.mu.Lock()
+		n := len(db.group.queue)
+		db.group.mu.Unlock()
+		if n == 3 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-leader; err != nil {
+		t.Fatalf("leader: %v", err)
+	}
+	if err := <-queued; !errors.Is(err, context.Canceled) {
+		t.Errorf("queued: err = %v, want context.Canceled", err)
+	}
+	if err := <-running; err != nil {
+		t.Errorf("running: %v", err)
+	}
+	if err := <-third; err != nil {
+		t.Errorf("third: %v", err)
+	}
+	if want := []int{0, 2, 3}; !slices.Equal(rows(t, db), want) {
+		t.Errorf("rows = %v, want %v", rows(t, db), want)
+	}
+}
+
+// Success means committed: a write is visible to a fresh reader the moment
+// tx returns, under heavy concurrency.
+func TestGroupCommitDurableBeforeReturn(t *testing.T) {
+	t.Parallel()
+	db := openGroup(t)
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Go(func() {
+			for i := range 25 {
+				n := 1 + w*100 + i
+				if err := db.tx(context.Background(), insert(n)); err != nil {
+					t.Errorf("insert %d: %v", n, err)
+					return
+				}
+				var got int
+				if err := db.read.QueryRow(`SELECT n FROM gc WHERE n = ?`, n).Scan(&got); err != nil {
+					t.Errorf("read %d after success: %v", n, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got := len(rows(t, db)); got != 16*25 {
+		t.Errorf("%d rows, want %d", got, 16*25)
+	}
+}
