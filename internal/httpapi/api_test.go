@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/client"
@@ -302,8 +303,17 @@ func TestMetricsCountRequests(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	s.call(t, "rita", "GET", "/api/v1/incidents", "")
-	a := s.call(t, "", "GET", "/metrics", "")
-	if !strings.Contains(a.raw, `firebreak_http_requests_total{code="200",method="GET",route="GET /api/v1/incidents"}`) {
-		t.Fatalf("metrics lack the request counter:\n%s", a.raw[:min(len(a.raw), 2000)])
+	// The counter is bumped just after the answer is written, so the
+	// scrape may come first: look a bounded number of times.
+	want := `firebreak_http_requests_total{code="200",method="GET",route="GET /api/v1/incidents"}`
+	for i := 0; ; i++ {
+		a := s.call(t, "", "GET", "/metrics", "")
+		if strings.Contains(a.raw, want) {
+			return
+		}
+		if i == 50 {
+			t.Fatalf("metrics lack %s:\n%s", want, a.raw[:min(len(a.raw), 2000)])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
