@@ -94,7 +94,6 @@ func New(d Deps) *Server {
 // Handler returns the root handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
