@@ -30,6 +30,9 @@ type Config struct {
 	BootstrapToken string // FIREBREAK_BOOTSTRAP_ADMIN_TOKEN
 	Version        string
 	Logger         *slog.Logger
+	// Policy is the lifecycle policy (severity levels, post-mortem days);
+	// nil is the default.
+	Policy *incident.Policy
 	// Out receives the one-time admin token of a first start.
 	Out io.Writer
 	Now func() time.Time
@@ -52,10 +55,14 @@ type Services struct {
 	Auth      *auth.Service
 }
 
-// NewServices builds the services over db.
+// NewServices builds the services over db with the default policy.
 func NewServices(db *store.DB, now func() time.Time) *Services {
+	return newServices(db, now, incident.DefaultPolicy())
+}
+
+func newServices(db *store.DB, now func() time.Time, policy *incident.Policy) *Services {
 	as := auth.NewService(db, now, newID)
-	return &Services{Auth: as, Incidents: incident.NewService(db, as, incident.DefaultPolicy(), now, newID)}
+	return &Services{Auth: as, Incidents: incident.NewService(db, as, policy, now, newID)}
 }
 
 // newID returns a UUIDv7: time-ordered, so IDs index well.
@@ -77,7 +84,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := NewServices(db, cfg.Now)
+	if cfg.Policy == nil {
+		cfg.Policy = incident.DefaultPolicy()
+	}
+	svc := newServices(db, cfg.Now, cfg.Policy)
 	secret, err := svc.Auth.Bootstrap(ctx, cfg.BootstrapToken)
 	if err != nil {
 		db.Close()

@@ -121,7 +121,7 @@ func (g *globals) configFile() (fileConfig, error) {
 	}
 	var c fileConfig
 	if err := yaml.UnmarshalWithOptions(data, &c, yaml.Strict()); err != nil {
-		return fileConfig{}, fmt.Errorf("config file %s: %s", path, yaml.FormatError(err, false, true))
+		return fileConfig{}, fmt.Errorf("config file %s: %s", path, yaml.FormatError(err, false, false))
 	}
 	return c, nil
 }

@@ -8,11 +8,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/firebreak-ir/firebreak/internal/app"
+	"github.com/firebreak-ir/firebreak/internal/config"
 )
 
 func serveCmd(g *globals) *cobra.Command {
 	var f dbFlags
-	var addr, level string
+	var addr, level, policy string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the server (API, metrics) on an embedded SQLite database or PostgreSQL",
@@ -23,8 +24,13 @@ func serveCmd(g *globals) *cobra.Command {
 				return fmt.Errorf("--log-level: %w", err)
 			}
 			log := slog.New(slog.NewTextHandler(g.env.Stderr, &slog.HandlerOptions{Level: lvl}))
+			cfg, err := config.Load(first(policy, g.env.Getenv("FIREBREAK_POLICY")))
+			if err != nil {
+				return err
+			}
 			a, err := app.New(cmd.Context(), app.Config{
-				Addr: first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),
+				Policy: cfg.Policy(),
+				Addr:   first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),
 				BootstrapToken: g.env.Getenv("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN"),
 				Version:        Version, Logger: log, Out: g.env.Stdout,
 			})
@@ -47,6 +53,7 @@ func serveCmd(g *globals) *cobra.Command {
 	}
 	f.add(cmd, g)
 	cmd.Flags().StringVar(&addr, "addr", "", "address to listen on (default $FIREBREAK_ADDR or 127.0.0.1:8080)")
+	cmd.Flags().StringVar(&policy, "policy", "", "YAML file with severity levels and post-mortem days (default $FIREBREAK_POLICY; built-in SEV1–SEV4)")
 	cmd.Flags().StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	return cmd
 }

@@ -1,0 +1,81 @@
+// Package config loads the server's YAML configuration. Decoding is strict:
+// an unknown key is an error that names its line.
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"regexp"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/firebreak-ir/firebreak/internal/calendar"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+)
+
+// File is the server configuration file (serve --config-file).
+type File struct {
+	// Severities replace the default SEV1–SEV4, most severe first.
+	Severities []incident.Level `yaml:"severities"`
+	// PostmortemBusinessDays is the time from recovery to the post-mortem
+	// due date (default 5).
+	PostmortemBusinessDays *int `yaml:"postmortem_business_days"`
+}
+
+var levelName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`)
+
+// Parse decodes and validates a configuration.
+func Parse(data []byte) (File, error) {
+	var f File
+	if len(bytes.TrimSpace(data)) == 0 {
+		return f, nil
+	}
+	if err := yaml.UnmarshalWithOptions(data, &f, yaml.Strict()); err != nil {
+		return File{}, fmt.Errorf("%s", yaml.FormatError(err, false, false))
+	}
+	seen := map[string]bool{}
+	for i, l := range f.Severities {
+		switch {
+		case !levelName.MatchString(l.Name):
+			return File{}, fmt.Errorf("severities[%d].name: %q must be 1–32 letters, digits, or . _ -", i, l.Name)
+		case seen[l.Name]:
+			return File{}, fmt.Errorf("severities[%d].name: %s is listed twice", i, l.Name)
+		case len(l.Description) > 500:
+			return File{}, fmt.Errorf("severities[%d].description: at most 500 bytes", i)
+		}
+		seen[l.Name] = true
+	}
+	if d := f.PostmortemBusinessDays; d != nil && (*d < 1 || *d > 60) {
+		return File{}, fmt.Errorf("postmortem_business_days: %d is not between 1 and 60", *d)
+	}
+	return f, nil
+}
+
+// Load reads a configuration file; an empty path is the defaults.
+func Load(path string) (File, error) {
+	if path == "" {
+		return File{}, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return File{}, fmt.Errorf("config: %w", err)
+	}
+	f, err := Parse(data)
+	if err != nil {
+		return File{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Policy returns the lifecycle policy the file describes.
+func (f File) Policy() *incident.Policy {
+	p := &incident.Policy{Levels: incident.DefaultLevels(), Calendar: calendar.Weekdays{}, PostmortemDays: 5}
+	if len(f.Severities) > 0 {
+		p.Levels = f.Severities
+	}
+	if f.PostmortemBusinessDays != nil {
+		p.PostmortemDays = *f.PostmortemBusinessDays
+	}
+	return p
+}
