@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 
@@ -59,42 +60,49 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			}
 			return
 		}
-		cw := &captureWriter{ResponseWriter: w}
+		// The answer is held back until it is remembered: a client must never
+		// see a 2xx whose key a crash could forget, or its retry would run
+		// the command a second time.
+		cw := &captureWriter{header: http.Header{}}
 		next.ServeHTTP(cw, r)
 		if cw.status == 0 {
 			cw.status = http.StatusOK
 		}
-		// Store with a fresh context: the answer was already given, and a
-		// client hanging up must not make its retry run the command twice.
 		ctx := context.WithoutCancel(r.Context())
 		if cw.status >= 500 {
 			err = s.idem.ReleaseIdempotency(ctx, user, key)
 		} else {
-			err = s.idem.CompleteIdempotency(ctx, user, key, cw.status, cw.Header().Get("Content-Type"), cw.buf.Bytes())
+			err = s.idem.CompleteIdempotency(ctx, user, key, cw.status, cw.header.Get("Content-Type"), cw.buf.Bytes())
 		}
 		if err != nil {
 			s.log.ErrorContext(ctx, "idempotency store", "err", err)
+			writeProblem(w, http.StatusInternalServerError, "internal error: the outcome could not be recorded; retry with the same Idempotency-Key")
+			return
 		}
+		maps.Copy(w.Header(), cw.header)
+		w.WriteHeader(cw.status)
+		w.Write(cw.buf.Bytes())
 	})
 }
 
+// captureWriter buffers a whole answer.
 type captureWriter struct {
-	http.ResponseWriter
+	header http.Header
 	status int
 	buf    bytes.Buffer
 }
+
+func (c *captureWriter) Header() http.Header { return c.header }
 
 func (c *captureWriter) WriteHeader(code int) {
 	if c.status == 0 {
 		c.status = code
 	}
-	c.ResponseWriter.WriteHeader(code)
 }
 
 func (c *captureWriter) Write(b []byte) (int, error) {
 	if c.status == 0 {
 		c.status = http.StatusOK
 	}
-	c.buf.Write(b)
-	return c.ResponseWriter.Write(b)
+	return c.buf.Write(b)
 }
