@@ -61,7 +61,9 @@ func New(d Deps) *Server {
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Firebreak API", d.Version)
 	cfg.OpenAPIPath = "/api/v1/openapi"
-	cfg.DocsPath = "/api/v1/docs"
+	// No docs page: huma's loads its viewer from a CDN, and Firebreak must
+	// work with no outside service. The OpenAPI document is enough.
+	cfg.DocsPath = ""
 	cfg.SchemasPath = "/api/v1/schemas"
 	cfg.Info.Description = "Incident response: declare, classify, and carry incidents through the lifecycle with a tamper-evident timeline."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
