@@ -18,6 +18,7 @@ const (
 	Conflict     Code = "conflict"     // stale version, duplicate (409)
 	Unauthorized Code = "unauthorized" // 401
 	Forbidden    Code = "forbidden"    // 403
+	RateLimited  Code = "rate_limited" // too many attempts; the message says when to retry (429)
 	Internal     Code = "internal"     // 500
 )
 

@@ -18,6 +18,7 @@ var statusOf = map[errs.Code]int{
 	errs.Conflict:     http.StatusConflict,
 	errs.Unauthorized: http.StatusUnauthorized,
 	errs.Forbidden:    http.StatusForbidden,
+	errs.RateLimited:  http.StatusTooManyRequests,
 }
 
 // problem turns any error into an RFC 9457 problem. Errors without a code
