@@ -33,7 +33,7 @@ type Config struct {
 	// Policy is the lifecycle policy (severity levels, post-mortem days);
 	// nil is the default.
 	Policy *incident.Policy
-	// Out receives the one-time admin token of a first start.
+	// Out receives the one-time admin token and password of a first start.
 	Out io.Writer
 	Now func() time.Time
 }
@@ -61,7 +61,7 @@ func NewServices(db *store.DB, now func() time.Time) *Services {
 }
 
 func newServices(db *store.DB, now func() time.Time, policy *incident.Policy) *Services {
-	as := auth.NewService(db, now, newID)
+	as := auth.NewService(db, now, newID, auth.WithLimiter(auth.NewLimiter(now)))
 	return &Services{Auth: as, Incidents: incident.NewService(db, as, policy, now, newID)}
 }
 
@@ -88,13 +88,16 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cfg.Policy = incident.DefaultPolicy()
 	}
 	svc := newServices(db, cfg.Now, cfg.Policy)
-	secret, err := svc.Auth.Bootstrap(ctx, cfg.BootstrapToken)
+	token, password, err := svc.Auth.Bootstrap(ctx, cfg.BootstrapToken)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("bootstrap admin: %w", err)
 	}
-	if secret != "" {
-		fmt.Fprintf(cfg.Out, "\nFirst start: created user \"admin\" with this API token. It is shown once; keep it safe:\n\n    %s\n\n", secret)
+	if token != "" {
+		fmt.Fprintf(cfg.Out, "\nFirst start: created user \"admin\" with this API token. It is shown once; keep it safe:\n\n    %s\n\n", token)
+	}
+	if password != "" {
+		fmt.Fprintf(cfg.Out, "\nSign in as admin with password %s\n(shown once; change it after signing in, or reset it with `firebreak password reset admin`)\n\n", password)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

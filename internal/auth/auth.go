@@ -1,5 +1,6 @@
-// Package auth knows users, their roles and API tokens. Tokens are random
-// secrets shown once; only their SHA-256 is stored.
+// Package auth knows users, their roles, passwords, sign-in sessions and API
+// tokens. Passwords are stored as argon2id hashes; session and token secrets
+// are random, shown once, and only their SHA-256 is stored.
 package auth
 
 import (
@@ -13,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
@@ -78,18 +80,58 @@ type Store interface {
 	TokenByHash(ctx context.Context, hash string) (Token, User, error)
 	ListTokens(ctx context.Context, username string) ([]Token, error)
 	RevokeToken(ctx context.Context, id string, at time.Time) error
+
+	// SetPasswordHash replaces a user's password hash; NotFound when there
+	// is no such user.
+	SetPasswordHash(ctx context.Context, username, hash string) error
+	// PasswordHash returns a user's password hash, "" when none is set;
+	// NotFound when there is no such user.
+	PasswordHash(ctx context.Context, username string) (string, error)
+	// CreateSession stores a session by the hash of its secret.
+	CreateSession(ctx context.Context, s Session, hash string) error
+	// SessionByHash returns the session with that hash and its user, expired
+	// or not; NotFound when there is none.
+	SessionByHash(ctx context.Context, hash string) (Session, User, error)
+	// TouchSession records use of a session; NotFound when it is gone.
+	TouchSession(ctx context.Context, id string, lastSeen, expires time.Time) error
+	// DeleteSession ends the session with that hash; NotFound when there is
+	// none.
+	DeleteSession(ctx context.Context, hash string) error
+	// DeleteUserSessions ends every session of a user.
+	DeleteUserSessions(ctx context.Context, username string) error
+	// DeleteExpiredSessions deletes the sessions that expire at or before
+	// before and returns how many.
+	DeleteExpiredSessions(ctx context.Context, before time.Time) (int, error)
 }
 
-// Service applies the rules around users and tokens.
+// Service applies the rules around users, passwords, sessions and tokens.
 type Service struct {
-	store Store
-	now   func() time.Time
-	newID func() string
+	store   Store
+	now     func() time.Time
+	newID   func() string
+	limiter *Limiter
+
+	dummyOnce sync.Once
+	dummy     string
 }
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithLimiter sets the limiter that throttles failed sign-ins. Without it
+// the Service makes its own on its clock.
+func WithLimiter(l *Limiter) Option { return func(s *Service) { s.limiter = l } }
 
 // NewService returns a Service over store.
-func NewService(store Store, now func() time.Time, newID func() string) *Service {
-	return &Service{store: store, now: now, newID: newID}
+func NewService(store Store, now func() time.Time, newID func() string, opts ...Option) *Service {
+	s := &Service{store: store, now: now, newID: newID}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.limiter == nil {
+		s.limiter = NewLimiter(now)
+	}
+	return s
 }
 
 var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
@@ -199,41 +241,58 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 
 // Bootstrap makes sure an administrator can get in. With a bootstrap secret
 // (FIREBREAK_BOOTSTRAP_ADMIN_TOKEN) it makes that secret an admin token.
-// Otherwise, on the first start with no users, it creates "admin" and returns
-// a new token's secret for the caller to print once; on later starts it
-// returns "".
-func (s *Service) Bootstrap(ctx context.Context, bootstrapSecret string) (string, error) {
+// On the first start with no users, it creates "admin" with a random
+// password, for the web UI, and without a bootstrap secret also a new API
+// token; it returns both secrets for the caller to print once. On later
+// starts both are "".
+func (s *Service) Bootstrap(ctx context.Context, bootstrapSecret string) (token, password string, err error) {
+	if bootstrapSecret != "" && len(bootstrapSecret) < 16 {
+		return "", "", fmt.Errorf("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN must be at least 16 characters")
+	}
 	n, err := s.store.CountUsers(ctx)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if n == 0 {
-		if _, err := s.CreateUser(ctx, UserInput{Username: "admin", DisplayName: "Break-glass administrator", Role: Admin}); err != nil && errs.CodeOf(err) != errs.Conflict {
-			return "", fmt.Errorf("create admin: %w", err)
+		_, err := s.CreateUser(ctx, UserInput{Username: "admin", DisplayName: "Break-glass administrator", Role: Admin})
+		switch {
+		case err == nil:
+			// Only the node that created admin sets the password, so nodes
+			// starting together on one fresh database cannot print a
+			// password that another one has already replaced.
+			password = NewPassword()
+			if err := s.SetPassword(ctx, "admin", password); err != nil {
+				return "", "", fmt.Errorf("set admin password: %w", err)
+			}
+		case errs.CodeOf(err) != errs.Conflict:
+			return "", "", fmt.Errorf("create admin: %w", err)
 		}
 	}
 	if bootstrapSecret != "" {
-		if len(bootstrapSecret) < 16 {
-			return "", fmt.Errorf("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN must be at least 16 characters")
-		}
 		if _, _, err := s.store.TokenByHash(ctx, HashToken(bootstrapSecret)); err == nil {
-			return "", nil
+			return "", password, nil
 		}
 		u, err := s.store.GetUser(ctx, "admin")
 		if err != nil {
-			return "", fmt.Errorf("bootstrap token needs the admin user: %w", err)
+			return "", "", fmt.Errorf("bootstrap token needs the admin user: %w", err)
 		}
 		if u.Role != Admin || !u.Active {
-			return "", fmt.Errorf("bootstrap token: user admin is not an active admin")
+			return "", "", fmt.Errorf("bootstrap token: user admin is not an active admin")
 		}
 		t := Token{ID: s.newID(), Username: "admin", Name: "bootstrap (FIREBREAK_BOOTSTRAP_ADMIN_TOKEN)", CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
-		return "", s.store.CreateToken(ctx, t, HashToken(bootstrapSecret))
+		if err := s.store.CreateToken(ctx, t, HashToken(bootstrapSecret)); err != nil {
+			return "", "", err
+		}
+		return "", password, nil
 	}
 	if n > 0 {
-		return "", nil
+		return "", "", nil
 	}
-	_, secret, err := s.IssueToken(ctx, "admin", "first start")
-	return secret, err
+	_, token, err = s.IssueToken(ctx, "admin", "first start")
+	if err != nil {
+		return "", "", err
+	}
+	return token, password, nil
 }
 
 // NewSecret returns a fresh token secret: 160 random bits, prefixed so
@@ -286,7 +345,17 @@ func (s *Service) UpdateUser(ctx context.Context, username string, p UserPatch) 
 		u.Active = *p.Active
 	}
 	u.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
-	return u, s.store.UpdateUser(ctx, u)
+	if err := s.store.UpdateUser(ctx, u); err != nil {
+		return User{}, err
+	}
+	if !u.Active {
+		// Sessions check the active flag on every use too; ending them
+		// also drops the rows.
+		if err := s.store.DeleteUserSessions(ctx, u.Username); err != nil {
+			return User{}, err
+		}
+	}
+	return u, nil
 }
 
 // nopCreate lets UpdateUser reuse CreateUser's validation without storing.

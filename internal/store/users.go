@@ -164,3 +164,28 @@ func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) error {
 	}
 	return nil
 }
+
+// SetPasswordHash replaces a user's password hash.
+func (db *DB) SetPasswordHash(ctx context.Context, username, hash string) error {
+	res, err := db.write.ExecContext(ctx, db.dialect.q(`UPDATE users SET password_hash = ? WHERE username = ?`), hash, username)
+	if err != nil {
+		return fmt.Errorf("set password hash: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("username", "no user %s", username)
+	}
+	return nil
+}
+
+// PasswordHash returns a user's password hash, "" when none is set.
+func (db *DB) PasswordHash(ctx context.Context, username string) (string, error) {
+	var hash string
+	err := db.read.QueryRowContext(ctx, db.dialect.q(`SELECT password_hash FROM users WHERE username = ?`), username).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", notFound("username", "no user %s", username)
+	}
+	if err != nil {
+		return "", fmt.Errorf("get password hash: %w", err)
+	}
+	return hash, nil
+}

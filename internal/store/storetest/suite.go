@@ -60,7 +60,7 @@ func NewSetup(t testing.TB, b Backend) *Setup {
 	t.Helper()
 	db, dsn := b.Open(t)
 	clock := NewClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)) // a Wednesday
-	as := auth.NewService(db, clock.Now, IDs("tok"))
+	as := auth.NewService(db, clock.Now, IDs("tok"), auth.WithLimiter(auth.NewLimiter(clock.Now)))
 	s := &Setup{DB: db, DSN: dsn, Clock: clock, Auth: as,
 		Incidents: incident.NewService(db, as, incident.DefaultPolicy(), clock.Now, IDs("inc"))}
 	for _, u := range []auth.UserInput{{Username: "alice", Role: auth.Responder}, {Username: "bob", Role: auth.Responder}, {Username: "root", Role: auth.Admin}} {
@@ -88,6 +88,9 @@ func Run(t *testing.T, b Backend) {
 		{"ListPagination", testListPagination},
 		{"ListHidesRestricted", testListRestricted},
 		{"UsersAndTokens", testUsersAndTokens},
+		{"PasswordHashes", testPasswordHashes},
+		{"Sessions", testSessions},
+		{"DeleteExpiredSessions", testDeleteExpiredSessions},
 		{"Idempotency", testIdempotency},
 		{"EachStreamReportsMissingNumbers", testEachStream},
 	}
@@ -368,6 +371,8 @@ func testListFilters(t *testing.T, s *Setup) {
 		{"type is not a substring match", incident.Filter{Type: "secur"}, []string{}},
 		{"label", incident.Filter{Labels: map[string]string{"team": "sec"}}, []string{"INC-3", "INC-1"}},
 		{"two labels", incident.Filter{Labels: map[string]string{"team": "sec", "env": "prod"}}, []string{"INC-3"}},
+		{"label and state", incident.Filter{Labels: map[string]string{"team": "db"}, States: []incident.State{incident.Active}}, []string{"INC-2"}},
+		{"label no incident has", incident.Filter{Labels: map[string]string{"team": "nobody"}}, []string{}},
 		{"text in title, any case", incident.Filter{Text: "phishing"}, []string{"INC-1"}},
 		{"text in summary", incident.Filter{Text: "100%"}, []string{"INC-2"}},
 		{"like wildcards are literal", incident.Filter{Text: "_"}, []string{}},
@@ -390,27 +395,38 @@ func testListFilters(t *testing.T, s *Setup) {
 
 func testListPagination(t *testing.T, s *Setup) {
 	for i := range 7 {
-		declare(t, s, incident.DeclareInput{Title: fmt.Sprintf("p%d", i)})
+		in := incident.DeclareInput{Title: fmt.Sprintf("p%d", i)}
+		if i%2 == 0 {
+			in.Labels = map[string]string{"parity": "even"}
+		}
+		declare(t, s, in)
 	}
-	var all []string
-	f := incident.Filter{Limit: 3, Viewer: alice}
-	for pages := 0; ; pages++ {
-		if pages > 5 {
-			t.Fatal("pagination does not end")
+	pages := func(f incident.Filter) []string {
+		t.Helper()
+		var all []string
+		for pages := 0; ; pages++ {
+			if pages > 5 {
+				t.Fatal("pagination does not end")
+			}
+			p, err := s.DB.List(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, refs(p)...)
+			if p.NextCursor == "" {
+				return all
+			}
+			f.Cursor = p.NextCursor
 		}
-		p, err := s.DB.List(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, refs(p)...)
-		if p.NextCursor == "" {
-			break
-		}
-		f.Cursor = p.NextCursor
 	}
 	want := []string{"INC-7", "INC-6", "INC-5", "INC-4", "INC-3", "INC-2", "INC-1"}
-	if !reflect.DeepEqual(all, want) {
-		t.Fatalf("pages gave %v, want %v", all, want)
+	if got := pages(incident.Filter{Limit: 3, Viewer: alice}); !reflect.DeepEqual(got, want) {
+		t.Fatalf("pages gave %v, want %v", got, want)
+	}
+	// A label filter walks its own index; its cursor must continue there.
+	want = []string{"INC-7", "INC-5", "INC-3", "INC-1"}
+	if got := pages(incident.Filter{Limit: 2, Labels: map[string]string{"parity": "even"}, Viewer: alice}); !reflect.DeepEqual(got, want) {
+		t.Fatalf("label pages gave %v, want %v", got, want)
 	}
 }
 
@@ -478,6 +494,117 @@ func testUsersAndTokens(t *testing.T, s *Setup) {
 	users, err := s.Auth.Users(ctx)
 	if err != nil || len(users) != 3 {
 		t.Fatalf("users: %d %v", len(users), err)
+	}
+}
+
+func testPasswordHashes(t *testing.T, s *Setup) {
+	if h, err := s.DB.PasswordHash(ctx, "alice"); err != nil || h != "" {
+		t.Fatalf("a new user's password hash: %q %v", h, err)
+	}
+	if err := s.DB.SetPasswordHash(ctx, "alice", "$argon2id$one"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.SetPasswordHash(ctx, "alice", "$argon2id$two"); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := s.DB.PasswordHash(ctx, "alice"); err != nil || h != "$argon2id$two" {
+		t.Fatalf("password hash: %q %v", h, err)
+	}
+	if h, _ := s.DB.PasswordHash(ctx, "bob"); h != "" {
+		t.Fatalf("bob got alice's hash %q", h)
+	}
+	wantCode(t, s.DB.SetPasswordHash(ctx, "nobody", "x"), errs.NotFound)
+	_, err := s.DB.PasswordHash(ctx, "nobody")
+	wantCode(t, err, errs.NotFound)
+	// The hash never travels with the user.
+	u, err := s.DB.GetUser(ctx, "alice")
+	if err != nil || u.Username != "alice" {
+		t.Fatalf("get user: %+v %v", u, err)
+	}
+}
+
+func testSessions(t *testing.T, s *Setup) {
+	now := s.Clock.Now().Truncate(time.Microsecond)
+	a := auth.Session{ID: "s1", Username: "alice", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(12 * time.Hour)}
+	if err := s.DB.CreateSession(ctx, a, "hash-a"); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, s.DB.CreateSession(ctx, auth.Session{ID: "s2", Username: "alice", CreatedAt: now, LastSeenAt: now, ExpiresAt: now}, "hash-a"), errs.Conflict)
+	wantCode(t, s.DB.CreateSession(ctx, auth.Session{ID: "s1", Username: "alice", CreatedAt: now, LastSeenAt: now, ExpiresAt: now}, "hash-x"), errs.Conflict)
+	wantCode(t, s.DB.CreateSession(ctx, auth.Session{ID: "s3", Username: "nobody", CreatedAt: now, LastSeenAt: now, ExpiresAt: now}, "hash-n"), errs.NotFound)
+	got, u, err := s.DB.SessionByHash(ctx, "hash-a")
+	if err != nil || got != a || u.Username != "alice" || u.Role != auth.Responder || !u.Active {
+		t.Fatalf("session by hash: %+v %+v %v, want %+v", got, u, err, a)
+	}
+	_, _, err = s.DB.SessionByHash(ctx, "hash-b")
+	wantCode(t, err, errs.NotFound)
+
+	seen, exp := now.Add(time.Hour), now.Add(13*time.Hour)
+	if err := s.DB.TouchSession(ctx, "s1", seen, exp); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := s.DB.SessionByHash(ctx, "hash-a"); !got.LastSeenAt.Equal(seen) || !got.ExpiresAt.Equal(exp) || !got.CreatedAt.Equal(now) {
+		t.Fatalf("touched session: %+v", got)
+	}
+	wantCode(t, s.DB.TouchSession(ctx, "nope", seen, exp), errs.NotFound)
+
+	// The user comes fresh with each lookup: a role change applies at once.
+	if _, err := s.Auth.UpdateUser(ctx, "alice", auth.UserPatch{Role: new(auth.Viewer)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, u, _ := s.DB.SessionByHash(ctx, "hash-a"); u.Role != auth.Viewer {
+		t.Fatalf("session user's role %s after the change, want viewer", u.Role)
+	}
+
+	if err := s.DB.DeleteSession(ctx, "hash-a"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.DB.SessionByHash(ctx, "hash-a")
+	wantCode(t, err, errs.NotFound)
+	wantCode(t, s.DB.DeleteSession(ctx, "hash-a"), errs.NotFound)
+
+	for i, who := range []string{"alice", "alice", "bob"} {
+		sess := auth.Session{ID: fmt.Sprintf("u%d", i), Username: who, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := s.DB.CreateSession(ctx, sess, fmt.Sprintf("hash-u%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DB.DeleteUserSessions(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.DeleteUserSessions(ctx, "alice"); err != nil {
+		t.Fatalf("deleting no sessions: %v", err)
+	}
+	for i, want := range []errs.Code{errs.NotFound, errs.NotFound, ""} {
+		_, _, err := s.DB.SessionByHash(ctx, fmt.Sprintf("hash-u%d", i))
+		if want == "" && err != nil {
+			t.Fatalf("bob's session went with alice's: %v", err)
+		} else if want != "" {
+			wantCode(t, err, want)
+		}
+	}
+}
+
+func testDeleteExpiredSessions(t *testing.T, s *Setup) {
+	now := s.Clock.Now().Truncate(time.Microsecond)
+	for i, exp := range []time.Duration{-time.Hour, -time.Microsecond, 0, time.Microsecond, time.Hour} {
+		sess := auth.Session{ID: fmt.Sprintf("e%d", i), Username: "bob", CreatedAt: now.Add(-2 * time.Hour), LastSeenAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(exp)}
+		if err := s.DB.CreateSession(ctx, sess, fmt.Sprintf("hash-e%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.DB.DeleteExpiredSessions(ctx, now)
+	if err != nil || n != 3 {
+		t.Fatalf("deleted %d expired sessions (%v), want 3", n, err)
+	}
+	for i := range 5 {
+		_, _, err := s.DB.SessionByHash(ctx, fmt.Sprintf("hash-e%d", i))
+		if gone := errs.CodeOf(err) == errs.NotFound; gone != (i < 3) {
+			t.Fatalf("session e%d: %v", i, err)
+		}
+	}
+	if n, err := s.DB.DeleteExpiredSessions(ctx, now); err != nil || n != 0 {
+		t.Fatalf("second sweep deleted %d (%v)", n, err)
 	}
 }
 
