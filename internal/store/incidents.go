@@ -156,7 +156,7 @@ func (db *DB) writeIndexes(ctx context.Context, tx *sql.Tx, inc *incident.Incide
 			return fmt.Errorf("clear labels: %w", err)
 		}
 		for _, k := range slices.Sorted(maps.Keys(inc.Labels)) {
-			if _, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO incident_labels (incident_id, key, value) VALUES (?, ?, ?)`), inc.ID, k, inc.Labels[k]); err != nil {
+			if _, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO incident_labels (incident_id, number, key, value) VALUES (?, ?, ?, ?)`), inc.ID, inc.Number, k, inc.Labels[k]); err != nil {
 				return fmt.Errorf("insert label: %w", err)
 			}
 		}
@@ -218,12 +218,23 @@ func (db *DB) List(ctx context.Context, f incident.Filter) (incident.Page, error
 		where = append(where, clause)
 		args = append(args, a...)
 	}
+	from, number := "incidents i", "i.number"
+	labels := slices.Sorted(maps.Keys(f.Labels))
+	if len(labels) > 0 {
+		// The first label drives the query: its (key, value, number) index
+		// yields the label's incidents newest first, so the page ends after
+		// a page of matches however rare the label. Probing each incident
+		// from the newest down instead reads them all for a rare one.
+		from, number = "incident_labels l0 JOIN incidents i ON i.number = l0.number", "l0.number"
+		add("l0.key = ? AND l0.value = ?", labels[0], f.Labels[labels[0]])
+		labels = labels[1:]
+	}
 	if f.Cursor != "" {
 		n, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return incident.Page{}, err
 		}
-		add("i.number < ?", n)
+		add(number+" < ?", n)
 	}
 	if len(f.States) > 0 {
 		add("i.state IN ("+placeholders(len(f.States))+")", toAny(f.States)...)
@@ -235,7 +246,7 @@ func (db *DB) List(ctx context.Context, f incident.Filter) (incident.Page, error
 		// A type matches itself and its subtypes: "security" finds "security.phishing".
 		add("(i.type = ? OR i.type LIKE ? ESCAPE '\\')", f.Type, escapeLike(f.Type)+".%")
 	}
-	for _, k := range slices.Sorted(maps.Keys(f.Labels)) {
+	for _, k := range labels {
 		add("EXISTS (SELECT 1 FROM incident_labels l WHERE l.incident_id = i.id AND l.key = ? AND l.value = ?)", k, f.Labels[k])
 	}
 	if t := strings.TrimSpace(f.Text); t != "" {
@@ -250,11 +261,11 @@ func (db *DB) List(ctx context.Context, f incident.Filter) (incident.Page, error
 		add("(i.restricted = ? OR i.declared_by = ? OR EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = i.id AND r.username = ?))",
 			false, f.Viewer.User, f.Viewer.User)
 	}
-	query := "SELECT i.number, i.doc FROM incidents i"
+	query := "SELECT i.number, i.doc FROM " + from
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY i.number DESC LIMIT ?"
+	query += " ORDER BY " + number + " DESC LIMIT ?"
 	args = append(args, limit+1)
 	rows, err := db.read.QueryContext(ctx, db.dialect.q(query), args...)
 	if err != nil {
