@@ -54,36 +54,40 @@ func rows(t *testing.T, db *DB) []int {
 	return out
 }
 
-// holdLeader starts a write whose body waits until want more writes have
-// queued behind it, so they all land in the next batch together.
-func holdLeader(t *testing.T, db *DB, want int) <-chan error {
+// holdLeader starts a write whose body waits for release, so writes made
+// meanwhile queue behind it and then land in one batch together. It returns
+// once the leader is committing, with a channel for the leader's result.
+func holdLeader(t *testing.T, db *DB) (release func(), done <-chan error) {
 	t.Helper()
-	done := make(chan error, 1)
+	ch := make(chan error, 1)
+	hold := make(chan struct{})
 	go func() {
-		done <- db.tx(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				db.group.mu.Lock()
-				n := len(db.group.queue)
-				db.group.mu.Unlock()
-				if n >= want {
-					break
-				}
-				if time.Now().After(deadline) {
-					return errors.New("writes did not queue")
-				}
-				time.Sleep(time.Millisecond)
-			}
+		ch <- db.tx(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+			<-hold
 			return insert(0)(ctx, tx)
 		})
 	}()
-	// Wait until the leader is committing, so later writes queue.
-	for {
+	waitQueue(t, db, func(leading bool, n int) bool { return leading && n == 0 })
+	return sync.OnceFunc(func() { close(hold) }), ch
+}
+
+// waitQueued waits until n writes wait behind the leader.
+func waitQueued(t *testing.T, db *DB, n int) {
+	t.Helper()
+	waitQueue(t, db, func(_ bool, queued int) bool { return queued == n })
+}
+
+func waitQueue(t *testing.T, db *DB, ok func(leading bool, queued int) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
 		db.group.mu.Lock()
-		leading := db.group.leading && len(db.group.queue) == 0
+		done := ok(db.group.leading, len(db.group.queue))
 		db.group.mu.Unlock()
-		if leading {
-			return done
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("writes did not queue as expected")
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -94,7 +98,8 @@ func TestGroupCommitFailureIsolated(t *testing.T) {
 	t.Parallel()
 	db := openGroup(t)
 	const n = 10
-	leader := holdLeader(t, db, n)
+	release, leader := holdLeader(t, db)
+	defer release()
 	errOdd := errors.New("odd numbers fail after writing")
 	var wg sync.WaitGroup
 	got := make([]error, n+1)
@@ -111,6 +116,8 @@ func TestGroupCommitFailureIsolated(t *testing.T) {
 			})
 		})
 	}
+	waitQueued(t, db, n)
+	release()
 	if err := <-leader; err != nil {
 		t.Fatalf("leader: %v", err)
 	}
@@ -130,20 +137,15 @@ func TestGroupCommitFailureIsolated(t *testing.T) {
 func TestGroupCommitSeesEarlierWrites(t *testing.T) {
 	t.Parallel()
 	db := openGroup(t)
-	leader := holdLeader(t, db, 2)
+	release, leader := holdLeader(t, db)
+	defer release()
 	first := make(chan error, 1)
 	go func() { first <- db.tx(context.Background(), insert(7)) }()
-	for { // queue the duplicate strictly after the first
-		db.group.mu.Lock()
-		n := len(db.group.queue)
-		db.group.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitQueued(t, db, 1) // the duplicate strictly after the first
 	second := make(chan error, 1)
 	go func() { second <- db.tx(context.Background(), insert(7)) }()
+	waitQueued(t, db, 2)
+	release()
 	if err := <-leader; err != nil {
 		t.Fatalf("leader: %v", err)
 	}
@@ -163,7 +165,8 @@ func TestGroupCommitSeesEarlierWrites(t *testing.T) {
 func TestGroupCommitCancellation(t *testing.T) {
 	t.Parallel()
 	db := openGroup(t)
-	leader := holdLeader(t, db, 3)
+	release, leader := holdLeader(t, db)
+	defer release()
 	ctx, cancel := context.WithCancel(context.Background())
 	queued := make(chan error, 1)
 	go func() { queued <- db.tx(ctx, insert(1)) }()
@@ -180,16 +183,9 @@ func TestGroupCommitCancellation(t *testing.T) {
 	}()
 	third := make(chan error, 1)
 	go func() { third <- db.tx(context.Background(), insert(3)) }()
-	for { // all three queued before the cancellation
-		db.group.mu.Lock()
-		n := len(db.group.queue)
-		db.group.mu.Unlock()
-		if n == 3 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
+	waitQueued(t, db, 3)
+	cancel() // while queued
+	release()
 	if err := <-leader; err != nil {
 		t.Fatalf("leader: %v", err)
 	}
