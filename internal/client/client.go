@@ -337,6 +337,11 @@ func (c *Client) UpdateUser(ctx context.Context, username string, in httpapi.Use
 	return out, err
 }
 
+// SetPassword sets a user's password (admin); the user's sessions end.
+func (c *Client) SetPassword(ctx context.Context, username, password string) error {
+	return c.do(ctx, request{method: http.MethodPut, path: "/api/v1/users/" + url.PathEscape(username) + "/password", body: httpapi.PasswordBody{Password: password}}, nil)
+}
+
 // NewToken is a created token with its one-time secret.
 type NewToken struct {
 	auth.Token

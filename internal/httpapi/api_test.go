@@ -317,3 +317,50 @@ func TestMetricsCountRequests(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestAdminSetsPasswords(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	ctx := context.Background()
+	as := s.app.Services.Auth
+	const pw = "rita's new password"
+	if err := s.admin.SetPassword(ctx, "rita", pw); err != nil {
+		t.Fatal(err)
+	}
+	_, secret, err := as.SignIn(ctx, "rita", pw, "")
+	if err != nil {
+		t.Fatalf("rita cannot sign in with the password the admin set: %v", err)
+	}
+	if a := s.call(t, "admin", "PUT", "/api/v1/users/rita/password", `{"password":"rita's third password"}`); a.status != 204 {
+		t.Fatalf("admin reset: %d %s", a.status, a.raw)
+	}
+	if _, _, err := as.SessionFor(ctx, secret); err == nil {
+		t.Fatal("rita's session outlived the reset")
+	}
+	tests := []struct {
+		name, user, path, body string
+		status                 int
+		location               string
+	}{
+		{"responder", "rita", "/api/v1/users/rob/password", `{"password":"a long enough password"}`, 403, ""},
+		{"responder, own", "rita", "/api/v1/users/rita/password", `{"password":"a long enough password"}`, 403, ""},
+		{"viewer", "vera", "/api/v1/users/rob/password", `{"password":"a long enough password"}`, 403, ""},
+		{"no token", "", "/api/v1/users/rob/password", `{"password":"a long enough password"}`, 401, ""},
+		{"short", "admin", "/api/v1/users/rob/password", `{"password":"hunter2"}`, 422, "password"},
+		{"missing", "admin", "/api/v1/users/rob/password", `{}`, 422, "body"},
+		{"unknown field", "admin", "/api/v1/users/rob/password", `{"password":"a long enough password","old":"x"}`, 422, "body.old"},
+		{"unknown user", "admin", "/api/v1/users/nobody/password", `{"password":"a long enough password"}`, 404, "username"},
+	}
+	for _, tt := range tests {
+		a := s.call(t, tt.user, "PUT", tt.path, tt.body)
+		if a.status != tt.status || (tt.location != "" && !contains(a.locations(), tt.location)) {
+			t.Errorf("%s: %d %s, want %d at %q", tt.name, a.status, a.raw, tt.status, tt.location)
+		}
+		if strings.Contains(a.raw, "hunter2") {
+			t.Errorf("%s: the answer repeats the password: %s", tt.name, a.raw)
+		}
+	}
+	if _, _, err := as.SignIn(ctx, "rob", "a long enough password", ""); err == nil {
+		t.Fatal("a refused reset changed rob's password")
+	}
+}

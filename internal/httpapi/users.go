@@ -26,6 +26,13 @@ type UserPatchBody struct {
 	Active      *bool   `json:"active,omitempty" doc:"false deactivates: the user's tokens stop working."`
 }
 
+// PasswordBody sets a user's password. Its length is checked by the
+// service, not the schema: schema errors echo the value, and this one is a
+// secret.
+type PasswordBody struct {
+	Password string `json:"password" doc:"10–256 bytes of UTF-8."`
+}
+
 // TokenBody creates a token.
 type TokenBody struct {
 	User string `json:"user" minLength:"1" maxLength:"63"`
@@ -98,6 +105,20 @@ func (s *Server) registerUsers(api huma.API) {
 			return nil, s.problem(ctx, err)
 		}
 		return &struct{ Body auth.User }{Body: u}, nil
+	})
+
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "set-password", Method: http.MethodPut, Path: "/api/v1/users/{username}/password", Tags: tags,
+		Summary: "Set a user's password", Description: "For the web UI's sign-in. The user's sessions end; their API tokens keep working.",
+		DefaultStatus: http.StatusNoContent,
+	}), func(ctx context.Context, in *struct {
+		Username string `path:"username" maxLength:"63"`
+		Body     PasswordBody
+	}) (*struct{}, error) {
+		if err := s.auth.SetPassword(ctx, in.Username, in.Body.Password); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return nil, nil
 	})
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
