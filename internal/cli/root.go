@@ -1,6 +1,6 @@
 // Package cli is the firebreak command tree. Commands that act on incidents
-// are clients of the REST API; serve, migrate, token create and audit verify
-// open the database directly.
+// are clients of the REST API; serve, migrate, token, password reset and
+// audit verify open the database directly.
 package cli
 
 import (
@@ -62,7 +62,7 @@ func Run(ctx context.Context, env Env) int {
 
 	root.AddCommand(
 		serveCmd(g), declareCmd(g), incidentsCmd(g), usersCmd(g), tokenCmd(g),
-		auditCmd(g), migrateCmd(g), versionCmd(g),
+		passwordCmd(g), auditCmd(g), migrateCmd(g), versionCmd(g),
 	)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(env.Stderr, "firebreak: "+oneLine(err))

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -12,7 +15,7 @@ import (
 
 func usersCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "users", Aliases: []string{"user"}, Short: "List, create and change users (admin)"}
-	cmd.AddCommand(usersListCmd(g), usersCreateCmd(g), usersUpdateCmd(g), whoamiCmd(g))
+	cmd.AddCommand(usersListCmd(g), usersCreateCmd(g), usersUpdateCmd(g), usersSetPasswordCmd(g), whoamiCmd(g))
 	return cmd
 }
 
@@ -108,6 +111,51 @@ func usersUpdateCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&role, "role", "", "viewer, responder or admin")
 	cmd.Flags().BoolVar(&active, "active", true, "false deactivates the user")
 	return cmd
+}
+
+func usersSetPasswordCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "set-password USERNAME",
+		Short: "Set a user's web sign-in password, read as one line from standard input; their sessions end",
+		Long: "Set a user's web sign-in password (10–256 bytes), read as one line from standard input\n" +
+			"so it stays out of the shell history and the process list. The user's web sessions end;\n" +
+			"their API tokens keep working.",
+		Example: "  read -rs PW && printf '%s\\n' \"$PW\" | firebreak users set-password alice\n" +
+			"  firebreak users set-password alice < password.txt",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pw, err := readLine(g.env.Stdin)
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			if err := c.SetPassword(cmd.Context(), args[0], pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.env.Stdout, "Password set for %s\n", args[0])
+			return nil
+		},
+	}
+}
+
+// readLine reads one line, without its line ending, from r. Other spaces are
+// kept: they may be part of a password.
+func readLine(r io.Reader) (string, error) {
+	if r == nil {
+		return "", errors.New("no password on standard input")
+	}
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read standard input: %w", err)
+	}
+	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if line == "" {
+		return "", errors.New("no password on standard input: give it as one line")
+	}
+	return line, nil
 }
 
 func whoamiCmd(g *globals) *cobra.Command {
