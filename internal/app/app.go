@@ -94,10 +94,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("bootstrap admin: %w", err)
 	}
 	if token != "" {
-		fmt.Fprintf(cfg.Out, "\nFirst start: created user \"admin\" with this API token. It is shown once; keep it safe:\n\n    %s\n\n", token)
+		fmt.Fprintf(cfg.Out, "\nFirst start: created user \"admin\" with this API token. It is shown once; keep it safe:\n\n    %s\n", token)
 	}
 	if password != "" {
-		fmt.Fprintf(cfg.Out, "\nSign in as admin with password %s\n(shown once; change it after signing in, or reset it with `firebreak password reset admin`)\n\n", password)
+		fmt.Fprintf(cfg.Out, "\nSign in as admin with password %s\n(shown once; change it after signing in, or reset it with `firebreak password reset admin`)\n", password)
+	}
+	if token != "" || password != "" {
+		fmt.Fprintln(cfg.Out)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
