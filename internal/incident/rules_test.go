@@ -223,3 +223,18 @@ func TestFoldRebuildsState(t *testing.T) {
 		t.Fatalf("fold %+v", folded)
 	}
 }
+
+func TestMoves(t *testing.T) {
+	t.Parallel()
+	p := DefaultPolicy()
+	inc := build(t, p, DeclareInput{Title: "t", Severity: "SEV1"}, assign(p, IRLead, "a"), move(p, Active, ""))
+	moves := p.Moves(&inc, t0)
+	if len(moves) != 1 || moves[0].To != Contained || moves[0].Allowed || !strings.Contains(moves[0].Blocked, "Incident Commander") {
+		t.Fatalf("moves from active SEV1: %+v", moves)
+	}
+	tri := build(t, p, DeclareInput{Title: "t"})
+	moves = p.Moves(&tri, t0)
+	if len(moves) != 2 || moves[0].To != Active || moves[0].Allowed || moves[1].To != Dismissed || !moves[1].Allowed || !moves[1].NeedsReason {
+		t.Fatalf("moves from triage: %+v", moves)
+	}
+}

@@ -62,6 +62,19 @@ type Service struct {
 	policy *Policy
 	now    func() time.Time
 	newID  func() string
+	// observers hear of every recorded change, after it is committed; the
+	// web UI uses this for live updates. Set at wiring, before serving.
+	observers []func(Incident, []Event)
+}
+
+// Observe registers fn to be called after each committed change with the
+// incident's new state and the events recorded. fn must not block.
+func (s *Service) Observe(fn func(Incident, []Event)) { s.observers = append(s.observers, fn) }
+
+func (s *Service) recorded(inc Incident, events []Event) {
+	for _, fn := range s.observers {
+		fn(inc, events)
+	}
 }
 
 // NewService wires the domain to a store, a clock and an ID source.
@@ -80,13 +93,20 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (I
 	if _, err := s.policy.Declare(in, id, 1, now); err != nil {
 		return Incident{}, err
 	}
-	return s.store.Create(ctx, func(number int64) (Incident, []Event, error) {
+	var events []Event
+	inc, err := s.store.Create(ctx, func(number int64) (Incident, []Event, error) {
 		changes, err := s.policy.Declare(in, id, number, now)
 		if err != nil {
 			return Incident{}, nil, err
 		}
-		return Record(Incident{}, changes, actor, now)
+		var inc Incident
+		inc, events, err = Record(Incident{}, changes, actor, now)
+		return inc, events, err
 	})
+	if err == nil {
+		s.recorded(inc, events)
+	}
+	return inc, err
 }
 
 // Get returns an incident the viewer may see.
@@ -206,6 +226,8 @@ func (s *Service) Merge(ctx context.Context, c Command, into, reason string) (In
 		if err != nil {
 			return Incident{}, err
 		}
+		s.recorded(srcNext, srcEvents)
+		s.recorded(dstNext, dstEvents)
 		return srcNext, nil
 	}
 }
@@ -265,6 +287,7 @@ func (s *Service) doEvents(ctx context.Context, c Command, decide decideFunc, re
 		if recorded != nil {
 			recorded(events)
 		}
+		s.recorded(next, events)
 		return next, nil
 	}
 }
