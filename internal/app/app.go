@@ -21,6 +21,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/store"
+	"github.com/firebreak-ir/firebreak/internal/web"
 )
 
 // Config is what `serve` needs.
@@ -108,9 +109,19 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Incidents: svc.Incidents, Auth: svc.Auth, Idempotency: db, DB: db,
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
 	})
+	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Logger: cfg.Logger, Now: cfg.Now})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	root := http.NewServeMux()
+	console.Register(root)
+	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
+		root.Handle(p, api.Handler())
+	}
 	a := &App{cfg: cfg, DB: db, Services: svc, done: make(chan error, 1)}
 	a.srv = &http.Server{
-		Handler:           api.Handler(),
+		Handler:           web.Protect(root),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -1,0 +1,91 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+)
+
+// statusOf maps error codes to the status a page answers with; 0 means the
+// error is ours, not the person's.
+var statusOf = map[errs.Code]int{
+	errs.Invalid:     http.StatusUnprocessableEntity,
+	errs.Rule:        http.StatusUnprocessableEntity,
+	errs.Conflict:    http.StatusConflict,
+	errs.NotFound:    http.StatusNotFound,
+	errs.RateLimited: http.StatusTooManyRequests,
+	errs.Forbidden:   http.StatusForbidden,
+}
+
+func codeOf(err error) int {
+	if _, ok := errs.As(err); !ok {
+		return 0
+	}
+	return statusOf[errs.CodeOf(err)]
+}
+
+func invalid(field, format string, args ...any) error {
+	return errs.E(errs.Invalid, field, format, args...)
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func urlQuery(s string) string { return url.QueryEscape(s) }
+
+var roleNames = map[incident.Role]string{
+	incident.IRLead: "IR Lead", incident.IncidentCommander: "Incident Commander", incident.CommsLead: "Comms Lead",
+	incident.Scribe: "Scribe", incident.Responder: "Responder",
+}
+
+func roleName(r incident.Role) string {
+	if n, ok := roleNames[r]; ok {
+		return n
+	}
+	return string(r)
+}
+
+var stateNames = map[incident.State]string{
+	incident.Triage: "Triage", incident.Active: "Active", incident.Contained: "Contained", incident.Eradicated: "Eradicated",
+	incident.Recovered: "Recovered", incident.Closed: "Closed", incident.Dismissed: "Dismissed", incident.Merged: "Merged",
+}
+
+var moveVerbs = map[incident.State]string{
+	incident.Active: "Activate response", incident.Contained: "Mark contained", incident.Eradicated: "Mark eradicated",
+	incident.Recovered: "Mark recovered", incident.Closed: "Close incident", incident.Dismissed: "Dismiss", incident.Triage: "Reopen to triage",
+}
+
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		"static":    func(name string) string { return s.staticURL[name] },
+		"roleName":  func(r incident.Role) string { return roleName(r) },
+		"stateName": func(st incident.State) string { return stateNames[st] },
+		"moveVerb":  func(st incident.State) string { return moveVerbs[st] },
+		"utc":       func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"isoDate":   func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		"since":     func(t time.Time) string { return span(s.now().Sub(t)) },
+		"sevClass": func(sev string) string {
+			for i, l := range s.incidents.Policy().Levels {
+				if l.Name == sev {
+					return "sev sev" + strconv.Itoa(min(i+1, 4))
+				}
+			}
+			return "sev sev-none"
+		},
+		"lower":    strings.ToLower,
+		"count":    func(m map[incident.State]int, st incident.State) int { return m[st] },
+		"lines":    func(s string) []string { return strings.Split(s, "\n") },
+		"deref":    func(t *time.Time) time.Time { return *t },
+		"add":      func(a, b int) int { return a + b },
+		"hasRole":  func(inc incident.Incident, r incident.Role) bool { return len(inc.Holders(r)) > 0 },
+		"eventDot": func(e incident.Event) string { return strings.ReplaceAll(e.Type, ".", "-") },
+		"sprintf":  fmt.Sprintf,
+	}
+}

@@ -1,0 +1,80 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+)
+
+type signinData struct {
+	base
+	Username string
+	Next     string
+}
+
+// safeNext keeps redirects after sign-in on this site.
+func safeNext(n string) string {
+	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") {
+		return "/incidents"
+	}
+	return n
+}
+
+func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
+	d := signinData{base: base{Title: "Sign in"}, Next: safeNext(r.URL.Query().Get("next"))}
+	switch r.URL.Query().Get("flash") {
+	case "signedout":
+		d.Flash = "You are signed out."
+	case "pwchanged":
+		d.Flash = "Your password is changed. Sign in with the new one."
+	}
+	s.render(w, r, http.StatusOK, "signin", d)
+}
+
+func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "Bad request: the form could not be read.", http.StatusBadRequest)
+		return
+	}
+	username := strings.TrimSpace(r.PostFormValue("username"))
+	d := signinData{base: base{Title: "Sign in"}, Username: username, Next: safeNext(r.PostFormValue("next"))}
+	_, secret, err := s.auth.SignIn(r.Context(), username, r.PostFormValue("password"), r.RemoteAddr)
+	if err != nil {
+		status := http.StatusUnauthorized
+		switch errs.CodeOf(err) {
+		case errs.Unauthorized:
+			d.Error = "Wrong username or password."
+			if e, ok := errs.As(err); ok && strings.Contains(e.Message, "deactivated") {
+				d.Error = "This account is deactivated. Ask an administrator."
+			}
+		case errs.RateLimited:
+			status = http.StatusTooManyRequests
+			e, _ := errs.As(err)
+			d.Error = "Too many failed attempts. " + strings.ToUpper(e.Message[:1]) + e.Message[1:] + "."
+		default:
+			s.log.ErrorContext(r.Context(), "sign in", "err", err)
+			status = http.StatusInternalServerError
+			d.Error = "Something went wrong on our side. Try again in a moment."
+		}
+		s.render(w, r, status, "signin", d)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https", MaxAge: int(auth.SessionMaxLifetime.Seconds()),
+	})
+	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+}
+
+func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.auth.SignOut(r.Context(), c.Value); err != nil {
+			s.log.ErrorContext(r.Context(), "sign out", "err", err)
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	http.Redirect(w, r, "/signin?flash=signedout", http.StatusSeeOther)
+}

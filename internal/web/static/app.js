@@ -1,0 +1,111 @@
+// Firebreak console script: local times, live updates, keyboard shortcuts.
+// Everything it does is an enhancement; every page works without it.
+(function () {
+  "use strict";
+
+  // Times: server renders UTC; show the viewer's zone, keep UTC on hover.
+  function localize(root) {
+    root.querySelectorAll("time[datetime]").forEach(function (t) {
+      var d = new Date(t.getAttribute("datetime"));
+      if (isNaN(d)) return;
+      t.textContent = d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+      t.title = t.getAttribute("datetime").replace("T", " ").replace("Z", " UTC");
+    });
+  }
+
+  // datetime-local inputs are in the viewer's zone: send its offset along,
+  // for that very moment (so DST is right).
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    form.querySelectorAll("input[data-local-time]").forEach(function (input) {
+      var off = form.querySelector("input[name=tz_offset]");
+      if (!off) return;
+      off.value = input.value ? String(new Date(input.value).getTimezoneOffset()) : "";
+    });
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.setAttribute("aria-busy", "true"); });
+  }, true);
+
+  // A region the viewer is working in is never replaced under them.
+  function busy(el) {
+    if (el.contains(document.activeElement) && document.activeElement !== document.body) return true;
+    var fields = el.querySelectorAll("input, textarea, select");
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.type === "hidden") continue;
+      if ((f.type === "checkbox" || f.type === "radio") ? f.checked !== f.defaultChecked : (f.tagName === "SELECT" ? false : f.value !== f.defaultValue)) return true;
+    }
+    var details = el.querySelectorAll("details[open]");
+    return details.length > 0;
+  }
+
+  var refreshing = false, again = false;
+  function refresh() {
+    if (refreshing) { again = true; return; }
+    refreshing = true;
+    fetch(location.href, { headers: { "X-Firebreak-Live": "1" }, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        doc.querySelectorAll("[data-live-region][id]").forEach(function (fresh) {
+          var old = document.getElementById(fresh.id);
+          if (!old || busy(old)) return;
+          if (old.innerHTML === fresh.innerHTML) return;
+          localize(fresh);
+          old.replaceWith(document.importNode(fresh, true));
+        });
+        // Forms the viewer is not using get the new version, so their next
+        // submit is not taken for a stale edit.
+        var v = doc.querySelector("input[name=version]");
+        if (v) document.querySelectorAll("form").forEach(function (f) {
+          var mine = f.querySelector("input[name=version]");
+          if (mine && !busy(f)) mine.value = v.value;
+        });
+      })
+      .catch(function () {})
+      .finally(function () { refreshing = false; if (again) { again = false; refresh(); } });
+  }
+
+  function live() {
+    var what = document.body.getAttribute("data-live");
+    if (!what || !window.EventSource) return;
+    var banner = document.getElementById("conn");
+    var ref = what.indexOf("incident:") === 0 ? what.slice(9) : "";
+    var es, lost = false;
+    function connect() {
+      es = new EventSource("/events");
+      es.addEventListener("hello", function () {
+        if (lost) refresh(); // catch up on what happened while away
+        lost = false; banner.hidden = true;
+      });
+      es.addEventListener("change", function (m) {
+        var c = JSON.parse(m.data);
+        if (!ref || c.ref === ref) refresh();
+      });
+      es.addEventListener("resync", refresh);
+      es.onerror = function () {
+        lost = true; banner.hidden = false;
+        if (es.readyState === EventSource.CLOSED) setTimeout(connect, 2000);
+      };
+    }
+    connect();
+  }
+
+  // Keyboard: n declare, / search, g i incidents, e entry, ? help.
+  var pendingG = false;
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    if (e.ctrlKey || e.metaKey || e.altKey || /INPUT|TEXTAREA|SELECT/.test(t.tagName) || t.isContentEditable) return;
+    if (pendingG) { pendingG = false; if (e.key === "i") { location.href = "/incidents"; } return; }
+    switch (e.key) {
+      case "n": if (document.querySelector("a[href='/incidents/new']")) location.href = "/incidents/new"; break;
+      case "/": var q = document.getElementById("q"); if (q) { e.preventDefault(); q.focus(); } else location.href = "/incidents#q"; break;
+      case "e": var b = document.getElementById("entry-body"); if (b) { e.preventDefault(); b.focus(); } break;
+      case "g": pendingG = true; break;
+      case "?": var d = document.getElementById("keys"); if (d && d.showModal) d.showModal(); break;
+    }
+  });
+
+  document.querySelectorAll("input[data-select]").forEach(function (i) { i.addEventListener("focus", function () { i.select(); }); });
+  localize(document);
+  live();
+})();

@@ -1,0 +1,301 @@
+// Package web is the responder's console: server-rendered pages over the
+// same services as the API, with a small script of our own for live updates
+// and keyboard use. Every flow works without the script.
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// Counter counts incidents per state for the list page.
+type Counter interface {
+	CountByState(ctx context.Context, v incident.Viewer) (map[incident.State]int, error)
+}
+
+// Deps are what the console serves.
+type Deps struct {
+	Incidents *incident.Service
+	Auth      *auth.Service
+	Counts    Counter
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// Server is the web console.
+type Server struct {
+	incidents *incident.Service
+	auth      *auth.Service
+	counts    Counter
+	log       *slog.Logger
+	now       func() time.Time
+	pages     map[string]*template.Template
+	static    map[string]staticFile // by versioned name
+	staticURL map[string]string     // plain name → versioned URL
+	live      *broker
+}
+
+type staticFile struct {
+	body  []byte
+	ctype string
+}
+
+// New parses every template now, so a broken page fails the start rather
+// than a request, and subscribes the live broker to committed changes.
+func New(d Deps) (*Server, error) {
+	s := &Server{incidents: d.Incidents, auth: d.Auth, counts: d.Counts, log: d.Logger, now: d.Now,
+		pages: map[string]*template.Template{}, static: map[string]staticFile{}, staticURL: map[string]string{}, live: newBroker()}
+	if err := s.loadStatic(); err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(assets, "templates/page_*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		t, err := template.New(path.Base(n)).Funcs(s.funcs()).ParseFS(assets, "templates/layout.html", "templates/partials.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", n, err)
+		}
+		s.pages[strings.TrimSuffix(strings.TrimPrefix(path.Base(n), "page_"), ".html")] = t
+	}
+	d.Incidents.Observe(s.live.publish)
+	return s, nil
+}
+
+func (s *Server) loadStatic() error {
+	for _, name := range []string{"app.css", "app.js"} {
+		b, err := assets.ReadFile("static/" + name)
+		if err != nil {
+			return fmt.Errorf("web: %w", err)
+		}
+		sum := sha256.Sum256(b)
+		ext := path.Ext(name)
+		versioned := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:6]) + ext
+		ctype := "text/css; charset=utf-8"
+		if ext == ".js" {
+			ctype = "text/javascript; charset=utf-8"
+		}
+		s.static[versioned] = staticFile{body: b, ctype: ctype}
+		s.staticURL[name] = "/static/" + versioned
+	}
+	return nil
+}
+
+// Register adds the console's routes to mux. Every page but sign-in and
+// the assets needs a session; every state change is also guarded against
+// cross-origin requests.
+func (s *Server) Register(mux *http.ServeMux) {
+	page := func(pattern string, h http.HandlerFunc, need auth.Role) {
+		mux.Handle(pattern, s.signedIn(need, h))
+	}
+	mux.HandleFunc("GET /static/{name}", s.serveStatic)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/incidents", http.StatusSeeOther) })
+	mux.HandleFunc("GET /signin", s.signinPage)
+	mux.HandleFunc("POST /signin", s.signin)
+	mux.HandleFunc("POST /signout", s.signout)
+
+	page("GET /incidents", s.listPage, auth.Viewer)
+	page("GET /incidents/new", s.declarePage, auth.Responder)
+	page("POST /incidents", s.declare, auth.Responder)
+	page("GET /incidents/{ref}", s.incidentPage, auth.Viewer)
+	page("GET /incidents/{ref}/postmortem", s.postmortemPage, auth.Viewer)
+	page("POST /incidents/{ref}/transition", s.transition, auth.Responder)
+	page("POST /incidents/{ref}/severity", s.severity, auth.Responder)
+	page("POST /incidents/{ref}/details", s.details, auth.Responder)
+	page("POST /incidents/{ref}/roles", s.assign, auth.Responder)
+	page("POST /incidents/{ref}/roles/remove", s.unassign, auth.Responder)
+	page("POST /incidents/{ref}/entries", s.addEntry, auth.Responder)
+	page("POST /incidents/{ref}/postmortem", s.savePostmortem, auth.Responder)
+	page("GET /events", s.events, auth.Viewer)
+	page("GET /account", s.accountPage, auth.Viewer)
+	page("POST /account/password", s.changePassword, auth.Viewer)
+	page("GET /admin/users", s.usersPage, auth.Admin)
+	page("POST /admin/users", s.createUser, auth.Admin)
+	page("POST /admin/users/{username}", s.updateUser, auth.Admin)
+	page("GET /admin/tokens", s.tokensPage, auth.Admin)
+	page("POST /admin/tokens", s.createToken, auth.Admin)
+	page("POST /admin/tokens/{id}/revoke", s.revokeToken, auth.Admin)
+}
+
+// Protect wraps the whole site: cross-origin state changes are refused
+// (Sec-Fetch-Site / Origin checks, Go's CrossOriginProtection), and every
+// page gets conservative security headers.
+func Protect(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "Forbidden: this form was sent from another site. Go back to Firebreak and submit it there.", http.StatusForbidden)
+	}))
+	h := cop.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			hd.Set("X-Frame-Options", "DENY")
+			hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.static[r.PathValue("name")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", f.ctype)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Write(f.body)
+}
+
+// base is what every page's layout needs.
+type base struct {
+	Title   string
+	User    auth.User
+	CanAct  bool
+	IsAdmin bool
+	Live    string // what the script keeps live: "list" or "incident:INC-7"
+	Flash   string
+	Error   string
+	Nav     string
+}
+
+type ctxKey int
+
+const userKey ctxKey = 0
+
+func userFrom(r *http.Request) auth.User {
+	u, _ := r.Context().Value(userKey).(auth.User)
+	return u
+}
+
+func viewerOf(u auth.User) incident.Viewer {
+	return incident.Viewer{User: u.Username, SeeAll: u.Role == auth.Admin}
+}
+
+func (s *Server) base(r *http.Request, title, nav string) base {
+	u := userFrom(r)
+	return base{Title: title, User: u, CanAct: u.Role.Allows(auth.Responder), IsAdmin: u.Role == auth.Admin, Nav: nav, Flash: r.URL.Query().Get("flash")}
+}
+
+const sessionCookie = "fb_session"
+
+// signedIn resolves the session; without one, pages redirect to sign-in
+// (remembering where the person was going) and posts answer 401. A role
+// below need gets 403.
+func (s *Server) signedIn(need auth.Role, next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		var u auth.User
+		if err == nil {
+			_, u, err = s.auth.SessionFor(r.Context(), c.Value)
+		}
+		if err != nil {
+			if errs.CodeOf(err) != errs.Unauthorized && err != http.ErrNoCookie {
+				s.log.ErrorContext(r.Context(), "session", "err", err)
+				s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment.")
+				return
+			}
+			if r.Method == http.MethodGet && r.URL.Path != "/events" {
+				http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			http.Error(w, "Unauthorized: sign in first.", http.StatusUnauthorized)
+			return
+		}
+		if !u.Role.Allows(need) {
+			r = r.WithContext(context.WithValue(r.Context(), userKey, u))
+			s.errorPage(w, r, http.StatusForbidden, "Your role ("+string(u.Role)+") may not do this; it needs "+string(need)+".")
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
+	})
+}
+
+// render executes a page into a buffer first, so a template error never
+// sends half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.log.ErrorContext(r.Context(), "no such page", "page", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.log.ErrorContext(r.Context(), "render", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+type errorData struct {
+	base
+	Status  int
+	Message string
+}
+
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	s.render(w, r, status, "error", errorData{base: s.base(r, http.StatusText(status), ""), Status: status, Message: msg})
+}
+
+// fail shows an error from a service as a page; internal ones are logged
+// and shown as a plain apology.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch errs.CodeOf(err) {
+	case errs.NotFound:
+		s.errorPage(w, r, http.StatusNotFound, err.(interface{ Error() string }).Error())
+	case errs.Forbidden:
+		s.errorPage(w, r, http.StatusForbidden, "You may not do this.")
+	case errs.Invalid, errs.Rule, errs.Conflict, errs.RateLimited:
+		e, _ := errs.As(err)
+		s.errorPage(w, r, http.StatusUnprocessableEntity, e.Message)
+	default:
+		s.log.ErrorContext(r.Context(), "web", "err", err)
+		s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side. Nothing you typed was saved; go back and try again.")
+	}
+}
+
+// message is what a person reads for a failed change.
+func message(err error) string {
+	e, ok := errs.As(err)
+	if !ok {
+		return "Something went wrong on our side; nothing was changed. Try again."
+	}
+	if e.Code == errs.Conflict {
+		return "Someone else changed this incident while you were working on it. What you typed is kept below; reload to see their change, then submit again."
+	}
+	if len(e.Details) > 1 {
+		var parts []string
+		for _, d := range e.Details {
+			parts = append(parts, d.Message)
+		}
+		return strings.Join(parts, "; ")
+	}
+	return e.Message
+}
