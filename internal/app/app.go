@@ -129,6 +129,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
+	a.srv.RegisterOnShutdown(console.Close)
 	return a, nil
 }
 

@@ -36,6 +36,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-s.closing:
+			return
 		case c := <-sub.ch:
 			b, _ := json.Marshal(c)
 			if _, err := fmt.Fprintf(w, "event: change\ndata: %s\n\n", b); err != nil {

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
@@ -52,7 +53,13 @@ type Server struct {
 	static    map[string]staticFile // by versioned name
 	staticURL map[string]string     // plain name → versioned URL
 	live      *broker
+	closing   chan struct{} // closed by Close: live streams end
+	closeOnce sync.Once
 }
+
+// Close ends every live stream, so a graceful shutdown does not wait for
+// browsers that keep their event stream open forever. Safe to call twice.
+func (s *Server) Close() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 type staticFile struct {
 	body  []byte
@@ -63,7 +70,7 @@ type staticFile struct {
 // than a request, and subscribes the live broker to committed changes.
 func New(d Deps) (*Server, error) {
 	s := &Server{incidents: d.Incidents, auth: d.Auth, counts: d.Counts, log: d.Logger, now: d.Now,
-		pages: map[string]*template.Template{}, static: map[string]staticFile{}, staticURL: map[string]string{}, live: newBroker()}
+		pages: map[string]*template.Template{}, static: map[string]staticFile{}, staticURL: map[string]string{}, live: newBroker(), closing: make(chan struct{})}
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
