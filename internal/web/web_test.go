@@ -247,3 +247,56 @@ func TestWholeIncidentWithoutScript(t *testing.T) {
 }
 
 func strconvI(v int64) string { return strconv.FormatInt(v, 10) }
+
+// TestLiveEventsRespectRestriction reads the event stream as a person would
+// and checks a change arrives, and a restricted incident's change does not
+// reach someone who may not see it.
+func TestLiveEventsRespectRestriction(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	vera := s.signIn(t, "vera")
+	req, _ := http.NewRequest("GET", s.url+"/events", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := vera.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	if ct := r.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	lines := make(chan string, 100)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := r.Body.Read(buf)
+			if n > 0 {
+				lines <- string(buf[:n])
+			}
+			if err != nil {
+				close(lines)
+				return
+			}
+		}
+	}()
+	next := func() string {
+		for l := range lines {
+			if strings.Contains(l, "event: change") {
+				return l
+			}
+		}
+		return ""
+	}
+	svc := s.app.Services.Incidents
+	if _, err := svc.Declare(ctx, "alice", incident.DeclareInput{Title: "secret", Restricted: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Declare(ctx, "alice", incident.DeclareInput{Title: "open"}); err != nil {
+		t.Fatal(err)
+	}
+	got := next()
+	if !strings.Contains(got, `"ref":"INC-2"`) || strings.Contains(got, "INC-1") {
+		t.Fatalf("first change vera heard: %q", got)
+	}
+}
