@@ -203,6 +203,9 @@ func (s *Server) changed(w http.ResponseWriter, r *http.Request, err error, form
 	}
 	d.Error = message(err)
 	status := codeOf(err)
+	if status == http.StatusConflict {
+		d.Stale = "/incidents/" + d.Inc.Ref
+	}
 	s.render(w, r, status, "incident", d)
 }
 

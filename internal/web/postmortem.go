@@ -30,6 +30,9 @@ func (s *Server) postmortemPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderPostmortem(w http.ResponseWriter, r *http.Request, status int, inc incident.Incident, f pmForm, errMsg string) {
 	d := postmortemData{base: s.base(r, "Post-mortem · "+inc.Ref, "incidents"), Inc: inc, Form: f}
 	d.Error = errMsg
+	if status == http.StatusConflict {
+		d.Stale = "/incidents/" + inc.Ref + "/postmortem"
+	}
 	d.Live = "incident:" + inc.Ref
 	// Always offer blank rows to add action items, with or without script.
 	for range 2 {

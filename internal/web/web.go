@@ -185,6 +185,7 @@ type base struct {
 	Live    string // what the script keeps live: "list" or "incident:INC-7"
 	Flash   string
 	Error   string
+	Stale   string // when set, the error is a stale edit: a link to reload this
 	Nav     string
 }
 
