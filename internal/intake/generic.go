@@ -117,26 +117,8 @@ func (e *eventDecoder) str(field string, raw json.RawMessage, max int) (string, 
 	return s, true
 }
 
-// kindOf names the JSON kind of a raw value.
-func kindOf(raw json.RawMessage) string {
-	t := bytes.TrimSpace(raw)
-	if len(t) == 0 {
-		return "nothing"
-	}
-	switch t[0] {
-	case '"':
-		return "a string"
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
+// kindOf names the JSON kind of a raw value, with its article.
+func kindOf(raw json.RawMessage) string { return article(rawKind(raw)) }
 
 func genericEvent(raw json.RawMessage, d Delivery) (alert.Alert, []Problem) {
 	var fields map[string]json.RawMessage

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -77,8 +78,6 @@ func decodeError(err error) (field, msg string) {
 			return "", fmt.Sprintf("must be %s, found %s", jsonKind(te.Type), article(te.Value))
 		}
 		return te.Field, fmt.Sprintf("must be %s, found %s", jsonKind(te.Type), article(te.Value))
-	case err.Error() == "unexpected end of JSON input":
-		return "", "invalid JSON: unexpected end of input"
 	}
 	return "", strings.TrimPrefix(err.Error(), "json: ")
 }
@@ -113,6 +112,8 @@ func article(v string) string {
 		return "an " + v
 	case v == "bool":
 		return "a boolean"
+	case v == "null":
+		return v
 	case strings.HasPrefix(v, "number"):
 		return "a number"
 	}
@@ -142,4 +143,53 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// stringMap is a JSON object of strings whose decoding errors name the key
+// at fault ("labels.team: must be a string, found a number").
+type stringMap map[string]string
+
+var stringMapType = reflect.TypeFor[map[string]string]()
+
+func (m *stringMap) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return &json.UnmarshalTypeError{Value: rawKind(b), Type: stringMapType}
+	}
+	if raw == nil {
+		*m = nil
+		return nil
+	}
+	out := make(stringMap, len(raw))
+	for k, v := range raw {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return &json.UnmarshalTypeError{Value: rawKind(v), Type: reflect.TypeFor[string](), Field: k}
+		}
+		out[k] = s
+	}
+	*m = out
+	return nil
+}
+
+// rawKind names the JSON kind of a raw value the way encoding/json's
+// UnmarshalTypeError does.
+func rawKind(raw []byte) string {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 {
+		return "nothing"
+	}
+	switch t[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }

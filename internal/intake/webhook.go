@@ -20,8 +20,8 @@ type envelope struct {
 	Status          string            `json:"status"`
 	Receiver        string            `json:"receiver"`
 	GroupKey        string            `json:"groupKey"`
-	GroupLabels     map[string]string `json:"groupLabels"`
-	CommonLabels    map[string]string `json:"commonLabels"`
+	GroupLabels     stringMap         `json:"groupLabels"`
+	CommonLabels    stringMap         `json:"commonLabels"`
 	ExternalURL     string            `json:"externalURL"`
 	TruncatedAlerts int               `json:"truncatedAlerts"`
 	Alerts          []json.RawMessage `json:"alerts"`
@@ -31,8 +31,8 @@ type envelope struct {
 // GeneratorURL are Grafana's.
 type webhookAlert struct {
 	Status       string             `json:"status"`
-	Labels       map[string]string  `json:"labels"`
-	Annotations  map[string]string  `json:"annotations"`
+	Labels       stringMap          `json:"labels"`
+	Annotations  stringMap          `json:"annotations"`
 	StartsAt     string             `json:"startsAt"`
 	EndsAt       string             `json:"endsAt"`
 	GeneratorURL string             `json:"generatorURL"`
