@@ -158,3 +158,26 @@ func TestMatcherMatches(t *testing.T) {
 		t.Error("empty matchers must match everything")
 	}
 }
+
+// What parses renders back to text that parses to the same matchers.
+func FuzzParseMatchers(f *testing.F) {
+	for _, s := range []string{`{team="db", env!="dev"}`, `severity=~critical|page`, `{"a b"!~"x\n",}`, `a=`, `{a="\q"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ms, err := ParseMatchers(s)
+		if err != nil {
+			if _, ok := err.(*ParseError); !ok {
+				t.Fatalf("error of type %T", err)
+			}
+			return
+		}
+		again, err := ParseMatchers(ms.String())
+		if err != nil {
+			t.Fatalf("%q rendered as %s: %v", s, ms, err)
+		}
+		if again.String() != ms.String() {
+			t.Fatalf("%q: %s then %s", s, ms, again)
+		}
+	})
+}

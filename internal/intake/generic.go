@@ -102,7 +102,7 @@ func (e *eventDecoder) bad(field, format string, args ...any) {
 // str decodes a JSON string of at most max bytes of valid UTF-8.
 func (e *eventDecoder) str(field string, raw json.RawMessage, max int) (string, bool) {
 	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if rawKind(raw) != "string" || json.Unmarshal(raw, &s) != nil {
 		e.bad(field, "must be a string, found %s", kindOf(raw))
 		return "", false
 	}

@@ -163,7 +163,7 @@ func (m *stringMap) UnmarshalJSON(b []byte) error {
 	out := make(stringMap, len(raw))
 	for k, v := range raw {
 		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
+		if rawKind(v) != "string" || json.Unmarshal(v, &s) != nil {
 			return &json.UnmarshalTypeError{Value: rawKind(v), Type: reflect.TypeFor[string](), Field: k}
 		}
 		out[k] = s
