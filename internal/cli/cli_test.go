@@ -107,7 +107,7 @@ func TestWholeIncidentFromTheCLI(t *testing.T) {
 	h.ok(t, "incidents", "transition", "INC-1", "closed")
 
 	out = h.ok(t, "incidents", "timeline", "INC-1")
-	for _, want := range []string{"declared INC-1", "triage → active", "bob is incident_commander", "recovered → closed", "2026-11-01 03:12:00Z", "evidence: Attacker"} {
+	for _, want := range []string{"declared INC-1", "triage → active", "bob is Incident Commander", "recovered → closed", "2026-11-01 03:12:00Z", "evidence: Attacker"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("timeline lacks %q:\n%s", want, out)
 		}

@@ -54,9 +54,9 @@ func Describe(e Event) string {
 		var d RoleData
 		json.Unmarshal(e.Data, &d)
 		if e.Type == EvRoleAssigned {
-			return fmt.Sprintf("%s is %s", d.User, d.Role)
+			return fmt.Sprintf("%s is %s", d.User, d.Role.Title())
 		}
-		return fmt.Sprintf("%s is no longer %s", d.User, d.Role)
+		return fmt.Sprintf("%s is no longer %s", d.User, d.Role.Title())
 	case EvMerged:
 		var d MergeData
 		json.Unmarshal(e.Data, &d)

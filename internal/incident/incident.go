@@ -47,6 +47,23 @@ const (
 	Responder         Role = "responder"
 )
 
+// Title is the role's name for people.
+func (r Role) Title() string {
+	switch r {
+	case IRLead:
+		return "IR Lead"
+	case IncidentCommander:
+		return "Incident Commander"
+	case CommsLead:
+		return "Comms Lead"
+	case Scribe:
+		return "Scribe"
+	case Responder:
+		return "Responder"
+	}
+	return string(r)
+}
+
 // Roles lists every role.
 var Roles = []Role{IRLead, IncidentCommander, CommsLead, Scribe, Responder}
 

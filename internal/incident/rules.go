@@ -308,15 +308,15 @@ func (p *Policy) forwardRules(inc *Incident, to State) error {
 			v.add("severity", "leaving triage needs a severity")
 		}
 		if len(inc.Holders(IRLead)) == 0 {
-			v.add("ir_lead", "leaving triage needs an IR Lead: assign the ir_lead role")
+			v.add("ir_lead", "leaving triage needs an IR Lead")
 		}
 	case Contained:
 		if inc.Significant && len(inc.Holders(IncidentCommander)) == 0 {
-			v.add("incident_commander", "a %s incident needs an Incident Commander before it can be contained: assign the incident_commander role", inc.Severity)
+			v.add("incident_commander", "a %s incident needs an Incident Commander before it can be contained", inc.Severity)
 		}
 	case Eradicated:
 		if strings.TrimSpace(inc.RootCause) == "" {
-			v.add("root_cause", "eradicated needs a root cause: set root_cause first")
+			v.add("root_cause", "eradicated needs a root cause")
 		}
 	case Closed:
 		if inc.Significant && inc.Postmortem.Status != PostmortemPublished {

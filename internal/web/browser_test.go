@@ -249,9 +249,15 @@ func (b *browser) wantText(sel, want string) {
 
 func (b *browser) wantPath(want string) {
 	b.t.Helper()
-	if got := b.path(); got != want {
-		b.t.Fatalf("%s: at %s, want %s", b.name, got, want)
+	// The script may still be tidying the address (dropping a flash).
+	var got string
+	for range 40 {
+		if got = b.path(); got == want {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
 	}
+	b.t.Fatalf("%s: at %s, want %s", b.name, got, want)
 }
 
 // signIn signs in through the form and checks the landing page.
@@ -397,7 +403,8 @@ func TestBrowserLifecycle(t *testing.T) {
 	if status := b.submit("Declare"); status != http.StatusOK {
 		t.Fatalf("declare answered %d", status)
 	}
-	b.wantPath("/incidents/INC-1?flash=Declared+INC-1.")
+	// The script drops the one-time flash from the address after showing it.
+	b.wantPath("/incidents/INC-1")
 	b.wantText(".notice.ok", "Declared INC-1.")
 	b.wantText(".inc-head h1", title)
 	b.wantText(".inc-head .meta", "SEV2")
@@ -485,7 +492,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	b.open("/incidents/INC-1")
 	move(b, "closed", "Close incident")
 	b.wantText(".inc-head .meta", "Closed")
-	wantPhase(b, "Post-mortem", 3)
+	wantPhase(b, "", 4) // closed: every phase is done, none current
 	if n := b.count("#actions form[action$='/transition'] button[data-move]"); n != 0 {
 		t.Errorf("a closed incident still offers %d forward moves", n)
 	}
@@ -519,7 +526,7 @@ func wantPhase(b *browser, name string, index int) {
 			b.t.Errorf("phase %d (%s) aria-current=%q", i, it.Name, it.Current)
 		}
 	}
-	if items[index].Name != name {
+	if index < len(items) && items[index].Name != name {
 		b.t.Fatalf("current phase is %q, want %q", items[index].Name, name)
 	}
 }
@@ -865,7 +872,6 @@ func TestBrowserScreenshots(t *testing.T) {
 			name, path string
 			mustFit    bool
 		}{
-			{"signin", "/signin", false},
 			{"list", "/incidents", true},
 			{"declare", "/incidents/new", false},
 			{"incident", "/incidents/INC-1", true},
@@ -904,13 +910,25 @@ func TestBrowserScreenshots(t *testing.T) {
 	if backgrounds["light"] == backgrounds["dark"] {
 		t.Errorf("the page background is %s in both light and dark", backgrounds["light"])
 	}
+	// Sign-in is seen signed out (signed in, /signin goes on to the list).
+	anon := c.browser(testContext(t), t, "anon")
+	for _, scheme := range []string{"light", "dark"} {
+		anon.scheme(scheme)
+		anon.desktop()
+		anon.open("/signin")
+		anon.shot(dir, "signin-"+scheme)
+		anon.phone()
+		anon.open("/signin")
+		anon.shot(dir, "signin-phone-"+scheme)
+	}
 	// An error notice on sign-in, for review.
-	b.scheme("light")
-	b.do(chromedp.Navigate(c.url + "/signin"))
-	b.do(chromedp.SendKeys(chromedp.ID("username"), "alice"), chromedp.SendKeys(chromedp.ID("password"), "wrong-password"))
-	b.submit("Sign in")
-	b.wantText(".notice.error", "Wrong username or password.")
-	b.shot(dir, "signin-error-light")
+	anon.scheme("light")
+	anon.desktop()
+	anon.do(chromedp.Navigate(c.url + "/signin"))
+	anon.do(chromedp.SendKeys(chromedp.ID("username"), "alice"), chromedp.SendKeys(chromedp.ID("password"), "wrong-password"))
+	anon.submit("Sign in")
+	anon.wantText(".notice.error", "Wrong username or password.")
+	anon.shot(dir, "signin-error-light")
 }
 
 // seedRich fills the store with incidents in many states, and one busy

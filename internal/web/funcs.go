@@ -39,17 +39,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func urlQuery(s string) string { return url.QueryEscape(s) }
 
-var roleNames = map[incident.Role]string{
-	incident.IRLead: "IR Lead", incident.IncidentCommander: "Incident Commander", incident.CommsLead: "Comms Lead",
-	incident.Scribe: "Scribe", incident.Responder: "Responder",
-}
-
-func roleName(r incident.Role) string {
-	if n, ok := roleNames[r]; ok {
-		return n
-	}
-	return string(r)
-}
+func roleName(r incident.Role) string { return r.Title() }
 
 var stateNames = map[incident.State]string{
 	incident.Triage: "Triage", incident.Active: "Active", incident.Contained: "Contained", incident.Eradicated: "Eradicated",
@@ -79,7 +69,13 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return "sev sev-none"
 		},
-		"lower":    strings.ToLower,
+		"lower": strings.ToLower,
+		"capfirst": func(s string) string {
+			if s == "" {
+				return s
+			}
+			return strings.ToUpper(s[:1]) + s[1:]
+		},
 		"count":    func(m map[incident.State]int, st incident.State) int { return m[st] },
 		"lines":    func(s string) []string { return strings.Split(s, "\n") },
 		"deref":    func(t *time.Time) time.Time { return *t },

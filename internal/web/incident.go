@@ -68,7 +68,7 @@ var policyPhases = []struct {
 func phases(inc *incident.Incident, now time.Time) []phase {
 	cur := -1
 	for i, p := range policyPhases {
-		if slices.Contains(p.states, inc.State) {
+		if slices.Contains(p.states, inc.State) && inc.State != incident.Closed {
 			cur = i
 		}
 	}
@@ -157,7 +157,11 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 		if d.Kind != "" && string(k) != d.Kind {
 			continue
 		}
-		d.Timeline = append(d.Timeline, timelineItem{Event: e, Text: incident.Describe(e), Kind: k})
+		text := incident.Describe(e)
+		if k != "" {
+			text = strings.TrimPrefix(text, string(k)+": ") // the kind is shown as a badge
+		}
+		d.Timeline = append(d.Timeline, timelineItem{Event: e, Text: text, Kind: k})
 	}
 	if d.Order != "asc" {
 		d.Order = "desc"

@@ -24,6 +24,12 @@ func safeNext(n string) string {
 
 func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
 	d := signinData{base: base{Title: "Sign in"}, Next: safeNext(r.URL.Query().Get("next"))}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if _, _, err := s.auth.SessionFor(r.Context(), c.Value); err == nil {
+			http.Redirect(w, r, d.Next, http.StatusSeeOther)
+			return
+		}
+	}
 	switch r.URL.Query().Get("flash") {
 	case "signedout":
 		d.Flash = "You are signed out."

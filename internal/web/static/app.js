@@ -105,6 +105,13 @@
     }
   });
 
+  // A flash message is for this visit only: keep it out of reloads and links.
+  if (location.search.indexOf("flash=") >= 0 && window.history.replaceState) {
+    var u = new URL(location.href);
+    u.searchParams.delete("flash");
+    history.replaceState(null, "", u.pathname + u.search + u.hash);
+  }
+
   document.querySelectorAll("input[data-select]").forEach(function (i) { i.addEventListener("focus", function () { i.select(); }); });
   localize(document);
   live();
