@@ -21,6 +21,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/store"
+	"github.com/firebreak-ir/firebreak/internal/triage"
 	"github.com/firebreak-ir/firebreak/internal/web"
 )
 
@@ -54,16 +55,18 @@ type App struct {
 type Services struct {
 	Incidents *incident.Service
 	Auth      *auth.Service
+	Triage    *triage.Service
 }
 
 // NewServices builds the services over db with the default policy.
 func NewServices(db *store.DB, now func() time.Time) *Services {
-	return newServices(db, now, incident.DefaultPolicy())
+	return newServices(db, now, incident.DefaultPolicy(), slog.New(slog.DiscardHandler))
 }
 
-func newServices(db *store.DB, now func() time.Time, policy *incident.Policy) *Services {
+func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, log *slog.Logger) *Services {
 	as := auth.NewService(db, now, newID, auth.WithLimiter(auth.NewLimiter(now)))
-	return &Services{Auth: as, Incidents: incident.NewService(db, as, policy, now, newID)}
+	inc := incident.NewService(db, as, policy, now, newID)
+	return &Services{Auth: as, Incidents: inc, Triage: triage.NewService(db, inc, log, now, newID)}
 }
 
 // newID returns a UUIDv7: time-ordered, so IDs index well.
@@ -88,7 +91,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Policy == nil {
 		cfg.Policy = incident.DefaultPolicy()
 	}
-	svc := newServices(db, cfg.Now, cfg.Policy)
+	svc := newServices(db, cfg.Now, cfg.Policy, cfg.Logger)
 	token, password, err := svc.Auth.Bootstrap(ctx, cfg.BootstrapToken)
 	if err != nil {
 		db.Close()
@@ -106,7 +109,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := httpapi.New(httpapi.Deps{
-		Incidents: svc.Incidents, Auth: svc.Auth, Idempotency: db, DB: db,
+		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Idempotency: db, DB: db,
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
 	})
 	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Logger: cfg.Logger, Now: cfg.Now})
@@ -116,7 +119,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	root := http.NewServeMux()
 	console.Register(root)
-	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
+	for _, p := range []string{"/api/", "/hooks/", "/healthz", "/readyz", "/metrics"} {
 		root.Handle(p, api.Handler())
 	}
 	a := &App{cfg: cfg, DB: db, Services: svc, done: make(chan error, 1)}

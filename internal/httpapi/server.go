@@ -18,6 +18,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/store"
+	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
 // Idempotency remembers answers to POSTs with an Idempotency-Key.
@@ -36,6 +37,7 @@ type Pinger interface {
 type Deps struct {
 	Incidents   *incident.Service
 	Auth        *auth.Service
+	Triage      *triage.Service
 	Idempotency Idempotency
 	DB          Pinger
 	Logger      *slog.Logger
@@ -47,6 +49,7 @@ type Deps struct {
 type Server struct {
 	incidents *incident.Service
 	auth      *auth.Service
+	triage    *triage.Service
 	idem      Idempotency
 	db        Pinger
 	log       *slog.Logger
@@ -57,7 +60,7 @@ type Server struct {
 
 // New builds the API and its route table.
 func New(d Deps) *Server {
-	s := &Server{incidents: d.Incidents, auth: d.Auth, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
+	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Firebreak API", d.Version)
 	cfg.OpenAPIPath = "/api/v1/openapi"
@@ -80,6 +83,8 @@ func New(d Deps) *Server {
 	s.registerIncidents(api)
 	s.registerUsers(api)
 
+	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
+	mux.HandleFunc("POST /hooks/{kind}", s.hooks)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))

@@ -101,8 +101,8 @@ func (inc *Incident) Apply(e Event) error {
 			return err
 		}
 		inc.MergedFrom = append(inc.MergedFrom, d.OtherRef)
-	case EvEntryAdded:
-		// Entries live in the stream only; the current state does not change.
+	case EvEntryAdded, EvSignalLinked, EvAlertFired, EvAlertResolved:
+		// These live in the stream only; the current state does not change.
 	case EvPostmortemSaved:
 		var d PostmortemData
 		if err := decode(e, &d); err != nil {

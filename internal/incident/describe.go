@@ -69,6 +69,22 @@ func Describe(e Event) string {
 		var d EntryData
 		json.Unmarshal(e.Data, &d)
 		return fmt.Sprintf("%s: %s", d.Kind, d.Body)
+	case EvSignalLinked:
+		var d SignalData
+		json.Unmarshal(e.Data, &d)
+		from := d.Source
+		if d.Integration != "" {
+			from += " (" + d.Integration + ")"
+		}
+		return fmt.Sprintf("%s from %s: %q, %d alert(s), first seen %s", d.How, from, d.Summary, d.Alerts, d.FirstSeen.UTC().Format("2006-01-02 15:04:05Z"))
+	case EvAlertFired, EvAlertResolved:
+		var d AlertData
+		json.Unmarshal(e.Data, &d)
+		verb := "fired"
+		if e.Type == EvAlertResolved {
+			verb = "resolved"
+		}
+		return fmt.Sprintf("alert %s: %s", verb, d.Summary)
 	case EvPostmortemSaved:
 		var d PostmortemData
 		json.Unmarshal(e.Data, &d)

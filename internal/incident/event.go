@@ -21,6 +21,9 @@ const (
 	EvMergeReceived   = "incident.merge_received"
 	EvEntryAdded      = "timeline.entry_added"
 	EvPostmortemSaved = "postmortem.saved"
+	EvSignalLinked    = "signal.linked"  // an alert group or report now feeds this incident
+	EvAlertFired      = "alert.fired"    // an alert of a linked group fired
+	EvAlertResolved   = "alert.resolved" // an alert of a linked group resolved
 )
 
 // Event is one recorded change. Seq is gapless per incident and starts at 1;
@@ -169,6 +172,28 @@ type MergeData struct {
 type EntryData struct {
 	Kind EntryKind `json:"kind"`
 	Body string    `json:"body"`
+}
+
+// SignalData is the payload of EvSignalLinked: where the incident's signals
+// came from, so the timeline shows it.
+type SignalData struct {
+	GroupID     string            `json:"group_id"`
+	Source      string            `json:"source"`
+	Integration string            `json:"integration,omitempty"`
+	Summary     string            `json:"summary"`
+	Alerts      int               `json:"alerts"`
+	FirstSeen   time.Time         `json:"first_seen"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	How         string            `json:"how"` // declared or attached
+}
+
+// AlertData is the payload of EvAlertFired and EvAlertResolved.
+type AlertData struct {
+	GroupID     string            `json:"group_id"`
+	Fingerprint string            `json:"fingerprint"`
+	Summary     string            `json:"summary"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	URL         string            `json:"url,omitempty"`
 }
 
 // PostmortemData is the payload of EvPostmortemSaved: the whole record.

@@ -189,6 +189,29 @@ func (s *Service) SavePostmortem(ctx context.Context, c Command, in PostmortemIn
 	return s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) { return s.policy.SavePostmortem(inc, in) })
 }
 
+// LinkSignal records on the incident that an alert group or report feeds it.
+func (s *Service) LinkSignal(ctx context.Context, c Command, d SignalData) (Incident, error) {
+	return s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) {
+		if inc.State == Merged {
+			return nil, errs.E(errs.Rule, "state", "%s was merged into %s; attach to that incident", inc.Ref, inc.MergedInto)
+		}
+		return []Change{{Type: EvSignalLinked, Data: d, OccurredAt: &d.FirstSeen}}, nil
+	})
+}
+
+// RecordAlert puts a linked group's alert on the incident's timeline, at the
+// time it happened in the world.
+func (s *Service) RecordAlert(ctx context.Context, c Command, resolved bool, at time.Time, d AlertData) error {
+	typ := EvAlertFired
+	if resolved {
+		typ = EvAlertResolved
+	}
+	_, err := s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) {
+		return []Change{{Type: typ, Data: d, OccurredAt: &at}}, nil
+	})
+	return err
+}
+
 // Merge merges c.Ref into the incident into, linking both.
 func (s *Service) Merge(ctx context.Context, c Command, into, reason string) (Incident, error) {
 	for attempt := 0; ; attempt++ {

@@ -1,0 +1,96 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/firebreak-ir/firebreak/internal/alert"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/triage"
+)
+
+// MaxHookBody bounds a webhook delivery. Alertmanager sends whole groups in
+// one body; 10 MiB holds tens of thousands of alerts.
+const MaxHookBody = 10 << 20
+
+// hooks receives signals from monitoring at /hooks/{kind}/{token} (or
+// /hooks/{kind} with Authorization: Bearer <token>). The answer comes only
+// after the alerts are committed. A wrong token is 401 and stores nothing;
+// a body that is not the format is 400 and stores nothing; a batch with
+// some malformed alerts stores the others and answers 400 naming the bad
+// ones (the sender need not retry: the good ones are in).
+func (s *Server) hooks(w http.ResponseWriter, r *http.Request) {
+	kind := alert.Source(r.PathValue("kind"))
+	token := r.PathValue("token")
+	if token == "" {
+		if scheme, secret, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+			token = strings.TrimSpace(secret)
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxHookBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeProblem(w, http.StatusRequestEntityTooLarge, "the body is larger than 10 MiB; send smaller batches")
+			return
+		}
+		writeProblem(w, http.StatusBadRequest, "could not read the body")
+		return
+	}
+	rec, err := s.triage.Receive(r.Context(), kind, token, body)
+	if err != nil {
+		e, ok := errs.As(err)
+		switch {
+		case ok && e.Code == errs.Unauthorized:
+			writeProblem(w, http.StatusUnauthorized, e.Message)
+		case ok && e.Code == errs.Invalid:
+			writeJSONProblem(w, http.StatusBadRequest, e.Message, detailsOf(e))
+		default:
+			s.log.ErrorContext(r.Context(), "webhook", "kind", kind, "err", err)
+			writeProblem(w, http.StatusInternalServerError, "internal error: nothing was stored; retry")
+		}
+		return
+	}
+	if len(rec.Problems) > 0 {
+		var details []*huma.ErrorDetail
+		for _, p := range rec.Problems {
+			details = append(details, &huma.ErrorDetail{Location: p.String(), Message: p.Message})
+		}
+		m := &hookProblem{ErrorModel: huma.ErrorModel{Status: http.StatusBadRequest, Title: "Some alerts were malformed",
+			Detail: "the other alerts were stored; fix and resend the ones listed", Errors: details}, Receipt: rec}
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(m)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(rec)
+}
+
+// hookProblem is a problem that also carries what was stored.
+type hookProblem struct {
+	huma.ErrorModel
+	Receipt triage.Receipt `json:"receipt"`
+}
+
+func detailsOf(e *errs.Error) []*huma.ErrorDetail {
+	var out []*huma.ErrorDetail
+	for _, d := range e.Details {
+		out = append(out, &huma.ErrorDetail{Location: d.Field, Message: d.Message})
+	}
+	if len(out) == 0 && e.Field != "" {
+		out = append(out, &huma.ErrorDetail{Location: e.Field, Message: e.Message})
+	}
+	return out
+}
+
+func writeJSONProblem(w http.ResponseWriter, status int, detail string, details []*huma.ErrorDetail) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(&huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: detail, Errors: details})
+}

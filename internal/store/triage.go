@@ -1,0 +1,338 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/firebreak-ir/firebreak/internal/alert"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/triage"
+)
+
+var _ triage.Store = (*DB)(nil)
+
+// CreateIntegration stores an integration by the hash of its secret.
+func (db *DB) CreateIntegration(ctx context.Context, in triage.Integration, tokenHash string) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO integrations (id, kind, name, service, team, token_hash, created_by, created_at, disabled)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), in.ID, string(in.Kind), in.Name, in.Service, in.Team, tokenHash, in.CreatedBy, db.dialect.t(in.CreatedAt), false)
+		if db.dialect.isUnique(err) {
+			return errs.E(errs.Conflict, "name", "an integration named %s already exists", in.Name)
+		}
+		if err != nil {
+			return fmt.Errorf("create integration: %w", err)
+		}
+		return nil
+	})
+}
+
+const integrationColumns = `id, kind, name, service, team, created_by, created_at, disabled`
+
+func scanIntegration(r rowScanner) (triage.Integration, error) {
+	var it triage.Integration
+	var kind string
+	var at dbTime
+	err := r.Scan(&it.ID, &kind, &it.Name, &it.Service, &it.Team, &it.CreatedBy, &at, &it.Disabled)
+	it.Kind, it.CreatedAt = alert.Source(kind), at.Time
+	return it, err
+}
+
+// Integrations lists integrations by name.
+func (db *DB) Integrations(ctx context.Context) ([]triage.Integration, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+integrationColumns+` FROM integrations ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list integrations: %w", err)
+	}
+	defer rows.Close()
+	out := []triage.Integration{}
+	for rows.Next() {
+		it, err := scanIntegration(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list integrations: %w", err)
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// IntegrationByToken finds an integration by its secret's hash.
+func (db *DB) IntegrationByToken(ctx context.Context, tokenHash string) (triage.Integration, error) {
+	it, err := scanIntegration(db.read.QueryRowContext(ctx, db.dialect.q(`SELECT `+integrationColumns+` FROM integrations WHERE token_hash = ?`), tokenHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return triage.Integration{}, notFound("token", "no such integration")
+	}
+	if err != nil {
+		return triage.Integration{}, fmt.Errorf("find integration: %w", err)
+	}
+	return it, nil
+}
+
+// DisableIntegration turns an integration off.
+func (db *DB) DisableIntegration(ctx context.Context, id string) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.dialect.q(`UPDATE integrations SET disabled = ? WHERE id = ?`), true, id)
+		if err != nil {
+			return fmt.Errorf("disable integration: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("id", "no integration %s", id)
+		}
+		return nil
+	})
+}
+
+// alertState is the queue's state as the pipeline reads it, inside the
+// ingest transaction.
+type alertState struct {
+	db  *DB
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+func (s alertState) LatestItem(ctx context.Context, path, fp string) (alert.Item, bool, error) {
+	var doc string
+	err := s.tx.QueryRowContext(ctx, s.db.dialect.q(`SELECT doc FROM alert_items WHERE path = ? AND fingerprint = ? ORDER BY first_seen DESC LIMIT 1`), path, fp).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return alert.Item{}, false, nil
+	}
+	if err != nil {
+		return alert.Item{}, false, fmt.Errorf("read alert: %w", err)
+	}
+	var it alert.Item
+	if err := json.Unmarshal([]byte(doc), &it); err != nil {
+		return alert.Item{}, false, fmt.Errorf("decode alert: %w", err)
+	}
+	return it, true, nil
+}
+
+func (s alertState) entry(ctx context.Context, query string, arg any) (triage.Entry, bool, error) {
+	var doc string
+	err := s.tx.QueryRowContext(ctx, s.db.dialect.q(query), arg).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return triage.Entry{}, false, nil
+	}
+	if err != nil {
+		return triage.Entry{}, false, fmt.Errorf("read alert group: %w", err)
+	}
+	var e triage.Entry
+	if err := json.Unmarshal([]byte(doc), &e); err != nil {
+		return triage.Entry{}, false, fmt.Errorf("decode alert group: %w", err)
+	}
+	return e, true, nil
+}
+
+func (s alertState) Group(ctx context.Context, id string) (alert.Group, bool, error) {
+	e, ok, err := s.entry(ctx, `SELECT doc FROM alert_groups WHERE id = ?`, id)
+	return e.Group, ok, err
+}
+
+func (s alertState) OpenGroup(ctx context.Context, key string) (alert.Group, bool, error) {
+	e, ok, err := s.entry(ctx, `SELECT doc FROM alert_groups WHERE key = ? AND closed = `+s.db.falseLit()+` ORDER BY last_seen DESC LIMIT 1`, key)
+	return e.Group, ok, err
+}
+
+func (db *DB) falseLit() string {
+	if db.dialect.postgres() {
+		return "false"
+	}
+	return "0"
+}
+
+// Ingest runs the pipeline against the stored queue and stores its
+// outcomes, all in one transaction.
+func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Outcome, error), newEntry func(alert.Group, alert.Outcome) triage.Entry) ([]alert.Outcome, error) {
+	var outcomes []alert.Outcome
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		st := alertState{db: db, ctx: ctx, tx: tx}
+		var err error
+		if outcomes, err = process(st); err != nil {
+			return err
+		}
+		items, groups := alert.Net(outcomes)
+		for _, it := range items {
+			doc, err := json.Marshal(it)
+			if err != nil {
+				return fmt.Errorf("encode alert: %w", err)
+			}
+			_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO alert_items (id, group_id, path, fingerprint, status, first_seen, last_seen, doc)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (id) DO UPDATE SET status = excluded.status, last_seen = excluded.last_seen, doc = excluded.doc`),
+				it.ID, it.GroupID, it.Path, it.Fingerprint, string(it.Status), db.dialect.t(it.FirstSeen), db.dialect.t(it.LastSeen), string(doc))
+			if err != nil {
+				return fmt.Errorf("store alert: %w", err)
+			}
+		}
+		first := map[string]alert.Outcome{}
+		for _, o := range outcomes {
+			if _, ok := first[o.Group.ID]; !ok && o.Kind != alert.Ignored {
+				first[o.Group.ID] = o
+			}
+		}
+		for _, g := range groups {
+			e, ok, err := st.entry(ctx, `SELECT doc FROM alert_groups WHERE id = ?`, g.ID)
+			if err != nil {
+				return err
+			}
+			if ok {
+				// The pipeline owns the group's alert state; the queue owns
+				// the triage state and the link to an incident.
+				g.IncidentID, g.Closed = e.Group.IncidentID, e.Group.Closed
+				e.Group = g
+			} else {
+				e = newEntry(g, first[g.ID])
+			}
+			if err := db.putEntry(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return outcomes, err
+}
+
+func (db *DB) putEntry(ctx context.Context, tx *sql.Tx, e triage.Entry) error {
+	doc, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode alert group: %w", err)
+	}
+	var incident any
+	if e.Group.IncidentID != "" {
+		incident = e.Group.IncidentID
+	}
+	_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO alert_groups (id, key, status, closed, incident_id, rank, first_seen, last_seen, snoozed_until, doc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed = excluded.closed, incident_id = excluded.incident_id,
+			rank = excluded.rank, last_seen = excluded.last_seen, snoozed_until = excluded.snoozed_until, doc = excluded.doc`),
+		e.Group.ID, e.Group.Key, string(e.Status), e.Group.Closed, incident, e.Rank, db.dialect.t(e.Group.FirstSeen), db.dialect.t(e.Group.LastSeen),
+		db.dialect.tp(e.SnoozedUntil), string(doc))
+	if err != nil {
+		return fmt.Errorf("store alert group: %w", err)
+	}
+	return nil
+}
+
+// Queue lists entries: waiting ones (snoozed ones once due) unless f.All;
+// most severe first, then most recently active.
+func (db *DB) Queue(ctx context.Context, f triage.Filter) ([]triage.Entry, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	query := `SELECT doc FROM alert_groups`
+	var args []any
+	if !f.All {
+		query += ` WHERE status IN ('new', 'acknowledged') OR (status = 'snoozed' AND snoozed_until <= ?)`
+		args = append(args, db.dialect.t(f.Now))
+	}
+	query += ` ORDER BY rank, last_seen DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := db.read.QueryContext(ctx, db.dialect.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read queue: %w", err)
+	}
+	defer rows.Close()
+	out := []triage.Entry{}
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("read queue: %w", err)
+		}
+		var e triage.Entry
+		if err := json.Unmarshal([]byte(doc), &e); err != nil {
+			return nil, fmt.Errorf("decode queue entry: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Entry returns one queue entry.
+func (db *DB) Entry(ctx context.Context, id string) (triage.Entry, error) {
+	var doc string
+	err := db.read.QueryRowContext(ctx, db.dialect.q(`SELECT doc FROM alert_groups WHERE id = ?`), id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return triage.Entry{}, notFound("id", "no queue entry %s", id)
+	}
+	if err != nil {
+		return triage.Entry{}, fmt.Errorf("read queue entry: %w", err)
+	}
+	var e triage.Entry
+	if err := json.Unmarshal([]byte(doc), &e); err != nil {
+		return triage.Entry{}, fmt.Errorf("decode queue entry: %w", err)
+	}
+	return e, nil
+}
+
+// Items returns a group's alerts, oldest first.
+func (db *DB) Items(ctx context.Context, groupID string) ([]alert.Item, error) {
+	rows, err := db.read.QueryContext(ctx, db.dialect.q(`SELECT doc FROM alert_items WHERE group_id = ? ORDER BY first_seen LIMIT 1000`), groupID)
+	if err != nil {
+		return nil, fmt.Errorf("read alerts: %w", err)
+	}
+	defer rows.Close()
+	out := []alert.Item{}
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("read alerts: %w", err)
+		}
+		var it alert.Item
+		if err := json.Unmarshal([]byte(doc), &it); err != nil {
+			return nil, fmt.Errorf("decode alert: %w", err)
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// UpdateEntry changes an entry and records the action, atomically.
+func (db *DB) UpdateEntry(ctx context.Context, id string, l triage.LogEntry, fn func(*triage.Entry) error) (triage.Entry, error) {
+	var out triage.Entry
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		st := alertState{db: db, ctx: ctx, tx: tx}
+		e, ok, err := st.entry(ctx, `SELECT doc FROM alert_groups WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("id", "no queue entry %s", id)
+		}
+		if err := fn(&e); err != nil {
+			return err
+		}
+		if err := db.putEntry(ctx, tx, e); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO triage_log (group_id, action, actor, at, data) VALUES (?, ?, ?, ?, ?)`),
+			id, l.Action, l.Actor, db.dialect.t(l.At), l.Data)
+		if err != nil {
+			return fmt.Errorf("record triage action: %w", err)
+		}
+		out = e
+		return nil
+	})
+	return out, err
+}
+
+// Log returns an entry's actions, oldest first.
+func (db *DB) Log(ctx context.Context, id string) ([]triage.LogEntry, error) {
+	rows, err := db.read.QueryContext(ctx, db.dialect.q(`SELECT action, actor, at, data FROM triage_log WHERE group_id = ? ORDER BY id`), id)
+	if err != nil {
+		return nil, fmt.Errorf("read triage log: %w", err)
+	}
+	defer rows.Close()
+	out := []triage.LogEntry{}
+	for rows.Next() {
+		var l triage.LogEntry
+		var at dbTime
+		if err := rows.Scan(&l.Action, &l.Actor, &at, &l.Data); err != nil {
+			return nil, fmt.Errorf("read triage log: %w", err)
+		}
+		l.At = at.Time
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}

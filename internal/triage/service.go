@@ -1,0 +1,370 @@
+package triage
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/alert"
+	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/intake"
+)
+
+// Service runs intake and the queue.
+type Service struct {
+	store     Store
+	incidents *incident.Service
+	log       *slog.Logger
+	now       func() time.Time
+	newID     func() string
+}
+
+// NewService wires the queue to its store and the incident service.
+func NewService(store Store, incidents *incident.Service, log *slog.Logger, now func() time.Time, newID func() string) *Service {
+	return &Service{store: store, incidents: incidents, log: log, now: now, newID: newID}
+}
+
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+
+// IntegrationInput is what an admin gives to add an integration.
+type IntegrationInput struct {
+	Kind    alert.Source
+	Name    string
+	Service string
+	Team    string
+}
+
+// CreateIntegration adds an integration and returns its secret, shown once.
+func (s *Service) CreateIntegration(ctx context.Context, actor string, in IntegrationInput) (Integration, string, error) {
+	var details []errs.Detail
+	bad := func(f, m string) { details = append(details, errs.Detail{Field: f, Message: m}) }
+	if _, ok := intake.ParserFor(in.Kind); !ok {
+		bad("kind", fmt.Sprintf("unknown kind %q; one of alertmanager, grafana, generic", in.Kind))
+	}
+	if !namePattern.MatchString(in.Name) {
+		bad("name", "must be 1–63 lowercase letters, digits, or . _ -")
+	}
+	if in.Service == "" {
+		in.Service = in.Name
+	}
+	if len(in.Service) > 100 || len(in.Team) > 100 {
+		bad("service", "service and team are at most 100 bytes")
+	}
+	if len(details) > 0 {
+		return Integration{}, "", &errs.Error{Code: errs.Invalid, Field: details[0].Field, Message: details[0].Message, Details: details}
+	}
+	secret := auth.NewSecret()
+	it := Integration{ID: s.newID(), Kind: in.Kind, Name: in.Name, Service: in.Service, Team: in.Team, CreatedBy: actor, CreatedAt: incident.Now(s.now())}
+	if err := s.store.CreateIntegration(ctx, it, auth.HashToken(secret)); err != nil {
+		return Integration{}, "", err
+	}
+	return it, secret, nil
+}
+
+// Integrations lists every integration.
+func (s *Service) Integrations(ctx context.Context) ([]Integration, error) {
+	return s.store.Integrations(ctx)
+}
+
+// DisableIntegration stops an integration's token from working.
+func (s *Service) DisableIntegration(ctx context.Context, id string) error {
+	return s.store.DisableIntegration(ctx, id)
+}
+
+// Receipt says what a delivery did.
+type Receipt struct {
+	Integration string           `json:"integration"`
+	Accepted    int              `json:"accepted"`
+	NewGroups   int              `json:"new_groups"`
+	Repeats     int              `json:"repeats"`
+	Resolved    int              `json:"resolved"`
+	Ignored     int              `json:"ignored"`
+	Truncated   int              `json:"truncated,omitempty"`
+	Problems    []intake.Problem `json:"problems"`
+}
+
+// Receive authenticates a delivery by its integration's secret, parses it,
+// and stores every valid alert before it returns: the sender's 2xx means
+// committed. Malformed alerts in a batch are reported in the receipt; the
+// rest are stored. A body that is not the format at all stores nothing.
+func (s *Service) Receive(ctx context.Context, kind alert.Source, secret string, body []byte) (Receipt, error) {
+	if secret == "" {
+		return Receipt{}, errs.E(errs.Unauthorized, "", "missing integration token: use /hooks/{kind}/{token} or Authorization: Bearer <token>")
+	}
+	it, err := s.store.IntegrationByToken(ctx, auth.HashToken(secret))
+	if errs.CodeOf(err) == errs.NotFound || (err == nil && (it.Disabled || it.Kind != kind)) {
+		return Receipt{}, errs.E(errs.Unauthorized, "", "the integration token is not valid for /hooks/%s", kind)
+	}
+	if err != nil {
+		return Receipt{}, err
+	}
+	parse, _ := intake.ParserFor(kind)
+	now := incident.Now(s.now())
+	batch, err := parse(body, intake.Delivery{Integration: it.Name, ReceivedAt: now})
+	if err != nil {
+		return Receipt{}, err
+	}
+	r := Receipt{Integration: it.Name, Accepted: len(batch.Alerts), Truncated: batch.Truncated, Problems: batch.Problems}
+	if r.Problems == nil {
+		r.Problems = []intake.Problem{}
+	}
+	if len(batch.Alerts) == 0 {
+		return r, nil
+	}
+	route := &alert.Route{Service: it.Service, Team: it.Team, GroupBy: []string{"alertname"}}
+	pipeline := alert.NewPipeline(route)
+	outcomes, err := s.store.Ingest(ctx,
+		func(st alert.State) ([]alert.Outcome, error) { return pipeline.Process(ctx, st, now, batch.Alerts) },
+		func(g alert.Group, o alert.Outcome) Entry {
+			return Entry{Group: g, Status: New, Source: it.Kind, Integration: it.Name, Severity: o.Alert.Severity,
+				Rank: rankOf(strings.ToLower(o.Alert.Severity)), Annotations: o.Alert.Annotations, Links: o.Alert.Links, UpdatedAt: now}
+		})
+	if err != nil {
+		return Receipt{}, fmt.Errorf("ingest: %w", err)
+	}
+	for _, o := range outcomes {
+		switch o.Kind {
+		case alert.NewGroup:
+			r.NewGroups++
+		case alert.Repeat:
+			r.Repeats++
+		case alert.Resolved:
+			r.Resolved++
+		case alert.Ignored:
+			r.Ignored++
+		case alert.IncidentTimeline:
+			s.toTimeline(ctx, it, o)
+		}
+	}
+	return r, nil
+}
+
+// toTimeline puts an alert of a linked group on its incident's timeline.
+// The alert itself is already stored; a failure here is logged, and the
+// alert stays visible on the group.
+func (s *Service) toTimeline(ctx context.Context, it Integration, o alert.Outcome) {
+	at, resolved := o.Alert.StartsAt, o.Item.Status == alert.StatusResolved
+	if resolved && !o.Alert.EndsAt.IsZero() {
+		at = o.Alert.EndsAt
+	}
+	if at.IsZero() {
+		at = o.Alert.ReceivedAt
+	}
+	c := incident.Command{Actor: incident.Viewer{User: "integration:" + it.Name, SeeAll: true}, Ref: o.Group.IncidentID}
+	err := s.incidents.RecordAlert(ctx, c, resolved, at, incident.AlertData{GroupID: o.Group.ID, Fingerprint: o.Item.Fingerprint,
+		Summary: o.Alert.Summary, Labels: o.Alert.Labels, URL: o.Alert.GeneratorURL})
+	if err != nil {
+		s.log.ErrorContext(ctx, "alert to incident timeline", "group", o.Group.ID, "incident", o.Group.IncidentID, "err", err)
+	}
+}
+
+// Queue lists entries, most severe first, then newest.
+func (s *Service) Queue(ctx context.Context, all bool, limit int) ([]Entry, error) {
+	return s.store.Queue(ctx, Filter{All: all, Limit: limit, Now: s.now()})
+}
+
+// Detail is one entry with its alerts and its record.
+type Detail struct {
+	Entry
+	Alerts []alert.Item `json:"alerts"`
+	Log    []LogEntry   `json:"log"`
+}
+
+// Get returns an entry with its alerts and record.
+func (s *Service) Get(ctx context.Context, id string) (Detail, error) {
+	e, err := s.store.Entry(ctx, id)
+	if err != nil {
+		return Detail{}, err
+	}
+	d := Detail{Entry: e}
+	if d.Alerts, err = s.store.Items(ctx, id); err != nil {
+		return Detail{}, err
+	}
+	if d.Log, err = s.store.Log(ctx, id); err != nil {
+		return Detail{}, err
+	}
+	return d, nil
+}
+
+func waiting(e *Entry) error {
+	if !e.Status.Waiting() {
+		msg := fmt.Sprintf("this entry is already %s", e.Status)
+		if e.IncidentRef != "" {
+			msg += " (" + e.IncidentRef + ")"
+		}
+		return errs.E(errs.Rule, "status", "%s", msg)
+	}
+	return nil
+}
+
+// Acknowledge records that someone started the assessment.
+func (s *Service) Acknowledge(ctx context.Context, actor, id string) (Entry, error) {
+	now := incident.Now(s.now())
+	return s.store.UpdateEntry(ctx, id, LogEntry{Action: "acknowledge", Actor: actor, At: now}, func(e *Entry) error {
+		if err := waiting(e); err != nil {
+			return err
+		}
+		e.Status, e.AckedBy, e.AckedAt, e.SnoozedUntil, e.UpdatedAt = Acknowledged, actor, &now, nil, now
+		return nil
+	})
+}
+
+// Dismiss takes an entry out of the queue as a false positive or duplicate.
+func (s *Service) Dismiss(ctx context.Context, actor, id, reason string) (Entry, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || len(reason) > 2000 {
+		return Entry{}, errs.E(errs.Invalid, "reason", "dismissing needs a reason (at most 2000 bytes), such as \"false positive: load test\"")
+	}
+	now := incident.Now(s.now())
+	return s.store.UpdateEntry(ctx, id, LogEntry{Action: "dismiss", Actor: actor, At: now, Data: reason}, func(e *Entry) error {
+		if err := waiting(e); err != nil {
+			return err
+		}
+		e.Status, e.Reason, e.Group.Closed, e.UpdatedAt = Dismissed, reason, true, now
+		return nil
+	})
+}
+
+// Snooze hides an entry until a time.
+func (s *Service) Snooze(ctx context.Context, actor, id string, until time.Time) (Entry, error) {
+	now := incident.Now(s.now())
+	if !until.After(now) || until.After(now.Add(30*24*time.Hour)) {
+		return Entry{}, errs.E(errs.Invalid, "until", "must be in the future and within 30 days")
+	}
+	until = incident.Now(until)
+	return s.store.UpdateEntry(ctx, id, LogEntry{Action: "snooze", Actor: actor, At: now, Data: until.Format(time.RFC3339)}, func(e *Entry) error {
+		if err := waiting(e); err != nil {
+			return err
+		}
+		e.Status, e.SnoozedUntil, e.UpdatedAt = Snoozed, &until, now
+		return nil
+	})
+}
+
+// Declare declares an incident from an entry: the form's fields default to
+// the alerts' (title from the summary, detected at the first alert), the
+// incident's timeline records where it came from, and the group's later
+// alerts go to that timeline.
+func (s *Service) Declare(ctx context.Context, actor incident.Viewer, id string, in incident.DeclareInput) (incident.Incident, error) {
+	e, err := s.store.Entry(ctx, id)
+	if err != nil {
+		return incident.Incident{}, err
+	}
+	if err := waiting(&e); err != nil {
+		return incident.Incident{}, err
+	}
+	if strings.TrimSpace(in.Title) == "" {
+		in.Title = e.Group.Summary
+	}
+	if in.DetectedAt == nil {
+		first, err := s.firstAlert(ctx, e)
+		if err != nil {
+			return incident.Incident{}, err
+		}
+		in.DetectedAt = &first
+	}
+	if in.Source == "" {
+		in.Source = incident.SourceAlert
+	}
+	if in.Labels == nil {
+		in.Labels = declarableLabels(e.Group.CommonLabels)
+	}
+	inc, err := s.incidents.Declare(ctx, actor.User, in)
+	if err != nil {
+		return incident.Incident{}, err
+	}
+	return s.link(ctx, actor, e, inc, "declared")
+}
+
+// firstAlert is when the group's earliest alert started, as its source
+// says; the time Firebreak first saw it when no source said.
+func (s *Service) firstAlert(ctx context.Context, e Entry) (time.Time, error) {
+	items, err := s.store.Items(ctx, e.Group.ID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	first := e.Group.FirstSeen
+	for _, it := range items {
+		if st := it.Alert.StartsAt; !st.IsZero() && st.Before(first) {
+			first = st
+		}
+	}
+	return first, nil
+}
+
+// Attach feeds an entry into an existing open incident.
+func (s *Service) Attach(ctx context.Context, actor incident.Viewer, id, ref string) (incident.Incident, error) {
+	e, err := s.store.Entry(ctx, id)
+	if err != nil {
+		return incident.Incident{}, err
+	}
+	if err := waiting(&e); err != nil {
+		return incident.Incident{}, err
+	}
+	inc, err := s.incidents.Get(ctx, actor, ref)
+	if err != nil {
+		return incident.Incident{}, errs.E(errs.NotFound, "incident", "no incident %s", ref)
+	}
+	if !inc.State.Open() {
+		return incident.Incident{}, errs.E(errs.Rule, "incident", "%s is %s; attach to an open incident", inc.Ref, inc.State)
+	}
+	return s.link(ctx, actor, e, inc, "attached")
+}
+
+func (s *Service) link(ctx context.Context, actor incident.Viewer, e Entry, inc incident.Incident, how string) (incident.Incident, error) {
+	status := Declared
+	if how == "attached" {
+		status = Attached
+	}
+	now := incident.Now(s.now())
+	if _, err := s.store.UpdateEntry(ctx, e.Group.ID, LogEntry{Action: how, Actor: actor.User, At: now, Data: inc.Ref}, func(cur *Entry) error {
+		if err := waiting(cur); err != nil {
+			return err
+		}
+		cur.Status, cur.IncidentRef, cur.Group.IncidentID, cur.UpdatedAt = status, inc.Ref, inc.ID, now
+		return nil
+	}); err != nil {
+		return incident.Incident{}, err
+	}
+	n := e.Group.Firing + e.Group.Resolved
+	return s.incidents.LinkSignal(ctx, incident.Command{Actor: actor, Ref: inc.ID}, incident.SignalData{
+		GroupID: e.Group.ID, Source: string(e.Source), Integration: e.Integration, Summary: e.Group.Summary,
+		Alerts: n, FirstSeen: e.Group.FirstSeen, Labels: e.Group.CommonLabels, How: how})
+}
+
+// declarableLabels keeps the labels an incident accepts (names of letters,
+// digits and . _ - /), so a declaration from alerts never fails on them.
+func declarableLabels(l map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, k := range sortedKeys(l) {
+		if len(out) == incident.MaxLabels {
+			break
+		}
+		ok := k != "" && len(k) <= incident.MaxLabelKey && len(l[k]) <= incident.MaxLabelValue
+		for _, r := range k {
+			if !(r < 128 && (r == '.' || r == '_' || r == '-' || r == '/' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')) {
+				ok = false
+			}
+		}
+		if ok {
+			out[k] = l[k]
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range maps.Keys(m) {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,109 @@
+// Package triage is the queue between signals and incidents: integrations
+// deliver alerts, the alert pipeline dedups and groups them, and each new
+// group waits here until an IR Lead acknowledges, declares, attaches,
+// dismisses or snoozes it. Every action is on the record.
+package triage
+
+import (
+	"context"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/alert"
+)
+
+// Status is where an entry stands in the queue.
+type Status string
+
+const (
+	New          Status = "new"
+	Acknowledged Status = "acknowledged" // assessment started
+	Snoozed      Status = "snoozed"      // out of sight until SnoozedUntil
+	Declared     Status = "declared"     // an incident was declared from it
+	Attached     Status = "attached"     // attached to an existing incident
+	Dismissed    Status = "dismissed"    // false positive or duplicate
+)
+
+// Waiting reports whether an entry in s still needs someone's assessment.
+func (s Status) Waiting() bool { return s == New || s == Acknowledged || s == Snoozed }
+
+// Entry is one alert group in the queue, with its triage state.
+type Entry struct {
+	Group        alert.Group       `json:"group"`
+	Status       Status            `json:"status"`
+	Source       alert.Source      `json:"source"`
+	Integration  string            `json:"integration"`
+	Severity     string            `json:"severity,omitempty"` // as the source said it
+	Rank         int               `json:"rank"`               // 1 most severe … 5 unknown
+	Annotations  map[string]string `json:"annotations,omitempty"`
+	Links        []alert.Link      `json:"links,omitempty"`
+	AckedBy      string            `json:"acked_by,omitempty"`
+	AckedAt      *time.Time        `json:"acked_at,omitempty"`
+	SnoozedUntil *time.Time        `json:"snoozed_until,omitempty"`
+	Reason       string            `json:"reason,omitempty"`
+	IncidentRef  string            `json:"incident_ref,omitempty"`
+	UpdatedAt    time.Time         `json:"updated_at"`
+}
+
+// LogEntry is one action on an entry.
+type LogEntry struct {
+	Action string    `json:"action"`
+	Actor  string    `json:"actor"`
+	At     time.Time `json:"at"`
+	Data   string    `json:"data,omitempty"`
+}
+
+// Integration is a configured sender of signals.
+type Integration struct {
+	ID        string       `json:"id"`
+	Kind      alert.Source `json:"kind"`
+	Name      string       `json:"name"`
+	Service   string       `json:"service"`
+	Team      string       `json:"team"`
+	CreatedBy string       `json:"created_by"`
+	CreatedAt time.Time    `json:"created_at"`
+	Disabled  bool         `json:"disabled"`
+}
+
+// Filter selects queue entries.
+type Filter struct {
+	// All includes entries no longer waiting (declared, attached,
+	// dismissed); otherwise only waiting ones, snoozed ones once due.
+	All   bool
+	Limit int
+	Now   time.Time
+}
+
+// Store keeps integrations and the queue.
+type Store interface {
+	CreateIntegration(ctx context.Context, in Integration, tokenHash string) error
+	Integrations(ctx context.Context) ([]Integration, error)
+	IntegrationByToken(ctx context.Context, tokenHash string) (Integration, error)
+	DisableIntegration(ctx context.Context, id string) error
+	// Ingest runs process against the queue's current state and stores its
+	// outcomes in the same transaction; a group seen for the first time
+	// becomes the entry newEntry makes. It returns the outcomes once they
+	// are committed.
+	Ingest(ctx context.Context, process func(alert.State) ([]alert.Outcome, error), newEntry func(alert.Group, alert.Outcome) Entry) ([]alert.Outcome, error)
+	Queue(ctx context.Context, f Filter) ([]Entry, error)
+	Entry(ctx context.Context, id string) (Entry, error)
+	Items(ctx context.Context, groupID string) ([]alert.Item, error)
+	// UpdateEntry changes an entry with fn and records the action, in one
+	// transaction.
+	UpdateEntry(ctx context.Context, id string, l LogEntry, fn func(*Entry) error) (Entry, error)
+	Log(ctx context.Context, id string) ([]LogEntry, error)
+}
+
+// rankOf orders severities the way sources name them: most severe first.
+func rankOf(sev string) int {
+	switch sev {
+	case "critical", "page", "emergency", "fatal", "sev1", "p1":
+		return 1
+	case "error", "high", "major", "sev2", "p2":
+		return 2
+	case "warning", "warn", "medium", "minor", "sev3", "p3":
+		return 3
+	case "info", "low", "sev4", "p4":
+		return 4
+	}
+	return 5
+}

@@ -1,0 +1,208 @@
+package triage_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/alert"
+	"github.com/firebreak-ir/firebreak/internal/app"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/store/storetest"
+	"github.com/firebreak-ir/firebreak/internal/triage"
+)
+
+type setup struct {
+	app    *app.App
+	secret string
+}
+
+func newSetup(t *testing.T, b storetest.Backend) *setup {
+	t.Helper()
+	dsn := storetest.SQLiteDSN(t)
+	if b.Name == "postgres" {
+		dsn = storetest.PostgresDSN(t)
+	}
+	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DSN: dsn, BootstrapToken: "fbk_test_bootstrap_admin_token_0123456789"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Stop(context.Background()) })
+	_, secret, err := a.Services.Triage.CreateIntegration(context.Background(), "admin", triage.IntegrationInput{Kind: alert.SourceAlertmanager, Name: "prom", Service: "checkout", Team: "payments"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &setup{app: a, secret: secret}
+}
+
+func (s *setup) post(t *testing.T, path, body string, hdr ...string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", s.app.URL()+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func sample(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("../intake/testdata/alertmanager-" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestAlertmanagerDeliveriesBecomeOneQueueEntry(t *testing.T) {
+	t.Parallel()
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			s := newSetup(t, b)
+			ctx := context.Background()
+			q := s.app.Services.Triage
+			// A wrong token stores nothing.
+			if code, _ := s.post(t, "/hooks/alertmanager/fbk_wrong", sample(t, "01-firing-first-notification.json")); code != 401 {
+				t.Fatalf("wrong token: %d", code)
+			}
+			if code, _ := s.post(t, "/hooks/grafana/"+s.secret, sample(t, "01-firing-first-notification.json")); code != 401 {
+				t.Fatalf("token of another kind: %d", code)
+			}
+			if e, _ := q.Queue(ctx, true, 0); len(e) != 0 {
+				t.Fatalf("a refused delivery stored %d entries", len(e))
+			}
+			for _, f := range []string{"01-firing-first-notification.json", "01-firing-first-notification.json", "02-one-resolved-one-firing.json"} {
+				code, body := s.post(t, "/hooks/alertmanager/"+s.secret, sample(t, f))
+				if code != 200 {
+					t.Fatalf("%s: %d %s", f, code, body)
+				}
+			}
+			// The bearer form works too.
+			if code, body := s.post(t, "/hooks/alertmanager", sample(t, "03-all-resolved.json"), "Authorization", "Bearer "+s.secret); code != 200 {
+				t.Fatalf("bearer: %d %s", code, body)
+			}
+			entries, err := q.Queue(ctx, false, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(entries) != 1 {
+				t.Fatalf("%d queue entries, want 1 group: %+v", len(entries), entries)
+			}
+			e := entries[0]
+			if e.Integration != "prom" || e.Group.Destination.Service != "checkout" || e.Group.Firing != 0 || e.Group.Resolved == 0 {
+				t.Fatalf("entry %+v", e)
+			}
+			d, err := q.Get(ctx, e.Group.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range d.Alerts {
+				if it.Status != alert.StatusResolved {
+					t.Fatalf("alert %s is %s after the all-resolved delivery", it.Fingerprint, it.Status)
+				}
+			}
+			// Declaring links it; detected_at is the first alert's time.
+			inc, err := q.Declare(ctx, incident.Viewer{User: "admin", SeeAll: true}, e.Group.ID, incident.DeclareInput{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m struct{ Alerts []struct{ StartsAt time.Time } }
+			json.Unmarshal([]byte(sample(t, "01-firing-first-notification.json")), &m)
+			if !inc.DetectedAt.Equal(m.Alerts[0].StartsAt) || inc.Source != incident.SourceAlert || inc.Title == "" {
+				t.Fatalf("declared %+v from %+v", inc, e.Group)
+			}
+			if left, _ := q.Queue(ctx, false, 0); len(left) != 0 {
+				t.Fatalf("%d entries still waiting after declaring", len(left))
+			}
+			_, events, _ := s.app.Services.Incidents.Timeline(ctx, incident.Viewer{SeeAll: true}, inc.Ref)
+			if len(events) < 2 || events[1].Type != incident.EvSignalLinked || !strings.Contains(incident.Describe(events[1]), "declared from alertmanager (prom)") {
+				t.Fatalf("timeline does not say where it came from: %+v", events)
+			}
+			// Later alerts of the group go to the incident's timeline.
+			// The same alerts firing again (a new startsAt) go to the timeline.
+			refire := strings.ReplaceAll(sample(t, "01-firing-first-notification.json"), `"startsAt": "2026-11-26T22:52:14Z"`, `"startsAt": "2026-11-27T01:00:00Z"`)
+			if code, body := s.post(t, "/hooks/alertmanager/"+s.secret, refire); code != 200 {
+				t.Fatalf("after declaring: %d %s", code, body)
+			}
+			_, events, _ = s.app.Services.Incidents.Timeline(ctx, incident.Viewer{SeeAll: true}, inc.Ref)
+			var fired int
+			for _, ev := range events {
+				if ev.Type == incident.EvAlertFired {
+					fired++
+				}
+			}
+			if fired == 0 {
+				t.Fatalf("no alert.fired on the timeline: %v", events)
+			}
+		})
+	}
+}
+
+func TestBadDeliveries(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t, storetest.Backends()[0])
+	if code, _ := s.post(t, "/hooks/alertmanager/"+s.secret, `{"version":`); code != 400 {
+		t.Fatalf("malformed: %d", code)
+	}
+	if code, _ := s.post(t, "/hooks/alertmanager/"+s.secret, strings.Repeat(" ", 11<<20)); code != 413 {
+		t.Fatalf("oversized: %d", code)
+	}
+	// One bad alert in a good batch: the rest stored, 400 naming it.
+	var m map[string]any
+	json.Unmarshal([]byte(sample(t, "01-firing-first-notification.json")), &m)
+	alerts := m["alerts"].([]any)
+	alerts[0].(map[string]any)["status"] = "exploding"
+	body, _ := json.Marshal(m)
+	code, answer := s.post(t, "/hooks/alertmanager/"+s.secret, string(body))
+	if code != 400 || !strings.Contains(answer, `"accepted":`+itoa(len(alerts)-1)) || !strings.Contains(answer, "status") {
+		t.Fatalf("partly bad batch: %d %s", code, answer)
+	}
+	entries, _ := s.app.Services.Triage.Queue(context.Background(), false, 0)
+	if len(entries) != 1 {
+		t.Fatalf("good alerts of a partly bad batch not stored: %d entries", len(entries))
+	}
+	// Queue actions are on the record.
+	id := entries[0].Group.ID
+	q := s.app.Services.Triage
+	ctx := context.Background()
+	if _, err := q.Dismiss(ctx, "admin", id, ""); err == nil {
+		t.Fatal("dismiss without a reason")
+	}
+	if _, err := q.Acknowledge(ctx, "admin", id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Snooze(ctx, "admin", id, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := q.Queue(ctx, false, 0); len(left) != 0 {
+		t.Fatal("a snoozed entry is still in the queue")
+	}
+	if _, err := q.Dismiss(ctx, "admin", id, "false positive: load test"); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := q.Get(ctx, id)
+	var actions []string
+	for _, l := range d.Log {
+		actions = append(actions, l.Action+":"+l.Actor)
+	}
+	if strings.Join(actions, ",") != "acknowledge:admin,snooze:admin,dismiss:admin" || d.Status != triage.Dismissed {
+		t.Fatalf("record %v, status %s", actions, d.Status)
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
