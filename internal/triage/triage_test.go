@@ -121,7 +121,9 @@ func TestAlertmanagerDeliveriesBecomeOneQueueEntry(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var m struct{ Alerts []struct{ StartsAt time.Time } }
+			var m struct {
+				Alerts []struct{ StartsAt time.Time }
+			}
 			json.Unmarshal([]byte(sample(t, "01-firing-first-notification.json")), &m)
 			if !inc.DetectedAt.Equal(m.Alerts[0].StartsAt) || inc.Source != incident.SourceAlert || inc.Title == "" {
 				t.Fatalf("declared %+v from %+v", inc, e.Group)
