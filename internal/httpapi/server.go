@@ -82,6 +82,7 @@ func New(d Deps) *Server {
 
 	s.registerIncidents(api)
 	s.registerUsers(api)
+	s.registerTriage(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)

@@ -1,0 +1,279 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/firebreak-ir/firebreak/internal/alert"
+	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/triage"
+)
+
+// IntegrationBody adds an integration.
+type IntegrationBody struct {
+	Kind    string `json:"kind" enum:"alertmanager,grafana,generic" doc:"The format the sender speaks."`
+	Name    string `json:"name" minLength:"1" maxLength:"63" doc:"Lowercase letters, digits, . _ -; shown as the source of its alerts."`
+	Service string `json:"service,omitempty" maxLength:"100" doc:"The service its alerts are about; defaults to the name."`
+	Team    string `json:"team,omitempty" maxLength:"100" doc:"The team that owns them."`
+}
+
+// NewIntegration is a created integration with its one-time secret and the
+// URL to give the sender.
+type NewIntegration struct {
+	triage.Integration
+	Token      string `json:"token" doc:"Shown once; only its hash is stored."`
+	WebhookURL string `json:"webhook_url" doc:"Where the sender posts: the token is part of it, so keep it as secret as the token."`
+}
+
+// IntegrationsOutput lists integrations.
+type IntegrationsOutput struct {
+	Body struct {
+		Items []triage.Integration `json:"items"`
+	}
+}
+
+// TriageEntry is a queue entry with its ID at the top (the group's ID).
+type TriageEntry struct {
+	ID string `json:"id" doc:"The entry's ID: its alert group's."`
+	triage.Entry
+}
+
+// TriageDetail is a queue entry with its alerts and its record.
+type TriageDetail struct {
+	ID string `json:"id" doc:"The entry's ID: its alert group's."`
+	triage.Detail
+}
+
+// QueueOutput is the triage queue.
+type QueueOutput struct {
+	Body struct {
+		Items []TriageEntry `json:"items"`
+	}
+}
+
+// DismissBody dismisses an entry.
+type DismissBody struct {
+	Reason string `json:"reason,omitempty" maxLength:"2000" doc:"Required: why it needs no incident, such as \"false positive: load test\"."`
+}
+
+// SnoozeBody hides an entry until a time.
+type SnoozeBody struct {
+	Until *time.Time `json:"until,omitempty" doc:"Required: RFC 3339, in the future and within 30 days."`
+}
+
+// TriageDeclareBody declares an incident from an entry; every field
+// defaults to the alerts'.
+type TriageDeclareBody struct {
+	Title      string `json:"title,omitempty" maxLength:"200" doc:"Defaults to the alerts' summary."`
+	Summary    string `json:"summary,omitempty" maxLength:"20000"`
+	Severity   string `json:"severity,omitempty" maxLength:"32" doc:"A configured severity level, such as SEV1."`
+	Type       string `json:"type,omitempty" maxLength:"100"`
+	Restricted bool   `json:"restricted,omitempty" doc:"Visible only to participants, the declarer and admins."`
+}
+
+// AttachBody attaches an entry to an open incident.
+type AttachBody struct {
+	Incident string `json:"incident,omitempty" maxLength:"64" doc:"Required: the open incident's ref (INC-7) or ID."`
+}
+
+// EntryParam names a queue entry in the path.
+type EntryParam struct {
+	ID string `path:"id" maxLength:"64" doc:"The queue entry's ID."`
+}
+
+// requestOrigin captures where the request was sent, to build URLs back to
+// this server.
+type requestOrigin struct {
+	scheme, host string
+}
+
+// Resolve implements huma.Resolver.
+func (o *requestOrigin) Resolve(ctx huma.Context) []error {
+	o.scheme, o.host = "http", ctx.Host()
+	if ctx.TLS() != nil || strings.EqualFold(ctx.Header("X-Forwarded-Proto"), "https") {
+		o.scheme = "https"
+	}
+	return nil
+}
+
+func (o requestOrigin) hookURL(kind alert.Source, token string) string {
+	u := url.URL{Scheme: o.scheme, Host: o.host, Path: "/hooks/" + string(kind) + "/" + token}
+	return u.String()
+}
+
+func triageEntry(e triage.Entry) TriageEntry { return TriageEntry{ID: e.Group.ID, Entry: e} }
+
+func required(field, msg string) error { return errs.E(errs.Invalid, field, "%s", msg) }
+
+func (s *Server) registerTriage(api huma.API) {
+	itags := []string{"Integrations"}
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "list-integrations", Method: http.MethodGet, Path: "/api/v1/integrations", Tags: itags,
+		Summary: "List integrations", Description: "Every configured sender of alerts, disabled ones included. Tokens are never shown again.",
+	}), func(ctx context.Context, _ *struct{}) (*IntegrationsOutput, error) {
+		its, err := s.triage.Integrations(ctx)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &IntegrationsOutput{}
+		out.Body.Items = its
+		if out.Body.Items == nil {
+			out.Body.Items = []triage.Integration{}
+		}
+		return out, nil
+	})
+
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "create-integration", Method: http.MethodPost, Path: "/api/v1/integrations", Tags: itags,
+		Summary: "Add an integration", DefaultStatus: http.StatusCreated,
+		Description: "Answers with the token and the webhook URL to configure in the sender (POST /hooks/{kind}/{token}); " +
+			"they are in this answer only.",
+	}), func(ctx context.Context, in *struct {
+		requestOrigin
+		Body IntegrationBody
+	}) (*struct{ Body NewIntegration }, error) {
+		b := in.Body
+		it, secret, err := s.triage.CreateIntegration(ctx, viewer(ctx).User, triage.IntegrationInput{
+			Kind: alert.Source(b.Kind), Name: b.Name, Service: b.Service, Team: b.Team})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body NewIntegration }{Body: NewIntegration{Integration: it, Token: secret, WebhookURL: in.hookURL(it.Kind, secret)}}, nil
+	})
+
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "disable-integration", Method: http.MethodDelete, Path: "/api/v1/integrations/{id}", Tags: itags,
+		Summary: "Disable an integration", DefaultStatus: http.StatusNoContent,
+		Description: "Its token stops working at once; its alerts and queue entries stay.",
+	}), func(ctx context.Context, in *struct {
+		ID string `path:"id" maxLength:"64"`
+	}) (*struct{}, error) {
+		if err := s.triage.DisableIntegration(ctx, in.ID); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return nil, nil
+	})
+
+	tags := []string{"Triage"}
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "list-triage", Method: http.MethodGet, Path: "/api/v1/triage", Tags: tags,
+		Summary: "List the triage queue",
+		Description: "Alert groups awaiting assessment (new, acknowledged, and snoozed ones once due), most severe first, then newest. " +
+			"all=true includes declared, attached, dismissed and still-snoozed entries.",
+	}), func(ctx context.Context, in *struct {
+		All   bool `query:"all" doc:"Include entries no longer waiting."`
+		Limit int  `query:"limit" minimum:"1" maximum:"500" default:"100"`
+	}) (*QueueOutput, error) {
+		entries, err := s.triage.Queue(ctx, in.All, in.Limit)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &QueueOutput{}
+		out.Body.Items = make([]TriageEntry, 0, len(entries))
+		for _, e := range entries {
+			out.Body.Items = append(out.Body.Items, triageEntry(e))
+		}
+		return out, nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "get-triage-entry", Method: http.MethodGet, Path: "/api/v1/triage/{id}", Tags: tags,
+		Summary: "Get a queue entry", Description: "The entry with its alerts and every action taken on it.",
+	}), func(ctx context.Context, in *EntryParam) (*struct{ Body TriageDetail }, error) {
+		d, err := s.triage.Get(ctx, in.ID)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body TriageDetail }{Body: TriageDetail{ID: d.Group.ID, Detail: d}}, nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "acknowledge-triage-entry", Method: http.MethodPost, Path: "/api/v1/triage/{id}/acknowledge", Tags: tags,
+		Summary: "Acknowledge: start the assessment", DefaultStatus: http.StatusOK,
+	}), func(ctx context.Context, in *EntryParam) (*struct{ Body TriageEntry }, error) {
+		e, err := s.triage.Acknowledge(ctx, viewer(ctx).User, in.ID)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body TriageEntry }{Body: triageEntry(e)}, nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "dismiss-triage-entry", Method: http.MethodPost, Path: "/api/v1/triage/{id}/dismiss", Tags: tags,
+		Summary: "Dismiss as a false positive or duplicate", DefaultStatus: http.StatusOK,
+	}), func(ctx context.Context, in *struct {
+		EntryParam
+		Body DismissBody
+	}) (*struct{ Body TriageEntry }, error) {
+		e, err := s.triage.Dismiss(ctx, viewer(ctx).User, in.ID, in.Body.Reason)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body TriageEntry }{Body: triageEntry(e)}, nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "snooze-triage-entry", Method: http.MethodPost, Path: "/api/v1/triage/{id}/snooze", Tags: tags,
+		Summary: "Snooze until a time", DefaultStatus: http.StatusOK,
+		Description: "The entry leaves the queue and comes back at until.",
+	}), func(ctx context.Context, in *struct {
+		EntryParam
+		Body SnoozeBody
+	}) (*struct{ Body TriageEntry }, error) {
+		if in.Body.Until == nil {
+			return nil, s.problem(ctx, required("until", "snoozing needs until: an RFC 3339 time such as 2026-11-27T09:00:00Z"))
+		}
+		e, err := s.triage.Snooze(ctx, viewer(ctx).User, in.ID, *in.Body.Until)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body TriageEntry }{Body: triageEntry(e)}, nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "declare-from-triage", Method: http.MethodPost, Path: "/api/v1/triage/{id}/declare", Tags: tags,
+		Summary: "Declare an incident from an entry", DefaultStatus: http.StatusCreated,
+		Description: "Fields left out come from the alerts: the title from their summary, labels from their common labels, " +
+			"detected_at from the first alert. The incident's timeline records the link; the group's later alerts go there.",
+	}), func(ctx context.Context, in *struct {
+		EntryParam
+		Body *TriageDeclareBody `required:"false"`
+	}) (*IncidentOutput, error) {
+		var b TriageDeclareBody
+		if in.Body != nil {
+			b = *in.Body
+		}
+		inc, err := s.triage.Declare(ctx, viewer(ctx), in.ID, incident.DeclareInput{
+			Title: b.Title, Summary: b.Summary, Severity: b.Severity, Type: b.Type, Restricted: b.Restricted})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return incidentOut(inc), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "attach-triage-entry", Method: http.MethodPost, Path: "/api/v1/triage/{id}/attach", Tags: tags,
+		Summary: "Attach an entry to an open incident", DefaultStatus: http.StatusOK,
+		Description: "The incident's timeline records the link; the group's later alerts go there.",
+	}), func(ctx context.Context, in *struct {
+		EntryParam
+		Body AttachBody
+	}) (*IncidentOutput, error) {
+		ref := strings.TrimSpace(in.Body.Incident)
+		if ref == "" {
+			return nil, s.problem(ctx, required("incident", "attaching needs incident: the ref of an open incident, such as INC-7"))
+		}
+		inc, err := s.triage.Attach(ctx, viewer(ctx), in.ID, ref)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return incidentOut(inc), nil
+	})
+}
