@@ -66,7 +66,7 @@ func NewServices(db *store.DB, now func() time.Time) *Services {
 func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, log *slog.Logger) *Services {
 	as := auth.NewService(db, now, newID, auth.WithLimiter(auth.NewLimiter(now)))
 	inc := incident.NewService(db, as, policy, now, newID)
-	return &Services{Auth: as, Incidents: inc, Triage: triage.NewService(db, inc, log, now, newID)}
+	return &Services{Auth: as, Incidents: inc, Triage: triage.NewService(db, db, inc, log, now, newID)}
 }
 
 // newID returns a UUIDv7: time-ordered, so IDs index well.
@@ -112,7 +112,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Idempotency: db, DB: db,
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
 	})
-	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Logger: cfg.Logger, Now: cfg.Now})
+	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		db.Close()
 		return nil, err

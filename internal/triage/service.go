@@ -20,6 +20,7 @@ import (
 // Service runs intake and the queue.
 type Service struct {
 	store     Store
+	files     Attachments
 	incidents *incident.Service
 	log       *slog.Logger
 	now       func() time.Time
@@ -27,8 +28,8 @@ type Service struct {
 }
 
 // NewService wires the queue to its store and the incident service.
-func NewService(store Store, incidents *incident.Service, log *slog.Logger, now func() time.Time, newID func() string) *Service {
-	return &Service{store: store, incidents: incidents, log: log, now: now, newID: newID}
+func NewService(store Store, files Attachments, incidents *incident.Service, log *slog.Logger, now func() time.Time, newID func() string) *Service {
+	return &Service{store: store, files: files, incidents: incidents, log: log, now: now, newID: newID}
 }
 
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)

@@ -2,6 +2,8 @@ package triage_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -208,3 +210,54 @@ func TestBadDeliveries(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestReportsLandInTheQueue(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t, storetest.Backends()[0])
+	ctx := context.Background()
+	q := s.app.Services.Triage
+	data := []byte("GET /admin HTTP/1.1\r\nHost: example\r\n")
+	ref, err := q.Report(ctx, triage.ReportInput{Name: "Eve Researcher", Contact: "eve@example.org", Title: "Admin panel open to the internet",
+		Description: "No auth on /admin", File: &triage.File{Name: "request.txt", ContentType: "text/plain", Data: data}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ref, "RPT-") || len(ref) != 15 {
+		t.Fatalf("reference %q", ref)
+	}
+	if _, err := q.Report(ctx, triage.ReportInput{Reporter: "admin", Title: "Odd VPN prompt"}); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := q.Queue(ctx, false, 0)
+	if len(entries) != 2 {
+		t.Fatalf("%d entries, want 2 reports each on its own", len(entries))
+	}
+	var ext triage.Entry
+	for _, e := range entries {
+		if e.Annotations["report_kind"] == "external" {
+			ext = e
+		}
+	}
+	sum := sha256.Sum256(data)
+	if ext.Source != alert.SourceReport || ext.Annotations["attachment_sha256"] != hex.EncodeToString(sum[:]) || ext.Annotations["contact"] != "eve@example.org" {
+		t.Fatalf("external report entry %+v", ext)
+	}
+	a, got, err := q.Attachment(ctx, ext.Annotations["attachment_sha256"])
+	if err != nil || string(got) != string(data) || a.Name != "request.txt" {
+		t.Fatalf("attachment %+v %q %v", a, got, err)
+	}
+	// Declaring from a report records where it came from.
+	inc, err := q.Declare(ctx, incident.Viewer{User: "admin", SeeAll: true}, ext.Group.ID, incident.DeclareInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, events, _ := s.app.Services.Incidents.Timeline(ctx, incident.Viewer{SeeAll: true}, inc.Ref)
+	if inc.Title != "Admin panel open to the internet" || !strings.Contains(incident.Describe(events[1]), "declared from report (external report)") {
+		t.Fatalf("incident %q, timeline %q", inc.Title, incident.Describe(events[1]))
+	}
+	for _, bad := range []triage.ReportInput{{Title: ""}, {Title: "x", Contact: "not an email"}, {Title: "x", File: &triage.File{Data: make([]byte, triage.MaxAttachment+1)}}} {
+		if _, err := q.Report(ctx, bad); err == nil {
+			t.Errorf("bad report %+v accepted", bad.Title)
+		}
+	}
+}

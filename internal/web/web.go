@@ -23,6 +23,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
 //go:embed templates static
@@ -38,6 +39,7 @@ type Deps struct {
 	Incidents *incident.Service
 	Auth      *auth.Service
 	Counts    Counter
+	Triage    *triage.Service
 	Logger    *slog.Logger
 	Now       func() time.Time
 }
@@ -47,6 +49,7 @@ type Server struct {
 	incidents *incident.Service
 	auth      *auth.Service
 	counts    Counter
+	triage    *triage.Service
 	log       *slog.Logger
 	now       func() time.Time
 	pages     map[string]*template.Template
@@ -69,7 +72,7 @@ type staticFile struct {
 // New parses every template now, so a broken page fails the start rather
 // than a request, and subscribes the live broker to committed changes.
 func New(d Deps) (*Server, error) {
-	s := &Server{incidents: d.Incidents, auth: d.Auth, counts: d.Counts, log: d.Logger, now: d.Now,
+	s := &Server{incidents: d.Incidents, auth: d.Auth, counts: d.Counts, triage: d.Triage, log: d.Logger, now: d.Now,
 		pages: map[string]*template.Template{}, static: map[string]staticFile{}, staticURL: map[string]string{}, live: newBroker(), closing: make(chan struct{})}
 	if err := s.loadStatic(); err != nil {
 		return nil, err
@@ -142,6 +145,16 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("GET /admin/tokens", s.tokensPage, auth.Admin)
 	page("POST /admin/tokens", s.createToken, auth.Admin)
 	page("POST /admin/tokens/{id}/revoke", s.revokeToken, auth.Admin)
+	page("GET /triage", s.triagePage, auth.Viewer)
+	page("GET /triage/{id}", s.triageEntryPage, auth.Viewer)
+	page("POST /triage/{id}/acknowledge", s.triageAcknowledge, auth.Responder)
+	page("POST /triage/{id}/declare", s.triageDeclare, auth.Responder)
+	page("POST /triage/{id}/attach", s.triageAttach, auth.Responder)
+	page("POST /triage/{id}/dismiss", s.triageDismiss, auth.Responder)
+	page("POST /triage/{id}/snooze", s.triageSnooze, auth.Responder)
+	page("GET /admin/integrations", s.integrationsPage, auth.Admin)
+	page("POST /admin/integrations", s.createIntegration, auth.Admin)
+	page("POST /admin/integrations/{id}/disable", s.disableIntegration, auth.Admin)
 }
 
 // Protect wraps the whole site: cross-origin state changes are refused
