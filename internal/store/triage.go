@@ -306,10 +306,12 @@ func (db *DB) UpdateEntry(ctx context.Context, id string, l triage.LogEntry, fn 
 		if err := db.putEntry(ctx, tx, e); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO triage_log (group_id, action, actor, at, data) VALUES (?, ?, ?, ?, ?)`),
-			id, l.Action, l.Actor, db.dialect.t(l.At), l.Data)
-		if err != nil {
-			return fmt.Errorf("record triage action: %w", err)
+		if l.Action != "" {
+			_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO triage_log (group_id, action, actor, at, data) VALUES (?, ?, ?, ?, ?)`),
+				id, l.Action, l.Actor, db.dialect.t(l.At), l.Data)
+			if err != nil {
+				return fmt.Errorf("record triage action: %w", err)
+			}
 		}
 		out = e
 		return nil

@@ -252,22 +252,32 @@ func (s *Service) Snooze(ctx context.Context, actor, id string, until time.Time)
 // Declare declares an incident from an entry: the form's fields default to
 // the alerts' (title from the summary, detected at the first alert), the
 // incident's timeline records where it came from, and the group's later
-// alerts go to that timeline.
+// alerts go to that timeline. The entry is claimed first, in its own
+// transaction, so two people declaring at once make one incident.
 func (s *Service) Declare(ctx context.Context, actor incident.Viewer, id string, in incident.DeclareInput) (incident.Incident, error) {
-	e, err := s.store.Entry(ctx, id)
+	now := incident.Now(s.now())
+	var prev Status
+	e, err := s.store.UpdateEntry(ctx, id, LogEntry{}, func(cur *Entry) error {
+		if err := waiting(cur); err != nil {
+			return err
+		}
+		prev = cur.Status
+		cur.Status, cur.UpdatedAt = Declared, now
+		return nil
+	})
 	if err != nil {
-		return incident.Incident{}, err
-	}
-	if err := waiting(&e); err != nil {
 		return incident.Incident{}, err
 	}
 	if strings.TrimSpace(in.Title) == "" {
 		in.Title = e.Group.Summary
+		if r := []rune(in.Title); len(r) > 190 {
+			in.Title = string(r[:189]) + "…"
+		}
 	}
 	if in.DetectedAt == nil {
 		first, err := s.firstAlert(ctx, e)
 		if err != nil {
-			return incident.Incident{}, err
+			return incident.Incident{}, s.unclaim(ctx, actor, id, prev, err)
 		}
 		in.DetectedAt = &first
 	}
@@ -279,9 +289,22 @@ func (s *Service) Declare(ctx context.Context, actor incident.Viewer, id string,
 	}
 	inc, err := s.incidents.Declare(ctx, actor.User, in)
 	if err != nil {
-		return incident.Incident{}, err
+		return incident.Incident{}, s.unclaim(ctx, actor, id, prev, err)
 	}
 	return s.link(ctx, actor, e, inc, "declared")
+}
+
+// unclaim puts an entry back in the queue after a declaration failed, and
+// returns the failure.
+func (s *Service) unclaim(ctx context.Context, actor incident.Viewer, id string, prev Status, cause error) error {
+	_, err := s.store.UpdateEntry(context.WithoutCancel(ctx), id, LogEntry{}, func(cur *Entry) error {
+		cur.Status = prev
+		return nil
+	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "put a queue entry back after a failed declaration", "entry", id, "err", err)
+	}
+	return cause
 }
 
 // firstAlert is when the group's earliest alert started, as its source
@@ -326,8 +349,10 @@ func (s *Service) link(ctx context.Context, actor incident.Viewer, e Entry, inc 
 	}
 	now := incident.Now(s.now())
 	if _, err := s.store.UpdateEntry(ctx, e.Group.ID, LogEntry{Action: how, Actor: actor.User, At: now, Data: inc.Ref}, func(cur *Entry) error {
-		if err := waiting(cur); err != nil {
-			return err
+		if how == "attached" {
+			if err := waiting(cur); err != nil {
+				return err
+			}
 		}
 		cur.Status, cur.IncidentRef, cur.Group.IncidentID, cur.UpdatedAt = status, inc.Ref, inc.ID, now
 		return nil

@@ -88,7 +88,8 @@ type Store interface {
 	Entry(ctx context.Context, id string) (Entry, error)
 	Items(ctx context.Context, groupID string) ([]alert.Item, error)
 	// UpdateEntry changes an entry with fn and records the action, in one
-	// transaction.
+	// transaction; an empty l.Action records nothing (a claim that the
+	// action's own record will follow).
 	UpdateEntry(ctx context.Context, id string, l LogEntry, fn func(*Entry) error) (Entry, error)
 	Log(ctx context.Context, id string) ([]LogEntry, error)
 }

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -259,5 +261,30 @@ func TestReportsLandInTheQueue(t *testing.T) {
 		if _, err := q.Report(ctx, bad); err == nil {
 			t.Errorf("bad report %+v accepted", bad.Title)
 		}
+	}
+}
+
+func TestConcurrentDeclaresMakeOneIncident(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t, storetest.Backends()[0])
+	if code, body := s.post(t, "/hooks/alertmanager/"+s.secret, sample(t, "01-firing-first-notification.json")); code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	ctx := context.Background()
+	q := s.app.Services.Triage
+	entries, _ := q.Queue(ctx, false, 0)
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	for range 6 {
+		wg.Go(func() {
+			if _, err := q.Declare(ctx, incident.Viewer{User: "admin", SeeAll: true}, entries[0].Group.ID, incident.DeclareInput{}); err == nil {
+				ok.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	p, _ := s.app.Services.Incidents.List(ctx, incident.Filter{Viewer: incident.Viewer{SeeAll: true}})
+	if ok.Load() != 1 || len(p.Items) != 1 {
+		t.Fatalf("%d declarations succeeded, %d incidents exist; want 1 and 1", ok.Load(), len(p.Items))
 	}
 }
