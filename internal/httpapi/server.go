@@ -83,6 +83,7 @@ func New(d Deps) *Server {
 	s.registerIncidents(api)
 	s.registerUsers(api)
 	s.registerTriage(api)
+	s.registerReports(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)

@@ -40,8 +40,10 @@ type Deps struct {
 	Auth      *auth.Service
 	Counts    Counter
 	Triage    *triage.Service
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// SecurityTxt configures /.well-known/security.txt.
+	SecurityTxt SecurityTxt
+	Logger      *slog.Logger
+	Now         func() time.Time
 }
 
 // Server is the web console.
@@ -50,6 +52,7 @@ type Server struct {
 	auth      *auth.Service
 	counts    Counter
 	triage    *triage.Service
+	desk      *reportDesk
 	log       *slog.Logger
 	now       func() time.Time
 	pages     map[string]*template.Template
@@ -72,7 +75,7 @@ type staticFile struct {
 // New parses every template now, so a broken page fails the start rather
 // than a request, and subscribes the live broker to committed changes.
 func New(d Deps) (*Server, error) {
-	s := &Server{incidents: d.Incidents, auth: d.Auth, counts: d.Counts, triage: d.Triage, log: d.Logger, now: d.Now,
+	s := &Server{incidents: d.Incidents, auth: d.Auth, counts: d.Counts, triage: d.Triage, desk: newReportDesk(d.Now, d.SecurityTxt), log: d.Logger, now: d.Now,
 		pages: map[string]*template.Template{}, static: map[string]staticFile{}, staticURL: map[string]string{}, live: newBroker(), closing: make(chan struct{})}
 	if err := s.loadStatic(); err != nil {
 		return nil, err
@@ -121,6 +124,11 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /static/{name}", s.serveStatic)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/incidents", http.StatusSeeOther) })
 	mux.HandleFunc("GET /signin", s.signinPage)
+	// Open to everyone: outsiders report here; colleagues signed in are
+	// recorded as the reporter.
+	mux.HandleFunc("GET /report", s.reportPage)
+	mux.HandleFunc("POST /report", s.report)
+	mux.HandleFunc("GET /.well-known/security.txt", s.securityTxt)
 	mux.HandleFunc("POST /signin", s.signin)
 	mux.HandleFunc("POST /signout", s.signout)
 

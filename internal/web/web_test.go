@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/auth"
@@ -21,9 +22,12 @@ type site struct {
 	url string
 }
 
-func newSite(t *testing.T) *site {
+func newSite(t *testing.T) *site { t.Helper(); return newSiteAt(t, time.Now) }
+
+// newSiteAt runs the site on the clock now.
+func newSiteAt(t *testing.T, now func() time.Time) *site {
 	t.Helper()
-	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DSN: storetest.SQLiteDSN(t), BootstrapToken: "fbk_test_bootstrap_admin_token_0123456789"})
+	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DSN: storetest.SQLiteDSN(t), BootstrapToken: "fbk_test_bootstrap_admin_token_0123456789", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
