@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -59,7 +60,11 @@ func (s *Server) hooks(w http.ResponseWriter, r *http.Request) {
 	if len(rec.Problems) > 0 {
 		var details []*huma.ErrorDetail
 		for _, p := range rec.Problems {
-			details = append(details, &huma.ErrorDetail{Location: p.String(), Message: p.Message})
+			loc := fmt.Sprintf("alerts[%d]", p.Index)
+			if p.Field != "" {
+				loc += "." + p.Field
+			}
+			details = append(details, &huma.ErrorDetail{Location: loc, Message: p.Message})
 		}
 		m := &hookProblem{ErrorModel: huma.ErrorModel{Status: http.StatusBadRequest, Title: "Some alerts were malformed",
 			Detail: "the other alerts were stored; fix and resend the ones listed", Errors: details}, Receipt: rec}
