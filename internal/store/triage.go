@@ -336,6 +336,40 @@ func (db *DB) UpdateEntry(ctx context.Context, id string, l triage.LogEntry, fn 
 	return out, err
 }
 
+// CloseGroupsOf closes an incident's open groups.
+func (db *DB) CloseGroupsOf(ctx context.Context, incidentID string) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.dialect.q(`SELECT doc FROM alert_groups WHERE incident_id = ? AND closed = `+db.falseLit()), incidentID)
+		if err != nil {
+			return fmt.Errorf("read incident's groups: %w", err)
+		}
+		var entries []triage.Entry
+		for rows.Next() {
+			var doc string
+			var e triage.Entry
+			if err := rows.Scan(&doc); err == nil {
+				err = json.Unmarshal([]byte(doc), &e)
+			}
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("read incident's groups: %w", err)
+			}
+			entries = append(entries, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read incident's groups: %w", err)
+		}
+		for _, e := range entries {
+			e.Group.Closed = true
+			if err := db.putEntry(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Log returns an entry's actions, oldest first.
 func (db *DB) Log(ctx context.Context, id string) ([]triage.LogEntry, error) {
 	rows, err := db.read.QueryContext(ctx, db.dialect.q(`SELECT action, actor, at, data FROM triage_log WHERE group_id = ? ORDER BY id`), id)

@@ -69,6 +69,22 @@ func (s *Service) CreateIntegration(ctx context.Context, actor string, in Integr
 	return it, secret, nil
 }
 
+// IncidentChanged is an incident.Service observer: when an incident ends
+// (closed, dismissed, merged) its alert groups close with it.
+func (s *Service) IncidentChanged(inc incident.Incident, events []incident.Event) {
+	if inc.State.Open() {
+		return
+	}
+	for _, e := range events {
+		if e.Type == incident.EvTransitioned || e.Type == incident.EvMerged {
+			if err := s.store.CloseGroupsOf(context.Background(), inc.ID); err != nil {
+				s.log.Error("close the alert groups of an ended incident", "incident", inc.Ref, "err", err)
+			}
+			return
+		}
+	}
+}
+
 // Integrations lists every integration.
 func (s *Service) Integrations(ctx context.Context) ([]Integration, error) {
 	return s.store.Integrations(ctx)

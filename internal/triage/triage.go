@@ -92,6 +92,9 @@ type Store interface {
 	// action's own record will follow).
 	UpdateEntry(ctx context.Context, id string, l LogEntry, fn func(*Entry) error) (Entry, error)
 	Log(ctx context.Context, id string) ([]LogEntry, error)
+	// CloseGroupsOf closes the open groups linked to an incident, so later
+	// alerts open a new queue entry instead of feeding a finished incident.
+	CloseGroupsOf(ctx context.Context, incidentID string) error
 }
 
 // rankOf orders severities the way sources name them: most severe first.

@@ -288,3 +288,39 @@ func TestConcurrentDeclaresMakeOneIncident(t *testing.T) {
 		t.Fatalf("%d declarations succeeded, %d incidents exist; want 1 and 1", ok.Load(), len(p.Items))
 	}
 }
+
+func TestEndedIncidentClosesItsGroups(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t, storetest.Backends()[0])
+	ctx := context.Background()
+	q := s.app.Services.Triage
+	if code, body := s.post(t, "/hooks/alertmanager/"+s.secret, sample(t, "01-firing-first-notification.json")); code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	entries, _ := q.Queue(ctx, false, 0)
+	admin := incident.Viewer{User: "admin", SeeAll: true}
+	inc, err := q.Declare(ctx, admin, entries[0].Group.ID, incident.DeclareInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.app.Services.Incidents.Transition(ctx, incident.Command{Actor: admin, Ref: inc.Ref}, incident.Dismissed, "false positive: canary"); err != nil {
+		t.Fatal(err)
+	}
+	// The alerts resolve, then fire again later: a new occurrence.
+	for _, body := range []string{sample(t, "03-all-resolved.json"),
+		strings.ReplaceAll(sample(t, "01-firing-first-notification.json"), `"startsAt": "2026-11-26T22:52:14Z"`, `"startsAt": "2026-11-27T01:00:00Z"`)} {
+		if code, answer := s.post(t, "/hooks/alertmanager/"+s.secret, body); code != 200 {
+			t.Fatalf("%d %s", code, answer)
+		}
+	}
+	waiting, _ := q.Queue(ctx, false, 0)
+	if len(waiting) != 1 || waiting[0].Group.ID == entries[0].Group.ID {
+		t.Fatalf("after the incident ended, new alerts should open a new entry: %+v", waiting)
+	}
+	_, events, _ := s.app.Services.Incidents.Timeline(ctx, admin, inc.Ref)
+	for _, e := range events {
+		if e.Type == incident.EvAlertFired {
+			t.Fatalf("an ended incident still takes alerts: %s", incident.Describe(e))
+		}
+	}
+}
