@@ -66,7 +66,9 @@ func NewServices(db *store.DB, now func() time.Time) *Services {
 func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, log *slog.Logger) *Services {
 	as := auth.NewService(db, now, newID, auth.WithLimiter(auth.NewLimiter(now)))
 	inc := incident.NewService(db, as, policy, now, newID)
-	return &Services{Auth: as, Incidents: inc, Triage: triage.NewService(db, db, inc, log, now, newID)}
+	tr := triage.NewService(db, db, inc, log, now, newID)
+	inc.Observe(tr.IncidentChanged)
+	return &Services{Auth: as, Incidents: inc, Triage: tr}
 }
 
 // newID returns a UUIDv7: time-ordered, so IDs index well.
