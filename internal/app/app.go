@@ -20,6 +20,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/mailin"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 	"github.com/firebreak-ir/firebreak/internal/web"
@@ -38,6 +39,16 @@ type Config struct {
 	// Out receives the one-time admin token and password of a first start.
 	Out io.Writer
 	Now func() time.Time
+	// SMTPAddr, when set, starts the inbound SMTP listener there (port 0
+	// picks a free one); SMTP configures it.
+	SMTPAddr string
+	SMTP     SMTPConfig
+}
+
+// SMTPConfig is the inbound SMTP listener's configuration.
+type SMTPConfig struct {
+	Mailboxes triage.Mailboxes // whose mail becomes reports, and alerts
+	MaxBytes  int64            // per message; 10 MiB when zero
 }
 
 // App is a running Firebreak.
@@ -47,6 +58,7 @@ type App struct {
 	Services *Services
 	srv      *http.Server
 	ln       net.Listener
+	smtp     *mailin.Server
 	done     chan error
 	stopOnce sync.Once
 }
@@ -135,6 +147,14 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	a.srv.RegisterOnShutdown(console.Close)
+	if cfg.SMTPAddr != "" {
+		a.smtp, err = mailin.New(mailin.Config{Addr: cfg.SMTPAddr, Mailboxes: cfg.SMTP.Mailboxes, MaxBytes: cfg.SMTP.MaxBytes,
+			Logger: cfg.Logger, Now: cfg.Now}, svc.Triage)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("smtp: %w", err)
+		}
+	}
 	return a, nil
 }
 
@@ -145,6 +165,13 @@ func (a *App) Start(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
 	a.ln = ln
+	if a.smtp != nil {
+		if err := a.smtp.Start(ctx); err != nil {
+			ln.Close()
+			a.ln = nil
+			return err
+		}
+	}
 	go func() {
 		err := a.srv.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -156,6 +183,14 @@ func (a *App) Start(ctx context.Context) error {
 	return nil
 }
 
+// SMTPAddr is the address the SMTP listener is on; "" when it is off.
+func (a *App) SMTPAddr() string {
+	if a.smtp == nil || a.smtp.Addr() == nil {
+		return ""
+	}
+	return a.smtp.Addr().String()
+}
+
 // URL is the base URL the app serves on.
 func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
 
@@ -163,8 +198,11 @@ func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
 func (a *App) Stop(ctx context.Context) error {
 	var err error
 	a.stopOnce.Do(func() {
+		if a.smtp != nil {
+			err = a.smtp.Stop(ctx)
+		}
 		if a.ln != nil {
-			err = a.srv.Shutdown(ctx)
+			err = errors.Join(err, a.srv.Shutdown(ctx))
 		}
 		err = errors.Join(err, a.DB.Close())
 	})

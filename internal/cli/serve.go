@@ -9,11 +9,14 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/config"
+	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
 func serveCmd(g *globals) *cobra.Command {
 	var f dbFlags
 	var addr, level, policy string
+	var smtpAddr, smtpReports, smtpAlerts string
+	var smtpMax int64
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the server (API, metrics) on an embedded SQLite database or PostgreSQL",
@@ -28,7 +31,12 @@ func serveCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			smtpCfg := app.SMTPConfig{MaxBytes: smtpMax, Mailboxes: triage.Mailboxes{Reports: splitList(smtpReports), Alerts: splitList(smtpAlerts)}}
+			if smtpMax <= 0 {
+				return fmt.Errorf("--smtp-max-size must be positive, got %d", smtpMax)
+			}
 			a, err := app.New(cmd.Context(), app.Config{
+				SMTPAddr: first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")), SMTP: smtpCfg,
 				Policy: cfg.Policy(),
 				Addr:   first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),
 				BootstrapToken: g.env.Getenv("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN"),
@@ -46,6 +54,10 @@ func serveCmd(g *globals) *cobra.Command {
 				dsn = dsn[:strings.Index(dsn, "://")+3] + "…" + dsn[i:] // never print a password
 			}
 			fmt.Fprintf(g.env.Stdout, "Firebreak %s is serving on %s (database: %s)\n", Version, a.URL(), dsn)
+			if a.SMTPAddr() != "" {
+				fmt.Fprintf(g.env.Stdout, "SMTP listener on %s: reports to %s, alerts to %s\n", a.SMTPAddr(),
+					orNone(smtpCfg.Mailboxes.Reports), orNone(smtpCfg.Mailboxes.Alerts))
+			}
 			err = a.Wait(cmd.Context())
 			log.Info("stopped")
 			return err
@@ -55,5 +67,27 @@ func serveCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&addr, "addr", "", "address to listen on (default $FIREBREAK_ADDR or 127.0.0.1:8080)")
 	cmd.Flags().StringVar(&policy, "policy", "", "YAML file with severity levels and post-mortem days (default $FIREBREAK_POLICY; built-in SEV1–SEV4)")
 	cmd.Flags().StringVar(&level, "log-level", "info", "debug, info, warn or error")
+	cmd.Flags().StringVar(&smtpAddr, "smtp-addr", "", "address of the inbound SMTP listener, e.g. 10.0.0.5:2525 (default $FIREBREAK_SMTP_ADDR; off when empty)")
+	cmd.Flags().StringVar(&smtpReports, "smtp-report-to", "security@localhost", "comma-separated mailboxes whose mail becomes external reports (security@ matches any domain)")
+	cmd.Flags().StringVar(&smtpAlerts, "smtp-alert-to", "", "comma-separated mailboxes whose mail becomes alerts")
+	cmd.Flags().Int64Var(&smtpMax, "smtp-max-size", 10<<20, "largest message the SMTP listener accepts, in bytes")
 	return cmd
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func orNone(l []string) string {
+	if len(l) == 0 {
+		return "(none)"
+	}
+	return strings.Join(l, ", ")
 }

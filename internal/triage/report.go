@@ -42,7 +42,15 @@ type ReportInput struct {
 	Title       string
 	Description string
 	File        *File
+	// Files are more attachments (an email's); File, if set, comes first.
+	Files []File
+	// Annotations add context to the entry (how it arrived); they never
+	// replace the ones Report sets.
+	Annotations map[string]string
 }
+
+// MaxFiles bounds the attachments of one report.
+const MaxFiles = 20
 
 // File is an uploaded attachment.
 type File struct {
@@ -55,6 +63,11 @@ type File struct {
 // the reporter can quote. An attachment is stored first, by its SHA-256, so
 // a report never names evidence that is not there.
 func (s *Service) Report(ctx context.Context, in ReportInput) (string, error) {
+	return s.report(ctx, in, MaxAttachment)
+}
+
+// report files a report whose attachments may each be up to maxFile bytes.
+func (s *Service) report(ctx context.Context, in ReportInput, maxFile int) (string, error) {
 	in.Title, in.Contact, in.Name = strings.TrimSpace(in.Title), strings.TrimSpace(in.Contact), strings.TrimSpace(in.Name)
 	var details []errs.Detail
 	bad := func(f, m string) { details = append(details, errs.Detail{Field: f, Message: m}) }
@@ -75,8 +88,18 @@ func (s *Service) Report(ctx context.Context, in ReportInput) (string, error) {
 			bad("contact", "is not an email address such as you@example.com")
 		}
 	}
-	if in.File != nil && len(in.File.Data) > MaxAttachment {
-		bad("attachment", fmt.Sprintf("is larger than %d MiB", MaxAttachment>>20))
+	files := in.Files
+	if in.File != nil {
+		files = append([]File{*in.File}, files...)
+	}
+	if len(files) > MaxFiles {
+		bad("attachment", fmt.Sprintf("at most %d attachments", MaxFiles))
+	}
+	for _, f := range files {
+		if len(f.Data) > maxFile {
+			bad("attachment", fmt.Sprintf("is larger than %d MiB", maxFile>>20))
+			break
+		}
 	}
 	if len(details) > 0 {
 		return "", &errs.Error{Code: errs.Invalid, Field: details[0].Field, Message: details[0].Message, Details: details}
@@ -87,22 +110,32 @@ func (s *Service) Report(ctx context.Context, in ReportInput) (string, error) {
 	if in.Reporter != "" {
 		kind = "internal"
 	}
-	ann := map[string]string{"report_kind": kind}
+	ann := map[string]string{}
+	for k, v := range in.Annotations {
+		ann[k] = v
+	}
+	ann["report_kind"] = kind
 	for k, v := range map[string]string{"reporter": in.Reporter, "reporter_name": in.Name, "contact": in.Contact} {
 		if v != "" {
 			ann[k] = v
 		}
 	}
-	if f := in.File; f != nil && len(f.Data) > 0 {
-		sum := sha256.Sum256(f.Data)
-		a := Attachment{SHA256: hex.EncodeToString(sum[:]), Name: safeName(f.Name), ContentType: f.ContentType, Size: int64(len(f.Data))}
-		if a.ContentType == "" {
-			a.ContentType = "application/octet-stream"
+	n := 0
+	for _, f := range files {
+		if len(f.Data) == 0 {
+			continue
 		}
-		if err := s.files.PutAttachment(ctx, a, f.Data, now); err != nil {
+		a, err := s.putFile(ctx, f, now)
+		if err != nil {
 			return "", err
 		}
-		ann["attachment"], ann["attachment_sha256"], ann["attachment_size"] = a.Name, a.SHA256, fmt.Sprint(a.Size)
+		// The first is "attachment", the next "attachment_2", and so on.
+		n++
+		key := "attachment"
+		if n > 1 {
+			key = fmt.Sprintf("attachment_%d", n)
+		}
+		ann[key], ann[key+"_sha256"], ann[key+"_size"] = a.Name, a.SHA256, fmt.Sprint(a.Size)
 	}
 	a := alert.Alert{Source: alert.SourceReport, Integration: kind + " report", Status: alert.StatusFiring, Summary: in.Title,
 		Details: in.Description, Labels: map[string]string{"report": ref, "report_kind": kind}, Annotations: ann,
@@ -119,6 +152,19 @@ func (s *Service) Report(ctx context.Context, in ReportInput) (string, error) {
 		return "", fmt.Errorf("file report: %w", err)
 	}
 	return ref, nil
+}
+
+// putFile stores one evidence file by its SHA-256.
+func (s *Service) putFile(ctx context.Context, f File, now time.Time) (Attachment, error) {
+	sum := sha256.Sum256(f.Data)
+	a := Attachment{SHA256: hex.EncodeToString(sum[:]), Name: safeName(f.Name), ContentType: f.ContentType, Size: int64(len(f.Data))}
+	if a.ContentType == "" {
+		a.ContentType = "application/octet-stream"
+	}
+	if err := s.files.PutAttachment(ctx, a, f.Data, now); err != nil {
+		return Attachment{}, err
+	}
+	return a, nil
 }
 
 // newReference is a short, unguessable, easy-to-read reference.
