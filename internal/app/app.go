@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
@@ -43,6 +44,18 @@ type Config struct {
 	// picks a free one); SMTP configures it.
 	SMTPAddr string
 	SMTP     SMTPConfig
+	// Routes is the alert routing tree below each integration's default.
+	Routes []*alert.Route
+	// Integrations are declared by configuration, with their secrets.
+	Integrations []ConfiguredIntegration
+	// SecurityTxt configures /.well-known/security.txt.
+	SecurityTxt web.SecurityTxt
+}
+
+// ConfiguredIntegration is an integration from the configuration file.
+type ConfiguredIntegration struct {
+	triage.IntegrationInput
+	Secret string
 }
 
 // SMTPConfig is the inbound SMTP listener's configuration.
@@ -106,6 +119,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cfg.Policy = incident.DefaultPolicy()
 	}
 	svc := newServices(db, cfg.Now, cfg.Policy, cfg.Logger)
+	svc.Triage.SetRoutes(cfg.Routes)
+	for _, ci := range cfg.Integrations {
+		if err := svc.Triage.ApplyIntegration(ctx, ci.IntegrationInput, ci.Secret); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("integration %s from the configuration: %w", ci.Name, err)
+		}
+	}
 	token, password, err := svc.Auth.Bootstrap(ctx, cfg.BootstrapToken)
 	if err != nil {
 		db.Close()
@@ -126,7 +146,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Idempotency: db, DB: db,
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
 	})
-	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Logger: cfg.Logger, Now: cfg.Now})
+	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, SecurityTxt: cfg.SecurityTxt, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"github.com/firebreak-ir/firebreak/internal/alert"
+	"github.com/firebreak-ir/firebreak/internal/web"
 	"log/slog"
 	"strings"
 
@@ -35,7 +37,12 @@ func serveCmd(g *globals) *cobra.Command {
 			if smtpMax <= 0 {
 				return fmt.Errorf("--smtp-max-size must be positive, got %d", smtpMax)
 			}
+			intake, err := intakeConfig(cfg, g.env.Getenv)
+			if err != nil {
+				return err
+			}
 			a, err := app.New(cmd.Context(), app.Config{
+				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt,
 				SMTPAddr: first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")), SMTP: smtpCfg,
 				Policy: cfg.Policy(),
 				Addr:   first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),
@@ -90,4 +97,26 @@ func orNone(l []string) string {
 		return "(none)"
 	}
 	return strings.Join(l, ", ")
+}
+
+// intakeConfig turns the configuration file's routes, integrations and
+// security.txt into the app's, reading each integration's secret from the
+// environment variable the file names.
+func intakeConfig(cfg config.File, getenv func(string) string) (app.Config, error) {
+	var out app.Config
+	routes, err := cfg.Routes()
+	if err != nil {
+		return app.Config{}, fmt.Errorf("config: %w", err)
+	}
+	out.Routes = routes
+	for _, in := range cfg.Integrations {
+		secret := getenv(in.TokenEnv)
+		if len(secret) < 16 {
+			return app.Config{}, fmt.Errorf("config: integration %s: set %s to its secret (at least 16 characters)", in.Name, in.TokenEnv)
+		}
+		out.Integrations = append(out.Integrations, app.ConfiguredIntegration{Secret: secret,
+			IntegrationInput: triage.IntegrationInput{Kind: alert.Source(in.Kind), Name: in.Name, Service: in.Service, Team: in.Team}})
+	}
+	out.SecurityTxt = web.SecurityTxt{Contacts: cfg.SecurityTxt.Contacts, Policy: cfg.SecurityTxt.Policy, Languages: cfg.SecurityTxt.Languages}
+	return out, nil
 }

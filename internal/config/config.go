@@ -14,13 +14,21 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
-// File is the server configuration file (serve --config-file).
+// File is the server configuration file (serve --policy).
 type File struct {
 	// Severities replace the default SEV1–SEV4, most severe first.
 	Severities []incident.Level `yaml:"severities"`
 	// PostmortemBusinessDays is the time from recovery to the post-mortem
 	// due date (default 5).
 	PostmortemBusinessDays *int `yaml:"postmortem_business_days"`
+	// RouteTree routes alerts to services and teams below each
+	// integration's own default, Alertmanager-style: first match wins
+	// unless continue.
+	RouteTree []RouteFile `yaml:"routes"`
+	// Integrations are declared here as well as in the UI and API; their
+	// secrets come from environment variables.
+	Integrations []IntegrationFile `yaml:"integrations"`
+	SecurityTxt  SecurityTxtFile   `yaml:"security_txt"`
 }
 
 var levelName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`)
@@ -48,6 +56,9 @@ func Parse(data []byte) (File, error) {
 	}
 	if d := f.PostmortemBusinessDays; d != nil && (*d < 1 || *d > 60) {
 		return File{}, fmt.Errorf("postmortem_business_days: %d is not between 1 and 60", *d)
+	}
+	if err := f.checkIntake(); err != nil {
+		return File{}, err
 	}
 	return f, nil
 }

@@ -48,3 +48,47 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("postmortem_business_days: 9999999999999999999\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { Parse(data) })
 }
+
+func TestIntakeConfig(t *testing.T) {
+	t.Parallel()
+	good := `routes:
+  - matchers: ['team="db"', 'env!~"dev|test"']
+    service: database
+    team: dba
+    group_by: [alertname, cluster]
+    group_window: 10m
+    routes:
+      - matchers: ['severity="critical"']
+        service: database-critical
+integrations:
+  - name: prom
+    kind: alertmanager
+    service: web
+    token_env: FIREBREAK_PROM_TOKEN
+security_txt:
+  contacts: ["mailto:security@example.com"]
+`
+	f, err := Parse([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes, err := f.Routes()
+	if err != nil || len(routes) != 1 || routes[0].Service != "database" || len(routes[0].Matchers) != 2 || routes[0].Routes[0].Service != "database-critical" {
+		t.Fatalf("routes %+v %v", routes, err)
+	}
+	tests := []struct{ name, in, err string }{
+		{"bad matcher", "routes:\n  - matchers: ['team=~\"(db\"']\n    service: x\n", "routes[0].matchers[0]:"},
+		{"matcher without operator", "routes:\n  - matchers: ['team']\n    service: x\n", "routes[0].matchers[0]:"},
+		{"bad window", "routes:\n  - service: x\n    group_window: soon\n", `routes[0].group_window: "soon" is not a duration`},
+		{"unknown route key", "routes:\n  - service: x\n    reciever: y\n", `unknown field "reciever"`},
+		{"integration without token_env", "integrations:\n  - name: prom\n    kind: alertmanager\n", "integrations[0].token_env: name the environment variable"},
+		{"integration kind", "integrations:\n  - name: prom\n    kind: nagios\n    token_env: X\n", `integrations[0].kind: "nagios" is not alertmanager, grafana or generic`},
+		{"duplicate integration", "integrations:\n  - {name: a, kind: generic, token_env: X}\n  - {name: a, kind: generic, token_env: Y}\n", "integrations[1].name: a is listed twice"},
+		{"contact scheme", "security_txt:\n  contacts: ['security@example.com']\n", `security_txt.contacts[0]: "security@example.com" must be a mailto:, https: or tel: URI`},
+	}
+	for _, tt := range tests {
+		if _, err := Parse([]byte(tt.in)); err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("%s: got %v, want %q", tt.name, err, tt.err)
+		}
+	}
+}

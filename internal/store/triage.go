@@ -29,6 +29,24 @@ func (db *DB) CreateIntegration(ctx context.Context, in triage.Integration, toke
 	})
 }
 
+// PutIntegration creates or updates an integration by name.
+func (db *DB) PutIntegration(ctx context.Context, in triage.Integration, tokenHash string) error {
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO integrations (id, kind, name, service, team, token_hash, created_by, created_at, disabled)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, service = excluded.service, team = excluded.team,
+				token_hash = excluded.token_hash, disabled = excluded.disabled`),
+			in.ID, string(in.Kind), in.Name, in.Service, in.Team, tokenHash, in.CreatedBy, db.dialect.t(in.CreatedAt), false)
+		if db.dialect.isUnique(err) {
+			return errs.E(errs.Conflict, "token", "integration %s: that secret is already another integration's", in.Name)
+		}
+		if err != nil {
+			return fmt.Errorf("put integration: %w", err)
+		}
+		return nil
+	})
+}
+
 const integrationColumns = `id, kind, name, service, team, created_by, created_at, disabled`
 
 func scanIntegration(r rowScanner) (triage.Integration, error) {

@@ -25,6 +25,27 @@ type Service struct {
 	log       *slog.Logger
 	now       func() time.Time
 	newID     func() string
+	routes    []*alert.Route // below each integration's own default route
+}
+
+// SetRoutes sets the routing tree below every integration's default (from
+// configuration, validated). Call before serving.
+func (s *Service) SetRoutes(routes []*alert.Route) { s.routes = routes }
+
+// ApplyIntegration declares an integration from configuration: created, or
+// updated to match, with the given secret.
+func (s *Service) ApplyIntegration(ctx context.Context, in IntegrationInput, secret string) error {
+	if len(secret) < 16 {
+		return errs.E(errs.Invalid, "token", "the secret of integration %s must be at least 16 characters", in.Name)
+	}
+	if _, ok := intake.ParserFor(in.Kind); !ok || !namePattern.MatchString(in.Name) {
+		return errs.E(errs.Invalid, "name", "integration %q of kind %q is not valid", in.Name, in.Kind)
+	}
+	if in.Service == "" {
+		in.Service = in.Name
+	}
+	it := Integration{ID: s.newID(), Kind: in.Kind, Name: in.Name, Service: in.Service, Team: in.Team, CreatedBy: "config", CreatedAt: incident.Now(s.now())}
+	return s.store.PutIntegration(ctx, it, auth.HashToken(secret))
 }
 
 // NewService wires the queue to its store and the incident service.
@@ -135,7 +156,7 @@ func (s *Service) Receive(ctx context.Context, kind alert.Source, secret string,
 	if len(batch.Alerts) == 0 {
 		return r, nil
 	}
-	route := &alert.Route{Service: it.Service, Team: it.Team, GroupBy: []string{"alertname"}}
+	route := &alert.Route{Service: it.Service, Team: it.Team, GroupBy: []string{"alertname"}, Routes: s.routes}
 	pipeline := alert.NewPipeline(route)
 	outcomes, err := s.store.Ingest(ctx,
 		func(st alert.State) ([]alert.Outcome, error) { return pipeline.Process(ctx, st, now, batch.Alerts) },

@@ -76,6 +76,9 @@ type Filter struct {
 // Store keeps integrations and the queue.
 type Store interface {
 	CreateIntegration(ctx context.Context, in Integration, tokenHash string) error
+	// PutIntegration creates or updates the integration named in.Name,
+	// enabling it with this secret (configuration as code).
+	PutIntegration(ctx context.Context, in Integration, tokenHash string) error
 	Integrations(ctx context.Context) ([]Integration, error)
 	IntegrationByToken(ctx context.Context, tokenHash string) (Integration, error)
 	DisableIntegration(ctx context.Context, id string) error

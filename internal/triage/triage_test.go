@@ -16,6 +16,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/app"
+	"github.com/firebreak-ir/firebreak/internal/config"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 	"github.com/firebreak-ir/firebreak/internal/triage"
@@ -322,5 +323,35 @@ func TestEndedIncidentClosesItsGroups(t *testing.T) {
 		if e.Type == incident.EvAlertFired {
 			t.Fatalf("an ended incident still takes alerts: %s", incident.Describe(e))
 		}
+	}
+}
+
+func TestRoutesAndIntegrationsFromConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Parse([]byte("routes:\n  - matchers: ['severity=\"critical\"']\n    service: web-critical\n    team: oncall\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes, err := cfg.Routes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "cfg-secret-0123456789abcdef"
+	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DSN: storetest.SQLiteDSN(t), Routes: routes,
+		Integrations: []app.ConfiguredIntegration{{IntegrationInput: triage.IntegrationInput{Kind: alert.SourceAlertmanager, Name: "prom", Service: "web"}, Secret: secret}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Stop(context.Background()) })
+	s := &setup{app: a, secret: secret}
+	if code, body := s.post(t, "/hooks/alertmanager/"+secret, sample(t, "01-firing-first-notification.json")); code != 200 {
+		t.Fatalf("configured integration: %d %s", code, body)
+	}
+	entries, _ := a.Services.Triage.Queue(context.Background(), false, 0)
+	if len(entries) != 1 || entries[0].Group.Destination.Service != "web-critical" || entries[0].Group.Destination.Team != "oncall" {
+		t.Fatalf("routed to %+v", entries)
 	}
 }
