@@ -41,6 +41,16 @@ func serveCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			smtpOn := first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")) != ""
+			if smtpOn {
+				// security.txt names the mailbox that files reports, when it
+				// is a real address (not a local one such as security@localhost).
+				for _, mb := range splitList(smtpReports) {
+					if _, domain, ok := strings.Cut(mb, "@"); ok && domain != "" && domain != "localhost" {
+						intake.SecurityTxt.Contacts = append(intake.SecurityTxt.Contacts, "mailto:"+mb)
+					}
+				}
+			}
 			a, err := app.New(cmd.Context(), app.Config{
 				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt,
 				SMTPAddr: first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")), SMTP: smtpCfg,
