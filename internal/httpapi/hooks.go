@@ -60,7 +60,11 @@ func (s *Server) hooks(w http.ResponseWriter, r *http.Request) {
 	if len(rec.Problems) > 0 {
 		var details []*huma.ErrorDetail
 		for _, p := range rec.Problems {
-			loc := fmt.Sprintf("alerts[%d]", p.Index)
+			items := "alerts"
+			if kind == alert.SourceGeneric {
+				items = "events" // the generic format's batch field
+			}
+			loc := fmt.Sprintf("%s[%d]", items, p.Index)
 			if p.Field != "" {
 				loc += "." + p.Field
 			}
