@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -74,8 +75,20 @@ func TestPublicReport(t *testing.T) {
 	if len(entries) != 1 || entries[0].Group.Summary != "Open admin port" || entries[0].Annotations["attachment_sha256"] != hex.EncodeToString(sum[:]) {
 		t.Fatalf("queue after report: %+v", entries)
 	}
-	// A colleague reporting is recorded as the reporter.
+	// The IR Lead declares an incident from it in the console; its timeline
+	// says where it came from.
 	alice := s.signIn(t, "alice")
+	if p := s.get(t, alice, "/triage"); !strings.Contains(p.body, "Open admin port") {
+		t.Fatal("the report is not in the triage queue page")
+	}
+	d := s.post(t, alice, "/triage/"+entries[0].Group.ID+"/declare", url.Values{"title": {"Open admin port"}, "severity": {"SEV2"}})
+	if d.status != http.StatusSeeOther || !strings.HasPrefix(d.location, "/incidents/INC-1") {
+		t.Fatalf("declare from the report: %d %s", d.status, d.location)
+	}
+	if p := s.get(t, alice, "/incidents/INC-1"); !strings.Contains(p.body, "declared from report (external report)") {
+		t.Fatal("the incident's timeline does not say it came from the external report")
+	}
+	// A colleague reporting is recorded as the reporter.
 	if p := s.get(t, alice, "/report"); !strings.Contains(p.body, "Reporting as") {
 		t.Fatal("signed-in report page does not say who reports")
 	}
