@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -53,8 +52,6 @@ func writeProblem(w http.ResponseWriter, status int, detail string) {
 	b, _ := jsonMarshal(&huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: detail})
 	w.Write(b)
 }
-
-var _ = slog.Default
 
 // maxEchoed bounds how much of a rejected value a problem repeats back: a
 // 100 kB title need not travel twice, and long values may hold secrets.

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -158,5 +157,3 @@ func (s *Server) registerUsers(api huma.API) {
 		return nil, nil
 	})
 }
-
-var _ = time.Now
