@@ -298,7 +298,8 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, m
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch errs.CodeOf(err) {
 	case errs.NotFound:
-		s.errorPage(w, r, http.StatusNotFound, err.(interface{ Error() string }).Error())
+		e, _ := errs.As(err)
+		s.errorPage(w, r, http.StatusNotFound, e.Message)
 	case errs.Forbidden:
 		s.errorPage(w, r, http.StatusForbidden, "You may not do this.")
 	case errs.Invalid, errs.Rule, errs.Conflict, errs.RateLimited:
