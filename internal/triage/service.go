@@ -26,6 +26,18 @@ type Service struct {
 	now       func() time.Time
 	newID     func() string
 	routes    []*alert.Route // below each integration's own default route
+	observers []func(action, actor string)
+}
+
+// Observe registers fn to hear that new signals reached the queue (after
+// they are committed); the web console refreshes open queue pages with it.
+// fn must not block. Set at wiring, before serving.
+func (s *Service) Observe(fn func(action, actor string)) { s.observers = append(s.observers, fn) }
+
+func (s *Service) signalled(action, actor string) {
+	for _, fn := range s.observers {
+		fn(action, actor)
+	}
 }
 
 // SetRoutes sets the routing tree below every integration's default (from
@@ -167,6 +179,7 @@ func (s *Service) Receive(ctx context.Context, kind alert.Source, secret string,
 	if err != nil {
 		return Receipt{}, fmt.Errorf("ingest: %w", err)
 	}
+	s.signalled("alerts", "integration:"+it.Name)
 	for _, o := range outcomes {
 		switch o.Kind {
 		case alert.NewGroup:

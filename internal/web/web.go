@@ -92,6 +92,9 @@ func New(d Deps) (*Server, error) {
 		s.pages[strings.TrimSuffix(strings.TrimPrefix(path.Base(n), "page_"), ".html")] = t
 	}
 	d.Incidents.Observe(s.live.publish)
+	if d.Triage != nil {
+		d.Triage.Observe(s.live.triageChanged)
+	}
 	return s, nil
 }
 

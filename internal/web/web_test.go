@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
+	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
 type site struct {
@@ -302,5 +304,54 @@ func TestLiveEventsRespectRestriction(t *testing.T) {
 	got := next()
 	if !strings.Contains(got, `"ref":"INC-2"`) || strings.Contains(got, "INC-1") {
 		t.Fatalf("first change vera heard: %q", got)
+	}
+}
+
+// TestNewAlertsRefreshQueuePages: a webhook delivery tells open pages.
+func TestNewAlertsRefreshQueuePages(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, secret, err := s.app.Services.Triage.CreateIntegration(ctx, "admin", triage.IntegrationInput{Kind: alert.SourceGeneric, Name: "ci"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vera := s.signIn(t, "vera")
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.url+"/events", nil)
+	r, err := vera.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	got := make(chan string, 1)
+	go func() {
+		var all strings.Builder
+		buf := make([]byte, 4096)
+		for {
+			n, err := r.Body.Read(buf)
+			all.Write(buf[:n])
+			if strings.Contains(all.String(), "triage.alerts") {
+				got <- all.String()
+				return
+			}
+			if err != nil {
+				got <- all.String()
+				return
+			}
+		}
+	}()
+	resp, err := http.Post(s.url+"/hooks/generic/"+secret, "application/json", strings.NewReader(`{"summary":"disk full on db-1","labels":{"host":"db-1"}}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("webhook: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	select {
+	case stream := <-got:
+		if !strings.Contains(stream, `"type":"triage.alerts"`) {
+			t.Fatalf("stream: %q", stream)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no live event after a webhook delivery")
 	}
 }
