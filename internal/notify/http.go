@@ -23,7 +23,6 @@ type HTTPConfig struct {
 	UserAgent string
 }
 
-
 func (c HTTPConfig) userAgent() string {
 	if c.UserAgent == "" {
 		return "Firebreak"
