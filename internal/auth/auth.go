@@ -194,6 +194,21 @@ func (s *Service) UserExists(ctx context.Context, username string) (bool, error)
 // Users lists every user.
 func (s *Service) Users(ctx context.Context) ([]User, error) { return s.store.ListUsers(ctx) }
 
+// Usernames lists the names of active users.
+func (s *Service) Usernames(ctx context.Context) ([]string, error) {
+	us, err := s.store.ListUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(us))
+	for _, u := range us {
+		if u.Active {
+			out = append(out, u.Username)
+		}
+	}
+	return out, nil
+}
+
 // User returns one user.
 func (s *Service) User(ctx context.Context, username string) (User, error) {
 	return s.store.GetUser(ctx, username)

@@ -410,9 +410,21 @@ func (s *Service) link(ctx context.Context, actor incident.Viewer, e Entry, inc 
 		return incident.Incident{}, err
 	}
 	n := e.Group.Firing + e.Group.Resolved
-	return s.incidents.LinkSignal(ctx, incident.Command{Actor: actor, Ref: inc.ID}, incident.SignalData{
+	inc, err := s.incidents.LinkSignal(ctx, incident.Command{Actor: actor, Ref: inc.ID}, incident.SignalData{
 		GroupID: e.Group.ID, Source: string(e.Source), Integration: e.Integration, Summary: e.Group.Summary,
 		Alerts: n, FirstSeen: e.Group.FirstSeen, Labels: e.Group.CommonLabels, How: how})
+	if err != nil || how != "declared" || e.AckedBy == "" || len(inc.Holders(incident.IRLead)) > 0 {
+		return inc, err
+	}
+	// Whoever acknowledged the entry (in the queue or from a page) has
+	// been assessing it: they lead the incident declared from it unless
+	// someone else was named.
+	if led, err := s.incidents.Assign(ctx, incident.Command{Actor: actor, Ref: inc.ID}, incident.IRLead, e.AckedBy); err == nil {
+		inc = led
+	} else {
+		s.log.Warn("could not make the acknowledger IR Lead", "incident", inc.Ref, "user", e.AckedBy, "err", err)
+	}
+	return inc, nil
 }
 
 // declarableLabels keeps the labels an incident accepts (names of letters,

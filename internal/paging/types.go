@@ -1,0 +1,201 @@
+package paging
+
+import (
+	"context"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/engine"
+	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/oncall"
+)
+
+// Contact is one way to reach a user. Its Target holds the address and
+// secrets; only the redacted Address is ever shown.
+type Contact struct {
+	ID         string        `json:"id"`
+	User       string        `json:"user"`
+	Name       string        `json:"name"`
+	Kind       notify.Kind   `json:"kind"`
+	Address    string        `json:"address"` // redacted
+	Target     notify.Target `json:"-"`
+	Verified   bool          `json:"verified"`
+	VerifiedAt *time.Time    `json:"verified_at,omitempty"`
+	// Source is "api" for contacts people add (verified by a code they
+	// receive) or "config" for contacts an administrator declared.
+	Source    string    `json:"source"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Rule is a notification rule: when paged, the user is contacted through
+// ContactID after Delay ("immediately by Slack, after 2 min by email").
+type Rule struct {
+	ID           string `json:"id"`
+	User         string `json:"user"`
+	ContactID    string `json:"contact_id"`
+	DelayMinutes int    `json:"delay_minutes"`
+}
+
+// SubjectKind is what an escalation is about.
+type SubjectKind string
+
+const (
+	SubjectIncident SubjectKind = "incident"
+	SubjectQueue    SubjectKind = "queue" // a triage queue entry
+)
+
+// Subject is the thing someone must look at.
+type Subject struct {
+	Kind     SubjectKind `json:"kind"`
+	ID       string      `json:"id"`
+	Ref      string      `json:"ref,omitempty"` // INC-7 for incidents
+	Title    string      `json:"title"`
+	Severity string      `json:"severity,omitempty"`
+	Service  string      `json:"service,omitempty"`
+}
+
+// State is where an escalation stands.
+type State string
+
+const (
+	Open         State = "open"         // climbing its policy
+	Acknowledged State = "acknowledged" // someone has it
+	Resolved     State = "resolved"     // no longer needed (the entry was handled, a commander assigned…)
+	Exhausted    State = "exhausted"    // every step of every repeat ran and nobody acknowledged
+)
+
+// Causes of an escalation; with the subject they make it unique, so a
+// trigger that runs twice starts one escalation.
+const (
+	CauseQueue     = "queue"      // a new queue entry on a service
+	CauseCommander = "commander:" // + severity: a significant incident without a commander
+	CausePage      = "page:"      // + an ID: someone paged by hand
+)
+
+// Escalation is one subject climbing one policy until acknowledged.
+type Escalation struct {
+	ID      string  `json:"id"`
+	Subject Subject `json:"subject"`
+	Cause   string  `json:"cause"`
+	// Policy is a snapshot taken at the start, so editing the policy does
+	// not change an escalation under way.
+	Policy  oncall.Policy `json:"policy"`
+	State   State         `json:"state"`
+	Message string        `json:"message,omitempty"`
+	// Next is the step that runs at NextAt; nil once nothing is left.
+	Next      *oncall.Position `json:"next,omitempty"`
+	NextAt    *time.Time       `json:"next_at,omitempty"`
+	StepsRun  int              `json:"steps_run"`
+	CreatedBy string           `json:"created_by"`
+	CreatedAt time.Time        `json:"created_at"`
+	AckedBy   string           `json:"acked_by,omitempty"`
+	AckedAt   *time.Time       `json:"acked_at,omitempty"`
+	Log       []LogEntry       `json:"log"`
+}
+
+// LogEntry is one thing that happened to an escalation.
+type LogEntry struct {
+	At     time.Time `json:"at"`
+	Action string    `json:"action"`
+	Actor  string    `json:"actor,omitempty"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// DeliveryState is where one message stands.
+type DeliveryState string
+
+const (
+	DeliveryPending DeliveryState = "pending"
+	DeliverySent    DeliveryState = "sent"
+	DeliveryFailed  DeliveryState = "failed"  // dead-lettered: every attempt failed, or a permanent error
+	DeliverySkipped DeliveryState = "skipped" // acknowledged before it was due
+)
+
+// Delivery is one message to one contact method of one user.
+type Delivery struct {
+	ID           string          `json:"id"`
+	EscalationID string          `json:"escalation_id"`
+	User         string          `json:"user"`
+	ContactID    string          `json:"contact_id"`
+	Channel      notify.Kind     `json:"channel"`
+	Target       string          `json:"target"` // redacted
+	State        DeliveryState   `json:"state"`
+	Attempts     int             `json:"attempts"`
+	LastError    string          `json:"last_error,omitempty"`
+	Step         oncall.Position `json:"step"`
+	CreatedAt    time.Time       `json:"created_at"`
+	DueAt        time.Time       `json:"due_at"`
+	SentAt       *time.Time      `json:"sent_at,omitempty"`
+	// Kind is "page" or "verification".
+	Kind    string    `json:"kind"`
+	History []Attempt `json:"history,omitempty"`
+}
+
+// Attempt is one try at a delivery.
+type Attempt struct {
+	N          int       `json:"n"`
+	At         time.Time `json:"at"`
+	OK         bool      `json:"ok"`
+	StatusCode int       `json:"status_code,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	LatencyMS  float64   `json:"latency_ms"`
+}
+
+// Effects are what a change to an escalation writes with it, in its
+// transaction.
+type Effects struct {
+	Deliveries []Delivery
+	Jobs       []engine.Job
+	// UseToken records a single-use link as used; the change fails with
+	// errs.Conflict if it was used before.
+	UseToken string
+}
+
+// Store keeps the on-call configuration, contacts and escalations.
+type Store interface {
+	Objects(ctx context.Context) (Objects, error)
+	// ChangeObjects applies puts (values as Objects.Put takes them) and
+	// deletes, then calls check on the whole resulting configuration, all in
+	// one transaction: check's error undoes everything.
+	ChangeObjects(ctx context.Context, actor string, puts []any, deletes []Key, check func(Objects) error) error
+
+	CreateContact(ctx context.Context, c Contact, codeHash string, codeExpires time.Time) error
+	// PutConfigContact creates or updates the contact (User, Name), verified.
+	PutConfigContact(ctx context.Context, c Contact) (Contact, error)
+	Contacts(ctx context.Context, user string) ([]Contact, error)
+	Contact(ctx context.Context, id string) (Contact, error)
+	// ContactCode returns the hash of a contact's pending verification code.
+	ContactCode(ctx context.Context, id string) (hash string, expires time.Time, err error)
+	SetContactCode(ctx context.Context, id, codeHash string, expires time.Time) error
+	MarkContactVerified(ctx context.Context, id string, at time.Time) error
+	DeleteContact(ctx context.Context, id string) error
+
+	Rules(ctx context.Context, user string) ([]Rule, error)
+	PutRule(ctx context.Context, r Rule) error
+	DeleteRule(ctx context.Context, id string) error
+
+	// StartEscalation stores e and jobs unless an escalation with the same
+	// subject and cause exists; then it returns that one and false.
+	StartEscalation(ctx context.Context, e Escalation, jobs []engine.Job) (Escalation, bool, error)
+	Escalation(ctx context.Context, id string) (Escalation, error)
+	// Escalations lists a subject's escalations (all when kind is ""), or
+	// the open ones, newest first.
+	Escalations(ctx context.Context, kind SubjectKind, subjectID string, openOnly bool, limit int) ([]Escalation, error)
+	// UpdateEscalation loads e, lets fn change it and name its effects, and
+	// stores both in one transaction.
+	UpdateEscalation(ctx context.Context, id string, fn func(e *Escalation) (Effects, error)) (Escalation, error)
+
+	Delivery(ctx context.Context, id string) (Delivery, error)
+	// Deliveries lists an escalation's deliveries with their attempts.
+	Deliveries(ctx context.Context, escalationID string) ([]Delivery, error)
+	// RecordAttempt stores an attempt and the delivery's new state.
+	RecordAttempt(ctx context.Context, d Delivery, a Attempt) error
+
+	// ServerKey returns the named random key, creating it on first use.
+	ServerKey(ctx context.Context, name string, size int) ([]byte, error)
+}
+
+// Users says who exists.
+type Users interface {
+	UserExists(ctx context.Context, username string) (bool, error)
+	Usernames(ctx context.Context) ([]string, error)
+}
