@@ -76,7 +76,7 @@ func check(t *testing.T, got []Outcome, want ...string) {
 	}
 }
 
-const gk = `{}:{alertname="HighErrorRate"}`
+const gk = `{}@platform:{alertname="HighErrorRate"}`
 
 func TestDedupAndGroupLifecycle(t *testing.T) {
 	t.Parallel()
@@ -180,11 +180,11 @@ func TestContinueFansOut(t *testing.T) {
 	s := newSetup(t, root)
 	outs := s.run(t0, fire("a", t0))
 	check(t, outs,
-		`new_group a firing count=1 group={}/{env="prod"}:{alertname="HighErrorRate"} firing=1 resolved=0`,
-		`new_group a firing count=1 group={}/{alertname=~"High.*"}:{instance="a"} firing=1 resolved=0`)
+		`new_group a firing count=1 group={}/{env="prod"}@platform:{alertname="HighErrorRate"} firing=1 resolved=0`,
+		`new_group a firing count=1 group={}/{alertname=~"High.*"}@platform:{instance="a"} firing=1 resolved=0`)
 	check(t, s.run(t0, fire("a", t0)),
-		`repeat a firing count=2 group={}/{env="prod"}:{alertname="HighErrorRate"} firing=1 resolved=0`,
-		`repeat a firing count=2 group={}/{alertname=~"High.*"}:{instance="a"} firing=1 resolved=0`)
+		`repeat a firing count=2 group={}/{env="prod"}@platform:{alertname="HighErrorRate"} firing=1 resolved=0`,
+		`repeat a firing count=2 group={}/{alertname=~"High.*"}@platform:{instance="a"} firing=1 resolved=0`)
 }
 
 func TestGroupByVariants(t *testing.T) {
@@ -193,10 +193,10 @@ func TestGroupByVariants(t *testing.T) {
 		groupBy []string
 		want    string
 	}{
-		{nil, `{}:{}`},
-		{[]string{}, `{}:{}`},
-		{[]string{"env", "missing"}, `{}:{env="prod"}`},
-		{[]string{GroupByAll}, `{}:{alertname="HighErrorRate", env="prod", instance="a"}`},
+		{nil, `{}@s:{}`},
+		{[]string{}, `{}@s:{}`},
+		{[]string{"env", "missing"}, `{}@s:{env="prod"}`},
+		{[]string{GroupByAll}, `{}@s:{alertname="HighErrorRate", env="prod", instance="a"}`},
 	} {
 		s := newSetup(t, &Route{Service: "s", GroupBy: tt.groupBy})
 		if got := s.run(t0, fire("a", t0))[0].Group.Key; got != tt.want {
@@ -218,7 +218,7 @@ func TestNormalise(t *testing.T) {
 	check(t, outs[1:],
 		`ignored : unknown source "pager"`,
 		`ignored : status must be firing or resolved, got "open"`,
-		`new_group  firing count=1 group={}:{} firing=1 resolved=0`)
+		`new_group  firing count=1 group={}@platform:{} firing=1 resolved=0`)
 	a := outs[0].Item.Alert
 	if a.Summary != "Disk" || !a.ReceivedAt.Equal(t0) || !a.StartsAt.Equal(t0) || !a.EndsAt.IsZero() ||
 		a.Fingerprint != Fingerprint(in.Labels) {

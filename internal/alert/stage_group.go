@@ -26,7 +26,9 @@ func GroupLabels(groupBy []string, labels map[string]string) map[string]string {
 
 // GroupKey names a group the way Alertmanager does: the route path, a
 // colon, and the group labels sorted by name, e.g.
-// {}/{team="db"}:{alertname="DiskFull", env="prod"}.
+// {}/{team="db"}:{alertname="DiskFull", env="prod"}. GroupStage adds
+// "@" and the destination's service to the path, so services never share a
+// group: {}/{team="db"}@orders:{alertname="DiskFull"}.
 func GroupKey(path string, groupLabels map[string]string) string {
 	return path + ":" + labelString(groupLabels)
 }
@@ -60,7 +62,13 @@ func GroupStage() Stage {
 			return []Outcome{o}, nil
 		}
 		gl := GroupLabels(o.Destination.GroupBy, labels)
-		key := GroupKey(o.Destination.Path, gl)
+		// Alerts of different services never share a group: each service
+		// pages its own escalation policy.
+		path := o.Destination.Path
+		if o.Destination.Service != "" {
+			path += "@" + o.Destination.Service
+		}
+		key := GroupKey(path, gl)
 		g, ok, err := s.state.OpenGroup(ctx, key)
 		if err != nil {
 			return nil, err

@@ -83,7 +83,7 @@ func TestAlertmanagerSamplesThroughPipeline(t *testing.T) {
 			got = append(got, string(o.Kind)+" "+o.Alert.Labels["instance"]+" "+o.Group.Key+" "+o.Reason)
 		}
 	}
-	gk := `{}:{alertname="HighErrorRate", service="checkout"}`
+	gk := `{}@checkout:{alertname="HighErrorRate", service="checkout"}`
 	want := []string{
 		"new_group 10.0.0.1:8080 " + gk + " ",
 		"joined_group 10.0.0.2:8080 " + gk + " ",
