@@ -40,6 +40,7 @@ type DB struct {
 	dialect dialect
 	log     *slog.Logger
 	now     func() time.Time
+	onJobs  jobsHook // wakes the job engine after jobs commit; see jobs.go
 }
 
 // Backend names a backend: "sqlite" or "postgres".

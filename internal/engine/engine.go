@@ -1,0 +1,395 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	randv2 "math/rand/v2"
+	"os"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Handler does the work of one kind of job. It must be idempotent: after a
+// crash the same job may run again. Returning nil completes the job; an
+// error retries it with backoff, or dead-letters it when wrapped by
+// Permanent or on its last attempt. ctx ends before the job's lease does.
+type Handler func(ctx context.Context, j Job) error
+
+// Options configure an Engine. Zero values take the defaults.
+type Options struct {
+	Now     func() time.Time // the clock for every scheduling decision; time.Now when nil
+	Logger  *slog.Logger
+	Workers int // jobs run at once; default 8
+	// Poll is the longest sleep between checks for due jobs, so jobs
+	// enqueued by another node are seen within Poll; default 500ms.
+	Poll time.Duration
+	// Lease is how long a claimed job is ours; a handler's ctx ends before
+	// it does. Default 30s.
+	Lease time.Duration
+	// SingleNode releases every running job at start (SQLite: no other
+	// process can hold a lease).
+	SingleNode bool
+	// Backoff is the delay before retrying a job that failed on its
+	// attempt-th run (0 on the first); default DefaultBackoff.
+	Backoff func(attempt int) time.Duration
+	// Registry, when set, receives the engine's metrics.
+	Registry prometheus.Registerer
+}
+
+const (
+	defaultWorkers = 8
+	defaultPoll    = 500 * time.Millisecond
+	defaultLease   = 30 * time.Second
+	// storeTimeout bounds recording a job's outcome, which runs even when
+	// Run's ctx has ended so a finished job is not run again.
+	storeTimeout = 10 * time.Second
+	// minSleep keeps the loop from spinning when a due job is held by
+	// another node's claim transaction for a moment.
+	minSleep = time.Millisecond
+)
+
+// DefaultBackoff doubles from 1s (attempt 0) to at most 5 minutes, with
+// ±20% jitter so jobs that failed together do not retry together.
+func DefaultBackoff(attempt int) time.Duration {
+	const base, ceiling = time.Second, 5 * time.Minute
+	d := ceiling
+	if attempt < 20 {
+		d = min(base<<max(attempt, 0), ceiling)
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*randv2.Float64()))
+}
+
+// Engine runs due jobs from a Store on a pool of workers.
+type Engine struct {
+	store    Store
+	now      func() time.Time
+	log      *slog.Logger
+	workers  int
+	poll     time.Duration
+	lease    time.Duration
+	single   bool
+	backoff  func(int) time.Duration
+	metrics  *metrics // nil without a registry
+	worker   string   // names our leases
+	handlers map[string]Handler
+	wake     chan struct{}
+	started  atomic.Bool
+}
+
+// New returns an engine over s. Register handlers with Handle, then Run.
+func New(s Store, o Options) *Engine {
+	e := &Engine{
+		store: s, now: o.Now, log: o.Logger, workers: o.Workers, poll: o.Poll, lease: o.Lease,
+		single: o.SingleNode, backoff: o.Backoff,
+		worker:   workerName(),
+		handlers: map[string]Handler{},
+		wake:     make(chan struct{}, 1),
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.workers <= 0 {
+		e.workers = defaultWorkers
+	}
+	if e.poll <= 0 {
+		e.poll = defaultPoll
+	}
+	if e.lease <= 0 {
+		e.lease = defaultLease
+	}
+	if e.backoff == nil {
+		e.backoff = DefaultBackoff
+	}
+	if o.Registry != nil {
+		e.metrics = newMetrics(o.Registry)
+	}
+	return e
+}
+
+// workerName identifies this process in leases: host, pid and a random
+// suffix, so two engines in one process differ.
+func workerName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 3)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// Handle registers h for jobs of kind. It must be called before Run; a
+// kind registered twice is a programming error and panics.
+func (e *Engine) Handle(kind string, h Handler) {
+	if e.started.Load() {
+		panic("engine: Handle called after Run")
+	}
+	if kind == "" || h == nil {
+		panic("engine: Handle needs a kind and a handler")
+	}
+	if _, dup := e.handlers[kind]; dup {
+		panic("engine: two handlers for job kind " + kind)
+	}
+	e.handlers[kind] = h
+}
+
+// Notify tells the engine that jobs were committed, so it checks now
+// instead of at its next wake-up. It never blocks.
+func (e *Engine) Notify() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run claims and runs due jobs until ctx ends, then waits for the running
+// handlers (whose ctx ends too) and returns nil. It fails only when the
+// SingleNode release at start fails, or when called twice.
+func (e *Engine) Run(ctx context.Context) error {
+	if !e.started.CompareAndSwap(false, true) {
+		return errors.New("engine: Run called twice")
+	}
+	if e.single {
+		n, err := e.store.ReleaseAll(ctx)
+		if err != nil {
+			return fmt.Errorf("release jobs left running: %w", err)
+		}
+		if n > 0 {
+			e.log.Info("released jobs left running by the previous process", "jobs", n)
+		}
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	done := make(chan struct{}, e.workers)
+	busy := 0
+	for {
+		sleep := e.poll
+		if free := e.workers - busy; free > 0 {
+			jobs, err := e.store.Claim(ctx, e.worker, e.now(), e.lease, free)
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return nil
+			case err != nil:
+				e.log.Error("claim jobs", "err", err)
+			case len(jobs) < free:
+				sleep = e.untilNext(ctx)
+			}
+			// Else every worker is busy and more may be due: a finishing
+			// worker wakes the loop to claim again.
+			for _, j := range jobs {
+				busy++
+				wg.Go(func() {
+					if err := e.run(ctx, j); err != nil {
+						e.log.Error("record job outcome", "kind", j.Kind, "id", j.ID, "err", err)
+					}
+					done <- struct{}{}
+				})
+			}
+		}
+		t := time.NewTimer(sleep)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-done:
+			busy--
+		case <-e.wake:
+		case <-t.C:
+		}
+		t.Stop()
+		for drained := false; !drained; {
+			select {
+			case <-done:
+				busy--
+			default:
+				drained = true
+			}
+		}
+	}
+}
+
+// untilNext is how long to sleep before the next job is due: at most Poll.
+func (e *Engine) untilNext(ctx context.Context) time.Duration {
+	next, ok, err := e.store.NextRunAt(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Error("next job time", "err", err)
+		}
+		return e.poll
+	}
+	if !ok {
+		return e.poll
+	}
+	return max(min(next.Sub(e.now()), e.poll), minSleep)
+}
+
+// RunDue claims every job due at Now() and runs them one after another,
+// returning how many ran. Jobs that become due while it runs (a retry
+// without delay) run too. It is for tests with a fake clock and for tools;
+// a server calls Run.
+func (e *Engine) RunDue(ctx context.Context) (int, error) {
+	now, ran := e.now(), 0
+	for {
+		jobs, err := e.store.Claim(ctx, e.worker, now, e.lease, e.workers)
+		if err != nil {
+			return ran, err
+		}
+		if len(jobs) == 0 {
+			return ran, nil
+		}
+		for _, j := range jobs {
+			ran++
+			if err := e.run(ctx, j); err != nil {
+				return ran, fmt.Errorf("record outcome of job %s: %w", j.ID, err)
+			}
+		}
+	}
+}
+
+// run runs one claimed job and records its outcome.
+func (e *Engine) run(ctx context.Context, j Job) error {
+	start := e.now()
+	e.metrics.started(j, start)
+	var err error
+	if h, ok := e.handlers[j.Kind]; ok {
+		hctx, cancel := context.WithTimeout(ctx, e.lease*9/10)
+		err = e.call(hctx, h, j)
+		cancel()
+	} else {
+		err = Permanent(fmt.Errorf("no handler for job kind %q", j.Kind))
+	}
+	return e.finish(ctx, j, err)
+}
+
+// call runs h, turning a panic into an error.
+func (e *Engine) call(ctx context.Context, h Handler, j Job) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("job handler panicked", "kind", j.Kind, "id", j.ID, "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("handler panicked: %v", r)
+		}
+	}()
+	return h(ctx, j)
+}
+
+// finish records the outcome of a run. It uses a ctx of its own: a job
+// that finished while the engine stops is still recorded.
+func (e *Engine) finish(ctx context.Context, j Job, err error) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	if err == nil {
+		return e.store.Complete(sctx, j.ID)
+	}
+	e.metrics.failed(j)
+	now := e.now()
+	var perm *permanentError
+	permanent := errors.As(err, &perm)
+	maxAttempts := j.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = DefaultMaxAttempts
+	}
+	switch {
+	case ctx.Err() != nil && !permanent:
+		// Interrupted by shutdown: due again at once, here or elsewhere.
+		e.log.Info("job interrupted by shutdown", "kind", j.Kind, "id", j.ID, "err", err)
+		return e.store.Retry(sctx, j.ID, now, err.Error())
+	case permanent || j.Attempt+1 >= maxAttempts:
+		e.log.Warn("job dead-lettered", "kind", j.Kind, "id", j.ID, "attempt", j.Attempt+1, "max_attempts", maxAttempts, "err", err)
+		e.metrics.buried(j)
+		return e.store.Bury(sctx, j.ID, now, err.Error())
+	default:
+		delay := e.backoff(j.Attempt)
+		var ra *retryAfterError
+		if errors.As(err, &ra) {
+			delay = ra.d
+		}
+		e.log.Info("job failed; will retry", "kind", j.Kind, "id", j.ID, "attempt", j.Attempt+1, "retry_in", delay, "err", err)
+		return e.store.Retry(sctx, j.ID, now.Add(delay), err.Error())
+	}
+}
+
+// Permanent marks err as final: the job is dead-lettered at once instead of
+// retried.
+func Permanent(err error) error {
+	if err == nil {
+		err = errors.New("permanent failure")
+	}
+	return &permanentError{err}
+}
+
+type permanentError struct{ err error }
+
+func (p *permanentError) Error() string { return p.err.Error() }
+func (p *permanentError) Unwrap() error { return p.err }
+
+// RetryAfter retries the job after d instead of the backoff delay. The run
+// still counts as an attempt.
+func RetryAfter(err error, d time.Duration) error {
+	if err == nil {
+		err = errors.New("retry requested")
+	}
+	return &retryAfterError{err, max(d, 0)}
+}
+
+type retryAfterError struct {
+	err error
+	d   time.Duration
+}
+
+func (r *retryAfterError) Error() string { return r.err.Error() }
+func (r *retryAfterError) Unwrap() error { return r.err }
+
+// metrics are the engine's Prometheus series; a nil *metrics records
+// nothing.
+type metrics struct {
+	run, failures, dead *prometheus.CounterVec
+	lag                 *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		run: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "firebreak_jobs_run_total", Help: "Job runs started, by kind.",
+		}, []string{"kind"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "firebreak_jobs_failed_total", Help: "Job runs that failed, by kind.",
+		}, []string{"kind"}),
+		dead: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "firebreak_jobs_dead_total", Help: "Jobs dead-lettered, by kind.",
+		}, []string{"kind"}),
+		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "firebreak_jobs_lag_seconds", Help: "Delay from a job's due time to the start of its run, by kind.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+		}, []string{"kind"}),
+	}
+	reg.MustRegister(m.run, m.failures, m.dead, m.lag)
+	return m
+}
+
+func (m *metrics) started(j Job, at time.Time) {
+	if m == nil {
+		return
+	}
+	m.run.WithLabelValues(j.Kind).Inc()
+	m.lag.WithLabelValues(j.Kind).Observe(max(at.Sub(j.RunAt), 0).Seconds())
+}
+
+func (m *metrics) failed(j Job) {
+	if m != nil {
+		m.failures.WithLabelValues(j.Kind).Inc()
+	}
+}
+
+func (m *metrics) buried(j Job) {
+	if m != nil {
+		m.dead.WithLabelValues(j.Kind).Inc()
+	}
+}

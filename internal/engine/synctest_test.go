@@ -1,0 +1,249 @@
+package engine_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/engine"
+)
+
+// These tests run Run in a testing/synctest bubble, where time is fake
+// and advances only when every goroutine is blocked, so "at 10 s, not
+// before" is checked exactly and instantly. database/sql keeps goroutines
+// and channels of its own outside the bubble, so they use memStore, an
+// in-memory Store with the same rules as the real ones.
+
+type memJob struct {
+	engine.Job
+	lockedUntil time.Time
+}
+
+type memStore struct {
+	mu   sync.Mutex
+	jobs map[string]*memJob
+}
+
+var _ engine.Store = (*memStore)(nil)
+
+func newMemStore() *memStore { return &memStore{jobs: map[string]*memJob{}} }
+
+func (m *memStore) Enqueue(ctx context.Context, jobs ...engine.Job) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, j := range jobs {
+		j.State = engine.Pending
+		if j.MaxAttempts == 0 {
+			j.MaxAttempts = engine.DefaultMaxAttempts
+		}
+		m.jobs[j.ID] = &memJob{Job: j}
+	}
+	return nil
+}
+
+func (m *memStore) Claim(ctx context.Context, worker string, now time.Time, lease time.Duration, limit int) ([]engine.Job, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var due []*memJob
+	for _, j := range m.jobs {
+		if (j.State == engine.Pending && !j.RunAt.After(now)) || (j.State == engine.Running && !j.lockedUntil.After(now)) {
+			due = append(due, j)
+		}
+	}
+	slices.SortFunc(due, func(a, b *memJob) int { return a.RunAt.Compare(b.RunAt) })
+	var out []engine.Job
+	for _, j := range due[:min(limit, len(due))] {
+		j.State, j.lockedUntil = engine.Running, now.Add(lease)
+		out = append(out, j.Job)
+	}
+	return out, nil
+}
+
+func (m *memStore) Complete(ctx context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.jobs, id)
+	return nil
+}
+
+func (m *memStore) Retry(ctx context.Context, id string, runAt time.Time, errText string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j := m.jobs[id]
+	j.State, j.RunAt, j.LastError = engine.Pending, runAt, errText
+	j.Attempt++
+	return nil
+}
+
+func (m *memStore) Bury(ctx context.Context, id string, now time.Time, errText string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j := m.jobs[id]
+	j.State, j.LastError = engine.Dead, errText
+	j.Attempt++
+	return nil
+}
+
+func (m *memStore) NextRunAt(ctx context.Context) (time.Time, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var next time.Time
+	for _, j := range m.jobs {
+		t := j.RunAt
+		switch j.State {
+		case engine.Running:
+			t = j.lockedUntil
+		case engine.Dead:
+			continue
+		}
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	return next, !next.IsZero(), nil
+}
+
+func (m *memStore) ReleaseAll(ctx context.Context) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, j := range m.jobs {
+		if j.State == engine.Running {
+			j.State = engine.Pending
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (m *memStore) DeadJobs(ctx context.Context, limit int) ([]engine.Job, error) {
+	return nil, nil
+}
+
+// bubble starts an engine on a memStore inside the current synctest
+// bubble; starts receives the (fake) time each job starts. The engine is
+// stopped when the bubble's test ends.
+func bubble(t *testing.T, s *memStore, o engine.Options) (*engine.Engine, <-chan time.Time) {
+	starts := make(chan time.Time, 16)
+	e := engine.New(s, o)
+	e.Handle("page", func(ctx context.Context, j engine.Job) error { starts <- time.Now(); return nil })
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { e.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return e, starts
+}
+
+func noStart(t *testing.T, starts <-chan time.Time, when string) {
+	t.Helper()
+	synctest.Wait()
+	select {
+	case at := <-starts:
+		t.Fatalf("%s: a job started at %s", when, at)
+	default:
+	}
+}
+
+func started(t *testing.T, starts <-chan time.Time, when string) time.Time {
+	t.Helper()
+	synctest.Wait()
+	select {
+	case at := <-starts:
+		return at
+	default:
+		t.Fatalf("%s: no job started", when)
+		return time.Time{}
+	}
+}
+
+// TestScheduledAtItsTime: a job due in 10 s starts at 10 s, not a moment
+// before and not later (the loop sleeps until the next due time, not a
+// whole Poll).
+func TestScheduledAtItsTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		due := start.Add(10 * time.Second)
+		s := newMemStore()
+		s.Enqueue(t.Context(), engine.Job{ID: "j", Kind: "page", RunAt: due})
+		_, starts := bubble(t, s, engine.Options{Poll: 3 * time.Second})
+		time.Sleep(10*time.Second - time.Millisecond)
+		noStart(t, starts, "1ms before its time")
+		time.Sleep(time.Millisecond)
+		if at := started(t, starts, "at its time"); !at.Equal(due) {
+			t.Errorf("started %s after its time", at.Sub(due))
+		}
+	})
+}
+
+// TestNotifyWakesTheLoop: a job that appears while the loop sleeps on an
+// hour-long Poll waits for it, unless Notify is called: then it starts at
+// once.
+func TestNotifyWakesTheLoop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newMemStore()
+		e, starts := bubble(t, s, engine.Options{Poll: time.Hour})
+		synctest.Wait() // asleep
+		s.Enqueue(t.Context(), engine.Job{ID: "j", Kind: "page", RunAt: time.Now()})
+		time.Sleep(time.Minute)
+		noStart(t, starts, "a minute later without Notify")
+		notified := time.Now()
+		e.Notify()
+		if at := started(t, starts, "after Notify"); !at.Equal(notified) {
+			t.Errorf("started %s after Notify, want at once", at.Sub(notified))
+		}
+	})
+}
+
+// TestLeaseEndsInRun: Run takes over a job whose worker died exactly when
+// its lease ends, and at once with SingleNode.
+func TestLeaseEndsInRun(t *testing.T) {
+	for _, single := range []bool{false, true} {
+		synctest.Test(t, func(t *testing.T) {
+			start := time.Now()
+			s := newMemStore()
+			s.Enqueue(t.Context(), engine.Job{ID: "j", Kind: "page", RunAt: start})
+			s.Claim(t.Context(), "died", start, 30*time.Second, 1)
+			_, starts := bubble(t, s, engine.Options{SingleNode: single})
+			if single {
+				if at := started(t, starts, "single node"); !at.Equal(start) {
+					t.Errorf("single node: started after %s, want at once", at.Sub(start))
+				}
+				return
+			}
+			time.Sleep(30*time.Second - time.Millisecond)
+			noStart(t, starts, "before the lease ends")
+			time.Sleep(time.Millisecond)
+			if at := started(t, starts, "when the lease ends"); !at.Equal(start.Add(30 * time.Second)) {
+				t.Errorf("started at +%s, want +30s", at.Sub(start))
+			}
+		})
+	}
+}
+
+// TestHandlerDeadlineBeforeLease: a handler's ctx ends before its lease.
+func TestHandlerDeadlineBeforeLease(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newMemStore()
+		e := engine.New(s, engine.Options{Lease: 10 * time.Second})
+		var left time.Duration
+		e.Handle("slow", func(ctx context.Context, j engine.Job) error {
+			start := time.Now()
+			<-ctx.Done()
+			left = 10*time.Second - time.Since(start)
+			return ctx.Err()
+		})
+		s.Enqueue(t.Context(), engine.Job{ID: "j", Kind: "slow", RunAt: time.Now()})
+		if n, err := e.RunDue(t.Context()); n != 1 || err != nil {
+			t.Fatalf("RunDue = %d, %v", n, err)
+		}
+		if left <= 0 {
+			t.Errorf("the handler's ctx ended %s after its lease", -left)
+		}
+		if j := s.jobs["j"]; j.State != engine.Pending || j.LastError != "context deadline exceeded" {
+			t.Errorf("after the deadline: %+v", j.Job)
+		}
+	})
+}

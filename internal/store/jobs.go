@@ -1,0 +1,280 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/firebreak-ir/firebreak/internal/engine"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+)
+
+// Durable jobs (see package engine). Other store code writes jobs inside
+// its own transactions with insertJobs and calls jobsAdded once they have
+// committed, so the engine looks at once instead of at its next poll.
+
+var _ engine.Store = (*DB)(nil)
+
+// jobsHook holds the callback set by OnJobs. It is atomic because the
+// engine is wired after the store is open and may be in use.
+type jobsHook struct{ fn atomic.Pointer[func()] }
+
+// OnJobs sets fn to be called after jobs were committed (typically the
+// engine's Notify, which must not block). nil removes it.
+func (db *DB) OnJobs(fn func()) {
+	if fn == nil {
+		db.onJobs.fn.Store(nil)
+		return
+	}
+	db.onJobs.fn.Store(&fn)
+}
+
+// jobsAdded tells the engine that jobs were committed. Call it after the
+// commit, never inside the transaction: the engine must be able to see them.
+func (db *DB) jobsAdded() {
+	if fn := db.onJobs.fn.Load(); fn != nil {
+		(*fn)()
+	}
+}
+
+// jobColumns are read into an engine.Job by scanJob, in this order.
+const jobColumns = `id, kind, args, run_at, attempt, max_attempts, state, last_error`
+
+func scanJob(s interface{ Scan(...any) error }) (engine.Job, error) {
+	var j engine.Job
+	var args, state string
+	var runAt dbTime
+	if err := s.Scan(&j.ID, &j.Kind, &args, &runAt, &j.Attempt, &j.MaxAttempts, &state, &j.LastError); err != nil {
+		return engine.Job{}, err
+	}
+	j.Args, j.RunAt, j.State = json.RawMessage(args), runAt.Time, engine.State(state)
+	return j, nil
+}
+
+// Enqueue stores jobs in a transaction of their own and wakes the engine.
+func (db *DB) Enqueue(ctx context.Context, jobs ...engine.Job) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return db.insertJobs(ctx, tx, jobs...)
+	})
+	if err != nil {
+		return err
+	}
+	db.jobsAdded()
+	return nil
+}
+
+// insertJobs writes jobs as pending in tx. An empty ID gets a UUIDv7, a
+// zero RunAt means now, a zero MaxAttempts engine.DefaultMaxAttempts, and
+// empty Args {}. The caller's jobs are not modified.
+func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs ...engine.Job) error {
+	now := db.now()
+	for _, j := range jobs {
+		if j.Kind == "" {
+			return errs.E(errs.Invalid, "kind", "a job needs a kind")
+		}
+		if len(j.Args) == 0 {
+			j.Args = json.RawMessage("{}")
+		} else if !json.Valid(j.Args) {
+			return errs.E(errs.Invalid, "args", "the arguments of a %s job are not JSON", j.Kind)
+		}
+		if j.ID == "" {
+			id, err := uuid.NewV7()
+			if err != nil {
+				return fmt.Errorf("job id: %w", err)
+			}
+			j.ID = id.String()
+		}
+		if j.RunAt.IsZero() {
+			j.RunAt = now
+		}
+		if j.MaxAttempts <= 0 {
+			j.MaxAttempts = engine.DefaultMaxAttempts
+		}
+		_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO jobs (id, kind, args, run_at, state, attempt, max_attempts, last_error, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, '', ?)`),
+			j.ID, j.Kind, string(j.Args), db.dialect.t(j.RunAt), string(engine.Pending), j.Attempt, j.MaxAttempts, db.dialect.t(now))
+		if db.dialect.isUnique(err) {
+			return errs.E(errs.Conflict, "id", "job %s already exists", j.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("insert job: %w", err)
+		}
+	}
+	return nil
+}
+
+// The claim queries lease the due jobs in one statement. PostgreSQL locks
+// the chosen rows with SKIP LOCKED, so concurrent claimers take disjoint
+// sets; SQLite has one writer, so the subquery and the update cannot
+// interleave with another claim.
+const claimWhere = `(state = 'pending' AND run_at <= ?) OR (state = 'running' AND locked_until <= ?)`
+
+var (
+	claimSQLite = `UPDATE jobs SET state = 'running', locked_by = ?, locked_until = ?
+		WHERE id IN (SELECT id FROM jobs WHERE ` + claimWhere + ` ORDER BY run_at, id LIMIT ?)
+		RETURNING ` + jobColumns
+	claimPostgres = `WITH due AS (
+			SELECT id FROM jobs WHERE ` + claimWhere + ` ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED
+		)
+		UPDATE jobs SET state = 'running', locked_by = ?, locked_until = ?
+		FROM due WHERE jobs.id = due.id
+		RETURNING ` + prefixed("jobs.", jobColumns)
+)
+
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i := range parts {
+		parts[i] = p + parts[i]
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Claim leases up to limit due jobs to worker until now+lease, earliest
+// RunAt first.
+func (db *DB) Claim(ctx context.Context, worker string, now time.Time, lease time.Duration, limit int) ([]engine.Job, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	n, until := db.dialect.t(now), db.dialect.t(now.Add(lease))
+	query, args := claimSQLite, []any{worker, until, n, n, limit}
+	if db.dialect.postgres() {
+		query, args = claimPostgres, []any{n, n, limit, worker, until}
+	}
+	var jobs []engine.Job
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		jobs = jobs[:0]
+		rows, err := tx.QueryContext(ctx, db.dialect.q(query), args...)
+		if err != nil {
+			return fmt.Errorf("claim jobs: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			j, err := scanJob(rows)
+			if err != nil {
+				return fmt.Errorf("claim jobs: %w", err)
+			}
+			jobs = append(jobs, j)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("claim jobs: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// RETURNING follows no ORDER BY.
+	slices.SortFunc(jobs, func(a, b engine.Job) int {
+		if c := a.RunAt.Compare(b.RunAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return jobs, nil
+}
+
+// exec runs one write statement in a transaction and returns the rows it
+// changed.
+func (db *DB) exec(ctx context.Context, what, query string, args ...any) (int64, error) {
+	var n int64
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.dialect.q(query), args...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		n, err = res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	})
+	return n, err
+}
+
+// execJob runs a write on one job; a missing job is NotFound.
+func (db *DB) execJob(ctx context.Context, what, id, query string, args ...any) error {
+	n, err := db.exec(ctx, what, query, args...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound("id", "no job %s", id)
+	}
+	return nil
+}
+
+// Complete removes a finished job.
+func (db *DB) Complete(ctx context.Context, id string) error {
+	return db.execJob(ctx, "complete job", id, `DELETE FROM jobs WHERE id = ?`, id)
+}
+
+// Retry puts a failed job back to pending at runAt, one more attempt
+// counted and errText kept.
+func (db *DB) Retry(ctx context.Context, id string, runAt time.Time, errText string) error {
+	return db.execJob(ctx, "retry job", id, `UPDATE jobs SET state = 'pending', run_at = ?, attempt = attempt + 1,
+		last_error = ?, locked_by = NULL, locked_until = NULL WHERE id = ?`,
+		db.dialect.t(runAt), errText, id)
+}
+
+// Bury marks a job dead, one more attempt counted and errText kept.
+func (db *DB) Bury(ctx context.Context, id string, now time.Time, errText string) error {
+	return db.execJob(ctx, "bury job", id, `UPDATE jobs SET state = 'dead', attempt = attempt + 1, finished_at = ?,
+		last_error = ?, locked_by = NULL, locked_until = NULL WHERE id = ?`,
+		db.dialect.t(now), errText, id)
+}
+
+// NextRunAt is the earliest RunAt of a pending job or lease end of a
+// running one.
+func (db *DB) NextRunAt(ctx context.Context) (time.Time, bool, error) {
+	var t nullTime
+	err := db.read.QueryRowContext(ctx, `SELECT MIN(t) FROM (
+		SELECT MIN(run_at) AS t FROM jobs WHERE state = 'pending'
+		UNION ALL
+		SELECT MIN(locked_until) AS t FROM jobs WHERE state = 'running'
+	) AS next`).Scan(&t)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next job: %w", err)
+	}
+	if t.T == nil {
+		return time.Time{}, false, nil
+	}
+	return *t.T, true, nil
+}
+
+// ReleaseAll makes every running job pending again.
+func (db *DB) ReleaseAll(ctx context.Context) (int, error) {
+	n, err := db.exec(ctx, "release jobs", `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL WHERE state = 'running'`)
+	return int(n), err
+}
+
+// DeadJobs lists dead-lettered jobs, newest first.
+func (db *DB) DeadJobs(ctx context.Context, limit int) ([]engine.Job, error) {
+	rows, err := db.read.QueryContext(ctx, db.dialect.q(`SELECT `+jobColumns+` FROM jobs WHERE state = 'dead'
+		ORDER BY finished_at DESC, id DESC LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("dead jobs: %w", err)
+	}
+	defer rows.Close()
+	var jobs []engine.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("dead jobs: %w", err)
+		}
+		jobs = append(jobs, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("dead jobs: %w", err)
+	}
+	return jobs, nil
+}
