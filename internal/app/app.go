@@ -19,9 +19,12 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/mailin"
+	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 	"github.com/firebreak-ir/firebreak/internal/web"
@@ -50,6 +53,18 @@ type Config struct {
 	Integrations []ConfiguredIntegration
 	// SecurityTxt configures /.well-known/security.txt.
 	SecurityTxt web.SecurityTxt
+	// PublicURL is the URL people reach this server at, for links in
+	// pages (acknowledge, open the incident); the listening URL when empty.
+	PublicURL string
+	// Email is the outbound SMTP relay for email contacts; nil turns email
+	// contacts off.
+	Email *notify.Email
+	// Notifier replaces the channels (email, webhook, Slack, Teams); for
+	// tests.
+	Notifier notify.Notifier
+	// HTTPClient sends webhook, Slack and Teams messages; for tests that
+	// must reach loopback receivers. NewHTTPClient's when nil.
+	HTTPClient *http.Client
 }
 
 // ConfiguredIntegration is an integration from the configuration file.
@@ -69,6 +84,9 @@ type App struct {
 	cfg      Config
 	DB       *store.DB
 	Services *Services
+	Engine   *engine.Engine
+	stopJobs context.CancelFunc
+	jobsDone chan struct{}
 	srv      *http.Server
 	ln       net.Listener
 	smtp     *mailin.Server
@@ -81,19 +99,55 @@ type Services struct {
 	Incidents *incident.Service
 	Auth      *auth.Service
 	Triage    *triage.Service
+	Paging    *paging.Pager
 }
 
 // NewServices builds the services over db with the default policy.
 func NewServices(db *store.DB, now func() time.Time) *Services {
-	return newServices(db, now, incident.DefaultPolicy(), slog.New(slog.DiscardHandler))
+	return newServices(db, now, incident.DefaultPolicy(), slog.New(slog.DiscardHandler), channels(Config{Now: now}))
 }
 
-func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, log *slog.Logger) *Services {
+func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, log *slog.Logger, notifier notify.Notifier) *Services {
 	as := auth.NewService(db, now, newID, auth.WithLimiter(auth.NewLimiter(now)))
 	inc := incident.NewService(db, as, policy, now, newID)
 	tr := triage.NewService(db, db, inc, log, now, newID)
 	inc.Observe(tr.IncidentChanged)
-	return &Services{Auth: as, Incidents: inc, Triage: tr}
+	var sevs []string
+	for _, l := range policy.Levels {
+		sevs = append(sevs, l.Name)
+	}
+	pg := paging.NewPager(paging.Deps{Store: db, Users: as, Incidents: inc, Queue: tr, Notifier: notifier,
+		Severities: sevs, Now: now, NewID: newID, Logger: log})
+	// Pages are caused by incident events and new queue entries: the jobs
+	// that start them are written in the same transactions.
+	db.SetTriggers(store.Triggers{
+		Incident: paging.IncidentJobs,
+		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{paging.QueueEntryJob(e.Group.ID)} },
+	})
+	return &Services{Auth: as, Incidents: inc, Triage: tr, Paging: pg}
+}
+
+// channels builds the outbound channels from the configuration.
+func channels(cfg Config) notify.Notifier {
+	if cfg.Notifier != nil {
+		return cfg.Notifier
+	}
+	client := cfg.HTTPClient
+	if client == nil {
+		// One client for every delivery, so connections to a receiver are
+		// reused between pages.
+		client = notify.NewHTTPClient()
+	}
+	h := notify.HTTPConfig{Client: client, UserAgent: "Firebreak/" + cfg.Version}
+	m := notify.Mux{
+		notify.KindWebhook: &notify.Webhook{HTTPConfig: h, Now: cfg.Now},
+		notify.KindSlack:   &notify.Slack{HTTPConfig: h},
+		notify.KindTeams:   &notify.Teams{HTTPConfig: h},
+	}
+	if cfg.Email != nil {
+		m[notify.KindEmail] = cfg.Email
+	}
+	return m
 }
 
 // newID returns a UUIDv7: time-ordered, so IDs index well.
@@ -118,7 +172,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Policy == nil {
 		cfg.Policy = incident.DefaultPolicy()
 	}
-	svc := newServices(db, cfg.Now, cfg.Policy, cfg.Logger)
+	svc := newServices(db, cfg.Now, cfg.Policy, cfg.Logger, channels(cfg))
 	svc.Triage.SetRoutes(cfg.Routes)
 	for _, ci := range cfg.Integrations {
 		if err := svc.Triage.ApplyIntegration(ctx, ci.IntegrationInput, ci.Secret); err != nil {
@@ -143,10 +197,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := httpapi.New(httpapi.Deps{
-		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Idempotency: db, DB: db,
+		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Paging: svc.Paging, Idempotency: db, DB: db,
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
 	})
-	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, SecurityTxt: cfg.SecurityTxt, Logger: cfg.Logger, Now: cfg.Now})
+	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Paging: svc.Paging, SecurityTxt: cfg.SecurityTxt, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -157,6 +211,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		root.Handle(p, api.Handler())
 	}
 	a := &App{cfg: cfg, DB: db, Services: svc, done: make(chan error, 1)}
+	a.Engine = engine.New(db, engine.Options{Now: cfg.Now, Logger: cfg.Logger, Registry: reg,
+		// One SQLite file has one server: jobs a killed process had claimed
+		// resume at once instead of after their lease.
+		SingleNode: db.Backend() == "sqlite"})
+	svc.Paging.Register(a.Engine)
+	db.OnJobs(a.Engine.Notify)
 	a.srv = &http.Server{
 		Handler:           web.Protect(root),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -199,6 +259,20 @@ func (a *App) Start(ctx context.Context) error {
 		}
 		a.done <- err
 	}()
+	if a.cfg.PublicURL != "" {
+		a.Services.Paging.SetBaseURL(a.cfg.PublicURL)
+	} else {
+		a.Services.Paging.SetBaseURL(a.URL())
+	}
+	// The engine outlives the request that started the server; Stop ends it.
+	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopJobs, a.jobsDone = cancel, make(chan struct{})
+	go func() {
+		defer close(a.jobsDone)
+		if err := a.Engine.Run(jctx); err != nil && !errors.Is(err, context.Canceled) {
+			a.cfg.Logger.Error("job engine stopped", "err", err)
+		}
+	}()
 	a.cfg.Logger.Info("serving", "url", a.URL(), "backend", a.DB.Backend())
 	return nil
 }
@@ -223,6 +297,13 @@ func (a *App) Stop(ctx context.Context) error {
 		}
 		if a.ln != nil {
 			err = errors.Join(err, a.srv.Shutdown(ctx))
+		}
+		if a.stopJobs != nil {
+			a.stopJobs()
+			select {
+			case <-a.jobsDone:
+			case <-ctx.Done():
+			}
 		}
 		err = errors.Join(err, a.DB.Close())
 	})

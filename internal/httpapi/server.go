@@ -17,6 +17,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
@@ -38,6 +39,7 @@ type Deps struct {
 	Incidents   *incident.Service
 	Auth        *auth.Service
 	Triage      *triage.Service
+	Paging      *paging.Pager
 	Idempotency Idempotency
 	DB          Pinger
 	Logger      *slog.Logger
@@ -50,6 +52,7 @@ type Server struct {
 	incidents *incident.Service
 	auth      *auth.Service
 	triage    *triage.Service
+	paging    *paging.Pager
 	idem      Idempotency
 	db        Pinger
 	log       *slog.Logger
@@ -60,7 +63,7 @@ type Server struct {
 
 // New builds the API and its route table.
 func New(d Deps) *Server {
-	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
+	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, paging: d.Paging, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Firebreak API", d.Version)
 	cfg.OpenAPIPath = "/api/v1/openapi"

@@ -22,6 +22,7 @@ var _ incident.Store = (*DB)(nil)
 // Create allocates the next incident number and records the new incident.
 func (db *DB) Create(ctx context.Context, build func(number int64) (incident.Incident, []incident.Event, error)) (incident.Incident, error) {
 	var out incident.Incident
+	jobs := 0
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int64
 		if err := tx.QueryRowContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'incident_number' RETURNING value`).Scan(&n); err != nil {
@@ -52,22 +53,39 @@ func (db *DB) Create(ctx context.Context, build func(number int64) (incident.Inc
 		if err := db.writeIndexes(ctx, tx, &inc, nil); err != nil {
 			return err
 		}
+		if jobs, err = db.incidentJobs(ctx, tx, inc, events); err != nil {
+			return err
+		}
 		out = inc
 		return nil
 	})
+	if err == nil && jobs > 0 {
+		db.jobsAdded()
+	}
 	return out, err
 }
 
 // Append records batches atomically with optimistic concurrency.
 func (db *DB) Append(ctx context.Context, batches ...incident.Batch) error {
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	jobs := 0
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		jobs = 0
 		for i := range batches {
 			if err := db.appendBatch(ctx, tx, &batches[i]); err != nil {
 				return err
 			}
+			n, err := db.incidentJobs(ctx, tx, batches[i].Next, batches[i].Events)
+			if err != nil {
+				return err
+			}
+			jobs += n
 		}
 		return nil
 	})
+	if err == nil && jobs > 0 {
+		db.jobsAdded()
+	}
+	return err
 }
 
 func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, b *incident.Batch) error {

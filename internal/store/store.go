@@ -41,6 +41,7 @@ type DB struct {
 	log     *slog.Logger
 	now     func() time.Time
 	onJobs  jobsHook // wakes the job engine after jobs commit; see jobs.go
+	trigger Triggers // jobs written with incident events and new queue entries; see paging.go
 }
 
 // Backend names a backend: "sqlite" or "postgres".

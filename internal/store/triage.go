@@ -171,7 +171,9 @@ func (db *DB) falseLit() string {
 // outcomes, all in one transaction.
 func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Outcome, error), newEntry func(alert.Group, alert.Outcome) triage.Entry) ([]alert.Outcome, error) {
 	var outcomes []alert.Outcome
+	jobs := 0
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		jobs = 0
 		latest, err := tx.PrepareContext(ctx, db.dialect.q(latestItemSQL))
 		if err != nil {
 			return fmt.Errorf("prepare: %w", err)
@@ -216,15 +218,26 @@ func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Out
 				// the triage state and the link to an incident.
 				g.IncidentID, g.Closed = e.Group.IncidentID, e.Group.Closed
 				e.Group = g
-			} else {
-				e = newEntry(g, first[g.ID])
+				if err := db.putEntry(ctx, tx, e); err != nil {
+					return err
+				}
+				continue
 			}
+			e = newEntry(g, first[g.ID])
 			if err := db.putEntry(ctx, tx, e); err != nil {
 				return err
 			}
+			n, err := db.entryJobs(ctx, tx, e)
+			if err != nil {
+				return err
+			}
+			jobs += n
 		}
 		return nil
 	})
+	if err == nil && jobs > 0 {
+		db.jobsAdded()
+	}
 	return outcomes, err
 }
 

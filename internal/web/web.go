@@ -23,6 +23,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -40,6 +41,7 @@ type Deps struct {
 	Auth      *auth.Service
 	Counts    Counter
 	Triage    *triage.Service
+	Paging    *paging.Pager
 	// SecurityTxt configures /.well-known/security.txt.
 	SecurityTxt SecurityTxt
 	Logger      *slog.Logger
@@ -52,6 +54,7 @@ type Server struct {
 	auth      *auth.Service
 	counts    Counter
 	triage    *triage.Service
+	paging    *paging.Pager
 	desk      *reportDesk
 	log       *slog.Logger
 	now       func() time.Time
@@ -75,7 +78,7 @@ type staticFile struct {
 // New parses every template now, so a broken page fails the start rather
 // than a request, and subscribes the live broker to committed changes.
 func New(d Deps) (*Server, error) {
-	s := &Server{incidents: d.Incidents, auth: d.Auth, counts: d.Counts, triage: d.Triage, desk: newReportDesk(d.Now, d.SecurityTxt), log: d.Logger, now: d.Now,
+	s := &Server{incidents: d.Incidents, auth: d.Auth, counts: d.Counts, triage: d.Triage, paging: d.Paging, desk: newReportDesk(d.Now, d.SecurityTxt), log: d.Logger, now: d.Now,
 		pages: map[string]*template.Template{}, static: map[string]staticFile{}, staticURL: map[string]string{}, live: newBroker(), closing: make(chan struct{})}
 	if err := s.loadStatic(); err != nil {
 		return nil, err
