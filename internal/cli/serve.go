@@ -11,12 +11,13 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/config"
+	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
 func serveCmd(g *globals) *cobra.Command {
 	var f dbFlags
-	var addr, level, policy string
+	var addr, level, policy, publicURL string
 	var smtpAddr, smtpReports, smtpAlerts string
 	var smtpMax int64
 	cmd := &cobra.Command{
@@ -51,7 +52,12 @@ func serveCmd(g *globals) *cobra.Command {
 					}
 				}
 			}
+			mail, err := emailConfig(cfg.Email, g.env.Getenv)
+			if err != nil {
+				return err
+			}
 			a, err := app.New(cmd.Context(), app.Config{
+				PublicURL: first(publicURL, g.env.Getenv("FIREBREAK_PUBLIC_URL"), cfg.PublicURL), Email: mail,
 				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt,
 				SMTPAddr: first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")), SMTP: smtpCfg,
 				Policy: cfg.Policy(),
@@ -84,6 +90,7 @@ func serveCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&addr, "addr", "", "address to listen on (default $FIREBREAK_ADDR or 127.0.0.1:8080)")
 	cmd.Flags().StringVar(&policy, "policy", "", "YAML file with severity levels and post-mortem days (default $FIREBREAK_POLICY; built-in SEV1–SEV4)")
 	cmd.Flags().StringVar(&level, "log-level", "info", "debug, info, warn or error")
+	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL people reach this server at, for links in pages (default $FIREBREAK_PUBLIC_URL, public_url in the --policy file, or the listening address)")
 	cmd.Flags().StringVar(&smtpAddr, "smtp-addr", "", "address of the inbound SMTP listener, e.g. 10.0.0.5:2525 (default $FIREBREAK_SMTP_ADDR; off when empty)")
 	cmd.Flags().StringVar(&smtpReports, "smtp-report-to", "security@localhost", "comma-separated mailboxes whose mail becomes external reports (security@ matches any domain)")
 	cmd.Flags().StringVar(&smtpAlerts, "smtp-alert-to", "", "comma-separated mailboxes whose mail becomes alerts")
@@ -129,4 +136,22 @@ func intakeConfig(cfg config.File, getenv func(string) string) (app.Config, erro
 	}
 	out.SecurityTxt = web.SecurityTxt{Contacts: cfg.SecurityTxt.Contacts, Policy: cfg.SecurityTxt.Policy, Languages: cfg.SecurityTxt.Languages}
 	return out, nil
+}
+
+// emailConfig builds the outbound SMTP relay from the configuration file,
+// with its password from the environment variable the file names.
+func emailConfig(f *config.EmailFile, getenv func(string) string) (*notify.Email, error) {
+	if f == nil {
+		return nil, nil
+	}
+	e := &notify.Email{Host: f.Host, Port: f.Port, From: f.From, TLS: notify.TLSMode(f.TLS), Username: f.Username}
+	if f.PasswordEnv != "" {
+		if e.Password = getenv(f.PasswordEnv); e.Password == "" {
+			return nil, fmt.Errorf("config: email: set %s to the SMTP password", f.PasswordEnv)
+		}
+	}
+	if err := e.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return e, nil
 }

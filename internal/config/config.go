@@ -5,6 +5,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"os"
 	"regexp"
 
@@ -29,6 +30,23 @@ type File struct {
 	// secrets come from environment variables.
 	Integrations []IntegrationFile `yaml:"integrations"`
 	SecurityTxt  SecurityTxtFile   `yaml:"security_txt"`
+	// PublicURL is the URL people reach the server at, for links in pages.
+	PublicURL string `yaml:"public_url"`
+	// Email is the outbound SMTP relay that email contacts are paged
+	// through; email contacts are off without it.
+	Email *EmailFile `yaml:"email"`
+}
+
+// EmailFile configures the outbound SMTP relay.
+type EmailFile struct {
+	Host string `yaml:"host"`
+	Port int    `yaml:"port"` // 587 when zero
+	From string `yaml:"from"`
+	// TLS is required (the default), opportunistic or none.
+	TLS      string `yaml:"tls"`
+	Username string `yaml:"username"`
+	// PasswordEnv names the environment variable holding the password.
+	PasswordEnv string `yaml:"password_env"`
 }
 
 var levelName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`)
@@ -59,6 +77,27 @@ func Parse(data []byte) (File, error) {
 	}
 	if err := f.checkIntake(); err != nil {
 		return File{}, err
+	}
+	if f.PublicURL != "" {
+		u, err := url.Parse(f.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return File{}, fmt.Errorf("public_url: %q is not an http(s) URL", f.PublicURL)
+		}
+	}
+	if e := f.Email; e != nil {
+		switch {
+		case e.Host == "":
+			return File{}, fmt.Errorf("email.host: is required")
+		case e.Port < 0 || e.Port > 65535:
+			return File{}, fmt.Errorf("email.port: %d is not a port", e.Port)
+		case e.From == "":
+			return File{}, fmt.Errorf("email.from: is required")
+		}
+		switch e.TLS {
+		case "", "required", "opportunistic", "none":
+		default:
+			return File{}, fmt.Errorf("email.tls: %q is not required, opportunistic or none", e.TLS)
+		}
 	}
 	return f, nil
 }
