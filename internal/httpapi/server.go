@@ -87,6 +87,7 @@ func New(d Deps) *Server {
 	s.registerUsers(api)
 	s.registerTriage(api)
 	s.registerReports(api)
+	s.registerOnCall(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)

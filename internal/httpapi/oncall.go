@@ -1,0 +1,503 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/oncall"
+	"github.com/firebreak-ir/firebreak/internal/paging"
+)
+
+// The on-call configuration: teams, services, schedules, escalation
+// policies and incident rules, each read by viewers and written by admins;
+// who is on call and when; overrides and calendar feeds. Contacts,
+// notification rules and escalations are in oncall_paging.go.
+
+// Items is a list answer.
+type Items[T any] struct {
+	Items []T `json:"items"`
+}
+
+func items[T any](v []T) *struct{ Body Items[T] } {
+	if v == nil {
+		v = []T{}
+	}
+	return &struct{ Body Items[T] }{Body: Items[T]{Items: v}}
+}
+
+// NameParam names an on-call object in the path.
+type NameParam struct {
+	Name string `path:"name" maxLength:"64" doc:"The object's name; for incident rules, the severity (SEV1)."`
+}
+
+// objectKind describes one kind of on-call object for the generic routes.
+type objectKind[T any] struct {
+	kind       paging.Kind
+	path       string // URL segment: "teams"
+	one, many  string // "team", "teams": operation IDs and summaries
+	prefix     string // how Objects.Check names them: "teams"
+	nameField  string // the JSON field holding the name: "name" or "severity"
+	all        func(paging.Objects) map[string]T
+	name       func(T) string
+	setName    func(*T, string)
+	describeIt string
+}
+
+func (s *Server) registerOnCall(api huma.API) {
+	// paging.LogEntry shares its name with triage's in the schema registry.
+	api.OpenAPI().Components.Schemas.RegisterTypeAlias(reflect.TypeFor[paging.LogEntry](), reflect.TypeFor[EscalationLogEntry]())
+
+	registerObjects(s, api, objectKind[paging.Team]{
+		kind: paging.KindTeam, path: "teams", one: "team", many: "teams", prefix: "teams", nameField: "name",
+		all:  func(o paging.Objects) map[string]paging.Team { return o.Teams },
+		name: func(t paging.Team) string { return t.Name }, setName: func(t *paging.Team, n string) { t.Name = n },
+		describeIt: "A team groups the people who answer for its services. Members must be existing users.",
+	})
+	registerObjects(s, api, objectKind[oncall.Schedule]{
+		kind: paging.KindSchedule, path: "schedules", one: "schedule", many: "schedules", prefix: "schedules", nameField: "name",
+		all:  func(o paging.Objects) map[string]oncall.Schedule { return o.Schedules },
+		name: func(t oncall.Schedule) string { return t.Name }, setName: func(t *oncall.Schedule, n string) { t.Name = n },
+		describeIt: "A schedule is layers of rotations in one time zone, with overrides above them. " +
+			"Every user named must exist; policies naming a schedule keep it from being deleted.",
+	})
+	registerObjects(s, api, objectKind[oncall.Policy]{
+		kind: paging.KindPolicy, path: "policies", one: "policy", many: "policies", prefix: "policies", nameField: "name",
+		all:  func(o paging.Objects) map[string]oncall.Policy { return o.Policies },
+		name: func(t oncall.Policy) string { return t.Name }, setName: func(t *oncall.Policy, n string) { t.Name = n },
+		describeIt: "An escalation policy: ordered steps, each paging users, schedules or other policies and waiting " +
+			"delay_minutes for an acknowledgement; repeat more passes. Targets must exist and policies must not loop.",
+	})
+	registerObjects(s, api, objectKind[paging.Service]{
+		kind: paging.KindService, path: "services", one: "service", many: "services", prefix: "services", nameField: "name",
+		all:  func(o paging.Objects) map[string]paging.Service { return o.Services },
+		name: func(t paging.Service) string { return t.Name }, setName: func(t *paging.Service, n string) { t.Name = n },
+		describeIt: "A service is something that can break: a new queue entry on it pages its escalation policy.",
+	})
+	registerObjects(s, api, objectKind[paging.IncidentRule]{
+		kind: paging.KindIncidentRule, path: "incident-rules", one: "incident-rule", many: "incident-rules", prefix: "incident_rules",
+		nameField: "severity",
+		all:       func(o paging.Objects) map[string]paging.IncidentRule { return o.IncidentRules },
+		name:      func(t paging.IncidentRule) string { return t.Severity },
+		setName:   func(t *paging.IncidentRule, n string) { t.Severity = n },
+		describeIt: "An incident rule pages a policy when an incident is declared at, or raised to, its severity and has " +
+			"no Incident Commander. It is named by its severity.",
+	})
+	s.registerSchedules(api)
+	s.registerContacts(api)
+	s.registerEscalations(api)
+}
+
+// ObjectOutput is one object; 201 when a PUT created it.
+type ObjectOutput[T any] struct {
+	Status int
+	Body   T
+}
+
+func registerObjects[T any](s *Server, api huma.API, k objectKind[T]) {
+	tags := []string{"On-call"}
+	base := "/api/v1/" + k.path
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "list-" + k.many, Method: http.MethodGet, Path: base, Tags: tags,
+		Summary: "List " + strings.ReplaceAll(k.many, "-", " "), Description: k.describeIt + " Sorted by name.",
+	}), func(ctx context.Context, _ *struct{}) (*struct{ Body Items[T] }, error) {
+		o, err := s.paging.Objects(ctx)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		m := k.all(o)
+		out := make([]T, 0, len(m))
+		for _, n := range slices.Sorted(maps.Keys(m)) {
+			out = append(out, m[n])
+		}
+		return items(out), nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "get-" + k.one, Method: http.MethodGet, Path: base + "/{name}", Tags: tags,
+		Summary: "Get a " + strings.ReplaceAll(k.one, "-", " "),
+	}), func(ctx context.Context, in *NameParam) (*struct{ Body T }, error) {
+		o, err := s.paging.Objects(ctx)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		v, ok := k.all(o)[in.Name]
+		if !ok {
+			return nil, s.problem(ctx, errs.E(errs.NotFound, "name", "no %s named %q", k.kind, in.Name))
+		}
+		return &struct{ Body T }{Body: v}, nil
+	})
+
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "put-" + k.one, Method: http.MethodPut, Path: base + "/{name}", Tags: tags,
+		Summary: "Create or replace a " + strings.ReplaceAll(k.one, "-", " "),
+		Description: k.describeIt + " The body's " + k.nameField + " must be the one in the path, or left out. " +
+			"The whole configuration is checked before anything is stored: a problem answers 422 naming the field " +
+			"and nothing changes. 201 when created, 200 when replaced.",
+	}), func(ctx context.Context, in *struct {
+		NameParam
+		Body T
+	}) (*ObjectOutput[T], error) {
+		v := in.Body
+		switch n := k.name(v); {
+		case n == "":
+			k.setName(&v, in.Name)
+		case n != in.Name:
+			return nil, s.problem(ctx, errs.E(errs.Invalid, k.nameField, "is %q but the path names %q: leave it out or make them match (renaming is delete and create)", n, in.Name))
+		}
+		o, err := s.paging.Objects(ctx)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		_, existed := k.all(o)[in.Name]
+		if err := s.paging.Put(ctx, viewer(ctx).User, v); err != nil {
+			return nil, s.problem(ctx, relativeTo(err, k.prefix+"."+in.Name))
+		}
+		status := http.StatusOK
+		if !existed {
+			status = http.StatusCreated
+		}
+		return &ObjectOutput[T]{Status: status, Body: v}, nil
+	})
+	optionalField(api, reflect.TypeFor[T](), k.nameField)
+
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "delete-" + k.one, Method: http.MethodDelete, Path: base + "/{name}", Tags: tags,
+		Summary: "Delete a " + strings.ReplaceAll(k.one, "-", " "), DefaultStatus: http.StatusNoContent,
+		Description: "Refused with 422 naming the referring objects while anything still refers to it.",
+	}), func(ctx context.Context, in *NameParam) (*struct{}, error) {
+		if err := s.paging.Delete(ctx, viewer(ctx).User, paging.Key{Kind: k.kind, Name: in.Name}); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return nil, nil
+	})
+}
+
+// optionalField makes a body field optional in t's schema: the name of an
+// object PUT at its own path may be left out.
+func optionalField(api huma.API, t reflect.Type, field string) {
+	sc := api.OpenAPI().Components.Schemas.Schema(t, false, "")
+	if i := slices.Index(sc.Required, field); i >= 0 {
+		sc.Required = slices.Delete(sc.Required, i, i+1)
+		sc.PrecomputeMessages()
+	}
+}
+
+// relativeTo names the problems of the object at prefix ("policies.primary")
+// relative to its body ("steps[0].delay_minutes"); problems elsewhere in the
+// configuration keep their full path.
+func relativeTo(err error, prefix string) error {
+	e, ok := errs.As(err)
+	if !ok {
+		return err
+	}
+	rel := func(f string) string {
+		if r, ok := strings.CutPrefix(f, prefix+"."); ok {
+			return r
+		}
+		return f
+	}
+	c := *e
+	c.Field = rel(c.Field)
+	c.Details = nil
+	for _, d := range e.Details {
+		c.Details = append(c.Details, errs.Detail{Field: rel(d.Field), Message: d.Message})
+	}
+	return &c
+}
+
+// ---- who is on call ----
+
+// OnCallOutput is who is on call in every schedule at an instant.
+type OnCallOutput struct {
+	Body struct {
+		At    time.Time          `json:"at"`
+		Items []paging.OnCallNow `json:"items"`
+	}
+}
+
+// RangeInput is a time range in the query; it defaults to the next 14 days.
+type RangeInput struct {
+	From time.Time `query:"from" doc:"RFC 3339; defaults to now."`
+	To   time.Time `query:"to" doc:"RFC 3339; defaults to from + 14 days, at most from + 90 days."`
+}
+
+const (
+	defaultRange = 14 * 24 * time.Hour
+	maxRange     = 90 * 24 * time.Hour
+)
+
+func (s *Server) span(r RangeInput) (time.Time, time.Time, error) {
+	from, to := r.From, r.To
+	if from.IsZero() {
+		from = s.paging.Now()
+	}
+	if to.IsZero() {
+		to = from.Add(defaultRange)
+	}
+	switch {
+	case !from.Before(to):
+		return from, to, errs.E(errs.Invalid, "to", "must be after from (%s)", from.UTC().Format(time.RFC3339))
+	case to.Sub(from) > maxRange:
+		return from, to, errs.E(errs.Invalid, "to", "is more than 90 days after from")
+	}
+	return from, to, nil
+}
+
+// ShiftsOutput is a schedule's final shifts in a range.
+type ShiftsOutput struct {
+	Body struct {
+		Schedule string         `json:"schedule"`
+		From     time.Time      `json:"from"`
+		To       time.Time      `json:"to"`
+		Items    []oncall.Shift `json:"items"`
+	}
+}
+
+// UserShiftsOutput is a person's shifts in every schedule in a range.
+type UserShiftsOutput struct {
+	Body struct {
+		User  string             `json:"user"`
+		From  time.Time          `json:"from"`
+		To    time.Time          `json:"to"`
+		Items []paging.UserShift `json:"items"`
+	}
+}
+
+// OverrideBody puts someone on call for a while.
+type OverrideBody struct {
+	User string    `json:"user" minLength:"1" maxLength:"63" doc:"Who is on call instead."`
+	From time.Time `json:"from" doc:"RFC 3339."`
+	To   time.Time `json:"to" doc:"RFC 3339, after from."`
+}
+
+// CalendarOutput is an iCalendar feed's URL. The URL carries its own
+// secret: anyone with it can read the feed.
+type CalendarOutput struct {
+	Body struct {
+		URL string `json:"url"`
+	}
+}
+
+// UsernameParam names a user in the path.
+type UsernameParam struct {
+	Username string `path:"username" maxLength:"63"`
+}
+
+func calendarOut(url string) *CalendarOutput {
+	o := &CalendarOutput{}
+	o.Body.URL = url
+	return o
+}
+
+func (s *Server) registerSchedules(api huma.API) {
+	tags := []string{"On-call"}
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "who-is-on-call", Method: http.MethodGet, Path: "/api/v1/oncall", Tags: tags,
+		Summary:     "Who is on call",
+		Description: "Every schedule's on-call users at at (default now), with when the current shift ends when that is within 14 days.",
+	}), func(ctx context.Context, in *struct {
+		At time.Time `query:"at" doc:"RFC 3339; defaults to now."`
+	}) (*OnCallOutput, error) {
+		at := in.At
+		if at.IsZero() {
+			at = s.paging.Now()
+		}
+		now, err := s.paging.OnCall(ctx, at)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &OnCallOutput{}
+		out.Body.At, out.Body.Items = at.UTC(), now
+		return out, nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "schedule-on-call", Method: http.MethodGet, Path: "/api/v1/schedules/{name}/oncall", Tags: tags,
+		Summary: "Who is on call in a schedule",
+	}), func(ctx context.Context, in *struct {
+		NameParam
+		At time.Time `query:"at" doc:"RFC 3339; defaults to now."`
+	}) (*struct{ Body paging.OnCallNow }, error) {
+		if _, err := s.paging.Schedule(ctx, in.Name); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		at := in.At
+		if at.IsZero() {
+			at = s.paging.Now()
+		}
+		all, err := s.paging.OnCall(ctx, at)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		for _, n := range all {
+			if n.Schedule == in.Name {
+				return &struct{ Body paging.OnCallNow }{Body: n}, nil
+			}
+		}
+		return nil, s.problem(ctx, errs.E(errs.NotFound, "name", "no schedule named %q", in.Name))
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "schedule-shifts", Method: http.MethodGet, Path: "/api/v1/schedules/{name}/shifts", Tags: tags,
+		Summary: "A schedule's final shifts",
+		Description: "Who is on call from from until to, through which layer or override, after restrictions and overrides; " +
+			"gaps with nobody on call have no shift. Times are in the schedule's zone.",
+	}), func(ctx context.Context, in *struct {
+		NameParam
+		RangeInput
+	}) (*ShiftsOutput, error) {
+		from, to, err := s.span(in.RangeInput)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		sch, err := s.paging.Schedule(ctx, in.Name)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &ShiftsOutput{}
+		out.Body.Schedule, out.Body.From, out.Body.To, out.Body.Items = sch.Name, from.UTC(), to.UTC(), sch.Shifts(from, to)
+		if out.Body.Items == nil {
+			out.Body.Items = []oncall.Shift{}
+		}
+		return out, nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "add-override", Method: http.MethodPost, Path: "/api/v1/schedules/{name}/overrides", Tags: tags,
+		Summary: "Put someone on call for a while", DefaultStatus: http.StatusCreated,
+		Description: "Adds an override above every layer of the schedule; it must not overlap another. Answers with the schedule.",
+	}), func(ctx context.Context, in *struct {
+		NameParam
+		Body OverrideBody
+	}) (*struct{ Body oncall.Schedule }, error) {
+		sch, err := s.paging.Schedule(ctx, in.Name)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		b, i := in.Body, len(sch.Overrides)
+		sch, err = s.paging.AddOverride(ctx, viewer(ctx).User, in.Name, oncall.Override{User: strings.TrimSpace(b.User), From: b.From, To: b.To})
+		if err != nil {
+			return nil, s.problem(ctx, overrideFields(err, "schedules."+in.Name, i))
+		}
+		return &struct{ Body oncall.Schedule }{Body: sch}, nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "remove-override", Method: http.MethodDelete, Path: "/api/v1/schedules/{name}/overrides/{index}", Tags: tags,
+		Summary: "Remove an override", Description: "index counts from 0 in the schedule's overrides. Answers with the schedule.",
+	}), func(ctx context.Context, in *struct {
+		NameParam
+		Index int `path:"index" minimum:"0"`
+	}) (*struct{ Body oncall.Schedule }, error) {
+		sch, err := s.paging.RemoveOverride(ctx, viewer(ctx).User, in.Name, in.Index)
+		if err != nil {
+			return nil, s.problem(ctx, relativeTo(err, "schedules."+in.Name))
+		}
+		return &struct{ Body oncall.Schedule }{Body: sch}, nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "schedule-calendar", Method: http.MethodGet, Path: "/api/v1/schedules/{name}/calendar", Tags: tags,
+		Summary:     "The schedule's calendar feed URL",
+		Description: "An iCalendar (.ics) URL to subscribe to; it works without sign-in, so keep it as secret as a token.",
+	}), func(ctx context.Context, in *NameParam) (*CalendarOutput, error) {
+		if _, err := s.paging.Schedule(ctx, in.Name); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		u, err := s.paging.CalendarURL(ctx, "schedule", in.Name)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return calendarOut(u), nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "user-shifts", Method: http.MethodGet, Path: "/api/v1/users/{username}/shifts", Tags: tags,
+		Summary: "A person's shifts in every schedule",
+	}), func(ctx context.Context, in *struct {
+		UsernameParam
+		RangeInput
+	}) (*UserShiftsOutput, error) {
+		from, to, err := s.span(in.RangeInput)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		if _, err := s.auth.User(ctx, in.Username); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		shifts, err := s.paging.ShiftsOf(ctx, in.Username, from, to)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &UserShiftsOutput{}
+		out.Body.User, out.Body.From, out.Body.To, out.Body.Items = in.Username, from.UTC(), to.UTC(), shifts
+		return out, nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "user-calendar", Method: http.MethodGet, Path: "/api/v1/users/{username}/calendar", Tags: tags,
+		Summary:     "A person's calendar feed URL",
+		Description: "Their shifts in every schedule as an iCalendar (.ics) URL; for themselves or an admin.",
+	}), func(ctx context.Context, in *UsernameParam) (*CalendarOutput, error) {
+		if err := s.selfOrAdmin(ctx, in.Username); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		if _, err := s.auth.User(ctx, in.Username); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		u, err := s.paging.CalendarURL(ctx, "user", in.Username)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return calendarOut(u), nil
+	})
+}
+
+// overrideFields names the problems of a new override (at index i of the
+// schedule's overrides) by the fields of its body.
+func overrideFields(err error, prefix string, i int) error {
+	e, ok := errs.As(err)
+	if !ok {
+		return err
+	}
+	ov := fmt.Sprintf("%s.overrides[%d]", prefix, i)
+	rel := func(f string) string {
+		switch {
+		case f == ov:
+			return "from" // "from … is not before to …", or an overlap
+		case strings.HasPrefix(f, ov+"."):
+			return strings.TrimPrefix(f, ov+".")
+		}
+		return strings.TrimPrefix(f, prefix+".")
+	}
+	c := *e
+	c.Field = rel(c.Field)
+	c.Details = nil
+	for _, d := range e.Details {
+		c.Details = append(c.Details, errs.Detail{Field: rel(d.Field), Message: d.Message})
+	}
+	return &c
+}
+
+// actor is the request's principal as the pager checks it.
+func actor(ctx context.Context) paging.Actor {
+	p, _ := principalFrom(ctx)
+	return paging.Actor{User: p.User.Username, Admin: p.User.Role == auth.Admin}
+}
+
+func (s *Server) selfOrAdmin(ctx context.Context, user string) error {
+	if a := actor(ctx); a.User != user && !a.Admin {
+		return errs.E(errs.Forbidden, "username", "only %s or an administrator may do this", user)
+	}
+	return nil
+}
