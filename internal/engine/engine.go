@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/firebreak-ir/firebreak/internal/errs"
 )
 
 // Handler does the work of one kind of job. It must be idempotent: after a
@@ -259,14 +261,29 @@ func (e *Engine) run(ctx context.Context, j Job) error {
 	start := e.now()
 	e.metrics.started(j, start)
 	var err error
+	done := new(atomic.Bool)
 	if h, ok := e.handlers[j.Kind]; ok {
-		hctx, cancel := context.WithTimeout(ctx, e.lease*9/10)
+		hctx, cancel := context.WithTimeout(context.WithValue(ctx, completedKey{}, done), e.lease*9/10)
 		err = e.call(hctx, h, j)
 		cancel()
 	} else {
 		err = Permanent(fmt.Errorf("no handler for job kind %q", j.Kind))
 	}
+	if err == nil && done.Load() {
+		return nil
+	}
 	return e.finish(ctx, j, err)
+}
+
+type completedKey struct{}
+
+// Completed tells the engine, from inside a handler, that the handler
+// deleted its job in the transaction that committed its work, so there is
+// nothing left to complete. Outside a handler it does nothing.
+func Completed(ctx context.Context) {
+	if b, ok := ctx.Value(completedKey{}).(*atomic.Bool); ok {
+		b.Store(true)
+	}
 }
 
 // call runs h, turning a panic into an error.
@@ -286,7 +303,12 @@ func (e *Engine) finish(ctx context.Context, j Job, err error) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
 	if err == nil {
-		return e.store.Complete(sctx, j.ID)
+		// A handler may complete its job in its own transaction (so its
+		// work and the completion commit together); the job is then gone.
+		if err := e.store.Complete(sctx, j.ID); err != nil && errs.CodeOf(err) != errs.NotFound {
+			return err
+		}
+		return nil
 	}
 	e.metrics.failed(j)
 	now := e.now()
@@ -300,11 +322,11 @@ func (e *Engine) finish(ctx context.Context, j Job, err error) error {
 	case ctx.Err() != nil && !permanent:
 		// Interrupted by shutdown: due again at once, here or elsewhere.
 		e.log.Info("job interrupted by shutdown", "kind", j.Kind, "id", j.ID, "err", err)
-		return e.store.Retry(sctx, j.ID, now, err.Error())
+		return gone(e.store.Retry(sctx, j.ID, now, err.Error()))
 	case permanent || j.Attempt+1 >= maxAttempts:
 		e.log.Warn("job dead-lettered", "kind", j.Kind, "id", j.ID, "attempt", j.Attempt+1, "max_attempts", maxAttempts, "err", err)
 		e.metrics.buried(j)
-		return e.store.Bury(sctx, j.ID, now, err.Error())
+		return gone(e.store.Bury(sctx, j.ID, now, err.Error()))
 	default:
 		delay := e.backoff(j.Attempt)
 		var ra *retryAfterError
@@ -312,8 +334,17 @@ func (e *Engine) finish(ctx context.Context, j Job, err error) error {
 			delay = ra.d
 		}
 		e.log.Info("job failed; will retry", "kind", j.Kind, "id", j.ID, "attempt", j.Attempt+1, "retry_in", delay, "err", err)
-		return e.store.Retry(sctx, j.ID, now.Add(delay), err.Error())
+		return gone(e.store.Retry(sctx, j.ID, now.Add(delay), err.Error()))
 	}
+}
+
+// gone ignores errs.NotFound: a handler that settled its job for good in
+// its own transaction (a delivery that failed permanently) removed it.
+func gone(err error) error {
+	if errs.CodeOf(err) == errs.NotFound {
+		return nil
+	}
+	return err
 }
 
 // Permanent marks err as final: the job is dead-lettered at once instead of

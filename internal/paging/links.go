@@ -21,7 +21,14 @@ const AckLinkTTL = 24 * time.Hour
 // good for one acknowledgement: its delivery ID is recorded when used.
 
 func (s *Pager) ackKey(ctx context.Context) ([]byte, error) {
-	return s.Store.ServerKey(ctx, "ack-links", 32)
+	if k := s.keys.Load(); k != nil {
+		return *k, nil
+	}
+	k, err := s.Store.ServerKey(ctx, "ack-links", 32)
+	if err == nil {
+		s.keys.Store(&k) // it never changes once created
+	}
+	return k, err
 }
 
 func signAck(key []byte, deliveryID string, exp time.Time) string {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/engine"
@@ -40,7 +41,7 @@ type Incidents interface {
 
 // Queue is what paging needs of the triage queue.
 type Queue interface {
-	Get(ctx context.Context, id string) (triage.Detail, error)
+	Entry(ctx context.Context, id string) (triage.Entry, error)
 	Acknowledge(ctx context.Context, actor, id string) (triage.Entry, error)
 }
 
@@ -67,6 +68,7 @@ type Pager struct {
 	// code, so six digits cannot be guessed.
 	codeFails map[string]int
 	notifyJob func()
+	keys      atomic.Pointer[[]byte] // the ack-link key, once loaded
 }
 
 // NewPager builds the service.
@@ -516,24 +518,33 @@ type idArgs struct {
 	ID string `json:"id"`
 }
 
-// start begins an escalation of subject with policy; its first step is due
-// at once. An escalation with the same subject and cause is returned
-// instead of a second one.
-func (s *Pager) start(ctx context.Context, subject Subject, cause string, pol oncall.Policy, actor, message string) (Escalation, bool, error) {
+// start begins an escalation of subject with policy and runs its first
+// step in the same transaction; the step's immediate deliveries are sent
+// right after the commit. An escalation with the same subject and cause is
+// returned instead of a second one. doneJob, when set, is the job that
+// caused it, completed in that transaction.
+func (s *Pager) start(ctx context.Context, subject Subject, cause string, pol oncall.Policy, actor, message, doneJob string) (Escalation, bool, error) {
 	now := s.Now().UTC()
 	first := oncall.Position{}
 	e := Escalation{ID: s.NewID(), Subject: subject, Cause: cause, Policy: pol, State: Open, Message: message,
 		Next: &first, NextAt: &now, CreatedBy: actor, CreatedAt: now,
 		Log: []LogEntry{{At: now, Action: "started", Actor: actor, Detail: startDetail(cause, pol)}}}
-	job := engine.Job{Kind: JobStep, RunAt: now, Args: jobArgs(stepArgs{Escalation: e.ID})}
-	got, created, err := s.Store.StartEscalation(ctx, e, []engine.Job{job})
+	plan, err := s.prepareStep(ctx, e, first)
 	if err != nil {
+		return e, false, err
+	}
+	fx := plan.apply(&e, now)
+	fx.DoneJob = doneJob
+	got, created, err := s.Store.StartEscalation(ctx, e, fx)
+	if err != nil || !created {
 		return got, false, err
 	}
-	if created {
-		s.notifyJob()
+	if doneJob != "" {
+		engine.Completed(ctx)
 	}
-	return got, created, nil
+	s.notifyJob()
+	s.sendNow(ctx, fx.Deliveries, now)
+	return got, true, nil
 }
 
 func startDetail(cause string, pol oncall.Policy) string {
@@ -583,17 +594,17 @@ func (s *Pager) handleQueueEntry(ctx context.Context, j engine.Job) error {
 	if err := json.Unmarshal(j.Args, &a); err != nil {
 		return engine.Permanent(err)
 	}
-	d, err := s.Queue.Get(ctx, a.ID)
+	entry, err := s.Queue.Entry(ctx, a.ID)
 	if err != nil {
 		if errs.CodeOf(err) == errs.NotFound {
 			return engine.Permanent(err)
 		}
 		return err
 	}
-	if d.Entry.Status != triage.New {
+	if entry.Status != triage.New {
 		return nil // someone is already on it
 	}
-	service := d.Entry.Group.Destination.Service
+	service := entry.Group.Destination.Service
 	o, err := s.Store.Objects(ctx)
 	if err != nil {
 		return err
@@ -607,8 +618,8 @@ func (s *Pager) handleQueueEntry(ctx context.Context, j engine.Job) error {
 	if !ok {
 		return nil
 	}
-	subj := Subject{Kind: SubjectQueue, ID: d.Entry.Group.ID, Title: d.Entry.Group.Summary, Severity: d.Entry.Severity, Service: service}
-	_, _, err = s.start(ctx, subj, CauseQueue, pol, "firebreak", "")
+	subj := Subject{Kind: SubjectQueue, ID: entry.Group.ID, Title: entry.Group.Summary, Severity: entry.Severity, Service: service}
+	_, _, err = s.start(ctx, subj, CauseQueue, pol, "firebreak", "", j.ID)
 	return err
 }
 
@@ -651,7 +662,7 @@ func (s *Pager) handleIncidentChanged(ctx context.Context, j engine.Job) error {
 	if !ok {
 		return nil
 	}
-	_, _, err = s.start(ctx, incidentSubject(inc), CauseCommander+inc.Severity, pol, "firebreak", "")
+	_, _, err = s.start(ctx, incidentSubject(inc), CauseCommander+inc.Severity, pol, "firebreak", "", j.ID)
 	return err
 }
 
@@ -688,19 +699,18 @@ func (s *Pager) resolve(ctx context.Context, id, reason string) (Escalation, err
 func (s *Pager) subjectResolves(ctx context.Context, e Escalation) (string, error) {
 	switch e.Subject.Kind {
 	case SubjectQueue:
-		d, err := s.Queue.Get(ctx, e.Subject.ID)
+		entry, err := s.Queue.Entry(ctx, e.Subject.ID)
 		if err != nil {
 			if errs.CodeOf(err) == errs.NotFound {
 				return "queue entry is gone", nil
 			}
 			return "", err
 		}
-		if d.Entry.Status != triage.New {
-			by := d.Entry.AckedBy
-			if by == "" {
-				return "queue entry is " + string(d.Entry.Status), nil
+		if entry.Status != triage.New {
+			if entry.AckedBy == "" {
+				return "queue entry is " + string(entry.Status), nil
 			}
-			return "queue entry is " + string(d.Entry.Status) + " (acknowledged by " + by + ")", nil
+			return "queue entry is " + string(entry.Status) + " (acknowledged by " + entry.AckedBy + ")", nil
 		}
 	case SubjectIncident:
 		inc, err := s.Incidents.Get(ctx, system, e.Subject.ID)
@@ -743,75 +753,127 @@ func (s *Pager) handleStep(ctx context.Context, j engine.Job) error {
 		_, err := s.resolve(ctx, e.ID, reason)
 		return err
 	}
-	o, err := s.Store.Objects(ctx)
+	plan, err := s.prepareStep(ctx, e, pos)
 	if err != nil {
 		return err
 	}
-	users, err := s.userSet(ctx)
-	if err != nil {
-		return err
-	}
+	var fx Effects
 	now := s.Now().UTC()
-	step := e.Policy.Steps[pos.Step]
-	// Schedules and policies named by the snapshot are resolved against
-	// the current configuration: who is on call is a fact of now.
-	dir := o.Directory(users)
-	for name, p := range o.Policies {
-		dir.Policies[name] = p
-	}
-	paged := dir.Resolve(step, now)
-	plans := map[string][]plannedDelivery{}
-	for _, u := range paged {
-		p, err := s.plan(ctx, u)
-		if err != nil {
-			return err
-		}
-		plans[u] = p
-	}
 	_, err = s.Store.UpdateEscalation(ctx, e.ID, func(cur *Escalation) (Effects, error) {
 		if cur.State != Open || cur.Next == nil || *cur.Next != pos {
 			return Effects{}, nil
 		}
-		var fx Effects
-		detail := fmt.Sprintf("step %d of %d", pos.Step+1, len(cur.Policy.Steps))
-		if pos.Round > 0 {
-			detail += fmt.Sprintf(", repeat %d of %d", pos.Round, cur.Policy.Repeat)
-		}
-		if len(paged) == 0 {
-			cur.Log = append(cur.Log, LogEntry{At: now, Action: "nobody to page", Detail: detail + ": no one is on call for " + targetsText(step.Targets)})
-		}
-		for _, u := range paged {
-			if len(plans[u]) == 0 {
-				cur.Log = append(cur.Log, LogEntry{At: now, Action: "cannot page", Actor: u, Detail: detail + ": " + u + " has no verified contact method"})
-				continue
-			}
-			cur.Log = append(cur.Log, LogEntry{At: now, Action: "paged", Actor: u, Detail: detail})
-			for _, pd := range plans[u] {
-				d := Delivery{ID: s.NewID(), EscalationID: cur.ID, User: u, ContactID: pd.contact.ID, Channel: pd.contact.Kind,
-					Target: pd.contact.Address, State: DeliveryPending, Step: pos, CreatedAt: now, DueAt: now.Add(pd.delay), Kind: "page"}
-				fx.Deliveries = append(fx.Deliveries, d)
-				fx.Jobs = append(fx.Jobs, engine.Job{Kind: JobDeliver, RunAt: d.DueAt, Args: jobArgs(idArgs{ID: d.ID})})
-			}
-		}
-		cur.StepsRun++
-		if next, ok := cur.Policy.Next(pos); ok {
-			at := now.Add(step.Delay.Duration())
-			cur.Next, cur.NextAt = &next, &at
-			fx.Jobs = append(fx.Jobs, engine.Job{Kind: JobStep, RunAt: at, Args: jobArgs(stepArgs{Escalation: cur.ID, Round: next.Round, Step: next.Step})})
-		} else {
-			// The last step still gets its delay to be acknowledged before
-			// the escalation counts as exhausted.
-			at := now.Add(step.Delay.Duration())
-			end := oncall.Position{Round: -1}
-			cur.Next, cur.NextAt = &end, &at
-			fx.Jobs = append(fx.Jobs, engine.Job{Kind: JobStep, RunAt: at, Args: jobArgs(stepArgs{Escalation: cur.ID, Round: -1})})
-		}
+		fx = plan.apply(cur, now)
+		fx.DoneJob = j.ID
 		return fx, nil
 	})
-	if err == nil {
-		s.notifyJob()
+	if err != nil {
+		return err
 	}
-	return err
+	if fx.DoneJob != "" {
+		engine.Completed(ctx)
+	}
+	s.notifyJob()
+	s.sendNow(ctx, fx.Deliveries, now)
+	return nil
+}
+
+// stepPlan is what a step will do, worked out before its transaction:
+// who is paged and through which contacts.
+type stepPlan struct {
+	pos   oncall.Position
+	step  oncall.Step
+	paged []string
+	plans map[string][]plannedDelivery
+	newID func() string
+}
+
+// prepareStep resolves the step at pos of e against the current
+// configuration: who is on call is a fact of now, so schedules and
+// policies named by the snapshot are looked up as they are.
+func (s *Pager) prepareStep(ctx context.Context, e Escalation, pos oncall.Position) (*stepPlan, error) {
+	o, err := s.Store.Objects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &stepPlan{pos: pos, step: e.Policy.Steps[pos.Step], plans: map[string][]plannedDelivery{}, newID: s.NewID}
+	// Resolving needs no user list: a user who cannot be reached has no
+	// verified contact, and the log says so.
+	p.paged = o.Directory(nil).Resolve(p.step, s.Now())
+	for _, u := range p.paged {
+		pl, err := s.plan(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		p.plans[u] = pl
+	}
+	return p, nil
+}
+
+// inlineGrace is when a delivery that is sent at once right after its
+// commit is retried by its job if that send never got recorded (the
+// process died): longer than one attempt may take.
+const inlineGrace = notify.DefaultTimeout + 10*time.Second
+
+// apply records the step on cur and returns its effects: deliveries with
+// their jobs, and the job of the next step (or of the end).
+func (p *stepPlan) apply(cur *Escalation, now time.Time) Effects {
+	var fx Effects
+	pos, step := p.pos, p.step
+	detail := fmt.Sprintf("step %d of %d", pos.Step+1, len(cur.Policy.Steps))
+	if pos.Round > 0 {
+		detail += fmt.Sprintf(", repeat %d of %d", pos.Round, cur.Policy.Repeat)
+	}
+	if len(p.paged) == 0 {
+		cur.Log = append(cur.Log, LogEntry{At: now, Action: "nobody to page", Detail: detail + ": no one is on call for " + targetsText(step.Targets)})
+	}
+	for _, u := range p.paged {
+		if len(p.plans[u]) == 0 {
+			cur.Log = append(cur.Log, LogEntry{At: now, Action: "cannot page", Actor: u, Detail: detail + ": " + u + " has no verified contact method"})
+			continue
+		}
+		cur.Log = append(cur.Log, LogEntry{At: now, Action: "paged", Actor: u, Detail: detail})
+		for _, pd := range p.plans[u] {
+			d := Delivery{ID: p.newID(), EscalationID: cur.ID, User: u, ContactID: pd.contact.ID, Channel: pd.contact.Kind,
+				Target: pd.contact.Address, State: DeliveryPending, Step: pos, CreatedAt: now, DueAt: now.Add(pd.delay), Kind: "page"}
+			fx.Deliveries = append(fx.Deliveries, d)
+			// The job carries the delivery's ID. A delivery due now is sent
+			// right after the commit; its job is the safety net.
+			runAt := d.DueAt
+			if pd.delay == 0 {
+				runAt = now.Add(inlineGrace)
+			}
+			fx.Jobs = append(fx.Jobs, engine.Job{ID: d.ID, Kind: JobDeliver, RunAt: runAt, Args: jobArgs(idArgs{ID: d.ID})})
+		}
+	}
+	cur.StepsRun++
+	at := now.Add(step.Delay.Duration())
+	next, ok := cur.Policy.Next(pos)
+	if !ok {
+		// The last step still gets its delay to be acknowledged before the
+		// escalation counts as exhausted.
+		next = oncall.Position{Round: -1}
+	}
+	cur.Next, cur.NextAt = &next, &at
+	fx.Jobs = append(fx.Jobs, engine.Job{Kind: JobStep, RunAt: at, Args: jobArgs(stepArgs{Escalation: cur.ID, Round: next.Round, Step: next.Step})})
+	return fx
+}
+
+// sendNow sends the deliveries due at now, in parallel, recording each
+// attempt; their jobs retry what fails or never got recorded.
+func (s *Pager) sendNow(ctx context.Context, ds []Delivery, now time.Time) {
+	var wg sync.WaitGroup
+	for _, d := range ds {
+		if d.DueAt.After(now) {
+			continue
+		}
+		wg.Go(func() {
+			if err := s.deliver(ctx, d, true, 0, 1); err != nil {
+				s.Logger.Info("page not delivered at once; its job retries", "delivery", d.ID, "err", err)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func targetsText(ts []oncall.Target) string {
@@ -894,6 +956,14 @@ func (s *Pager) handleDeliver(ctx context.Context, j engine.Job) error {
 		}
 		return err
 	}
+	return s.deliver(ctx, d, false, j.Attempt, max(j.MaxAttempts, 1))
+}
+
+// deliver sends d unless its escalation no longer needs it, and records
+// the attempt; the delivery's state becomes final (and its job goes) when
+// it is sent, skipped, or failed for good. inline is a send right after
+// the commit that created d: its failure is left to d's job.
+func (s *Pager) deliver(ctx context.Context, d Delivery, inline bool, attempt, maxAttempts int) error {
 	if d.State != DeliveryPending {
 		return nil
 	}
@@ -926,18 +996,22 @@ func (s *Pager) handleDeliver(ctx context.Context, j engine.Job) error {
 	if sendErr == nil {
 		sent := s.Now().UTC()
 		d.State, d.SentAt, d.LastError = DeliverySent, &sent, ""
-		return s.Store.RecordAttempt(ctx, d, att)
+		if err := s.Store.RecordAttempt(ctx, d, att); err != nil {
+			return err
+		}
+		engine.Completed(ctx) // the final state removed the job
+		return nil
 	}
 	att.Error = sendErr.Error()
 	d.LastError = sendErr.Error()
-	last := !notify.Retryable(sendErr) || j.Attempt+1 >= max(j.MaxAttempts, 1)
-	if last {
+	retryable := notify.Retryable(sendErr)
+	if !retryable || (!inline && attempt+1 >= maxAttempts) {
 		d.State = DeliveryFailed
 	}
 	if err := s.Store.RecordAttempt(ctx, d, att); err != nil {
 		return err
 	}
-	if !notify.Retryable(sendErr) {
+	if !retryable {
 		return engine.Permanent(sendErr)
 	}
 	return sendErr
@@ -1100,12 +1174,12 @@ func (s *Pager) PageIncident(ctx context.Context, actor incident.Viewer, ref str
 
 // PageQueueEntry pages targets about a queue entry.
 func (s *Pager) PageQueueEntry(ctx context.Context, actor, id string, in PageInput) (Escalation, error) {
-	d, err := s.Queue.Get(ctx, id)
+	entry, err := s.Queue.Entry(ctx, id)
 	if err != nil {
 		return Escalation{}, err
 	}
-	subj := Subject{Kind: SubjectQueue, ID: d.Entry.Group.ID, Title: d.Entry.Group.Summary, Severity: d.Entry.Severity,
-		Service: d.Entry.Group.Destination.Service}
+	subj := Subject{Kind: SubjectQueue, ID: entry.Group.ID, Title: entry.Group.Summary, Severity: entry.Severity,
+		Service: entry.Group.Destination.Service}
 	return s.page(ctx, actor, subj, in)
 }
 
@@ -1132,7 +1206,7 @@ func (s *Pager) page(ctx context.Context, actor string, subj Subject, in PageInp
 	if err := o.Directory(users).CheckReferences(pol); err != nil {
 		return Escalation{}, renameSteps(err)
 	}
-	e, _, err := s.start(ctx, subj, CausePage+s.NewID(), pol, actor, in.Message)
+	e, _, err := s.start(ctx, subj, CausePage+s.NewID(), pol, actor, in.Message, "")
 	return e, err
 }
 

@@ -148,6 +148,9 @@ type Effects struct {
 	// UseToken records a single-use link as used; the change fails with
 	// errs.Conflict if it was used before.
 	UseToken string
+	// DoneJob is the job whose work this is, completed in the same
+	// transaction so it never runs again once its work is committed.
+	DoneJob string
 }
 
 // Store keeps the on-call configuration, contacts and escalations.
@@ -173,9 +176,9 @@ type Store interface {
 	PutRule(ctx context.Context, r Rule) error
 	DeleteRule(ctx context.Context, id string) error
 
-	// StartEscalation stores e and jobs unless an escalation with the same
-	// subject and cause exists; then it returns that one and false.
-	StartEscalation(ctx context.Context, e Escalation, jobs []engine.Job) (Escalation, bool, error)
+	// StartEscalation stores e with its effects unless an escalation with
+	// the same subject and cause exists; then it returns that one and false.
+	StartEscalation(ctx context.Context, e Escalation, fx Effects) (Escalation, bool, error)
 	Escalation(ctx context.Context, id string) (Escalation, error)
 	// Escalations lists a subject's escalations (all when kind is ""), or
 	// the open ones, newest first.
@@ -187,7 +190,9 @@ type Store interface {
 	Delivery(ctx context.Context, id string) (Delivery, error)
 	// Deliveries lists an escalation's deliveries with their attempts.
 	Deliveries(ctx context.Context, escalationID string) ([]Delivery, error)
-	// RecordAttempt stores an attempt and the delivery's new state.
+	// RecordAttempt stores an attempt (none when a.N is 0) and the
+	// delivery's new state; a final state (sent, failed, skipped) also
+	// removes the delivery's job, whose ID is the delivery's.
 	RecordAttempt(ctx context.Context, d Delivery, a Attempt) error
 
 	// ServerKey returns the named random key, creating it on first use.

@@ -30,7 +30,8 @@ import (
 // form by themselves while the previous one is being flushed, so a lone
 // caller waits for nothing but its own commit.
 type groupCommit struct {
-	db *sql.DB
+	db    *sql.DB
+	owner *DB // its statement cache; nil in tests of the group commit alone
 
 	mu      sync.Mutex
 	queue   []*writeOp
@@ -54,6 +55,21 @@ const maxGroup = 128
 
 // savepoint names the savepoint around each caller's work; one at a time.
 const savepoint = "firebreak_op"
+
+var (
+	savepointSQL  = hot("SAVEPOINT " + savepoint)
+	rollbackToSQL = hot("ROLLBACK TO " + savepoint)
+	releaseSQL    = hot("RELEASE " + savepoint)
+)
+
+// exec runs a statement through the owner's statement cache when there is
+// an owner (always, outside the group-commit tests).
+func (g *groupCommit) exec(ctx context.Context, tx *sql.Tx, q string) (sql.Result, error) {
+	if g.owner != nil {
+		return g.owner.execTx(ctx, tx, q)
+	}
+	return tx.ExecContext(ctx, q)
+}
 
 // do runs fn in a transaction shared with concurrent callers and returns
 // once that transaction has committed, or fn's own error.
@@ -135,14 +151,14 @@ func (g *groupCommit) commit(batch []*writeOp) {
 			op.err = err
 			continue
 		}
-		if _, err := tx.ExecContext(bg, "SAVEPOINT "+savepoint); err != nil {
+		if _, err := g.exec(bg, tx, savepointSQL); err != nil {
 			tx.Rollback()
 			fail(batch, fmt.Errorf("savepoint: %w", err))
 			return
 		}
 		if err := op.fn(context.WithoutCancel(op.ctx), tx); err != nil {
 			op.err = err
-			if _, rerr := tx.ExecContext(bg, "ROLLBACK TO "+savepoint); rerr != nil {
+			if _, rerr := g.exec(bg, tx, rollbackToSQL); rerr != nil {
 				// SQLite gave up the whole transaction (an I/O error, a
 				// full disk): what earlier ops wrote is gone with it.
 				tx.Rollback()
@@ -151,7 +167,7 @@ func (g *groupCommit) commit(batch []*writeOp) {
 				return
 			}
 		}
-		if _, err := tx.ExecContext(bg, "RELEASE "+savepoint); err != nil {
+		if _, err := g.exec(bg, tx, releaseSQL); err != nil {
 			tx.Rollback()
 			fail(batch, fmt.Errorf("release savepoint: %w", err))
 			return

@@ -100,8 +100,7 @@ func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs ...engine.Job) er
 		if j.MaxAttempts <= 0 {
 			j.MaxAttempts = engine.DefaultMaxAttempts
 		}
-		_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO jobs (id, kind, args, run_at, state, attempt, max_attempts, last_error, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, '', ?)`),
+		_, err := db.execTx(ctx, tx, insertJobSQL,
 			j.ID, j.Kind, string(j.Args), db.dialect.t(j.RunAt), string(engine.Pending), j.Attempt, j.MaxAttempts, db.dialect.t(now))
 		if db.dialect.isUnique(err) {
 			return errs.E(errs.Conflict, "id", "job %s already exists", j.ID)
@@ -120,9 +119,9 @@ func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs ...engine.Job) er
 const claimWhere = `(state = 'pending' AND run_at <= ?) OR (state = 'running' AND locked_until <= ?)`
 
 var (
-	claimSQLite = `UPDATE jobs SET state = 'running', locked_by = ?, locked_until = ?
+	claimSQLite = hot(`UPDATE jobs SET state = 'running', locked_by = ?, locked_until = ?
 		WHERE id IN (SELECT id FROM jobs WHERE ` + claimWhere + ` ORDER BY run_at, id LIMIT ?)
-		RETURNING ` + jobColumns
+		RETURNING ` + jobColumns)
 	claimPostgres = `WITH due AS (
 			SELECT id FROM jobs WHERE ` + claimWhere + ` ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED
 		)
@@ -153,7 +152,7 @@ func (db *DB) Claim(ctx context.Context, worker string, now time.Time, lease tim
 	var jobs []engine.Job
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		jobs = jobs[:0]
-		rows, err := tx.QueryContext(ctx, db.dialect.q(query), args...)
+		rows, err := db.queryTx(ctx, tx, query, args...)
 		if err != nil {
 			return fmt.Errorf("claim jobs: %w", err)
 		}
@@ -188,7 +187,7 @@ func (db *DB) Claim(ctx context.Context, worker string, now time.Time, lease tim
 func (db *DB) exec(ctx context.Context, what, query string, args ...any) (int64, error) {
 	var n int64
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, db.dialect.q(query), args...)
+		res, err := db.execTx(ctx, tx, query, args...)
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
@@ -215,7 +214,7 @@ func (db *DB) execJob(ctx context.Context, what, id, query string, args ...any) 
 
 // Complete removes a finished job.
 func (db *DB) Complete(ctx context.Context, id string) error {
-	return db.execJob(ctx, "complete job", id, `DELETE FROM jobs WHERE id = ?`, id)
+	return db.execJob(ctx, "complete job", id, deleteJobSQL, id)
 }
 
 // Retry puts a failed job back to pending at runAt, one more attempt
@@ -278,3 +277,8 @@ func (db *DB) DeadJobs(ctx context.Context, limit int) ([]engine.Job, error) {
 	}
 	return jobs, nil
 }
+
+var insertJobSQL = hot(`INSERT INTO jobs (id, kind, args, run_at, state, attempt, max_attempts, last_error, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, '', ?)`)
+
+var deleteJobSQL = hot(`DELETE FROM jobs WHERE id = ?`)

@@ -83,7 +83,7 @@ type querier interface {
 
 func (db *DB) objects(ctx context.Context, q querier) (paging.Objects, error) {
 	o := paging.NewObjects()
-	rows, err := q.QueryContext(ctx, `SELECT kind, doc FROM oncall_objects ORDER BY kind, name`)
+	rows, err := q.QueryContext(ctx, objectsSQL)
 	if err != nil {
 		return o, fmt.Errorf("load on-call objects: %w", err)
 	}
@@ -103,7 +103,9 @@ func (db *DB) objects(ctx context.Context, q querier) (paging.Objects, error) {
 }
 
 // Objects loads the whole on-call configuration.
-func (db *DB) Objects(ctx context.Context) (paging.Objects, error) { return db.objects(ctx, db.read) }
+func (db *DB) Objects(ctx context.Context) (paging.Objects, error) {
+	return db.objects(ctx, readQuerier{db})
+}
 
 // ChangeObjects applies a change after check approves the result.
 func (db *DB) ChangeObjects(ctx context.Context, actor string, puts []any, deletes []paging.Key, check func(paging.Objects) error) error {
@@ -198,7 +200,7 @@ func (db *DB) PutConfigContact(ctx context.Context, c paging.Contact) (paging.Co
 
 // Contacts lists a user's contacts by name.
 func (db *DB) Contacts(ctx context.Context, user string) ([]paging.Contact, error) {
-	rows, err := db.read.QueryContext(ctx, db.dialect.q(`SELECT `+contactColumns+` FROM contacts WHERE username = ? ORDER BY name`), user)
+	rows, err := db.queryRead(ctx, contactsSQL, user)
 	if err != nil {
 		return nil, fmt.Errorf("list contacts: %w", err)
 	}
@@ -228,7 +230,7 @@ func withAddress(c paging.Contact) paging.Contact {
 
 // Contact finds a contact by ID.
 func (db *DB) Contact(ctx context.Context, id string) (paging.Contact, error) {
-	c, err := scanContact(db.read.QueryRowContext(ctx, db.dialect.q(`SELECT `+contactColumns+` FROM contacts WHERE id = ?`), id))
+	c, err := scanContact(db.queryRowRead(ctx, contactSQL, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, notFound("id", "no contact method %s", id)
 	}
@@ -294,7 +296,7 @@ func (db *DB) DeleteContact(ctx context.Context, id string) error {
 
 // Rules lists a user's notification rules by delay.
 func (db *DB) Rules(ctx context.Context, user string) ([]paging.Rule, error) {
-	rows, err := db.read.QueryContext(ctx, db.dialect.q(`SELECT id, username, contact_id, delay_seconds FROM notification_rules WHERE username = ? ORDER BY delay_seconds, id`), user)
+	rows, err := db.queryRead(ctx, rulesSQL, user)
 	if err != nil {
 		return nil, fmt.Errorf("list rules: %w", err)
 	}
@@ -340,10 +342,10 @@ func (db *DB) putEscalation(ctx context.Context, tx *sql.Tx, e paging.Escalation
 		return fmt.Errorf("encode escalation: %w", err)
 	}
 	if insert {
-		_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO escalations (id, subject_kind, subject_id, cause, state, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		_, err = db.execTx(ctx, tx, insertEscalationSQL,
 			e.ID, string(e.Subject.Kind), e.Subject.ID, e.Cause, string(e.State), db.dialect.t(e.CreatedAt), string(doc))
 	} else {
-		_, err = tx.ExecContext(ctx, db.dialect.q(`UPDATE escalations SET state = ?, doc = ? WHERE id = ?`), string(e.State), string(doc), e.ID)
+		_, err = db.execTx(ctx, tx, updateEscalationSQL, string(e.State), string(doc), e.ID)
 	}
 	if err != nil && !db.dialect.isUnique(err) {
 		return fmt.Errorf("store escalation: %w", err)
@@ -360,11 +362,11 @@ func scanEscalation(r rowScanner) (paging.Escalation, error) {
 	return e, json.Unmarshal([]byte(doc), &e)
 }
 
-// StartEscalation stores e and its first jobs, once per subject and cause.
-func (db *DB) StartEscalation(ctx context.Context, e paging.Escalation, jobs []engine.Job) (paging.Escalation, bool, error) {
+// StartEscalation stores e and its effects, once per subject and cause.
+func (db *DB) StartEscalation(ctx context.Context, e paging.Escalation, fx paging.Effects) (paging.Escalation, bool, error) {
 	created := false
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		existing, err := scanEscalation(tx.QueryRowContext(ctx, db.dialect.q(`SELECT doc FROM escalations WHERE subject_kind = ? AND subject_id = ? AND cause = ?`),
+		existing, err := scanEscalation(db.queryRowTx(ctx, tx, escalationBySubjectSQL,
 			string(e.Subject.Kind), e.Subject.ID, e.Cause))
 		if err == nil {
 			e = existing
@@ -377,7 +379,7 @@ func (db *DB) StartEscalation(ctx context.Context, e paging.Escalation, jobs []e
 			return err
 		}
 		created = true
-		return db.insertJobs(ctx, tx, jobs...)
+		return db.writeEffects(ctx, tx, fx)
 	})
 	if err == nil && created {
 		db.jobsAdded()
@@ -387,7 +389,7 @@ func (db *DB) StartEscalation(ctx context.Context, e paging.Escalation, jobs []e
 
 // Escalation finds one escalation.
 func (db *DB) Escalation(ctx context.Context, id string) (paging.Escalation, error) {
-	e, err := scanEscalation(db.read.QueryRowContext(ctx, db.dialect.q(`SELECT doc FROM escalations WHERE id = ?`), id))
+	e, err := scanEscalation(db.queryRowRead(ctx, escalationSQL, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, notFound("id", "no escalation %s", id)
 	}
@@ -435,7 +437,7 @@ func (db *DB) UpdateEscalation(ctx context.Context, id string, fn func(*paging.E
 	var out paging.Escalation
 	jobs := 0
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		e, err := scanEscalation(tx.QueryRowContext(ctx, db.dialect.q(`SELECT doc FROM escalations WHERE id = ?`+db.forUpdate()), id))
+		e, err := scanEscalation(db.queryRowTx(ctx, tx, escalationSQL+db.forUpdate(), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("id", "no escalation %s", id)
 		}
@@ -447,7 +449,7 @@ func (db *DB) UpdateEscalation(ctx context.Context, id string, fn func(*paging.E
 			return err
 		}
 		if fx.UseToken != "" {
-			_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO ack_uses (token_id, used_at) VALUES (?, ?)`), fx.UseToken, db.dialect.t(db.now()))
+			_, err := db.execTx(ctx, tx, `INSERT INTO ack_uses (token_id, used_at) VALUES (?, ?)`, fx.UseToken, db.dialect.t(db.now()))
 			if db.dialect.isUnique(err) {
 				return errs.E(errs.Conflict, "token", "this acknowledgement link has already been used")
 			}
@@ -458,12 +460,7 @@ func (db *DB) UpdateEscalation(ctx context.Context, id string, fn func(*paging.E
 		if err := db.putEscalation(ctx, tx, e, false); err != nil {
 			return err
 		}
-		for _, d := range fx.Deliveries {
-			if err := db.insertDelivery(ctx, tx, d); err != nil {
-				return err
-			}
-		}
-		if err := db.insertJobs(ctx, tx, fx.Jobs...); err != nil {
+		if err := db.writeEffects(ctx, tx, fx); err != nil {
 			return err
 		}
 		jobs = len(fx.Jobs)
@@ -474,6 +471,24 @@ func (db *DB) UpdateEscalation(ctx context.Context, id string, fn func(*paging.E
 		db.jobsAdded()
 	}
 	return out, err
+}
+
+// writeEffects stores what an escalation change causes.
+func (db *DB) writeEffects(ctx context.Context, tx *sql.Tx, fx paging.Effects) error {
+	for _, d := range fx.Deliveries {
+		if err := db.insertDelivery(ctx, tx, d); err != nil {
+			return err
+		}
+	}
+	if err := db.insertJobs(ctx, tx, fx.Jobs...); err != nil {
+		return err
+	}
+	if fx.DoneJob != "" {
+		if _, err := db.execTx(ctx, tx, deleteJobSQL, fx.DoneJob); err != nil {
+			return fmt.Errorf("complete job: %w", err)
+		}
+	}
+	return nil
 }
 
 // forUpdate locks the row read on PostgreSQL, so two nodes changing one
@@ -492,8 +507,7 @@ func (db *DB) insertDelivery(ctx context.Context, tx *sql.Tx, d paging.Delivery)
 	if err != nil {
 		return fmt.Errorf("encode delivery: %w", err)
 	}
-	_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO deliveries (id, escalation_id, username, contact_id, channel, target, state, attempts, last_error, created_at, due_at, sent_at, doc)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err = db.execTx(ctx, tx, insertDeliverySQL,
 		d.ID, d.EscalationID, d.User, d.ContactID, string(d.Channel), d.Target, string(d.State), d.Attempts, d.LastError,
 		db.dialect.t(d.CreatedAt), db.dialect.t(d.DueAt), db.dialect.tp(d.SentAt), string(doc))
 	if err != nil {
@@ -521,7 +535,7 @@ const deliveryColumns = `doc, state, attempts, last_error, sent_at`
 
 // Delivery finds one delivery.
 func (db *DB) Delivery(ctx context.Context, id string) (paging.Delivery, error) {
-	d, err := scanDelivery(db.read.QueryRowContext(ctx, db.dialect.q(`SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`), id))
+	d, err := scanDelivery(db.queryRowRead(ctx, deliverySQL, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, notFound("id", "no delivery %s", id)
 	}
@@ -582,16 +596,22 @@ func (db *DB) Deliveries(ctx context.Context, escalationID string) ([]paging.Del
 func (db *DB) RecordAttempt(ctx context.Context, d paging.Delivery, a paging.Attempt) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if a.N > 0 {
-			_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO delivery_attempts (delivery_id, attempt, at, ok, status_code, error, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			_, err := db.execTx(ctx, tx, insertAttemptSQL,
 				d.ID, a.N, db.dialect.t(a.At), a.OK, a.StatusCode, a.Error, a.LatencyMS)
 			if err != nil {
 				return fmt.Errorf("record attempt: %w", err)
 			}
 		}
-		_, err := tx.ExecContext(ctx, db.dialect.q(`UPDATE deliveries SET state = ?, attempts = ?, last_error = ?, sent_at = ? WHERE id = ?`),
+		_, err := db.execTx(ctx, tx, updateDeliverySQL,
 			string(d.State), d.Attempts, d.LastError, db.dialect.tp(d.SentAt), d.ID)
 		if err != nil {
 			return fmt.Errorf("update delivery: %w", err)
+		}
+		if d.State != paging.DeliveryPending {
+			// Final: the delivery's job (same ID) has nothing left to do.
+			if _, err := db.execTx(ctx, tx, deleteJobSQL, d.ID); err != nil {
+				return fmt.Errorf("complete delivery job: %w", err)
+			}
 		}
 		return nil
 	})
@@ -618,4 +638,27 @@ func (db *DB) ServerKey(ctx context.Context, name string, size int) ([]byte, err
 		return nil, fmt.Errorf("server key: %w", err)
 	}
 	return base64.StdEncoding.DecodeString(v)
+}
+
+var (
+	escalationSQL          = hot(`SELECT doc FROM escalations WHERE id = ?`)
+	escalationBySubjectSQL = hot(`SELECT doc FROM escalations WHERE subject_kind = ? AND subject_id = ? AND cause = ?`)
+	insertEscalationSQL    = hot(`INSERT INTO escalations (id, subject_kind, subject_id, cause, state, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	updateEscalationSQL    = hot(`UPDATE escalations SET state = ?, doc = ? WHERE id = ?`)
+	insertDeliverySQL      = hot(`INSERT INTO deliveries (id, escalation_id, username, contact_id, channel, target, state, attempts, last_error, created_at, due_at, sent_at, doc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	deliverySQL       = hot(`SELECT ` + deliveryColumns + ` FROM deliveries WHERE id = ?`)
+	insertAttemptSQL  = hot(`INSERT INTO delivery_attempts (delivery_id, attempt, at, ok, status_code, error, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	updateDeliverySQL = hot(`UPDATE deliveries SET state = ?, attempts = ?, last_error = ?, sent_at = ? WHERE id = ?`)
+	contactSQL        = hot(`SELECT ` + contactColumns + ` FROM contacts WHERE id = ?`)
+	contactsSQL       = hot(`SELECT ` + contactColumns + ` FROM contacts WHERE username = ? ORDER BY name`)
+	rulesSQL          = hot(`SELECT id, username, contact_id, delay_seconds FROM notification_rules WHERE username = ? ORDER BY delay_seconds, id`)
+	objectsSQL        = hot(`SELECT kind, doc FROM oncall_objects ORDER BY kind, name`)
+)
+
+// readQuerier runs queries on the read pool through the statement cache.
+type readQuerier struct{ db *DB }
+
+func (r readQuerier) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return r.db.queryRead(ctx, q, args...)
 }

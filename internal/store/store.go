@@ -42,6 +42,7 @@ type DB struct {
 	now     func() time.Time
 	onJobs  jobsHook // wakes the job engine after jobs commit; see jobs.go
 	trigger Triggers // jobs written with incident events and new queue entries; see paging.go
+	stmts   stmtCache
 }
 
 // Backend names a backend: "sqlite" or "postgres".
@@ -201,6 +202,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.prepareHot(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -241,7 +246,7 @@ func openSQLite(db *DB, path string) error {
 	db.read.SetMaxIdleConns(8)
 	db.read.SetConnMaxIdleTime(0)
 	db.read.SetConnMaxLifetime(0)
-	db.group = &groupCommit{db: db.write}
+	db.group = &groupCommit{db: db.write, owner: db}
 	return nil
 }
 
@@ -274,6 +279,7 @@ func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) 
 
 // Close releases the connections.
 func (db *DB) Close() error {
+	db.stmts.close()
 	err := db.read.Close()
 	if db.write != db.read {
 		err = errors.Join(err, db.write.Close())

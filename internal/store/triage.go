@@ -136,7 +136,7 @@ func (s alertState) LatestItem(ctx context.Context, path, fp string) (alert.Item
 
 func (s alertState) entry(ctx context.Context, query string, arg any) (triage.Entry, bool, error) {
 	var doc string
-	err := s.tx.QueryRowContext(ctx, s.db.dialect.q(query), arg).Scan(&doc)
+	err := s.db.queryRowTx(ctx, s.tx, query, arg).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return triage.Entry{}, false, nil
 	}
@@ -156,7 +156,7 @@ func (s alertState) Group(ctx context.Context, id string) (alert.Group, bool, er
 }
 
 func (s alertState) OpenGroup(ctx context.Context, key string) (alert.Group, bool, error) {
-	e, ok, err := s.entry(ctx, `SELECT doc FROM alert_groups WHERE key = ? AND closed = `+s.db.falseLit()+` ORDER BY last_seen DESC LIMIT 1`, key)
+	e, ok, err := s.entry(ctx, openGroupSQL[s.db.dialect.postgres()], key)
 	return e.Group, ok, err
 }
 
@@ -250,10 +250,7 @@ func (db *DB) putEntry(ctx context.Context, tx *sql.Tx, e triage.Entry) error {
 	if e.Group.IncidentID != "" {
 		incident = e.Group.IncidentID
 	}
-	_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO alert_groups (id, key, status, closed, incident_id, rank, first_seen, last_seen, snoozed_until, doc)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed = excluded.closed, incident_id = excluded.incident_id,
-			rank = excluded.rank, last_seen = excluded.last_seen, snoozed_until = excluded.snoozed_until, doc = excluded.doc`),
+	_, err = db.execTx(ctx, tx, putEntrySQL,
 		e.Group.ID, e.Group.Key, string(e.Status), e.Group.Closed, incident, e.Rank, db.dialect.t(e.Group.FirstSeen), db.dialect.t(e.Group.LastSeen),
 		db.dialect.tp(e.SnoozedUntil), string(doc))
 	if err != nil {
@@ -300,7 +297,7 @@ func (db *DB) Queue(ctx context.Context, f triage.Filter) ([]triage.Entry, error
 // Entry returns one queue entry.
 func (db *DB) Entry(ctx context.Context, id string) (triage.Entry, error) {
 	var doc string
-	err := db.read.QueryRowContext(ctx, db.dialect.q(`SELECT doc FROM alert_groups WHERE id = ?`), id).Scan(&doc)
+	err := db.queryRowRead(ctx, entrySQL, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return triage.Entry{}, notFound("id", "no queue entry %s", id)
 	}
@@ -419,4 +416,19 @@ func (db *DB) Log(ctx context.Context, id string) ([]triage.LogEntry, error) {
 		out = append(out, l)
 	}
 	return out, rows.Err()
+}
+
+var (
+	putEntrySQL = hot(`INSERT INTO alert_groups (id, key, status, closed, incident_id, rank, first_seen, last_seen, snoozed_until, doc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed = excluded.closed, incident_id = excluded.incident_id,
+			rank = excluded.rank, last_seen = excluded.last_seen, snoozed_until = excluded.snoozed_until, doc = excluded.doc`)
+	entrySQL = hot(`SELECT doc FROM alert_groups WHERE id = ?`)
+)
+
+// openGroupSQL finds a key's open group, by backend (closed is an integer
+// on SQLite, a boolean on PostgreSQL).
+var openGroupSQL = map[bool]string{
+	false: hot(`SELECT doc FROM alert_groups WHERE key = ? AND closed = 0 ORDER BY last_seen DESC LIMIT 1`),
+	true:  `SELECT doc FROM alert_groups WHERE key = ? AND closed = false ORDER BY last_seen DESC LIMIT 1`,
 }

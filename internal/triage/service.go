@@ -229,6 +229,10 @@ type Detail struct {
 }
 
 // Get returns an entry with its alerts and record.
+// Entry returns one queue entry without its alerts and log.
+func (s *Service) Entry(ctx context.Context, id string) (Entry, error) { return s.store.Entry(ctx, id) }
+
+// Get returns an entry with its alerts and log.
 func (s *Service) Get(ctx context.Context, id string) (Detail, error) {
 	e, err := s.store.Entry(ctx, id)
 	if err != nil {
