@@ -65,6 +65,7 @@ func Run(ctx context.Context, env Env) int {
 		passwordCmd(g), auditCmd(g), migrateCmd(g), versionCmd(g),
 		integrationsCmd(g), triageCmd(g), reportCmd(g),
 	)
+	root.AddCommand(onCallCmds(g)...)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(env.Stderr, "firebreak: "+oneLine(err))
 		var ee *exitError
