@@ -16,6 +16,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
 	"github.com/firebreak-ir/firebreak/internal/paging"
@@ -347,3 +348,66 @@ func TestNotificationRulesAndLateAck(t *testing.T) {
 	}
 	_ = entry
 }
+
+func TestSignificantIncidentPagesCommander(t *testing.T) {
+	w := newWorld(t, storetest.SQLiteDSN(t))
+	w.setup(t)
+	ic := oncall.Policy{Name: "commanders", Steps: []oncall.Step{{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: "carol"}}, Delay: 5}}}
+	if err := w.pager.Change(w.ctx, "admin", []any{ic, paging.IncidentRule{Severity: "SEV1", Policy: "commanders"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.pager.Put(w.ctx, "admin", paging.IncidentRule{Severity: "SEV9", Policy: "commanders"}); err == nil {
+		t.Fatal("a rule for an unknown severity was accepted")
+	}
+	admin := incident.Viewer{User: "admin", SeeAll: true}
+	// SEV3: not significant here, nobody paged.
+	inc, err := w.app.Services.Incidents.Declare(w.ctx, "admin", incident.DeclareInput{Title: "Card data in logs", Severity: "SEV3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.run(t)
+	if n := paged(w.inbox.take("carol")); n != 0 {
+		t.Fatalf("SEV3 paged the commanders: %d", n)
+	}
+	// Raised to SEV1 without a commander: carol is paged.
+	if _, err := w.app.Services.Incidents.Update(w.ctx, incident.Command{Actor: admin, Ref: inc.Ref}, incident.UpdateInput{Severity: ptr("SEV1")}); err != nil {
+		t.Fatal(err)
+	}
+	w.run(t)
+	ms := w.inbox.take("carol")
+	if len(ms) != 1 || !strings.Contains(ms[0].Title, inc.Ref) {
+		t.Fatalf("SEV1 without a commander: carol got %+v", ms)
+	}
+	// Carol acknowledges: she becomes the Incident Commander.
+	token := ms[0].AckURL[strings.LastIndex(ms[0].AckURL, "/")+1:]
+	if _, err := w.pager.AckByLink(w.ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	w.run(t)
+	got, _ := w.app.Services.Incidents.Get(w.ctx, admin, inc.Ref)
+	if h := got.Holders(incident.IncidentCommander); len(h) != 1 || h[0] != "carol" {
+		t.Fatalf("commander after ack: %v", h)
+	}
+	// A SEV1 that gets its commander before anyone acknowledges stops
+	// paging.
+	inc2, err := w.app.Services.Incidents.Declare(w.ctx, "admin", incident.DeclareInput{Title: "Ransom note", Severity: "SEV1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.run(t)
+	w.inbox.take("carol")
+	if _, err := w.app.Services.Incidents.Assign(w.ctx, incident.Command{Actor: admin, Ref: inc2.Ref}, incident.IncidentCommander, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	w.run(t)
+	views, _ := w.pager.For(w.ctx, paging.SubjectIncident, inc2.ID)
+	if len(views) != 1 || views[0].State != paging.Resolved {
+		t.Fatalf("escalation after the commander was assigned: %+v", views)
+	}
+	w.advance(t, 10*time.Minute)
+	if n := paged(w.inbox.take("carol")); n != 0 {
+		t.Fatal("paged on after a commander was assigned")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
