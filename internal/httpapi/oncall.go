@@ -444,14 +444,11 @@ func (s *Server) registerSchedules(api huma.API) {
 		return out, nil
 	})
 
-	huma.Register(api, op(auth.Viewer, huma.Operation{
+	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "user-calendar", Method: http.MethodGet, Path: "/api/v1/users/{username}/calendar", Tags: tags,
 		Summary:     "A person's calendar feed URL",
 		Description: "Their shifts in every schedule as an iCalendar (.ics) URL; for themselves or an admin.",
-	}), func(ctx context.Context, in *UsernameParam) (*CalendarOutput, error) {
-		if err := s.selfOrAdmin(ctx, in.Username); err != nil {
-			return nil, s.problem(ctx, err)
-		}
+	})), func(ctx context.Context, in *UsernameParam) (*CalendarOutput, error) {
 		if _, err := s.auth.User(ctx, in.Username); err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -495,9 +492,16 @@ func actor(ctx context.Context) paging.Actor {
 	return paging.Actor{User: p.User.Username, Admin: p.User.Role == auth.Admin}
 }
 
-func (s *Server) selfOrAdmin(ctx context.Context, user string) error {
-	if a := actor(ctx); a.User != user && !a.Admin {
-		return errs.E(errs.Forbidden, "username", "only %s or an administrator may do this", user)
-	}
-	return nil
+// own limits an operation under /users/{username} to that user and admins,
+// answering 403 before the body is read.
+func (s *Server) own(o huma.Operation) huma.Operation {
+	o.Middlewares = append(o.Middlewares, func(ctx huma.Context, next func(huma.Context)) {
+		user := ctx.Param("username")
+		if a := actor(ctx.Context()); a.User != user && !a.Admin {
+			huma.WriteErr(s.api, ctx, http.StatusForbidden, "only "+user+" or an administrator may do this")
+			return
+		}
+		next(ctx)
+	})
+	return o
 }

@@ -72,10 +72,10 @@ type PageBody struct {
 
 func (s *Server) registerContacts(api huma.API) {
 	tags := []string{"Contacts"}
-	huma.Register(api, op(auth.Viewer, huma.Operation{
+	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "list-contacts", Method: http.MethodGet, Path: "/api/v1/users/{username}/contacts", Tags: tags,
 		Summary: "List a person's contact methods", Description: "For themselves or an admin. Addresses are redacted; secrets are never shown.",
-	}), func(ctx context.Context, in *UsernameParam) (*struct{ Body Items[paging.Contact] }, error) {
+	})), func(ctx context.Context, in *UsernameParam) (*struct{ Body Items[paging.Contact] }, error) {
 		cs, err := s.paging.Contacts(ctx, actor(ctx), in.Username)
 		if err != nil {
 			return nil, s.problem(ctx, err)
@@ -83,12 +83,12 @@ func (s *Server) registerContacts(api huma.API) {
 		return items(cs), nil
 	})
 
-	huma.Register(api, op(auth.Viewer, huma.Operation{
+	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "add-contact", Method: http.MethodPost, Path: "/api/v1/users/{username}/contacts", Tags: tags,
 		Summary: "Add a contact method", DefaultStatus: http.StatusCreated,
 		Description: "Sends a six-digit verification code to it, and stores it only if that message was delivered " +
 			"(else 422 naming target, and nothing is stored). It is used for pages once verified with the code.",
-	}), func(ctx context.Context, in *struct {
+	})), func(ctx context.Context, in *struct {
 		UsernameParam
 		Body ContactBody
 	}) (*struct{ Body paging.Contact }, error) {
@@ -101,11 +101,11 @@ func (s *Server) registerContacts(api huma.API) {
 		return &struct{ Body paging.Contact }{Body: c}, nil
 	})
 
-	huma.Register(api, op(auth.Viewer, huma.Operation{
+	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "verify-contact", Method: http.MethodPost, Path: "/api/v1/users/{username}/contacts/{id}/verify", Tags: tags,
 		Summary: "Verify a contact method with its code", DefaultStatus: http.StatusOK,
 		Description: "Codes expire after 30 minutes; five wrong ones end the code (resend for a new one).",
-	}), func(ctx context.Context, in *struct {
+	})), func(ctx context.Context, in *struct {
 		ContactParam
 		Body VerifyBody
 	}) (*struct{ Body paging.Contact }, error) {
@@ -119,10 +119,10 @@ func (s *Server) registerContacts(api huma.API) {
 		return &struct{ Body paging.Contact }{Body: c}, nil
 	})
 
-	huma.Register(api, op(auth.Viewer, huma.Operation{
+	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "resend-contact-code", Method: http.MethodPost, Path: "/api/v1/users/{username}/contacts/{id}/resend", Tags: tags,
 		Summary: "Send a new verification code", DefaultStatus: http.StatusNoContent,
-	}), func(ctx context.Context, in *ContactParam) (*struct{}, error) {
+	})), func(ctx context.Context, in *ContactParam) (*struct{}, error) {
 		if err := s.userContact(ctx, *in); err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -132,11 +132,11 @@ func (s *Server) registerContacts(api huma.API) {
 		return nil, nil
 	})
 
-	huma.Register(api, op(auth.Viewer, huma.Operation{
+	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "test-contact", Method: http.MethodPost, Path: "/api/v1/users/{username}/contacts/{id}/test", Tags: tags,
 		Summary: "Send a test page", DefaultStatus: http.StatusOK,
 		Description: "Answers with what the receiver answered; a failed delivery is a 422 naming target with the reason.",
-	}), func(ctx context.Context, in *ContactParam) (*struct{ Body TestResult }, error) {
+	})), func(ctx context.Context, in *ContactParam) (*struct{ Body TestResult }, error) {
 		if err := s.userContact(ctx, *in); err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -148,10 +148,10 @@ func (s *Server) registerContacts(api huma.API) {
 			Response: r.Response, LatencyMS: float64(r.Latency.Microseconds()) / 1000}}, nil
 	})
 
-	huma.Register(api, op(auth.Viewer, huma.Operation{
+	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "delete-contact", Method: http.MethodDelete, Path: "/api/v1/users/{username}/contacts/{id}", Tags: tags,
 		Summary: "Remove a contact method", DefaultStatus: http.StatusNoContent, Description: "Its notification rules go with it.",
-	}), func(ctx context.Context, in *ContactParam) (*struct{}, error) {
+	})), func(ctx context.Context, in *ContactParam) (*struct{}, error) {
 		if err := s.userContact(ctx, *in); err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -161,12 +161,12 @@ func (s *Server) registerContacts(api huma.API) {
 		return nil, nil
 	})
 
-	huma.Register(api, op(auth.Viewer, huma.Operation{
+	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "list-notification-rules", Method: http.MethodGet, Path: "/api/v1/users/{username}/rules", Tags: tags,
 		Summary: "List a person's notification rules",
 		Description: "When paged, each rule contacts one verified method after its delay. With no rules, every verified " +
 			"method is contacted at once.",
-	}), func(ctx context.Context, in *UsernameParam) (*struct{ Body Items[paging.Rule] }, error) {
+	})), func(ctx context.Context, in *UsernameParam) (*struct{ Body Items[paging.Rule] }, error) {
 		rs, err := s.paging.Rules(ctx, actor(ctx), in.Username)
 		if err != nil {
 			return nil, s.problem(ctx, err)
@@ -174,10 +174,10 @@ func (s *Server) registerContacts(api huma.API) {
 		return items(rs), nil
 	})
 
-	huma.Register(api, op(auth.Viewer, huma.Operation{
+	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "add-notification-rule", Method: http.MethodPost, Path: "/api/v1/users/{username}/rules", Tags: tags,
 		Summary: "Add a notification rule", DefaultStatus: http.StatusCreated,
-	}), func(ctx context.Context, in *struct {
+	})), func(ctx context.Context, in *struct {
 		UsernameParam
 		Body RuleBody
 	}) (*struct{ Body paging.Rule }, error) {
@@ -195,10 +195,10 @@ func (s *Server) registerContacts(api huma.API) {
 		return &struct{ Body paging.Rule }{Body: r}, nil
 	})
 
-	huma.Register(api, op(auth.Viewer, huma.Operation{
+	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "delete-notification-rule", Method: http.MethodDelete, Path: "/api/v1/users/{username}/rules/{id}", Tags: tags,
 		Summary: "Remove a notification rule", DefaultStatus: http.StatusNoContent,
-	}), func(ctx context.Context, in *struct {
+	})), func(ctx context.Context, in *struct {
 		UsernameParam
 		ID string `path:"id" maxLength:"64"`
 	}) (*struct{}, error) {
