@@ -88,6 +88,7 @@ func New(d Deps) *Server {
 	s.registerTriage(api)
 	s.registerReports(api)
 	s.registerOnCall(api)
+	s.registerConfig(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)
