@@ -90,13 +90,13 @@ func (s *Pager) Apply(ctx context.Context, actor string, want Objects, prune, dr
 		puts = append(puts, v)
 		result.Put(v)
 	}
-	if err := result.Check(users, s.Severities); err != nil {
+	if err := CheckChange(cur, result, users, s.Severities); err != nil {
 		return changes, err
 	}
 	if dryRun || len(changes) == 0 {
 		return changes, nil
 	}
-	return changes, s.Store.ChangeObjects(ctx, actor, puts, deletes, func(o Objects) error {
-		return o.Check(users, s.Severities)
+	return changes, s.Store.ChangeObjects(ctx, actor, puts, deletes, func(before, after Objects) error {
+		return CheckChange(before, after, users, s.Severities)
 	})
 }

@@ -293,3 +293,34 @@ func sorted[V any](m map[string]V) []string {
 	sort.Strings(k)
 	return k
 }
+
+// CheckChange checks after, the configuration a change leads to, but
+// fails only on problems the change brings: a problem already there in
+// before (a user since deactivated, still in some schedule) must not block
+// every unrelated edit until someone fixes it.
+func CheckChange(before, after Objects, users map[string]bool, severities []string) error {
+	err := after.Check(users, severities)
+	if err == nil {
+		return nil
+	}
+	e, ok := errs.As(err)
+	if !ok {
+		return err
+	}
+	old := map[errs.Detail]bool{}
+	if be, ok := errs.As(before.Check(users, severities)); ok {
+		for _, d := range be.Details {
+			old[d] = true
+		}
+	}
+	var ds []errs.Detail
+	for _, d := range e.Details {
+		if !old[d] {
+			ds = append(ds, d)
+		}
+	}
+	if len(ds) == 0 {
+		return nil
+	}
+	return &errs.Error{Code: errs.Invalid, Field: ds[0].Field, Message: ds[0].Message, Details: ds}
+}

@@ -67,6 +67,7 @@ type Pager struct {
 	// codeFails counts wrong verification codes per contact; five end the
 	// code, so six digits cannot be guessed.
 	codeFails map[string]int
+	lastCode  map[string]time.Time // when a code was last resent, per contact
 	notifyJob func()
 	keys      atomic.Pointer[[]byte] // the ack-link key, once loaded
 }
@@ -76,7 +77,7 @@ func NewPager(d Deps) *Pager {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Pager{Deps: d, codeFails: map[string]int{}, notifyJob: func() {}}
+	return &Pager{Deps: d, codeFails: map[string]int{}, lastCode: map[string]time.Time{}, notifyJob: func() {}}
 }
 
 // SetBaseURL sets the URL links in messages start with.
@@ -116,8 +117,8 @@ func (s *Pager) Change(ctx context.Context, actor string, puts []any, deletes []
 	if err != nil {
 		return err
 	}
-	return s.Store.ChangeObjects(ctx, actor, puts, deletes, func(o Objects) error {
-		return o.Check(users, s.Severities)
+	return s.Store.ChangeObjects(ctx, actor, puts, deletes, func(before, after Objects) error {
+		return CheckChange(before, after, users, s.Severities)
 	})
 }
 
@@ -285,6 +286,9 @@ func (s *Pager) AddContact(ctx context.Context, a Actor, user string, in Contact
 	if err := s.Store.CreateContact(ctx, c, hashCode(c.ID, code), s.Now().Add(codeTTL)); err != nil {
 		return Contact{}, err
 	}
+	s.mu.Lock()
+	s.lastCode[c.ID] = s.Now()
+	s.mu.Unlock()
 	return c, nil
 }
 
@@ -314,6 +318,14 @@ func (s *Pager) ResendCode(ctx context.Context, a Actor, id string) error {
 	if c.Verified {
 		return errs.E(errs.Rule, "id", "contact %s is already verified", c.Name)
 	}
+	s.mu.Lock()
+	last, now := s.lastCode[id], s.Now()
+	if now.Sub(last) < time.Minute {
+		s.mu.Unlock()
+		return errs.E(errs.RateLimited, "id", "a code was sent less than a minute ago; wait before asking for another")
+	}
+	s.lastCode[id] = now
+	s.mu.Unlock()
 	code, err := newCode()
 	if err != nil {
 		return err
@@ -397,6 +409,9 @@ func (s *Pager) TestContact(ctx context.Context, a Actor, id string) (notify.Res
 	c, err := s.ownContact(ctx, a, id)
 	if err != nil {
 		return notify.Result{}, err
+	}
+	if !c.Verified {
+		return notify.Result{}, errs.E(errs.Rule, "id", "contact %s is not verified yet: enter the code it received first", c.Name)
 	}
 	msg := notify.Message{ID: "test-" + s.NewID(), Title: "Firebreak test page", Body: "This is a test of " + c.Name + " for " + c.User + ".",
 		URL: s.baseURL + "/oncall/me", Time: s.Now().UTC()}

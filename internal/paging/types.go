@@ -157,9 +157,9 @@ type Effects struct {
 type Store interface {
 	Objects(ctx context.Context) (Objects, error)
 	// ChangeObjects applies puts (values as Objects.Put takes them) and
-	// deletes, then calls check on the whole resulting configuration, all in
-	// one transaction: check's error undoes everything.
-	ChangeObjects(ctx context.Context, actor string, puts []any, deletes []Key, check func(Objects) error) error
+	// deletes, then calls check with the configuration before and after,
+	// all in one transaction: check's error undoes everything.
+	ChangeObjects(ctx context.Context, actor string, puts []any, deletes []Key, check func(before, after Objects) error) error
 
 	CreateContact(ctx context.Context, c Contact, codeHash string, codeExpires time.Time) error
 	// PutConfigContact creates or updates the contact (User, Name), verified.

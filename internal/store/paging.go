@@ -108,12 +108,13 @@ func (db *DB) Objects(ctx context.Context) (paging.Objects, error) {
 }
 
 // ChangeObjects applies a change after check approves the result.
-func (db *DB) ChangeObjects(ctx context.Context, actor string, puts []any, deletes []paging.Key, check func(paging.Objects) error) error {
+func (db *DB) ChangeObjects(ctx context.Context, actor string, puts []any, deletes []paging.Key, check func(before, after paging.Objects) error) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		o, err := db.objects(ctx, tx)
 		if err != nil {
 			return err
 		}
+		before := o.Clone()
 		now := db.dialect.t(db.now())
 		for _, k := range deletes {
 			o.Delete(k)
@@ -134,7 +135,7 @@ func (db *DB) ChangeObjects(ctx context.Context, actor string, puts []any, delet
 				return fmt.Errorf("store %s: %w", k, err)
 			}
 		}
-		return check(o)
+		return check(before, o)
 	})
 }
 
