@@ -66,6 +66,7 @@ func Run(ctx context.Context, env Env) int {
 		integrationsCmd(g), triageCmd(g), reportCmd(g),
 	)
 	root.AddCommand(onCallCmds(g)...)
+	root.AddCommand(configCmd(g))
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(env.Stderr, "firebreak: "+oneLine(err))
 		var ee *exitError

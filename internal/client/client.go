@@ -41,6 +41,7 @@ type Problem struct {
 		Location string `json:"location"`
 		Message  string `json:"message"`
 	} `json:"errors"`
+	Problems json.RawMessage `json:"problems,omitempty"` // an on-call file's, placed by line: see ApplyConfig
 }
 
 // Error is a non-2xx answer.
