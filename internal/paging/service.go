@@ -1137,8 +1137,13 @@ func (s *Pager) handleAcked(ctx context.Context, j engine.Job) error {
 		if strings.HasPrefix(e.Cause, CauseCommander) {
 			role = incident.IncidentCommander
 		}
-		if len(inc.Holders(role)) > 0 || !inc.State.Open() {
+		if !inc.State.Open() || inc.Participant(e.AckedBy) && len(inc.Holders(role)) > 0 {
 			return nil
+		}
+		if len(inc.Holders(role)) > 0 {
+			// The role is taken: the acknowledger joins as a responder, so
+			// a restricted incident becomes visible to them.
+			role = incident.Responder
 		}
 		_, err = s.Incidents.Assign(ctx, incident.Command{Actor: incident.Viewer{User: e.AckedBy, SeeAll: true}, Ref: inc.ID}, role, e.AckedBy)
 		if err != nil && (errs.CodeOf(err) == errs.Rule || errs.CodeOf(err) == errs.Invalid) {
