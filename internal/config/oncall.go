@@ -175,7 +175,7 @@ func ParseOncall(data []byte, secret func(name string) (string, bool)) (o *Oncal
 	}
 	if len(file.Docs) > 1 {
 		p := Problem{Message: "the file holds more than one YAML document; put everything in one"}
-		if at := nodePos(file.Docs[1].Body); file.Docs[1].Body != nil && at.line > 0 {
+		if at := nodePos(file.Docs[1].Body); at.line > 0 {
 			p.Line, p.Column = at.line, at.col
 		}
 		return nil, Problems{p}

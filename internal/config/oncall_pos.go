@@ -83,6 +83,9 @@ func newPositions() *positions {
 }
 
 func nodePos(n ast.Node) pos {
+	if n == nil {
+		return pos{}
+	}
 	if m, ok := n.(*ast.MappingNode); ok && len(m.Values) > 0 {
 		n = m.Values[0].Key // a mapping's own token is its first colon
 	}

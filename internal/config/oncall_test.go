@@ -136,6 +136,8 @@ func TestParseOncallProblems(t *testing.T) {
 			[]string{"f.yaml:1:8: sequence end token ']' not found"}},
 		{"two documents", "teams: []\n---\nteams: []\n",
 			[]string{"f.yaml:3:1: the file holds more than one YAML document; put everything in one"}},
+		{"an empty second document", "teams: []\n---\n",
+			[]string{"f.yaml: the file holds more than one YAML document; put everything in one"}},
 		{"policy without steps", "policies:\n  - name: p\n    steps: []\n",
 			[]string{"f.yaml:3:5: policies[0].steps: a policy needs at least one step"}},
 		{"policy without steps key", "policies:\n  - name: p\n",

@@ -166,6 +166,9 @@ teams:
   - {name: payments, members: [alice, rita]}
 `
 	s.applyConfig(t, 200, applyBody(t, good, false, false, configSecrets))
+	if a := s.call(t, "admin", "PATCH", "/api/v1/users/rob", `{"active":false}`); a.status != 200 {
+		t.Fatalf("deactivate rob: %s", a.raw)
+	}
 	before := s.state(t)
 	tests := []struct {
 		name, yaml string
@@ -182,6 +185,8 @@ teams:
 			`{"line":8,"column":15,"path":"policies[0].steps","message":"a policy needs at least one step"}`},
 		{"unknown severity", good + "policies:\n  - {name: p, steps: [{delay_minutes: 1, targets: [{user: rita}]}]}\nincident_rules: [{severity: SEV9, policy: p}]\n", configSecrets,
 			`{"line":9,"column":29,"path":"incident_rules[0].severity","message":"unknown severity \"SEV9\" (want one of [SEV1 SEV2 SEV3 SEV4])"}`},
+		{"deactivated user", strings.Replace(good, "users:\n", "users:\n  - {username: rob}\n", 1), configSecrets,
+			`{"line":2,"column":16,"path":"users[0].username","message":"user \"rob\" is deactivated: reactivate them before giving them contacts or shifts"}`},
 		{"unknown key", good + "escalation: {}\n", configSecrets,
 			`{"line":7,"column":1,"message":"unknown field \"escalation\""}`},
 	}
