@@ -88,7 +88,7 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	for _, n := range names {
-		t, err := template.New(path.Base(n)).Funcs(s.funcs()).ParseFS(assets, "templates/layout.html", "templates/partials.html", n)
+		t, err := template.New(path.Base(n)).Funcs(s.funcs()).ParseFS(assets, "templates/layout.html", "templates/partials.html", "templates/partial_*.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse %s: %w", n, err)
 		}
@@ -169,6 +169,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("GET /admin/integrations", s.integrationsPage, auth.Admin)
 	page("POST /admin/integrations", s.createIntegration, auth.Admin)
 	page("POST /admin/integrations/{id}/disable", s.disableIntegration, auth.Admin)
+	s.registerOnCall(mux, page)
 }
 
 // Protect wraps the whole site: cross-origin state changes are refused

@@ -14,11 +14,12 @@
   }
 
   // datetime-local inputs are in the viewer's zone: send its offset along,
-  // for that very moment (so DST is right).
+  // for that very moment (so DST is right), in the hidden field that the
+  // input's data-offset names (tz_offset by default).
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
     form.querySelectorAll("input[data-local-time]").forEach(function (input) {
-      var off = form.querySelector("input[name=tz_offset]");
+      var off = form.querySelector("input[name=" + (input.getAttribute("data-offset") || "tz_offset") + "]");
       if (!off) return;
       off.value = input.value ? String(new Date(input.value).getTimezoneOffset()) : "";
     });

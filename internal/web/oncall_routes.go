@@ -1,0 +1,34 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/firebreak-ir/firebreak/internal/auth"
+)
+
+// registerOnCall adds the on-call pages to the route table.
+func (s *Server) registerOnCall(mux *http.ServeMux, page func(string, http.HandlerFunc, auth.Role)) {
+	if s.paging == nil {
+		return
+	}
+	page("GET /oncall", s.oncallPage, auth.Viewer)
+	page("GET /oncall/me", s.mePage, auth.Viewer)
+	page("POST /oncall/me/contacts", s.addContact, auth.Viewer)
+	page("POST /oncall/me/contacts/{id}/verify", s.verifyContact, auth.Viewer)
+	page("POST /oncall/me/contacts/{id}/resend", s.resendCode, auth.Viewer)
+	page("POST /oncall/me/contacts/{id}/test", s.testContact, auth.Viewer)
+	page("POST /oncall/me/contacts/{id}/delete", s.deleteContact, auth.Viewer)
+	page("POST /oncall/me/rules", s.addRule, auth.Viewer)
+	page("POST /oncall/me/rules/{id}/delete", s.deleteRule, auth.Viewer)
+	for _, k := range objectKinds {
+		base := "/oncall/" + k.Slug
+		page("GET "+base, s.objectsPage(k), auth.Viewer)
+		page("POST "+base, s.createObject(k), auth.Admin)
+		page("GET "+base+"/{name}", s.objectPage(k), auth.Viewer)
+		page("POST "+base+"/{name}", s.saveObject(k), auth.Admin)
+		page("POST "+base+"/{name}/delete", s.deleteObject(k), auth.Admin)
+	}
+	page("POST /oncall/schedules/{name}/overrides", s.addOverride, auth.Responder)
+	page("POST /oncall/schedules/{name}/overrides/remove", s.removeOverride, auth.Responder)
+
+}
