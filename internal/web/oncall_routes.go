@@ -6,11 +6,18 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 )
 
-// registerOnCall adds the on-call pages to the route table.
+// registerOnCall adds the on-call pages, and the public acknowledgement
+// links and calendar feeds, to the route table.
 func (s *Server) registerOnCall(mux *http.ServeMux, page func(string, http.HandlerFunc, auth.Role)) {
 	if s.paging == nil {
 		return
 	}
+	// Open to everyone: the link or the feed's token is the credential.
+	mux.HandleFunc("GET /ack/{token}", s.ackPage)
+	mux.HandleFunc("POST /ack/{token}", s.ack)
+	mux.HandleFunc("GET /calendars/schedules/{name}/{file}", s.scheduleFeed)
+	mux.HandleFunc("GET /calendars/users/{username}/{file}", s.userFeed)
+
 	page("GET /oncall", s.oncallPage, auth.Viewer)
 	page("GET /oncall/me", s.mePage, auth.Viewer)
 	page("POST /oncall/me/contacts", s.addContact, auth.Viewer)
