@@ -12,6 +12,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/paging"
 )
 
 type incidentData struct {
@@ -30,6 +31,7 @@ type incidentData struct {
 	Kind     string
 	Form     incidentForm
 	Tab      string
+	Paging   *pagingPanel
 }
 
 // incidentForm carries what a person typed back into the page when a
@@ -37,6 +39,7 @@ type incidentData struct {
 type incidentForm struct {
 	Title, Summary, Type, RootCause, Resolution, Affected, Labels string
 	EntryKind, EntryBody, EntryAt, Reason, To                     string
+	PageTarget, PageMessage                                       string
 }
 
 type timelineItem struct {
@@ -167,10 +170,15 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 		d.Order = "desc"
 		slices.Reverse(d.Timeline)
 	}
-	if form == (incidentForm{}) {
+	// A failed page keeps what was typed in its own form only.
+	blank := form
+	blank.PageTarget, blank.PageMessage = "", ""
+	if blank == (incidentForm{}) {
 		d.Form = incidentForm{Title: inc.Title, Summary: inc.Summary, Type: inc.Type, RootCause: inc.RootCause, Resolution: inc.Resolution,
-			Affected: strings.Join(inc.Affected, "\n"), Labels: labelsText(inc.Labels), EntryKind: string(incident.KindNote)}
+			Affected: strings.Join(inc.Affected, "\n"), Labels: labelsText(inc.Labels), EntryKind: string(incident.KindNote),
+			PageTarget: form.PageTarget, PageMessage: form.PageMessage}
 	}
+	d.Paging = s.pagingPanelFor(r.Context(), paging.SubjectIncident, inc.ID, "/incidents/"+inc.Ref, d.CanAct, pageForm{form.PageTarget, form.PageMessage})
 	return d, true
 }
 

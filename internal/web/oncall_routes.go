@@ -6,8 +6,8 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 )
 
-// registerOnCall adds the on-call pages, and the public acknowledgement
-// links and calendar feeds, to the route table.
+// registerOnCall adds the on-call pages, the paging panels' actions and
+// the public acknowledgement links and calendar feeds to the route table.
 func (s *Server) registerOnCall(mux *http.ServeMux, page func(string, http.HandlerFunc, auth.Role)) {
 	if s.paging == nil {
 		return
@@ -38,4 +38,10 @@ func (s *Server) registerOnCall(mux *http.ServeMux, page func(string, http.Handl
 	page("POST /oncall/schedules/{name}/overrides", s.addOverride, auth.Responder)
 	page("POST /oncall/schedules/{name}/overrides/remove", s.removeOverride, auth.Responder)
 
+	page("POST /incidents/{ref}/page", s.incidentPageSomeone, auth.Responder)
+	page("POST /incidents/{ref}/escalations/{id}/acknowledge", s.incidentAcknowledgePage, auth.Responder)
+	page("POST /incidents/{ref}/escalations/{id}/escalate", s.incidentEscalateNow, auth.Responder)
+	page("POST /triage/{id}/page", s.triagePageSomeone, auth.Responder)
+	page("POST /triage/{id}/escalations/{eid}/acknowledge", s.triageAcknowledgePage, auth.Responder)
+	page("POST /triage/{id}/escalations/{eid}/escalate", s.triageEscalateNow, auth.Responder)
 }

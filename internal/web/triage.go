@@ -11,6 +11,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -71,6 +72,7 @@ type triageEntryData struct {
 	Open        []incident.Incident // incidents to attach to
 	Suggested   string              // the level the source's severity suggests
 	Form        triageForm
+	Paging      *pagingPanel
 }
 
 // triageForm carries what a person typed back into the page when an
@@ -82,6 +84,7 @@ type triageForm struct {
 	Ref                            string
 	DismissAs, Reason              string
 	Until, TZOffset                string
+	PageTarget, PageMessage        string
 }
 
 // triageChanged tells this node's live pages that the queue changed. The
@@ -232,6 +235,7 @@ func (s *Server) loadEntry(w http.ResponseWriter, r *http.Request, f triageForm)
 	if f.Action != "declare" {
 		d.Form.Title, d.Form.Severity, d.Form.Summary = det.Group.Summary, d.Suggested, declareSummary(det)
 	}
+	d.Paging = s.pagingPanelFor(r.Context(), paging.SubjectQueue, det.Group.ID, "/triage/"+det.Group.ID, d.CanAct, pageForm{f.PageTarget, f.PageMessage})
 	return d, true
 }
 
