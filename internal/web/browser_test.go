@@ -31,6 +31,9 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/client"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/oncall"
+	"github.com/firebreak-ir/firebreak/internal/paging"
 )
 
 const (
@@ -62,12 +65,19 @@ type console struct {
 // newConsole starts the app on a free loopback port with a SQLite store in a
 // temp dir, and creates the users: admin (bootstrap), alice and bob
 // (responders) and vic (viewer), all with the same password.
-func newConsole(t *testing.T) *console {
+func newConsole(t *testing.T) *console { t.Helper(); return newConsoleWith(t, nil) }
+
+// newConsoleWith is newConsole with the configuration changed by set.
+func newConsoleWith(t *testing.T, set func(*app.Config)) *console {
 	t.Helper()
 	chrome := chromiumPath(t)
 	ctx := context.Background()
 	dsn := filepath.Join(t.TempDir(), "firebreak.db")
-	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: dsn, BootstrapToken: bootstrapToken, Version: "test", Now: time.Now})
+	cfg := app.Config{Addr: "127.0.0.1:0", DSN: dsn, BootstrapToken: bootstrapToken, Version: "test", Now: time.Now}
+	if set != nil {
+		set(&cfg)
+	}
+	a, err := app.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -995,4 +1005,304 @@ func seedRich(t *testing.T, c *console) {
 	}
 	_, err = svc.Transition(ctx, one("INC-5"), incident.Dismissed, "Known scanner; nothing to do.")
 	must(err)
+}
+
+// seedOnCall gives the console two schedules, a policy, an override of
+// bob's tomorrow, and alice a confirmed contact method: "primary" in
+// Europe/Berlin (alice and bob by day, with an evening layer of admin
+// above on weekdays) and "security" in America/New_York (weekly).
+func seedOnCall(t *testing.T, c *console, out *outbox) {
+	t.Helper()
+	ctx := context.Background()
+	p := c.app.Services.Paging
+	now := time.Now()
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := now.In(berlin)
+	morning := time.Date(today.Year(), today.Month(), today.Day(), 9, 0, 0, 0, berlin)
+	if now.Before(morning) {
+		morning = morning.AddDate(0, 0, -1) // alice is on call now in any case
+	}
+	weekdays := []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
+	tomorrow := morning.AddDate(0, 0, 1)
+	for _, v := range []any{
+		oncall.Schedule{Name: "primary", TimeZone: "Europe/Berlin", Layers: []oncall.Layer{
+			{Name: "days", Users: []string{"alice", "bob"}, Start: morning, Rotation: oncall.Rotation{Kind: oncall.Daily}},
+			{Name: "evenings", Users: []string{"admin"}, Start: morning, Rotation: oncall.Rotation{Kind: oncall.Weekly},
+				Restrictions: []oncall.Restriction{{Days: weekdays, From: "18:00", To: "22:00"}}},
+		}, Overrides: []oncall.Override{{User: "alice", From: tomorrow.Add(2 * time.Hour), To: tomorrow.Add(8 * time.Hour)}}},
+		oncall.Schedule{Name: "security", TimeZone: "America/New_York", Layers: []oncall.Layer{
+			{Name: "weekly", Users: []string{"bob", "alice"}, Start: morning.AddDate(0, 0, -2), Rotation: oncall.Rotation{Kind: oncall.Weekly}, HandoffTime: "10:00"},
+		}},
+		oncall.Policy{Name: "default", Steps: []oncall.Step{
+			{Targets: []oncall.Target{{Kind: oncall.TargetSchedule, Name: "primary"}}, Delay: 10},
+			{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: "bob"}}, Delay: 15},
+		}, Repeat: 1},
+		paging.Team{Name: "sre", Description: "Site reliability", Members: []string{"alice", "bob"}},
+		paging.Service{Name: "checkout", Team: "sre", Policy: "default", Description: "What customers pay with"},
+	} {
+		if err := p.Put(ctx, "admin", v); err != nil {
+			t.Fatalf("put %T: %v", v, err)
+		}
+	}
+	addr := "https://hooks.example/alice/0123456789"
+	ct, err := p.AddContact(ctx, paging.Actor{User: "alice"}, "alice", paging.ContactInput{Name: "phone bridge",
+		Target: notify.Target{Kind: notify.KindWebhook, Address: addr, Secret: "0123456789abcdef0123"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.VerifyContact(ctx, paging.Actor{User: "alice"}, ct.ID, out.code(t, addr)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.AddContact(ctx, paging.Actor{User: "alice"}, "alice", paging.ContactInput{Name: "work mail",
+		Target: notify.Target{Kind: notify.KindSlack, Address: "https://hooks.slack.example/services/T000/B000/XXXXXXXX"}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// timelineGeometry measures the first timeline on the page.
+const timelineGeometry = `(() => {
+	const tl = document.querySelector("#tl-primary .tl");
+	const track = tl.querySelector(".tl-final .tl-track").getBoundingClientRect();
+	const days = [...tl.querySelectorAll(".tl-day")].map(d => d.getBoundingClientRect());
+	const bars = [...tl.querySelectorAll(".tl-row")].flatMap(row => [...row.querySelectorAll(".tl-bar")].map(el => {
+		const r = el.getBoundingClientRect(), t = el.parentElement.getBoundingClientRect();
+		return {Row: row.querySelector(".tl-label").textContent.trim(), User: el.querySelector(".tl-name").textContent.trim(),
+			Title: el.title, Class: el.className, L: r.left, R: r.right, TrackL: t.left, TrackR: t.right};
+	}));
+	return {Days: days.length, FirstDayL: days[0].left, LastDayR: days[days.length-1].right, TrackL: track.left, TrackR: track.right,
+		Bars: bars, Rows: [...tl.querySelectorAll(".tl-row .tl-label")].map(l => l.textContent.trim())};
+})()`
+
+// The on-call page draws each schedule's next 14 days as bars placed by
+// their times; on a 375px phone only the timeline scrolls sideways.
+func TestBrowserOnCall(t *testing.T) {
+	out := &outbox{}
+	c := newConsoleWith(t, func(cfg *app.Config) { cfg.Notifier = out })
+	dir := shots(t)
+	seedOnCall(t, c, out)
+	b := c.browser(testContext(t), t, "alice")
+	b.signIn("alice")
+
+	b.open("/oncall")
+	b.wantText("#now", "alice")
+	b.wantText("#now .tag.you", "you")
+	if n := b.count(".tl-scroll"); n != 2 {
+		t.Fatalf("%d timelines, want 2", n)
+	}
+	type bar struct {
+		Row, User, Title, Class string
+		L, R, TrackL, TrackR    float64
+	}
+	type geometry struct {
+		Days                int
+		FirstDayL, LastDayR float64
+		TrackL, TrackR      float64
+		Bars                []bar
+		Rows                []string
+	}
+	measure := func() geometry { return run(b, chromedp.Evaluate[geometry](timelineGeometry)) }
+	g := measure()
+	if g.Days != 14 {
+		t.Errorf("%d day ticks, want 14", g.Days)
+	}
+	if d := g.FirstDayL - g.TrackL; d < -1 || d > 1 {
+		t.Errorf("the first day starts %.1fpx from the track's left", d)
+	}
+	if d := g.LastDayR - g.TrackR; d < -1 || d > 1 {
+		t.Errorf("the last day ends %.1fpx from the track's right", d)
+	}
+	if want := []string{"Layer days", "Layer evenings", "Overrides", "Final schedule"}; strings.Join(g.Rows, "|") != strings.Join(want, "|") {
+		t.Errorf("rows %q, want %q", g.Rows, want)
+	}
+	var final []bar
+	mine, ov := 0, 0
+	for _, br := range g.Bars {
+		if br.R-br.L < 1 || br.L < br.TrackL-1 || br.R > br.TrackR+1 {
+			t.Errorf("bar %s in %s is at %.1f–%.1f outside its track %.1f–%.1f", br.User, br.Row, br.L, br.R, br.TrackL, br.TrackR)
+		}
+		if !strings.Contains(br.Title, " – ") {
+			t.Errorf("bar %s has no start and end on hover: %q", br.User, br.Title)
+		}
+		if br.Row == "Final schedule" {
+			final = append(final, br)
+			if strings.Contains(br.Class, "mine") {
+				mine++
+				if br.User != "alice" {
+					t.Errorf("%s's bar is highlighted as alice's", br.User)
+				}
+			}
+			if strings.Contains(br.Class, " ov") {
+				ov++
+			}
+		}
+	}
+	if len(final) < 14 || mine == 0 || ov != 1 {
+		t.Errorf("final row: %d bars, %d alice's, %d overrides; want at least 14, some, 1", len(final), mine, ov)
+	}
+	for i := 1; i < len(final); i++ {
+		if final[i].L < final[i-1].R-1.5 {
+			t.Errorf("final bars %d (%s) and %d (%s) overlap: %.1f < %.1f", i-1, final[i-1].User, i, final[i].User, final[i].L, final[i-1].R)
+		}
+	}
+	// A day of the daily rotation is a 14th of the track.
+	day := (g.TrackR - g.TrackL) / 14
+	for _, br := range g.Bars {
+		if br.Row == "Layer days" && br.L > br.TrackL+1 && br.R < br.TrackR-1 {
+			if w := br.R - br.L; w < day-2 || w > day+2 {
+				t.Errorf("a full day of the days layer is %.1fpx wide, want %.1f", w, day)
+			}
+		}
+	}
+	for _, scheme := range []string{"light", "dark"} {
+		b.scheme(scheme)
+		b.desktop()
+		for _, p := range []struct{ name, path string }{
+			{"oncall", "/oncall"}, {"oncall-me", "/oncall/me"}, {"oncall-schedule", "/oncall/schedules/primary"},
+			{"oncall-policies", "/oncall/policies"}, {"oncall-policy", "/oncall/policies/default"},
+		} {
+			if status := b.open(p.path); status != http.StatusOK {
+				t.Fatalf("%s answered %d", p.path, status)
+			}
+			b.shot(dir, p.name+"-desktop-"+scheme)
+			if sw, iw, culprits := b.overflow(); sw > iw {
+				t.Errorf("%s at 1280px (%s) is %dpx wide: %v", p.path, scheme, sw, culprits)
+			}
+		}
+		b.phone()
+		for _, p := range []struct{ name, path string }{{"oncall", "/oncall"}, {"oncall-me", "/oncall/me"}, {"oncall-schedule", "/oncall/schedules/primary"}} {
+			b.open(p.path)
+			b.shot(dir, p.name+"-phone-"+scheme)
+			if sw, iw, culprits := b.overflow(); sw > iw {
+				t.Errorf("%s on a 375px phone (%s) scrolls sideways: scrollWidth %d > %d; sticking out: %v", p.path, scheme, sw, iw, culprits)
+			}
+		}
+		b.open("/oncall")
+		if g := measure(); g.LastDayR-g.TrackR < -1 || g.LastDayR-g.TrackR > 1 || g.FirstDayL-g.TrackL < -1 || g.FirstDayL-g.TrackL > 1 {
+			t.Errorf("on a phone (%s) the days span %.1f–%.1f, the track %.1f–%.1f", scheme, g.FirstDayL, g.LastDayR, g.TrackL, g.TrackR)
+		}
+		type scroll struct{ Scroll, Client int }
+		sc := run(b, chromedp.Evaluate[scroll](`(() => { const s = document.querySelector(".tl-scroll"); return {Scroll: s.scrollWidth, Client: s.clientWidth}; })()`))
+		if sc.Scroll <= sc.Client {
+			t.Errorf("on a phone the timeline fits (%d ≤ %d): want it to scroll inside its box", sc.Scroll, sc.Client)
+		}
+	}
+	b.scheme("light")
+	b.desktop()
+
+	// An admin's YAML with a mistake: shown again with the problem.
+	adm := c.browser(testContext(t), t, "admin")
+	adm.signIn("admin")
+	adm.open("/oncall/schedules/primary")
+	text := run(adm, chromedp.Value(chromedp.ID("obj-text")))
+	adm.do(chromedp.SetValue(chromedp.ID("obj-text"), strings.Replace(text, "- bob", "- zed", 1)))
+	if status := adm.submit("Save schedule"); status != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad schedule answered %d", status)
+	}
+	adm.wantText("#problems", `layers[0].users[1]: unknown user "zed"`)
+	if v := run(adm, chromedp.Value(chromedp.ID("obj-text"))); !strings.Contains(v, "- zed") {
+		t.Errorf("the typed text was not kept: %q", v)
+	}
+	adm.shot(dir, "oncall-schedule-error-light")
+}
+
+// Paging from an incident's panel, acknowledging there, and acknowledging
+// by the link in a message without signing in.
+func TestBrowserPagingPanel(t *testing.T) {
+	out := &outbox{}
+	c := newConsoleWith(t, func(cfg *app.Config) { cfg.Notifier = out })
+	dir := shots(t)
+	seedOnCall(t, c, out)
+	ctx := testContext(t)
+	c.seed(t, incident.DeclareInput{Title: "Checkout declines every card", Severity: "SEV2", Type: "availability.outage"})
+
+	bob := c.browser(ctx, t, "bob")
+	bob.signIn("bob")
+	bob.open("/incidents/INC-1")
+	bob.wantText("#paging", "Nobody has been paged about this.")
+	bob.do(chromedp.SetValue(chromedp.ID("pg-target"), "schedule:primary"),
+		chromedp.SetValue(chromedp.ID("pg-msg"), "Card payments fail since 10:02; please join the bridge."))
+	if status := bob.submit("Send page"); status != http.StatusOK {
+		t.Fatalf("paging answered %d", status)
+	}
+	bob.wantText(".notice.ok", "Paged whoever is on call in primary.")
+	out.wait(t, "paging alice", func(m sentMessage) bool {
+		return m.msg.AckURL != "" && m.to.Address == "https://hooks.example/alice/0123456789"
+	})
+
+	alice := c.browser(ctx, t, "alice")
+	alice.signIn("alice")
+	alice.open("/incidents/INC-1")
+	// The delivery's attempt is recorded right after the send.
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(alice.text("#paging"), "200") && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		alice.open("/incidents/INC-1")
+	}
+	alice.wantText("#paging .esc-head", "open")
+	alice.wantText("#paging .deliveries", "alice")
+	alice.wantText("#paging .deliveries", "sent")
+	alice.wantText("#paging .attempts", "200")
+	alice.wantText("#paging .esc-msg", "Card payments fail")
+	alice.shot(dir, "incident-paging-open-light")
+	if status := alice.submit("Acknowledge"); status != http.StatusOK {
+		t.Fatalf("acknowledge answered %d", status)
+	}
+	alice.wantText(".notice.ok", "Acknowledged: you are now IR Lead of INC-1.")
+	alice.wantText("#paging .esc-head", "acknowledged")
+	alice.wantText("#paging .esc-acked", "alice")
+	if alice.count(`#paging button`) != 1 { // only "Send page" is left
+		t.Errorf("after acknowledging, the panel still offers %d buttons", alice.count(`#paging button`))
+	}
+	_, err := chromedp.Run(alice.ctx, chromedp.Poll[bool](`document.querySelector("#roles").textContent.includes("alice")`,
+		chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+	if err != nil {
+		t.Errorf("alice did not show as IR Lead: %v (%s)", err, alice.text("#roles"))
+	}
+	for _, scheme := range []string{"light", "dark"} {
+		alice.scheme(scheme)
+		alice.desktop()
+		alice.open("/incidents/INC-1")
+		alice.shot(dir, "incident-paging-acked-"+scheme)
+		alice.phone()
+		alice.open("/incidents/INC-1")
+		alice.shot(dir, "incident-paging-phone-"+scheme)
+		if sw, iw, culprits := alice.overflow(); sw > iw {
+			t.Errorf("the incident page with its paging panel on a 375px phone (%s) scrolls sideways: %d > %d: %v", scheme, sw, iw, culprits)
+		}
+	}
+
+	// The link in a message, opened signed out: it asks first.
+	e, err := c.app.Services.Paging.PageIncident(context.Background(), incident.Viewer{User: "bob"}, "INC-1",
+		paging.PageInput{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: "alice"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := out.wait(t, "with the second page", func(m sentMessage) bool { return m.msg.Fields["escalation"] == e.ID && m.msg.AckURL != "" })
+	anon := c.browser(ctx, t, "anon")
+	for _, scheme := range []string{"light", "dark"} {
+		anon.scheme(scheme)
+		if status := anon.open(strings.TrimPrefix(m.msg.AckURL, c.url)); status != http.StatusOK {
+			t.Fatalf("the ack link answered %d", status)
+		}
+		anon.shot(dir, "ack-confirm-"+scheme)
+	}
+	anon.wantText("h1", "Acknowledge this page?")
+	if got, _, _ := c.app.Services.Paging.Escalation(context.Background(), e.ID); got.State != paging.Open {
+		t.Fatalf("opening the link made the page %s", got.State)
+	}
+	anon.scheme("light")
+	if status := anon.submit("Acknowledge"); status != http.StatusOK {
+		t.Fatalf("acknowledging by link answered %d", status)
+	}
+	anon.wantText(".ack-result", "Acknowledged — you are now IR Lead of INC-1.")
+	anon.shot(dir, "ack-done-light")
+	if got, _, _ := c.app.Services.Paging.Escalation(context.Background(), e.ID); got.State != paging.Acknowledged || got.AckedBy != "alice" {
+		t.Fatalf("after the link the page is %s by %q", got.State, got.AckedBy)
+	}
+	// Used once: the browser's back-and-resubmit is refused.
+	anon.open(strings.TrimPrefix(m.msg.AckURL, c.url))
+	anon.wantText("main", "Nothing to do")
 }
