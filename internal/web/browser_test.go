@@ -1192,6 +1192,30 @@ func TestBrowserOnCall(t *testing.T) {
 	b.scheme("light")
 	b.desktop()
 
+	// Covering for someone, typed in the browser's zone (New York): the
+	// script sends each field's own offset.
+	if _, err := chromedp.Call(b.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "America/New_York"}); err != nil {
+		t.Fatal(err)
+	}
+	b.open("/oncall/schedules/primary")
+	b.do(chromedp.SetValue(chromedp.ID("ov-user"), "bob"),
+		chromedp.SetValue(chromedp.ID("ov-from"), "2030-03-09T20:00"), // EST (-5)
+		chromedp.SetValue(chromedp.ID("ov-to"), "2030-03-10T08:00"))   // EDT (-4): clocks went forward in between
+	if status := b.submit("Add override"); status != http.StatusOK {
+		t.Fatalf("add override answered %d: %s", status, b.text("#notices"))
+	}
+	b.wantText(".notice.ok", "bob covers primary")
+	sch, err := c.app.Services.Paging.Schedule(context.Background(), "primary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := sch.Overrides[len(sch.Overrides)-1]; o.User != "bob" || !o.From.Equal(time.Date(2030, 3, 10, 1, 0, 0, 0, time.UTC)) || !o.To.Equal(time.Date(2030, 3, 10, 12, 0, 0, 0, time.UTC)) {
+		t.Errorf("the override is %s %s–%s, want bob 01:00Z–12:00Z", o.User, o.From.UTC(), o.To.UTC())
+	}
+	if _, err := chromedp.Call(b.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{}); err != nil {
+		t.Fatal(err)
+	}
+
 	// An admin's YAML with a mistake: shown again with the problem.
 	adm := c.browser(testContext(t), t, "admin")
 	adm.signIn("admin")
