@@ -29,7 +29,7 @@ type Handler func(ctx context.Context, j Job) error
 type Options struct {
 	Now     func() time.Time // the clock for every scheduling decision; time.Now when nil
 	Logger  *slog.Logger
-	Workers int // jobs run at once; default 8
+	Workers int // jobs run at once; default 32
 	// Poll is the longest sleep between checks for due jobs, so jobs
 	// enqueued by another node are seen within Poll; default 500ms.
 	Poll time.Duration
@@ -47,7 +47,9 @@ type Options struct {
 }
 
 const (
-	defaultWorkers = 8
+	// Handlers mostly wait: on a commit, on a receiver. Enough of them keep
+	// the group commit batches large (see bench/paging).
+	defaultWorkers = 32
 	defaultPoll    = 500 * time.Millisecond
 	defaultLease   = 30 * time.Second
 	// storeTimeout bounds recording a job's outcome, which runs even when

@@ -43,6 +43,10 @@ type DB struct {
 	onJobs  jobsHook // wakes the job engine after jobs commit; see jobs.go
 	trigger Triggers // jobs written with incident events and new queue entries; see paging.go
 	stmts   stmtCache
+	// ckpt checkpoints the SQLite WAL in the background; nil on PostgreSQL.
+	ckpt     *sql.DB
+	ckptStop chan struct{}
+	ckptDone chan struct{}
 }
 
 // Backend names a backend: "sqlite" or "postgres".
@@ -227,11 +231,16 @@ func openSQLite(db *DB, path string) error {
 		pragmas.Add("_pragma", p)
 	}
 	base := "file:" + path + "?" + pragmas.Encode()
+	// The write connection never checkpoints: a checkpoint at commit time
+	// stalls every grouped writer behind it for the whole copy. A
+	// checkpointer of its own copies the WAL into the database in the
+	// background instead (see checkpointer).
+	writeOpts := "&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
 	var err error
 	// Writes go through one connection with immediate transactions: SQLite
 	// has one writer anyway, and this avoids busy-waiting between our own
 	// connections. Other processes (the CLI) still wait on busy_timeout.
-	if db.write, err = sql.Open("sqlite", base+"&_txlock=immediate"); err != nil {
+	if db.write, err = sql.Open("sqlite", base+writeOpts); err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
 	db.write.SetMaxOpenConns(1)
@@ -247,8 +256,43 @@ func openSQLite(db *DB, path string) error {
 	db.read.SetConnMaxIdleTime(0)
 	db.read.SetConnMaxLifetime(0)
 	db.group = &groupCommit{db: db.write, owner: db}
+	if db.ckpt, err = sql.Open("sqlite", base); err != nil {
+		db.write.Close()
+		db.read.Close()
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	db.ckpt.SetMaxOpenConns(1)
+	db.ckptDone = make(chan struct{})
+	db.ckptStop = make(chan struct{})
+	go db.checkpointer()
 	return nil
 }
+
+// checkpointer copies the WAL into the database file every
+// checkpointEvery without blocking writers (PASSIVE), and truncates the WAL
+// at Close. A PASSIVE checkpoint never waits for readers or the writer; what
+// it cannot copy yet it copies next time.
+func (db *DB) checkpointer() {
+	defer close(db.ckptDone)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.ckptStop:
+			if _, err := db.ckpt.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+				db.log.Warn("final WAL checkpoint", "err", err)
+			}
+			return
+		case <-t.C:
+			if _, err := db.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				db.log.Warn("WAL checkpoint", "err", err)
+			}
+		}
+	}
+}
+
+// checkpointEvery is how often the WAL is copied into the database.
+const checkpointEvery = time.Second
 
 // Migrate applies every pending migration.
 func (db *DB) Migrate(ctx context.Context) error {
@@ -280,7 +324,13 @@ func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) 
 // Close releases the connections.
 func (db *DB) Close() error {
 	db.stmts.close()
-	err := db.read.Close()
+	var err error
+	if db.ckpt != nil {
+		close(db.ckptStop) // a last checkpoint truncates the WAL
+		<-db.ckptDone
+		err = db.ckpt.Close()
+	}
+	err = errors.Join(err, db.read.Close())
 	if db.write != db.read {
 		err = errors.Join(err, db.write.Close())
 	}
