@@ -170,6 +170,11 @@ func (s *Pager) planContacts(ctx context.Context, spec UserContacts, prune bool)
 		declared[c.Name] = true
 		ch := ContactChange{User: spec.User, Name: c.Name, Kind: c.Target.Kind, Address: redact(c.Target)}
 		old, ok := p.existing[c.Name]
+		if ok && old.Source != "config" {
+			// The user added this one and verified it (or not) themselves:
+			// the file must not take it over and vouch for it.
+			return nil, errs.E(errs.Conflict, "contacts", "%s already has a contact method named %q that they added themselves; give the configured one another name", spec.User, c.Name)
+		}
 		if !ok {
 			ch.Op = OpCreate
 			p.changes = append(p.changes, ch)

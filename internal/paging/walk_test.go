@@ -16,6 +16,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
@@ -411,3 +412,20 @@ func TestSignificantIncidentPagesCommander(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestConfigDoesNotTakeOverAUsersContact(t *testing.T) {
+	w := newWorld(t, storetest.SQLiteDSN(t))
+	w.person(t, "alice") // alice added "hook" herself
+	spec := []paging.UserContacts{{User: "alice", Contacts: []paging.ContactSpec{{Name: "hook",
+		Target: notify.Target{Kind: notify.KindEmail, Address: "alice@example.test"}}}}}
+	for _, dry := range []bool{true, false} {
+		_, _, err := w.pager.ApplyUserContacts(w.ctx, spec, false, dry)
+		if e, ok := errs.As(err); !ok || e.Code != errs.Conflict {
+			t.Fatalf("dry run %v: want a conflict, got %v", dry, err)
+		}
+	}
+	cs, _ := w.pager.Contacts(w.ctx, paging.Actor{User: "alice"}, "alice")
+	if len(cs) != 1 || cs[0].Kind != notify.KindWebhook || cs[0].Source != "api" {
+		t.Fatalf("alice's own contact changed: %+v", cs)
+	}
+}

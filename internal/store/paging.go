@@ -186,7 +186,17 @@ func (db *DB) PutConfigContact(ctx context.Context, c paging.Contact) (paging.Co
 		return c, err
 	}
 	err = db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO contacts (id, username, name, kind, target, code_hash, verified_at, source, created_at)
+		var source string
+		err := tx.QueryRowContext(ctx, db.dialect.q(`SELECT source FROM contacts WHERE username = ? AND name = ?`), c.User, c.Name).Scan(&source)
+		if err == nil && source != "config" {
+			// The user added it and verified it (or not) themselves: the
+			// configuration must not take it over and vouch for it.
+			return errs.E(errs.Conflict, "name", "%s already has a contact method named %q that they added themselves; give the configured one another name", c.User, c.Name)
+		}
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("put contact: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO contacts (id, username, name, kind, target, code_hash, verified_at, source, created_at)
 			VALUES (?, ?, ?, ?, ?, '', ?, 'config', ?)
 			ON CONFLICT (username, name) DO UPDATE SET kind = excluded.kind, target = excluded.target, code_hash = '',
 				verified_at = COALESCE(contacts.verified_at, excluded.verified_at), source = 'config'`),
