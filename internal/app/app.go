@@ -197,7 +197,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := httpapi.New(httpapi.Deps{
-		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Paging: svc.Paging, Idempotency: db, DB: db,
+		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Paging: svc.Paging, Jobs: db, Idempotency: db, DB: db,
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
 	})
 	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Paging: svc.Paging, SecurityTxt: cfg.SecurityTxt, Logger: cfg.Logger, Now: cfg.Now})

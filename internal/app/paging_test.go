@@ -25,10 +25,12 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
 	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -396,3 +398,35 @@ func runAlertmanager(t *testing.T, bin, cfgPath, storage string) string {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestDeadJobsAreVisible: a job that fails for good is listed for admins.
+func TestDeadJobsAreVisible(t *testing.T) {
+	s := newSetup(t, storetest.Backends()[0])
+	ctx := context.Background()
+	if err := s.app.DB.Enqueue(ctx, engine.Job{Kind: "no.such.kind", Args: json.RawMessage(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(token string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, s.app.URL()+"/api/v1/jobs/dead", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	waitUntil(t, "the job dead-lettered", 5*time.Second, func() bool {
+		code, body := get(adminToken)
+		return code == http.StatusOK && strings.Contains(body, `no handler for job kind \"no.such.kind\"`)
+	})
+	s.user(t, "rob", "responder")
+	tok, err := s.admin.CreateToken(ctx, "rob", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := get(tok.Secret); code != http.StatusForbidden {
+		t.Fatalf("a responder listed dead jobs: %d", code)
+	}
+}

@@ -40,6 +40,7 @@ type Deps struct {
 	Auth        *auth.Service
 	Triage      *triage.Service
 	Paging      *paging.Pager
+	Jobs        Jobs
 	Idempotency Idempotency
 	DB          Pinger
 	Logger      *slog.Logger
@@ -53,6 +54,7 @@ type Server struct {
 	auth      *auth.Service
 	triage    *triage.Service
 	paging    *paging.Pager
+	jobs      Jobs
 	idem      Idempotency
 	db        Pinger
 	log       *slog.Logger
@@ -63,7 +65,7 @@ type Server struct {
 
 // New builds the API and its route table.
 func New(d Deps) *Server {
-	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, paging: d.Paging, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
+	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, paging: d.Paging, jobs: d.Jobs, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Firebreak API", d.Version)
 	cfg.OpenAPIPath = "/api/v1/openapi"
@@ -88,6 +90,7 @@ func New(d Deps) *Server {
 	s.registerTriage(api)
 	s.registerReports(api)
 	s.registerOnCall(api)
+	s.registerJobs(api)
 	s.registerConfig(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
