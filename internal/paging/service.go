@@ -709,6 +709,42 @@ func (s *Pager) resolve(ctx context.Context, id, reason string) (Escalation, err
 	})
 }
 
+// snoozedUntil is when a snoozed queue entry comes back, if it is snoozed
+// now: its escalation waits for it instead of paging.
+func (s *Pager) snoozedUntil(ctx context.Context, e Escalation) (*time.Time, error) {
+	if e.Subject.Kind != SubjectQueue {
+		return nil, nil
+	}
+	entry, err := s.Queue.Entry(ctx, e.Subject.ID)
+	if err != nil {
+		return nil, err
+	}
+	if entry.Status == triage.Snoozed && entry.SnoozedUntil != nil && entry.SnoozedUntil.After(s.Now()) {
+		return entry.SnoozedUntil, nil
+	}
+	return nil, nil
+}
+
+// pause moves the step at pos to until: the entry was snoozed, and paging
+// resumes where it stood when the snooze ends.
+func (s *Pager) pause(ctx context.Context, id string, pos oncall.Position, until time.Time, doneJob string) error {
+	_, err := s.Store.UpdateEscalation(ctx, id, func(e *Escalation) (Effects, error) {
+		if e.State != Open || e.Next == nil || *e.Next != pos {
+			return Effects{}, nil
+		}
+		u := until.UTC()
+		e.NextAt = &u
+		e.Log = append(e.Log, LogEntry{At: s.Now().UTC(), Action: "paused", Detail: "queue entry snoozed until " + u.Format(time.RFC3339)})
+		return Effects{DoneJob: doneJob, Jobs: []engine.Job{{Kind: JobStep, RunAt: u,
+			Args: jobArgs(stepArgs{Escalation: e.ID, Round: pos.Round, Step: pos.Step})}}}, nil
+	})
+	if err == nil {
+		engine.Completed(ctx)
+		s.notifyJob()
+	}
+	return err
+}
+
 // subjectResolves says why an escalation's subject no longer needs anyone,
 // or "", looking at the subject's current state.
 func (s *Pager) subjectResolves(ctx context.Context, e Escalation) (string, error) {
@@ -721,7 +757,7 @@ func (s *Pager) subjectResolves(ctx context.Context, e Escalation) (string, erro
 			}
 			return "", err
 		}
-		if entry.Status != triage.New {
+		if entry.Status != triage.New && entry.Status != triage.Snoozed {
 			if entry.AckedBy == "" {
 				return "queue entry is " + string(entry.Status), nil
 			}
@@ -767,6 +803,11 @@ func (s *Pager) handleStep(ctx context.Context, j engine.Job) error {
 	} else if reason != "" {
 		_, err := s.resolve(ctx, e.ID, reason)
 		return err
+	}
+	if until, err := s.snoozedUntil(ctx, e); err != nil {
+		return err
+	} else if until != nil {
+		return s.pause(ctx, e.ID, pos, *until, j.ID)
 	}
 	plan, err := s.prepareStep(ctx, e, pos)
 	if err != nil {

@@ -429,3 +429,28 @@ func TestConfigDoesNotTakeOverAUsersContact(t *testing.T) {
 		t.Fatalf("alice's own contact changed: %+v", cs)
 	}
 }
+
+func TestSnoozePausesPaging(t *testing.T) {
+	w := newWorld(t, storetest.SQLiteDSN(t))
+	w.setup(t)
+	entry := w.fire(t, "checkout", "snooze-1")
+	w.run(t)
+	if n := paged(w.inbox.take("alice")); n != 1 {
+		t.Fatalf("step 1: %d pages", n)
+	}
+	if _, err := w.app.Services.Triage.Snooze(w.ctx, "alice", entry, w.clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	w.advance(t, 5*time.Minute)
+	if n := paged(w.inbox.take("carol")); n != 0 {
+		t.Fatal("a snoozed entry paged step 2")
+	}
+	w.advance(t, 54*time.Minute)
+	if n := paged(w.inbox.take("carol")); n != 0 {
+		t.Fatal("paged before the snooze ended")
+	}
+	w.advance(t, time.Minute)
+	if n := paged(w.inbox.take("carol")); n != 1 {
+		t.Fatalf("after the snooze: carol got %d pages, want 1", n)
+	}
+}
