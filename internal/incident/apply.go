@@ -117,7 +117,9 @@ func (inc *Incident) Apply(e Event) error {
 		}
 		inc.Postmortem = pm
 	default:
-		return fmt.Errorf("apply: unknown event type %q at seq %d", e.Type, e.Seq)
+		if !streamOnly(e.Type) { // notices and updates: see notices.go
+			return fmt.Errorf("apply: unknown event type %q at seq %d", e.Type, e.Seq)
+		}
 	}
 	inc.Version = e.Seq
 	inc.UpdatedAt = at

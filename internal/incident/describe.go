@@ -8,6 +8,9 @@ import (
 
 // Describe returns one line saying what an event did, for timelines.
 func Describe(e Event) string {
+	if s, ok := describeNotice(e); ok {
+		return s
+	}
 	switch e.Type {
 	case EvDeclared:
 		var d DeclaredData

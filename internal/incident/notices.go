@@ -1,0 +1,154 @@
+package incident
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Event types of notices (to regulators, customers, individuals, staff)
+// and stakeholder updates. They live in the stream only: the incident's
+// state does not change, but the record of what was said, to whom and
+// when is hash-chained with everything else.
+const (
+	EvNoticeDrafted   = "notice.drafted"
+	EvNoticeApproved  = "notice.approved"
+	EvNoticeSubmitted = "notice.submitted" // recorded as given by hand (portal, letter, phone…)
+	EvNoticeSent      = "notice.sent"      // delivered by email to one recipient
+	EvUpdatePosted    = "update.posted"    // a stakeholder update
+)
+
+// streamOnly reports whether events of type t leave the state as it is.
+func streamOnly(t string) bool {
+	switch t {
+	case EvNoticeDrafted, EvNoticeApproved, EvNoticeSubmitted, EvNoticeSent, EvUpdatePosted:
+		return true
+	}
+	return false
+}
+
+// NoticeDraftedData is the payload of EvNoticeDrafted.
+type NoticeDraftedData struct {
+	Notice       string `json:"notice"`
+	Title        string `json:"title"`
+	Audience     string `json:"audience"`
+	ObligationID string `json:"obligation_id,omitempty"`
+	Phase        string `json:"phase,omitempty"`
+	Template     string `json:"template,omitempty"`
+}
+
+// NoticeApprovedData is the payload of EvNoticeApproved: who approved
+// which text (its SHA-256).
+type NoticeApprovedData struct {
+	Notice     string `json:"notice"`
+	Title      string `json:"title"`
+	TextSHA256 string `json:"text_sha256"`
+	Note       string `json:"note,omitempty"`
+}
+
+// NoticeFile is an attachment as the record names it.
+type NoticeFile struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// NoticeSubmittedData is the payload of EvNoticeSubmitted. The event's
+// OccurredAt is when the notice was given; Text is the exact final text.
+type NoticeSubmittedData struct {
+	Notice       string       `json:"notice"`
+	Title        string       `json:"title"`
+	Audience     string       `json:"audience"`
+	ObligationID string       `json:"obligation_id,omitempty"`
+	Phase        string       `json:"phase,omitempty"`
+	Recipient    string       `json:"recipient"`
+	Channel      string       `json:"channel"`
+	Reference    string       `json:"reference,omitempty"`
+	SubmittedAt  time.Time    `json:"submitted_at"`
+	Text         string       `json:"text"`
+	TextSHA256   string       `json:"text_sha256"`
+	Attachments  []NoticeFile `json:"attachments,omitempty"`
+	ApprovedBy   string       `json:"approved_by,omitempty"`
+}
+
+// NoticeSentData is the payload of EvNoticeSent: one email delivery of a
+// notice, as the relay accepted it.
+type NoticeSentData struct {
+	Notice      string       `json:"notice"`
+	Title       string       `json:"title"`
+	To          string       `json:"to"`
+	MessageID   string       `json:"message_id"`
+	Reply       string       `json:"reply"`
+	SentAt      time.Time    `json:"sent_at"`
+	TextSHA256  string       `json:"text_sha256"`
+	Attachments []NoticeFile `json:"attachments,omitempty"`
+}
+
+// UpdatePostedData is the payload of EvUpdatePosted.
+type UpdatePostedData struct {
+	Update   string   `json:"update"`
+	Text     string   `json:"text"`
+	Channels []string `json:"channels,omitempty"` // the subscriptions it goes to, by name
+}
+
+// describeNotice describes the events of this file; ok is false for others.
+func describeNotice(e Event) (s string, ok bool) {
+	switch e.Type {
+	case EvNoticeDrafted:
+		var d NoticeDraftedData
+		json.Unmarshal(e.Data, &d)
+		s = fmt.Sprintf("drafted %s notice %q", d.Audience, d.Title)
+		if d.ObligationID != "" {
+			s += " for " + obligationText(d.ObligationID, d.Phase)
+		}
+		return s, true
+	case EvNoticeApproved:
+		var d NoticeApprovedData
+		json.Unmarshal(e.Data, &d)
+		return fmt.Sprintf("approved notice %q (text SHA-256 %s)", d.Title, short(d.TextSHA256)), true
+	case EvNoticeSubmitted:
+		var d NoticeSubmittedData
+		json.Unmarshal(e.Data, &d)
+		s = fmt.Sprintf("notice %q submitted to %s by %s", d.Title, d.Recipient, strings.ReplaceAll(d.Channel, "_", " "))
+		if d.Reference != "" {
+			s += ", reference " + d.Reference
+		}
+		if d.ObligationID != "" {
+			s += " (" + obligationText(d.ObligationID, d.Phase) + ")"
+		}
+		return s + fmt.Sprintf(" — text SHA-256 %s", short(d.TextSHA256)), true
+	case EvNoticeSent:
+		var d NoticeSentData
+		json.Unmarshal(e.Data, &d)
+		return fmt.Sprintf("notice %q emailed to %s (Message-ID %s, relay: %s)", d.Title, d.To, d.MessageID, d.Reply), true
+	case EvUpdatePosted:
+		var d UpdatePostedData
+		json.Unmarshal(e.Data, &d)
+		s = "stakeholder update: " + d.Text
+		if len(d.Channels) > 0 {
+			s += " → " + strings.Join(d.Channels, ", ")
+		}
+		return s, true
+	}
+	return "", false
+}
+
+func obligationText(id, phase string) string {
+	if phase == "" {
+		return id
+	}
+	return id + " " + phase
+}
+
+func short(hash string) string {
+	if len(hash) > 12 {
+		return hash[:12] + "…"
+	}
+	return hash
+}
+
+// Recorded tells the service's observers (live updates) of events that
+// were appended outside it: notices and updates commit their events in one
+// transaction with their own records.
+func (s *Service) Recorded(inc Incident, events []Event) { s.recorded(inc, events) }
