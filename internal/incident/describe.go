@@ -11,6 +11,9 @@ func Describe(e Event) string {
 	if s, ok := describeNotice(e); ok {
 		return s
 	}
+	if s, ok := describeDuty(e); ok {
+		return s
+	}
 	switch e.Type {
 	case EvDeclared:
 		var d DeclaredData

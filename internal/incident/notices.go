@@ -25,7 +25,7 @@ func streamOnly(t string) bool {
 	case EvNoticeDrafted, EvNoticeApproved, EvNoticeSubmitted, EvNoticeSent, EvUpdatePosted:
 		return true
 	}
-	return false
+	return dutyEvent(t) // facts and obligation records: see duties.go
 }
 
 // NoticeDraftedData is the payload of EvNoticeDrafted.
