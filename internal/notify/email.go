@@ -169,6 +169,9 @@ func (e *Email) message(to string, m Message) (*gomail.Msg, error) {
 	}
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	msg.SetGenHeader("X-Auto-Response-Suppress", "All")
+	for _, k := range sortedKeys(m.Headers) {
+		msg.SetGenHeader(gomail.Header(k), m.Headers[k])
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, emailText(m))
 	var html bytes.Buffer
 	if err := emailHTML.Execute(&html, m); err != nil {

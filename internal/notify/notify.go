@@ -24,6 +24,8 @@ type Message struct {
 	AckURL   string            // signed single-use acknowledgement link
 	Fields   map[string]string // extra facts, shown sorted by key
 	Time     time.Time         // when the page was raised
+	// Headers are extra mail headers (List-Unsubscribe…); email only.
+	Headers map[string]string
 }
 
 // Notifier delivers a Message to a Target. On failure the error is an
