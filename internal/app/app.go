@@ -23,6 +23,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/mailin"
+	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store"
@@ -65,6 +66,9 @@ type Config struct {
 	// HTTPClient sends webhook, Slack and Teams messages; for tests that
 	// must reach loopback receivers. NewHTTPClient's when nil.
 	HTTPClient *http.Client
+	// Notices configures notice templates, the organisation's names and
+	// contacts in notices, and the stakeholder-update cadence.
+	Notices notices.Config
 }
 
 // ConfiguredIntegration is an integration from the configuration file.
@@ -100,6 +104,7 @@ type Services struct {
 	Auth      *auth.Service
 	Triage    *triage.Service
 	Paging    *paging.Pager
+	Notices   *notices.Service
 }
 
 // NewServices builds the services over db with the default policy.
@@ -120,11 +125,14 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Severities: sevs, Now: now, NewID: newID, Logger: log})
 	// Pages are caused by incident events and new queue entries: the jobs
 	// that start them are written in the same transactions.
+	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Channels: notifier, People: pg, Now: now, NewID: newID, Logger: log})
 	db.SetTriggers(store.Triggers{
-		Incident: paging.IncidentJobs,
-		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{paging.QueueEntryJob(e.Group.ID)} },
+		Incident: func(i incident.Incident, evs []incident.Event) []engine.Job {
+			return append(paging.IncidentJobs(i, evs), notices.IncidentJobs(i, evs)...)
+		},
+		Entry: func(e triage.Entry) []engine.Job { return []engine.Job{paging.QueueEntryJob(e.Group.ID)} },
 	})
-	return &Services{Auth: as, Incidents: inc, Triage: tr, Paging: pg}
+	return &Services{Auth: as, Incidents: inc, Triage: tr, Paging: pg, Notices: ns}
 }
 
 // channels builds the outbound channels from the configuration.
@@ -174,6 +182,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	svc := newServices(db, cfg.Now, cfg.Policy, cfg.Logger, channels(cfg))
 	svc.Triage.SetRoutes(cfg.Routes)
+	var mailer notices.Mailer // a nil *notify.Email must stay a nil interface
+	if cfg.Email != nil {
+		mailer = cfg.Email
+	}
+	svc.Notices.Configure(cfg.Notices, mailer)
 	for _, ci := range cfg.Integrations {
 		if err := svc.Triage.ApplyIntegration(ctx, ci.IntegrationInput, ci.Secret); err != nil {
 			db.Close()
@@ -216,6 +229,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		// resume at once instead of after their lease.
 		SingleNode: db.Backend() == "sqlite"})
 	svc.Paging.Register(a.Engine)
+	svc.Notices.Register(a.Engine)
 	db.OnJobs(a.Engine.Notify)
 	a.srv = &http.Server{
 		Handler:           web.Protect(root),
@@ -261,8 +275,10 @@ func (a *App) Start(ctx context.Context) error {
 	}()
 	if a.cfg.PublicURL != "" {
 		a.Services.Paging.SetBaseURL(a.cfg.PublicURL)
+		a.Services.Notices.SetBaseURL(a.cfg.PublicURL)
 	} else {
 		a.Services.Paging.SetBaseURL(a.URL())
+		a.Services.Notices.SetBaseURL(a.URL())
 	}
 	// The engine outlives the request that started the server; Stop ends it.
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))

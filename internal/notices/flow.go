@@ -1,0 +1,410 @@
+package notices
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/comms"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/triage"
+)
+
+// DraftInput starts a notice: from a template (named, or the one written
+// for the obligation, or the audience's), or from a title and body given.
+type DraftInput struct {
+	Template     string
+	Audience     Audience
+	ObligationID string
+	Phase        string
+	// Title and Body, when set, take the place of the template's.
+	Title string
+	Body  string
+}
+
+// Draft creates a notice as a draft and records it on the timeline.
+func (s *Service) Draft(ctx context.Context, v incident.Viewer, ref string, in DraftInput) (Notice, error) {
+	if in.Audience != "" && !in.Audience.Valid() {
+		return Notice{}, errs.E(errs.Invalid, "audience", "%q is not one of regulator, customer, individuals, internal", in.Audience)
+	}
+	if in.Phase != "" && in.ObligationID == "" {
+		return Notice{}, errs.E(errs.Invalid, "phase", "a phase needs its obligation_id")
+	}
+	inc, err := s.Incidents.Get(ctx, v, ref)
+	if err != nil {
+		return Notice{}, err
+	}
+	t, err := s.pick(ctx, in)
+	if err != nil {
+		return Notice{}, err
+	}
+	audience := in.Audience
+	if audience == "" && t != nil {
+		audience = t.Audience
+	}
+	if audience == "" {
+		if in.ObligationID == "" {
+			return Notice{}, errs.E(errs.Invalid, "audience", "name an audience (regulator, customer, individuals, internal), a template or an obligation")
+		}
+		audience = Regulator
+	}
+	title, body := in.Title, in.Body
+	if t != nil && (title == "" || body == "") {
+		d, err := s.data(ctx, v, inc, in.ObligationID, in.Phase)
+		if err != nil {
+			return Notice{}, err
+		}
+		if in.Phase == "" {
+			in.Phase = d.Phase
+		}
+		tt, tb, err := t.Render(d)
+		if err != nil {
+			return Notice{}, errs.E(errs.Invalid, "template", "template %s: %s", t.Name, err.Error())
+		}
+		title, body = first(title, tt), first(body, tb)
+	}
+	if err := checkText(title, body); err != nil {
+		return Notice{}, err
+	}
+	n := Notice{ID: s.NewID(), IncidentID: inc.ID, Ref: inc.Ref, Audience: audience, ObligationID: in.ObligationID, Phase: in.Phase,
+		Status: Draft, Version: 1, CreatedBy: v.User, Attachments: []Attachment{}}
+	if t != nil {
+		n.Template = t.Name
+	}
+	_, err = s.change(ctx, v, inc.ID, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
+		n.CreatedAt, n.Editors = now, nil
+		n.setText(title, body, v.User, now)
+		return Effects{Notice: &n}, []incident.Change{{Type: incident.EvNoticeDrafted, Data: incident.NoticeDraftedData{
+			Notice: n.ID, Title: n.Title, Audience: string(n.Audience), ObligationID: n.ObligationID, Phase: n.Phase, Template: n.Template}}}, nil
+	})
+	return n, err
+}
+
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// pick finds the template a draft starts from; nil when the draft gives
+// its own title and body.
+func (s *Service) pick(ctx context.Context, in DraftInput) (*Template, error) {
+	if in.Template != "" {
+		t, err := s.Template(ctx, in.Template)
+		if err != nil {
+			return nil, errs.E(errs.Invalid, "template", "no notice template %q", in.Template)
+		}
+		return &t, nil
+	}
+	if in.Title != "" && in.Body != "" {
+		return nil, nil
+	}
+	all, err := s.Templates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range all {
+		if t.matches(in.ObligationID, in.Phase) && (in.Audience == "" || t.Audience == in.Audience) {
+			return &t, nil
+		}
+	}
+	want := in.Audience
+	if want == "" && in.ObligationID != "" {
+		want = Regulator
+	}
+	for _, t := range all {
+		if t.Name == string(want) {
+			return &t, nil
+		}
+	}
+	return nil, nil
+}
+
+// data gathers what a template sees.
+func (s *Service) data(ctx context.Context, v incident.Viewer, inc incident.Incident, obligationID, phase string) (*Data, error) {
+	d := &Data{Incident: inc, Organization: s.Config.Organization, Now: s.Now().UTC(), Phase: phase}
+	d.Obligation = comms.Item{ObligationID: obligationID, Phase: phase}
+	if s.Duties == nil {
+		return d, nil
+	}
+	org, err := s.Duties.Organization(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.Organization.Organization = org
+	if d.Facts, err = s.Duties.Facts(ctx, v, inc.ID); err != nil {
+		return nil, err
+	}
+	if obligationID != "" {
+		items, err := s.Duties.Items(ctx, v, inc.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if it.ObligationID == obligationID && (phase == "" || it.Phase == phase) {
+				d.Obligation, d.Phase = it, it.Phase
+				break
+			}
+		}
+	}
+	return d, nil
+}
+
+// Get returns one of an incident's notices.
+func (s *Service) Get(ctx context.Context, v incident.Viewer, ref, id string) (Notice, error) {
+	inc, err := s.Incidents.Get(ctx, v, ref)
+	if err != nil {
+		return Notice{}, err
+	}
+	return s.load(ctx, &inc, id)
+}
+
+func (s *Service) load(ctx context.Context, inc *incident.Incident, id string) (Notice, error) {
+	n, err := s.Store.Notice(ctx, id)
+	if err != nil {
+		return Notice{}, err
+	}
+	if n.IncidentID != inc.ID {
+		return Notice{}, errs.E(errs.NotFound, "id", "%s has no notice %s", inc.Ref, id)
+	}
+	n.Ref = inc.Ref
+	return n, nil
+}
+
+// List returns an incident's notices, oldest first.
+func (s *Service) List(ctx context.Context, v incident.Viewer, ref string) ([]Notice, error) {
+	inc, err := s.Incidents.Get(ctx, v, ref)
+	if err != nil {
+		return nil, err
+	}
+	ns, err := s.Store.Notices(ctx, inc.ID)
+	for i := range ns {
+		ns[i].Ref = inc.Ref
+	}
+	return ns, err
+}
+
+// EditInput changes a draft; nil fields keep their value.
+type EditInput struct {
+	Title *string
+	Body  *string
+	// Version, when set, is the notice version the edit is based on: a
+	// newer notice is a conflict rather than an overwrite.
+	Version *int64
+}
+
+// Edit changes a notice's text until it is submitted or sent. A changed
+// text loses its approval.
+func (s *Service) Edit(ctx context.Context, v incident.Viewer, ref, id string, in EditInput) (Notice, error) {
+	var out Notice
+	_, err := s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
+		n, err := s.load(ctx, inc, id)
+		if err != nil {
+			return Effects{}, nil, err
+		}
+		if err := n.editable(); err != nil {
+			return Effects{}, nil, err
+		}
+		if in.Version != nil && *in.Version != n.Version {
+			return Effects{}, nil, errs.E(errs.Conflict, "version", "notice %s changed since you loaded it: it is at version %d; reload and try again", n.ID, n.Version)
+		}
+		title, body := n.Title, n.Body
+		if in.Title != nil {
+			title = *in.Title
+		}
+		if in.Body != nil {
+			body = *in.Body
+		}
+		if err := checkText(title, body); err != nil {
+			return Effects{}, nil, err
+		}
+		n.setText(title, body, v.User, now)
+		n.Version++
+		out = n
+		return Effects{Notice: &n}, nil, nil
+	})
+	return out, err
+}
+
+// Approve records a second person's approval of the notice's current
+// text. Whoever wrote any of it may not approve it.
+func (s *Service) Approve(ctx context.Context, v incident.Viewer, ref, id, textSHA256, note string) (Notice, error) {
+	var out Notice
+	_, err := s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
+		n, err := s.load(ctx, inc, id)
+		if err != nil {
+			return Effects{}, nil, err
+		}
+		if err := n.editable(); err != nil {
+			return Effects{}, nil, err
+		}
+		if err := n.sameText(textSHA256); err != nil {
+			return Effects{}, nil, err
+		}
+		if slices.Contains(n.Editors, v.User) {
+			return Effects{}, nil, errs.E(errs.Rule, "approval", "a second person must approve: %s wrote this text", v.User)
+		}
+		n.Approval = &Approval{By: v.User, At: now, TextSHA256: n.TextSHA256, Note: strings.TrimSpace(note)}
+		n.Status, n.Version = Approved, n.Version+1
+		out = n
+		return Effects{Notice: &n}, []incident.Change{{Type: incident.EvNoticeApproved, Data: incident.NoticeApprovedData{
+			Notice: n.ID, Title: n.Title, TextSHA256: n.TextSHA256, Note: n.Approval.Note}}}, nil
+	})
+	return out, err
+}
+
+// sameText checks, when the client names the text it saw, that it is the
+// one stored.
+func (n *Notice) sameText(sha string) error {
+	if sha != "" && !strings.EqualFold(sha, n.TextSHA256) {
+		return errs.E(errs.Conflict, "text_sha256", "the notice text changed since you read it (now SHA-256 %s); reload and check it", n.TextSHA256)
+	}
+	return nil
+}
+
+// AddAttachment stores a file with a notice until its text is final.
+func (s *Service) AddAttachment(ctx context.Context, v incident.Viewer, ref, id, name, contentType string, data []byte) (Notice, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "" || len(name) > 255 || strings.ContainsAny(name, "/\\\r\n\x00"):
+		return Notice{}, errs.E(errs.Invalid, "name", "a file name of 1–255 bytes without slashes or line breaks")
+	case len(data) == 0:
+		return Notice{}, errs.E(errs.Invalid, "content", "the file is empty")
+	case len(data) > MaxAttachmentBytes:
+		return Notice{}, errs.E(errs.Invalid, "content", "a file may be at most %d MiB", MaxAttachmentBytes>>20)
+	}
+	if contentType == "" {
+		contentType = http.DetectContentType(data)
+	}
+	sum := sha256.Sum256(data)
+	a := Attachment{SHA256: hex.EncodeToString(sum[:]), Name: name, ContentType: contentType, Size: int64(len(data)), AddedBy: v.User}
+	if _, err := s.Get(ctx, v, ref, id); err != nil {
+		return Notice{}, err
+	}
+	now := s.Now().UTC()
+	if err := s.Store.PutAttachment(ctx, triage.Attachment{SHA256: a.SHA256, Name: a.Name, ContentType: a.ContentType, Size: a.Size}, data, now); err != nil {
+		return Notice{}, err
+	}
+	var out Notice
+	_, err := s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
+		n, err := s.load(ctx, inc, id)
+		if err != nil {
+			return Effects{}, nil, err
+		}
+		if err := n.editable(); err != nil {
+			return Effects{}, nil, err
+		}
+		if slices.ContainsFunc(n.Attachments, func(x Attachment) bool { return x.SHA256 == a.SHA256 }) {
+			out = n
+			return Effects{}, nil, nil
+		}
+		if len(n.Attachments) >= maxAttachments {
+			return Effects{}, nil, errs.E(errs.Invalid, "content", "a notice may have at most %d attachments", maxAttachments)
+		}
+		a.AddedAt = now
+		n.Attachments = append(n.Attachments, a)
+		n.Version++
+		out = n
+		return Effects{Notice: &n}, nil, nil
+	})
+	return out, err
+}
+
+// AttachmentData returns one of a notice's files.
+func (s *Service) AttachmentData(ctx context.Context, v incident.Viewer, ref, id, sha string) (Attachment, []byte, error) {
+	n, err := s.Get(ctx, v, ref, id)
+	if err != nil {
+		return Attachment{}, nil, err
+	}
+	i := slices.IndexFunc(n.Attachments, func(a Attachment) bool { return a.SHA256 == sha })
+	if i < 0 {
+		return Attachment{}, nil, errs.E(errs.NotFound, "sha256", "notice %s has no attachment %s", id, sha)
+	}
+	_, data, err := s.Store.Attachment(ctx, sha)
+	return n.Attachments[i], data, err
+}
+
+// SubmitInput records a notice given outside Firebreak.
+type SubmitInput struct {
+	Recipient string
+	Channel   Channel
+	// At is when it was given; now when nil. It may not be in the future.
+	At        *time.Time
+	Reference string
+	// TextSHA256, when set, must be the current text's: the person
+	// records what they read.
+	TextSHA256 string
+}
+
+// clockSkew is how far in the future a submission time may be: clocks of
+// browsers and servers differ a little.
+const clockSkew = 5 * time.Minute
+
+// Submit records the notice as submitted: its text becomes final, the
+// timeline gets the exact text with its SHA-256 and the attachments',
+// and the duty it meets is marked submitted (which starts the clocks of
+// the phases anchored on it).
+func (s *Service) Submit(ctx context.Context, v incident.Viewer, ref, id string, in SubmitInput) (Notice, error) {
+	in.Recipient = strings.TrimSpace(in.Recipient)
+	in.Reference = strings.TrimSpace(in.Reference)
+	switch {
+	case in.Recipient == "" || len(in.Recipient) > 300:
+		return Notice{}, errs.E(errs.Invalid, "recipient", "name who received the notice (1–300 bytes)")
+	case !in.Channel.Valid():
+		return Notice{}, errs.E(errs.Invalid, "channel", "%q is not one of regulator_portal, email, letter, phone, other", in.Channel)
+	case len(in.Reference) > 300:
+		return Notice{}, errs.E(errs.Invalid, "reference", "at most 300 bytes")
+	}
+	var out Notice
+	fx, err := s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
+		n, err := s.load(ctx, inc, id)
+		if err != nil {
+			return Effects{}, nil, err
+		}
+		if err := n.editable(); err != nil {
+			return Effects{}, nil, err
+		}
+		if err := n.sameText(in.TextSHA256); err != nil {
+			return Effects{}, nil, err
+		}
+		at := now
+		if in.At != nil {
+			at = incident.Now(*in.At)
+		}
+		if at.After(now.Add(clockSkew)) {
+			return Effects{}, nil, errs.E(errs.Invalid, "submitted_at", "%s is in the future", at.Format(time.RFC3339))
+		}
+		n.Status, n.FinalAt, n.Version = Submitted, &now, n.Version+1
+		n.Submission = &Submission{Recipient: in.Recipient, Channel: in.Channel, At: at, Reference: in.Reference,
+			RecordedBy: v.User, RecordedAt: now, TextSHA256: n.TextSHA256}
+		d := incident.NoticeSubmittedData{Notice: n.ID, Title: n.Title, Audience: string(n.Audience), ObligationID: n.ObligationID, Phase: n.Phase,
+			Recipient: in.Recipient, Channel: string(in.Channel), Reference: in.Reference, SubmittedAt: at, Text: n.Body,
+			TextSHA256: n.TextSHA256, Attachments: files(n.Attachments)}
+		if n.approved() {
+			d.ApprovedBy = n.Approval.By
+		}
+		fx := Effects{Notice: &n}
+		fx.Jobs = s.obligationJob(&n)
+		out = n
+		return fx, []incident.Change{{Type: incident.EvNoticeSubmitted, Data: d, OccurredAt: &at}}, nil
+	})
+	if err != nil {
+		return Notice{}, err
+	}
+	s.afterFinal(ctx, &out, fx.Jobs)
+	return out, nil
+}
+
+func files(as []Attachment) []incident.NoticeFile {
+	var out []incident.NoticeFile
+	for _, a := range as {
+		out = append(out, incident.NoticeFile{Name: a.Name, SHA256: a.SHA256, Size: a.Size})
+	}
+	return out
+}

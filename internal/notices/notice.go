@@ -1,0 +1,245 @@
+// Package notices keeps the proof of what an incident's people were told:
+// notices to regulators, customers, individuals and staff drafted from
+// templates, reviewed, then recorded as submitted (portal, letter, phone…)
+// or sent by email with every delivery recorded; the notification dossier
+// that gathers it all; and stakeholder updates on a cadence per severity,
+// with reminders and subscribed channels. Every step is an event on the
+// incident's hash-chained timeline, written in the same transaction as
+// the record it describes.
+package notices
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/errs"
+)
+
+// Audience is who a notice is for.
+type Audience string
+
+const (
+	Regulator   Audience = "regulator"
+	Customer    Audience = "customer"
+	Individuals Audience = "individuals" // affected data subjects
+	Internal    Audience = "internal"
+)
+
+// Audiences lists every audience.
+var Audiences = []Audience{Regulator, Customer, Individuals, Internal}
+
+// Valid reports whether a is a known audience.
+func (a Audience) Valid() bool { return slices.Contains(Audiences, a) }
+
+// Channel is how a submitted notice was given.
+type Channel string
+
+const (
+	RegulatorPortal Channel = "regulator_portal"
+	ByEmail         Channel = "email"
+	Letter          Channel = "letter"
+	Phone           Channel = "phone"
+	OtherChannel    Channel = "other"
+)
+
+// Channels lists every channel.
+var Channels = []Channel{RegulatorPortal, ByEmail, Letter, Phone, OtherChannel}
+
+// Valid reports whether c is a known channel.
+func (c Channel) Valid() bool { return slices.Contains(Channels, c) }
+
+// Status is where a notice stands.
+type Status string
+
+const (
+	Draft     Status = "draft"
+	Approved  Status = "approved"  // a second person approved this exact text
+	Submitted Status = "submitted" // recorded as given by hand; final
+	Sending   Status = "sending"   // being emailed; the text is final
+	Sent      Status = "sent"      // every email delivery settled, at least one accepted
+	Failed    Status = "failed"    // every email delivery failed
+)
+
+// Final reports whether the notice's text may no longer change.
+func (s Status) Final() bool { return s != Draft && s != Approved }
+
+// Notice is one notice and everything done with it.
+type Notice struct {
+	ID         string   `json:"id"`
+	IncidentID string   `json:"incident_id"`
+	Ref        string   `json:"ref"`
+	Audience   Audience `json:"audience"`
+	// ObligationID and Phase name the duty the notice meets, if any.
+	ObligationID string `json:"obligation_id,omitempty"`
+	Phase        string `json:"phase,omitempty"`
+	Template     string `json:"template,omitempty"`
+	Title        string `json:"title"`
+	// Body is Markdown; lines end in \n. Once the notice is submitted or
+	// sent it is the exact final text, and TextSHA256 its hash.
+	Body       string    `json:"body"`
+	TextSHA256 string    `json:"text_sha256"`
+	Status     Status    `json:"status"`
+	Version    int64     `json:"version"`
+	CreatedBy  string    `json:"created_by"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedBy  string    `json:"updated_by"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	// Editors are everyone who wrote the text; none of them may approve it.
+	Editors     []string     `json:"editors"`
+	Approval    *Approval    `json:"approval,omitempty"`
+	Attachments []Attachment `json:"attachments"`
+	Submission  *Submission  `json:"submission,omitempty"`
+	Email       *Email       `json:"email,omitempty"`
+	// FinalAt is when the text became final (submitted, or sent).
+	FinalAt *time.Time `json:"final_at,omitempty"`
+	// ObligationRecordedAt is when the duty was marked submitted with the
+	// obligation records; nil while that is pending or when there is none.
+	ObligationRecordedAt *time.Time `json:"obligation_recorded_at,omitempty"`
+}
+
+// Approval is a second person's review of one exact text.
+type Approval struct {
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+	TextSHA256 string    `json:"text_sha256"`
+	Note       string    `json:"note,omitempty"`
+}
+
+// Attachment is a file that goes with a notice, kept by its SHA-256.
+type Attachment struct {
+	SHA256      string    `json:"sha256"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	AddedBy     string    `json:"added_by"`
+	AddedAt     time.Time `json:"added_at"`
+}
+
+// Submission records a notice given outside Firebreak.
+type Submission struct {
+	Recipient string  `json:"recipient"`
+	Channel   Channel `json:"channel"`
+	// At is when the notice was given, in the world.
+	At         time.Time `json:"at"`
+	Reference  string    `json:"reference,omitempty"`
+	RecordedBy string    `json:"recorded_by"`
+	RecordedAt time.Time `json:"recorded_at"`
+	TextSHA256 string    `json:"text_sha256"`
+}
+
+// Email records a notice sent by email: one delivery per recipient, so
+// no recipient sees another's address.
+type Email struct {
+	Subject     string     `json:"subject"`
+	From        string     `json:"from"`
+	RequestedBy string     `json:"requested_by"`
+	RequestedAt time.Time  `json:"requested_at"`
+	TextSHA256  string     `json:"text_sha256"`
+	Deliveries  []Delivery `json:"deliveries"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+}
+
+// DeliveryState is where one email stands.
+type DeliveryState string
+
+const (
+	DeliveryPending DeliveryState = "pending"
+	DeliverySent    DeliveryState = "sent"
+	DeliveryFailed  DeliveryState = "failed"
+)
+
+// Delivery is one email of a notice to one recipient.
+type Delivery struct {
+	ID       string        `json:"id"`
+	To       string        `json:"to"`
+	State    DeliveryState `json:"state"`
+	Attempts int           `json:"attempts"`
+	// LastError is the last failure, redacted.
+	LastError string `json:"last_error,omitempty"`
+	// MessageID is the Message-ID header (without angle brackets); Reply is
+	// the relay's answer to the message.
+	MessageID string     `json:"message_id,omitempty"`
+	Reply     string     `json:"reply,omitempty"`
+	SentAt    *time.Time `json:"sent_at,omitempty"`
+}
+
+// Hash returns the hex SHA-256 of text.
+func Hash(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:])
+}
+
+// normalise makes line ends \n (browsers send \r\n) so a text hashes the
+// same whichever way it arrived.
+func normalise(text string) string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	return strings.ReplaceAll(text, "\r", "\n")
+}
+
+const (
+	maxTitle       = 300
+	maxBody        = 256 << 10
+	maxRecipients  = 100
+	maxAttachments = 20
+	// MaxAttachmentBytes bounds one file.
+	MaxAttachmentBytes = 10 << 20
+)
+
+func checkText(title, body string) error {
+	switch {
+	case strings.TrimSpace(title) == "":
+		return errs.E(errs.Invalid, "title", "a notice needs a title")
+	case len(title) > maxTitle:
+		return errs.E(errs.Invalid, "title", "at most %d bytes", maxTitle)
+	case strings.ContainsAny(title, "\r\n"):
+		return errs.E(errs.Invalid, "title", "must be one line")
+	case len(body) > maxBody:
+		return errs.E(errs.Invalid, "body", "at most %d bytes", maxBody)
+	}
+	return nil
+}
+
+// editable refuses changes to a final notice.
+func (n *Notice) editable() error {
+	if n.Status.Final() {
+		return errs.E(errs.Rule, "status", "notice %s is %s: its text is final and cannot change", n.ID, n.Status)
+	}
+	return nil
+}
+
+// Approved reports whether the current text carries an approval.
+func (n *Notice) approved() bool {
+	return n.Approval != nil && n.Approval.TextSHA256 == n.TextSHA256
+}
+
+// setText replaces the title and body; a changed text loses its approval.
+func (n *Notice) setText(title, body, by string, now time.Time) {
+	body = normalise(body)
+	n.Title, n.Body = strings.TrimSpace(title), body
+	n.TextSHA256 = Hash(body)
+	n.UpdatedBy, n.UpdatedAt = by, now
+	if !slices.Contains(n.Editors, by) {
+		n.Editors = append(n.Editors, by)
+	}
+	if n.Approval != nil && !n.approved() {
+		n.Approval = nil
+		n.Status = Draft
+	}
+}
+
+// settle works out an emailed notice's status from its deliveries.
+func (e *Email) settled() (done bool, anySent bool) {
+	done = true
+	for _, d := range e.Deliveries {
+		switch d.State {
+		case DeliveryPending:
+			done = false
+		case DeliverySent:
+			anySent = true
+		}
+	}
+	return done, anySent
+}

@@ -1,0 +1,339 @@
+package notices
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/engine"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/notify"
+)
+
+// Job kinds of notices.
+const (
+	JobSend       = "notices.send"       // email one delivery of a notice
+	JobObligation = "notices.obligation" // mark the duty a final notice meets as submitted
+)
+
+type sendArgs struct {
+	Notice   string `json:"notice"`
+	Delivery string `json:"delivery"`
+}
+
+type noticeArgs struct {
+	Notice string `json:"notice"`
+}
+
+func args(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // our own argument structs always marshal
+	}
+	return b
+}
+
+// inlineGrace is when the job of a send made right after its commit runs
+// if that send never got recorded (the process died): longer than one
+// attempt may take.
+const inlineGrace = notify.DefaultTimeout + 10*time.Second
+
+// Send emails the notice to each recipient, one message each, exactly as
+// written and with its attachments. The text becomes final at once; each
+// delivery is a durable job that retries, and each accepted one is
+// recorded on the timeline with its Message-ID, the relay's reply and the
+// time. The sends due now are made before Send returns.
+func (s *Service) Send(ctx context.Context, v incident.Viewer, ref, id string, to []string, textSHA256 string) (Notice, error) {
+	if s.Mailer == nil {
+		return Notice{}, errs.E(errs.Rule, "email", "no outbound email relay is configured (email: in the server's policy file)")
+	}
+	var rcpts []string
+	for _, a := range to {
+		for part := range strings.SplitSeq(a, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" || containsFold(rcpts, part) {
+				continue
+			}
+			if err := (notify.Target{Kind: notify.KindEmail, Address: part}).Validate(); err != nil {
+				return Notice{}, errs.E(errs.Invalid, "to", "%q is not an email address (expected name@example.com)", part)
+			}
+			rcpts = append(rcpts, part)
+		}
+	}
+	switch {
+	case len(rcpts) == 0:
+		return Notice{}, errs.E(errs.Invalid, "to", "name at least one recipient")
+	case len(rcpts) > maxRecipients:
+		return Notice{}, errs.E(errs.Invalid, "to", "at most %d recipients at once", maxRecipients)
+	}
+	var out Notice
+	_, err := s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
+		n, err := s.load(ctx, inc, id)
+		if err != nil {
+			return Effects{}, nil, err
+		}
+		if err := n.editable(); err != nil {
+			return Effects{}, nil, err
+		}
+		if err := n.sameText(textSHA256); err != nil {
+			return Effects{}, nil, err
+		}
+		n.Status, n.FinalAt, n.Version = Sending, &now, n.Version+1
+		n.Email = &Email{Subject: n.Title, From: s.Mailer.Sender(), RequestedBy: v.User, RequestedAt: now, TextSHA256: n.TextSHA256}
+		var fx Effects
+		for _, r := range rcpts {
+			d := Delivery{ID: s.NewID(), To: r, State: DeliveryPending}
+			n.Email.Deliveries = append(n.Email.Deliveries, d)
+			fx.Jobs = append(fx.Jobs, engine.Job{ID: d.ID, Kind: JobSend, RunAt: now.Add(inlineGrace), Args: args(sendArgs{Notice: n.ID, Delivery: d.ID})})
+		}
+		fx.Notice = &n
+		out = n
+		return fx, nil, nil
+	})
+	if err != nil {
+		return Notice{}, err
+	}
+	for _, d := range out.Email.Deliveries {
+		if err := s.deliver(ctx, out.ID, d.ID, 0, 1, true); err != nil {
+			s.Logger.WarnContext(ctx, "notice email failed; its job retries", "notice", out.ID, "to", d.To, "err", err)
+		}
+	}
+	if n, err := s.Store.Notice(ctx, out.ID); err == nil {
+		out = n
+		out.Ref = ref
+	}
+	return out, nil
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// handleSend is the job of one delivery.
+func (s *Service) handleSend(ctx context.Context, j engine.Job) error {
+	var a sendArgs
+	if err := json.Unmarshal(j.Args, &a); err != nil {
+		return engine.Permanent(err)
+	}
+	return s.deliver(ctx, a.Notice, a.Delivery, j.Attempt, max(j.MaxAttempts, 1), false)
+}
+
+// system acts for jobs: they were authorised when written.
+var system = incident.Viewer{User: "firebreak", SeeAll: true}
+
+// deliver sends one delivery unless it is settled, and records the
+// outcome: an accepted message is an event on the timeline; the last
+// failure (or a permanent one) settles it as failed. inline is the send
+// right after the commit; its failure is left to the delivery's job.
+func (s *Service) deliver(ctx context.Context, noticeID, deliveryID string, attempt, maxAttempts int, inline bool) error {
+	n, err := s.Store.Notice(ctx, noticeID)
+	if err != nil {
+		if errs.CodeOf(err) == errs.NotFound {
+			return engine.Permanent(err)
+		}
+		return err
+	}
+	d, ok := n.delivery(deliveryID)
+	if !ok || d.State != DeliveryPending {
+		return nil
+	}
+	if s.Mailer == nil {
+		return engine.Permanent(errs.E(errs.Rule, "email", "no outbound email relay is configured"))
+	}
+	doc := notify.Document{ID: d.ID, Subject: n.Email.Subject, Text: n.Body, Time: n.Email.RequestedAt}
+	for _, a := range n.Attachments {
+		_, data, err := s.Store.Attachment(ctx, a.SHA256)
+		if err != nil {
+			return err
+		}
+		doc.Attachments = append(doc.Attachments, notify.File{Name: a.Name, ContentType: a.ContentType, Data: data})
+	}
+	sent, sendErr := s.Mailer.SendDocument(ctx, d.To, doc)
+	at := incident.Now(s.Now())
+	final := sendErr == nil || !notify.Retryable(sendErr) || (!inline && attempt+1 >= maxAttempts)
+	var fx Effects
+	fx, err = s.change(ctx, incident.Viewer{User: n.Email.RequestedBy, SeeAll: true}, n.IncidentID, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
+		cur, err := s.load(ctx, inc, noticeID)
+		if err != nil {
+			return Effects{}, nil, err
+		}
+		i, ok := cur.deliveryIndex(deliveryID)
+		if !ok || cur.Email.Deliveries[i].State != DeliveryPending {
+			return Effects{}, nil, nil
+		}
+		dd := &cur.Email.Deliveries[i]
+		dd.Attempts++
+		var changes []incident.Change
+		switch {
+		case sendErr == nil:
+			dd.State, dd.MessageID, dd.Reply, dd.SentAt, dd.LastError = DeliverySent, sent.MessageID, sent.Reply, &at, ""
+			changes = append(changes, incident.Change{Type: incident.EvNoticeSent, OccurredAt: &at, Data: incident.NoticeSentData{
+				Notice: cur.ID, Title: cur.Title, To: dd.To, MessageID: sent.MessageID, Reply: sent.Reply, SentAt: at,
+				TextSHA256: cur.TextSHA256, Attachments: files(cur.Attachments)}})
+		default:
+			dd.LastError = sendErr.Error()
+			if final {
+				dd.State = DeliveryFailed
+			}
+		}
+		fx := Effects{Notice: &cur}
+		if final {
+			fx.DoneJob = deliveryID
+		}
+		if done, anySent := cur.Email.settled(); done {
+			cur.Email.CompletedAt = &now
+			cur.Status = Failed
+			if anySent {
+				cur.Status = Sent
+				fx.Jobs = s.obligationJob(&cur)
+			}
+		}
+		cur.Version++
+		n = cur
+		return fx, changes, nil
+	})
+	if err != nil {
+		return err
+	}
+	if fx.DoneJob != "" {
+		engine.Completed(ctx)
+	}
+	s.afterFinal(ctx, &n, fx.Jobs)
+	switch {
+	case sendErr == nil:
+		return nil
+	case !notify.Retryable(sendErr):
+		return engine.Permanent(sendErr)
+	}
+	return sendErr
+}
+
+func (n *Notice) deliveryIndex(id string) (int, bool) {
+	if n.Email == nil {
+		return 0, false
+	}
+	for i, d := range n.Email.Deliveries {
+		if d.ID == id {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func (n *Notice) delivery(id string) (Delivery, bool) {
+	i, ok := n.deliveryIndex(id)
+	if !ok {
+		return Delivery{}, false
+	}
+	return n.Email.Deliveries[i], true
+}
+
+// obligationJob is the job that marks the duty a final notice meets as
+// submitted; none without a duty or without the obligation records.
+func (s *Service) obligationJob(n *Notice) []engine.Job {
+	if n.ObligationID == "" || s.Duties == nil || n.ObligationRecordedAt != nil {
+		return nil
+	}
+	return []engine.Job{{ID: s.NewID(), Kind: JobObligation, RunAt: s.Now().Add(inlineGrace), Args: args(noticeArgs{Notice: n.ID})}}
+}
+
+// afterFinal marks the duty at once when the notice's commit wrote the
+// job that does it; the job is the safety net.
+func (s *Service) afterFinal(ctx context.Context, n *Notice, jobs []engine.Job) {
+	for _, j := range jobs {
+		if j.Kind != JobObligation {
+			continue
+		}
+		if err := s.recordObligation(ctx, n.ID, j.ID); err != nil {
+			s.Logger.WarnContext(ctx, "marking the duty submitted failed; its job retries", "notice", n.ID, "err", err)
+			continue
+		}
+		if cur, err := s.Store.Notice(ctx, n.ID); err == nil {
+			cur.Ref = n.Ref
+			*n = cur
+		}
+	}
+}
+
+func (s *Service) handleObligation(ctx context.Context, j engine.Job) error {
+	var a noticeArgs
+	if err := json.Unmarshal(j.Args, &a); err != nil {
+		return engine.Permanent(err)
+	}
+	return s.recordObligation(ctx, a.Notice, j.ID)
+}
+
+// recordObligation tells the obligation records that the notice's duty
+// was met, at the time the notice was given, and notes it on the notice.
+func (s *Service) recordObligation(ctx context.Context, noticeID, jobID string) error {
+	n, err := s.Store.Notice(ctx, noticeID)
+	if err != nil {
+		if errs.CodeOf(err) == errs.NotFound {
+			return engine.Permanent(err)
+		}
+		return err
+	}
+	if n.ObligationID == "" || n.ObligationRecordedAt != nil || s.Duties == nil {
+		return nil
+	}
+	at, by := n.givenAt()
+	err = s.Duties.RecordSubmission(ctx, incident.Viewer{User: by, SeeAll: true}, n.IncidentID, n.ObligationID, n.Phase, at, n.ID)
+	if err != nil && errs.CodeOf(err) != errs.Conflict {
+		if errs.CodeOf(err) == errs.Invalid || errs.CodeOf(err) == errs.NotFound {
+			return engine.Permanent(err)
+		}
+		return err
+	}
+	_, err = s.change(ctx, system, n.IncidentID, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
+		cur, err := s.load(ctx, inc, noticeID)
+		if err != nil {
+			return Effects{}, nil, err
+		}
+		if cur.ObligationRecordedAt != nil {
+			return Effects{DoneJob: jobID}, nil, nil
+		}
+		cur.ObligationRecordedAt, cur.Version = &now, cur.Version+1
+		return Effects{Notice: &cur, DoneJob: jobID}, nil, nil
+	})
+	if err == nil {
+		engine.Completed(ctx)
+	}
+	return err
+}
+
+// givenAt is when and by whom a final notice was given: its submission,
+// or its first accepted email.
+func (n *Notice) givenAt() (time.Time, string) {
+	if n.Submission != nil {
+		return n.Submission.At, n.Submission.RecordedBy
+	}
+	var at time.Time
+	if n.Email != nil {
+		for _, d := range n.Email.Deliveries {
+			if d.SentAt != nil && (at.IsZero() || d.SentAt.Before(at)) {
+				at = *d.SentAt
+			}
+		}
+		return at, n.Email.RequestedBy
+	}
+	return at, n.CreatedBy
+}
+
+// Register attaches the job handlers of notices and updates to an engine.
+func (s *Service) Register(e interface {
+	Handle(kind string, h engine.Handler)
+}) {
+	e.Handle(JobSend, s.handleSend)
+	e.Handle(JobObligation, s.handleObligation)
+	e.Handle(JobUpdatesChanged, s.handleIncidentChanged)
+	e.Handle(JobRemind, s.handleRemind)
+	e.Handle(JobRemindUser, s.handleRemindUser)
+	e.Handle(JobUpdateDeliver, s.handleUpdateDeliver)
+}

@@ -1,0 +1,231 @@
+package notices
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/notify"
+)
+
+// Config is what the server's policy file sets.
+type Config struct {
+	// Organization is how notices name the organisation and its contacts.
+	Organization Organization
+	// Templates are the policy file's own; they take the place of built-in
+	// ones of the same name, and stored ones take theirs.
+	Templates []Template
+	// Cadence is the stakeholder-update interval per severity; nil is
+	// DefaultCadence, an empty map turns reminders off.
+	Cadence map[string]time.Duration
+}
+
+// DefaultCadence is SEV1 every 30 minutes and SEV2 every hour while open.
+func DefaultCadence() map[string]time.Duration {
+	return map[string]time.Duration{"SEV1": 30 * time.Minute, "SEV2": time.Hour}
+}
+
+// Deps are the service's collaborators; Duties, Mailer, Channels and
+// People are optional.
+type Deps struct {
+	Store     Store
+	Incidents Incidents
+	Duties    Duties
+	Mailer    Mailer
+	Channels  notify.Notifier // internal channels that updates go to
+	People    People
+	Config    Config
+	Now       func() time.Time
+	NewID     func() string
+	Logger    *slog.Logger
+}
+
+// Service carries out notices, the dossier and stakeholder updates.
+type Service struct {
+	Deps
+	cadence   map[string]time.Duration
+	notifyJob func()
+	baseURL   atomic.Pointer[string]
+}
+
+// New builds the service.
+func New(d Deps) *Service {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{Deps: d, notifyJob: func() {}}
+	s.cadence = d.Config.Cadence
+	if s.cadence == nil {
+		s.cadence = DefaultCadence()
+	}
+	return s
+}
+
+// Configure sets what the policy file says and the outbound email relay
+// (nil: notices cannot be emailed). Call it before serving.
+func (s *Service) Configure(c Config, m Mailer) {
+	s.Config, s.Mailer = c, m
+	s.cadence = c.Cadence
+	if s.cadence == nil {
+		s.cadence = DefaultCadence()
+	}
+}
+
+// SetDuties wires the obligation records. Call it before serving.
+func (s *Service) SetDuties(d Duties) { s.Duties = d }
+
+// SetBaseURL sets the URL links in reminders start with.
+func (s *Service) SetBaseURL(u string) {
+	u = strings.TrimRight(u, "/")
+	s.baseURL.Store(&u)
+}
+
+func (s *Service) link(ref string) string {
+	if u := s.baseURL.Load(); u != nil && *u != "" {
+		return *u + "/incidents/" + ref
+	}
+	return ""
+}
+
+// SetJobNotifier sets what wakes the engine after jobs are committed.
+func (s *Service) SetJobNotifier(fn func()) { s.notifyJob = fn }
+
+// CadenceFor returns the update interval of a severity; 0 is none.
+func (s *Service) CadenceFor(severity string) time.Duration { return s.cadence[severity] }
+
+// Cadences returns the configured intervals.
+func (s *Service) Cadences() map[string]time.Duration { return maps.Clone(s.cadence) }
+
+// HasMailer reports whether notices can be sent by email.
+func (s *Service) HasMailer() bool { return s.Mailer != nil }
+
+// decide works out a change on the incident as loaded: the records and
+// jobs to write, and the events that record it.
+type decide func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error)
+
+// maxAttempts bounds retries after a concurrent change.
+const maxAttempts = 20
+
+// change loads the incident v may see, decides, and commits the effects
+// with their events in one transaction; a concurrent change to the
+// incident or to the record makes it decide again on what is stored.
+func (s *Service) change(ctx context.Context, v incident.Viewer, ref string, fn decide) (Effects, error) {
+	for attempt := 0; ; attempt++ {
+		inc, err := s.Incidents.Get(ctx, v, ref)
+		if err != nil {
+			return Effects{}, err
+		}
+		now := incident.Now(s.Now())
+		fx, changes, err := fn(&inc, now)
+		if err != nil {
+			return Effects{}, err
+		}
+		var next incident.Incident
+		var events []incident.Event
+		if len(changes) > 0 {
+			next, events, err = incident.Record(inc, changes, v.User, now)
+			if err != nil {
+				return Effects{}, err
+			}
+			fx.Batch = &incident.Batch{ExpectedVersion: inc.Version, Events: events, Next: next}
+		}
+		err = s.Store.Commit(ctx, fx)
+		if errs.CodeOf(err) == errs.Conflict && attempt < maxAttempts && !errors.Is(err, context.Canceled) {
+			continue
+		}
+		if err != nil {
+			return Effects{}, err
+		}
+		if len(events) > 0 {
+			s.Incidents.Recorded(next, events)
+		}
+		if len(fx.Jobs) > 0 {
+			s.notifyJob()
+		}
+		return fx, nil
+	}
+}
+
+// ---- templates ----
+
+// Templates lists every template in force by name: stored ones over the
+// policy file's over the built-in ones.
+func (s *Service) Templates(ctx context.Context) ([]Template, error) {
+	byName := map[string]Template{}
+	for _, t := range Builtin() {
+		byName[t.Name] = t
+	}
+	for _, t := range s.Config.Templates {
+		t.Source = SourceConfig
+		byName[t.Name] = t
+	}
+	stored, err := s.Store.Templates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range stored {
+		t.Source = SourceCustom
+		byName[t.Name] = t
+	}
+	out := slices.Collect(maps.Values(byName))
+	slices.SortFunc(out, func(a, b Template) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// Template returns the template in force named name.
+func (s *Service) Template(ctx context.Context, name string) (Template, error) {
+	all, err := s.Templates(ctx)
+	if err != nil {
+		return Template{}, err
+	}
+	for _, t := range all {
+		if t.Name == name {
+			return t, nil
+		}
+	}
+	return Template{}, errs.E(errs.NotFound, "name", "no notice template %q", name)
+}
+
+// PutTemplate stores an organisation's template after checking it parses
+// and runs; a problem names the field and the line.
+func (s *Service) PutTemplate(ctx context.Context, actor string, t Template) (Template, error) {
+	t.Title, t.Body = normalise(t.Title), normalise(t.Body)
+	if err := t.Validate(); err != nil {
+		return Template{}, err
+	}
+	now := s.Now().UTC()
+	t.Source, t.UpdatedBy, t.UpdatedAt = SourceCustom, actor, &now
+	if err := s.Store.PutTemplate(ctx, t); err != nil {
+		return Template{}, err
+	}
+	return t, nil
+}
+
+// DeleteTemplate removes a stored template (a built-in or configured one
+// of the same name is in force again).
+func (s *Service) DeleteTemplate(ctx context.Context, name string) error {
+	return s.Store.DeleteTemplate(ctx, name)
+}
+
+// Preview renders a template over an incident without storing anything.
+func (s *Service) Preview(ctx context.Context, v incident.Viewer, ref string, t Template, obligationID, phase string) (title, body string, err error) {
+	if err := t.Validate(); err != nil {
+		return "", "", err
+	}
+	inc, err := s.Incidents.Get(ctx, v, ref)
+	if err != nil {
+		return "", "", err
+	}
+	d, err := s.data(ctx, v, inc, obligationID, phase)
+	if err != nil {
+		return "", "", err
+	}
+	return t.Render(d)
+}

@@ -1,0 +1,219 @@
+package notices
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/engine"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/notify"
+)
+
+// Subscribe sends an incident's updates to a channel; with ref "" every
+// incident's (restricted ones excepted; the caller checks the role).
+func (s *Service) Subscribe(ctx context.Context, v incident.Viewer, ref, name string, t notify.Target) (Subscription, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 || strings.ContainsAny(name, "\r\n") {
+		return Subscription{}, errs.E(errs.Invalid, "name", "a name of 1–100 bytes on one line")
+	}
+	if err := t.Validate(); err != nil {
+		return Subscription{}, err
+	}
+	sub := Subscription{ID: s.NewID(), Name: name, Target: t, Kind: t.Kind, Address: Redact(t), CreatedBy: v.User, CreatedAt: s.Now().UTC()}
+	if ref != "" {
+		inc, err := s.Incidents.Get(ctx, v, ref)
+		if err != nil {
+			return Subscription{}, err
+		}
+		sub.IncidentID = inc.ID
+	}
+	if err := s.Store.PutSubscription(ctx, sub); err != nil {
+		return Subscription{}, err
+	}
+	return sub, nil
+}
+
+// Redact shows a target without its secrets: an email address, or a
+// webhook's scheme and host.
+func Redact(t notify.Target) string {
+	if t.Kind == notify.KindEmail {
+		return t.Address
+	}
+	if t.Kind == notify.KindSlack && t.Address == "" {
+		return "slack:" + t.Channel
+	}
+	return notify.RedactURL(t.Address)
+}
+
+// Subscriptions lists an incident's own subscriptions and the global ones
+// (ref ""), or only the global ones.
+func (s *Service) Subscriptions(ctx context.Context, v incident.Viewer, ref string) ([]Subscription, error) {
+	id := ""
+	if ref != "" {
+		inc, err := s.Incidents.Get(ctx, v, ref)
+		if err != nil {
+			return nil, err
+		}
+		id = inc.ID
+	}
+	return s.Store.Subscriptions(ctx, id)
+}
+
+// Unsubscribe removes an incident's subscription (ref set) or a global one.
+func (s *Service) Unsubscribe(ctx context.Context, v incident.Viewer, ref, id string) error {
+	sub, err := s.Store.Subscription(ctx, id)
+	if err != nil {
+		return err
+	}
+	if ref == "" {
+		if sub.IncidentID != "" {
+			return errs.E(errs.NotFound, "id", "no global subscription %s", id)
+		}
+	} else {
+		inc, err := s.Incidents.Get(ctx, v, ref)
+		if err != nil {
+			return err
+		}
+		if sub.IncidentID != inc.ID {
+			return errs.E(errs.NotFound, "id", "%s has no subscription %s", inc.Ref, id)
+		}
+	}
+	return s.Store.DeleteSubscription(ctx, id)
+}
+
+// UpdatesView is an incident's updates with where its cadence stands.
+type UpdatesView struct {
+	Ref        string           `json:"ref"`
+	Updates    []Update         `json:"updates"`
+	Deliveries []UpdateDelivery `json:"deliveries"`
+	// Every is the severity's interval (0: no reminders); NextDue when
+	// the next reminder goes, Overdue when it passed without an update.
+	Every   time.Duration `json:"every"`
+	NextDue *time.Time    `json:"next_due,omitempty"`
+	Overdue bool          `json:"overdue"`
+	Cadence Cadence       `json:"cadence"`
+}
+
+// Updates returns an incident's stakeholder updates, newest first.
+func (s *Service) Updates(ctx context.Context, v incident.Viewer, ref string) (UpdatesView, error) {
+	inc, err := s.Incidents.Get(ctx, v, ref)
+	if err != nil {
+		return UpdatesView{}, err
+	}
+	out := UpdatesView{Ref: inc.Ref, Every: s.cadence[inc.Severity]}
+	if out.Updates, err = s.Store.Updates(ctx, inc.ID, 200); err != nil {
+		return UpdatesView{}, err
+	}
+	if out.Deliveries, err = s.Store.UpdateDeliveries(ctx, inc.ID); err != nil {
+		return UpdatesView{}, err
+	}
+	if out.Cadence, err = s.Store.Cadence(ctx, inc.ID); err != nil {
+		return UpdatesView{}, err
+	}
+	if inc.State.Open() && out.Every > 0 {
+		// Reminders repeat one interval apart; the update is due one
+		// interval after the last (or the start), whatever was reminded.
+		basis := out.Cadence.Basis
+		if out.Cadence.Generation == 0 {
+			basis = inc.DeclaredAt
+			if len(out.Updates) > 0 {
+				basis = out.Updates[0].PostedAt
+			}
+		}
+		due := basis.Add(out.Every)
+		out.NextDue = &due
+		out.Overdue = s.Now().After(due)
+	}
+	if out.Updates == nil {
+		out.Updates = []Update{}
+	}
+	if out.Deliveries == nil {
+		out.Deliveries = []UpdateDelivery{}
+	}
+	return out, nil
+}
+
+func (s *Service) handleUpdateDeliver(ctx context.Context, j engine.Job) error {
+	var a idArgs
+	if err := json.Unmarshal(j.Args, &a); err != nil {
+		return engine.Permanent(err)
+	}
+	return s.deliverUpdate(ctx, a.ID, j.Attempt, max(j.MaxAttempts, 1), false)
+}
+
+// deliverUpdate sends one update to one subscription and records the
+// attempt; the delivery settles (and its job goes) when it is sent or
+// failed for good.
+func (s *Service) deliverUpdate(ctx context.Context, id string, attempt, maxAttempts int, inline bool) error {
+	d, err := s.Store.UpdateDelivery(ctx, id)
+	if err != nil {
+		if errs.CodeOf(err) == errs.NotFound {
+			return engine.Permanent(err)
+		}
+		return err
+	}
+	if d.State != DeliveryPending {
+		return nil
+	}
+	sub, err := s.Store.Subscription(ctx, d.SubscriptionID)
+	if errs.CodeOf(err) == errs.NotFound {
+		d.State, d.LastError = DeliveryFailed, "the subscription was removed"
+		return s.Store.RecordUpdateDelivery(ctx, d)
+	}
+	if err != nil {
+		return err
+	}
+	inc, err := s.Incidents.Get(ctx, system, d.IncidentID)
+	if err != nil {
+		return err
+	}
+	u, err := s.update(ctx, d.IncidentID, d.UpdateID)
+	if err != nil {
+		return err
+	}
+	if s.Channels == nil {
+		return engine.Permanent(errs.E(errs.Rule, "channel", "no outbound channels are configured"))
+	}
+	m := notify.Message{ID: d.ID, Title: inc.Ref + " " + inc.Title + ": update", Body: u.Text, Severity: inc.Severity,
+		URL: s.link(inc.Ref), Time: u.PostedAt, Fields: map[string]string{"incident": inc.Ref, "state": string(inc.State), "posted by": u.PostedBy}}
+	res, sendErr := s.Channels.Notify(ctx, sub.Target, m)
+	d.Attempts++
+	d.StatusCode = res.StatusCode
+	if sendErr == nil {
+		now := s.Now().UTC()
+		d.State, d.SentAt, d.LastError = DeliverySent, &now, ""
+		if err := s.Store.RecordUpdateDelivery(ctx, d); err != nil {
+			return err
+		}
+		engine.Completed(ctx)
+		return nil
+	}
+	d.LastError = sendErr.Error()
+	retryable := notify.Retryable(sendErr)
+	if !retryable || (!inline && attempt+1 >= maxAttempts) {
+		d.State = DeliveryFailed
+	}
+	if err := s.Store.RecordUpdateDelivery(ctx, d); err != nil {
+		return err
+	}
+	if !retryable {
+		return engine.Permanent(sendErr)
+	}
+	return sendErr
+}
+
+func (s *Service) update(ctx context.Context, incidentID, id string) (Update, error) {
+	us, err := s.Store.Updates(ctx, incidentID, 0)
+	if err != nil {
+		return Update{}, err
+	}
+	for _, u := range us {
+		if u.ID == id {
+			return u, nil
+		}
+	}
+	return Update{}, errs.E(errs.NotFound, "update", "no update %s", id)
+}

@@ -1,0 +1,270 @@
+package notices
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/comms"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+)
+
+// Template drafts notices: its Title and Body are Go text/template source
+// over Data, producing a one-line title and a Markdown body.
+type Template struct {
+	Name        string   `json:"name" yaml:"name"`
+	Audience    Audience `json:"audience" yaml:"audience"`
+	Description string   `json:"description,omitempty" yaml:"description"`
+	// Obligations are the obligation IDs the template is written for
+	// (drafting for one of them picks it); Phase narrows it to one phase.
+	Obligations []string `json:"obligations,omitempty" yaml:"obligations"`
+	Phase       string   `json:"phase,omitempty" yaml:"phase"`
+	Title       string   `json:"title" yaml:"title"`
+	Body        string   `json:"body" yaml:"body"`
+	// Source is builtin, config (the server's policy file) or custom
+	// (stored through the API or UI).
+	Source    string     `json:"source" yaml:"-"`
+	UpdatedBy string     `json:"updated_by,omitempty" yaml:"-"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty" yaml:"-"`
+}
+
+// Template sources.
+const (
+	SourceBuiltin = "builtin"
+	SourceConfig  = "config"
+	SourceCustom  = "custom"
+)
+
+// Data is what a template sees.
+type Data struct {
+	Incident incident.Incident
+	Facts    comms.Facts
+	// Obligation is the duty the notice meets; zero for a notice to an
+	// audience without one.
+	Obligation   comms.Item
+	Phase        string
+	Organization Organization
+	Now          time.Time
+}
+
+// Organization is the organisation's profile as templates see it: the
+// profile obligations are matched against, and the names and contacts a
+// notice gives.
+type Organization struct {
+	comms.Organization
+	Name string `json:"name,omitempty" yaml:"name"`
+	// DPO is the data protection officer or other contact point, as a
+	// regulator should read it (name, email, phone).
+	DPO string `json:"dpo,omitempty" yaml:"dpo"`
+	// Contact is where recipients turn with questions.
+	Contact string `json:"contact,omitempty" yaml:"contact"`
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// funcs are the helpers templates may call.
+var funcs = template.FuncMap{
+	// date formats an instant for people, in UTC; "unknown" when zero.
+	"date": func(t any) string {
+		v := timeOf(t)
+		if v.IsZero() {
+			return "unknown"
+		}
+		return v.UTC().Format("2 January 2006, 15:04 UTC")
+	},
+	"rfc3339": func(t any) string {
+		v := timeOf(t)
+		if v.IsZero() {
+			return "unknown"
+		}
+		return v.UTC().Format(time.RFC3339)
+	},
+	// count shows an optional number; "unknown" when it is not known.
+	"count": func(n any) string {
+		switch v := n.(type) {
+		case *int:
+			if v != nil {
+				return strconv.Itoa(*v)
+			}
+		case int:
+			return strconv.Itoa(v)
+		}
+		return "unknown"
+	},
+	"join": func(list []string, sep string) string { return strings.Join(list, sep) },
+	// list joins with commas; "none" when empty.
+	"list": func(list []string) string {
+		if len(list) == 0 {
+			return "none"
+		}
+		return strings.Join(list, ", ")
+	},
+	"default": func(def string, v any) string {
+		s := fmt.Sprint(v)
+		if v == nil || strings.TrimSpace(s) == "" {
+			return def
+		}
+		return s
+	},
+	"upper": strings.ToUpper,
+	"lower": strings.ToLower,
+	// holders lists who holds a role on the incident.
+	"holders": func(inc incident.Incident, role string) string {
+		h := inc.Holders(incident.Role(role))
+		if len(h) == 0 {
+			return "not assigned"
+		}
+		return strings.Join(h, ", ")
+	},
+}
+
+func timeOf(t any) time.Time {
+	switch v := t.(type) {
+	case time.Time:
+		return v
+	case *time.Time:
+		if v != nil {
+			return *v
+		}
+	}
+	return time.Time{}
+}
+
+// compiled is a parsed template.
+type compiled struct {
+	title, body *template.Template
+}
+
+// errLine finds the line (and column) in a text/template error.
+var errLine = regexp.MustCompile(`^template: [^:]*:(\d+):(?:(\d+):)?\s*(.*)$`)
+
+// templateError turns a parse or execution error into one that names the
+// field and the line: "body: line 3: function "nosuch" not defined".
+func templateError(field string, err error) error {
+	msg := err.Error()
+	if m := errLine.FindStringSubmatch(msg); m != nil {
+		rest := m[3]
+		// "executing "body" at <.X>: can't …" reads better as "at <.X>: can't …".
+		if i := strings.Index(rest, `" at <`); strings.HasPrefix(rest, "executing ") && i > 0 {
+			rest = rest[i+2:]
+		}
+		where := "line " + m[1]
+		if m[2] != "" {
+			where += ", column " + m[2]
+		}
+		e := errs.E(errs.Invalid, field, "%s: %s", where, rest)
+		return e
+	}
+	return errs.E(errs.Invalid, field, "%s", strings.TrimPrefix(msg, "template: "))
+}
+
+// compile parses t's title and body.
+func (t *Template) compile() (*compiled, error) {
+	title, err := template.New("title").Funcs(funcs).Option("missingkey=zero").Parse(t.Title)
+	if err != nil {
+		return nil, templateError("title", err)
+	}
+	body, err := template.New("body").Funcs(funcs).Option("missingkey=zero").Parse(t.Body)
+	if err != nil {
+		return nil, templateError("body", err)
+	}
+	return &compiled{title: title, body: body}, nil
+}
+
+// Validate checks the template's fields, parses it, and runs it over a
+// sample incident so a field that does not exist fails now, with its
+// line, rather than when someone drafts a notice at 3 a.m.
+func (t *Template) Validate() error {
+	switch {
+	case !nameRE.MatchString(t.Name):
+		return errs.E(errs.Invalid, "name", "%q must be 1–64 lower-case letters, digits, . _ or -, starting with a letter or digit", t.Name)
+	case !t.Audience.Valid():
+		return errs.E(errs.Invalid, "audience", "%q is not one of regulator, customer, individuals, internal", t.Audience)
+	case strings.TrimSpace(t.Title) == "":
+		return errs.E(errs.Invalid, "title", "a template needs a title")
+	case len(t.Title) > 1000:
+		return errs.E(errs.Invalid, "title", "at most 1000 bytes")
+	case strings.TrimSpace(t.Body) == "":
+		return errs.E(errs.Invalid, "body", "a template needs a body")
+	case len(t.Body) > maxBody:
+		return errs.E(errs.Invalid, "body", "at most %d bytes", maxBody)
+	case len(t.Obligations) > 50:
+		return errs.E(errs.Invalid, "obligations", "at most 50")
+	}
+	for i, o := range t.Obligations {
+		if strings.TrimSpace(o) == "" || len(o) > 128 {
+			return errs.E(errs.Invalid, fmt.Sprintf("obligations[%d]", i), "an obligation ID of 1–128 bytes")
+		}
+	}
+	if len(t.Phase) > 128 {
+		return errs.E(errs.Invalid, "phase", "at most 128 bytes")
+	}
+	c, err := t.compile()
+	if err != nil {
+		return err
+	}
+	for _, d := range []*Data{sampleData(true), sampleData(false)} {
+		if _, _, err := c.render(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Render drafts a notice's title and body from t over d.
+func (t *Template) Render(d *Data) (title, body string, err error) {
+	c, err := t.compile()
+	if err != nil {
+		return "", "", err
+	}
+	return c.render(d)
+}
+
+func (c *compiled) render(d *Data) (string, string, error) {
+	var tb, bb bytes.Buffer
+	if err := c.title.Execute(&tb, d); err != nil {
+		return "", "", templateError("title", err)
+	}
+	if err := c.body.Execute(&bb, d); err != nil {
+		return "", "", templateError("body", err)
+	}
+	title := strings.Join(strings.Fields(tb.String()), " ")
+	return title, strings.TrimSpace(normalise(bb.String())) + "\n", nil
+}
+
+// matches reports whether t is written for obligation id at phase.
+func (t *Template) matches(id, phase string) bool {
+	return id != "" && slices.Contains(t.Obligations, id) && (t.Phase == "" || t.Phase == phase)
+}
+
+// sampleData is a filled-in incident for checking templates.
+func sampleData(withObligation bool) *Data {
+	now := time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
+	aware := now.Add(-5 * time.Hour)
+	n := 1200
+	d := &Data{
+		Incident: incident.Incident{ID: "sample", Ref: "INC-1", Number: 1, Title: "Sample incident", Summary: "What happened",
+			Type: "security.data-breach", Severity: "SEV1", Significant: true, State: incident.Contained,
+			Roles: []incident.Assignment{{Role: incident.CommsLead, User: "alice", AssignedAt: now}}, DetectedAt: aware, DeclaredAt: aware,
+			Labels: map[string]string{"env": "prod"}, Affected: []string{"web"}, Phases: map[incident.State]time.Time{incident.Triage: aware}},
+		Facts: comms.Facts{Anchors: map[string]time.Time{"aware": aware}, PersonalData: true, DataTypes: []string{"contact_details"},
+			AffectedIndividuals: &n, AffectedByJurisdiction: map[string]int{"EU": n}},
+		Organization: Organization{Name: "Example Ltd", DPO: "dpo@example.com", Contact: "security@example.com",
+			Organization: comms.Organization{Roles: []string{"controller"}, Countries: []string{"DE"}}},
+		Now: now,
+	}
+	if withObligation {
+		due := aware.Add(72 * time.Hour)
+		d.Obligation = comms.Item{ObligationID: "eu-gdpr-art33-supervisory-authority", Phase: "initial_notification",
+			Recipient: "Supervisory authority", DueAt: &due, DeadlineKind: comms.CalendarHours, Status: comms.Pending, Basis: "GDPR Art. 33",
+			Anchor: "aware", AnchorAt: &aware}
+		d.Phase = d.Obligation.Phase
+	}
+	return d
+}
