@@ -1,0 +1,364 @@
+package duties
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/comms"
+	"github.com/firebreak-ir/firebreak/internal/engine"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/paging"
+)
+
+// Reminders. Every change of an incident's duties plans its reminders
+// again: one job per duty and moment (half-time, 24 h, 4 h, 1 h before,
+// overdue by default), written in the change's transaction and tagged with
+// the plan's generation. A job of an older plan does nothing, and a job
+// whose duty was met, waived or moved in the meantime does nothing either.
+// A due job reminds the comms lead and the commander (the IR lead when
+// neither is named) through each of their verified contact methods; each
+// is recorded, and a failure that may pass is retried by the engine
+// without sending again what was sent.
+
+// Job kinds the service handles.
+const (
+	JobRemind = "duties.remind" // remind of one duty at one moment
+	JobReplan = "duties.replan" // plan every incident's reminders again (the profile changed)
+)
+
+// People reach a user through their verified contact methods (the pager).
+type People interface {
+	VerifiedContacts(ctx context.Context, user string) ([]paging.Contact, error)
+	Send(ctx context.Context, c paging.Contact, m notify.Message) (notify.Result, error)
+}
+
+// Job is a durable job (engine.Job).
+type Job = engine.Job
+
+type remindArgs struct {
+	Incident   string    `json:"incident"`
+	Plan       int64     `json:"plan"`
+	Obligation string    `json:"obligation"`
+	Phase      string    `json:"phase"`
+	Mark       string    `json:"mark"`
+	DueAt      time.Time `json:"due_at"`
+}
+
+func replanJob() Job { return Job{Kind: JobReplan, Args: json.RawMessage(`{}`)} }
+
+// Mark names of the moments.
+const (
+	MarkHalfTime = "half_time"
+	MarkOverdue  = "overdue"
+)
+
+// moment is one reminder of one duty.
+type moment struct {
+	mark string
+	at   time.Time
+}
+
+// moments lists when a duty is reminded of, after now; two marks at the
+// same instant remind once.
+func moments(it comms.Item, halfTime bool, before []time.Duration, overdue bool, now time.Time) []moment {
+	if it.DueAt == nil || it.Status == comms.Submitted || it.Status == comms.Waived {
+		return nil
+	}
+	due := *it.DueAt
+	var out []moment
+	add := func(mark string, at time.Time) {
+		if !at.After(now) || slices.ContainsFunc(out, func(m moment) bool { return m.at.Equal(at) }) {
+			return
+		}
+		if it.AnchorAt != nil && at.Before(*it.AnchorAt) {
+			return
+		}
+		out = append(out, moment{mark, at})
+	}
+	if halfTime && it.AnchorAt != nil && due.After(*it.AnchorAt) {
+		add(MarkHalfTime, it.AnchorAt.Add(due.Sub(*it.AnchorAt)/2))
+	}
+	for _, d := range before {
+		add(beforeMark(d), due.Add(-d))
+	}
+	if overdue {
+		add(MarkOverdue, due)
+	}
+	slices.SortFunc(out, func(a, b moment) int { return a.at.Compare(b.at) })
+	return out
+}
+
+func beforeMark(d time.Duration) string {
+	s := strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
+	return s + "_before"
+}
+
+// plan returns the reminder jobs of an incident's duties.
+func (s *Service) plan(inc incident.Incident, gen int64, items []comms.Item, org Profile, now time.Time) []Job {
+	if inc.State == incident.Dismissed || inc.State == incident.Merged {
+		return nil
+	}
+	half, before, overdue := org.reminders()
+	var jobs []Job
+	for _, it := range items {
+		for _, m := range moments(it, half, before, overdue, now) {
+			args, _ := json.Marshal(remindArgs{Incident: inc.ID, Plan: gen, Obligation: it.ObligationID, Phase: it.Phase, Mark: m.mark, DueAt: *it.DueAt})
+			jobs = append(jobs, Job{Kind: JobRemind, RunAt: m.at, Args: args})
+		}
+	}
+	return jobs
+}
+
+// Register attaches the service's job handlers to an engine.
+func (s *Service) Register(e interface {
+	Handle(kind string, h engine.Handler)
+}) {
+	e.Handle(JobRemind, s.handleRemind)
+	e.Handle(JobReplan, s.handleReplan)
+}
+
+func (s *Service) handleReplan(ctx context.Context, _ engine.Job) error {
+	ids, err := s.Store.DutyIncidents(ctx)
+	if err != nil {
+		return err
+	}
+	var fails []error
+	for _, id := range ids {
+		if err := s.replan(ctx, id); err != nil {
+			fails = append(fails, fmt.Errorf("incident %s: %w", id, err))
+		}
+	}
+	return errors.Join(fails...)
+}
+
+// replan plans one incident's reminders again, with no event: the duties
+// themselves did not change, only what they are evaluated against.
+func (s *Service) replan(ctx context.Context, incidentID string) error {
+	for attempt := 0; ; attempt++ {
+		inc, err := s.Incidents.Get(ctx, system, incidentID)
+		if err != nil {
+			return err
+		}
+		st, err := s.Store.Facts(ctx, inc.ID)
+		if err != nil {
+			return err
+		}
+		records, err := s.Store.Records(ctx, inc.ID)
+		if err != nil {
+			return err
+		}
+		prof, err := s.Profile(ctx)
+		if err != nil {
+			return err
+		}
+		now := s.Now()
+		jobs := s.plan(inc, st.Plan+1, s.evaluate(prof.Profile, st.Facts, records, now), prof.Profile, now)
+		err = s.Store.WriteDuties(ctx, Write{IncidentID: inc.ID, ExpectedPlan: st.Plan, Plan: st.Plan + 1, Jobs: jobs})
+		if errs.CodeOf(err) == errs.Conflict && attempt < maxAttempts {
+			continue
+		}
+		return err
+	}
+}
+
+func (s *Service) handleRemind(ctx context.Context, j engine.Job) error {
+	var a remindArgs
+	if err := json.Unmarshal(j.Args, &a); err != nil {
+		return engine.Permanent(err)
+	}
+	st, err := s.Store.Facts(ctx, a.Incident)
+	if err != nil {
+		return err
+	}
+	if st.Plan != a.Plan {
+		return nil // planned again since
+	}
+	inc, err := s.Incidents.Get(ctx, system, a.Incident)
+	if errs.CodeOf(err) == errs.NotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if inc.State == incident.Dismissed || inc.State == incident.Merged {
+		return nil
+	}
+	items, err := s.itemsOf(ctx, inc.ID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(items, func(it comms.Item) bool { return it.ObligationID == a.Obligation && it.Phase == a.Phase })
+	if i < 0 {
+		return nil
+	}
+	it := items[i]
+	if it.Status == comms.Submitted || it.Status == comms.Waived || it.DueAt == nil || !it.DueAt.Equal(a.DueAt) {
+		return nil
+	}
+	if s.People == nil {
+		s.Logger.Warn("duty reminder not sent: no way to reach people", "incident", inc.Ref, "obligation", a.Obligation, "phase", a.Phase)
+		return nil
+	}
+	msg := s.reminderMessage(inc, it, a, j.ID)
+	var again []error
+	for _, user := range recipients(inc) {
+		if err := s.remindUser(ctx, inc, a, user, msg); err != nil {
+			again = append(again, err)
+		}
+	}
+	return errors.Join(again...)
+}
+
+// recipients are the comms lead and the commander, or the IR lead when
+// neither is named.
+func recipients(inc incident.Incident) []string {
+	var out []string
+	for _, r := range []incident.Role{incident.CommsLead, incident.IncidentCommander} {
+		for _, u := range inc.Holders(r) {
+			if !slices.Contains(out, u) {
+				out = append(out, u)
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = inc.Holders(incident.IRLead)
+	}
+	return out
+}
+
+// remindUser sends msg to each verified contact of user that did not get
+// it yet, recording every attempt. It returns an error when a failure may
+// pass, so the job is retried.
+func (s *Service) remindUser(ctx context.Context, inc incident.Incident, a remindArgs, user string, msg notify.Message) error {
+	contacts, err := s.People.VerifiedContacts(ctx, user)
+	if err != nil {
+		return err
+	}
+	base := Reminder{IncidentID: inc.ID, ObligationID: a.Obligation, Phase: a.Phase, Mark: a.Mark, DueAt: a.DueAt, User: user, CreatedAt: incident.Now(s.Now())}
+	if len(contacts) == 0 {
+		r := base
+		r.ID, r.State, r.LastError = reminderID(a, user, ""), ReminderNoContact, user+" has no verified contact method"
+		if _, err := s.Store.Reminder(ctx, r.ID); errs.CodeOf(err) == errs.NotFound {
+			return s.Store.PutReminder(ctx, r)
+		}
+		return nil
+	}
+	var again []error
+	for _, c := range contacts {
+		r := base
+		r.ID, r.ContactID, r.Channel = reminderID(a, user, c.ID), c.ID, string(c.Kind)
+		old, err := s.Store.Reminder(ctx, r.ID)
+		switch {
+		case err == nil:
+			if old.State == ReminderSent || (old.State == ReminderFailed && old.LastError != "" && !old.retryable()) {
+				continue
+			}
+			r.Attempts, r.CreatedAt = old.Attempts, old.CreatedAt
+		case errs.CodeOf(err) != errs.NotFound:
+			return err
+		}
+		m := msg
+		m.ID = r.ID
+		_, sendErr := s.People.Send(ctx, c, m)
+		r.Attempts++
+		if sendErr == nil {
+			sent := incident.Now(s.Now())
+			r.State, r.SentAt, r.LastError = ReminderSent, &sent, ""
+		} else {
+			r.State, r.LastError = ReminderFailed, sendErr.Error()
+			if notify.Retryable(sendErr) {
+				r.LastError = retryPrefix + r.LastError
+				again = append(again, fmt.Errorf("remind %s by %s: %w", user, c.Name, sendErr))
+			}
+		}
+		if err := s.Store.PutReminder(ctx, r); err != nil {
+			return err
+		}
+	}
+	return errors.Join(again...)
+}
+
+// retryPrefix marks a failure that is retried.
+const retryPrefix = "retrying: "
+
+func (r Reminder) retryable() bool { return strings.HasPrefix(r.LastError, retryPrefix) }
+
+// reminderID names one reminder to one contact, the same on every retry.
+func reminderID(a remindArgs, user, contact string) string {
+	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s", a.Incident, a.Plan, a.Obligation, a.Phase, a.Mark,
+		a.DueAt.UTC().Format(time.RFC3339Nano), user, contact))
+	return "rem_" + hex.EncodeToString(h[:12])
+}
+
+// reminderMessage says which duty is due when, to whom, and on what basis.
+func (s *Service) reminderMessage(inc incident.Incident, it comms.Item, a remindArgs, jobID string) notify.Message {
+	now := s.Now()
+	left := it.DueAt.Sub(now)
+	when := "due in " + Countdown(left)
+	if left <= 0 {
+		when = "overdue by " + Countdown(-left)
+	}
+	title := fmt.Sprintf("%s: %s %s %s", inc.Ref, it.ObligationID, it.Phase, when)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s — %s\n\n", inc.Ref, inc.Title)
+	fmt.Fprintf(&b, "Duty: %s, phase %s\nTo: %s\nDue: %s (%s)\n", it.ObligationID, it.Phase, it.Recipient, it.DueAt.UTC().Format(time.RFC3339), when)
+	if it.Basis != "" {
+		fmt.Fprintf(&b, "Basis: %s\n", it.Basis)
+	}
+	if !it.Verified || (it.LegalStatus != "" && it.LegalStatus != "in_force") {
+		fmt.Fprintf(&b, "Note: %s\n", Caveat(it))
+	}
+	b.WriteString("\nRecord the notice as submitted, or waive the duty with a reason, on the incident's page.")
+	m := notify.Message{ID: jobID, Title: title, Body: b.String(), Severity: inc.Severity, Time: now,
+		Fields: map[string]string{"incident": inc.Ref, "obligation": it.ObligationID, "phase": it.Phase, "due_at": it.DueAt.UTC().Format(time.RFC3339)}}
+	if s.baseURL != "" {
+		m.URL = s.baseURL + "/incidents/" + inc.Ref + "#duties"
+	}
+	return m
+}
+
+// Caveat says why a duty should be read with care: not verified in the
+// sources, or not (yet) law. "" when neither.
+func Caveat(it comms.Item) string {
+	var parts []string
+	if !it.Verified {
+		parts = append(parts, "not verified in the sources read")
+	}
+	switch it.LegalStatus {
+	case "", "in_force":
+	case "proposed":
+		parts = append(parts, "proposed, not yet in force")
+	default:
+		parts = append(parts, strings.ReplaceAll(it.LegalStatus, "_", " "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Countdown says a duration the way the clocks show it: "2 d 4 h",
+// "23 h 10 min", "45 min", "under a minute".
+func Countdown(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	d = d.Truncate(time.Minute)
+	days, h, m := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%d d %d h", days, h)
+	case h > 0:
+		return fmt.Sprintf("%d h %d min", h, m)
+	case m > 0:
+		return fmt.Sprintf("%d min", m)
+	default:
+		return "under a minute"
+	}
+}
