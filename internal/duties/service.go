@@ -177,7 +177,26 @@ func (s *Service) Records(ctx context.Context, v incident.Viewer, ref string) ([
 // refused (422); a phase already recorded is a conflict, except the same
 // notice recorded again, which changes nothing.
 func (s *Service) RecordSubmission(ctx context.Context, actor incident.Viewer, ref, obligationID, phase string, at time.Time, noticeID string) error {
+	return s.Submit(ctx, actor, ref, Submission{ObligationID: obligationID, Phase: phase, At: at, NoticeID: noticeID})
+}
+
+// Submission is a phase of a duty met, as recorded by hand: when, and
+// optionally to whom, how and under which reference (a notice recorded
+// with package notices holds all that itself: NoticeID names it).
+type Submission struct {
+	ObligationID string    `json:"obligation_id"`
+	Phase        string    `json:"phase"`
+	At           time.Time `json:"at"`
+	Recipient    string    `json:"recipient,omitempty"`
+	Channel      string    `json:"channel,omitempty"`
+	Reference    string    `json:"reference,omitempty"`
+	NoticeID     string    `json:"notice_id,omitempty"`
+}
+
+// Submit records a submission; see RecordSubmission.
+func (s *Service) Submit(ctx context.Context, actor incident.Viewer, ref string, in Submission) error {
 	now := incident.Now(s.Now())
+	at := in.At
 	if at.IsZero() {
 		at = now
 	}
@@ -185,8 +204,13 @@ func (s *Service) RecordSubmission(ctx context.Context, actor incident.Viewer, r
 	if at.After(now.Add(5 * time.Minute)) {
 		return errs.E(errs.Invalid, "at", "%s is in the future; a submission is recorded once it was made", at.Format(time.RFC3339))
 	}
-	return s.record(ctx, actor, ref, RecordRow{Record: comms.Record{ObligationID: obligationID, Phase: phase, Kind: comms.RecordSubmitted, At: at},
-		Actor: actor.User, NoticeID: noticeID, RecordedAt: now})
+	for _, f := range []struct{ name, v string }{{"recipient", in.Recipient}, {"channel", in.Channel}, {"reference", in.Reference}} {
+		if len(f.v) > 500 {
+			return errs.E(errs.Invalid, f.name, "at most 500 bytes")
+		}
+	}
+	return s.record(ctx, actor, ref, RecordRow{Record: comms.Record{ObligationID: in.ObligationID, Phase: in.Phase, Kind: comms.RecordSubmitted, At: at},
+		Actor: actor.User, NoticeID: in.NoticeID, RecordedAt: now}, in)
 }
 
 // Waive records that a phase of a duty will not be met, and why (GDPR Art.
@@ -201,10 +225,10 @@ func (s *Service) Waive(ctx context.Context, actor incident.Viewer, ref, obligat
 	}
 	now := incident.Now(s.Now())
 	return s.record(ctx, actor, ref, RecordRow{Record: comms.Record{ObligationID: obligationID, Phase: phase, Kind: comms.RecordWaived, At: now, Reason: reason},
-		Actor: actor.User, RecordedAt: now})
+		Actor: actor.User, RecordedAt: now}, Submission{})
 }
 
-func (s *Service) record(ctx context.Context, actor incident.Viewer, ref string, r RecordRow) error {
+func (s *Service) record(ctx context.Context, actor incident.Viewer, ref string, r RecordRow, how Submission) error {
 	switch {
 	case strings.TrimSpace(r.ObligationID) == "":
 		return errs.E(errs.Invalid, "obligation_id", "is required")
@@ -234,7 +258,8 @@ func (s *Service) record(ctx context.Context, actor incident.Viewer, ref string,
 			typ, at = incident.EvObligationSubmitted, &r.At
 		}
 		return []incident.Change{{Type: typ, OccurredAt: at,
-			Data: incident.ObligationData{ObligationID: r.ObligationID, Phase: r.Phase, At: r.At, Reason: r.Reason, Notice: r.NoticeID}}}, nil
+			Data: incident.ObligationData{ObligationID: r.ObligationID, Phase: r.Phase, At: r.At, Reason: r.Reason, Notice: r.NoticeID,
+				Recipient: strings.TrimSpace(how.Recipient), Channel: strings.TrimSpace(how.Channel), Reference: strings.TrimSpace(how.Reference)}}}, nil
 	})
 }
 

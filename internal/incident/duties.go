@@ -50,6 +50,11 @@ type ObligationData struct {
 	At           time.Time `json:"at"`
 	Reason       string    `json:"reason,omitempty"` // a waiver's
 	Notice       string    `json:"notice,omitempty"` // the notice that met it, when one did
+	// Recipient, Channel and Reference say how a submission recorded by
+	// hand was made, when no notice holds it.
+	Recipient string `json:"recipient,omitempty"`
+	Channel   string `json:"channel,omitempty"`
+	Reference string `json:"reference,omitempty"`
 }
 
 // describeDuty describes the events of this file; ok is false for others.
@@ -70,6 +75,15 @@ func describeDuty(e Event) (s string, ok bool) {
 		var d ObligationData
 		json.Unmarshal(e.Data, &d)
 		s = fmt.Sprintf("%s recorded as submitted at %s", obligationText(d.ObligationID, d.Phase), d.At.UTC().Format(time.RFC3339))
+		if d.Recipient != "" {
+			s += " to " + d.Recipient
+		}
+		if d.Channel != "" {
+			s += " by " + strings.ReplaceAll(d.Channel, "_", " ")
+		}
+		if d.Reference != "" {
+			s += ", reference " + d.Reference
+		}
 		if d.Notice != "" {
 			s += " (notice " + d.Notice + ")"
 		}

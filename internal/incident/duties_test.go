@@ -25,17 +25,20 @@ func TestDutyEventsFoldAndDescribe(t *testing.T) {
 		}}},
 		{Type: EvObligationSubmitted, Data: ObligationData{ObligationID: "eu-nis2-art23-significant-incident", Phase: "early_warning", At: t0, Notice: "n-1"}, OccurredAt: &t0},
 		{Type: EvObligationWaived, Data: ObligationData{ObligationID: "eu-gdpr-art33-supervisory-authority", Phase: "initial_notification", At: t0, Reason: "unlikely to result in a risk"}},
+		{Type: EvObligationSubmitted, Data: ObligationData{ObligationID: "eu-nis2-art23-significant-incident", Phase: "incident_notification", At: t0,
+			Recipient: "BSI", Channel: "regulator_portal", Reference: "BSI-2026-0042"}},
 	}, "alice", t0.Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if next.Version != 4 || next.Title != "Leak" || next.State != Triage {
+	if next.Version != 5 || next.Title != "Leak" || next.State != Triage {
 		t.Fatalf("the state changed beyond its version: %+v", next)
 	}
 	want := []string{
 		"facts: set aware to 2026-11-27T09:00:00Z; changed personal data from false to true; set affected in US-CA to 600; cleared notes",
 		"eu-nis2-art23-significant-incident early_warning recorded as submitted at 2026-11-27T09:00:00Z (notice n-1)",
 		"eu-gdpr-art33-supervisory-authority initial_notification waived: unlikely to result in a risk",
+		"eu-nis2-art23-significant-incident incident_notification recorded as submitted at 2026-11-27T09:00:00Z to BSI by regulator portal, reference BSI-2026-0042",
 	}
 	for i, e := range events {
 		if got := Describe(e); got != want[i] {
