@@ -19,6 +19,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
@@ -69,6 +70,9 @@ type Config struct {
 	// Notices configures notice templates, the organisation's names and
 	// contacts in notices, and the stakeholder-update cadence.
 	Notices notices.Config
+	// Organization, when set, is the organisation profile obligations are
+	// matched against, applied at start.
+	Organization *duties.Profile
 }
 
 // ConfiguredIntegration is an integration from the configuration file.
@@ -105,6 +109,7 @@ type Services struct {
 	Triage    *triage.Service
 	Paging    *paging.Pager
 	Notices   *notices.Service
+	Duties    *duties.Service // notification duties: facts, obligations, reminders
 }
 
 // NewServices builds the services over db with the default policy.
@@ -125,14 +130,15 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Severities: sevs, Now: now, NewID: newID, Logger: log})
 	// Pages are caused by incident events and new queue entries: the jobs
 	// that start them are written in the same transactions.
-	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Channels: notifier, People: pg, Now: now, NewID: newID, Logger: log})
+	du := newDuties(db, inc, pg, now, log)
+	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Duties: du, Channels: notifier, People: pg, Now: now, NewID: newID, Logger: log})
 	db.SetTriggers(store.Triggers{
 		Incident: func(i incident.Incident, evs []incident.Event) []engine.Job {
 			return append(paging.IncidentJobs(i, evs), notices.IncidentJobs(i, evs)...)
 		},
 		Entry: func(e triage.Entry) []engine.Job { return []engine.Job{paging.QueueEntryJob(e.Group.ID)} },
 	})
-	return &Services{Auth: as, Incidents: inc, Triage: tr, Paging: pg, Notices: ns}
+	return &Services{Auth: as, Incidents: inc, Triage: tr, Paging: pg, Notices: ns, Duties: du}
 }
 
 // channels builds the outbound channels from the configuration.
@@ -193,6 +199,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			return nil, fmt.Errorf("integration %s from the configuration: %w", ci.Name, err)
 		}
 	}
+	if err := applyOrganization(ctx, svc.Duties, cfg.Organization); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("organization from the configuration: %w", err)
+	}
 	token, password, err := svc.Auth.Bootstrap(ctx, cfg.BootstrapToken)
 	if err != nil {
 		db.Close()
@@ -210,7 +220,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := httpapi.New(httpapi.Deps{
-		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Paging: svc.Paging, Jobs: db, Idempotency: db, DB: db,
+		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Paging: svc.Paging, Duties: svc.Duties, Jobs: db, Idempotency: db, DB: db,
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
 	})
 	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Paging: svc.Paging, SecurityTxt: cfg.SecurityTxt, Logger: cfg.Logger, Now: cfg.Now})
@@ -230,6 +240,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		SingleNode: db.Backend() == "sqlite"})
 	svc.Paging.Register(a.Engine)
 	svc.Notices.Register(a.Engine)
+	svc.Duties.Register(a.Engine)
 	db.OnJobs(a.Engine.Notify)
 	a.srv = &http.Server{
 		Handler:           web.Protect(root),
@@ -280,6 +291,7 @@ func (a *App) Start(ctx context.Context) error {
 		a.Services.Paging.SetBaseURL(a.URL())
 		a.Services.Notices.SetBaseURL(a.URL())
 	}
+	a.Services.Duties.SetBaseURL(a.Services.Paging.BaseURL())
 	// The engine outlives the request that started the server; Stop ends it.
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopJobs, a.jobsDone = cancel, make(chan struct{})

@@ -21,14 +21,14 @@ import (
 // reminders go. Durations are written as Go durations ("48h", "90m").
 type Profile struct {
 	// Roles such as "controller", "processor".
-	Roles []string `json:"roles" yaml:"roles" doc:"Such as controller, processor."`
+	Roles []string `json:"roles" yaml:"roles" doc:"Such as controller, processor." required:"false"`
 	// EntityTypes such as "essential_entity", "SEC_registrant".
-	EntityTypes []string `json:"entity_types" yaml:"entity_types" doc:"Such as essential_entity, SEC_registrant, HIPAA_covered_entity, financial_entity_in_DORA_scope."`
-	Sectors     []string `json:"sectors" yaml:"sectors"`
+	EntityTypes []string `json:"entity_types" yaml:"entity_types" doc:"Such as essential_entity, SEC_registrant, HIPAA_covered_entity, financial_entity_in_DORA_scope." required:"false"`
+	Sectors     []string `json:"sectors" yaml:"sectors" required:"false"`
 	// Countries of establishment: "DE", "US", "US-CA".
-	Countries []string `json:"countries" yaml:"countries" doc:"Countries of establishment, ISO 3166: DE, US, US-CA."`
+	Countries []string `json:"countries" yaml:"countries" doc:"Countries of establishment, ISO 3166: DE, US, US-CA." required:"false"`
 	// Calendars name the holiday calendar per jurisdiction ("EU": "DE").
-	Calendars map[string]string `json:"calendars" yaml:"calendars" doc:"Holiday calendar per jurisdiction, such as {\"EU\": \"DE\", \"US\": \"US\"}."`
+	Calendars map[string]string `json:"calendars" yaml:"calendars" doc:"Holiday calendar per jurisdiction, such as {\"EU\": \"DE\", \"US\": \"US\"}." required:"false"`
 	// Targets are internal targets for qualitative duties by obligation
 	// ID: {"eu-gdpr-art34-data-subjects": "48h"}.
 	Targets map[string]string `json:"targets,omitempty" yaml:"targets" doc:"Internal targets for duties without a fixed deadline, by obligation ID: {\"eu-gdpr-art34-data-subjects\": \"48h\"}."`
@@ -39,10 +39,10 @@ type Profile struct {
 
 // Reminders are the moments before a deadline that people are reminded.
 type Reminders struct {
-	HalfTime bool `json:"half_time" yaml:"half_time" doc:"Halfway between the anchor and the deadline."`
+	HalfTime bool `json:"half_time" yaml:"half_time" doc:"Halfway between the anchor and the deadline." required:"false"`
 	// Before are durations before the deadline: "24h", "4h", "1h".
-	Before  []string `json:"before" yaml:"before" doc:"Durations before the deadline, such as 24h, 4h, 1h."`
-	Overdue bool     `json:"overdue" yaml:"overdue" doc:"When the deadline passes."`
+	Before  []string `json:"before" yaml:"before" doc:"Durations before the deadline, such as 24h, 4h, 1h." required:"false"`
+	Overdue bool     `json:"overdue" yaml:"overdue" doc:"When the deadline passes." required:"false"`
 }
 
 // DefaultReminders: half-time, 24 h, 4 h and 1 h before, and when overdue.

@@ -18,7 +18,7 @@ type FactsInput struct {
 	// Anchors map a clock anchor of the catalog to when it happened.
 	Anchors map[string]string `json:"anchors,omitempty" doc:"Clock anchors (aware, discovered, determined, classified_major, …) to RFC 3339 times."`
 	// PersonalData says whether personal data is involved.
-	PersonalData bool     `json:"personal_data" doc:"Whether personal data is involved."`
+	PersonalData bool     `json:"personal_data" doc:"Whether personal data is involved." required:"false"`
 	DataTypes    []string `json:"data_types,omitempty" doc:"Such as unsecured_PHI, payment_card, credentials, special_category."`
 	// AffectedIndividuals is how many people are affected, when known.
 	AffectedIndividuals *int `json:"affected_individuals,omitempty" doc:"How many people are affected, when known."`

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store"
@@ -40,6 +41,7 @@ type Deps struct {
 	Auth        *auth.Service
 	Triage      *triage.Service
 	Paging      *paging.Pager
+	Duties      *duties.Service // notification duties; nil leaves their routes out
 	Jobs        Jobs
 	Idempotency Idempotency
 	DB          Pinger
@@ -92,6 +94,7 @@ func New(d Deps) *Server {
 	s.registerOnCall(api)
 	s.registerJobs(api)
 	s.registerConfig(api)
+	s.registerDuties(api, d.Duties)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)

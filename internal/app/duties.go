@@ -1,0 +1,44 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/duties"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/store"
+)
+
+// newDuties builds the notification duties over the obligation catalog;
+// reminders reach people through the pager.
+func newDuties(db *store.DB, inc *incident.Service, pg *paging.Pager, now func() time.Time, log *slog.Logger) *duties.Service {
+	return duties.New(duties.Deps{Store: db, Incidents: inc, Catalog: obligationCatalog(log), People: pg, Now: now, Logger: log})
+}
+
+// obligationCatalog is the catalog duties are worked out with.
+func obligationCatalog(log *slog.Logger) duties.Catalog {
+	return nil
+}
+
+// applyOrganization makes the profile in the configuration file the
+// stored one; an unchanged profile is left alone (its reminders need no
+// new plan).
+func applyOrganization(ctx context.Context, d *duties.Service, p *duties.Profile) error {
+	if p == nil {
+		return nil
+	}
+	cur, err := d.Profile(ctx)
+	if err != nil {
+		return err
+	}
+	a, _ := json.Marshal(cur.Profile)
+	b, _ := json.Marshal(p)
+	if cur.UpdatedAt != nil && string(a) == string(b) {
+		return nil
+	}
+	_, err = d.PutProfile(ctx, "config", *p)
+	return err
+}

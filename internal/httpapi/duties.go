@@ -1,0 +1,248 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/comms"
+	"github.com/firebreak-ir/firebreak/internal/duties"
+	"github.com/firebreak-ir/firebreak/internal/errs"
+)
+
+// Notification duties: the organisation profile, an incident's facts, its
+// dated duties, submissions and waivers, and planning without an incident.
+
+// ProfileOutput is the organisation profile.
+type ProfileOutput struct {
+	Body struct {
+		duties.Profile
+		UpdatedBy string     `json:"updated_by,omitempty"`
+		UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	}
+}
+
+func profileOut(st duties.ProfileState) *ProfileOutput {
+	o := &ProfileOutput{}
+	o.Body.Profile, o.Body.UpdatedBy, o.Body.UpdatedAt = st.Profile, st.UpdatedBy, st.UpdatedAt
+	if o.Body.Reminders == nil {
+		r := duties.DefaultReminders()
+		o.Body.Reminders = &r
+	}
+	return o
+}
+
+// FactsOutput is an incident's facts with their version as an ETag.
+type FactsOutput struct {
+	ETag string `header:"ETag"`
+	Body FactsView
+}
+
+// FactsView is an incident's facts as the API shows them.
+type FactsView struct {
+	Ref       string     `json:"ref"`
+	Version   int64      `json:"version" doc:"0 until facts are first set; send it as If-Match to change them only if nobody else did."`
+	UpdatedBy string     `json:"updated_by,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	duties.FactsInput
+}
+
+func factsOut(ref string, st duties.FactsState) *FactsOutput {
+	v := FactsView{Ref: ref, Version: st.Version, UpdatedBy: st.UpdatedBy, UpdatedAt: st.UpdatedAt, FactsInput: duties.InputOf(st.Facts)}
+	if v.Anchors == nil {
+		v.Anchors = map[string]string{}
+	}
+	if v.DataTypes == nil {
+		v.DataTypes = []string{}
+	}
+	return &FactsOutput{ETag: etag(st.Version), Body: v}
+}
+
+// ObligationsOutput is a list of dated duties, earliest first.
+type ObligationsOutput struct {
+	Body struct {
+		Ref   string       `json:"ref,omitempty"`
+		Now   time.Time    `json:"now" doc:"The instant the statuses were worked out at."`
+		Items []Obligation `json:"items"`
+	}
+}
+
+// Obligation is one phase of one duty, dated (comms.Item; named apart
+// from alert items in the OpenAPI document).
+type Obligation struct {
+	comms.Item
+}
+
+// ObligationParams name one phase of one duty of an incident.
+type ObligationParams struct {
+	RefParam
+	ID    string `path:"id" maxLength:"200" doc:"The obligation ID, such as eu-gdpr-art33-supervisory-authority."`
+	Phase string `path:"phase" maxLength:"200" doc:"The phase, such as initial_notification."`
+}
+
+// WaiveBody says why a duty is not met.
+type WaiveBody struct {
+	Reason string `json:"reason" maxLength:"2000" doc:"Why the duty is not met, such as \"unlikely to result in a risk (GDPR Art. 33(1))\"."`
+}
+
+// SubmitBody records a phase met by hand, without a notice.
+type SubmitBody struct {
+	At        *time.Time `json:"at,omitempty" doc:"When it was submitted; now when left out."`
+	Recipient string     `json:"recipient,omitempty" maxLength:"500"`
+	Channel   string     `json:"channel,omitempty" maxLength:"100" doc:"regulator_portal, email, letter, phone, other."`
+	Reference string     `json:"reference,omitempty" maxLength:"500" doc:"The recipient's reference number, if any."`
+	NoticeID  string     `json:"notice_id,omitempty" maxLength:"200" doc:"The notice that met it, when one was recorded."`
+}
+
+// EvaluateBody is facts, and optionally a profile, to plan with.
+type EvaluateBody struct {
+	Organization *duties.Profile   `json:"organization,omitempty" doc:"The profile to match; the stored one when left out."`
+	Facts        duties.FactsInput `json:"facts"`
+}
+
+func (s *Server) registerDuties(api huma.API, d *duties.Service) {
+	if d == nil {
+		return
+	}
+	tags := []string{"Notification duties"}
+	items := func(ref string, its []comms.Item, now time.Time) *ObligationsOutput {
+		o := &ObligationsOutput{}
+		o.Body.Ref, o.Body.Now, o.Body.Items = ref, now.UTC(), make([]Obligation, len(its))
+		for i, it := range its {
+			o.Body.Items[i] = Obligation{it}
+		}
+		return o
+	}
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "get-organization", Method: http.MethodGet, Path: "/api/v1/organization", Tags: tags,
+		Summary: "Read the organisation profile", Description: "Roles, entity types, sectors, countries, holiday calendars, internal targets and reminder moments that obligations are matched against.",
+	}), func(ctx context.Context, _ *struct{}) (*ProfileOutput, error) {
+		st, err := d.Profile(ctx)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return profileOut(st), nil
+	})
+
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "put-organization", Method: http.MethodPut, Path: "/api/v1/organization", Tags: tags,
+		Summary: "Replace the organisation profile", Description: "Every incident's reminders are planned again.",
+	}), func(ctx context.Context, in *struct{ Body duties.Profile }) (*ProfileOutput, error) {
+		st, err := d.PutProfile(ctx, viewer(ctx).User, in.Body)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return profileOut(st), nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "get-facts", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/facts", Tags: tags,
+		Summary: "Read an incident's facts", Description: "What obligations depend on: clock anchors, personal data, data types, people affected.",
+	}), func(ctx context.Context, in *RefParam) (*FactsOutput, error) {
+		inc, st, err := d.FactsState(ctx, viewer(ctx), in.Ref)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return factsOut(inc.Ref, st), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "put-facts", Method: http.MethodPut, Path: "/api/v1/incidents/{ref}/facts", Tags: tags,
+		Summary: "Replace an incident's facts",
+		Description: "Answers 422 naming each bad field (anchors.foo for an unknown anchor or a time that is not RFC 3339, affected_individuals for a negative count) and stores nothing. " +
+			"If-Match takes the facts' version. The change is an event on the timeline and plans the reminders again.",
+	}), func(ctx context.Context, in *struct {
+		RefParam
+		IfMatch
+		Body duties.FactsInput
+	}) (*FactsOutput, error) {
+		v, err := in.IfMatch.version()
+		if err != nil {
+			return nil, s.problem(ctx, errs.E(errs.Invalid, "If-Match", "must be a facts version such as \"3\""))
+		}
+		st, err := d.PutFacts(ctx, viewer(ctx), in.Ref, in.Body, v)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		inc, err := s.incidents.Get(ctx, viewer(ctx), in.Ref)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return factsOut(inc.Ref, st), nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "list-obligations", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/obligations", Tags: tags,
+		Summary: "List an incident's notification duties",
+		Description: "Every phase of every obligation that applies, earliest due first: recipient, due_at (RFC 3339 UTC, null when there is no due instant yet), deadline_kind, " +
+			"status (pending, due_soon, overdue, submitted, waived), basis, and whether the duty is verified and in force.",
+	}), func(ctx context.Context, in *RefParam) (*ObligationsOutput, error) {
+		inc, err := s.incidents.Get(ctx, viewer(ctx), in.Ref)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		its, err := d.Items(ctx, viewer(ctx), inc.ID)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return items(inc.Ref, its, d.Now()), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "waive-obligation", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/obligations/{id}/{phase}/waive", Tags: tags,
+		Summary: "Waive a duty with a reason", DefaultStatus: http.StatusOK,
+		Description: "Answers 422 without a reason or for a phase that does not apply, 409 when the phase was already submitted or waived. Returns the duties.",
+	}), func(ctx context.Context, in *struct {
+		ObligationParams
+		Body WaiveBody
+	}) (*ObligationsOutput, error) {
+		if err := d.Waive(ctx, viewer(ctx), in.Ref, in.ID, in.Phase, in.Body.Reason); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		its, err := d.Items(ctx, viewer(ctx), in.Ref)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return items(in.Ref, its, d.Now()), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "submit-obligation", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/obligations/{id}/{phase}/submit", Tags: tags,
+		Summary: "Record a duty as submitted", DefaultStatus: http.StatusOK,
+		Description: "Records that the phase was met (by hand: a portal, a letter, a call), which anchors the phases that follow it. " +
+			"Answers 422 for a phase that does not apply or a time in the future, 409 when it was already recorded. Returns the duties.",
+	}), func(ctx context.Context, in *struct {
+		ObligationParams
+		Body SubmitBody
+	}) (*ObligationsOutput, error) {
+		b := in.Body
+		sub := duties.Submission{ObligationID: in.ID, Phase: in.Phase, Recipient: b.Recipient, Channel: b.Channel, Reference: b.Reference, NoticeID: b.NoticeID}
+		if b.At != nil {
+			sub.At = *b.At
+		}
+		if err := d.Submit(ctx, viewer(ctx), in.Ref, sub); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		its, err := d.Items(ctx, viewer(ctx), in.Ref)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return items(in.Ref, its, d.Now()), nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "evaluate-obligations", Method: http.MethodPost, Path: "/api/v1/obligations/evaluate", Tags: tags,
+		Summary: "Work out the duties that facts would bring", DefaultStatus: http.StatusOK,
+		Description: "For planning and tabletop exercises: the same list as an incident's, without an incident. Nothing is stored.",
+	}), func(ctx context.Context, in *struct{ Body EvaluateBody }) (*ObligationsOutput, error) {
+		its, err := d.EvaluatePlan(ctx, in.Body.Organization, in.Body.Facts)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return items("", its, d.Now()), nil
+	})
+}

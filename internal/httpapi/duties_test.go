@@ -1,0 +1,114 @@
+package httpapi_test
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestOrganizationProfile(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	a := s.must(t, 200, "vera", "GET", "/api/v1/organization", "")
+	if rem, _ := a.body["reminders"].(map[string]any); rem["half_time"] != true || rem["overdue"] != true {
+		t.Fatalf("the default reminders: %s", a.raw)
+	}
+	body := `{"roles":["controller"],"entity_types":["essential_entity"],"sectors":[],"countries":["DE"],"calendars":{"EU":"DE"},` +
+		`"targets":{"eu-gdpr-art34-data-subjects":"48h"},"reminders":{"half_time":false,"before":["2h"],"overdue":true}}`
+	s.refused(t, 403, "", "rita", "PUT", "/api/v1/organization", body)
+	s.refused(t, 422, "roles[0]", "admin", "PUT", "/api/v1/organization", `{"roles":["data controller"]}`)
+	s.refused(t, 422, "reminders.before[0]", "admin", "PUT", "/api/v1/organization", `{"reminders":{"before":["soon"]}}`)
+	s.refused(t, 422, "body.bogus", "admin", "PUT", "/api/v1/organization", `{"bogus":1}`)
+	s.must(t, 200, "admin", "PUT", "/api/v1/organization", body)
+	a = s.must(t, 200, "vera", "GET", "/api/v1/organization", "")
+	if a.body["updated_by"] != "admin" || a.body["countries"].([]any)[0] != "DE" || a.body["targets"].(map[string]any)["eu-gdpr-art34-data-subjects"] != "48h" {
+		t.Fatalf("profile read back: %s", a.raw)
+	}
+}
+
+func TestBadFactsAreRefusedByFieldAndStoreNothing(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	s.must(t, 201, "rita", "POST", "/api/v1/incidents", `{"title":"Customer records exposed"}`)
+	for _, tt := range []struct {
+		name, body, location, message string
+	}{
+		{"unknown anchor", `{"anchors":{"foo":"2026-11-27T09:00:00Z"}}`, "anchors.foo", `unknown anchor "foo"; one of aware, discovered`},
+		{"not RFC 3339", `{"anchors":{"aware":"yesterday"}}`, "anchors.aware", `"yesterday" is not an RFC 3339 time such as 2026-11-27T09:00:00Z`},
+		{"no zone", `{"anchors":{"aware":"2026-11-27T09:00:00"}}`, "anchors.aware", "is not an RFC 3339 time"},
+		{"negative count", `{"affected_individuals":-3}`, "affected_individuals", "must be 0 or more, not -3"},
+		{"negative by jurisdiction", `{"affected_by_jurisdiction":{"US-CA":-1}}`, "affected_by_jurisdiction.US-CA", "must be 0 or more, not -1"},
+		{"count not a number", `{"affected_individuals":"many"}`, "body.affected_individuals", ""},
+		{"unknown field", `{"personal":true}`, "body.personal", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := s.refused(t, 422, tt.location, "rita", "PUT", "/api/v1/incidents/INC-1/facts", tt.body)
+			if d, _ := a.body["detail"].(string); !strings.Contains(d, tt.message) {
+				t.Fatalf("problem %q does not say %q", d, tt.message)
+			}
+		})
+	}
+	a := s.must(t, 200, "vera", "GET", "/api/v1/incidents/INC-1/facts", "")
+	if a.body["version"] != float64(0) || a.header.Get("ETag") != `"0"` || a.body["anchors"] != nil {
+		t.Fatalf("facts after refused changes: %s", a.raw)
+	}
+	if tl := s.must(t, 200, "vera", "GET", "/api/v1/incidents/INC-1/timeline", ""); len(tl.body["items"].([]any)) != 1 {
+		t.Fatalf("refused facts reached the timeline: %s", tl.raw)
+	}
+}
+
+func TestFactsVersionsAndRoles(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	s.must(t, 201, "rita", "POST", "/api/v1/incidents", `{"title":"Customer records exposed"}`)
+	body := `{"anchors":{"aware":"2026-11-27T09:00:00+01:00"},"personal_data":true,"data_types":["credentials"],"affected_individuals":1200,"affected_by_jurisdiction":{"EU":1200}}`
+	s.refused(t, 403, "", "vera", "PUT", "/api/v1/incidents/INC-1/facts", body)
+	a := s.must(t, 200, "rita", "PUT", "/api/v1/incidents/INC-1/facts", body, "If-Match", `"0"`)
+	if a.header.Get("ETag") != `"1"` || a.body["anchors"].(map[string]any)["aware"] != "2026-11-27T08:00:00Z" || a.body["updated_by"] != "rita" {
+		t.Fatalf("facts saved: %s", a.raw)
+	}
+	if a := s.must(t, 409, "rob", "PUT", "/api/v1/incidents/INC-1/facts", `{"personal_data":false}`, "If-Match", `"0"`); !contains(a.locations(), "version") {
+		t.Fatalf("stale facts: %s", a.raw)
+	}
+	s.must(t, 200, "rob", "PUT", "/api/v1/incidents/INC-1/facts", `{"personal_data":false}`)
+	tl := s.must(t, 200, "vera", "GET", "/api/v1/incidents/INC-1/timeline", "")
+	items := tl.body["items"].([]any)
+	if len(items) != 3 {
+		t.Fatalf("timeline: %s", tl.raw)
+	}
+	want := "facts: set aware to 2026-11-27T08:00:00Z; changed personal data from false to true; set data types to credentials; set affected individuals to 1200; set affected in EU to 1200"
+	if got := items[1].(map[string]any)["text"]; got != want || items[1].(map[string]any)["type"] != "facts.updated" {
+		t.Fatalf("facts event: %q, want %q", got, want)
+	}
+	if got := items[2].(map[string]any)["text"]; !strings.HasPrefix(got.(string), "facts: cleared aware; changed personal data from true to false") {
+		t.Fatalf("second facts event: %q", got)
+	}
+}
+
+func TestRestrictedIncidentDutiesAreHidden(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	s.must(t, 201, "rita", "POST", "/api/v1/incidents", `{"title":"Insider","restricted":true}`)
+	for _, tt := range []struct{ method, path, body string }{
+		{"GET", "/api/v1/incidents/INC-1/facts", ""},
+		{"PUT", "/api/v1/incidents/INC-1/facts", `{"personal_data":true}`},
+		{"GET", "/api/v1/incidents/INC-1/obligations", ""},
+		{"POST", "/api/v1/incidents/INC-1/obligations/eu-gdpr-art33-supervisory-authority/initial_notification/waive", `{"reason":"no risk"}`},
+		{"POST", "/api/v1/incidents/INC-1/obligations/eu-gdpr-art33-supervisory-authority/initial_notification/submit", `{}`},
+	} {
+		s.refused(t, 404, "ref", "rob", tt.method, tt.path, tt.body)
+	}
+	s.must(t, 200, "rita", "GET", "/api/v1/incidents/INC-1/facts", "")
+}
+
+func TestWaiverNeedsAReasonAndEvaluateChecksFacts(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	s.must(t, 201, "rita", "POST", "/api/v1/incidents", `{"title":"Customer records exposed"}`)
+	s.refused(t, 422, "reason", "rita", "POST", "/api/v1/incidents/INC-1/obligations/eu-gdpr-art33-supervisory-authority/initial_notification/waive", `{"reason":" "}`)
+	s.refused(t, 422, "anchors.foo", "vera", "POST", "/api/v1/obligations/evaluate", `{"facts":{"anchors":{"foo":"2026-11-27T09:00:00Z"}}}`)
+	s.refused(t, 422, "organization.countries[0]", "vera", "POST", "/api/v1/obligations/evaluate", `{"organization":{"countries":["Germany"]},"facts":{}}`)
+	a := s.must(t, 200, "vera", "POST", "/api/v1/obligations/evaluate", `{"facts":{"personal_data":true}}`)
+	if _, ok := a.body["items"].([]any); !ok {
+		t.Fatalf("evaluate: %s", a.raw)
+	}
+}
