@@ -21,18 +21,21 @@ type Dossier struct {
 	GeneratedAt  time.Time       `json:"generated_at"`
 	GeneratedBy  string          `json:"generated_by"`
 	Incident     DossierIncident `json:"incident"`
-	Organization Organization    `json:"organization"`
+	Organization Letterhead      `json:"organization"`
 	// Facts, Obligations and Waivers come from the obligation records;
 	// ObligationsNote says why they are missing when they are.
-	Facts           *comms.Facts    `json:"facts"`
-	Obligations     []comms.Item    `json:"obligations"`
-	Waivers         []Waiver        `json:"waivers"`
-	ObligationsNote string          `json:"obligations_note,omitempty"`
-	Notices         []Notice        `json:"notices"`
-	Updates         []Update        `json:"updates"`
-	Timeline        []DossierEvent  `json:"timeline"`
-	Chain           DossierChainEnd `json:"chain"`
+	Facts           *comms.Facts        `json:"facts"`
+	Obligations     []DossierDuty       `json:"obligations"`
+	Waivers         []DossierWaiver     `json:"waivers"`
+	ObligationsNote string              `json:"obligations_note,omitempty"`
+	Notices         []Notice            `json:"notices"`
+	Updates         []StakeholderUpdate `json:"updates"`
+	Timeline        []DossierEvent      `json:"timeline"`
+	Chain           DossierChainEnd     `json:"chain"`
 }
+
+// DossierDuty is one dated duty (comms.Item) as the dossier shows it.
+type DossierDuty comms.Item
 
 // DossierIncident is the incident in brief.
 type DossierIncident struct {
@@ -53,8 +56,8 @@ type DossierIncident struct {
 	Resolution string                       `json:"resolution"`
 }
 
-// Waiver is a duty not given, with its reason.
-type Waiver struct {
+// DossierWaiver is a duty not given, with its reason.
+type DossierWaiver struct {
 	ObligationID string    `json:"obligation_id"`
 	Phase        string    `json:"phase"`
 	Reason       string    `json:"reason"`
@@ -105,7 +108,7 @@ func (s *Service) Dossier(ctx context.Context, v incident.Viewer, ref string) (D
 		Incident: DossierIncident{ID: inc.ID, Ref: inc.Ref, Title: inc.Title, Summary: inc.Summary, Type: inc.Type, Severity: inc.Severity,
 			State: inc.State, Restricted: inc.Restricted, DetectedAt: inc.DetectedAt, DeclaredAt: inc.DeclaredAt, DeclaredBy: inc.DeclaredBy,
 			Roles: inc.Roles, Phases: inc.Phases, RootCause: inc.RootCause, Resolution: inc.Resolution},
-		Obligations: []comms.Item{}, Waivers: []Waiver{}, Timeline: []DossierEvent{}}
+		Obligations: []DossierDuty{}, Waivers: []DossierWaiver{}, Timeline: []DossierEvent{}}
 	if d.Incident.Roles == nil {
 		d.Incident.Roles = []incident.Assignment{}
 	}
@@ -126,10 +129,10 @@ func (s *Service) Dossier(ctx context.Context, v incident.Viewer, ref string) (D
 		if err != nil {
 			return Dossier{}, err
 		}
-		d.Obligations = append(d.Obligations, items...)
 		for _, it := range items {
+			d.Obligations = append(d.Obligations, DossierDuty(it))
 			if it.Record != nil && it.Record.Kind == comms.RecordWaived {
-				d.Waivers = append(d.Waivers, Waiver{ObligationID: it.ObligationID, Phase: it.Phase, Reason: it.Record.Reason, At: it.Record.At})
+				d.Waivers = append(d.Waivers, DossierWaiver{ObligationID: it.ObligationID, Phase: it.Phase, Reason: it.Record.Reason, At: it.Record.At})
 			}
 		}
 	}
@@ -146,7 +149,7 @@ func (s *Service) Dossier(ctx context.Context, v incident.Viewer, ref string) (D
 		return Dossier{}, err
 	}
 	if d.Updates == nil {
-		d.Updates = []Update{}
+		d.Updates = []StakeholderUpdate{}
 	}
 	for _, e := range events {
 		if relevant(e) {

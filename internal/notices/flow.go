@@ -72,7 +72,7 @@ func (s *Service) Draft(ctx context.Context, v incident.Viewer, ref string, in D
 		return Notice{}, err
 	}
 	n := Notice{ID: s.NewID(), IncidentID: inc.ID, Ref: inc.Ref, Audience: audience, ObligationID: in.ObligationID, Phase: in.Phase,
-		Status: Draft, Version: 1, CreatedBy: v.User, Attachments: []Attachment{}}
+		Status: Draft, Version: 1, CreatedBy: v.User, Attachments: []NoticeAttachment{}}
 	if t != nil {
 		n.Template = t.Name
 	}
@@ -283,7 +283,7 @@ func (s *Service) AddAttachment(ctx context.Context, v incident.Viewer, ref, id,
 		contentType = http.DetectContentType(data)
 	}
 	sum := sha256.Sum256(data)
-	a := Attachment{SHA256: hex.EncodeToString(sum[:]), Name: name, ContentType: contentType, Size: int64(len(data)), AddedBy: v.User}
+	a := NoticeAttachment{SHA256: hex.EncodeToString(sum[:]), Name: name, ContentType: contentType, Size: int64(len(data)), AddedBy: v.User}
 	if _, err := s.Get(ctx, v, ref, id); err != nil {
 		return Notice{}, err
 	}
@@ -300,7 +300,7 @@ func (s *Service) AddAttachment(ctx context.Context, v incident.Viewer, ref, id,
 		if err := n.editable(); err != nil {
 			return Effects{}, nil, err
 		}
-		if slices.ContainsFunc(n.Attachments, func(x Attachment) bool { return x.SHA256 == a.SHA256 }) {
+		if slices.ContainsFunc(n.Attachments, func(x NoticeAttachment) bool { return x.SHA256 == a.SHA256 }) {
 			out = n
 			return Effects{}, nil, nil
 		}
@@ -317,14 +317,14 @@ func (s *Service) AddAttachment(ctx context.Context, v incident.Viewer, ref, id,
 }
 
 // AttachmentData returns one of a notice's files.
-func (s *Service) AttachmentData(ctx context.Context, v incident.Viewer, ref, id, sha string) (Attachment, []byte, error) {
+func (s *Service) AttachmentData(ctx context.Context, v incident.Viewer, ref, id, sha string) (NoticeAttachment, []byte, error) {
 	n, err := s.Get(ctx, v, ref, id)
 	if err != nil {
-		return Attachment{}, nil, err
+		return NoticeAttachment{}, nil, err
 	}
-	i := slices.IndexFunc(n.Attachments, func(a Attachment) bool { return a.SHA256 == sha })
+	i := slices.IndexFunc(n.Attachments, func(a NoticeAttachment) bool { return a.SHA256 == sha })
 	if i < 0 {
-		return Attachment{}, nil, errs.E(errs.NotFound, "sha256", "notice %s has no attachment %s", id, sha)
+		return NoticeAttachment{}, nil, errs.E(errs.NotFound, "sha256", "notice %s has no attachment %s", id, sha)
 	}
 	_, data, err := s.Store.Attachment(ctx, sha)
 	return n.Attachments[i], data, err
@@ -381,7 +381,7 @@ func (s *Service) Submit(ctx context.Context, v incident.Viewer, ref, id string,
 			return Effects{}, nil, errs.E(errs.Invalid, "submitted_at", "%s is in the future", at.Format(time.RFC3339))
 		}
 		n.Status, n.FinalAt, n.Version = Submitted, &now, n.Version+1
-		n.Submission = &Submission{Recipient: in.Recipient, Channel: in.Channel, At: at, Reference: in.Reference,
+		n.Submission = &NoticeSubmission{Recipient: in.Recipient, Channel: in.Channel, At: at, Reference: in.Reference,
 			RecordedBy: v.User, RecordedAt: now, TextSHA256: n.TextSHA256}
 		d := incident.NoticeSubmittedData{Notice: n.ID, Title: n.Title, Audience: string(n.Audience), ObligationID: n.ObligationID, Phase: n.Phase,
 			Recipient: in.Recipient, Channel: string(in.Channel), Reference: in.Reference, SubmittedAt: at, Text: n.Body,
@@ -401,7 +401,7 @@ func (s *Service) Submit(ctx context.Context, v incident.Viewer, ref, id string,
 	return out, nil
 }
 
-func files(as []Attachment) []incident.NoticeFile {
+func files(as []NoticeAttachment) []incident.NoticeFile {
 	var out []incident.NoticeFile
 	for _, a := range as {
 		out = append(out, incident.NoticeFile{Name: a.Name, SHA256: a.SHA256, Size: a.Size})

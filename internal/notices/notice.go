@@ -88,11 +88,11 @@ type Notice struct {
 	UpdatedBy  string    `json:"updated_by"`
 	UpdatedAt  time.Time `json:"updated_at"`
 	// Editors are everyone who wrote the text; none of them may approve it.
-	Editors     []string     `json:"editors"`
-	Approval    *Approval    `json:"approval,omitempty"`
-	Attachments []Attachment `json:"attachments"`
-	Submission  *Submission  `json:"submission,omitempty"`
-	Email       *Email       `json:"email,omitempty"`
+	Editors     []string           `json:"editors"`
+	Approval    *Approval          `json:"approval,omitempty"`
+	Attachments []NoticeAttachment `json:"attachments"`
+	Submission  *NoticeSubmission  `json:"submission,omitempty"`
+	Email       *Email             `json:"email,omitempty"`
 	// FinalAt is when the text became final (submitted, or sent).
 	FinalAt *time.Time `json:"final_at,omitempty"`
 	// ObligationRecordedAt is when the duty was marked submitted with the
@@ -108,8 +108,8 @@ type Approval struct {
 	Note       string    `json:"note,omitempty"`
 }
 
-// Attachment is a file that goes with a notice, kept by its SHA-256.
-type Attachment struct {
+// NoticeAttachment is a file that goes with a notice, kept by its SHA-256.
+type NoticeAttachment struct {
 	SHA256      string    `json:"sha256"`
 	Name        string    `json:"name"`
 	ContentType string    `json:"content_type"`
@@ -118,8 +118,8 @@ type Attachment struct {
 	AddedAt     time.Time `json:"added_at"`
 }
 
-// Submission records a notice given outside Firebreak.
-type Submission struct {
+// NoticeSubmission records a notice given outside Firebreak.
+type NoticeSubmission struct {
 	Recipient string  `json:"recipient"`
 	Channel   Channel `json:"channel"`
 	// At is when the notice was given, in the world.
@@ -133,13 +133,13 @@ type Submission struct {
 // Email records a notice sent by email: one delivery per recipient, so
 // no recipient sees another's address.
 type Email struct {
-	Subject     string     `json:"subject"`
-	From        string     `json:"from"`
-	RequestedBy string     `json:"requested_by"`
-	RequestedAt time.Time  `json:"requested_at"`
-	TextSHA256  string     `json:"text_sha256"`
-	Deliveries  []Delivery `json:"deliveries"`
-	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	Subject     string          `json:"subject"`
+	From        string          `json:"from"`
+	RequestedBy string          `json:"requested_by"`
+	RequestedAt time.Time       `json:"requested_at"`
+	TextSHA256  string          `json:"text_sha256"`
+	Deliveries  []EmailDelivery `json:"deliveries"`
+	CompletedAt *time.Time      `json:"completed_at,omitempty"`
 }
 
 // DeliveryState is where one email stands.
@@ -151,8 +151,8 @@ const (
 	DeliveryFailed  DeliveryState = "failed"
 )
 
-// Delivery is one email of a notice to one recipient.
-type Delivery struct {
+// EmailDelivery is one email of a notice to one recipient.
+type EmailDelivery struct {
 	ID       string        `json:"id"`
 	To       string        `json:"to"`
 	State    DeliveryState `json:"state"`

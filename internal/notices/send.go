@@ -84,7 +84,7 @@ func (s *Service) Send(ctx context.Context, v incident.Viewer, ref, id string, t
 		n.Email = &Email{Subject: n.Title, From: s.Mailer.Sender(), RequestedBy: v.User, RequestedAt: now, TextSHA256: n.TextSHA256}
 		var fx Effects
 		for _, r := range rcpts {
-			d := Delivery{ID: s.NewID(), To: r, State: DeliveryPending}
+			d := EmailDelivery{ID: s.NewID(), To: r, State: DeliveryPending}
 			n.Email.Deliveries = append(n.Email.Deliveries, d)
 			fx.Jobs = append(fx.Jobs, engine.Job{ID: d.ID, Kind: JobSend, RunAt: now.Add(inlineGrace), Args: args(sendArgs{Notice: n.ID, Delivery: d.ID})})
 		}
@@ -227,10 +227,10 @@ func (n *Notice) deliveryIndex(id string) (int, bool) {
 	return 0, false
 }
 
-func (n *Notice) delivery(id string) (Delivery, bool) {
+func (n *Notice) delivery(id string) (EmailDelivery, bool) {
 	i, ok := n.deliveryIndex(id)
 	if !ok {
-		return Delivery{}, false
+		return EmailDelivery{}, false
 	}
 	return n.Email.Deliveries[i], true
 }

@@ -18,7 +18,7 @@ import (
 // Config is what the server's policy file sets.
 type Config struct {
 	// Organization is how notices name the organisation and its contacts.
-	Organization Organization
+	Organization Letterhead
 	// Templates are the policy file's own; they take the place of built-in
 	// ones of the same name, and stored ones take theirs.
 	Templates []Template

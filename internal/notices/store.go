@@ -22,7 +22,7 @@ type Effects struct {
 	// Notice is inserted at Version 1, else replaces Version-1.
 	Notice *Notice
 	// Update is a new stakeholder update; Deliveries are its sends.
-	Update     *Update
+	Update     *StakeholderUpdate
 	Deliveries []UpdateDelivery
 	// Cadence is inserted at Generation 1, else replaces Generation-1.
 	Cadence *Cadence
@@ -47,16 +47,16 @@ type Store interface {
 	DeleteTemplate(ctx context.Context, name string) error
 
 	// Updates lists an incident's stakeholder updates, newest first.
-	Updates(ctx context.Context, incidentID string, limit int) ([]Update, error)
+	Updates(ctx context.Context, incidentID string, limit int) ([]StakeholderUpdate, error)
 	// Cadence returns an incident's cadence; Generation 0 when it has none.
 	Cadence(ctx context.Context, incidentID string) (Cadence, error)
 
-	PutSubscription(ctx context.Context, s Subscription) error
+	PutSubscription(ctx context.Context, s UpdateSubscription) error
 	DeleteSubscription(ctx context.Context, id string) error
-	Subscription(ctx context.Context, id string) (Subscription, error)
+	Subscription(ctx context.Context, id string) (UpdateSubscription, error)
 	// Subscriptions lists the incident's subscriptions and the global
 	// ones; with incidentID "" only the global ones.
-	Subscriptions(ctx context.Context, incidentID string) ([]Subscription, error)
+	Subscriptions(ctx context.Context, incidentID string) ([]UpdateSubscription, error)
 
 	UpdateDelivery(ctx context.Context, id string) (UpdateDelivery, error)
 	// UpdateDeliveries lists the deliveries of an incident's updates,

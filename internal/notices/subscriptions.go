@@ -14,24 +14,24 @@ import (
 
 // Subscribe sends an incident's updates to a channel; with ref "" every
 // incident's (restricted ones excepted; the caller checks the role).
-func (s *Service) Subscribe(ctx context.Context, v incident.Viewer, ref, name string, t notify.Target) (Subscription, error) {
+func (s *Service) Subscribe(ctx context.Context, v incident.Viewer, ref, name string, t notify.Target) (UpdateSubscription, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 || strings.ContainsAny(name, "\r\n") {
-		return Subscription{}, errs.E(errs.Invalid, "name", "a name of 1–100 bytes on one line")
+		return UpdateSubscription{}, errs.E(errs.Invalid, "name", "a name of 1–100 bytes on one line")
 	}
 	if err := t.Validate(); err != nil {
-		return Subscription{}, err
+		return UpdateSubscription{}, err
 	}
-	sub := Subscription{ID: s.NewID(), Name: name, Target: t, Kind: t.Kind, Address: Redact(t), CreatedBy: v.User, CreatedAt: s.Now().UTC()}
+	sub := UpdateSubscription{ID: s.NewID(), Name: name, Target: t, Kind: t.Kind, Address: Redact(t), CreatedBy: v.User, CreatedAt: s.Now().UTC()}
 	if ref != "" {
 		inc, err := s.Incidents.Get(ctx, v, ref)
 		if err != nil {
-			return Subscription{}, err
+			return UpdateSubscription{}, err
 		}
 		sub.IncidentID = inc.ID
 	}
 	if err := s.Store.PutSubscription(ctx, sub); err != nil {
-		return Subscription{}, err
+		return UpdateSubscription{}, err
 	}
 	return sub, nil
 }
@@ -50,7 +50,7 @@ func Redact(t notify.Target) string {
 
 // Subscriptions lists an incident's own subscriptions and the global ones
 // (ref ""), or only the global ones.
-func (s *Service) Subscriptions(ctx context.Context, v incident.Viewer, ref string) ([]Subscription, error) {
+func (s *Service) Subscriptions(ctx context.Context, v incident.Viewer, ref string) ([]UpdateSubscription, error) {
 	id := ""
 	if ref != "" {
 		inc, err := s.Incidents.Get(ctx, v, ref)
@@ -86,15 +86,20 @@ func (s *Service) Unsubscribe(ctx context.Context, v incident.Viewer, ref, id st
 
 // UpdatesView is an incident's updates with where its cadence stands.
 type UpdatesView struct {
-	Ref        string           `json:"ref"`
-	Updates    []Update         `json:"updates"`
-	Deliveries []UpdateDelivery `json:"deliveries"`
-	// Every is the severity's interval (0: no reminders); NextDue when
-	// the next reminder goes, Overdue when it passed without an update.
-	Every   time.Duration `json:"every"`
-	NextDue *time.Time    `json:"next_due,omitempty"`
-	Overdue bool          `json:"overdue"`
-	Cadence Cadence       `json:"cadence"`
+	Ref        string              `json:"ref"`
+	Updates    []StakeholderUpdate `json:"updates"`
+	Deliveries []UpdateDelivery    `json:"deliveries"`
+	// Every is the severity's interval (0: no reminders); NextDue is when
+	// the next update is due, Overdue when that passed without one.
+	Every        time.Duration `json:"-"`
+	EveryMinutes int           `json:"every_minutes"`
+	NextDue      *time.Time    `json:"next_due,omitempty"`
+	Overdue      bool          `json:"overdue"`
+	// Reminders were sent since the last update; LastRemindedAt is the
+	// latest.
+	Reminders      int        `json:"reminders"`
+	LastRemindedAt *time.Time `json:"last_reminded_at,omitempty"`
+	Cadence        Cadence    `json:"-"`
 }
 
 // Updates returns an incident's stakeholder updates, newest first.
@@ -113,6 +118,8 @@ func (s *Service) Updates(ctx context.Context, v incident.Viewer, ref string) (U
 	if out.Cadence, err = s.Store.Cadence(ctx, inc.ID); err != nil {
 		return UpdatesView{}, err
 	}
+	out.EveryMinutes = int(out.Every / time.Minute)
+	out.Reminders, out.LastRemindedAt = out.Cadence.Reminders, out.Cadence.LastRemindedAt
 	if inc.State.Open() && out.Every > 0 {
 		// Reminders repeat one interval apart; the update is due one
 		// interval after the last (or the start), whatever was reminded.
@@ -128,7 +135,7 @@ func (s *Service) Updates(ctx context.Context, v incident.Viewer, ref string) (U
 		out.Overdue = s.Now().After(due)
 	}
 	if out.Updates == nil {
-		out.Updates = []Update{}
+		out.Updates = []StakeholderUpdate{}
 	}
 	if out.Deliveries == nil {
 		out.Deliveries = []UpdateDelivery{}
@@ -205,15 +212,15 @@ func (s *Service) deliverUpdate(ctx context.Context, id string, attempt, maxAtte
 	return sendErr
 }
 
-func (s *Service) update(ctx context.Context, incidentID, id string) (Update, error) {
+func (s *Service) update(ctx context.Context, incidentID, id string) (StakeholderUpdate, error) {
 	us, err := s.Store.Updates(ctx, incidentID, 0)
 	if err != nil {
-		return Update{}, err
+		return StakeholderUpdate{}, err
 	}
 	for _, u := range us {
 		if u.ID == id {
 			return u, nil
 		}
 	}
-	return Update{}, errs.E(errs.NotFound, "update", "no update %s", id)
+	return StakeholderUpdate{}, errs.E(errs.NotFound, "update", "no update %s", id)
 }

@@ -49,14 +49,14 @@ type Data struct {
 	// audience without one.
 	Obligation   comms.Item
 	Phase        string
-	Organization Organization
+	Organization Letterhead
 	Now          time.Time
 }
 
-// Organization is the organisation's profile as templates see it: the
+// Letterhead is the organisation's profile as templates see it: the
 // profile obligations are matched against, and the names and contacts a
 // notice gives.
-type Organization struct {
+type Letterhead struct {
 	comms.Organization
 	Name string `json:"name,omitempty" yaml:"name"`
 	// DPO is the data protection officer or other contact point, as a
@@ -144,6 +144,9 @@ type compiled struct {
 // errLine finds the line (and column) in a text/template error.
 var errLine = regexp.MustCompile(`^template: [^:]*:(\d+):(?:(\d+):)?\s*(.*)$`)
 
+// startedAt is how text/template points back at an earlier line.
+var startedAt = regexp.MustCompile(`started at (?:title|body):(\d+)`)
+
 // templateError turns a parse or execution error into one that names the
 // field and the line: "body: line 3: function "nosuch" not defined".
 func templateError(field string, err error) error {
@@ -154,6 +157,7 @@ func templateError(field string, err error) error {
 		if i := strings.Index(rest, `" at <`); strings.HasPrefix(rest, "executing ") && i > 0 {
 			rest = rest[i+2:]
 		}
+		rest = startedAt.ReplaceAllString(rest, "started on line $1")
 		where := "line " + m[1]
 		if m[2] != "" {
 			where += ", column " + m[2]
@@ -255,7 +259,7 @@ func sampleData(withObligation bool) *Data {
 			Labels: map[string]string{"env": "prod"}, Affected: []string{"web"}, Phases: map[incident.State]time.Time{incident.Triage: aware}},
 		Facts: comms.Facts{Anchors: map[string]time.Time{"aware": aware}, PersonalData: true, DataTypes: []string{"contact_details"},
 			AffectedIndividuals: &n, AffectedByJurisdiction: map[string]int{"EU": n}},
-		Organization: Organization{Name: "Example Ltd", DPO: "dpo@example.com", Contact: "security@example.com",
+		Organization: Letterhead{Name: "Example Ltd", DPO: "dpo@example.com", Contact: "security@example.com",
 			Organization: comms.Organization{Roles: []string{"controller"}, Countries: []string{"DE"}}},
 		Now: now,
 	}

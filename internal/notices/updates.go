@@ -28,8 +28,8 @@ const (
 	JobUpdateDeliver  = "updates.deliver"          // send an update to one subscribed channel
 )
 
-// Update is one stakeholder update.
-type Update struct {
+// StakeholderUpdate is one stakeholder update.
+type StakeholderUpdate struct {
 	ID         string    `json:"id"`
 	IncidentID string    `json:"incident_id"`
 	Text       string    `json:"text"`
@@ -38,10 +38,10 @@ type Update struct {
 	Channels   []string  `json:"channels"` // subscriptions it went to, by name
 }
 
-// Subscription sends an incident's updates (or, when global, every
+// UpdateSubscription sends an incident's updates (or, when global, every
 // unrestricted incident's) to an internal channel: an email list, a Slack
 // or Teams incoming webhook, or a signed webhook.
-type Subscription struct {
+type UpdateSubscription struct {
 	ID         string `json:"id"`
 	IncidentID string `json:"incident_id,omitempty"` // "" for every incident
 	Name       string `json:"name"`
@@ -122,15 +122,15 @@ const maxUpdate = 20000
 
 // Post records a stakeholder update on the timeline, sends it to the
 // subscribed channels, and schedules the next reminder from it.
-func (s *Service) Post(ctx context.Context, v incident.Viewer, ref, text string) (Update, error) {
+func (s *Service) Post(ctx context.Context, v incident.Viewer, ref, text string) (StakeholderUpdate, error) {
 	text = strings.TrimSpace(normalise(text))
 	switch {
 	case text == "":
-		return Update{}, errs.E(errs.Invalid, "text", "an update needs text")
+		return StakeholderUpdate{}, errs.E(errs.Invalid, "text", "an update needs text")
 	case len(text) > maxUpdate:
-		return Update{}, errs.E(errs.Invalid, "text", "at most %d bytes", maxUpdate)
+		return StakeholderUpdate{}, errs.E(errs.Invalid, "text", "at most %d bytes", maxUpdate)
 	}
-	var u Update
+	var u StakeholderUpdate
 	var deliveries []UpdateDelivery
 	_, err := s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
 		subs, err := s.Store.Subscriptions(ctx, inc.ID)
@@ -141,7 +141,7 @@ func (s *Service) Post(ctx context.Context, v incident.Viewer, ref, text string)
 		if err != nil {
 			return Effects{}, nil, err
 		}
-		u = Update{ID: s.NewID(), IncidentID: inc.ID, Text: text, PostedBy: v.User, PostedAt: now, Channels: []string{}}
+		u = StakeholderUpdate{ID: s.NewID(), IncidentID: inc.ID, Text: text, PostedBy: v.User, PostedAt: now, Channels: []string{}}
 		fx := Effects{Update: &u}
 		for _, sub := range subs {
 			// A restricted incident's updates go only to its own channels.
@@ -162,7 +162,7 @@ func (s *Service) Post(ctx context.Context, v incident.Viewer, ref, text string)
 		return fx, []incident.Change{{Type: incident.EvUpdatePosted, Data: incident.UpdatePostedData{Update: u.ID, Text: text, Channels: u.Channels}}}, nil
 	})
 	if err != nil {
-		return Update{}, err
+		return StakeholderUpdate{}, err
 	}
 	for _, d := range deliveries {
 		if err := s.deliverUpdate(ctx, d.ID, 0, 1, true); err != nil {

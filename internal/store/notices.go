@@ -219,12 +219,12 @@ func (db *DB) DeleteTemplate(ctx context.Context, name string) error {
 }
 
 // Updates lists an incident's updates, newest first; limit 0 is all.
-func (db *DB) Updates(ctx context.Context, incidentID string, limit int) ([]notices.Update, error) {
+func (db *DB) Updates(ctx context.Context, incidentID string, limit int) ([]notices.StakeholderUpdate, error) {
 	q := `SELECT doc FROM stakeholder_updates WHERE incident_id = ? ORDER BY posted_at DESC, id DESC`
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	return docs[notices.Update](ctx, db, "updates", q, incidentID)
+	return docs[notices.StakeholderUpdate](ctx, db, "updates", q, incidentID)
 }
 
 // Cadence returns an incident's update cadence; Generation 0 when none.
@@ -237,7 +237,7 @@ func (db *DB) Cadence(ctx context.Context, incidentID string) (notices.Cadence, 
 }
 
 // PutSubscription stores a new subscription.
-func (db *DB) PutSubscription(ctx context.Context, s notices.Subscription) error {
+func (db *DB) PutSubscription(ctx context.Context, s notices.UpdateSubscription) error {
 	doc, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode subscription: %w", err)
@@ -266,12 +266,12 @@ func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
 
 const subscriptionCols = `SELECT doc, target FROM update_subscriptions`
 
-func scanSubscription(s interface{ Scan(...any) error }) (notices.Subscription, error) {
+func scanSubscription(s interface{ Scan(...any) error }) (notices.UpdateSubscription, error) {
 	var doc, target string
 	if err := s.Scan(&doc, &target); err != nil {
-		return notices.Subscription{}, err
+		return notices.UpdateSubscription{}, err
 	}
-	var sub notices.Subscription
+	var sub notices.UpdateSubscription
 	if err := json.Unmarshal([]byte(doc), &sub); err != nil {
 		return sub, fmt.Errorf("decode subscription: %w", err)
 	}
@@ -284,7 +284,7 @@ func scanSubscription(s interface{ Scan(...any) error }) (notices.Subscription, 
 }
 
 // Subscription returns one subscription with its target.
-func (db *DB) Subscription(ctx context.Context, id string) (notices.Subscription, error) {
+func (db *DB) Subscription(ctx context.Context, id string) (notices.UpdateSubscription, error) {
 	s, err := scanSubscription(db.read.QueryRowContext(ctx, db.dialect.q(subscriptionCols+` WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, notFound("id", "no subscription %s", id)
@@ -294,13 +294,13 @@ func (db *DB) Subscription(ctx context.Context, id string) (notices.Subscription
 
 // Subscriptions lists an incident's subscriptions and the global ones
 // (incidentID ""), oldest first.
-func (db *DB) Subscriptions(ctx context.Context, incidentID string) ([]notices.Subscription, error) {
+func (db *DB) Subscriptions(ctx context.Context, incidentID string) ([]notices.UpdateSubscription, error) {
 	rows, err := db.read.QueryContext(ctx, db.dialect.q(subscriptionCols+` WHERE incident_id = '' OR incident_id = ? ORDER BY created_at, id`), incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
 	defer rows.Close()
-	var out []notices.Subscription
+	var out []notices.UpdateSubscription
 	for rows.Next() {
 		s, err := scanSubscription(rows)
 		if err != nil {

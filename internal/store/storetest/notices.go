@@ -78,7 +78,7 @@ func testNoticeWithEvents(t *testing.T, s *Setup) {
 	inc := declare(t, s, incident.DeclareInput{Title: "Leak"})
 	now := s.Clock.Now().UTC()
 	n := notices.Notice{ID: "n1", IncidentID: inc.ID, Audience: notices.Regulator, Title: "T", Body: "exact text\n", TextSHA256: notices.Hash("exact text\n"),
-		Status: notices.Draft, Version: 1, CreatedBy: "alice", CreatedAt: now, UpdatedAt: now, Editors: []string{"alice"}, Attachments: []notices.Attachment{}}
+		Status: notices.Draft, Version: 1, CreatedBy: "alice", CreatedAt: now, UpdatedAt: now, Editors: []string{"alice"}, Attachments: []notices.NoticeAttachment{}}
 	fx := notices.Effects{Notice: &n, Batch: noticeBatch(t, s, inc.Ref, incident.Change{Type: incident.EvNoticeDrafted, Data: incident.NoticeDraftedData{Notice: "n1", Title: "T"}}),
 		Jobs: []engine.Job{{ID: "job-n1", Kind: "test.notice", RunAt: now}}}
 	if err := s.DB.Commit(ctx, fx); err != nil {
@@ -194,7 +194,7 @@ func testUpdates(t *testing.T, s *Setup) {
 	now := s.Clock.Now().UTC()
 	for i, text := range []string{"first", "second"} {
 		at := now.Add(time.Duration(i) * time.Minute)
-		u := notices.Update{ID: "u" + text, IncidentID: inc.ID, Text: text, PostedBy: "alice", PostedAt: at, Channels: []string{"ops"}}
+		u := notices.StakeholderUpdate{ID: "u" + text, IncidentID: inc.ID, Text: text, PostedBy: "alice", PostedAt: at, Channels: []string{"ops"}}
 		d := notices.UpdateDelivery{ID: "d" + text, UpdateID: u.ID, IncidentID: inc.ID, SubscriptionID: "s1", Name: "ops", State: notices.DeliveryPending, CreatedAt: at}
 		fx := notices.Effects{Update: &u, Deliveries: []notices.UpdateDelivery{d}, Jobs: []engine.Job{{ID: d.ID, Kind: "test.deliver", RunAt: at}},
 			Batch: noticeBatch(t, s, inc.Ref, incident.Change{Type: incident.EvUpdatePosted, Data: incident.UpdatePostedData{Update: u.ID, Text: text}})}
@@ -258,11 +258,11 @@ func testSubscriptions(t *testing.T, s *Setup) {
 	ctx := context.Background()
 	at := s.Clock.Now().UTC()
 	hook := notify.Target{Kind: notify.KindSlack, Address: "https://hooks.slack.test/services/T000/B000/SECRETSECRET"}
-	global := notices.Subscription{ID: "s1", Name: "leadership", Target: notify.Target{Kind: notify.KindEmail, Address: "leads@example.com"},
+	global := notices.UpdateSubscription{ID: "s1", Name: "leadership", Target: notify.Target{Kind: notify.KindEmail, Address: "leads@example.com"},
 		Kind: notify.KindEmail, Address: "leads@example.com", CreatedBy: "root", CreatedAt: at}
-	own := notices.Subscription{ID: "s2", IncidentID: "inc-1", Name: "war room", Target: hook, Kind: notify.KindSlack, Address: "https://hooks.slack.test/…", CreatedBy: "alice", CreatedAt: at.Add(time.Second)}
-	other := notices.Subscription{ID: "s3", IncidentID: "inc-2", Name: "other", Target: hook, Kind: notify.KindSlack, CreatedAt: at}
-	for _, sub := range []notices.Subscription{global, own, other} {
+	own := notices.UpdateSubscription{ID: "s2", IncidentID: "inc-1", Name: "war room", Target: hook, Kind: notify.KindSlack, Address: "https://hooks.slack.test/…", CreatedBy: "alice", CreatedAt: at.Add(time.Second)}
+	other := notices.UpdateSubscription{ID: "s3", IncidentID: "inc-2", Name: "other", Target: hook, Kind: notify.KindSlack, CreatedAt: at}
+	for _, sub := range []notices.UpdateSubscription{global, own, other} {
 		if err := s.DB.PutSubscription(ctx, sub); err != nil {
 			t.Fatal(err)
 		}
