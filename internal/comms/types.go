@@ -114,4 +114,10 @@ type Item struct {
 	// rule applied, the calendar used).
 	Explanation string  `json:"explanation,omitempty"`
 	Record      *Record `json:"record,omitempty"`
+	// Notes are the catalog's notes on the phase; Conditions the
+	// conditions people judge (the catalog's condition notes and the
+	// phase's own condition), shown so a duty that does not apply can be
+	// waived with its reason.
+	Notes      string   `json:"notes,omitempty"`
+	Conditions []string `json:"conditions,omitempty"`
 }

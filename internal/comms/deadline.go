@@ -1,0 +1,152 @@
+package comms
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// span is a parsed deadline: exactly one of its counts is set, by kind.
+type span struct {
+	kind   DeadlineKind
+	hours  time.Duration // calendar_hours: elapsed time
+	days   int           // calendar_days
+	months int           // calendar_month
+	bdays  int           // business_days
+	word   string        // "business" or "working", as the source says
+}
+
+var (
+	isoDuration = regexp.MustCompile(`^P(?:(\d{1,4})Y)?(?:(\d{1,4})M)?(?:(\d{1,4})W)?(?:(\d{1,5})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,7})M)?)?$`)
+	dayCount    = regexp.MustCompile(`^(\d{1,3}) (business|working) days?$`)
+)
+
+// iso is an ISO 8601 duration in its parts.
+type iso struct{ years, months, weeks, days, hours, minutes int }
+
+func parseISO(s string) (iso, bool) {
+	m := isoDuration.FindStringSubmatch(s)
+	if m == nil || s == "P" || strings.HasSuffix(s, "T") {
+		return iso{}, false
+	}
+	n := func(i int) int { v, _ := strconv.Atoi(m[i]); return v }
+	d := iso{n(1), n(2), n(3), n(4), n(5), n(6)}
+	return d, d != iso{}
+}
+
+// parseDeadline parses a phase's deadline for its kind.
+func parseDeadline(s string, kind DeadlineKind) (span, error) {
+	s = strings.TrimSpace(s)
+	if kind == Qualitative {
+		if s != "" {
+			return span{}, fmt.Errorf("%q: a qualitative deadline has no period; leave deadline empty (null) or pick a kind that counts", s)
+		}
+		return span{kind: Qualitative}, nil
+	}
+	if s == "" {
+		return span{}, fmt.Errorf("is required for a %s deadline", kind)
+	}
+	if kind == BusinessDays {
+		m := dayCount.FindStringSubmatch(s)
+		if m == nil {
+			return span{}, fmt.Errorf("%q is not a count of business days such as \"4 business days\" or \"3 working days\"", s)
+		}
+		n, _ := strconv.Atoi(m[1])
+		if n < 1 {
+			return span{}, fmt.Errorf("%q: at least one day", s)
+		}
+		return span{kind: kind, bdays: n, word: m[2]}, nil
+	}
+	d, ok := parseISO(s)
+	if !ok {
+		return span{}, fmt.Errorf("%q is not an ISO 8601 duration such as PT72H, P30D or P1M", s)
+	}
+	switch kind {
+	case CalendarHours:
+		if d.years != 0 || d.months != 0 || d.weeks != 0 || d.days != 0 {
+			return span{}, fmt.Errorf("%q counts days or months; a calendar_hours deadline is hours such as PT72H", s)
+		}
+		return span{kind: kind, hours: time.Duration(d.hours)*time.Hour + time.Duration(d.minutes)*time.Minute}, nil
+	case CalendarDays:
+		if d.years != 0 || d.months != 0 || d.hours != 0 || d.minutes != 0 {
+			return span{}, fmt.Errorf("%q is not a number of days; a calendar_days deadline is days such as P30D", s)
+		}
+		return span{kind: kind, days: d.weeks*7 + d.days}, nil
+	case CalendarMonth:
+		if d.weeks != 0 || d.days != 0 || d.hours != 0 || d.minutes != 0 {
+			return span{}, fmt.Errorf("%q is not a number of months; a calendar_month deadline is months such as P1M", s)
+		}
+		return span{kind: kind, months: d.years*12 + d.months}, nil
+	}
+	return span{}, fmt.Errorf("unknown deadline kind %q", kind)
+}
+
+// parseLimit parses the deadline of an also_no_later_than cap, whose kind
+// follows from the duration: hours, days or months.
+func parseLimit(s string) (span, error) {
+	d, ok := parseISO(strings.TrimSpace(s))
+	if !ok {
+		return span{}, fmt.Errorf("%q is not an ISO 8601 duration such as PT24H", s)
+	}
+	switch {
+	case d.years == 0 && d.months == 0 && d.weeks == 0 && d.days == 0:
+		return parseDeadline(s, CalendarHours)
+	case d.years == 0 && d.months == 0 && d.hours == 0 && d.minutes == 0:
+		return parseDeadline(s, CalendarDays)
+	case d.weeks == 0 && d.days == 0 && d.hours == 0 && d.minutes == 0:
+		return parseDeadline(s, CalendarMonth)
+	}
+	return span{}, fmt.Errorf("%q mixes hours, days and months; use one", s)
+}
+
+// addMonths adds n calendar months to t in UTC; a day the target month
+// lacks ends on its last day (31 January + 1 month = 28 or 29 February),
+// as Regulation (EEC, Euratom) No 1182/71 Art. 3(2)(c) counts periods of
+// months, where time.AddDate would run into March.
+func addMonths(t time.Time, n int) time.Time {
+	t = t.UTC()
+	y, m, d := t.Date()
+	first := time.Date(y, m+time.Month(n), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(d, last)-1)
+}
+
+// describe writes a span as people read it: "72 hours", "1 month".
+func (s span) describe() string {
+	plural := func(n int, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %ss", n, one)
+	}
+	switch s.kind {
+	case CalendarHours:
+		if s.hours%time.Hour == 0 {
+			return plural(int(s.hours/time.Hour), "hour")
+		}
+		return s.hours.String()
+	case CalendarDays:
+		return plural(s.days, "calendar day")
+	case CalendarMonth:
+		return plural(s.months, "calendar month")
+	case BusinessDays:
+		return plural(s.bdays, s.word+" day")
+	}
+	return "no fixed period"
+}
+
+// add adds an hours, days or months span to t (business days need a
+// calendar: see businessDue).
+func (s span) add(t time.Time) time.Time {
+	switch s.kind {
+	case CalendarHours:
+		return t.Add(s.hours)
+	case CalendarDays:
+		return t.UTC().AddDate(0, 0, s.days)
+	case CalendarMonth:
+		return addMonths(t, s.months)
+	}
+	return t
+}
