@@ -27,6 +27,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 	"github.com/firebreak-ir/firebreak/internal/web"
@@ -108,6 +109,7 @@ type Services struct {
 	Auth      *auth.Service
 	Triage    *triage.Service
 	Paging    *paging.Pager
+	Status    *status.Service // the public status page
 	Notices   *notices.Service
 	Duties    *duties.Service // notification duties: facts, obligations, reminders
 }
@@ -188,6 +190,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	svc := newServices(db, cfg.Now, cfg.Policy, cfg.Logger, channels(cfg))
 	svc.Triage.SetRoutes(cfg.Routes)
+	svc.Status = newStatus(db, svc, cfg)
 	var mailer notices.Mailer // a nil *notify.Email must stay a nil interface
 	if cfg.Email != nil {
 		mailer = cfg.Email
@@ -222,8 +225,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	api := httpapi.New(httpapi.Deps{
 		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Paging: svc.Paging, Duties: svc.Duties, Jobs: db, Idempotency: db, DB: db,
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
+		Status: svc.Status,
 	})
-	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Paging: svc.Paging, SecurityTxt: cfg.SecurityTxt, Logger: cfg.Logger, Now: cfg.Now})
+	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Paging: svc.Paging, Status: svc.Status, SecurityTxt: cfg.SecurityTxt, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -239,6 +243,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		// resume at once instead of after their lease.
 		SingleNode: db.Backend() == "sqlite"})
 	svc.Paging.Register(a.Engine)
+	svc.Status.Register(a.Engine)
 	svc.Notices.Register(a.Engine)
 	svc.Duties.Register(a.Engine)
 	db.OnJobs(a.Engine.Notify)
@@ -284,6 +289,7 @@ func (a *App) Start(ctx context.Context) error {
 		}
 		a.done <- err
 	}()
+	a.Services.Status.SetBaseURL(a.baseURL())
 	if a.cfg.PublicURL != "" {
 		a.Services.Paging.SetBaseURL(a.cfg.PublicURL)
 		a.Services.Notices.SetBaseURL(a.cfg.PublicURL)

@@ -19,6 +19,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
@@ -41,6 +42,7 @@ type Deps struct {
 	Auth        *auth.Service
 	Triage      *triage.Service
 	Paging      *paging.Pager
+	Status      *status.Service // the status page; nil leaves its routes out
 	Duties      *duties.Service // notification duties; nil leaves their routes out
 	Jobs        Jobs
 	Idempotency Idempotency
@@ -56,6 +58,7 @@ type Server struct {
 	auth      *auth.Service
 	triage    *triage.Service
 	paging    *paging.Pager
+	status    *status.Service
 	jobs      Jobs
 	idem      Idempotency
 	db        Pinger
@@ -67,7 +70,7 @@ type Server struct {
 
 // New builds the API and its route table.
 func New(d Deps) *Server {
-	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, paging: d.Paging, jobs: d.Jobs, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
+	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, paging: d.Paging, status: d.Status, jobs: d.Jobs, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Firebreak API", d.Version)
 	cfg.OpenAPIPath = "/api/v1/openapi"
@@ -94,6 +97,7 @@ func New(d Deps) *Server {
 	s.registerOnCall(api)
 	s.registerJobs(api)
 	s.registerConfig(api)
+	s.registerStatus(api)
 	s.registerDuties(api, d.Duties)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)

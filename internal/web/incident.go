@@ -32,6 +32,8 @@ type incidentData struct {
 	Form     incidentForm
 	Tab      string
 	Paging   *pagingPanel
+	// StatusPage is the incident's status page panel (status_panel.go).
+	StatusPage *statusPanel
 }
 
 // incidentForm carries what a person typed back into the page when a
@@ -179,6 +181,7 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 			PageTarget: form.PageTarget, PageMessage: form.PageMessage}
 	}
 	d.Paging = s.pagingPanelFor(r.Context(), paging.SubjectIncident, inc.ID, "/incidents/"+inc.Ref, d.CanAct, pageForm{form.PageTarget, form.PageMessage})
+	d.StatusPage = s.statusPanelFor(r.Context(), inc, userFrom(r), publishForm{}, updateForm{})
 	return d, true
 }
 

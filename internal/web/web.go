@@ -24,6 +24,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -42,6 +43,8 @@ type Deps struct {
 	Counts    Counter
 	Triage    *triage.Service
 	Paging    *paging.Pager
+	// Status is the public status page and its console; nil leaves them out.
+	Status *status.Service
 	// SecurityTxt configures /.well-known/security.txt.
 	SecurityTxt SecurityTxt
 	Logger      *slog.Logger
@@ -56,6 +59,7 @@ type Server struct {
 	triage    *triage.Service
 	paging    *paging.Pager
 	desk      *reportDesk
+	status    *statusSite // the public status page; nil when off
 	log       *slog.Logger
 	now       func() time.Time
 	pages     map[string]*template.Template
@@ -80,6 +84,7 @@ type staticFile struct {
 func New(d Deps) (*Server, error) {
 	s := &Server{incidents: d.Incidents, auth: d.Auth, counts: d.Counts, triage: d.Triage, paging: d.Paging, desk: newReportDesk(d.Now, d.SecurityTxt), log: d.Logger, now: d.Now,
 		pages: map[string]*template.Template{}, static: map[string]staticFile{}, staticURL: map[string]string{}, live: newBroker(), closing: make(chan struct{})}
+	s.status = newStatusSite(d.Status, d.Now)
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
@@ -170,6 +175,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("POST /admin/integrations", s.createIntegration, auth.Admin)
 	page("POST /admin/integrations/{id}/disable", s.disableIntegration, auth.Admin)
 	s.registerOnCall(mux, page)
+	s.registerStatus(mux, page)
 }
 
 // Protect wraps the whole site: cross-origin state changes are refused
