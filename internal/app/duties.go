@@ -6,21 +6,25 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/comms"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
 
-// newDuties builds the notification duties over the obligation catalog;
-// reminders reach people through the pager.
+// newDuties builds the notification duties over the built-in obligation
+// catalog (its anchor vocabulary is what facts may set); reminders reach
+// people through the pager.
 func newDuties(db *store.DB, inc *incident.Service, pg *paging.Pager, now func() time.Time, log *slog.Logger) *duties.Service {
-	return duties.New(duties.Deps{Store: db, Incidents: inc, Catalog: obligationCatalog(log), People: pg, Now: now, Logger: log})
-}
-
-// obligationCatalog is the catalog duties are worked out with.
-func obligationCatalog(log *slog.Logger) duties.Catalog {
-	return nil
+	d := duties.Deps{Store: db, Incidents: inc, People: pg, Now: now, Logger: log}
+	if c, err := comms.DefaultCatalog(); err != nil {
+		// The catalog is embedded and tested; without it no duty shows.
+		log.Error("obligation catalog", "err", err)
+	} else {
+		d.Catalog, d.Anchors = c, c.Anchors()
+	}
+	return duties.New(d)
 }
 
 // applyOrganization makes the profile in the configuration file the

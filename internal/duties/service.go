@@ -74,6 +74,16 @@ func New(d Deps) *Service {
 	return &Service{Deps: d}
 }
 
+// SetCatalog replaces the catalog and its anchor vocabulary (an
+// organisation's own obligations merged over the built-in ones); call it
+// before serving.
+func (s *Service) SetCatalog(c Catalog, anchors []string) {
+	s.Catalog = c
+	if len(anchors) > 0 {
+		s.Anchors = anchors
+	}
+}
+
 // SetBaseURL sets the URL links in reminders start with.
 func (s *Service) SetBaseURL(u string) { s.baseURL = strings.TrimRight(u, "/") }
 

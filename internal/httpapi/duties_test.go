@@ -1,8 +1,10 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestOrganizationProfile(t *testing.T) {
@@ -32,7 +34,7 @@ func TestBadFactsAreRefusedByFieldAndStoreNothing(t *testing.T) {
 	for _, tt := range []struct {
 		name, body, location, message string
 	}{
-		{"unknown anchor", `{"anchors":{"foo":"2026-11-27T09:00:00Z"}}`, "anchors.foo", `unknown anchor "foo"; one of aware, discovered`},
+		{"unknown anchor", `{"anchors":{"foo":"2026-11-27T09:00:00Z"}}`, "anchors.foo", `unknown anchor "foo"; one of assessment_completed, aware, `},
 		{"not RFC 3339", `{"anchors":{"aware":"yesterday"}}`, "anchors.aware", `"yesterday" is not an RFC 3339 time such as 2026-11-27T09:00:00Z`},
 		{"no zone", `{"anchors":{"aware":"2026-11-27T09:00:00"}}`, "anchors.aware", "is not an RFC 3339 time"},
 		{"negative count", `{"affected_individuals":-3}`, "affected_individuals", "must be 0 or more, not -3"},
@@ -110,5 +112,79 @@ func TestWaiverNeedsAReasonAndEvaluateChecksFacts(t *testing.T) {
 	a := s.must(t, 200, "vera", "POST", "/api/v1/obligations/evaluate", `{"facts":{"personal_data":true}}`)
 	if _, ok := a.body["items"].([]any); !ok {
 		t.Fatalf("evaluate: %s", a.raw)
+	}
+}
+
+// TestNIS2EssentialEntityClocks is the acceptance scenario over the API:
+// an essential entity in Germany, EU personal data of 1,200 people, aware
+// now. GDPR 72 h and NIS2 24 h / 72 h run; recording the NIS2 incident
+// notification starts the one-month final report.
+func TestNIS2EssentialEntityClocks(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	s.must(t, 200, "admin", "PUT", "/api/v1/organization", `{"roles":["controller"],"entity_types":["essential_entity"],"countries":["DE"]}`)
+	s.must(t, 201, "rita", "POST", "/api/v1/incidents", `{"title":"Customer records exposed"}`)
+	aware := time.Now().UTC().Truncate(time.Second)
+	s.must(t, 200, "rita", "PUT", "/api/v1/incidents/INC-1/facts", fmt.Sprintf(
+		`{"anchors":{"aware":%q},"personal_data":true,"affected_individuals":1200,"affected_by_jurisdiction":{"EU":1200}}`, aware.Format(time.RFC3339)))
+	due := func(a answer, id, phase string) map[string]any {
+		t.Helper()
+		for _, it := range a.body["items"].([]any) {
+			m := it.(map[string]any)
+			if m["obligation_id"] == id && m["phase"] == phase {
+				return m
+			}
+		}
+		t.Fatalf("no %s %s in %s", id, phase, a.raw)
+		return nil
+	}
+	a := s.must(t, 200, "vera", "GET", "/api/v1/incidents/INC-1/obligations", "")
+	for _, tt := range []struct {
+		id, phase string
+		after     time.Duration
+	}{
+		{"eu-gdpr-art33-supervisory-authority", "initial_notification", 72 * time.Hour},
+		{"eu-nis2-art23-significant-incident", "early_warning", 24 * time.Hour},
+		{"eu-nis2-art23-significant-incident", "incident_notification", 72 * time.Hour},
+	} {
+		it := due(a, tt.id, tt.phase)
+		if it["due_at"] != aware.Add(tt.after).Format(time.RFC3339) || it["deadline_kind"] != "calendar_hours" || it["status"] != "pending" ||
+			it["basis"] == "" || it["recipient"] == "" {
+			t.Fatalf("%s %s: %v, want due %s", tt.id, tt.phase, it, aware.Add(tt.after).Format(time.RFC3339))
+		}
+	}
+	if it := due(a, "eu-nis2-art23-significant-incident", "final_report"); it["due_at"] != nil {
+		t.Fatalf("the final report is due before the notification was made: %v", it)
+	}
+	first := a.body["items"].([]any)[0].(map[string]any)
+	if first["obligation_id"] != "eu-nis2-art23-significant-incident" || first["phase"] != "early_warning" {
+		t.Fatalf("earliest first: %v", first)
+	}
+	s.refused(t, 422, "phase", "rita", "POST", "/api/v1/incidents/INC-1/obligations/eu-nis2-art23-significant-incident/annual_report/submit", `{}`)
+	submitted := aware.Add(30 * time.Minute)
+	if submitted.After(time.Now()) {
+		submitted = aware
+	}
+	a = s.must(t, 200, "rita", "POST", "/api/v1/incidents/INC-1/obligations/eu-nis2-art23-significant-incident/incident_notification/submit",
+		fmt.Sprintf(`{"at":%q,"recipient":"BSI","channel":"regulator_portal","reference":"BSI-2026-0042"}`, submitted.Format(time.RFC3339)))
+	if it := due(a, "eu-nis2-art23-significant-incident", "incident_notification"); it["status"] != "submitted" {
+		t.Fatalf("the notification: %v", it)
+	}
+	if it := due(a, "eu-nis2-art23-significant-incident", "final_report"); it["due_at"] != submitted.AddDate(0, 1, 0).Format(time.RFC3339) {
+		t.Fatalf("final report: %v, want due a month after %s", it, submitted.Format(time.RFC3339))
+	}
+	s.refused(t, 409, "phase", "rob", "POST", "/api/v1/incidents/INC-1/obligations/eu-nis2-art23-significant-incident/incident_notification/waive", `{"reason":"no"}`)
+	a = s.must(t, 200, "rob", "POST", "/api/v1/incidents/INC-1/obligations/eu-gdpr-art33-supervisory-authority/initial_notification/waive", `{"reason":"unlikely to result in a risk (Art. 33(1))"}`)
+	if it := due(a, "eu-gdpr-art33-supervisory-authority", "initial_notification"); it["status"] != "waived" {
+		t.Fatalf("GDPR waived: %v", it)
+	}
+	tl := s.must(t, 200, "vera", "GET", "/api/v1/incidents/INC-1/timeline?order=desc", "")
+	texts := []string{}
+	for _, it := range tl.body["items"].([]any)[:2] {
+		texts = append(texts, it.(map[string]any)["text"].(string))
+	}
+	if !strings.Contains(texts[1], "incident_notification recorded as submitted at "+submitted.Format(time.RFC3339)+" to BSI by regulator portal, reference BSI-2026-0042") ||
+		!strings.HasSuffix(texts[0], "waived: unlikely to result in a risk (Art. 33(1))") {
+		t.Fatalf("timeline: %q", texts)
 	}
 }
