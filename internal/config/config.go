@@ -35,6 +35,12 @@ type File struct {
 	// Email is the outbound SMTP relay that email contacts are paged
 	// through; email contacts are off without it.
 	Email *EmailFile `yaml:"email"`
+	// UpdateCadence is how often stakeholder updates are due per severity
+	// while an incident is open ("30m"); SEV1 30m and SEV2 1h when left
+	// out, none when empty.
+	UpdateCadence map[string]string `yaml:"update_cadence"`
+	// Notices name the organisation in notices and add its templates.
+	Notices *NoticesFile `yaml:"notices"`
 }
 
 // EmailFile configures the outbound SMTP relay.
@@ -76,6 +82,9 @@ func Parse(data []byte) (File, error) {
 		return File{}, fmt.Errorf("postmortem_business_days: %d is not between 1 and 60", *d)
 	}
 	if err := f.checkIntake(); err != nil {
+		return File{}, err
+	}
+	if err := f.checkNotices(); err != nil {
 		return File{}, err
 	}
 	if f.PublicURL != "" {

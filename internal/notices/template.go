@@ -158,6 +158,9 @@ func templateError(field string, err error) error {
 			rest = rest[i+2:]
 		}
 		rest = startedAt.ReplaceAllString(rest, "started on line $1")
+		if rest == "unexpected EOF" {
+			rest = "the template ends inside an {{if}}, {{range}}, {{with}} or {{block}} that has no {{end}}"
+		}
 		where := "line " + m[1]
 		if m[2] != "" {
 			where += ", column " + m[2]

@@ -1,0 +1,435 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/notices"
+	"github.com/firebreak-ir/firebreak/internal/notify"
+)
+
+// Notices, the notification dossier, notice templates and stakeholder
+// updates with their subscriptions.
+
+// NoticeDraftBody starts a notice.
+type NoticeDraftBody struct {
+	Template     string `json:"template,omitempty" maxLength:"64" doc:"A template's name; by default the one written for the obligation, else the audience's."`
+	Audience     string `json:"audience,omitempty" enum:"regulator,customer,individuals,internal"`
+	ObligationID string `json:"obligation_id,omitempty" maxLength:"128" doc:"The duty the notice meets; submitting it marks that phase submitted."`
+	Phase        string `json:"phase,omitempty" maxLength:"128"`
+	Title        string `json:"title,omitempty" maxLength:"300" doc:"Instead of the template's."`
+	Body         string `json:"body,omitempty" maxLength:"262144" doc:"Markdown, instead of the template's."`
+}
+
+// NoticeEditBody changes a draft; fields left out keep their value.
+type NoticeEditBody struct {
+	Title *string `json:"title,omitempty" maxLength:"300"`
+	Body  *string `json:"body,omitempty" maxLength:"262144" doc:"Markdown."`
+}
+
+// NoticeApproveBody approves the text the reviewer read.
+type NoticeApproveBody struct {
+	TextSHA256 string `json:"text_sha256,omitempty" maxLength:"64" doc:"The SHA-256 of the text approved; a different stored text answers 409."`
+	Note       string `json:"note,omitempty" maxLength:"2000"`
+}
+
+// NoticeAttachmentBody adds a file.
+type NoticeAttachmentBody struct {
+	Name        string `json:"name" minLength:"1" maxLength:"255"`
+	ContentType string `json:"content_type,omitempty" maxLength:"200" doc:"Detected from the content when left out."`
+	Content     []byte `json:"content" doc:"The file, base64 encoded; at most 10 MiB."`
+}
+
+// NoticeSubmitBody records a notice as given.
+type NoticeSubmitBody struct {
+	Recipient   string     `json:"recipient" minLength:"1" maxLength:"300" doc:"Who received it: the authority, the customer."`
+	Channel     string     `json:"channel" enum:"regulator_portal,email,letter,phone,other"`
+	SubmittedAt *time.Time `json:"submitted_at,omitempty" doc:"When it was given; now when left out. Not in the future."`
+	Reference   string     `json:"reference,omitempty" maxLength:"300" doc:"The recipient's reference number, such as the portal's case number."`
+	TextSHA256  string     `json:"text_sha256,omitempty" maxLength:"64" doc:"The SHA-256 of the text given; a different stored text answers 409."`
+}
+
+// NoticeSendBody emails a notice.
+type NoticeSendBody struct {
+	To         []string `json:"to" minItems:"1" maxItems:"100" doc:"Recipients; each gets a message of their own."`
+	TextSHA256 string   `json:"text_sha256,omitempty" maxLength:"64"`
+}
+
+// NoticeOutput is one notice with its version as an ETag.
+type NoticeOutput struct {
+	ETag string `header:"ETag"`
+	Body notices.Notice
+}
+
+func noticeOut(n notices.Notice) *NoticeOutput {
+	if n.Attachments == nil {
+		n.Attachments = []notices.NoticeAttachment{}
+	}
+	if n.Editors == nil {
+		n.Editors = []string{}
+	}
+	return &NoticeOutput{ETag: etag(n.Version), Body: n}
+}
+
+// NoticeParams name a notice of an incident.
+type NoticeParams struct {
+	RefParam
+	ID string `path:"id" maxLength:"64"`
+}
+
+// TemplateBody is a notice template.
+type TemplateBody struct {
+	Audience    string   `json:"audience" enum:"regulator,customer,individuals,internal"`
+	Description string   `json:"description,omitempty" maxLength:"500"`
+	Obligations []string `json:"obligations,omitempty" maxItems:"50" doc:"Obligation IDs the template is written for."`
+	Phase       string   `json:"phase,omitempty" maxLength:"128"`
+	Title       string   `json:"title" minLength:"1" maxLength:"1000" doc:"Go text/template giving one line."`
+	Body        string   `json:"body" minLength:"1" maxLength:"262144" doc:"Go text/template giving Markdown, over .Incident, .Facts, .Obligation, .Phase, .Organization and .Now."`
+}
+
+// SubscriptionBody adds a channel that receives stakeholder updates.
+type SubscriptionBody struct {
+	Name    string `json:"name" minLength:"1" maxLength:"100"`
+	Kind    string `json:"kind" enum:"email,webhook,slack,teams"`
+	Address string `json:"address" minLength:"1" maxLength:"2000" doc:"An email address (a list's), or the incoming-webhook URL."`
+	Secret  string `json:"secret,omitempty" maxLength:"500" doc:"A webhook's HMAC signing key."`
+}
+
+// UpdateBody is a stakeholder update.
+type UpdateBody struct {
+	Text string `json:"text" minLength:"1" maxLength:"20000"`
+}
+
+func (s *Server) registerNotices(api huma.API, ns *notices.Service) {
+	if ns == nil {
+		return
+	}
+	tags := []string{"Notices"}
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "list-notices", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/notices", Tags: tags, Summary: "List an incident's notices",
+	}), func(ctx context.Context, in *RefParam) (*struct{ Body []notices.Notice }, error) {
+		ns, err := ns.List(ctx, viewer(ctx), in.Ref)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		if ns == nil {
+			ns = []notices.Notice{}
+		}
+		return &struct{ Body []notices.Notice }{ns}, nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "draft-notice", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/notices", Tags: tags,
+		Summary: "Draft a notice", DefaultStatus: http.StatusCreated,
+		Description: "From a template over the incident and its facts, or from a title and body given. A template that fails answers 422 naming its line.",
+	}), func(ctx context.Context, in *struct {
+		RefParam
+		Body NoticeDraftBody
+	}) (*NoticeOutput, error) {
+		b := in.Body
+		n, err := ns.Draft(ctx, viewer(ctx), in.Ref, notices.DraftInput{Template: b.Template, Audience: notices.Audience(b.Audience),
+			ObligationID: b.ObligationID, Phase: b.Phase, Title: b.Title, Body: b.Body})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return noticeOut(n), nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "get-notice", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/notices/{id}", Tags: tags, Summary: "Get a notice",
+	}), func(ctx context.Context, in *NoticeParams) (*NoticeOutput, error) {
+		n, err := ns.Get(ctx, viewer(ctx), in.Ref, in.ID)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return noticeOut(n), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "edit-notice", Method: http.MethodPatch, Path: "/api/v1/incidents/{ref}/notices/{id}", Tags: tags,
+		Summary: "Edit a draft", Description: "Until it is submitted or sent; then its text is final (422). A changed text loses its approval. If-Match takes the notice's ETag.",
+	}), func(ctx context.Context, in *struct {
+		NoticeParams
+		IfMatch
+		Body NoticeEditBody
+	}) (*NoticeOutput, error) {
+		v, err := in.IfMatch.version()
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		n, err := ns.Edit(ctx, viewer(ctx), in.Ref, in.ID, notices.EditInput{Title: in.Body.Title, Body: in.Body.Body, Version: v})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return noticeOut(n), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "approve-notice", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/notices/{id}/approve", Tags: tags,
+		Summary: "Approve a notice's text", DefaultStatus: http.StatusOK, Description: "By someone who wrote none of it.",
+	}), func(ctx context.Context, in *struct {
+		NoticeParams
+		Body NoticeApproveBody
+	}) (*NoticeOutput, error) {
+		n, err := ns.Approve(ctx, viewer(ctx), in.Ref, in.ID, in.Body.TextSHA256, in.Body.Note)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return noticeOut(n), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "attach-to-notice", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/notices/{id}/attachments", Tags: tags,
+		Summary: "Attach a file to a notice", DefaultStatus: http.StatusOK, MaxBodyBytes: 15 << 20,
+		Description: "Kept by its SHA-256, which the notice and the dossier record.",
+	}), func(ctx context.Context, in *struct {
+		NoticeParams
+		Body NoticeAttachmentBody
+	}) (*NoticeOutput, error) {
+		n, err := ns.AddAttachment(ctx, viewer(ctx), in.Ref, in.ID, in.Body.Name, in.Body.ContentType, in.Body.Content)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return noticeOut(n), nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "get-notice-attachment", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/notices/{id}/attachments/{sha256}", Tags: tags,
+		Summary: "Download a notice's attachment",
+	}), func(ctx context.Context, in *struct {
+		NoticeParams
+		SHA256 string `path:"sha256" maxLength:"64"`
+	}) (*struct {
+		ContentType        string `header:"Content-Type"`
+		ContentDisposition string `header:"Content-Disposition"`
+		Body               []byte
+	}, error) {
+		a, data, err := ns.AttachmentData(ctx, viewer(ctx), in.Ref, in.ID, in.SHA256)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct {
+			ContentType        string `header:"Content-Type"`
+			ContentDisposition string `header:"Content-Disposition"`
+			Body               []byte
+		}{a.ContentType, `attachment; filename="` + strings.ReplaceAll(a.Name, `"`, "") + `"`, data}, nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "submit-notice", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/notices/{id}/submit", Tags: tags,
+		Summary: "Record a notice as submitted", DefaultStatus: http.StatusOK,
+		Description: "Recipient, channel, time and reference; the text becomes final and the timeline records it with its SHA-256. " +
+			"A notice for an obligation marks that phase submitted, which anchors the next one.",
+	}), func(ctx context.Context, in *struct {
+		NoticeParams
+		Body NoticeSubmitBody
+	}) (*NoticeOutput, error) {
+		b := in.Body
+		n, err := ns.Submit(ctx, viewer(ctx), in.Ref, in.ID, notices.SubmitInput{Recipient: b.Recipient, Channel: notices.Channel(b.Channel),
+			At: b.SubmittedAt, Reference: b.Reference, TextSHA256: b.TextSHA256})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return noticeOut(n), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "send-notice", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/notices/{id}/send", Tags: tags,
+		Summary: "Email a notice", DefaultStatus: http.StatusOK,
+		Description: "Through the server's SMTP relay, one message per recipient, exactly the text with its attachments. The text becomes final; " +
+			"each accepted message is recorded with its Message-ID, the relay's reply and the time; failures retry.",
+	}), func(ctx context.Context, in *struct {
+		NoticeParams
+		Body NoticeSendBody
+	}) (*NoticeOutput, error) {
+		n, err := ns.Send(ctx, viewer(ctx), in.Ref, in.ID, in.Body.To, in.Body.TextSHA256)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return noticeOut(n), nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "get-dossier", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/dossier", Tags: tags,
+		Summary: "The notification dossier",
+		Description: "The incident in brief, its facts, every duty with its status, every notice with its exact text and hashes, the attachments' " +
+			"hashes, deliveries, waivers with reasons, stakeholder updates, and the timeline events that record them.",
+	}), func(ctx context.Context, in *RefParam) (*struct{ Body notices.Dossier }, error) {
+		d, err := ns.Dossier(ctx, viewer(ctx), in.Ref)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body notices.Dossier }{d}, nil
+	})
+
+	s.registerNoticeTemplates(api, ns)
+	s.registerUpdates(api, ns)
+}
+
+func (s *Server) registerNoticeTemplates(api huma.API, ns *notices.Service) {
+	tags := []string{"Notices"}
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "list-notice-templates", Method: http.MethodGet, Path: "/api/v1/notice-templates", Tags: tags,
+		Summary: "List notice templates", Description: "Built-in, from the policy file, and stored; a stored one replaces one of the same name.",
+	}), func(ctx context.Context, _ *struct{}) (*struct{ Body []notices.Template }, error) {
+		ts, err := ns.Templates(ctx)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body []notices.Template }{ts}, nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "get-notice-template", Method: http.MethodGet, Path: "/api/v1/notice-templates/{name}", Tags: tags, Summary: "Get a notice template",
+	}), func(ctx context.Context, in *struct {
+		Name string `path:"name" maxLength:"64"`
+	}) (*struct{ Body notices.Template }, error) {
+		t, err := ns.Template(ctx, in.Name)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body notices.Template }{t}, nil
+	})
+
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "put-notice-template", Method: http.MethodPut, Path: "/api/v1/notice-templates/{name}", Tags: tags,
+		Summary: "Create or replace a notice template", MaxBodyBytes: 1 << 20,
+		Description: "Parsed and run over a sample incident first: a template that fails answers 422 naming the field and its line.",
+	}), func(ctx context.Context, in *struct {
+		Name string `path:"name" maxLength:"64"`
+		Body TemplateBody
+	}) (*struct{ Body notices.Template }, error) {
+		b := in.Body
+		t, err := ns.PutTemplate(ctx, viewer(ctx).User, notices.Template{Name: in.Name, Audience: notices.Audience(b.Audience),
+			Description: b.Description, Obligations: b.Obligations, Phase: b.Phase, Title: b.Title, Body: b.Body})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body notices.Template }{t}, nil
+	})
+
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "delete-notice-template", Method: http.MethodDelete, Path: "/api/v1/notice-templates/{name}", Tags: tags,
+		Summary: "Delete a stored notice template", DefaultStatus: http.StatusNoContent,
+	}), func(ctx context.Context, in *struct {
+		Name string `path:"name" maxLength:"64"`
+	}) (*struct{}, error) {
+		if err := ns.DeleteTemplate(ctx, in.Name); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return nil, nil
+	})
+}
+
+// SubscriptionsOutput lists subscriptions.
+type SubscriptionsOutput struct {
+	Body []notices.UpdateSubscription
+}
+
+func subscriptionsOut(subs []notices.UpdateSubscription) *SubscriptionsOutput {
+	if subs == nil {
+		subs = []notices.UpdateSubscription{}
+	}
+	return &SubscriptionsOutput{Body: subs}
+}
+
+func (s *Server) registerUpdates(api huma.API, ns *notices.Service) {
+	tags := []string{"Stakeholder updates"}
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "list-updates", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/updates", Tags: tags,
+		Summary: "An incident's stakeholder updates", Description: "Newest first, with their deliveries and when the next is due.",
+	}), func(ctx context.Context, in *RefParam) (*struct{ Body notices.UpdatesView }, error) {
+		v, err := ns.Updates(ctx, viewer(ctx), in.Ref)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body notices.UpdatesView }{v}, nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "post-update", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/updates", Tags: tags,
+		Summary: "Post a stakeholder update", DefaultStatus: http.StatusCreated,
+		Description: "Recorded on the timeline, sent to the subscribed channels, and the next reminder is scheduled from it.",
+	}), func(ctx context.Context, in *struct {
+		RefParam
+		Body UpdateBody
+	}) (*struct{ Body notices.StakeholderUpdate }, error) {
+		u, err := ns.Post(ctx, viewer(ctx), in.Ref, in.Body.Text)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body notices.StakeholderUpdate }{u}, nil
+	})
+
+	subscribe := func(ctx context.Context, ref string, b SubscriptionBody) (*struct{ Body notices.UpdateSubscription }, error) {
+		t := notify.Target{Kind: notify.Kind(b.Kind), Address: b.Address, Secret: b.Secret}
+		sub, err := ns.Subscribe(ctx, viewer(ctx), ref, b.Name, t)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &struct{ Body notices.UpdateSubscription }{sub}, nil
+	}
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "list-incident-subscriptions", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/subscriptions", Tags: tags,
+		Summary: "Channels that receive an incident's updates", Description: "Its own and the global ones (those skip restricted incidents).",
+	}), func(ctx context.Context, in *RefParam) (*SubscriptionsOutput, error) {
+		subs, err := ns.Subscriptions(ctx, viewer(ctx), in.Ref)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return subscriptionsOut(subs), nil
+	})
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "subscribe-incident", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/subscriptions", Tags: tags,
+		Summary: "Send an incident's updates to a channel", DefaultStatus: http.StatusCreated,
+	}), func(ctx context.Context, in *struct {
+		RefParam
+		Body SubscriptionBody
+	}) (*struct{ Body notices.UpdateSubscription }, error) {
+		return subscribe(ctx, in.Ref, in.Body)
+	})
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "unsubscribe-incident", Method: http.MethodDelete, Path: "/api/v1/incidents/{ref}/subscriptions/{id}", Tags: tags,
+		Summary: "Stop sending an incident's updates to a channel", DefaultStatus: http.StatusNoContent,
+	}), func(ctx context.Context, in *struct {
+		RefParam
+		ID string `path:"id" maxLength:"64"`
+	}) (*struct{}, error) {
+		if err := ns.Unsubscribe(ctx, viewer(ctx), in.Ref, in.ID); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return nil, nil
+	})
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "list-subscriptions", Method: http.MethodGet, Path: "/api/v1/subscriptions", Tags: tags,
+		Summary: "Channels that receive every incident's updates",
+	}), func(ctx context.Context, _ *struct{}) (*SubscriptionsOutput, error) {
+		subs, err := ns.Subscriptions(ctx, viewer(ctx), "")
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return subscriptionsOut(subs), nil
+	})
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "subscribe", Method: http.MethodPost, Path: "/api/v1/subscriptions", Tags: tags,
+		Summary: "Send every unrestricted incident's updates to a channel", DefaultStatus: http.StatusCreated,
+	}), func(ctx context.Context, in *struct{ Body SubscriptionBody }) (*struct{ Body notices.UpdateSubscription }, error) {
+		return subscribe(ctx, "", in.Body)
+	})
+	huma.Register(api, op(auth.Admin, huma.Operation{
+		OperationID: "unsubscribe", Method: http.MethodDelete, Path: "/api/v1/subscriptions/{id}", Tags: tags,
+		Summary: "Remove a global subscription", DefaultStatus: http.StatusNoContent,
+	}), func(ctx context.Context, in *struct {
+		ID string `path:"id" maxLength:"64"`
+	}) (*struct{}, error) {
+		if err := ns.Unsubscribe(ctx, viewer(ctx), "", in.ID); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return nil, nil
+	})
+}
