@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/firebreak-ir/firebreak/internal/calendar"
+	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
@@ -35,6 +36,9 @@ type File struct {
 	// Email is the outbound SMTP relay that email contacts are paged
 	// through; email contacts are off without it.
 	Email *EmailFile `yaml:"email"`
+	// Organization is the organisation profile notification duties are
+	// matched against (see duties.Profile), applied at start.
+	Organization *duties.Profile `yaml:"organization"`
 	// UpdateCadence is how often stakeholder updates are due per severity
 	// while an incident is open ("30m"); SEV1 30m and SEV2 1h when left
 	// out, none when empty.
@@ -92,6 +96,9 @@ func Parse(data []byte) (File, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return File{}, fmt.Errorf("public_url: %q is not an http(s) URL", f.PublicURL)
 		}
+	}
+	if err := checkOrganization(f.Organization); err != nil {
+		return File{}, err
 	}
 	if e := f.Email; e != nil {
 		switch {
