@@ -36,16 +36,19 @@ func newStatusSite(svc *status.Service, now func() time.Time) *statusSite {
 	return &statusSite{svc: svc, limiter: auth.NewLimiter(now)}
 }
 
-// How long browsers and proxies may keep what the public reads.
+// How long browsers and proxies may keep what the public reads: pages are
+// checked on every visit (their ETag makes that cheap); the JSON and the
+// feed, which widgets and readers poll, for a few seconds.
 const (
-	statusMaxAge = "public, max-age=30"
-	feedMaxAge   = "public, max-age=60"
+	pageCache = "public, no-cache"
+	docCache  = "public, max-age=15"
 )
 
 // statusPublic is what every public page's layout needs.
 type statusPublic struct {
 	Title         string
 	PageName      string
+	TimeZone      string
 	Nav           string
 	Subscriptions bool
 	Flash, Error  string
@@ -60,6 +63,7 @@ type statusHomeData struct {
 	Recent       []statusIncView
 	Email        string
 	First, Last  string // the history's first and last day
+	First30      string // the first of the last 30 days, shown on phones
 }
 
 type statusGroup struct {
@@ -134,7 +138,7 @@ func incView(p status.Public, inc status.Incident) statusIncView {
 }
 
 func (st *statusSite) public(s *Server, r *http.Request, title, nav string, p status.Page) statusPublic {
-	return statusPublic{Title: title, PageName: p.Name, Nav: nav, Subscriptions: st.svc.Subscriptions(), Flash: r.URL.Query().Get("flash")}
+	return statusPublic{Title: title, PageName: p.Name, TimeZone: p.TimeZone, Nav: nav, Subscriptions: st.svc.Subscriptions(), Flash: r.URL.Query().Get("flash")}
 }
 
 // renderPublic renders a public page in its own layout; cacheable unless
@@ -152,12 +156,15 @@ func (s *Server) renderPublic(w http.ResponseWriter, r *http.Request, code int, 
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	if r.Method == http.MethodGet && code == http.StatusOK && w.Header().Get("Cache-Control") == "" {
+		// Kept by browsers and proxies, but checked every time: people
+		// reload a status page to see the latest, and get a 304 when
+		// nothing changed.
+		serveDoc(w, r, "text/html; charset=utf-8", pageCache, time.Time{}, buf.Bytes())
+		return
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	switch {
-	case w.Header().Get("Cache-Control") != "":
-	case r.Method == http.MethodGet && code == http.StatusOK:
-		w.Header().Set("Cache-Control", statusMaxAge)
-	default:
+	if w.Header().Get("Cache-Control") == "" {
 		w.Header().Set("Cache-Control", "no-store")
 	}
 	w.WriteHeader(code)
@@ -217,6 +224,7 @@ func (s *Server) renderStatusHome(w http.ResponseWriter, r *http.Request, code i
 		}
 		if n := len(hist[c.ID]); n > 0 {
 			d.First, d.Last = hist[c.ID][0].Date.Format("Jan 2"), hist[c.ID][n-1].Date.Format("Jan 2")
+			d.First30 = hist[c.ID][max(n-30, 0)].Date.Format("Jan 2")
 		}
 		if k := len(d.Groups) - 1; k >= 0 && c.Group != "" && d.Groups[k].Name == c.Group {
 			d.Groups[k].Components = append(d.Groups[k].Components, sc)
@@ -286,7 +294,7 @@ func (s *Server) statusFeed(w http.ResponseWriter, r *http.Request) {
 		s.publicFail(w, r, err)
 		return
 	}
-	serveDoc(w, r, "application/atom+xml; charset=utf-8", feedMaxAge, p.UpdatedAt(), body)
+	serveDoc(w, r, "application/atom+xml; charset=utf-8", docCache, p.UpdatedAt(), body)
 }
 
 // statusJSON serves one of the Statuspage v2 documents, made from the
@@ -309,7 +317,7 @@ func (s *Server) statusJSON(doc func(status.Public) any) http.HandlerFunc {
 		}
 		// Widgets on other sites read these documents.
 		w.Header().Set("Access-Control-Allow-Origin", "*")
-		serveDoc(w, r, "application/json; charset=utf-8", statusMaxAge, p.UpdatedAt(), append(body, '\n'))
+		serveDoc(w, r, "application/json; charset=utf-8", docCache, p.UpdatedAt(), append(body, '\n'))
 	}
 }
 
