@@ -67,6 +67,7 @@ func Run(ctx context.Context, env Env) int {
 	)
 	root.AddCommand(onCallCmds(g)...)
 	root.AddCommand(configCmd(g))
+	root.AddCommand(noticeCmds(g)...)
 	root.AddCommand(dutiesCmds(g)...)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(env.Stderr, "firebreak: "+oneLine(err))
