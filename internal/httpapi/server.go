@@ -18,6 +18,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
@@ -42,8 +43,9 @@ type Deps struct {
 	Auth        *auth.Service
 	Triage      *triage.Service
 	Paging      *paging.Pager
-	Status      *status.Service // the status page; nil leaves its routes out
 	Duties      *duties.Service // notification duties; nil leaves their routes out
+	Notices     *notices.Service
+	Status      *status.Service // the status page; nil leaves its routes out
 	Jobs        Jobs
 	Idempotency Idempotency
 	DB          Pinger
@@ -97,8 +99,9 @@ func New(d Deps) *Server {
 	s.registerOnCall(api)
 	s.registerJobs(api)
 	s.registerConfig(api)
-	s.registerStatus(api)
 	s.registerDuties(api, d.Duties)
+	s.registerNotices(api, d.Notices)
+	s.registerStatus(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)
