@@ -9,6 +9,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
+	"net"
 	"net/http"
 	netmail "net/mail"
 	"net/url"
@@ -16,15 +17,18 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
 	"github.com/mmcdole/gofeed"
 
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/status"
 )
 
 // The public status page over a real loopback server: what a published
@@ -578,4 +582,118 @@ func TestStatusSubscriptionDoubleOptIn(t *testing.T) {
 		e.form(t, "/status/subscribe", url.Values{"email": {fmt.Sprintf("p%d@example.com", i)}}, 303)
 	}
 	e.form(t, "/status/subscribe", url.Values{"email": {"p9@example.com"}}, 429)
+}
+
+// flakyBox is an SMTP server that refuses the next messages with a chosen
+// reply, then accepts.
+type flakyBox struct {
+	mu      sync.Mutex
+	refuse  []int // reply codes for the next messages, in order
+	refused int
+	got     []string
+	port    int
+}
+
+func (f *flakyBox) NewSession(*smtp.Conn) (smtp.Session, error) { return &flakySession{f}, nil }
+
+type flakySession struct{ f *flakyBox }
+
+func (s *flakySession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *flakySession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s *flakySession) Reset()                               {}
+func (s *flakySession) Logout() error                        { return nil }
+func (s *flakySession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	if len(s.f.refuse) > 0 {
+		code := s.f.refuse[0]
+		s.f.refuse = s.f.refuse[1:]
+		s.f.refused++
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}, Message: "not now"}
+	}
+	s.f.got = append(s.f.got, string(b))
+	return nil
+}
+
+func (f *flakyBox) state() (refused int, got []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refused, append([]string(nil), f.got...)
+}
+
+// TestStatusEmailRetried: a delivery the relay refuses for now (451) is
+// retried with backoff and arrives; one it refuses for good (550) is
+// dead-lettered with the reply kept.
+func TestStatusEmailRetried(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	box := &flakyBox{}
+	srv := smtp.NewServer(box)
+	srv.Domain = "mx.test"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	box.port = ln.Addr().(*net.TCPAddr).Port
+	fb, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: filepath.Join(t.TempDir(), "firebreak.db"), Version: "test",
+		Email: &notify.Email{Host: "127.0.0.1", Port: box.port, From: "status@acme.test", TLS: notify.TLSNone, Timeout: 5 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fb.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fb.Stop(context.Background()) })
+	svc := fb.Services.Status
+	for _, addr := range []string{"dee@example.com", "eve@example.com"} {
+		if err := svc.Subscribe(ctx, addr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, got := box.state()
+	for _, m := range got {
+		tok := confirmLink.FindStringSubmatch(parseMail(t, m).text)
+		if tok == nil {
+			t.Fatalf("no link in %s", m)
+		}
+		if _, err := svc.Confirm(ctx, tok[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	box.mu.Lock()
+	box.refuse = []int{451, 550} // the two deliveries' first attempts
+	box.mu.Unlock()
+	if _, err := svc.Publish(ctx, status.Actor{User: "admin", Admin: true}, status.PublishInput{Title: "Queue delays", Impact: status.ImpactMinor, Body: "Jobs start late."}); err != nil {
+		t.Fatal(err)
+	}
+	// One delivery is refused for now and retried about a second later;
+	// the other is refused for good.
+	waitUntil(t, "the retried delivery", 15*time.Second, func() bool { _, g := box.state(); return len(g) == 3 })
+	refused, _ := box.state()
+	if refused != 2 {
+		t.Fatalf("%d refusals, want 2", refused)
+	}
+	var dead []string
+	waitUntil(t, "the dead letter", 5*time.Second, func() bool {
+		jobs, err := fb.DB.DeadJobs(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dead = dead[:0]
+		for _, j := range jobs {
+			if j.Kind == status.JobEmail {
+				dead = append(dead, j.LastError)
+			}
+		}
+		return len(dead) == 1
+	})
+	if !strings.Contains(dead[0], "550") {
+		t.Fatalf("dead letter %q does not keep the reply", dead[0])
+	}
 }
