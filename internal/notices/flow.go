@@ -408,3 +408,12 @@ func files(as []NoticeAttachment) []incident.NoticeFile {
 	}
 	return out
 }
+
+// DutyItems lists the incident's dated duties (to draft a notice for one);
+// none without the obligation records.
+func (s *Service) DutyItems(ctx context.Context, v incident.Viewer, ref string) ([]comms.Item, error) {
+	if s.Duties == nil {
+		return nil, nil
+	}
+	return s.Duties.Items(ctx, v, ref)
+}

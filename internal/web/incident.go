@@ -34,6 +34,8 @@ type incidentData struct {
 	Paging   *pagingPanel
 	// StatusPage is the incident's status page panel (status_panel.go).
 	StatusPage *statusPanel
+	// Notices is the updates and notices panel (notices.go).
+	Notices *noticesPanel
 }
 
 // incidentForm carries what a person typed back into the page when a
@@ -181,6 +183,7 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 			PageTarget: form.PageTarget, PageMessage: form.PageMessage}
 	}
 	d.Paging = s.pagingPanelFor(r.Context(), paging.SubjectIncident, inc.ID, "/incidents/"+inc.Ref, d.CanAct, pageForm{form.PageTarget, form.PageMessage})
+	d.Notices = s.noticesPanelFor(r.Context(), inc, userFrom(r), d.CanAct, noticesForm{})
 	d.StatusPage = s.statusPanelFor(r.Context(), inc, userFrom(r), publishForm{}, updateForm{})
 	return d, true
 }

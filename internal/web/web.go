@@ -23,6 +23,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/triage"
@@ -45,6 +46,8 @@ type Deps struct {
 	Paging    *paging.Pager
 	// Status is the public status page and its console; nil leaves them out.
 	Status *status.Service
+	// Notices are notices, the dossier and stakeholder updates; nil leaves them out.
+	Notices *notices.Service
 	// SecurityTxt configures /.well-known/security.txt.
 	SecurityTxt SecurityTxt
 	Logger      *slog.Logger
@@ -60,6 +63,7 @@ type Server struct {
 	paging    *paging.Pager
 	desk      *reportDesk
 	status    *statusSite // the public status page; nil when off
+	notices   *notices.Service
 	log       *slog.Logger
 	now       func() time.Time
 	pages     map[string]*template.Template
@@ -85,6 +89,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{incidents: d.Incidents, auth: d.Auth, counts: d.Counts, triage: d.Triage, paging: d.Paging, desk: newReportDesk(d.Now, d.SecurityTxt), log: d.Logger, now: d.Now,
 		pages: map[string]*template.Template{}, static: map[string]staticFile{}, staticURL: map[string]string{}, live: newBroker(), closing: make(chan struct{})}
 	s.status = newStatusSite(d.Status, d.Now)
+	s.notices = d.Notices
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
@@ -176,6 +181,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("POST /admin/integrations/{id}/disable", s.disableIntegration, auth.Admin)
 	s.registerOnCall(mux, page)
 	s.registerStatus(mux, page)
+	s.registerNotices(mux, page)
 }
 
 // Protect wraps the whole site: cross-origin state changes are refused
