@@ -45,8 +45,13 @@ var (
 
 // parseCatalog decodes and checks data; base (nil for the default itself)
 // holds the obligations other phases may anchor on.
-func parseCatalog(data []byte, base *Catalog) (*Catalog, error) {
-	c := &Catalog{anchors: map[string]string{}, index: map[string]int{}}
+func parseCatalog(data []byte, base *Catalog) (c *Catalog, err error) {
+	defer func() {
+		if r := recover(); r != nil { // the YAML library on hostile input
+			c, err = nil, CatalogErrors{{Message: fmt.Sprintf("cannot parse the file: %v", r)}}
+		}
+	}()
+	c = &Catalog{anchors: map[string]string{}, index: map[string]int{}}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return c, nil
 	}
@@ -61,14 +66,16 @@ func parseCatalog(data []byte, base *Catalog) (*Catalog, error) {
 		}
 		return nil, CatalogErrors{e}
 	}
+	if len(file.Docs) == 0 || file.Docs[0].Body == nil {
+		return c, nil
+	}
+	body := file.Docs[0].Body
 	var f catalogFile
-	if err := yaml.UnmarshalWithOptions(data, &f, yaml.Strict()); err != nil {
+	if err := yaml.NodeToValue(body, &f, yaml.Strict()); err != nil {
 		return nil, CatalogErrors{yamlError(err)}
 	}
 	ck := &checker{at: map[string][2]int{}, base: base, file: &f}
-	if len(file.Docs) == 1 {
-		ck.walk(file.Docs[0].Body, "", 0)
-	}
+	ck.walk(body, "", 0)
 	ck.catalog()
 	if len(ck.errs) > 0 {
 		slices.SortStableFunc(ck.errs, func(a, b CatalogError) int {
@@ -144,7 +151,10 @@ func (ck *checker) catalog() {
 }
 
 func (ck *checker) obligation(p string, o *Obligation) {
-	if !regionPattern.MatchString(o.Region) {
+	switch {
+	case o.Region == "":
+		ck.add(p+".region", "is required: a region such as EU, GB, US, US-CA or GLOBAL")
+	case !regionPattern.MatchString(o.Region):
 		ck.add(p+".region", "%q is not a region such as EU, GB, US, US-CA or GLOBAL", o.Region)
 	}
 	if strings.TrimSpace(o.Regulation) == "" {
@@ -153,7 +163,10 @@ func (ck *checker) obligation(p string, o *Obligation) {
 	if strings.TrimSpace(o.Recipient) == "" {
 		ck.add(p+".recipient", "is required (who is notified)")
 	}
-	if !slices.Contains(statuses, o.Status) {
+	switch {
+	case o.Status == "":
+		ck.add(p+".status", "is required: one of %s", joinAny(statuses))
+	case !slices.Contains(statuses, o.Status):
 		ck.add(p+".status", "unknown status %q; one of %s", o.Status, joinAny(statuses))
 	}
 	if o.SourceQuality != "" && !slices.Contains(qualities, o.SourceQuality) {
@@ -191,7 +204,9 @@ func (ck *checker) obligation(p string, o *Obligation) {
 }
 
 func (ck *checker) phase(p string, o *Obligation, ph *Phase, names map[string]bool) {
-	if !slices.Contains(kinds, ph.DeadlineKind) {
+	if ph.DeadlineKind == "" {
+		ck.add(p+".deadline_kind", "is required: one of %s", joinAny(kinds))
+	} else if !slices.Contains(kinds, ph.DeadlineKind) {
 		ck.add(p+".deadline_kind", "unknown deadline kind %q; one of %s", ph.DeadlineKind, joinAny(kinds))
 	} else if s, err := parseDeadline(ph.Deadline, ph.DeadlineKind); err != nil {
 		ck.add(p+".deadline", "%s", err)
