@@ -23,6 +23,10 @@ type File struct {
 	// PostmortemBusinessDays is the time from recovery to the post-mortem
 	// due date (default 5).
 	PostmortemBusinessDays *int `yaml:"postmortem_business_days"`
+	// HolidayCalendar is the team's holiday calendar the post-mortem due
+	// date counts business days on: a code of calendar.Lookup such as US,
+	// GB, DE or FR; Monday to Friday when empty.
+	HolidayCalendar string `yaml:"holiday_calendar"`
 	// RouteTree routes alerts to services and teams below each
 	// integration's own default, Alertmanager-style: first match wins
 	// unless continue.
@@ -85,6 +89,11 @@ func Parse(data []byte) (File, error) {
 	if d := f.PostmortemBusinessDays; d != nil && (*d < 1 || *d > 60) {
 		return File{}, fmt.Errorf("postmortem_business_days: %d is not between 1 and 60", *d)
 	}
+	if c := f.HolidayCalendar; c != "" {
+		if _, err := calendar.ByCode(c); err != nil {
+			return File{}, fmt.Errorf("holiday_calendar: %w", err)
+		}
+	}
 	if err := f.checkIntake(); err != nil {
 		return File{}, err
 	}
@@ -142,6 +151,9 @@ func (f File) Policy() *incident.Policy {
 	}
 	if f.PostmortemBusinessDays != nil {
 		p.PostmortemDays = *f.PostmortemBusinessDays
+	}
+	if h, ok := calendar.Lookup(f.HolidayCalendar); ok {
+		p.Calendar = h
 	}
 	return p
 }
