@@ -227,7 +227,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
 		Status: svc.Status,
 	})
-	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Paging: svc.Paging, Status: svc.Status, Notices: svc.Notices, SecurityTxt: cfg.SecurityTxt, Logger: cfg.Logger, Now: cfg.Now})
+	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Paging: svc.Paging, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, SecurityTxt: cfg.SecurityTxt, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		db.Close()
 		return nil, err

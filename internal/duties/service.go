@@ -291,6 +291,16 @@ func applies(items []comms.Item, obligationID, phase string) error {
 	return errs.E(errs.Invalid, "phase", "%s has no phase %q that applies here; its phases are %s", obligationID, phase, strings.Join(phases, ", "))
 }
 
+// Reminders lists the latest reminders about an incident's duties, newest
+// first.
+func (s *Service) Reminders(ctx context.Context, v incident.Viewer, ref string, limit int) ([]Reminder, error) {
+	inc, err := s.Incidents.Get(ctx, v, ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.Reminders(ctx, inc.ID, limit)
+}
+
 // ---- dated duties ----
 
 // Items returns an incident's duties, dated and with their status,

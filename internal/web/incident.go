@@ -32,6 +32,7 @@ type incidentData struct {
 	Form     incidentForm
 	Tab      string
 	Paging   *pagingPanel
+	Duties   *dutiesPanel // notification duties (duties.go)
 	// StatusPage is the incident's status page panel (status_panel.go).
 	StatusPage *statusPanel
 	// Notices is the updates and notices panel (notices.go).
@@ -182,6 +183,7 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 			Affected: strings.Join(inc.Affected, "\n"), Labels: labelsText(inc.Labels), EntryKind: string(incident.KindNote),
 			PageTarget: form.PageTarget, PageMessage: form.PageMessage}
 	}
+	d.Duties = s.dutiesPanelFor(r.Context(), inc, u, nil)
 	d.Paging = s.pagingPanelFor(r.Context(), paging.SubjectIncident, inc.ID, "/incidents/"+inc.Ref, d.CanAct, pageForm{form.PageTarget, form.PageMessage})
 	d.Notices = s.noticesPanelFor(r.Context(), inc, userFrom(r), d.CanAct, noticesForm{})
 	d.StatusPage = s.statusPanelFor(r.Context(), inc, userFrom(r), publishForm{}, updateForm{})

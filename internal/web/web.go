@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notices"
@@ -44,6 +45,9 @@ type Deps struct {
 	Counts    Counter
 	Triage    *triage.Service
 	Paging    *paging.Pager
+	// Duties are the notification duties (facts, obligations); nil leaves
+	// their panel and pages out.
+	Duties *duties.Service
 	// Status is the public status page and its console; nil leaves them out.
 	Status *status.Service
 	// Notices are notices, the dossier and stakeholder updates; nil leaves them out.
@@ -61,6 +65,7 @@ type Server struct {
 	counts    Counter
 	triage    *triage.Service
 	paging    *paging.Pager
+	duties    *duties.Service
 	desk      *reportDesk
 	status    *statusSite // the public status page; nil when off
 	notices   *notices.Service
@@ -90,6 +95,7 @@ func New(d Deps) (*Server, error) {
 		pages: map[string]*template.Template{}, static: map[string]staticFile{}, staticURL: map[string]string{}, live: newBroker(), closing: make(chan struct{})}
 	s.status = newStatusSite(d.Status, d.Now)
 	s.notices = d.Notices
+	s.duties = d.Duties
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
@@ -180,6 +186,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("POST /admin/integrations", s.createIntegration, auth.Admin)
 	page("POST /admin/integrations/{id}/disable", s.disableIntegration, auth.Admin)
 	s.registerOnCall(mux, page)
+	s.registerDuties(page)
 	s.registerStatus(mux, page)
 	s.registerNotices(mux, page)
 }

@@ -11,6 +11,34 @@
       t.textContent = d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
       t.title = t.getAttribute("datetime").replace("T", " ").replace("Z", " UTC");
     });
+    // datetime-local inputs holding a stored instant show it in the viewer's zone.
+    root.querySelectorAll("input[data-utc]").forEach(function (i) {
+      var d = new Date(i.getAttribute("data-utc"));
+      if (isNaN(d) || i.value !== i.defaultValue) return;
+      var p = function (n) { return (n < 10 ? "0" : "") + n; };
+      i.value = i.defaultValue = d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" + p(d.getHours()) + ":" + p(d.getMinutes());
+    });
+  }
+
+  // Duty clocks count down in place ("due in 23 h 10 min", then "overdue by
+  // 5 min"), as the server words them.
+  function countdown(ms) {
+    var m = Math.floor(Math.abs(ms) / 60000), d = Math.floor(m / 1440), h = Math.floor(m % 1440 / 60);
+    if (d > 0) return d + " d " + h + " h";
+    if (h > 0) return h + " h " + (m % 60) + " min";
+    return m > 0 ? m + " min" : "under a minute";
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll(".countdown[data-due]").forEach(function (c) {
+      var due = Date.parse(c.getAttribute("data-due"));
+      if (isNaN(due)) return;
+      var late = due <= now, text = (late ? "overdue by " : "due in ") + countdown(due - now);
+      if (c.textContent !== text) c.textContent = text;
+      c.classList.toggle("late", late);
+      var item = c.closest(".duty");
+      if (item) item.classList.toggle("late", late);
+    });
   }
 
   // datetime-local inputs are in the viewer's zone: send its offset along,
@@ -116,4 +144,6 @@
   document.querySelectorAll("input[data-select]").forEach(function (i) { i.addEventListener("focus", function () { i.select(); }); });
   localize(document);
   live();
+  tick();
+  setInterval(tick, 1000);
 })();
