@@ -311,10 +311,11 @@ func (s *Server) statusPostUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in, f := parseUpdate(r, comps)
-	inc, err := s.status.svc.Post(r.Context(), statusActorOf(userFrom(r)), f.ID, in)
-	if back := r.PostFormValue("back"); back != "" && inc.IncidentRef != "" && strings.HasPrefix(back, "/incidents/") {
-		// Posted from the incident's page: back there.
-		s.statusPanelDone(w, r, err, inc.IncidentRef, "Update posted to the status page.", publishForm{}, f)
+	_, err = s.status.svc.Post(r.Context(), statusActorOf(userFrom(r)), f.ID, in)
+	if ref, ok := strings.CutPrefix(r.PostFormValue("back"), "/incidents/"); ok && ref != "" && !strings.Contains(ref, "/") {
+		// Posted from the incident's page: back there, with any problem
+		// (loading the page checks the incident may be seen).
+		s.statusPanelDone(w, r, err, ref, "Update posted to the status page.", publishForm{}, f)
 		return
 	}
 	s.statusDone(w, r, err, "Update posted to the status page.", "pub-"+f.ID, "update-"+f.ID, publishForm{}, f, componentForm{})

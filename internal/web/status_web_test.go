@@ -64,6 +64,16 @@ func TestStatusPageForms(t *testing.T) {
 	}
 	// Its page now shows the public face; alice may not post to it.
 	want(s.get(t, alice, path), 200, "On the", "Account changes delayed", "Only an administrator may update the public page")
+	pi, err := s.app.Services.Status.ForIncident(ctx, secret.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	update := url.Values{"status": {"identified"}, "body": {"We know why."}, "back": {path}}
+	want(s.post(t, alice, "/status/admin/incidents/"+pi.ID+"/updates", update), http.StatusForbidden,
+		"only an administrator may publish it or update its public page", "SECRET insider case")
+	if r := s.post(t, admin, "/status/admin/incidents/"+pi.ID+"/updates", update); r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, path+"?flash=") {
+		t.Fatalf("update from the incident's page: %d %s", r.status, r.location)
+	}
 
 	// The console: a viewer reads it without forms and may not post; the
 	// public face of a restricted incident they may not see is left out.
