@@ -67,17 +67,36 @@ func (g *globals) fileProblems(path string, err error) error {
 
 func configValidateCmd(g *globals) *cobra.Command {
 	var server bool
+	var catalog string
 	cmd := &cobra.Command{
-		Use:   "validate FILE",
-		Short: "Check an on-call file; exit 1 and name each problem's line when it has any",
+		Use:   "validate [FILE] [--catalog CATALOG]",
+		Short: "Check an on-call file or an obligations catalog; exit 1 and name each problem's line when it has any",
 		Long: "Check an on-call file offline: its shape (unknown keys are errors), names, times, contact\n" +
 			"methods (with their secrets from the environment), duplicates, and the references between\n" +
 			"its objects (unknown schedules, policy loops, overlapping layers…). Users it names without\n" +
 			"declaring them must exist on the server: they are listed, not counted as errors.\n" +
-			"With --server, the server also checks it (its users, severities and objects) in a dry run.",
-		Example: "  firebreak config validate oncall.yaml\n  firebreak config validate oncall.yaml --server",
-		Args:    cobra.ExactArgs(1),
+			"With --server, the server also checks it (its users, severities and objects) in a dry run.\n\n" +
+			"--catalog checks a file of the organisation's own notice obligations (the catalog schema:\n" +
+			"unknown keys, deadline kinds, deadlines, anchors, conditions) as merged over the built-in\n" +
+			"catalog, offline.",
+		Example: "  firebreak config validate oncall.yaml\n  firebreak config validate oncall.yaml --server\n" +
+			"  firebreak config validate --catalog obligations.yaml",
+		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if catalog != "" {
+				if err := g.validateCatalog(catalog); err != nil {
+					return err
+				}
+				if len(args) == 0 {
+					if server {
+						return fmt.Errorf("--server checks an on-call file; a catalog is checked offline")
+					}
+					return nil
+				}
+			}
+			if len(args) == 0 {
+				return fmt.Errorf("name an on-call file, or a catalog with --catalog")
+			}
 			o, data, err := g.loadOncall(args[0])
 			if err != nil {
 				return err
@@ -102,6 +121,7 @@ func configValidateCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&server, "server", false, "also check against the server, in a dry run")
+	cmd.Flags().StringVar(&catalog, "catalog", "", "check this obligations catalog file")
 	return cmd
 }
 
