@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/app"
+	"github.com/firebreak-ir/firebreak/internal/audit"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
@@ -115,6 +116,18 @@ func TestDutyRemindersThroughThePager(t *testing.T) {
 	if m.Title != inc.Ref+": eu-nis2-art23-significant-incident early_warning due in 12 h 0 min" || m.URL != "http://firebreak.test/incidents/"+inc.Ref+"#duties" ||
 		!strings.Contains(m.Body, "Due: 2026-11-28T09:00:00Z") || m.Fields["obligation"] != "eu-nis2-art23-significant-incident" {
 		t.Fatalf("reminder: %+v", m)
+	}
+
+	// Submitted and waived duties are on the chain, which still verifies.
+	if err := a.Services.Duties.RecordSubmission(ctx, incident.Viewer{User: "cleo"}, inc.Ref, "eu-nis2-art23-significant-incident", "early_warning", clock.Now(), "notice-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Services.Duties.Waive(ctx, incident.Viewer{User: "cleo"}, inc.Ref, "eu-gdpr-art33-supervisory-authority", "initial_notification", "data encrypted at rest"); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := audit.Verify(ctx, a.DB)
+	if err != nil || !rep.OK() {
+		t.Fatalf("audit: %+v %v", rep, err)
 	}
 }
 
