@@ -75,7 +75,7 @@ func (p Public) Atom(feedURL string) ([]byte, error) {
 				strings.ReplaceAll(html.EscapeString(u.Body), "\n", "<br>"))
 		}
 		if names := p.componentNames(inc.Components); names != "" {
-			fmt.Fprintf(&b, "<p>This %s affected: %s.</p>\n", inc.Kind, html.EscapeString(names))
+			fmt.Fprintf(&b, "<p>Affected: %s.</p>\n", html.EscapeString(names))
 		}
 		e.Content = atomText{Type: "html", Body: b.String()}
 		f.Entries = append(f.Entries, e)

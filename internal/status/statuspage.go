@@ -276,7 +276,9 @@ func (p Public) SPIncident(inc Incident) SPIncident {
 		su := SPUpdate{ID: u.ID, Status: u.Status, Body: u.Body, IncidentID: inc.ID, CreatedAt: p.In(u.CreatedAt),
 			UpdatedAt: p.In(u.CreatedAt), DisplayAt: p.In(u.CreatedAt), DeliverNotifications: u.Notify}
 		for _, cu := range u.Components {
-			su.AffectedComponents = append(su.AffectedComponents, SPAffected{Code: cu.ID, Name: cu.Name, OldStatus: cu.Old, NewStatus: cu.New})
+			if cu.Old != cu.New { // as Statuspage: the components whose state the update changed
+				su.AffectedComponents = append(su.AffectedComponents, SPAffected{Code: cu.ID, Name: cu.Name, OldStatus: cu.Old, NewStatus: cu.New})
+			}
 		}
 		out.IncidentUpdates = append(out.IncidentUpdates, su)
 	}
