@@ -99,7 +99,7 @@ func (s *Server) noticesPanelFor(ctx context.Context, inc incident.Incident, u a
 // success, or the incident page again with the error and what was typed.
 func (s *Server) noticesChanged(w http.ResponseWriter, r *http.Request, err error, f noticesForm, flash string) {
 	if err == nil {
-		http.Redirect(w, r, "/incidents/"+url.PathEscape(r.PathValue("ref"))+"?flash="+url.QueryEscape(flash)+"#notices", http.StatusSeeOther)
+		http.Redirect(w, r, "/incidents/"+url.PathEscape(r.PathValue("ref"))+"?flash="+url.QueryEscape(flash)+"#comms", http.StatusSeeOther)
 		return
 	}
 	if codeOf(err) == 0 {
