@@ -23,6 +23,10 @@ func (g *globals) validateCatalog(path string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(g.env.Stdout, "%s: valid catalog (%d obligations of its own; %d with the built-in ones)\n", path, own.Len(), merged.Len())
+	obligations := fmt.Sprintf("%d obligations", own.Len())
+	if own.Len() == 1 {
+		obligations = "1 obligation"
+	}
+	fmt.Fprintf(g.env.Stdout, "%s: valid catalog (%s of its own; %d with the built-in ones)\n", path, obligations, merged.Len())
 	return nil
 }

@@ -17,7 +17,7 @@ func TestConfigValidateCatalog(t *testing.T) {
     phases:
       - {name: notification, anchor: determined, deadline: PT24H, deadline_kind: calendar_hours}
 `)
-	if out := h.ok(t, "config", "validate", "--catalog", good); out != good+": valid catalog (1 obligations of its own; 62 with the built-in ones)\n" {
+	if out := h.ok(t, "config", "validate", "--catalog", good); out != good+": valid catalog (1 obligation of its own; 62 with the built-in ones)\n" {
 		t.Fatalf("valid: %q", out)
 	}
 
