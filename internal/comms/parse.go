@@ -79,7 +79,10 @@ func parseCatalog(data []byte, base *Catalog) (c *Catalog, err error) {
 	ck.catalog()
 	if len(ck.errs) > 0 {
 		slices.SortStableFunc(ck.errs, func(a, b CatalogError) int {
-			if a.Line != b.Line {
+			switch {
+			case (a.Line == 0) != (b.Line == 0): // unplaced problems go last
+				return b.Line - a.Line
+			case a.Line != b.Line:
 				return a.Line - b.Line
 			}
 			return a.Column - b.Column
