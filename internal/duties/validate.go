@@ -38,7 +38,7 @@ func InputOf(f comms.Facts) FactsInput {
 	if len(f.Anchors) > 0 {
 		in.Anchors = map[string]string{}
 		for k, t := range f.Anchors {
-			in.Anchors[k] = t.UTC().Format(time.RFC3339)
+			in.Anchors[k] = t.UTC().Format(time.RFC3339Nano)
 		}
 	}
 	return in
