@@ -40,6 +40,11 @@ func args(v any) json.RawMessage {
 // attempt may take.
 const inlineGrace = notify.DefaultTimeout + 10*time.Second
 
+// maxInline is how many emails of a notice are sent before Send answers;
+// a long list goes on in the background, each delivery recorded as it
+// happens.
+const maxInline = 5
+
 // Send emails the notice to each recipient, one message each, exactly as
 // written and with its attachments. The text becomes final at once; each
 // delivery is a durable job that retries, and each accepted one is
@@ -83,10 +88,16 @@ func (s *Service) Send(ctx context.Context, v incident.Viewer, ref, id string, t
 		n.Status, n.FinalAt, n.Version = Sending, &now, n.Version+1
 		n.Email = &Email{Subject: n.Title, From: s.Mailer.Sender(), RequestedBy: v.User, RequestedAt: now, TextSHA256: n.TextSHA256}
 		var fx Effects
-		for _, r := range rcpts {
+		for i, r := range rcpts {
 			d := EmailDelivery{ID: s.NewID(), To: r, State: DeliveryPending}
 			n.Email.Deliveries = append(n.Email.Deliveries, d)
-			fx.Jobs = append(fx.Jobs, engine.Job{ID: d.ID, Kind: JobSend, RunAt: now.Add(inlineGrace), Args: args(sendArgs{Notice: n.ID, Delivery: d.ID})})
+			// The first few are sent before Send returns, their jobs the
+			// safety net; the others' jobs send them at once.
+			runAt := now
+			if i < maxInline {
+				runAt = now.Add(inlineGrace)
+			}
+			fx.Jobs = append(fx.Jobs, engine.Job{ID: d.ID, Kind: JobSend, RunAt: runAt, Args: args(sendArgs{Notice: n.ID, Delivery: d.ID})})
 		}
 		fx.Notice = &n
 		out = n
@@ -95,7 +106,7 @@ func (s *Service) Send(ctx context.Context, v incident.Viewer, ref, id string, t
 	if err != nil {
 		return Notice{}, err
 	}
-	for _, d := range out.Email.Deliveries {
+	for _, d := range out.Email.Deliveries[:min(maxInline, len(out.Email.Deliveries))] {
 		if err := s.deliver(ctx, out.ID, d.ID, 0, 1, true); err != nil {
 			s.Logger.WarnContext(ctx, "notice email failed; its job retries", "notice", out.ID, "to", d.To, "err", err)
 		}
