@@ -19,6 +19,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/comms"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
@@ -74,6 +75,10 @@ type Config struct {
 	// Organization, when set, is the organisation profile obligations are
 	// matched against, applied at start.
 	Organization *duties.Profile
+	// Catalog is the obligation catalog: the built-in one merged with the
+	// organisation's own (contractual and internal duties); nil is the
+	// built-in one.
+	Catalog *comms.Catalog
 }
 
 // ConfiguredIntegration is an integration from the configuration file.
@@ -201,6 +206,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			db.Close()
 			return nil, fmt.Errorf("integration %s from the configuration: %w", ci.Name, err)
 		}
+	}
+	if cfg.Catalog != nil {
+		svc.Duties.SetCatalog(cfg.Catalog, cfg.Catalog.Anchors())
 	}
 	if err := applyOrganization(ctx, svc.Duties, cfg.Organization); err != nil {
 		db.Close()

@@ -17,7 +17,7 @@ import (
 
 func serveCmd(g *globals) *cobra.Command {
 	var f dbFlags
-	var addr, level, policy, publicURL string
+	var addr, level, policy, publicURL, catalogPath string
 	var smtpAddr, smtpReports, smtpAlerts string
 	var smtpMax int64
 	cmd := &cobra.Command{
@@ -52,6 +52,12 @@ func serveCmd(g *globals) *cobra.Command {
 					}
 				}
 			}
+			// The organisation's own obligations (contracts, internal
+			// rules), merged over the built-in catalog.
+			catalog, err := config.LoadCatalog(first(catalogPath, g.env.Getenv("FIREBREAK_CATALOG")))
+			if err != nil {
+				return err
+			}
 			mail, err := emailConfig(cfg.Email, g.env.Getenv)
 			if err != nil {
 				return err
@@ -60,7 +66,7 @@ func serveCmd(g *globals) *cobra.Command {
 				PublicURL: first(publicURL, g.env.Getenv("FIREBREAK_PUBLIC_URL"), cfg.PublicURL), Email: mail,
 				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt,
 				SMTPAddr: first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")), SMTP: smtpCfg,
-				Policy: cfg.Policy(), Organization: cfg.Organization, Notices: cfg.NoticesConfig(),
+				Policy: cfg.Policy(), Organization: cfg.Organization, Catalog: catalog, Notices: cfg.NoticesConfig(),
 				Addr: first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),
 				BootstrapToken: g.env.Getenv("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN"),
 				Version:        Version, Logger: log, Out: g.env.Stdout,
@@ -90,6 +96,7 @@ func serveCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&addr, "addr", "", "address to listen on (default $FIREBREAK_ADDR or 127.0.0.1:8080)")
 	cmd.Flags().StringVar(&policy, "policy", "", "YAML file with severity levels and post-mortem days (default $FIREBREAK_POLICY; built-in SEV1–SEV4)")
 	cmd.Flags().StringVar(&level, "log-level", "info", "debug, info, warn or error")
+	cmd.Flags().StringVar(&catalogPath, "catalog", "", "YAML file with the organisation's own notification obligations, merged over the built-in catalog (default $FIREBREAK_CATALOG)")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL people reach this server at, for links in pages (default $FIREBREAK_PUBLIC_URL, public_url in the --policy file, or the listening address)")
 	cmd.Flags().StringVar(&smtpAddr, "smtp-addr", "", "address of the inbound SMTP listener, e.g. 10.0.0.5:2525 (default $FIREBREAK_SMTP_ADDR; off when empty)")
 	cmd.Flags().StringVar(&smtpReports, "smtp-report-to", "security@localhost", "comma-separated mailboxes whose mail becomes external reports (security@ matches any domain)")
