@@ -10,10 +10,10 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/firebreak-ir/firebreak/internal/calendar"
+	"github.com/firebreak-ir/firebreak/internal/yamlpos"
 )
 
 // catalogFile is the document: the schema version, the anchor vocabulary
@@ -62,7 +62,8 @@ func parseCatalog(data []byte, base *Catalog) (c *Catalog, err error) {
 	if len(file.Docs) > 1 {
 		e := CatalogError{Message: "a catalog is one YAML document; remove the second"}
 		if d := file.Docs[1]; d != nil && d.Body != nil {
-			e.Line, e.Column = nodePos(d.Body)
+			at := yamlpos.Of(d.Body)
+			e.Line, e.Column = at.Line, at.Col
 		}
 		return nil, CatalogErrors{e}
 	}
@@ -74,8 +75,7 @@ func parseCatalog(data []byte, base *Catalog) (c *Catalog, err error) {
 	if err := yaml.NodeToValue(body, &f, yaml.Strict()); err != nil {
 		return nil, CatalogErrors{yamlError(err)}
 	}
-	ck := &checker{at: map[string][2]int{}, base: base, file: &f}
-	ck.walk(body, "", 0)
+	ck := &checker{at: yamlpos.Build(body), base: base, file: &f}
 	ck.catalog()
 	if len(ck.errs) > 0 {
 		slices.SortStableFunc(ck.errs, func(a, b CatalogError) int {
@@ -102,26 +102,15 @@ func parseCatalog(data []byte, base *Catalog) (c *Catalog, err error) {
 // checker validates a decoded file and places each problem where it is
 // written.
 type checker struct {
-	at   map[string][2]int // document path → line, column
+	at   yamlpos.Index
 	base *Catalog
 	file *catalogFile
 	errs CatalogErrors
 }
 
 func (ck *checker) add(path, format string, args ...any) {
-	e := CatalogError{Path: path, Message: fmt.Sprintf(format, args...)}
-	for p := path; p != ""; {
-		if at, ok := ck.at[p]; ok {
-			e.Line, e.Column = at[0], at[1]
-			break
-		}
-		i := strings.LastIndexAny(p, ".[")
-		if i < 0 {
-			break
-		}
-		p = p[:i]
-	}
-	ck.errs = append(ck.errs, e)
+	at := ck.at.Find(path)
+	ck.errs = append(ck.errs, CatalogError{Path: path, Line: at.Line, Column: at.Col, Message: fmt.Sprintf(format, args...)})
 }
 
 func (ck *checker) catalog() {
@@ -334,66 +323,6 @@ func (ck *checker) regions(p string, vs []string) {
 			ck.add(fmt.Sprintf("%s[%d]", p, i), "%q is not a region such as EU, DE, US-CA or GLOBAL", v)
 		}
 	}
-}
-
-// walk records where every node under path is written: a scalar at its
-// value, a collection at its key.
-func (ck *checker) walk(n ast.Node, path string, depth int) {
-	if n == nil || depth > 64 {
-		return
-	}
-	switch x := n.(type) {
-	case *ast.AnchorNode:
-		ck.walk(x.Value, path, depth+1)
-	case *ast.TagNode:
-		ck.walk(x.Value, path, depth+1)
-	case *ast.MappingNode:
-		for _, v := range x.Values {
-			ck.entry(v, path, depth)
-		}
-	case *ast.MappingValueNode:
-		ck.entry(x, path, depth)
-	case *ast.SequenceNode:
-		for i, v := range x.Values {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			l, c := nodePos(v)
-			ck.at[p] = [2]int{l, c}
-			ck.walk(v, p, depth+1)
-		}
-	}
-}
-
-func (ck *checker) entry(v *ast.MappingValueNode, path string, depth int) {
-	if v == nil || v.Key == nil || v.Key.GetToken() == nil {
-		return
-	}
-	p := v.Key.GetToken().Value
-	if path != "" {
-		p = path + "." + p
-	}
-	var l, c int
-	switch v.Value.(type) {
-	case *ast.MappingNode, *ast.SequenceNode, nil:
-		l, c = nodePos(v.Key)
-	default:
-		l, c = nodePos(v.Value)
-	}
-	ck.at[p] = [2]int{l, c}
-	ck.walk(v.Value, p, depth+1)
-}
-
-func nodePos(n ast.Node) (int, int) {
-	if n == nil || reflect.ValueOf(n).IsNil() {
-		return 0, 0
-	}
-	if m, ok := n.(*ast.MappingNode); ok && len(m.Values) > 0 {
-		n = m.Values[0].Key // a mapping's own token is its first colon
-	}
-	tk := n.GetToken()
-	if tk == nil || tk.Position == nil {
-		return 0, 0
-	}
-	return tk.Position.Line, tk.Position.Column
 }
 
 // yamlError places an error of the YAML parser or decoder.

@@ -16,6 +16,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
 	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/yamlpos"
 )
 
 // The on-call file (firebreak config validate|apply) declares users with
@@ -175,8 +176,8 @@ func ParseOncall(data []byte, secret func(name string) (string, bool)) (o *Oncal
 	}
 	if len(file.Docs) > 1 {
 		p := Problem{Message: "the file holds more than one YAML document; put everything in one"}
-		if at := nodePos(file.Docs[1].Body); at.line > 0 {
-			p.Line, p.Column = at.line, at.col
+		if at := yamlpos.Of(file.Docs[1].Body); at.Line > 0 {
+			p.Line, p.Column = at.Line, at.Col
 		}
 		return nil, Problems{p}
 	}
@@ -187,7 +188,7 @@ func ParseOncall(data []byte, secret func(name string) (string, bool)) (o *Oncal
 	if err := yaml.NodeToValue(body, &f, yaml.Strict()); err != nil {
 		return nil, Problems{yamlProblem(err)}
 	}
-	o.pos.walk(body, "", 0)
+	o.pos.at = yamlpos.Build(body)
 	c := &converter{o: o, secret: secret}
 	c.users(f.Users)
 	c.teams(f.Teams)
@@ -322,8 +323,8 @@ func (c *converter) name(kind string, i int, name string) bool {
 		c.o.pos.names[kind] = names
 	}
 	if j, ok := names[name]; ok {
-		at := c.o.pos.find(fmt.Sprintf("%s[%d]", kind, j))
-		c.add(p+field, "%q is already declared at %s[%d] (line %d)", name, kind, j, at.line)
+		at := c.o.pos.at.Find(fmt.Sprintf("%s[%d]", kind, j))
+		c.add(p+field, "%q is already declared at %s[%d] (line %d)", name, kind, j, at.Line)
 		return false
 	}
 	names[name] = i
@@ -571,8 +572,8 @@ func (c *converter) policies(ps []policyFile) {
 				}
 				for kind, name := range tm {
 					// The domain names a target's parts kind and name.
-					c.o.pos.at[tp+".name"] = c.o.pos.find(tp + "." + kind)
-					c.o.pos.at[tp+".kind"] = c.o.pos.find(tp + "." + kind + "#key")
+					c.o.pos.at[tp+".name"] = c.o.pos.at.Find(tp + "." + kind)
+					c.o.pos.at[tp+".kind"] = c.o.pos.at.Find(tp + "." + kind + "#key")
 					if kind == string(oncall.TargetUser) {
 						c.ref(tp+".user", name)
 					}

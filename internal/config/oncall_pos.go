@@ -9,9 +9,9 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/ast"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/yamlpos"
 )
 
 // Problem is one thing wrong with an on-call file, at its place in the
@@ -67,104 +67,22 @@ func (ps Problems) sort() {
 	})
 }
 
-type pos struct{ line, col int }
-
-// positions maps document paths ("policies[0].steps[1].delay_minutes") to
-// where they are written, and object names to their index in their list,
-// to place the problems the domain reports by name
-// ("policies.primary.steps[1].delay_minutes").
+// positions maps document paths to where they are written, and object
+// names to their index in their list, to place the problems the domain
+// reports by name ("policies.primary.steps[1].delay_minutes").
 type positions struct {
-	at    map[string]pos
+	at    yamlpos.Index
 	names map[string]map[string]int // "policies" → "primary" → 0
 }
 
 func newPositions() *positions {
-	return &positions{at: map[string]pos{}, names: map[string]map[string]int{}}
-}
-
-func nodePos(n ast.Node) pos {
-	if n == nil {
-		return pos{}
-	}
-	if m, ok := n.(*ast.MappingNode); ok && len(m.Values) > 0 {
-		n = m.Values[0].Key // a mapping's own token is its first colon
-	}
-	tk := n.GetToken()
-	if tk == nil || tk.Position == nil {
-		return pos{}
-	}
-	return pos{tk.Position.Line, tk.Position.Column}
-}
-
-// walk records the position of every node under path. A mapping entry
-// holding a scalar is placed at the value; one holding a collection at
-// its key, the line it starts.
-func (ps *positions) walk(n ast.Node, path string, depth int) {
-	if n == nil || depth > 64 {
-		return
-	}
-	switch x := n.(type) {
-	case *ast.AnchorNode:
-		ps.walk(x.Value, path, depth+1)
-	case *ast.TagNode:
-		ps.walk(x.Value, path, depth+1)
-	case *ast.MappingNode:
-		for _, v := range x.Values {
-			ps.entry(v, path, depth)
-		}
-	case *ast.MappingValueNode:
-		ps.entry(x, path, depth)
-	case *ast.SequenceNode:
-		for i, v := range x.Values {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			ps.at[p] = nodePos(v)
-			ps.walk(v, p, depth+1)
-		}
-	}
-}
-
-func (ps *positions) entry(v *ast.MappingValueNode, path string, depth int) {
-	if v == nil || v.Key == nil {
-		return
-	}
-	key := v.Key.GetToken()
-	if key == nil {
-		return
-	}
-	p := key.Value
-	if path != "" {
-		p = path + "." + key.Value
-	}
-	switch v.Value.(type) {
-	case *ast.MappingNode, *ast.SequenceNode, nil:
-		ps.at[p] = nodePos(v.Key)
-	default:
-		ps.at[p] = nodePos(v.Value)
-	}
-	ps.at[p+"#key"] = nodePos(v.Key)
-	ps.walk(v.Value, p, depth+1)
-}
-
-// find returns the position of path, or of the nearest enclosing node
-// written in the file.
-func (ps *positions) find(path string) pos {
-	for p := path; p != ""; {
-		if at, ok := ps.at[p]; ok {
-			return at
-		}
-		i := strings.LastIndexAny(p, ".[")
-		if i < 0 {
-			break
-		}
-		p = p[:i]
-	}
-	return pos{}
+	return &positions{at: yamlpos.Index{}, names: map[string]map[string]int{}}
 }
 
 // problem places a problem at path.
 func (ps *positions) problem(path, format string, args ...any) Problem {
-	at := ps.find(path)
-	return Problem{Line: at.line, Column: at.col, Path: path, Message: fmt.Sprintf(format, args...)}
+	at := ps.at.Find(path)
+	return Problem{Line: at.Line, Column: at.Col, Path: path, Message: fmt.Sprintf(format, args...)}
 }
 
 // docPath turns a path naming an object ("policies.primary.steps[0]") into
