@@ -709,22 +709,6 @@ func (s *Pager) resolve(ctx context.Context, id, reason string) (Escalation, err
 	})
 }
 
-// snoozedUntil is when a snoozed queue entry comes back, if it is snoozed
-// now: its escalation waits for it instead of paging.
-func (s *Pager) snoozedUntil(ctx context.Context, e Escalation) (*time.Time, error) {
-	if e.Subject.Kind != SubjectQueue {
-		return nil, nil
-	}
-	entry, err := s.Queue.Entry(ctx, e.Subject.ID)
-	if err != nil {
-		return nil, err
-	}
-	if entry.Status == triage.Snoozed && entry.SnoozedUntil != nil && entry.SnoozedUntil.After(s.Now()) {
-		return entry.SnoozedUntil, nil
-	}
-	return nil, nil
-}
-
 // pause moves the step at pos to until: the entry was snoozed, and paging
 // resumes where it stood when the snooze ends.
 func (s *Pager) pause(ctx context.Context, id string, pos oncall.Position, until time.Time, doneJob string) error {
@@ -745,35 +729,38 @@ func (s *Pager) pause(ctx context.Context, id string, pos oncall.Position, until
 	return err
 }
 
-// subjectResolves says why an escalation's subject no longer needs anyone,
-// or "", looking at the subject's current state.
-func (s *Pager) subjectResolves(ctx context.Context, e Escalation) (string, error) {
+// subjectState looks at an escalation's subject now: reason says why it
+// no longer needs anyone ("" when it does), and snoozed until when a
+// snoozed queue entry comes back (its escalation waits for it).
+func (s *Pager) subjectState(ctx context.Context, e Escalation) (reason string, snoozed *time.Time, err error) {
 	switch e.Subject.Kind {
 	case SubjectQueue:
 		entry, err := s.Queue.Entry(ctx, e.Subject.ID)
 		if err != nil {
 			if errs.CodeOf(err) == errs.NotFound {
-				return "queue entry is gone", nil
+				return "queue entry is gone", nil, nil
 			}
-			return "", err
+			return "", nil, err
 		}
-		if entry.Status != triage.New && entry.Status != triage.Snoozed {
-			if entry.AckedBy == "" {
-				return "queue entry is " + string(entry.Status), nil
-			}
-			return "queue entry is " + string(entry.Status) + " (acknowledged by " + entry.AckedBy + ")", nil
+		switch {
+		case entry.Status == triage.Snoozed && entry.SnoozedUntil != nil && entry.SnoozedUntil.After(s.Now()):
+			return "", entry.SnoozedUntil, nil
+		case entry.Status != triage.New && entry.Status != triage.Snoozed && entry.AckedBy == "":
+			return "queue entry is " + string(entry.Status), nil, nil
+		case entry.Status != triage.New && entry.Status != triage.Snoozed:
+			return "queue entry is " + string(entry.Status) + " (acknowledged by " + entry.AckedBy + ")", nil, nil
 		}
 	case SubjectIncident:
 		inc, err := s.Incidents.Get(ctx, system, e.Subject.ID)
 		if err != nil {
 			if errs.CodeOf(err) == errs.NotFound {
-				return "incident is gone", nil
+				return "incident is gone", nil, nil
 			}
-			return "", err
+			return "", nil, err
 		}
-		return s.incidentResolves(e, inc), nil
+		return s.incidentResolves(e, inc), nil, nil
 	}
-	return "", nil
+	return "", nil, nil
 }
 
 // handleStep runs the step the job names, if the escalation is still open
@@ -798,16 +785,15 @@ func (s *Pager) handleStep(ctx context.Context, j engine.Job) error {
 	if e.State != Open || e.Next == nil || *e.Next != pos {
 		return nil // acknowledged, or this step already ran (a retry or "escalate now")
 	}
-	if reason, err := s.subjectResolves(ctx, e); err != nil {
+	reason, snoozed, err := s.subjectState(ctx, e)
+	switch {
+	case err != nil:
 		return err
-	} else if reason != "" {
+	case reason != "":
 		_, err := s.resolve(ctx, e.ID, reason)
 		return err
-	}
-	if until, err := s.snoozedUntil(ctx, e); err != nil {
-		return err
-	} else if until != nil {
-		return s.pause(ctx, e.ID, pos, *until, j.ID)
+	case snoozed != nil:
+		return s.pause(ctx, e.ID, pos, *snoozed, j.ID)
 	}
 	plan, err := s.prepareStep(ctx, e, pos)
 	if err != nil {
