@@ -50,6 +50,10 @@ func principalFrom(ctx context.Context) (auth.Principal, bool) {
 // needRole is the metadata key naming the role an operation requires.
 const needRole = "firebreak.role"
 
+// roleExtension names, in the OpenAPI document, the least role an
+// operation is open to.
+const roleExtension = "x-firebreak-role"
+
 // authorize denies every operation that does not name a role, answers 401
 // without a valid token and 403 without the role.
 func (s *Server) authorize(ctx huma.Context, next func(huma.Context)) {
@@ -88,6 +92,12 @@ func op(role auth.Role, o huma.Operation) huma.Operation {
 		o.Metadata = map[string]any{}
 	}
 	o.Metadata[needRole] = role
+	// The role is part of the contract, so clients and the generated
+	// authorisation suite read it from the document.
+	if o.Extensions == nil {
+		o.Extensions = map[string]any{}
+	}
+	o.Extensions[roleExtension] = string(role)
 	if o.Errors == nil {
 		o.Errors = []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity}
 	}

@@ -492,9 +492,17 @@ func actor(ctx context.Context) paging.Actor {
 	return paging.Actor{User: p.User.Username, Admin: p.User.Role == auth.Admin}
 }
 
+// ownerExtension names, in the OpenAPI document, the path parameter that
+// must be the caller unless the caller is an administrator.
+const ownerExtension = "x-firebreak-owner"
+
 // own limits an operation under /users/{username} to that user and admins,
 // answering 403 before the body is read.
 func (s *Server) own(o huma.Operation) huma.Operation {
+	if o.Extensions == nil {
+		o.Extensions = map[string]any{}
+	}
+	o.Extensions[ownerExtension] = "username"
 	o.Middlewares = append(o.Middlewares, func(ctx huma.Context, next func(huma.Context)) {
 		user := ctx.Param("username")
 		if a := actor(ctx.Context()); a.User != user && !a.Admin {
