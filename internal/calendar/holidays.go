@@ -18,26 +18,34 @@ import (
 	"github.com/rickar/cal/v2/br"
 	"github.com/rickar/cal/v2/ca"
 	"github.com/rickar/cal/v2/ch"
+	"github.com/rickar/cal/v2/cy"
 	"github.com/rickar/cal/v2/cz"
 	"github.com/rickar/cal/v2/de"
 	"github.com/rickar/cal/v2/dk"
 	"github.com/rickar/cal/v2/ecb"
+	"github.com/rickar/cal/v2/ee"
 	"github.com/rickar/cal/v2/es"
+	"github.com/rickar/cal/v2/fi"
 	"github.com/rickar/cal/v2/fr"
 	"github.com/rickar/cal/v2/gb"
 	"github.com/rickar/cal/v2/gr"
 	"github.com/rickar/cal/v2/hr"
+	"github.com/rickar/cal/v2/hu"
 	"github.com/rickar/cal/v2/ie"
+	"github.com/rickar/cal/v2/is"
 	"github.com/rickar/cal/v2/it"
 	"github.com/rickar/cal/v2/jp"
 	"github.com/rickar/cal/v2/lt"
+	"github.com/rickar/cal/v2/lu"
 	"github.com/rickar/cal/v2/lv"
+	"github.com/rickar/cal/v2/mt"
 	"github.com/rickar/cal/v2/mw"
 	"github.com/rickar/cal/v2/nc"
 	"github.com/rickar/cal/v2/nl"
 	"github.com/rickar/cal/v2/no"
 	"github.com/rickar/cal/v2/nz"
 	"github.com/rickar/cal/v2/pl"
+	"github.com/rickar/cal/v2/pt"
 	"github.com/rickar/cal/v2/ro"
 	"github.com/rickar/cal/v2/ru"
 	"github.com/rickar/cal/v2/se"
@@ -138,10 +146,12 @@ func Countries() []string {
 	return out
 }
 
-// Missing names jurisdictions the catalog of obligations reaches for which
-// rickar/cal has no holiday definitions: business days there count Monday
-// to Friday.
-func Missing() []string { return []string{"CN", "IN", "SG"} }
+// Partial names the calendars that hold only the holidays a rule can
+// compute: the lunar, Islamic and Hindu holidays gazetted year by year
+// (and, in China, the weekend days swapped for working days) are missing,
+// so business days there may count a holiday as a working day — a
+// deadline comes earlier, never later.
+func Partial() []string { return []string{"CN", "IN", "SG"} }
 
 // NextBusinessDay returns t if its day is a business day, else the same
 // clock time on the first business day after it.
@@ -158,8 +168,8 @@ var (
 )
 
 // consciencia is Brazil's Dia Nacional de Zumbi e da Consciência Negra,
-// 20 November, a national holiday since 2024 (Lei 14.759/2023), which
-// rickar/cal v2.1.13 lacks.
+// 20 November, a national holiday since 2024 (Lei 14.759/2023); rickar/cal
+// v2.1.32 has it without its first year, so it stands in for theirs.
 var consciencia = &cal.Holiday{Name: "Dia Nacional de Zumbi e da Consciência Negra", Type: cal.ObservancePublic,
 	Month: time.November, Day: 20, StartYear: 2024, Func: cal.CalcDayOfMonth}
 
@@ -189,7 +199,8 @@ func buildRegistry() {
 	}
 	add("BE", "Belgium public holidays", "Europe/Brussels", be.Holidays)
 	add("BG", "Bulgaria public holidays", "Europe/Sofia", bg.Holidays)
-	add("BR", "Brazil national holidays", "America/Sao_Paulo", append(slices.Clone(br.Holidays), consciencia))
+	add("BR", "Brazil national holidays", "America/Sao_Paulo", append(slices.DeleteFunc(slices.Clone(br.Holidays),
+		func(h *cal.Holiday) bool { return h == br.ConscienciaNegra }), consciencia))
 	add("CA", "Canada federal holidays", "America/Toronto", ca.Holidays)
 	// rickar's ch.Holidays is every canton's holidays together; "CH" is
 	// the ones nearly every canton keeps.
@@ -206,6 +217,8 @@ func buildRegistry() {
 	} {
 		add("CH-"+code, "Switzerland ("+code+") public holidays", "Europe/Zurich", days)
 	}
+	add("CN", "China: public holidays of fixed dates (not the lunar ones, nor swapped weekend days)", "Asia/Shanghai", cnHolidays)
+	add("CY", "Cyprus public holidays", "Asia/Nicosia", cy.Holidays)
 	add("CZ", "Czechia public holidays", "Europe/Prague", cz.Holidays)
 	add("DE", "Germany national holidays", "Europe/Berlin", de.Holidays)
 	for code, days := range map[string][]*cal.Holiday{
@@ -218,25 +231,35 @@ func buildRegistry() {
 	}
 	add("DK", "Denmark public holidays", "Europe/Copenhagen", dk.Holidays)
 	add("ECB", "TARGET2 closing days (ECB)", "Europe/Berlin", ecb.Holidays)
+	add("EE", "Estonia public holidays", "Europe/Tallinn", ee.Holidays)
 	add("ES", "Spain national holidays", "Europe/Madrid", es.Holidays)
+	add("FI", "Finland public holidays", "Europe/Helsinki", fi.Holidays)
 	add("FR", "France public holidays", "Europe/Paris", fr.Holidays)
 	add("GB", "England and Wales bank holidays", "Europe/London", gb.Holidays)
 	add("GR", "Greece public holidays", "Europe/Athens", gr.Holidays)
 	add("HR", "Croatia public holidays", "Europe/Zagreb", hr.Holidays)
+	add("HU", "Hungary public holidays", "Europe/Budapest", hu.Holidays)
 	add("IE", "Ireland public holidays", "Europe/Dublin", ie.Holidays)
+	add("IN", "India: the national holidays (not the other gazetted ones)", "Asia/Kolkata", inHolidays)
+	add("IS", "Iceland public holidays", "Atlantic/Reykjavik", is.Holidays)
 	add("IT", "Italy public holidays", "Europe/Rome", it.Holidays)
 	add("JP", "Japan national holidays", "Asia/Tokyo", jp.Holidays)
+	add("LI", "Liechtenstein public holidays", "Europe/Vaduz", liHolidays)
 	add("LT", "Lithuania public holidays", "Europe/Vilnius", lt.Holidays)
+	add("LU", "Luxembourg public holidays", "Europe/Luxembourg", append(slices.Clone(lu.Holidays), luEuropeDay))
 	add("LV", "Latvia public holidays", "Europe/Riga", lv.Holidays)
+	add("MT", "Malta public holidays", "Europe/Malta", mt.Holidays)
 	add("MW", "Malawi public holidays", "Africa/Blantyre", mw.Holidays)
 	add("NC", "New Caledonia public holidays", "Pacific/Noumea", nc.Holidays)
 	add("NL", "Netherlands public holidays", "Europe/Amsterdam", nl.Holidays)
 	add("NO", "Norway public holidays", "Europe/Oslo", no.Holidays)
 	add("NZ", "New Zealand public holidays", "Pacific/Auckland", nz.Holidays)
 	add("PL", "Poland public holidays", "Europe/Warsaw", pl.Holidays)
+	add("PT", "Portugal public holidays", "Europe/Lisbon", pt.Holidays)
 	add("RO", "Romania public holidays", "Europe/Bucharest", ro.Holidays)
 	add("RU", "Russia public holidays", "Europe/Moscow", ru.Holidays)
 	add("SE", "Sweden public holidays", "Europe/Stockholm", se.Holidays)
+	add("SG", "Singapore: public holidays of fixed dates and Good Friday (not the gazetted lunar, Islamic and Hindu ones)", "Asia/Singapore", sgHolidays)
 	add("SI", "Slovenia public holidays", "Europe/Ljubljana", si.Holidays)
 	add("SK", "Slovakia public holidays", "Europe/Bratislava", sk.Holidays)
 	add("UA", "Ukraine public holidays", "Europe/Kyiv", ua.Holidays)
