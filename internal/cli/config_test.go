@@ -101,7 +101,7 @@ func TestConfigApplyFromTheCLI(t *testing.T) {
 	out := h.ok(t, "config", "apply", example, "--dry-run")
 	for _, want := range []string{
 		"+ create user alice (responder)\n", "+ create user carol (admin)\n",
-		"+ create contact alice/phone-hook (webhook https://hooks.example.com/…)\n",
+		"+ create contact alice/phone-hook (webhook https://pager.invalid/…)\n",
 		"+ create contact bob/slack (slack https://hooks.slack.com/…)\n",
 		"+ create notification rules of alice: (none) → phone-hook after 0 min, mail after 2 min\n",
 		"+ create team payments\n", "+ create schedule payments-primary\n", "+ create policy incident-commanders\n",
@@ -155,7 +155,7 @@ func TestConfigApplyFromTheCLI(t *testing.T) {
 	changed := strings.Replace(string(data), "{delay_minutes: 15, targets: [{user: carol}]}", "{delay_minutes: 20, targets: [{user: carol}]}", 1)
 	h.env["ALICE_HOOK_KEY"] = "another-hmac-key-0123456789"
 	out = h.ok(t, "config", "apply", writeFile(t, "changed.yaml", changed), "--yes")
-	want := "~ update contact alice/phone-hook (webhook https://hooks.example.com/…): secret changed\n" +
+	want := "~ update contact alice/phone-hook (webhook https://pager.invalid/…): secret changed\n" +
 		"~ update policy incident-commanders\n    steps[0].delay_minutes: 15 → 20\n" +
 		"Applied 2 changes.\n"
 	if out != want {

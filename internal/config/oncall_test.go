@@ -38,7 +38,7 @@ func TestParseOncallExample(t *testing.T) {
 	alice := o.Users[0].Contacts
 	want := paging.UserContacts{User: "alice",
 		Contacts: []paging.ContactSpec{
-			{Name: "phone-hook", Target: notify.Target{Kind: notify.KindWebhook, Address: "https://hooks.example.com/page/alice", Secret: testEnv["ALICE_HOOK_KEY"]}},
+			{Name: "phone-hook", Target: notify.Target{Kind: notify.KindWebhook, Address: "https://pager.invalid/page/alice", Secret: testEnv["ALICE_HOOK_KEY"]}},
 			{Name: "mail", Target: notify.Target{Kind: notify.KindEmail, Address: "alice@example.com"}},
 		},
 		Rules: []paging.RuleSpec{{Contact: "phone-hook"}, {Contact: "mail", DelayMinutes: 2}},
