@@ -88,6 +88,12 @@ func (inc *Incident) Apply(e Event) error {
 			return err
 		}
 		inc.Roles = slices.DeleteFunc(inc.Roles, func(a Assignment) bool { return a.Role == d.Role && a.User == d.User })
+	case EvRoleHandedOver:
+		var d HandoverData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		inc.handOver(d, at)
 	case EvMerged:
 		var d MergeData
 		if err := decode(e, &d); err != nil {
@@ -116,6 +122,25 @@ func (inc *Incident) Apply(e Event) error {
 			pm.PublishedAt = nil
 		}
 		inc.Postmortem = pm
+	case EvPostmortemRevised:
+		var d RevisedData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		// A revision never changes the status or the first publication.
+		inc.Postmortem.Body, inc.Postmortem.Lessons = d.Body, d.Lessons
+		inc.Postmortem.ActionItems = slices.Clone(d.ActionItems)
+		inc.Postmortem.UpdatedAt = &at
+	case EvActionItemUpdated:
+		var d ActionItemData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		if d.Index < 0 || d.Index >= len(inc.Postmortem.ActionItems) {
+			return fmt.Errorf("apply %s seq %d: no action item %d", e.Type, e.Seq, d.Index)
+		}
+		inc.Postmortem.ActionItems = slices.Clone(inc.Postmortem.ActionItems)
+		inc.Postmortem.ActionItems[d.Index].Done = d.Done
 	default:
 		if !streamOnly(e.Type) { // notices and updates: see notices.go
 			return fmt.Errorf("apply: unknown event type %q at seq %d", e.Type, e.Seq)
@@ -125,6 +150,25 @@ func (inc *Incident) Apply(e Event) error {
 	inc.UpdatedAt = at
 	inc.Warnings = warnings(inc)
 	return nil
+}
+
+// handOver gives d.Role to d.To alone; everyone who held it stays on the
+// incident as a responder, so a restricted incident stays visible to them.
+func (inc *Incident) handOver(d HandoverData, at time.Time) {
+	var left []string
+	inc.Roles = slices.DeleteFunc(inc.Roles, func(a Assignment) bool {
+		if a.Role == d.Role {
+			left = append(left, a.User)
+			return true
+		}
+		return false
+	})
+	inc.Roles = append(inc.Roles, Assignment{Role: d.Role, User: d.To, AssignedAt: at})
+	for _, u := range left {
+		if u != d.To && !slices.Contains(inc.Holders(Responder), u) {
+			inc.Roles = append(inc.Roles, Assignment{Role: Responder, User: u, AssignedAt: at})
+		}
+	}
 }
 
 // warnings are the things a responder should fix that no rule blocks yet.

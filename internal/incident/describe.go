@@ -26,6 +26,9 @@ func Describe(e Event) string {
 	case EvUpdated:
 		var d UpdatedData
 		json.Unmarshal(e.Data, &d)
+		if d.From != nil {
+			return describeUpdate(d)
+		}
 		var f []string
 		add := func(set bool, name string) {
 			if set {
@@ -63,6 +66,15 @@ func Describe(e Event) string {
 			return fmt.Sprintf("%s is %s", d.User, d.Role.Title())
 		}
 		return fmt.Sprintf("%s is no longer %s", d.User, d.Role.Title())
+	case EvRoleHandedOver:
+		var d HandoverData
+		json.Unmarshal(e.Data, &d)
+		from := strings.Join(append([]string{d.From}, d.Also...), ", ")
+		s := fmt.Sprintf("%s handed over from %s to %s (%s stays as responder)", d.Role.Title(), from, d.To, from)
+		if d.Note != "" {
+			s += ": " + d.Note
+		}
+		return s
 	case EvMerged:
 		var d MergeData
 		json.Unmarshal(e.Data, &d)
@@ -98,6 +110,17 @@ func Describe(e Event) string {
 			return "post-mortem published"
 		}
 		return "post-mortem saved as draft"
+	case EvPostmortemRevised:
+		var d RevisedData
+		json.Unmarshal(e.Data, &d)
+		return fmt.Sprintf("post-mortem revised (text sha256 %.12s): %s", d.TextSHA256, d.Reason)
+	case EvActionItemUpdated:
+		var d ActionItemData
+		json.Unmarshal(e.Data, &d)
+		if d.Done {
+			return fmt.Sprintf("action item %d done: %s", d.Index+1, d.Title)
+		}
+		return fmt.Sprintf("action item %d reopened: %s", d.Index+1, d.Title)
 	}
 	return e.Type
 }
@@ -111,4 +134,54 @@ func EntryKindOf(e Event) EntryKind {
 	var d EntryData
 	json.Unmarshal(e.Data, &d)
 	return d.Kind
+}
+
+// describeUpdate says what an edit changed, each field from → to.
+func describeUpdate(d UpdatedData) string {
+	f := d.From
+	var parts []string
+	text := func(name string, from, to *string) {
+		if to == nil {
+			return
+		}
+		was := ""
+		if from != nil {
+			was = *from
+		}
+		switch {
+		case *to == "":
+			parts = append(parts, "cleared "+name+" (was "+quoted(was)+")")
+		case was == "":
+			parts = append(parts, name+" set to "+quoted(*to))
+		default:
+			parts = append(parts, name+" "+quoted(was)+" → "+quoted(*to))
+		}
+	}
+	text("title", f.Title, d.Title)
+	text("type", f.Type, d.Type)
+	text("summary", f.Summary, d.Summary)
+	if d.Affected != nil {
+		var was []string
+		if f.Affected != nil {
+			was = *f.Affected
+		}
+		parts = append(parts, "affected systems "+itemList(was)+" → "+itemList(*d.Affected))
+	}
+	text("root cause", f.RootCause, d.RootCause)
+	text("resolution", f.Resolution, d.Resolution)
+	if d.Labels != nil {
+		var was map[string]string
+		if f.Labels != nil {
+			was = *f.Labels
+		}
+		parts = append(parts, "labels "+labelList(was)+" → "+labelList(*d.Labels))
+	}
+	if d.Restricted != nil {
+		if *d.Restricted {
+			parts = append(parts, "restricted to participants")
+		} else {
+			parts = append(parts, "no longer restricted")
+		}
+	}
+	return strings.Join(parts, "; ")
 }

@@ -26,6 +26,19 @@ const (
 	EvAlertResolved   = "alert.resolved" // an alert of a linked group resolved
 )
 
+// Event types of handovers and post-mortem revisions.
+const (
+	// EvRoleHandedOver passes a single-holder role from one person to
+	// another; the previous holder stays as a responder.
+	EvRoleHandedOver = "incident.role_handed_over"
+	// EvPostmortemRevised is a change to a published post-mortem: a new
+	// revision with its reason and the SHA-256 of its text.
+	EvPostmortemRevised = "postmortem.revised"
+	// EvActionItemUpdated ticks an action item of a published post-mortem
+	// done (or not), leaving its text alone.
+	EvActionItemUpdated = "postmortem.action_item_updated"
+)
+
 // Event is one recorded change. Seq is gapless per incident and starts at 1;
 // GlobalSeq orders events across incidents and is assigned by the store.
 type Event struct {
@@ -128,6 +141,8 @@ type DeclaredData struct {
 }
 
 // UpdatedData is the payload of EvUpdated; only the fields set changed.
+// From holds the same fields' values before the change (events recorded
+// before it existed have none).
 type UpdatedData struct {
 	Title      *string            `json:"title,omitempty"`
 	Summary    *string            `json:"summary,omitempty"`
@@ -137,6 +152,7 @@ type UpdatedData struct {
 	RootCause  *string            `json:"root_cause,omitempty"`
 	Resolution *string            `json:"resolution,omitempty"`
 	Restricted *bool              `json:"restricted,omitempty"`
+	From       *UpdatedData       `json:"from,omitempty"`
 }
 
 // SeverityData is the payload of EvSeverityChanged.
@@ -158,6 +174,18 @@ type TransitionData struct {
 type RoleData struct {
 	Role Role   `json:"role"`
 	User string `json:"user"`
+	Note string `json:"note,omitempty"`
+}
+
+// HandoverData is the payload of EvRoleHandedOver: a single-holder role
+// passes from From to To; From (and any other holder left from before roles
+// were single, in Also) stays on the incident as a responder.
+type HandoverData struct {
+	Role Role     `json:"role"`
+	From string   `json:"from"`
+	To   string   `json:"to"`
+	Also []string `json:"also,omitempty"`
+	Note string   `json:"note,omitempty"`
 }
 
 // MergeData is the payload of EvMerged (Other is the target) and
@@ -197,9 +225,29 @@ type AlertData struct {
 }
 
 // PostmortemData is the payload of EvPostmortemSaved: the whole record.
+// TextSHA256 is set on the first publication (see PostmortemTextHash).
 type PostmortemData struct {
 	Status      PostmortemStatus `json:"status"`
 	Body        string           `json:"body"`
 	Lessons     string           `json:"lessons"`
 	ActionItems []ActionItem     `json:"action_items"`
+	TextSHA256  string           `json:"text_sha256,omitempty"`
+}
+
+// RevisedData is the payload of EvPostmortemRevised: the whole new text of
+// a published post-mortem, why it changed, and its hash.
+type RevisedData struct {
+	Reason      string       `json:"reason"`
+	TextSHA256  string       `json:"text_sha256"`
+	Body        string       `json:"body"`
+	Lessons     string       `json:"lessons"`
+	ActionItems []ActionItem `json:"action_items"`
+}
+
+// ActionItemData is the payload of EvActionItemUpdated: the item at Index
+// (its title, to read the record by) is now done or not.
+type ActionItemData struct {
+	Index int    `json:"index"`
+	Title string `json:"title"`
+	Done  bool   `json:"done"`
 }

@@ -70,6 +70,10 @@ var Roles = []Role{IRLead, IncidentCommander, CommsLead, Scribe, Responder}
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
+// Single reports whether one person at a time holds r: giving it to another
+// is a handoff. Responders are as many as needed.
+func (r Role) Single() bool { return r.Valid() && r != Responder }
+
 // Source says where an incident came from.
 type Source string
 

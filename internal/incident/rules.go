@@ -155,13 +155,23 @@ type UpdateInput struct {
 	RootCause  *string
 	Resolution *string
 	Restricted *bool
+	// Was holds, for fields set in both, the values the writer's edit was
+	// based on (what their form showed). When the stored value has since
+	// moved away from it to something else than the writer's, someone else
+	// changed the field meanwhile: the edit is refused as a conflict, naming
+	// both values, and nothing is applied.
+	Was *UpdateInput
 }
 
 // Update decides the events for an edit; fields equal to the current value
-// are left out, and an edit that changes nothing records nothing.
+// are left out, and an edit that changes nothing records nothing. The event
+// records each changed field's value before and after.
 func (p *Policy) Update(inc *Incident, in UpdateInput) ([]Change, error) {
 	if inc.State == Merged {
 		return nil, errs.E(errs.Rule, "state", "%s was merged into %s; change that incident instead", inc.Ref, inc.MergedInto)
+	}
+	if err := rebase(inc, &in); err != nil {
+		return nil, err
 	}
 	var v validator
 	var d UpdatedData
@@ -222,9 +232,48 @@ func (p *Policy) Update(inc *Incident, in UpdateInput) ([]Change, error) {
 		return nil, err
 	}
 	if d != (UpdatedData{}) {
+		d.From = fromOf(inc, d)
 		changes = append([]Change{{Type: EvUpdated, Data: d}}, changes...)
 	}
 	return changes, nil
+}
+
+// fromOf returns the current values of the fields d changes.
+func fromOf(inc *Incident, d UpdatedData) *UpdatedData {
+	var f UpdatedData
+	if d.Title != nil {
+		f.Title = new(inc.Title)
+	}
+	if d.Summary != nil {
+		f.Summary = new(inc.Summary)
+	}
+	if d.Type != nil {
+		f.Type = new(inc.Type)
+	}
+	if d.RootCause != nil {
+		f.RootCause = new(inc.RootCause)
+	}
+	if d.Resolution != nil {
+		f.Resolution = new(inc.Resolution)
+	}
+	if d.Restricted != nil {
+		f.Restricted = new(inc.Restricted)
+	}
+	if d.Labels != nil {
+		l := maps.Clone(inc.Labels)
+		if l == nil {
+			l = map[string]string{}
+		}
+		f.Labels = &l
+	}
+	if d.Affected != nil {
+		a := slices.Clone(inc.Affected)
+		if a == nil {
+			a = []string{}
+		}
+		f.Affected = &a
+	}
+	return &f
 }
 
 func changed[T comparable](v, cur T) *T {
@@ -326,15 +375,27 @@ func (p *Policy) forwardRules(inc *Incident, to State) error {
 	return v.err()
 }
 
-// Assign decides giving role to user.
-func (p *Policy) Assign(inc *Incident, role Role, user string) ([]Change, error) {
+// Assign decides giving role to user. A single-holder role that someone
+// else holds is handed over: one event, the previous holder staying on as a
+// responder. note, optional, says why (a shift change, going off call).
+func (p *Policy) Assign(inc *Incident, role Role, user, note string) ([]Change, error) {
 	if err := assignable(inc, role, user); err != nil {
 		return nil, err
 	}
-	if slices.Contains(inc.Holders(role), user) {
+	note = strings.TrimSpace(note)
+	var v validator
+	v.text("note", note, MaxText, false)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	holders := inc.Holders(role)
+	if slices.Contains(holders, user) {
 		return nil, nil // already held: nothing to record
 	}
-	return []Change{{Type: EvRoleAssigned, Data: RoleData{Role: role, User: user}}}, nil
+	if role.Single() && len(holders) > 0 {
+		return []Change{{Type: EvRoleHandedOver, Data: HandoverData{Role: role, From: holders[0], To: user, Also: holders[1:], Note: note}}}, nil
+	}
+	return []Change{{Type: EvRoleAssigned, Data: RoleData{Role: role, User: user, Note: note}}}, nil
 }
 
 // Unassign decides taking role from user.
@@ -376,57 +437,6 @@ func (p *Policy) AddEntry(inc *Incident, kind EntryKind, body string, occurredAt
 		return nil, err
 	}
 	return []Change{{Type: EvEntryAdded, Data: EntryData{Kind: kind, Body: body}, OccurredAt: occurredAt}}, nil
-}
-
-// PostmortemInput is the whole post-mortem record as edited.
-type PostmortemInput struct {
-	Status      PostmortemStatus
-	Body        string
-	Lessons     string
-	ActionItems []ActionItem
-}
-
-// SavePostmortem decides saving (and perhaps publishing) the post-mortem.
-func (p *Policy) SavePostmortem(inc *Incident, in PostmortemInput) ([]Change, error) {
-	var v validator
-	if in.Status == "" {
-		in.Status = PostmortemDraft
-	}
-	if in.Status != PostmortemDraft && in.Status != PostmortemPublished {
-		v.add("status", "unknown status %q; draft or published", in.Status)
-	}
-	v.text("body", in.Body, MaxBody, false)
-	v.text("lessons", in.Lessons, MaxBody, false)
-	if len(in.ActionItems) > MaxActionItems {
-		v.add("action_items", "at most %d items", MaxActionItems)
-	}
-	for i, a := range in.ActionItems {
-		f := fmt.Sprintf("action_items[%d]", i)
-		v.text(f+".title", a.Title, MaxTitle, true)
-		v.text(f+".owner", a.Owner, MaxTitle, false)
-		if a.Due != "" {
-			if _, err := time.Parse(time.DateOnly, a.Due); err != nil {
-				v.add(f+".due", "must be a date as YYYY-MM-DD")
-			}
-		}
-	}
-	if in.Status == PostmortemPublished && strings.TrimSpace(in.Body) == "" {
-		v.add("body", "a published post-mortem needs a body")
-	}
-	if inc.State == Merged {
-		v.add("state", "%s was merged into %s", inc.Ref, inc.MergedInto)
-	}
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	if in.ActionItems == nil {
-		in.ActionItems = []ActionItem{}
-	}
-	cur := inc.Postmortem
-	if cur.Status == in.Status && cur.Body == in.Body && cur.Lessons == in.Lessons && slices.Equal(cur.ActionItems, in.ActionItems) {
-		return nil, nil
-	}
-	return []Change{{Type: EvPostmortemSaved, Data: PostmortemData(in)}}, nil
 }
 
 // Merge decides merging src into dst: src ends as merged, dst records it.

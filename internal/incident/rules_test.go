@@ -34,7 +34,7 @@ func build(t *testing.T, p *Policy, in DeclareInput, steps ...func(inc *Incident
 }
 
 func assign(p *Policy, r Role, u string) func(*Incident) ([]Change, error) {
-	return func(inc *Incident) ([]Change, error) { return p.Assign(inc, r, u) }
+	return func(inc *Incident) ([]Change, error) { return p.Assign(inc, r, u, "") }
 }
 
 func move(p *Policy, to State, reason string) func(*Incident) ([]Change, error) {

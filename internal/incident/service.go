@@ -150,9 +150,34 @@ type Command struct {
 	ExpectedVersion *int64
 }
 
-// Update edits fields and severity.
+// Update edits fields and severity. An edit based on values someone else
+// has changed since (see UpdateInput.Was) is refused, and the refusal says
+// who changed each field.
 func (s *Service) Update(ctx context.Context, c Command, in UpdateInput) (Incident, error) {
-	return s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) { return s.policy.Update(inc, in) })
+	inc, err := s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) { return s.policy.Update(inc, in) })
+	if e, ok := errs.As(err); ok && in.Was != nil && e.Code == errs.Conflict && e.Field != "version" {
+		return Incident{}, s.nameChangers(ctx, c, e)
+	}
+	return inc, err
+}
+
+// nameChangers puts who last changed each conflicting field in front of its
+// message ("bob changed this to …").
+func (s *Service) nameChangers(ctx context.Context, c Command, e *errs.Error) error {
+	_, events, err := s.Timeline(ctx, c.Actor, c.Ref)
+	if err != nil {
+		return err
+	}
+	out := &errs.Error{Code: e.Code, Details: make([]errs.Detail, len(e.Details))}
+	for i, d := range e.Details {
+		who := LastChangedBy(events, d.Field)
+		if who == "" {
+			who = "someone else"
+		}
+		out.Details[i] = errs.Detail{Field: d.Field, Message: who + " " + d.Message}
+	}
+	out.Field, out.Message = out.Details[0].Field, out.Details[0].Message
+	return out
 }
 
 // Transition moves the incident to another state.
@@ -162,12 +187,19 @@ func (s *Service) Transition(ctx context.Context, c Command, to State, reason st
 	})
 }
 
-// Assign gives a role to a user.
+// Assign gives a role to a user; a single-holder role held by someone else
+// is handed over (see Policy.Assign).
 func (s *Service) Assign(ctx context.Context, c Command, role Role, user string) (Incident, error) {
+	return s.AssignNote(ctx, c, role, user, "")
+}
+
+// AssignNote is Assign with a note for the record, such as why a role is
+// handed over.
+func (s *Service) AssignNote(ctx context.Context, c Command, role Role, user, note string) (Incident, error) {
 	if err := s.userExists(ctx, user); err != nil {
 		return Incident{}, err
 	}
-	return s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) { return s.policy.Assign(inc, role, user) })
+	return s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) { return s.policy.Assign(inc, role, user, note) })
 }
 
 // Unassign takes a role from a user.
@@ -184,9 +216,24 @@ func (s *Service) AddEntry(ctx context.Context, c Command, kind EntryKind, body 
 	return recorded, err
 }
 
-// SavePostmortem replaces the post-mortem record.
+// SavePostmortem replaces the post-mortem record; once published, a change
+// to its text is a new revision (see Policy.SavePostmortem).
 func (s *Service) SavePostmortem(ctx context.Context, c Command, in PostmortemInput) (Incident, error) {
 	return s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) { return s.policy.SavePostmortem(inc, in) })
+}
+
+// SetActionItem marks action item i (from 0) done or not.
+func (s *Service) SetActionItem(ctx context.Context, c Command, i int, done bool) (Incident, error) {
+	return s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) { return s.policy.SetActionItem(inc, i, done) })
+}
+
+// Revisions returns the published texts of the post-mortem, oldest first.
+func (s *Service) Revisions(ctx context.Context, v Viewer, ref string) (Incident, []Revision, error) {
+	inc, events, err := s.Timeline(ctx, v, ref)
+	if err != nil {
+		return Incident{}, nil, err
+	}
+	return inc, Revisions(events), nil
 }
 
 // LinkSignal records on the incident that an alert group or report feeds it.
