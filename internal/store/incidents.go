@@ -165,7 +165,7 @@ func (db *DB) writeIndexes(ctx context.Context, tx *sql.Tx, inc *incident.Incide
 		switch e.Type {
 		case incident.EvUpdated:
 			labels = true
-		case incident.EvRoleAssigned, incident.EvRoleUnassigned:
+		case incident.EvRoleAssigned, incident.EvRoleUnassigned, incident.EvRoleHandedOver:
 			roles = true
 		}
 	}
