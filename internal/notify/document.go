@@ -91,8 +91,13 @@ func (e *Email) document(to string, d Document) (*gomail.Msg, string, error) {
 	if err := msg.To(to); err != nil {
 		return nil, "", fmt.Errorf("email: To: %w", err)
 	}
-	if strings.ContainsAny(d.Subject, "\r\n") {
-		return nil, "", fmt.Errorf("email: the subject must be one line")
+	// Checked again here, whatever the caller checked: a value with a
+	// line break would add headers (or parts) outside the recorded text.
+	if err := HeaderText(to); err != nil {
+		return nil, "", fmt.Errorf("email: the recipient %w", err)
+	}
+	if err := HeaderText(d.Subject); err != nil {
+		return nil, "", fmt.Errorf("email: the subject %w", err)
 	}
 	msg.Subject(d.Subject)
 	domain := "firebreak.invalid"
@@ -110,9 +115,12 @@ func (e *Email) document(to string, d Document) (*gomail.Msg, string, error) {
 	}
 	msg.SetBodyString(gomail.TypeTextPlain, d.Text)
 	for _, f := range d.Attachments {
-		ct := f.ContentType
-		if ct == "" {
-			ct = "application/octet-stream"
+		if err := HeaderText(f.Name); err != nil || f.Name == "" {
+			return nil, "", fmt.Errorf("email: the attachment name %q is not one line of text", f.Name)
+		}
+		ct, err := AttachmentType(f.ContentType)
+		if err != nil {
+			return nil, "", fmt.Errorf("email: attachment %s: content type %w", f.Name, err)
 		}
 		if err := msg.AttachReader(f.Name, bytes.NewReader(f.Data), gomail.WithFileContentType(gomail.ContentType(ct))); err != nil {
 			return nil, "", fmt.Errorf("email: attachment %s: %w", f.Name, err)

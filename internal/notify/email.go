@@ -53,7 +53,7 @@ func (e *Email) Validate() error {
 	if e.Host == "" {
 		return fmt.Errorf("email: an SMTP host is required")
 	}
-	if a, err := mail.ParseAddress(e.From); err != nil || a.Address == "" {
+	if a, err := mail.ParseAddress(e.From); err != nil || a.Address == "" || HeaderText(e.From) != nil || HeaderText(a.Name) != nil {
 		return fmt.Errorf("email: the From address %q is not an email address", e.From)
 	}
 	switch e.TLS {
