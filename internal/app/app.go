@@ -186,7 +186,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
 	}
-	db, err := store.Open(ctx, cfg.DSN, store.Options{Logger: cfg.Logger, Now: cfg.Now})
+	db, err := store.Open(ctx, cfg.DSN, store.Options{Logger: cfg.Logger, Now: cfg.Now, Exclusive: true})
 	if err != nil {
 		return nil, err
 	}

@@ -45,6 +45,8 @@ type DB struct {
 	stmts   stmtCache
 	// ckpt checkpoints the SQLite WAL in the background; nil on PostgreSQL.
 	ckpt     *sql.DB
+	path     string    // the SQLite file; "" on PostgreSQL
+	lock     *lockFile // held while open with Options.Exclusive
 	ckptStop chan struct{}
 	ckptDone chan struct{}
 }
@@ -155,6 +157,11 @@ func (t *nullTime) Scan(src any) error {
 type Options struct {
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Exclusive locks a SQLite database for this process until Close, and
+	// fails with ErrLocked, naming the holder, when another process has it
+	// (serve sets it; offline commands such as audit verify and backup do
+	// not, so they run beside a server). PostgreSQL is shared by design.
+	Exclusive bool
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -194,7 +201,8 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.write = db.read
 	} else {
 		db.dialect = dialect{name: "sqlite"}
-		if err := openSQLite(db, dsn); err != nil {
+		if err := openSQLite(db, dsn, opt.Exclusive); err != nil {
+			db.lock.release()
 			return nil, err
 		}
 	}
@@ -213,17 +221,21 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	return db, nil
 }
 
-func openSQLite(db *DB, path string) error {
-	path = strings.TrimPrefix(path, "sqlite://")
-	path = strings.TrimPrefix(path, "file:")
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		path = path[:i]
-	}
+func openSQLite(db *DB, path string, exclusive bool) error {
+	path = sqlitePath(path)
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("create data directory: %w", err)
 		}
 	}
+	if exclusive {
+		l, err := acquireLock(path)
+		if err != nil {
+			return err
+		}
+		db.lock = l
+	}
+	db.path = path
 	// synchronous=FULL: a commit is on disk before it is acknowledged, so an
 	// acknowledged write survives power loss, not only a process crash.
 	pragmas := url.Values{}
@@ -334,7 +346,18 @@ func (db *DB) Close() error {
 	if db.write != db.read {
 		err = errors.Join(err, db.write.Close())
 	}
-	return err
+	// Only after the last connection is closed may another server start.
+	return errors.Join(err, db.lock.release())
+}
+
+// sqlitePath is the file of a SQLite DSN.
+func sqlitePath(dsn string) string {
+	p := strings.TrimPrefix(dsn, "sqlite://")
+	p = strings.TrimPrefix(p, "file:")
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	return p
 }
 
 // tx runs fn in a write transaction and commits if it returns nil. fn must
