@@ -1,6 +1,7 @@
 package comms
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -11,9 +12,9 @@ import (
 //
 // What is unknown is read in the duty's favour, so a duty shows until the
 // facts rule it out: an organisation naming no roles is a controller; a
-// territory condition holds when neither the profile's countries nor the
-// facts' jurisdictions are known, and residence falls back to the countries
-// of establishment; a threshold on a count not yet known holds.
+// condition on data types, establishment, residence or a count that the
+// facts and the profile do not settle may hold, and the duty shows as
+// possible with the question that decides it (see judge).
 type Condition struct {
 	// PersonalData must equal the facts' personal_data.
 	PersonalData *bool `yaml:"personal_data,omitempty" json:"personal_data,omitempty"`
@@ -50,34 +51,104 @@ type Threshold struct {
 	Lte              *int   `yaml:"lte,omitempty" json:"lte,omitempty"`
 }
 
-// holds reports whether c holds for org and f; nil holds.
-func (c *Condition) holds(org Organization, f Facts) bool {
-	if c == nil {
-		return true
-	}
-	kinds := profile(org)
-	switch {
-	case c.PersonalData != nil && *c.PersonalData != f.PersonalData,
-		len(c.Roles) > 0 && !anyIn(c.Roles, kinds),
-		len(c.EntityTypes) > 0 && !anyIn(c.EntityTypes, kinds),
-		len(c.Sectors) > 0 && !anyIn(c.Sectors, kinds),
-		anyIn(c.NotEntityTypes, kinds),
-		len(c.DataTypes) > 0 && !anyIn(c.DataTypes, f.DataTypes),
-		len(c.EstablishedIn) > 0 && !established(org, c.EstablishedIn),
-		len(c.ResidentsIn) > 0 && !residents(org, f, c.ResidentsIn),
-		len(c.Territory) > 0 && !territory(org, f, c.Territory),
-		c.Affected != nil && !c.Affected.holds(f):
-		return false
-	}
-	if len(c.AnyOf) == 0 {
-		return true
-	}
-	for i := range c.AnyOf {
-		if c.AnyOf[i].holds(org, f) {
-			return true
+// verdict is what is known of a condition: it fails, it may hold (a fact
+// it needs is unknown), or it holds.
+type verdict int8
+
+const (
+	fails verdict = iota
+	mayHold
+	holdsFor
+)
+
+// judgement is a verdict with the questions that decide a mayHold.
+type judgement struct {
+	v  verdict
+	qs []string
+}
+
+// and folds one more condition in: the weakest verdict wins; the
+// questions of every unknown are kept.
+func (j *judgement) and(v verdict, q ...string) {
+	j.v = min(j.v, v)
+	if v == mayHold {
+		for _, x := range q {
+			if !slices.Contains(j.qs, x) {
+				j.qs = append(j.qs, x)
+			}
 		}
 	}
-	return false
+}
+
+// judge says whether c holds for org and f; nil holds. What is unknown —
+// no data types, no countries of establishment, a breakdown of residence
+// that does not cover everyone, a count not known within the threshold —
+// makes the condition one that may hold, with the question that decides
+// it.
+func (c *Condition) judge(org Organization, f Facts) judgement {
+	j := judgement{v: holdsFor}
+	if c == nil {
+		return j
+	}
+	kinds := profile(org)
+	known := func(ok bool) verdict {
+		if ok {
+			return holdsFor
+		}
+		return fails
+	}
+	if c.PersonalData != nil {
+		j.and(known(*c.PersonalData == f.PersonalData))
+	}
+	if len(c.Roles) > 0 {
+		j.and(known(anyIn(c.Roles, kinds)))
+	}
+	if len(c.EntityTypes) > 0 {
+		j.and(known(anyIn(c.EntityTypes, kinds)))
+	}
+	if len(c.Sectors) > 0 {
+		j.and(known(anyIn(c.Sectors, kinds)))
+	}
+	if len(c.NotEntityTypes) > 0 {
+		j.and(known(!anyIn(c.NotEntityTypes, kinds)))
+	}
+	if len(c.DataTypes) > 0 {
+		if len(f.DataTypes) == 0 {
+			j.and(mayHold, fmt.Sprintf("Does the incident involve %s?", orWords(c.DataTypes, DataTypeWords)))
+		} else {
+			j.and(known(anyIn(c.DataTypes, f.DataTypes)))
+		}
+	}
+	if len(c.EstablishedIn) > 0 {
+		j.and(established(org, c.EstablishedIn))
+	}
+	if len(c.ResidentsIn) > 0 {
+		j.and(residents(f, c.ResidentsIn))
+	}
+	if len(c.Territory) > 0 {
+		j.and(territory(org, f, c.Territory))
+	}
+	if c.Affected != nil {
+		j.and(c.Affected.judge(f))
+	}
+	if j.v == fails || len(c.AnyOf) == 0 {
+		return j
+	}
+	any := judgement{v: fails}
+	for i := range c.AnyOf {
+		sub := c.AnyOf[i].judge(org, f)
+		if sub.v > any.v {
+			any.v = sub.v
+		}
+		if sub.v == mayHold {
+			any.qs = append(any.qs, sub.qs...)
+		}
+	}
+	if any.v == holdsFor {
+		any.qs = nil
+	}
+	j.and(any.v, any.qs...)
+	return j
 }
 
 // profile is everything the organisation says it is: its roles (a
@@ -106,44 +177,51 @@ func anyIn(want, have []string) bool {
 	return false
 }
 
-// established: a country of establishment meets a region; unknown
-// (no countries) holds.
-func established(org Organization, regions []string) bool {
+// established: a country of establishment meets a region; unknown (no
+// countries in the profile) may.
+func established(org Organization, regions []string) (verdict, string) {
 	if len(org.Countries) == 0 {
-		return true
+		return mayHold, fmt.Sprintf("Is the organisation established in %s? (countries in the organisation profile)", orWords(regions, regionWords))
 	}
-	return meetsAny(org.Countries, regions)
+	if meetsAny(org.Countries, regions) {
+		return holdsFor, ""
+	}
+	return fails, ""
 }
 
-// residents: the facts name people affected in a region; without
-// jurisdictions in the facts, the countries of establishment stand in.
-func residents(org Organization, f Facts, regions []string) bool {
-	if len(f.AffectedByJurisdiction) == 0 {
-		return established(org, regions)
-	}
+// residents: the facts name people affected in a region; unknown unless
+// the breakdown by jurisdiction covers everyone affected (it adds up to
+// affected_individuals).
+func residents(f Facts, regions []string) (verdict, string) {
+	sum := 0
 	for code, n := range f.AffectedByJurisdiction {
 		if n > 0 && meetsAny([]string{code}, regions) {
-			return true
+			return holdsFor, ""
 		}
+		sum += n
 	}
-	return false
+	if f.AffectedIndividuals != nil && sum >= *f.AffectedIndividuals {
+		return fails, ""
+	}
+	return mayHold, fmt.Sprintf("Are any affected people resident in %s?", orWords(regions, regionWords))
 }
 
-// territory: established there, or people affected live there; holds when
-// neither is known.
-func territory(org Organization, f Facts, regions []string) bool {
-	if len(org.Countries) == 0 && len(f.AffectedByJurisdiction) == 0 {
-		return true
+// territory: established there, or people affected live there.
+func territory(org Organization, f Facts, regions []string) (verdict, string) {
+	ev, eq := established(org, regions)
+	if ev == holdsFor {
+		return holdsFor, ""
 	}
-	if len(org.Countries) > 0 && meetsAny(org.Countries, regions) {
-		return true
+	rv, rq := residents(f, regions)
+	switch {
+	case rv == holdsFor:
+		return holdsFor, ""
+	case rv == mayHold:
+		return mayHold, rq
+	case ev == mayHold:
+		return mayHold, eq
 	}
-	for code, n := range f.AffectedByJurisdiction {
-		if n > 0 && meetsAny([]string{code}, regions) {
-			return true
-		}
-	}
-	return false
+	return fails, ""
 }
 
 func meetsAny(codes, regions []string) bool {
@@ -157,49 +235,87 @@ func meetsAny(codes, regions []string) bool {
 	return false
 }
 
-// holds compares the count, which is known within bounds: below what the
-// facts say for sure and above what they leave open. A comparison holds if
-// the count may satisfy it.
-func (t *Threshold) holds(f Facts) bool {
+// judge compares the count, which is known within bounds: at least what
+// the facts say for sure, at most what they leave open. A comparison
+// holds when every count within the bounds meets it, and may hold when
+// some do.
+func (t *Threshold) judge(f Facts) (verdict, string) {
 	lo, hi := t.bounds(f)
-	switch {
-	case t.Gt != nil && !(hi > float64(*t.Gt)),
-		t.Gte != nil && !(hi >= float64(*t.Gte)),
-		t.Lt != nil && !(lo < float64(*t.Lt)),
-		t.Lte != nil && !(lo <= float64(*t.Lte)):
-		return false
+	v := holdsFor
+	cmpr := func(n *int, ok func(x float64) bool) {
+		if n == nil {
+			return
+		}
+		switch {
+		case ok(lo) && ok(hi):
+		case ok(lo) || ok(hi):
+			v = min(v, mayHold)
+		default:
+			v = fails
+		}
 	}
-	return true
+	cmpr(t.Gt, func(x float64) bool { return x > float64(*t.Gt) })
+	cmpr(t.Gte, func(x float64) bool { return x >= float64(*t.Gte) })
+	cmpr(t.Lt, func(x float64) bool { return x < float64(*t.Lt) })
+	cmpr(t.Lte, func(x float64) bool { return x <= float64(*t.Lte) })
+	if v != mayHold {
+		return v, ""
+	}
+	return v, t.question()
 }
 
+// question asks for the count a threshold needs.
+func (t *Threshold) question() string {
+	var parts []string
+	if t.Gt != nil {
+		parts = append(parts, fmt.Sprintf("more than %d", *t.Gt))
+	}
+	if t.Gte != nil {
+		parts = append(parts, fmt.Sprintf("%d or more", *t.Gte))
+	}
+	if t.Lt != nil {
+		parts = append(parts, fmt.Sprintf("fewer than %d", *t.Lt))
+	}
+	if t.Lte != nil {
+		parts = append(parts, fmt.Sprintf("%d or fewer", *t.Lte))
+	}
+	who := "people affected"
+	switch {
+	case t.In != "" && t.EachJurisdiction:
+		who = "people affected resident in any one state or jurisdiction of " + regionWords(t.In)
+	case t.In != "":
+		who = "people affected resident in " + regionWords(t.In)
+	}
+	return fmt.Sprintf("Are there %s %s? (affected_individuals and affected_by_jurisdiction)", strings.Join(parts, " and "), who)
+}
+
+// bounds are the least and the most the count may be. Without
+// affected_individuals, a breakdown by jurisdiction is taken as partial:
+// people not listed may live anywhere, in any number.
 func (t *Threshold) bounds(f Facts) (lo, hi float64) {
-	total := math.Inf(1)
+	total, listed := math.Inf(1), 0.0
+	for _, n := range f.AffectedByJurisdiction {
+		listed += float64(n)
+	}
+	rest := math.Inf(1) // people affected that the breakdown does not place
 	if f.AffectedIndividuals != nil {
 		total = float64(*f.AffectedIndividuals)
+		rest = max(0, total-listed)
 	}
 	if t.In == "" {
 		if f.AffectedIndividuals != nil {
 			return total, total
 		}
-		if len(f.AffectedByJurisdiction) == 0 {
-			return 0, total
-		}
-		sum := 0.0
-		for _, n := range f.AffectedByJurisdiction {
-			sum += float64(n)
-		}
-		return sum, sum
-	}
-	if len(f.AffectedByJurisdiction) == 0 {
-		return 0, total
+		return listed, total
 	}
 	// Counts of jurisdictions inside In are certain; a broader one ("US"
-	// for "US-CA") may hold any part of its count.
+	// for "US-CA", or In itself when each jurisdiction is counted) may hold
+	// any part of its count, and so may the rest.
 	var known, open float64
 	for code, n := range f.AffectedByJurisdiction {
 		v := float64(n)
 		switch {
-		case within(code, t.In):
+		case within(code, t.In) && !(t.EachJurisdiction && normRegion(code) == normRegion(t.In)):
 			if t.EachJurisdiction {
 				known = max(known, v)
 			} else {
@@ -214,9 +330,9 @@ func (t *Threshold) bounds(f Facts) (lo, hi float64) {
 		}
 	}
 	if t.EachJurisdiction {
-		return known, max(known, open)
+		return known, min(total, max(known, open, rest))
 	}
-	return known, known + open
+	return known, min(total, known+open+rest)
 }
 
 var (

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 )
 
 // LegalStatus says how binding an obligation is.
@@ -90,11 +91,21 @@ type Phase struct {
 	AppliesWhen *Condition `yaml:"applies_when,omitempty" json:"applies_when,omitempty"`
 	// Condition is the source's own words on when this phase applies.
 	Condition string `yaml:"condition,omitempty" json:"condition,omitempty"`
+	// DeadlineText is the source's words for this phase's deadline; a
+	// phase without it shows the obligation's deadline_text when it is the
+	// only phase, else its own period ("1 calendar month after …").
+	DeadlineText string `yaml:"deadline_text,omitempty" json:"deadline_text,omitempty"`
+	// Cutoff is the last timely local time ("17:30") on the last day of a
+	// period in days, months or business days, where a filing system
+	// closes before midnight (EDGAR: Regulation S-T Rule 13(a)(2)); the
+	// due instant is then that time rather than the end of the day.
+	Cutoff string `yaml:"cutoff,omitempty" json:"cutoff,omitempty"`
 	// Verified overrides the obligation's flag for this phase.
 	Verified *bool  `yaml:"verified,omitempty" json:"verified,omitempty"`
 	Notes    string `yaml:"notes,omitempty" json:"notes,omitempty"`
 
-	span span // Deadline, parsed
+	span   span          // Deadline, parsed
+	cutoff time.Duration // Cutoff, parsed: from midnight; 0 for none
 }
 
 // Limit is a second clock on a phase ("no later than 24 hours after

@@ -147,6 +147,10 @@ func TestParseCatalogErrors(t *testing.T) {
 			`11:24: obligations[0].phases[0].deadline_kind: unknown deadline kind "hours"; one of calendar_hours, calendar_days, calendar_month, business_days, qualitative`},
 		{"no deadline kind", head + "    phases:\n      - {name: notification, anchor: aware}\n",
 			`8:10: obligations[0].phases[0].deadline_kind: is required: one of calendar_hours, calendar_days, calendar_month, business_days, qualitative`},
+		{"a cut-off that is not a time", head + "    phases:\n      - {name: n, anchor: aware, deadline: 4 business days, deadline_kind: business_days, cutoff: \"5:30pm\"}\n",
+			`8:99: obligations[0].phases[0].cutoff: "5:30pm" is not a local time such as "17:30" (24-hour HH:MM)`},
+		{"a cut-off on hours", head + "    phases:\n      - {name: n, anchor: aware, deadline: PT4H, deadline_kind: calendar_hours, cutoff: \"17:30\"}\n",
+			`8:89: obligations[0].phases[0].cutoff: a cut-off ends a period of days or months on its last day; the phase's deadline_kind is calendar_hours`},
 		{"unknown key", "obligations:\n  - id: x\n    regoin: US\n", `3:5: unknown field "regoin"`},
 		{"wrong type", "obligations:\n  - id: x\n    phases: 3\n", `3:13: int was used where sequence is expected`},
 		{"two documents", "obligations: []\n---\nobligations: []\n", `3:1: a catalog is one YAML document; remove the second`},
@@ -164,7 +168,7 @@ func TestParseCatalogErrors(t *testing.T) {
 				`3:13: obligations[0].region: "global" is not a region such as EU, GB, US, US-CA or GLOBAL` + "\n" +
 				`6:13: obligations[0].status: unknown status "maybe"; one of in_force, proposed, enacted_not_yet_applicable, contractual, internal` + "\n" +
 				`7:21: obligations[0].source_quality: unknown source quality "rumour"; one of primary, secondary, contractual, internal` + "\n" +
-				`8:23: obligations[0].holiday_calendar: unknown holiday calendar "XX"; one of AR, AT, AU, BE, BG, BR, CA, CH, CZ, DE, DK, ECB, ES, FR, GB, GR, HR, IE, IT, JP, LT, LV, MW, NC, NL, NO, NZ, PL, RO, RU, SE, SI, SK, UA, US, ZA`},
+				`8:23: obligations[0].holiday_calendar: unknown holiday calendar "XX"; one of AR, AT, AU, BE, BG, BR, CA, CH, CN, CY, CZ, DE, DK, ECB, EE, ES, FI, FR, GB, GR, HR, HU, IE, IN, IS, IT, JP, LI, LT, LU, LV, MT, MW, NC, NL, NO, NZ, PL, PT, RO, RU, SE, SG, SI, SK, UA, US, ZA`},
 		{"duplicate ID", head + "    phases: [{name: n, anchor: aware, deadline_kind: qualitative}]\n" + strings.TrimPrefix(head, "obligations:\n") + "    phases: [{name: n, anchor: aware, deadline_kind: qualitative}]\n",
 			`8:9: obligations[1].id: "x" is already declared at obligations[0]`},
 		{"deadlines that do not fit their kind", head + "    phases:\n" +

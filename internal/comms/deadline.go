@@ -101,16 +101,36 @@ func parseLimit(s string) (span, error) {
 	return span{}, fmt.Errorf("%q mixes hours, days and months; use one", s)
 }
 
-// addMonths adds n calendar months to t in UTC; a day the target month
-// lacks ends on its last day (31 January + 1 month = 28 or 29 February),
-// as Regulation (EEC, Euratom) No 1182/71 Art. 3(2)(c) counts periods of
-// months, where time.AddDate would run into March.
-func addMonths(t time.Time, n int) time.Time {
-	t = t.UTC()
-	y, m, d := t.Date()
-	first := time.Date(y, m+time.Month(n), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
-	last := first.AddDate(0, 1, -1).Day()
-	return first.AddDate(0, 0, min(d, last)-1)
+// lastDay is the last day of a period of days or months that runs from
+// t, counted on the calendar of loc. The day of t is not counted; a period
+// of months ends on the day of the last month with the same date, or on
+// that month's last day when it has no such date (31 January + 1 month =
+// 28 or 29 February): Regulation (EEC, Euratom) No 1182/71 Art. 3(1) and
+// 3(2)(b)-(c), and the same reading of "within N days" in US state law,
+// Japan's Civil Code Arts. 140-143 and Australia's Acts Interpretation
+// Act 1901 s 36.
+func (s span) lastDay(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	switch s.kind {
+	case CalendarDays:
+		return time.Date(y, m, d+s.days, 12, 0, 0, 0, loc)
+	case CalendarMonth:
+		first := time.Date(y, m+time.Month(s.months), 1, 12, 0, 0, 0, loc)
+		last := first.AddDate(0, 1, -1).Day()
+		return first.AddDate(0, 0, min(d, last)-1)
+	}
+	return t
+}
+
+// endOf is when a period whose last day is day ends: at cutoff after
+// midnight when a filing cut-off is set, else with the last second of the
+// day (the end "with the expiry of the last hour of the last day").
+func endOf(day time.Time, cutoff time.Duration) time.Time {
+	y, m, d := day.Date()
+	if cutoff > 0 {
+		return time.Date(y, m, d, int(cutoff/time.Hour), int(cutoff%time.Hour/time.Minute), 0, 0, day.Location())
+	}
+	return time.Date(y, m, d, 23, 59, 59, 0, day.Location())
 }
 
 // describe writes a span as people read it: "72 hours", "1 month".
@@ -137,16 +157,15 @@ func (s span) describe() string {
 	return "no fixed period"
 }
 
-// add adds an hours, days or months span to t (business days need a
-// calendar: see businessDue).
-func (s span) add(t time.Time) time.Time {
+// add is when a span of hours, days or months from t ends: hours are an
+// exact instant; days and months end with their last day in loc (business
+// days need a calendar: see businessDays).
+func (s span) add(t time.Time, loc *time.Location, cutoff time.Duration) time.Time {
 	switch s.kind {
 	case CalendarHours:
 		return t.Add(s.hours)
-	case CalendarDays:
-		return t.UTC().AddDate(0, 0, s.days)
-	case CalendarMonth:
-		return addMonths(t, s.months)
+	case CalendarDays, CalendarMonth:
+		return endOf(s.lastDay(t, loc), cutoff)
 	}
 	return t
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/calendar"
 )
 
 func catalog(t *testing.T) *Catalog {
@@ -66,8 +68,12 @@ func TestEssentialEntityWithEUPersonalData(t *testing.T) {
 			t.Errorf("%s: due %q %s, want %q pending", k, got, it.Status, due)
 		}
 	}
-	// Nothing of other jurisdictions or other kinds of entity.
+	// Nothing of other jurisdictions or other kinds of entity; the card
+	// brands' duties may apply while the data types are unknown.
 	for _, it := range items {
+		if strings.HasPrefix(it.ObligationID, "pci-") && it.Applicability == Possible {
+			continue
+		}
 		if !strings.HasPrefix(it.ObligationID, "eu-") {
 			t.Errorf("unexpected %s/%s", it.ObligationID, it.Phase)
 		}
@@ -92,7 +98,7 @@ func TestEssentialEntityWithEUPersonalData(t *testing.T) {
 	items = catalog(t).Evaluate(o, f, rec, ts("2026-12-03T16:00:00Z"))
 	n, _ := find(items, "eu-nis2-art23-significant-incident/incident_notification")
 	final, _ := find(items, "eu-nis2-art23-significant-incident/final_report")
-	if n.Status != Submitted || n.Record == nil || final.DueAt == nil || final.DueAt.Format(time.RFC3339) != "2027-01-03T15:00:00Z" {
+	if n.Status != Submitted || n.Record == nil || final.DueAt == nil || final.DueAt.Format(time.RFC3339) != "2027-01-03T22:59:59Z" {
 		t.Fatalf("after the notification: %s %v; final report %v", n.Status, n.Record, final.DueAt)
 	}
 }
@@ -134,53 +140,73 @@ func TestApplicability(t *testing.T) {
 		org   Organization
 		facts Facts
 		key   string
-		want  bool
+		want  Applicability // "" when the duty does not apply
 	}{
-		{"no personal data, no GDPR", org("DE"), Facts{Anchors: fx("aware=2026-12-01T09:00:00Z").Anchors}, "eu-gdpr-art33-supervisory-authority/initial_notification", false},
-		{"GDPR for a US controller with EU residents affected", org("US"), f(map[string]int{"FR": 3}, nil), "eu-gdpr-art33-supervisory-authority/initial_notification", true},
-		{"GDPR reaches Norway (EEA)", org("US"), f(map[string]int{"NO": 3}, nil), "eu-gdpr-art33-supervisory-authority/initial_notification", true},
-		{"NIS2 does not reach Norway", org("NO", "essential_entity"), f(map[string]int{"NO": 3}, nil), "eu-nis2-art23-significant-incident/early_warning", false},
-		{"no GDPR for a US controller with US residents only", org("US"), f(map[string]int{"US-NY": 3}, nil), "eu-gdpr-art33-supervisory-authority/initial_notification", false},
-		{"unknown territory: shown", Organization{}, f(nil, nil), "jp-appi-art26-ppc/final_report", true},
-		{"Japanese residents", org("US"), f(map[string]int{"JP": 1}, nil), "jp-appi-art26-ppc/final_report", true},
-		{"no Japanese", org("US"), f(map[string]int{"US-CA": 1}, nil), "jp-appi-art26-ppc/final_report", false},
-		{"establishment stands in for unknown residents", org("US-CA"), f(nil, nil), "us-ca-civ-1798-82/individual_notice", true},
-		{"a US organisation may have Californians", org("US"), f(nil, nil), "us-ca-civ-1798-82/individual_notice", true},
-		{"a German organisation without US residents", org("DE"), f(nil, nil), "us-ca-civ-1798-82/individual_notice", false},
-		{"UK is GB", Organization{Countries: []string{"UK"}}, f(nil, nil), "uk-gdpr-art33-ico/initial_report", true},
-		{"HIPAA needs unsecured PHI", covered, f(nil, num(10)), "us-hipaa-164-404-individuals/notification", false},
-		{"HIPAA 499: under 500", covered, f(nil, num(499), "unsecured_PHI"), "us-hipaa-164-408-hhs-under-500/notification", true},
-		{"HIPAA 499: not 500 or more", covered, f(nil, num(499), "unsecured_PHI"), "us-hipaa-164-408-hhs-500-or-more/notification", false},
-		{"HIPAA 500: 500 or more", covered, f(nil, num(500), "unsecured_PHI"), "us-hipaa-164-408-hhs-500-or-more/notification", true},
-		{"HIPAA 500: not under 500", covered, f(nil, num(500), "unsecured_PHI"), "us-hipaa-164-408-hhs-under-500/notification", false},
-		{"HIPAA count unknown: both show (500 or more)", covered, f(nil, nil, "unsecured_PHI"), "us-hipaa-164-408-hhs-500-or-more/notification", true},
-		{"HIPAA count unknown: both show (under 500)", covered, f(nil, nil, "unsecured_PHI"), "us-hipaa-164-408-hhs-under-500/notification", true},
-		{"HIPAA media: 600 across two states is no state over 500", covered, f(map[string]int{"US-CA": 300, "US-NV": 300}, num(600), "unsecured_PHI"), "us-hipaa-164-406-media/notification", false},
-		{"HIPAA media: 501 in one state", covered, f(map[string]int{"US-CA": 501}, num(501), "unsecured_PHI"), "us-hipaa-164-406-media/notification", true},
-		{"HIPAA media: 800 somewhere in the US may be in one state", covered, f(map[string]int{"US": 800}, num(800), "unsecured_PHI"), "us-hipaa-164-406-media/notification", true},
-		{"HIPAA media: 400 people cannot be 501 in a state", covered, f(nil, num(400), "unsecured_PHI"), "us-hipaa-164-406-media/notification", false},
-		{"Texas AG at 249", us, f(map[string]int{"US-TX": 249}, nil), "us-tx-bcc-521-053/attorney_general_notice", false},
-		{"Texas AG at 250", us, f(map[string]int{"US-TX": 250}, nil), "us-tx-bcc-521-053/attorney_general_notice", true},
-		{"Washington AG at 500 is not over 500", us, f(map[string]int{"US-WA": 500}, nil), "us-wa-rcw-19-255-010/attorney_general_notice", false},
-		{"FTC under 500", org("US", "FTC_jurisdiction_non_bank_financial_institution"), f(nil, num(499)), "us-ftc-safeguards-notification-event/notification", false},
-		{"DORA as a sector", Organization{Sectors: []string{"financial_entity_in_DORA_scope"}, Countries: []string{"IT"}}, f(nil, nil), "eu-dora-art19-major-ict-incident/initial_notification", true},
-		{"no DORA outside the EU", org("US", "financial_entity_in_DORA_scope"), f(map[string]int{"US": 1}, nil), "eu-dora-art19-major-ict-incident/initial_notification", false},
-		{"CAC: an operator of critical infrastructure reports in 1h", org("CN", "critical_information_infrastructure_operator"), f(nil, nil), "cn-cac-national-cybersecurity-incident-reporting/report_cii_operator", true},
-		{"CAC: not in 4h as well", org("CN", "critical_information_infrastructure_operator"), f(nil, nil), "cn-cac-national-cybersecurity-incident-reporting/report_other_operator", false},
-		{"CAC: others in 4h", org("CN"), f(nil, nil), "cn-cac-national-cybersecurity-incident-reporting/report_other_operator", true},
-		{"CAC: others not in 1h", org("CN"), f(nil, nil), "cn-cac-national-cybersecurity-incident-reporting/report_cii_operator", false},
-		{"cards: Visa when card data is involved", us, f(nil, nil, "payment_card"), "pci-visa-account-data-compromise/incident_report", true},
-		{"cards: no Visa without card data", us, f(nil, nil, "credentials"), "pci-visa-account-data-compromise/incident_report", false},
-		{"Reg S-P: a broker-dealer has no service-provider phase", org("US", "broker_dealer"), f(nil, nil), "us-sec-reg-sp-customer-notice/service_provider_to_covered_institution", false},
-		{"POPIA: responsible party", Organization{Roles: []string{"responsible_party"}, Countries: []string{"ZA"}}, f(nil, nil), "za-popia-s22/notification", true},
-		{"SEC only for registrants", org("US"), f(nil, nil), "us-sec-8k-item105/item_1_05_form_8k", false},
+		{"no personal data, no GDPR", org("DE"), Facts{Anchors: fx("aware=2026-12-01T09:00:00Z").Anchors}, "eu-gdpr-art33-supervisory-authority/initial_notification", ""},
+		{"GDPR for a US controller with EU residents affected", org("US"), f(map[string]int{"FR": 3}, nil), "eu-gdpr-art33-supervisory-authority/initial_notification", "applies"},
+		{"GDPR reaches Norway (EEA)", org("US"), f(map[string]int{"NO": 3}, nil), "eu-gdpr-art33-supervisory-authority/initial_notification", "applies"},
+		{"NIS2 does not reach Norway", org("NO", "essential_entity"), f(map[string]int{"NO": 3}, num(3)), "eu-nis2-art23-significant-incident/early_warning", ""},
+		{"no GDPR for a US controller with US residents only", org("US"), f(map[string]int{"US-NY": 3}, num(3)), "eu-gdpr-art33-supervisory-authority/initial_notification", ""},
+		// Issue #11: residence unknown is not residence elsewhere.
+		{"GDPR may apply to a US controller when residence is unknown", org("US"), f(nil, nil), "eu-gdpr-art33-supervisory-authority/initial_notification", Possible},
+		{"GDPR may apply when the breakdown does not cover everyone", org("US"), f(map[string]int{"US-NY": 3}, num(10)), "eu-gdpr-art33-supervisory-authority/initial_notification", Possible},
+		{"GDPR may apply when the breakdown has no total", org("US"), f(map[string]int{"US-NY": 3}, nil), "eu-gdpr-art33-supervisory-authority/initial_notification", Possible},
+		{"unknown territory: possible", Organization{}, f(nil, nil), "jp-appi-art26-ppc/final_report", Possible},
+		{"Japanese residents", org("US"), f(map[string]int{"JP": 1}, nil), "jp-appi-art26-ppc/final_report", "applies"},
+		{"no Japanese", org("US"), f(map[string]int{"US-CA": 1}, num(1)), "jp-appi-art26-ppc/final_report", ""},
+		{"a Californian organisation may have Californians", org("US-CA"), f(nil, nil), "us-ca-civ-1798-82/individual_notice", Possible},
+		{"a US organisation may have Californians", org("US"), f(nil, nil), "us-ca-civ-1798-82/individual_notice", Possible},
+		{"so may a German one", org("DE"), f(nil, nil), "us-ca-civ-1798-82/individual_notice", Possible},
+		{"a German organisation without US residents", org("DE"), f(map[string]int{"DE": 4}, num(4)), "us-ca-civ-1798-82/individual_notice", ""},
+		{"Californians affected", org("DE"), f(map[string]int{"US-CA": 1}, nil), "us-ca-civ-1798-82/individual_notice", "applies"},
+		{"UK is GB", Organization{Countries: []string{"UK"}}, f(nil, nil), "uk-gdpr-art33-ico/initial_report", "applies"},
+		{"HIPAA needs unsecured PHI", covered, f(nil, num(10), "credentials"), "us-hipaa-164-404-individuals/notification", ""},
+		// Issue #11: no data types is not "no PHI".
+		{"HIPAA may apply while the data types are unknown", covered, f(nil, num(10)), "us-hipaa-164-404-individuals/notification", Possible},
+		{"HIPAA 499: under 500", covered, f(nil, num(499), "unsecured_PHI"), "us-hipaa-164-408-hhs-under-500/notification", "applies"},
+		{"HIPAA 499: not 500 or more", covered, f(nil, num(499), "unsecured_PHI"), "us-hipaa-164-408-hhs-500-or-more/notification", ""},
+		{"HIPAA 500: 500 or more", covered, f(nil, num(500), "unsecured_PHI"), "us-hipaa-164-408-hhs-500-or-more/notification", "applies"},
+		{"HIPAA 500: not under 500", covered, f(nil, num(500), "unsecured_PHI"), "us-hipaa-164-408-hhs-under-500/notification", ""},
+		{"HIPAA count unknown: both may apply (500 or more)", covered, f(nil, nil, "unsecured_PHI"), "us-hipaa-164-408-hhs-500-or-more/notification", Possible},
+		{"HIPAA count unknown: both may apply (under 500)", covered, f(nil, nil, "unsecured_PHI"), "us-hipaa-164-408-hhs-under-500/notification", Possible},
+		// Issue #11: a breakdown without a total is not the total.
+		{"HIPAA partial breakdown: 500 or more may apply", covered, f(map[string]int{"US-CA": 300, "US-TX": 150}, nil, "unsecured_PHI"), "us-hipaa-164-408-hhs-500-or-more/notification", Possible},
+		{"HIPAA partial breakdown: the media may be due", covered, f(map[string]int{"US-CA": 300, "US-TX": 150}, nil, "unsecured_PHI"), "us-hipaa-164-406-media/notification", Possible},
+		{"HIPAA complete breakdown: no media", covered, f(map[string]int{"US-CA": 300, "US-TX": 150}, num(450), "unsecured_PHI"), "us-hipaa-164-406-media/notification", ""},
+		{"HIPAA complete breakdown: under 500", covered, f(map[string]int{"US-CA": 300, "US-TX": 150}, num(450), "unsecured_PHI"), "us-hipaa-164-408-hhs-under-500/notification", "applies"},
+		{"HIPAA media: 600 across two states is no state over 500", covered, f(map[string]int{"US-CA": 300, "US-NV": 300}, num(600), "unsecured_PHI"), "us-hipaa-164-406-media/notification", ""},
+		{"HIPAA media: 501 in one state", covered, f(map[string]int{"US-CA": 501}, num(501), "unsecured_PHI"), "us-hipaa-164-406-media/notification", "applies"},
+		{"HIPAA media: 800 somewhere in the US may be in one state", covered, f(map[string]int{"US": 800}, num(800), "unsecured_PHI"), "us-hipaa-164-406-media/notification", Possible},
+		{"HIPAA media: 400 people cannot be 501 in a state", covered, f(nil, num(400), "unsecured_PHI"), "us-hipaa-164-406-media/notification", ""},
+		{"Texas AG at 249", us, f(map[string]int{"US-TX": 249}, num(249)), "us-tx-bcc-521-053/attorney_general_notice", ""},
+		{"Texas AG at 250", us, f(map[string]int{"US-TX": 250}, nil), "us-tx-bcc-521-053/attorney_general_notice", "applies"},
+		{"Washington AG at 500 is not over 500", us, f(map[string]int{"US-WA": 500}, num(500)), "us-wa-rcw-19-255-010/attorney_general_notice", ""},
+		{"FTC under 500", org("US", "FTC_jurisdiction_non_bank_financial_institution"), f(nil, num(499)), "us-ftc-safeguards-notification-event/notification", ""},
+		{"DORA as a sector", Organization{Sectors: []string{"financial_entity_in_DORA_scope"}, Countries: []string{"IT"}}, f(nil, nil), "eu-dora-art19-major-ict-incident/initial_notification", "applies"},
+		{"no DORA outside the EU", org("US", "financial_entity_in_DORA_scope"), f(map[string]int{"US": 1}, num(1)), "eu-dora-art19-major-ict-incident/initial_notification", ""},
+		{"CAC: an operator of critical infrastructure reports in 1h", org("CN", "critical_information_infrastructure_operator"), f(nil, nil), "cn-cac-national-cybersecurity-incident-reporting/report_cii_operator", "applies"},
+		{"CAC: not in 4h as well", org("CN", "critical_information_infrastructure_operator"), f(nil, nil), "cn-cac-national-cybersecurity-incident-reporting/report_other_operator", ""},
+		{"CAC: others in 4h", org("CN"), f(nil, nil), "cn-cac-national-cybersecurity-incident-reporting/report_other_operator", "applies"},
+		{"CAC: others not in 1h", org("CN"), f(nil, nil), "cn-cac-national-cybersecurity-incident-reporting/report_cii_operator", ""},
+		{"cards: Visa when card data is involved", us, f(nil, nil, "payment_card"), "pci-visa-account-data-compromise/incident_report", "applies"},
+		{"cards: no Visa without card data", us, f(nil, nil, "credentials"), "pci-visa-account-data-compromise/incident_report", ""},
+		{"Reg S-P: a broker-dealer has no service-provider phase", org("US", "broker_dealer"), f(nil, nil), "us-sec-reg-sp-customer-notice/service_provider_to_covered_institution", ""},
+		{"POPIA: responsible party", Organization{Roles: []string{"responsible_party"}, Countries: []string{"ZA"}}, f(nil, nil), "za-popia-s22/notification", "applies"},
+		{"SEC only for registrants", org("US"), f(nil, nil), "us-sec-8k-item105/item_1_05_form_8k", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, got := find(c.Evaluate(tt.org, tt.facts, nil, ts("2026-12-01T10:00:00Z")), tt.key)
+			it, ok := find(c.Evaluate(tt.org, tt.facts, nil, ts("2026-12-01T10:00:00Z")), tt.key)
+			got := Applicability("")
+			if ok {
+				got = it.Applicability
+			}
 			if got != tt.want {
-				t.Fatalf("%s applies: %v, want %v", tt.key, got, tt.want)
+				t.Fatalf("%s: %q, want %q (questions %q)", tt.key, got, tt.want, it.Questions)
+			}
+			if (got == Possible) != (len(it.Questions) > 0) {
+				t.Fatalf("%s: %s with questions %q", tt.key, got, it.Questions)
 			}
 		})
 	}
@@ -295,5 +321,36 @@ func TestEvaluateIsPure(t *testing.T) {
 		if a[i-1].DueAt == nil && a[i].DueAt != nil || a[i-1].DueAt != nil && a[i].DueAt != nil && a[i].DueAt.Before(*a[i-1].DueAt) {
 			t.Fatalf("not sorted at %d: %v", i, keys(a))
 		}
+	}
+}
+
+// TestEveryRegionResolves: every jurisdiction of the catalog counts its
+// days on a holiday calendar in its own time zone, even for an
+// organisation that names neither; only GLOBAL duties count in UTC, and
+// EU-wide ones without a member state in Brussels time.
+func TestEveryRegionResolves(t *testing.T) {
+	t.Parallel()
+	ev := evaluation{}
+	for _, o := range catalog(t).All() {
+		rc := ev.calendarFor(o)
+		switch o.Region {
+		case "GLOBAL":
+			if rc.loc != time.UTC {
+				t.Errorf("%s: %s", o.ID, rc.loc)
+			}
+		case "EU", "EEA":
+			if rc.loc.String() != "Europe/Brussels" {
+				t.Errorf("%s: %s", o.ID, rc.loc)
+			}
+		default:
+			if _, weekdays := rc.cal.(calendar.Weekdays); weekdays || rc.loc == time.UTC {
+				t.Errorf("%s (%s): %s in %s", o.ID, o.Region, rc.name, rc.loc)
+			}
+		}
+	}
+	// A US state's own zone, with the federal holidays.
+	o, _ := catalog(t).Get("us-tx-bcc-521-053")
+	if rc := ev.calendarFor(o); rc.loc.String() != "America/Chicago" || !strings.Contains(rc.name, "US") {
+		t.Errorf("Texas: %s in %s", rc.name, rc.loc)
 	}
 }

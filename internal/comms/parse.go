@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/parser"
@@ -210,6 +211,16 @@ func (ck *checker) phase(p string, o *Obligation, ph *Phase, names map[string]bo
 		ck.add(p+".anchor", "is required for a %s deadline (only qualitative phases may have none)", ph.DeadlineKind)
 	case ph.Anchor != "" && !namePattern.MatchString(ph.Anchor):
 		ck.add(p+".anchor", "%q is not an anchor name (lower-case letters, digits, _)", ph.Anchor)
+	}
+	if ph.Cutoff != "" {
+		switch at, err := time.Parse("15:04", ph.Cutoff); {
+		case err != nil || len(ph.Cutoff) != 5:
+			ck.add(p+".cutoff", "%q is not a local time such as \"17:30\" (24-hour HH:MM)", ph.Cutoff)
+		case ph.DeadlineKind != CalendarDays && ph.DeadlineKind != CalendarMonth && ph.DeadlineKind != BusinessDays:
+			ck.add(p+".cutoff", "a cut-off ends a period of days or months on its last day; the phase's deadline_kind is %s", ph.DeadlineKind)
+		default:
+			ph.cutoff = time.Duration(at.Hour())*time.Hour + time.Duration(at.Minute())*time.Minute
+		}
 	}
 	if len(ph.AnchorPhases) > 0 && ph.Anchor == "" {
 		ck.add(p+".anchor_phases", "needs an anchor naming what the submission is (such as prior_report_submitted)")

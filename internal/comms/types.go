@@ -27,7 +27,36 @@ const (
 	Overdue   ItemStatus = "overdue"
 	Submitted ItemStatus = "submitted"
 	Waived    ItemStatus = "waived"
+	// NotInForce: the obligation is proposed, or does not apply yet
+	// (applies_from in the future); dated for planning, never reminded.
+	NotInForce ItemStatus = "not_in_force"
 )
+
+// Applicability says whether a duty applies for sure or may apply.
+type Applicability string
+
+const (
+	// Applies: every condition holds on what is known.
+	Applies Applicability = "applies"
+	// Possible: a condition needs a fact that is not known yet; the
+	// item's Questions say which. Unknown facts count in the duty's
+	// favour, so it is dated, counted and reminded like the others.
+	Possible Applicability = "possible"
+)
+
+// Flag codes: something about a duty's record that people should look at.
+const (
+	// FlagLate: submitted after its due instant.
+	FlagLate = "late"
+	// FlagOutOfOrder: submitted before the report it follows.
+	FlagOutOfOrder = "out_of_order"
+)
+
+// Flag is a remark on a duty's record.
+type Flag struct {
+	Code    string `json:"code" enum:"late,out_of_order"`
+	Message string `json:"message"`
+}
 
 // Organization is the profile obligations are matched against.
 type Organization struct {
@@ -48,6 +77,10 @@ type Organization struct {
 	// ID ("eu-gdpr-art34-data-subjects": 48h): shown as a due instant of
 	// kind qualitative.
 	Targets map[string]Duration `json:"targets,omitempty" yaml:"targets"`
+	// Margin, when set, shows each legal deadline this long earlier as a
+	// separate internal due instant (Item.InternalDueAt); the legal due
+	// instant is never changed by it.
+	Margin Duration `json:"margin,omitempty" yaml:"margin"`
 }
 
 // Duration is a time.Duration written as "48h" or "90m".
@@ -92,9 +125,17 @@ type Item struct {
 	Recipient    string `json:"recipient"`
 	// DueAt is nil for qualitative duties without an internal target, and
 	// for phases whose anchor has not happened yet.
-	DueAt        *time.Time   `json:"due_at"`
-	DeadlineKind DeadlineKind `json:"deadline_kind"`
-	Status       ItemStatus   `json:"status"`
+	DueAt *time.Time `json:"due_at"`
+	// InternalDueAt is DueAt less the organisation's margin, labelled by
+	// InternalDueNote; never instead of DueAt.
+	InternalDueAt   *time.Time   `json:"internal_due_at,omitempty"`
+	InternalDueNote string       `json:"internal_due_note,omitempty"`
+	DeadlineKind    DeadlineKind `json:"deadline_kind"`
+	Status          ItemStatus   `json:"status"`
+	// Applicability is applies or possible; Questions are what decides a
+	// possible duty ("Are any affected people resident in the EEA?").
+	Applicability Applicability `json:"applicability" enum:"applies,possible"`
+	Questions     []string      `json:"questions,omitempty"`
 	// Basis is the legal reference and its source.
 	Basis string `json:"basis"`
 	// Anchor is the clock anchor the deadline runs from; AnchorAt when it
@@ -120,4 +161,10 @@ type Item struct {
 	// waived with its reason.
 	Notes      string   `json:"notes,omitempty"`
 	Conditions []string `json:"conditions,omitempty"`
+	// InForceFrom says when an obligation not yet in force starts to
+	// apply, as the catalog states it.
+	InForceFrom string `json:"in_force_from,omitempty"`
+	// Flags: a submission after the due instant, or before the report it
+	// follows.
+	Flags []Flag `json:"flags,omitempty"`
 }

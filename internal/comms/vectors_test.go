@@ -2,6 +2,7 @@ package comms
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,13 @@ type vector struct {
 	due     string
 	status  ItemStatus
 	explain string
+	// When set: the applicability, a question it must ask, the internal
+	// due instant, the flags' codes, and words of the deadline text.
+	applies  Applicability
+	question string
+	internal string
+	flags    []string
+	text     string
 }
 
 func ts(s string) time.Time {
@@ -111,23 +119,23 @@ var vectors = []vector{
 	{name: "NIS2 final report anchored on the submission", id: "eu-nis2-art23-significant-incident/final_report", org: org("DE", "essential_entity"),
 		facts:   fx("aware=2026-12-01T09:00:00Z"),
 		records: []Record{sub("eu-nis2-art23-significant-incident", "incident_notification", "2026-12-02T09:30:00Z")},
-		due:     "2027-01-02T09:30:00Z", explain: "1 calendar month after the submission of incident_notification"},
+		due:     "2027-01-02T22:59:59Z", explain: "1 calendar month after the submission of incident_notification"},
 	{name: "NIS2 final report: a month from 31 January ends on 28 February", id: "eu-nis2-art23-significant-incident/final_report", org: org("DE", "essential_entity"),
 		facts:   fx("aware=2027-01-29T09:00:00Z"),
 		records: []Record{sub("eu-nis2-art23-significant-incident", "incident_notification", "2027-01-31T12:00:00Z")},
-		due:     "2027-02-28T12:00:00Z"},
+		due:     "2027-02-28T22:59:59Z"},
 	{name: "NIS2 progress report", id: "eu-nis2-art23-significant-incident/progress_report_if_ongoing", org: org("DE", "essential_entity"),
 		facts:   fx("aware=2026-12-01T09:00:00Z"),
 		records: []Record{sub("eu-nis2-art23-significant-incident", "incident_notification", "2026-12-03T09:00:00Z")},
-		due:     "2027-01-03T09:00:00Z"},
+		due:     "2027-01-03T22:59:59Z"},
 	{name: "NIS2 final report once handled", id: "eu-nis2-art23-significant-incident/final_report_if_ongoing", org: org("DE", "essential_entity"),
-		facts: fx("aware=2026-12-01T09:00:00Z", "incident_handled=2027-03-31T16:00:00Z"), due: "2027-04-30T16:00:00Z"},
+		facts: fx("aware=2026-12-01T09:00:00Z", "incident_handled=2027-03-31T16:00:00Z"), due: "2027-04-30T21:59:59Z"},
 	{name: "NIS2 trust services 24h", id: "eu-nis2-art23-trust-service-providers/early_warning_and_incident_notification", org: org("NL", "trust_service_provider"),
 		facts: fx("aware=2026-12-31T20:00:00Z"), due: "2027-01-01T20:00:00Z"},
 	{name: "NIS2 trust services final report", id: "eu-nis2-art23-trust-service-providers/final_report", org: org("NL", "trust_service_provider"),
 		facts:   fx("aware=2026-12-31T20:00:00Z"),
 		records: []Record{sub("eu-nis2-art23-trust-service-providers", "early_warning_and_incident_notification", "2027-01-01T08:00:00Z")},
-		due:     "2027-02-01T08:00:00Z"},
+		due:     "2027-02-01T22:59:59Z"},
 	{name: "NIS2 service recipients", id: "eu-nis2-art23-service-recipients/notification", org: org("DE", "essential_entity"),
 		facts: fx("aware=2026-12-01T09:00:00Z"), due: ""},
 
@@ -136,8 +144,9 @@ var vectors = []vector{
 		facts: fx("aware=2026-12-01T08:00:00Z", "classified_major=2026-12-01T10:00:00Z"), due: "2026-12-01T14:00:00Z", explain: "which comes later"},
 	{name: "DORA initial: the 24h branch", id: "eu-dora-art19-major-ict-incident/initial_notification", org: dora,
 		facts: fx("aware=2026-12-01T08:00:00Z", "classified_major=2026-12-02T06:00:00Z"), due: "2026-12-02T08:00:00Z", explain: "capped at 24 hours after aware"},
-	{name: "DORA initial: not yet classified", id: "eu-dora-art19-major-ict-incident/initial_notification", org: dora,
-		facts: fx("aware=2026-12-01T08:00:00Z"), due: "", explain: "no later than 24 hours after aware: 2026-12-02T08:00:00Z"},
+	{name: "DORA initial: not yet classified, the 24h outer bound from aware is due (RTS 2025/301 Art. 5(1)(a): \"no later than 24 hours from the moment the financial entity has become aware\")",
+		id: "eu-dora-art19-major-ict-incident/initial_notification", org: dora,
+		facts: fx("aware=2026-12-01T08:00:00Z"), due: "2026-12-02T08:00:00Z", status: Pending, explain: "so the outer bound is due: no later than 24 hours after aware"},
 	{name: "DORA initial on a Saturday moves to Monday noon in Germany", id: "eu-dora-art19-major-ict-incident/initial_notification", org: dora,
 		facts: fx("aware=2026-12-04T20:00:00Z", "classified_major=2026-12-04T22:00:00Z"), due: "2026-12-07T11:00:00Z", explain: "moves to 12:00 on Mon 7 Dec"},
 	{name: "DORA initial on a German holiday moves to the next working day", id: "eu-dora-art19-major-ict-incident/initial_notification", org: dora,
@@ -159,7 +168,7 @@ var vectors = []vector{
 		facts: fx("aware=2026-12-01T08:00:00Z"),
 		records: []Record{sub("eu-dora-art19-major-ict-incident", "intermediate_report", "2026-12-04T10:00:00Z"),
 			sub("eu-dora-art19-major-ict-incident", "updated_intermediate_report", "2026-12-20T10:00:00Z")},
-		due: "2027-01-20T10:00:00Z", explain: "the submission of updated_intermediate_report"},
+		due: "2027-01-20T22:59:59Z", explain: "the submission of updated_intermediate_report"},
 	{name: "DORA clients", id: "eu-dora-art19-3-clients/notification", org: dora, facts: fx("aware=2026-12-01T08:00:00Z"), due: ""},
 
 	// CRA.
@@ -169,14 +178,14 @@ var vectors = []vector{
 		org: org("US", "manufacturer_of_product_with_digital_elements"), facts: fx("aware=2026-12-01T08:00:00Z"), due: "2026-12-04T08:00:00Z"},
 	{name: "CRA vulnerability final report 14 days after a fix", id: "eu-cra-art14-actively-exploited-vulnerability/final_report",
 		org: org("DE", "manufacturer_of_product_with_digital_elements"), facts: fx("aware=2026-12-01T08:00:00Z", "corrective_measure_available=2026-12-20T12:00:00Z"),
-		due: "2027-01-03T12:00:00Z"},
+		due: "2027-01-03T22:59:59Z"},
 	{name: "CRA severe incident early warning", id: "eu-cra-art14-severe-incident/early_warning",
 		org: org("DE", "manufacturer_of_product_with_digital_elements"), facts: fx("aware=2026-12-01T08:00:00Z"), due: "2026-12-02T08:00:00Z"},
 	{name: "CRA severe incident notification", id: "eu-cra-art14-severe-incident/incident_notification",
 		org: org("DE", "manufacturer_of_product_with_digital_elements"), facts: fx("aware=2026-12-01T08:00:00Z"), due: "2026-12-04T08:00:00Z"},
 	{name: "CRA severe incident final report", id: "eu-cra-art14-severe-incident/final_report",
 		org: org("DE", "manufacturer_of_product_with_digital_elements"), facts: fx("aware=2026-12-01T08:00:00Z"),
-		records: []Record{sub("eu-cra-art14-severe-incident", "incident_notification", "2026-12-03T08:00:00Z")}, due: "2027-01-03T08:00:00Z"},
+		records: []Record{sub("eu-cra-art14-severe-incident", "incident_notification", "2026-12-03T08:00:00Z")}, due: "2027-01-03T22:59:59Z"},
 
 	// United Kingdom.
 	{name: "UK GDPR 72h over the bank holidays", id: "uk-gdpr-art33-ico/initial_report", org: org("GB"),
@@ -189,36 +198,37 @@ var vectors = []vector{
 		facts: fx("aware=2026-12-25T09:00:00Z"), due: "2026-12-28T09:00:00Z"},
 
 	// SEC Form 8-K Item 1.05: four business days on the federal calendar,
-	// due at the end of the day in New York.
+	// due at 17:30 in New York, when EDGAR stops taking same-day filings
+	// (Regulation S-T Rule 13(a)(2)).
 	{name: "SEC across Thanksgiving", id: "us-sec-8k-item105/item_1_05_form_8k", org: org("US", "SEC_registrant"),
-		facts: fx("materiality_determined=2026-11-24T15:00:00Z"), due: "2026-12-02T04:59:59Z", explain: "skipping Thanksgiving Day (Thu 26 Nov)"},
+		facts: fx("materiality_determined=2026-11-24T15:00:00Z"), due: "2026-12-01T22:30:00Z", explain: "skipping Thanksgiving Day (Thu 26 Nov)"},
 	{name: "SEC on the day before Thanksgiving", id: "us-sec-8k-item105/item_1_05_form_8k", org: org("US", "SEC_registrant"),
-		facts: fx("materiality_determined=2026-11-25T15:00:00Z"), due: "2026-12-03T04:59:59Z"},
+		facts: fx("materiality_determined=2026-11-25T15:00:00Z"), due: "2026-12-02T22:30:00Z"},
 	{name: "SEC from a Saturday (General Instruction B.1)", id: "us-sec-8k-item105/item_1_05_form_8k", org: org("US", "SEC_registrant"),
-		facts: fx("materiality_determined=2026-11-28T14:00:00Z"), due: "2026-12-04T04:59:59Z",
+		facts: fx("materiality_determined=2026-11-28T14:00:00Z"), due: "2026-12-03T22:30:00Z",
 		explain: "it fell on Sat 28 Nov, not a business day, so the count began on and included Mon 30 Nov"},
 	{name: "SEC from a Saturday before Martin Luther King Jr. Day", id: "us-sec-8k-item105/item_1_05_form_8k", org: org("US", "SEC_registrant"),
-		facts: fx("materiality_determined=2027-01-16T14:00:00Z"), due: "2027-01-23T04:59:59Z", explain: "included Tue 19 Jan"},
+		facts: fx("materiality_determined=2027-01-16T14:00:00Z"), due: "2027-01-22T22:30:00Z", explain: "included Tue 19 Jan"},
 	{name: "SEC on Thanksgiving itself", id: "us-sec-8k-item105/item_1_05_form_8k", org: org("US", "SEC_registrant"),
-		facts: fx("materiality_determined=2026-11-26T15:00:00Z"), due: "2026-12-03T04:59:59Z", explain: "included Fri 27 Nov"},
+		facts: fx("materiality_determined=2026-11-26T15:00:00Z"), due: "2026-12-02T22:30:00Z", explain: "included Fri 27 Nov"},
 	{name: "SEC counts New York days: Tuesday evening there is Wednesday in UTC", id: "us-sec-8k-item105/item_1_05_form_8k", org: org("US", "SEC_registrant"),
-		facts: fx("materiality_determined=2026-11-25T03:30:00Z"), due: "2026-12-02T04:59:59Z"},
+		facts: fx("materiality_determined=2026-11-25T03:30:00Z"), due: "2026-12-01T22:30:00Z"},
 	{name: "SEC 8-K/A", id: "us-sec-8k-item105/form_8k_a_amendment", org: org("US", "SEC_registrant"),
-		facts: fx("materiality_determined=2026-11-24T15:00:00Z", "information_determined_or_available=2026-12-18T15:00:00Z"), due: "2026-12-25T04:59:59Z"},
+		facts: fx("materiality_determined=2026-11-24T15:00:00Z", "information_determined_or_available=2026-12-18T15:00:00Z"), due: "2026-12-24T22:30:00Z"},
 
 	// HIPAA.
 	{name: "HIPAA individuals 60 days", id: "us-hipaa-164-404-individuals/notification", org: covered,
-		facts: fx("discovered=2026-11-02T12:00:00Z").with(phi, num(20), nil), due: "2027-01-01T12:00:00Z"},
+		facts: fx("discovered=2026-11-02T12:00:00Z").with(phi, num(20), nil), due: "2027-01-02T04:59:59Z"},
 	{name: "HIPAA media: more than 500 in one state", id: "us-hipaa-164-406-media/notification", org: covered,
-		facts: fx("discovered=2026-11-02T12:00:00Z").with(phi, num(700), map[string]int{"US-CA": 501, "US-NV": 199}), due: "2027-01-01T12:00:00Z"},
+		facts: fx("discovered=2026-11-02T12:00:00Z").with(phi, num(700), map[string]int{"US-CA": 501, "US-NV": 199}), due: "2027-01-02T04:59:59Z"},
 	{name: "HIPAA HHS, 500 or more", id: "us-hipaa-164-408-hhs-500-or-more/notification", org: covered,
-		facts: fx("discovered=2026-11-02T12:00:00Z").with(phi, num(500), nil), due: "2027-01-01T12:00:00Z"},
+		facts: fx("discovered=2026-11-02T12:00:00Z").with(phi, num(500), nil), due: "2027-01-02T04:59:59Z"},
 	{name: "HIPAA under 500: 60 days after 2027 ends is 29 February 2028", id: "us-hipaa-164-408-hhs-under-500/notification", org: covered,
-		facts: fx("discovered=2027-06-15T12:00:00Z").with(phi, num(499), nil), due: "2028-02-29T23:59:59Z", explain: "the end of 2027, the year discovered"},
+		facts: fx("discovered=2027-06-15T12:00:00Z").with(phi, num(499), nil), due: "2028-03-01T04:59:59Z", explain: "the end of 2027, the year discovered"},
 	{name: "HIPAA under 500: 60 days after 2026 ends is 1 March 2027", id: "us-hipaa-164-408-hhs-under-500/notification", org: covered,
-		facts: fx("discovered=2026-12-31T23:00:00Z").with(phi, num(3), nil), due: "2027-03-01T23:59:59Z"},
+		facts: fx("discovered=2026-12-31T23:00:00Z").with(phi, num(3), nil), due: "2027-03-02T04:59:59Z"},
 	{name: "HIPAA business associate", id: "us-hipaa-164-410-business-associate/notification", org: org("US", "HIPAA_business_associate"),
-		facts: fx("discovered=2026-11-02T12:00:00Z").with(phi, nil, nil), due: "2027-01-01T12:00:00Z"},
+		facts: fx("discovered=2026-11-02T12:00:00Z").with(phi, nil, nil), due: "2027-01-02T04:59:59Z"},
 
 	// Other US federal duties.
 	{name: "CIRCIA (proposed) 72h", id: "us-circia-covered-cyber-incident/covered_cyber_incident_report", org: org("US", "CIRCIA_covered_entity"),
@@ -228,7 +238,7 @@ var vectors = []vector{
 	{name: "CIRCIA ransom 24h", id: "us-circia-ransom-payment/notification", org: org("US", "CIRCIA_covered_entity"),
 		facts: fx("ransom_paid=2026-12-01T23:00:00Z"), due: "2026-12-02T23:00:00Z"},
 	{name: "CIRCIA ransom before any payment", id: "us-circia-ransom-payment/notification", org: org("US", "CIRCIA_covered_entity"),
-		facts: fx("aware=2026-12-01T23:00:00Z"), due: "", status: Pending, explain: "ransom_paid, which has not happened yet"},
+		facts: fx("aware=2026-12-01T23:00:00Z"), due: "", status: NotInForce, explain: "ransom_paid, which has not happened yet"},
 	{name: "NYDFS 72h", id: "us-ny-nydfs-500-17a-cybersecurity-incident/initial_notice", org: org("US-NY", "NYDFS_covered_entity"),
 		facts: fx("determined=2026-12-01T12:00:00Z"), due: "2026-12-04T12:00:00Z"},
 	{name: "NYDFS updates", id: "us-ny-nydfs-500-17a-cybersecurity-incident/updates", org: org("US-NY", "NYDFS_covered_entity"),
@@ -236,50 +246,50 @@ var vectors = []vector{
 	{name: "NYDFS extortion payment 24h", id: "us-ny-nydfs-500-17c-extortion-payment/payment_notice", org: org("US-NY", "NYDFS_covered_entity"),
 		facts: fx("ransom_paid=2026-12-01T12:00:00Z"), due: "2026-12-02T12:00:00Z"},
 	{name: "NYDFS extortion justification 30 days", id: "us-ny-nydfs-500-17c-extortion-payment/written_justification", org: org("US-NY", "NYDFS_covered_entity"),
-		facts: fx("ransom_paid=2026-12-01T12:00:00Z"), due: "2026-12-31T12:00:00Z"},
+		facts: fx("ransom_paid=2026-12-01T12:00:00Z"), due: "2027-01-01T04:59:59Z"},
 	{name: "Banks 36h", id: "us-bank-computer-security-incident-36h/notification", org: org("US", "US_banking_organization"),
 		facts: fx("determined=2026-12-01T12:00:00Z"), due: "2026-12-03T00:00:00Z"},
 	{name: "Bank service provider", id: "us-bank-service-provider-to-bank/notification", org: org("US", "bank_service_provider"),
 		facts: fx("determined=2026-12-01T12:00:00Z"), due: ""},
 	{name: "FTC Safeguards 30 days", id: "us-ftc-safeguards-notification-event/notification", org: org("US", "FTC_jurisdiction_non_bank_financial_institution"),
-		facts: fx("discovered=2026-12-01T12:00:00Z").with(nil, num(500), nil), due: "2026-12-31T12:00:00Z"},
+		facts: fx("discovered=2026-12-01T12:00:00Z").with(nil, num(500), nil), due: "2027-01-01T04:59:59Z"},
 	{name: "Reg S-P customers 30 days", id: "us-sec-reg-sp-customer-notice/notification", org: org("US", "broker_dealer"),
-		facts: fx("aware=2026-12-01T12:00:00Z"), due: "2026-12-31T12:00:00Z"},
+		facts: fx("aware=2026-12-01T12:00:00Z"), due: "2027-01-01T04:59:59Z"},
 	{name: "Reg S-P service provider 72h", id: "us-sec-reg-sp-customer-notice/service_provider_to_covered_institution", org: org("US", "reg_sp_service_provider"),
 		facts: fx("aware=2026-12-01T12:00:00Z"), due: "2026-12-04T12:00:00Z"},
 
 	// US states.
 	{name: "California 30 days", id: "us-ca-civ-1798-82/individual_notice", org: us,
-		facts: fx("discovered=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-CA": 40}), due: "2026-12-31T12:00:00Z"},
+		facts: fx("discovered=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-CA": 40}), due: "2027-01-01T07:59:59Z"},
 	{name: "California AG 15 days after the consumer notice", id: "us-ca-civ-1798-82/attorney_general_sample_notice", org: us,
 		facts:   fx("discovered=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-CA": 600}),
-		records: []Record{sub("us-ca-civ-1798-82", "individual_notice", "2026-12-20T12:00:00Z")}, due: "2027-01-04T12:00:00Z"},
+		records: []Record{sub("us-ca-civ-1798-82", "individual_notice", "2026-12-20T12:00:00Z")}, due: "2027-01-05T07:59:59Z"},
 	{name: "California maintainer to owner", id: "us-ca-civ-1798-82/maintainer_to_owner", org: processor("US"),
 		facts: fx("discovered=2026-12-01T12:00:00Z"), due: ""},
 	{name: "New York 30 days", id: "us-ny-gbl-899aa/notification", org: us,
-		facts: fx("discovered=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-NY": 3}), due: "2026-12-31T12:00:00Z"},
+		facts: fx("discovered=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-NY": 3}), due: "2027-01-01T04:59:59Z"},
 	{name: "Texas 60 days", id: "us-tx-bcc-521-053/individual_notice", org: us,
-		facts: fx("determined=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-TX": 3}), due: "2027-01-30T12:00:00Z"},
+		facts: fx("determined=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-TX": 3}), due: "2027-01-31T05:59:59Z"},
 	{name: "Texas AG at 250", id: "us-tx-bcc-521-053/attorney_general_notice", org: us,
-		facts: fx("determined=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-TX": 250}), due: "2026-12-31T12:00:00Z"},
+		facts: fx("determined=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-TX": 250}), due: "2027-01-01T05:59:59Z"},
 	{name: "Florida 30 days", id: "us-fl-501-171/individual_notice", org: us,
-		facts: fx("determined=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-FL": 1}), due: "2026-12-31T12:00:00Z"},
+		facts: fx("determined=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-FL": 1}), due: "2027-01-01T04:59:59Z"},
 	{name: "Florida department at 500", id: "us-fl-501-171/department_of_legal_affairs", org: us,
-		facts: fx("determined=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-FL": 500}), due: "2026-12-31T12:00:00Z"},
+		facts: fx("determined=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-FL": 500}), due: "2027-01-01T04:59:59Z"},
 	{name: "Florida third-party agent 10 days", id: "us-fl-501-171/third_party_agent_to_covered_entity", org: processor("US"),
-		facts: fx("determined=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-FL": 1}), due: "2026-12-11T12:00:00Z"},
+		facts: fx("determined=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-FL": 1}), due: "2026-12-12T04:59:59Z"},
 	{name: "Colorado 30 days", id: "us-co-6-1-716/individual_notice", org: us,
-		facts: fx("determined=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-CO": 1}), due: "2026-12-31T12:00:00Z"},
+		facts: fx("determined=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-CO": 1}), due: "2027-01-01T06:59:59Z"},
 	{name: "Colorado AG at 500", id: "us-co-6-1-716/attorney_general_notice", org: us,
-		facts: fx("determined=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-CO": 500}), due: "2026-12-31T12:00:00Z"},
+		facts: fx("determined=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-CO": 500}), due: "2027-01-01T06:59:59Z"},
 	{name: "Washington 30 days", id: "us-wa-rcw-19-255-010/individual_notice", org: us,
-		facts: fx("discovered=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-WA": 1}), due: "2026-12-31T12:00:00Z"},
+		facts: fx("discovered=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-WA": 1}), due: "2027-01-01T07:59:59Z"},
 	{name: "Washington AG over 500", id: "us-wa-rcw-19-255-010/attorney_general_notice", org: us,
-		facts: fx("discovered=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-WA": 501}), due: "2026-12-31T12:00:00Z"},
+		facts: fx("discovered=2026-12-01T12:00:00Z").with(nil, nil, map[string]int{"US-WA": 501}), due: "2027-01-01T07:59:59Z"},
 	{name: "Vermont AG 14 business days across Thanksgiving", id: "us-vt-9-vsa-2435/ag_preliminary_notice", org: us,
 		facts: fx("discovered=2026-11-16T15:00:00Z").with(nil, nil, map[string]int{"US-VT": 10}), due: "2026-12-08T04:59:59Z", explain: "Thanksgiving Day"},
 	{name: "Vermont consumers 45 days", id: "us-vt-9-vsa-2435/consumer_notice", org: us,
-		facts: fx("discovered=2026-11-16T15:00:00Z").with(nil, nil, map[string]int{"US-VT": 10}), due: "2026-12-31T15:00:00Z"},
+		facts: fx("discovered=2026-11-16T15:00:00Z").with(nil, nil, map[string]int{"US-VT": 10}), due: "2027-01-01T04:59:59Z"},
 	{name: "Vermont AG follow-up", id: "us-vt-9-vsa-2435/ag_followup", org: us,
 		facts: fx("discovered=2026-11-16T15:00:00Z").with(nil, nil, map[string]int{"US-VT": 10}), due: ""},
 
@@ -298,7 +308,7 @@ var vectors = []vector{
 
 	// Australia.
 	{name: "NDB assessment 30 days", id: "au-privacy-ndb-assessment/notification", org: org("AU", "APP_entity"),
-		facts: fx("suspected=2026-12-01T00:00:00Z"), due: "2026-12-31T00:00:00Z"},
+		facts: fx("suspected=2026-12-01T00:00:00Z"), due: "2026-12-31T12:59:59Z"},
 	{name: "NDB commissioner", id: "au-privacy-ndb-commissioner/notification", org: org("AU", "APP_entity"),
 		facts: fx("aware=2026-12-01T00:00:00Z"), due: ""},
 	{name: "NDB individuals with a 72h target", id: "au-privacy-ndb-individuals/notification",
@@ -322,9 +332,9 @@ var vectors = []vector{
 		facts: fx("determined=2026-12-01T20:00:00Z"), due: ""},
 	{name: "PDPA assessment", id: "sg-pdpa-26c-assessment/assessment", org: org("SG"), facts: fx("suspected=2026-12-01T20:00:00Z"), due: ""},
 	{name: "PDPA assessment guidance 30 days (unverified)", id: "sg-pdpa-26c-assessment/assessment_guidance_30_days", org: org("SG"),
-		facts: fx("suspected=2026-12-01T20:00:00Z"), due: "2026-12-31T20:00:00Z"},
+		facts: fx("suspected=2026-12-01T20:00:00Z"), due: "2027-01-01T15:59:59Z"},
 	{name: "PDPC 3 calendar days", id: "sg-pdpa-26d-pdpc/notification", org: org("SG"),
-		facts: fx("assessment_completed=2026-12-30T20:00:00Z"), due: "2027-01-02T20:00:00Z"},
+		facts: fx("assessment_completed=2026-12-30T20:00:00Z"), due: "2027-01-03T15:59:59Z"},
 	{name: "PDPA individuals after the PDPC notice, with a target", id: "sg-pdpa-26d-individuals/notification",
 		org: targets(org("SG"), "sg-pdpa-26d-individuals", 24*time.Hour), facts: fx("assessment_completed=2026-12-30T20:00:00Z"),
 		records: []Record{sub("sg-pdpa-26d-pdpc", "notification", "2026-12-31T09:00:00Z")}, due: "2027-01-01T09:00:00Z",
@@ -348,9 +358,9 @@ var vectors = []vector{
 
 	// Japan, China, South Africa, Switzerland.
 	{name: "APPI preliminary", id: "jp-appi-art26-ppc/preliminary_report", org: org("JP"), facts: fx("aware=2026-12-01T00:00:00Z"), due: ""},
-	{name: "APPI final 30 days", id: "jp-appi-art26-ppc/final_report", org: org("JP"), facts: fx("aware=2026-12-01T00:00:00Z"), due: "2026-12-31T00:00:00Z"},
+	{name: "APPI final 30 days", id: "jp-appi-art26-ppc/final_report", org: org("JP"), facts: fx("aware=2026-12-01T00:00:00Z"), due: "2026-12-31T14:59:59Z"},
 	{name: "APPI final 60 days (unlawful purpose)", id: "jp-appi-art26-ppc/final_report_unlawful_purpose", org: org("JP"),
-		facts: fx("aware=2026-12-01T00:00:00Z"), due: "2027-01-30T00:00:00Z"},
+		facts: fx("aware=2026-12-01T00:00:00Z"), due: "2027-01-30T14:59:59Z"},
 	{name: "APPI individuals", id: "jp-appi-art26-individuals/notification", org: org("JP"), facts: fx("aware=2026-12-01T00:00:00Z"), due: ""},
 	{name: "CAC critical infrastructure 1h", id: "cn-cac-national-cybersecurity-incident-reporting/report_cii_operator",
 		org: org("CN", "critical_information_infrastructure_operator"), facts: fx("aware=2026-12-01T23:30:00Z"), due: "2026-12-02T00:30:00Z"},
@@ -359,7 +369,7 @@ var vectors = []vector{
 	{name: "CAC other operators 4h", id: "cn-cac-national-cybersecurity-incident-reporting/report_other_operator",
 		org: org("CN"), facts: fx("aware=2026-12-01T23:30:00Z"), due: "2026-12-02T03:30:00Z"},
 	{name: "CAC summary 30 days after handling", id: "cn-cac-national-cybersecurity-incident-reporting/post_incident_summary",
-		org: org("CN"), facts: fx("aware=2026-12-01T23:30:00Z", "incident_handled=2026-12-10T00:00:00Z"), due: "2027-01-09T00:00:00Z"},
+		org: org("CN"), facts: fx("aware=2026-12-01T23:30:00Z", "incident_handled=2026-12-10T00:00:00Z"), due: "2027-01-09T15:59:59Z"},
 	{name: "PIPL", id: "cn-pipl-art57/notification", org: org("CN"), facts: fx("aware=2026-12-01T00:00:00Z"), due: ""},
 	{name: "POPIA", id: "za-popia-s22/notification", org: org("ZA"), facts: fx("discovered=2026-12-01T00:00:00Z"), due: ""},
 	{name: "FADP commissioner", id: "ch-fadp-art24-fdpic/notification", org: org("CH"), facts: fx("aware=2026-12-01T00:00:00Z"), due: ""},
@@ -368,7 +378,87 @@ var vectors = []vector{
 		facts: fx("discovered=2026-07-31T12:00:00Z"), due: "2026-08-01T12:00:00Z"},
 	{name: "ISA missing information 14 days after the report", id: "ch-isa-art74b-critical-infrastructure/completion_of_missing_information",
 		org: org("CH", "ISA_art74b_reporting_obligated_organisation"), facts: fx("discovered=2026-07-31T12:00:00Z"),
-		records: []Record{sub("ch-isa-art74b-critical-infrastructure", "report", "2026-08-01T09:00:00Z")}, due: "2026-08-15T09:00:00Z"},
+		records: []Record{sub("ch-isa-art74b-critical-infrastructure", "report", "2026-08-01T09:00:00Z")}, due: "2026-08-15T21:59:59Z"},
+
+	// Issue #11: dated vectors written from the law's text.
+	//
+	// 45 CFR 164.408(c): "not later than 60 days after the end of each
+	// calendar year"; the year is the covered entity's, in Eastern time
+	// (a discovery at 19:30 EST on 31 December 2025 is in 2025).
+	{name: "HIPAA under 500: the year ends in New York, not UTC", id: "us-hipaa-164-408-hhs-under-500/notification", org: covered,
+		facts: fx("discovered=2025-12-31T19:30:00-05:00").with(phi, num(20), nil), now: "2026-01-02T00:00:00Z",
+		due: "2026-03-01T23:59:59-05:00", explain: "the end of 2025, the year discovered (31 December in America/New_York)"},
+	// Tex. Bus. & Com. Code 521.053(b): "not later than the 60th day after
+	// the date on which the person determines that the breach occurred";
+	// the day of the determination is not counted and the 60th day ends
+	// at midnight in Texas, across the change to daylight time.
+	{name: "Texas 60 days end on the 60th day in Central time", id: "us-tx-bcc-521-053/individual_notice", org: us,
+		facts: fx("determined=2026-02-20T23:30:00-06:00").with(nil, nil, map[string]int{"US-TX": 3}), due: "2026-04-21T23:59:59-05:00"},
+	// NIS2 Art. 23(4)(d): "not later than one month after the submission of
+	// the incident notification"; Reg. 1182/71 Art. 3(2)(c): the month ends
+	// with the day of the same date, or the month's last day (30 April).
+	{name: "NIS2 final report: the month is counted in Berlin, not UTC", id: "eu-nis2-art23-significant-incident/final_report", org: org("DE", "essential_entity"),
+		facts:   fx("aware=2027-03-29T09:00:00Z"),
+		records: []Record{sub("eu-nis2-art23-significant-incident", "incident_notification", "2027-03-31T00:30:00+02:00")},
+		due:     "2027-04-30T23:59:59+02:00", text: "not later than one month after the submission of the incident notification (Art. 23(4)(d))"},
+	{name: "NIS2 incident notification reads as its own phase", id: "eu-nis2-art23-significant-incident/incident_notification", org: org("DE", "essential_entity"),
+		facts: fx("aware=2026-12-01T09:00:00Z"), due: "2026-12-04T09:00:00Z", text: "within 72 hours of becoming aware of the significant incident, an incident notification"},
+	// RTS 2025/301 Art. 5(4): a deadline on a weekend or holiday "in the
+	// Member State of the reporting financial entity" moves to noon of the
+	// next working day there. Monday 01:00 in Helsinki is a working day.
+	{name: "DORA Finland: Monday 01:00 EEST stays (a working day in Helsinki)", id: "eu-dora-art19-major-ict-incident/initial_notification",
+		org: org("FI", "financial_entity_in_DORA_scope"), facts: fx("aware=2026-05-31T12:00:00+03:00", "classified_major=2026-05-31T21:00:00+03:00"),
+		due: "2026-06-01T01:00:00+03:00", explain: "Mon 1 Jun 01:00 EEST is a working day on the FI calendar"},
+	{name: "DORA Luxembourg: Saturday moves to Monday 12:00 CET", id: "eu-dora-art19-major-ict-incident/initial_notification",
+		org: org("LU", "financial_entity_in_DORA_scope"), facts: fx("aware=2026-12-04T20:00:00Z", "classified_major=2026-12-04T22:00:00Z"),
+		due: "2026-12-07T12:00:00+01:00", explain: "moves to 12:00 on Mon 7 Dec"},
+	{name: "DORA Luxembourg: Europe Day (Loi du 25 avril 2019) moves to Monday noon", id: "eu-dora-art19-major-ict-incident/initial_notification",
+		org: org("LU", "financial_entity_in_DORA_scope"), facts: fx("aware=2025-05-09T07:00:00+02:00", "classified_major=2025-05-09T08:00:00+02:00"),
+		due: "2025-05-12T12:00:00+02:00", explain: "Europadag"},
+	{name: "DORA: the member state named in the profile decides", id: "eu-dora-art19-major-ict-incident/initial_notification",
+		org:   Organization{EntityTypes: []string{"financial_entity_in_DORA_scope"}, Countries: []string{"US"}, Calendars: map[string]string{"EU": "FI"}},
+		facts: fx("aware=2026-05-31T12:00:00+03:00", "classified_major=2026-05-31T21:00:00+03:00"), due: "2026-06-01T01:00:00+03:00",
+		applies: Possible, question: "resident in the EU"},
+	// RTS 2025/301 Art. 5(1)(b): a submission before the initial
+	// notification it follows is flagged; so is one after its due instant.
+	{name: "DORA intermediate before the initial notification is flagged", id: "eu-dora-art19-major-ict-incident/intermediate_report", org: dora,
+		facts:   fx("aware=2026-12-01T08:00:00Z"),
+		records: []Record{sub("eu-dora-art19-major-ict-incident", "intermediate_report", "2026-12-01T12:00:00Z")},
+		status:  Submitted, flags: []string{FlagOutOfOrder}},
+	{name: "GDPR submitted after 72 hours is flagged late (Art. 33(1): reasons for the delay)", id: "eu-gdpr-art33-supervisory-authority/initial_notification", org: eu,
+		facts:   fx("aware=2026-12-01T09:00:00Z"),
+		records: []Record{sub("eu-gdpr-art33-supervisory-authority", "initial_notification", "2026-12-04T10:00:00Z")},
+		due:     "2026-12-04T09:00:00Z", status: Submitted, flags: []string{FlagLate}},
+	{name: "GDPR on time: no flag", id: "eu-gdpr-art33-supervisory-authority/initial_notification", org: eu,
+		facts:   fx("aware=2026-12-01T09:00:00Z"),
+		records: []Record{sub("eu-gdpr-art33-supervisory-authority", "initial_notification", "2026-12-03T10:00:00Z")},
+		due:     "2026-12-04T09:00:00Z", status: Submitted, flags: []string{}},
+	// 17 CFR 232.13(a)(2): EDGAR filings "commencing after 5:30 p.m.
+	// Eastern" are filed the next business day.
+	{name: "SEC: 17:30 ET on the fourth business day", id: "us-sec-8k-item105/item_1_05_form_8k", org: org("US", "SEC_registrant"),
+		facts: fx("materiality_determined=2026-06-01T10:00:00-04:00"), due: "2026-06-05T17:30:00-04:00", explain: "due at the filing cut-off, 17:30 on Fri 5 Jun 2026 EDT",
+		text: "5:30 p.m. Eastern"},
+	// Unknown facts count in the duty's favour.
+	{name: "HIPAA individuals may apply while the data types are unknown", id: "us-hipaa-164-404-individuals/notification", org: covered,
+		facts: fx("discovered=2026-11-02T12:00:00Z"), due: "2027-01-01T23:59:59-05:00", applies: Possible, question: "unsecured protected health information (unsecured_PHI)"},
+	{name: "GDPR may apply to a US controller without a residence breakdown", id: "eu-gdpr-art33-supervisory-authority/initial_notification", org: us,
+		facts: fx("aware=2026-12-01T09:00:00Z"), due: "2026-12-04T09:00:00Z", applies: Possible, question: "Are any affected people resident in the EEA (EEA)?"},
+	{name: "HHS 500 or more may apply on a partial breakdown", id: "us-hipaa-164-408-hhs-500-or-more/notification", org: covered,
+		facts: fx("discovered=2026-11-02T12:00:00Z").with(phi, nil, map[string]int{"US-CA": 300, "US-TX": 150}), due: "2027-01-01T23:59:59-05:00",
+		applies: Possible, question: "500 or more people affected"},
+	{name: "HIPAA media may be due on a partial breakdown", id: "us-hipaa-164-406-media/notification", org: covered,
+		facts: fx("discovered=2026-11-02T12:00:00Z").with(phi, nil, map[string]int{"US-CA": 300, "US-TX": 150}), due: "2027-01-01T23:59:59-05:00",
+		applies: Possible, question: "more than 500 people affected resident in any one state or jurisdiction of the United States (US)"},
+	// The organisation's margin is a separate, labelled instant.
+	{name: "a 12h margin shows an internal due instant beside the legal one", id: "eu-gdpr-art33-supervisory-authority/initial_notification",
+		org: Organization{Countries: []string{"DE"}, Margin: Duration(12 * time.Hour)}, facts: fx("aware=2026-12-01T09:00:00Z"),
+		due: "2026-12-04T09:00:00Z", internal: "2026-12-03T21:00:00Z", applies: Applies},
+	// Not yet in force: CRA Art. 71(2) applies Art. 14 from 11 September 2026.
+	{name: "CRA before 11 September 2026 is not yet in force", id: "eu-cra-art14-severe-incident/early_warning",
+		org: org("DE", "manufacturer_of_product_with_digital_elements"), facts: fx("aware=2026-09-01T08:00:00Z"),
+		due: "2026-09-02T08:00:00Z", status: NotInForce, explain: "not yet in force (2026-09-11)"},
+	{name: "DPDP (enacted, applicable ~May 2027) is not yet in force", id: "in-dpdp-rule7-board/detailed_report", org: org("IN"),
+		facts: fx("aware=2026-12-01T00:00:00Z"), due: "2026-12-04T00:00:00Z", status: NotInForce},
 }
 
 func (v vector) run(t *testing.T, c *Catalog) Item {
@@ -422,6 +512,25 @@ func TestVectors(t *testing.T) {
 			}
 			if !strings.Contains(it.Explanation, v.explain) {
 				t.Fatalf("explanation %q lacks %q", it.Explanation, v.explain)
+			}
+			if v.applies != "" && it.Applicability != v.applies {
+				t.Fatalf("applicability %s, want %s (questions %q)", it.Applicability, v.applies, it.Questions)
+			}
+			if v.question != "" && !slices.ContainsFunc(it.Questions, func(q string) bool { return strings.Contains(q, v.question) }) {
+				t.Fatalf("questions %q lack %q", it.Questions, v.question)
+			}
+			if v.internal != "" && (it.InternalDueAt == nil || !it.InternalDueAt.Equal(ts(v.internal)) || it.InternalDueNote == "") {
+				t.Fatalf("internal due %v %q, want %s", it.InternalDueAt, it.InternalDueNote, v.internal)
+			}
+			var codes []string
+			for _, f := range it.Flags {
+				codes = append(codes, f.Code)
+			}
+			if v.flags != nil && !slices.Equal(codes, v.flags) {
+				t.Fatalf("flags %v, want %v", it.Flags, v.flags)
+			}
+			if !strings.Contains(it.DeadlineText, v.text) {
+				t.Fatalf("deadline text %q lacks %q", it.DeadlineText, v.text)
 			}
 		})
 	}
