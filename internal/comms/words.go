@@ -34,7 +34,7 @@ var regionNames = map[string]string{
 // regionWords writes a region as words with its code: "Texas (US-TX)".
 func regionWords(code string) string {
 	code = normRegion(code)
-	if n, ok := regionNames[code]; ok {
+	if n := regionName(code); n != "" {
 		return n + " (" + code + ")"
 	}
 	return code
