@@ -79,6 +79,9 @@ type Config struct {
 	// organisation's own (contractual and internal duties); nil is the
 	// built-in one.
 	Catalog *comms.Catalog
+	// Audit, when set, signs checkpoints of the audit record at start and
+	// periodically.
+	Audit *AuditConfig
 }
 
 // ConfiguredIntegration is an integration from the configuration file.
@@ -106,6 +109,9 @@ type App struct {
 	smtp     *mailin.Server
 	done     chan error
 	stopOnce sync.Once
+	// Checkpoints signs checkpoints of the audit record; nil when off.
+	Checkpoints     *audit.Checkpointer
+	checkpointsDone chan struct{}
 }
 
 // Services are the domain services over one store.
@@ -246,6 +252,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		root.Handle(p, api.Handler())
 	}
 	a := &App{cfg: cfg, DB: db, Services: svc, done: make(chan error, 1)}
+	if err := newCheckpointer(a); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Engine = engine.New(db, engine.Options{Now: cfg.Now, Logger: cfg.Logger, Registry: reg,
 		// One SQLite file has one server: jobs a killed process had claimed
 		// resume at once instead of after their lease.
@@ -315,6 +325,7 @@ func (a *App) Start(ctx context.Context) error {
 			a.cfg.Logger.Error("job engine stopped", "err", err)
 		}
 	}()
+	a.runCheckpoints(jctx)
 	a.cfg.Logger.Info("serving", "url", a.URL(), "backend", a.DB.Backend())
 	return nil
 }
@@ -345,6 +356,12 @@ func (a *App) Stop(ctx context.Context) error {
 			select {
 			case <-a.jobsDone:
 			case <-ctx.Done():
+			}
+			if a.checkpointsDone != nil {
+				select {
+				case <-a.checkpointsDone:
+				case <-ctx.Done():
+				}
 			}
 		}
 		err = errors.Join(err, a.DB.Close())

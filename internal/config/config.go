@@ -49,6 +49,8 @@ type File struct {
 	UpdateCadence map[string]string `yaml:"update_cadence"`
 	// Notices name the organisation in notices and add its templates.
 	Notices *NoticesFile `yaml:"notices"`
+	// Audit configures signed checkpoints of the audit record.
+	Audit *AuditFile `yaml:"audit"`
 }
 
 // EmailFile configures the outbound SMTP relay.
@@ -107,6 +109,9 @@ func Parse(data []byte) (File, error) {
 		}
 	}
 	if err := checkOrganization(f.Organization); err != nil {
+		return File{}, err
+	}
+	if err := f.Audit.check(); err != nil {
 		return File{}, err
 	}
 	if e := f.Email; e != nil {

@@ -379,6 +379,9 @@ type Stream struct {
 	Ref        string
 	Projection incident.Incident
 	Events     []incident.Event
+	// Tables are the incident's rows outside its stream, as stored; nil
+	// for a number whose incident is missing.
+	Tables *Tables
 }
 
 // EachStream calls fn for every incident in number order, for audits. It
@@ -429,6 +432,9 @@ func (db *DB) EachStream(ctx context.Context, fn func(Stream) error) error {
 				return fmt.Errorf("%s: %w", s.Ref, err)
 			}
 			if s.Events, err = db.Events(ctx, r.id); err != nil {
+				return fmt.Errorf("%s: %w", s.Ref, err)
+			}
+			if s.Tables, err = db.tables(ctx, r.id); err != nil {
 				return fmt.Errorf("%s: %w", s.Ref, err)
 			}
 			if err := fn(s); err != nil {
