@@ -57,8 +57,9 @@ func replanJob() Job { return Job{Kind: JobReplan, Args: json.RawMessage(`{}`)} 
 
 // Mark names of the moments.
 const (
-	MarkHalfTime = "half_time"
-	MarkOverdue  = "overdue"
+	MarkHalfTime    = "half_time"
+	MarkOverdue     = "overdue"
+	MarkInternalDue = "internal_due" // the organisation's margin before the legal deadline
 )
 
 // moment is one reminder of one duty.
@@ -70,7 +71,7 @@ type moment struct {
 // moments lists when a duty is reminded of, after now; two marks at the
 // same instant remind once.
 func moments(it comms.Item, halfTime bool, before []time.Duration, overdue bool, now time.Time) []moment {
-	if it.DueAt == nil || it.Status == comms.Submitted || it.Status == comms.Waived {
+	if it.DueAt == nil || it.Status == comms.Submitted || it.Status == comms.Waived || it.Status == comms.NotInForce {
 		return nil
 	}
 	due := *it.DueAt
@@ -86,6 +87,9 @@ func moments(it comms.Item, halfTime bool, before []time.Duration, overdue bool,
 	}
 	if halfTime && it.AnchorAt != nil && due.After(*it.AnchorAt) {
 		add(MarkHalfTime, it.AnchorAt.Add(due.Sub(*it.AnchorAt)/2))
+	}
+	if it.InternalDueAt != nil {
+		add(MarkInternalDue, *it.InternalDueAt)
 	}
 	for _, d := range before {
 		add(beforeMark(d), due.Add(-d))
@@ -201,7 +205,7 @@ func (s *Service) handleRemind(ctx context.Context, j engine.Job) error {
 		return nil
 	}
 	it := items[i]
-	if it.Status == comms.Submitted || it.Status == comms.Waived || it.DueAt == nil || !it.DueAt.Equal(a.DueAt) {
+	if it.Status == comms.Submitted || it.Status == comms.Waived || it.Status == comms.NotInForce || it.DueAt == nil || !it.DueAt.Equal(a.DueAt) {
 		return nil
 	}
 	if s.People == nil {
@@ -311,6 +315,12 @@ func (s *Service) reminderMessage(inc incident.Incident, it comms.Item, a remind
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s — %s\n\n", inc.Ref, inc.Title)
 	fmt.Fprintf(&b, "Duty: %s, phase %s\nTo: %s\nDue: %s (%s)\n", it.ObligationID, it.Phase, it.Recipient, it.DueAt.UTC().Format(time.RFC3339), when)
+	if it.InternalDueAt != nil {
+		fmt.Fprintf(&b, "Internal due: %s (the organisation's margin; the legal deadline above is unchanged)\n", it.InternalDueAt.UTC().Format(time.RFC3339))
+	}
+	if it.Applicability == comms.Possible {
+		fmt.Fprintf(&b, "May apply; answer in the facts to settle it: %s\n", strings.Join(it.Questions, " "))
+	}
 	if it.Basis != "" {
 		fmt.Fprintf(&b, "Basis: %s\n", it.Basis)
 	}

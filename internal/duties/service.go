@@ -58,7 +58,11 @@ type Deps struct {
 type Service struct {
 	Deps
 	baseURL string
+	vocab   *comms.Vocabulary // the catalog's, when it has one
 }
+
+// vocabularian is a catalog that knows its vocabulary (comms.Catalog).
+type vocabularian interface{ Vocabulary() comms.Vocabulary }
 
 // New builds the service.
 func New(d Deps) *Service {
@@ -71,7 +75,53 @@ func New(d Deps) *Service {
 	if len(d.Anchors) == 0 {
 		d.Anchors = DefaultAnchors
 	}
-	return &Service{Deps: d}
+	s := &Service{Deps: d}
+	s.learnVocabulary()
+	return s
+}
+
+func (s *Service) learnVocabulary() {
+	s.vocab = nil
+	if v, ok := s.Catalog.(vocabularian); ok {
+		voc := v.Vocabulary()
+		s.vocab = &voc
+	}
+}
+
+// Vocabulary is the catalog's vocabulary: what profiles and facts are
+// checked against, for forms and scripts. Empty when the catalog has
+// none.
+func (s *Service) Vocabulary() comms.Vocabulary {
+	if s.vocab == nil {
+		return comms.Vocabulary{}
+	}
+	return *s.vocab
+}
+
+// validProfile checks a profile's form and its words.
+func (s *Service) validProfile(p Profile) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if s.vocab != nil {
+		return p.CheckVocabulary(*s.vocab)
+	}
+	return nil
+}
+
+// validFacts checks facts' form and words and turns them into the
+// catalog's facts.
+func (s *Service) validFacts(in FactsInput) (comms.Facts, error) {
+	f, err := in.Validate(s.Anchors)
+	if err != nil {
+		return f, err
+	}
+	if s.vocab != nil {
+		if err := in.CheckVocabulary(*s.vocab); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
 }
 
 // SetCatalog replaces the catalog and its anchor vocabulary (an
@@ -82,6 +132,7 @@ func (s *Service) SetCatalog(c Catalog, anchors []string) {
 	if len(anchors) > 0 {
 		s.Anchors = anchors
 	}
+	s.learnVocabulary()
 }
 
 // SetBaseURL sets the URL links in reminders start with.
@@ -115,7 +166,7 @@ func (s *Service) Organization(ctx context.Context) (comms.Organization, error) 
 // reminders of every incident with duties are planned again, by a job
 // written with the profile.
 func (s *Service) PutProfile(ctx context.Context, actor string, p Profile) (ProfileState, error) {
-	if err := p.Validate(); err != nil {
+	if err := s.validProfile(p); err != nil {
 		return ProfileState{}, err
 	}
 	return s.Store.PutProfile(ctx, p, actor, incident.Now(s.Now()), []Job{replanJob()})
@@ -140,11 +191,13 @@ func (s *Service) Facts(ctx context.Context, v incident.Viewer, ref string) (com
 }
 
 // PutFacts validates and replaces an incident's facts, if they are still
-// at expectedVersion when it is given. The change is a facts.updated event
+// at expectedVersion when it is given. A changed anchor in the future is
+// refused unless in.AllowFuture; one further before the incident was
+// detected than the profile's anchor_lead unless in.ConfirmEarlyAnchors. The change is a facts.updated event
 // naming each field that changed; reminders are planned again. Facts equal
 // to the stored ones change nothing.
 func (s *Service) PutFacts(ctx context.Context, actor incident.Viewer, ref string, in FactsInput, expectedVersion *int64) (FactsState, error) {
-	f, err := in.Validate(s.Anchors)
+	f, err := s.validFacts(in)
 	if err != nil {
 		return FactsState{}, err
 	}
@@ -153,6 +206,9 @@ func (s *Service) PutFacts(ctx context.Context, actor incident.Viewer, ref strin
 		cur := c.facts
 		if expectedVersion != nil && *expectedVersion != cur.Version {
 			return nil, errs.E(errs.Conflict, "version", "the facts of %s changed since you loaded them: they are at version %d; reload and try again", c.inc.Ref, cur.Version)
+		}
+		if err := in.checkAnchors(f, cur.Facts, s.Now(), c.inc.DetectedAt, c.org.anchorLead()); err != nil {
+			return nil, err
 		}
 		diff := diffFacts(cur.Facts, f)
 		if len(diff) == 0 {
@@ -333,24 +389,34 @@ func (s *Service) itemsOf(ctx context.Context, incidentID string) ([]comms.Item,
 // incident: for planning and tabletop exercises. org nil is the stored
 // profile.
 func (s *Service) EvaluatePlan(ctx context.Context, org *Profile, in FactsInput) ([]comms.Item, error) {
-	f, err := in.Validate(s.Anchors)
+	items, _, err := s.Plan(ctx, org, in)
+	return items, err
+}
+
+// Plan is EvaluatePlan with the hints about the profile and facts used
+// (see Hints). Anchors in the future need in.AllowFuture here too.
+func (s *Service) Plan(ctx context.Context, org *Profile, in FactsInput) ([]comms.Item, []errs.Detail, error) {
+	f, err := s.validFacts(in)
+	if err == nil {
+		err = in.checkAnchors(f, comms.Facts{}, s.Now(), time.Time{}, 0)
+	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var p Profile
 	if org != nil {
-		if err := org.Validate(); err != nil {
-			return nil, prefixed("organization.", err)
+		if err := s.validProfile(*org); err != nil {
+			return nil, nil, prefixed("organization.", err)
 		}
 		p = *org
 	} else {
 		st, err := s.Profile(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		p = st.Profile
 	}
-	return s.evaluate(p, f, nil, s.Now()), nil
+	return s.evaluate(p, f, nil, s.Now()), Hints(p, in), nil
 }
 
 func (s *Service) evaluate(p Profile, f comms.Facts, records []RecordRow, now time.Time) []comms.Item {

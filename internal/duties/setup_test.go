@@ -16,6 +16,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbound"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
@@ -170,7 +171,7 @@ func setup(t *testing.T) *world {
 	}
 	w := &world{db: db, clock: clock, ctx: ctx, inbox: newInbox(t)}
 	w.inc = incident.NewService(db, as, incident.DefaultPolicy(), clock.Now, storetest.IDs("inc"))
-	wh := &notify.Webhook{HTTPConfig: notify.HTTPConfig{Client: w.inbox.srv.Client()}, Now: clock.Now}
+	wh := &notify.Webhook{HTTPConfig: notify.HTTPConfig{Outbound: outbound.LoopbackPolicy()}, Now: clock.Now}
 	w.duties = duties.New(duties.Deps{Store: db, Incidents: w.inc, Catalog: fakeCatalog{}, People: people{w.inbox, wh}, Now: clock.Now})
 	w.duties.SetBaseURL("http://firebreak.test")
 	w.engine = engine.New(db, engine.Options{Now: clock.Now, Backoff: func(int) time.Duration { return time.Minute }})

@@ -35,7 +35,19 @@ type Profile struct {
 	// Reminders say when the comms lead and commander are reminded of a
 	// deadline; nil is DefaultReminders.
 	Reminders *Reminders `json:"reminders,omitempty" yaml:"reminders"`
+	// Margin shows each legal deadline this much earlier as a separate,
+	// labelled internal due instant ("12h"); the legal one never changes.
+	Margin string `json:"margin,omitempty" yaml:"margin" doc:"Show each legal deadline this much earlier as a separate internal_due_at, such as 12h; the legal due_at is unchanged."`
+	// AnchorLead is how long before the incident was detected an anchor
+	// may be set without confirm_early_anchors; DefaultAnchorLead when
+	// empty.
+	AnchorLead string `json:"anchor_lead,omitempty" yaml:"anchor_lead" doc:"How long before the incident's detected_at an anchor may lie without confirm_early_anchors (default 720h, 30 days)."`
 }
+
+// DefaultAnchorLead: an anchor more than 30 days before the incident was
+// detected needs a confirmation (a year typed wrong moves a deadline 12
+// months).
+const DefaultAnchorLead = 30 * 24 * time.Hour
 
 // Reminders are the moments before a deadline that people are reminded.
 type Reminders struct {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/calendar"
 	"github.com/firebreak-ir/firebreak/internal/comms"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 )
@@ -25,6 +26,108 @@ type FactsInput struct {
 	// AffectedByJurisdiction such as {"US-CA": 600, "EU": 400}.
 	AffectedByJurisdiction map[string]int `json:"affected_by_jurisdiction,omitempty" doc:"People affected per jurisdiction, such as {\"US-CA\": 600, \"EU\": 400}."`
 	Notes                  string         `json:"notes,omitempty" doc:"Free notes."`
+	// AllowFuture accepts anchors in the future, for planning; without it
+	// an anchor more than a few minutes ahead is refused (a year typed
+	// wrong would move every clock).
+	AllowFuture bool `json:"allow_future,omitempty" doc:"Accept anchors in the future (planning, tabletop exercises); otherwise they are refused. Not stored." required:"false"`
+	// ConfirmEarlyAnchors confirms anchors that lie longer before the
+	// incident was detected than the organisation's anchor_lead.
+	ConfirmEarlyAnchors bool `json:"confirm_early_anchors,omitempty" doc:"Confirm anchors that lie further before the incident's detected_at than the profile's anchor_lead (30 days by default). Not stored." required:"false"`
+}
+
+// futureSkew is how far ahead of the clock an anchor may be without
+// allow_future (clocks of people's machines differ a little).
+const futureSkew = 5 * time.Minute
+
+// checkAnchors refuses an anchor in the future unless allowed, and one
+// further before detected (when known) than lead unless confirmed. Only
+// anchors that differ from prev are checked, so what was confirmed once
+// need not be again.
+func (in FactsInput) checkAnchors(f, prev comms.Facts, now time.Time, detected time.Time, lead time.Duration) error {
+	var p problems
+	for _, k := range slices.Sorted(maps.Keys(f.Anchors)) {
+		t := f.Anchors[k]
+		if old, ok := prev.Anchors[k]; ok && old.Equal(t) {
+			continue
+		}
+		field := "anchors." + k
+		switch {
+		case !in.AllowFuture && t.After(now.Add(futureSkew)):
+			p.add(field, "%s is in the future (now is %s): an anchor is when something happened; check the date, or send allow_future: true to plan ahead",
+				t.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		case !in.ConfirmEarlyAnchors && !detected.IsZero() && detected.Sub(t) > lead:
+			p.add(field, "%s is %s before the incident was detected (%s), more than the organisation's %s (anchor_lead): check the year, or confirm with confirm_early_anchors: true",
+				t.Format(time.RFC3339), days(detected.Sub(t)), detected.UTC().Format(time.RFC3339), days(lead))
+		}
+	}
+	return p.err()
+}
+
+// days writes a long duration in days: "365 days", or hours under a day.
+func days(d time.Duration) string {
+	if d < 24*time.Hour {
+		return d.Round(time.Minute).String()
+	}
+	n := int(d / (24 * time.Hour))
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+// CheckVocabulary checks data types and jurisdictions against the
+// catalog's vocabulary, suggesting what a near miss was meant to be.
+func (in FactsInput) CheckVocabulary(v comms.Vocabulary) error {
+	var p problems
+	var names []string
+	for _, d := range v.DataTypes {
+		names = append(names, d.Name)
+	}
+	for i, dt := range in.DataTypes {
+		dt = strings.TrimSpace(dt)
+		if token.MatchString(dt) && !slices.Contains(names, dt) {
+			p.add(fmt.Sprintf("data_types[%d]", i), "%s", unknownWord(dt, "data type", names))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(in.AffectedByJurisdiction)) {
+		if jurisdiction.MatchString(k) {
+			if msg := comms.JurisdictionProblem(k); msg != "" {
+				p.add("affected_by_jurisdiction."+k, "%s", msg)
+			}
+		}
+	}
+	return p.err()
+}
+
+// unknownWord says a word is not in the vocabulary, with a suggestion.
+func unknownWord(w, what string, words []string) string {
+	if s := comms.Suggest(w, words); s != "" {
+		return fmt.Sprintf("unknown %s %q; did you mean %s?", what, clip(w), s)
+	}
+	return fmt.Sprintf("unknown %s %q; GET /api/v1/obligations/vocabulary lists them", what, clip(w))
+}
+
+// Hints are warnings about facts and a profile that are valid but
+// probably not meant: a country code that is also a US state's in an
+// American context ("CA is the country code of Canada — did you mean
+// US-CA?").
+func Hints(p Profile, in FactsInput) []errs.Detail {
+	context := slices.Clone(p.Countries)
+	for k := range in.AffectedByJurisdiction {
+		context = append(context, k)
+	}
+	var out []errs.Detail
+	for _, k := range slices.Sorted(maps.Keys(in.AffectedByJurisdiction)) {
+		if h := comms.JurisdictionHint(k, context); h != "" {
+			out = append(out, errs.Detail{Field: "facts.affected_by_jurisdiction." + k, Message: h})
+		}
+	}
+	for i, c := range p.Countries {
+		if h := comms.JurisdictionHint(c, context); h != "" {
+			out = append(out, errs.Detail{Field: fmt.Sprintf("organization.countries[%d]", i), Message: h})
+		}
+	}
+	return out
 }
 
 // InputOf writes facts back as input, for forms and edits.
@@ -165,10 +268,22 @@ func (pr Profile) Validate() error {
 	list("sectors", pr.Sectors, token, "a sector such as health or finance")
 	list("countries", pr.Countries, jurisdiction, "a country such as DE or US-CA")
 	for _, k := range slices.Sorted(maps.Keys(pr.Calendars)) {
-		if !jurisdiction.MatchString(k) {
+		switch code := pr.Calendars[k]; {
+		case !jurisdiction.MatchString(k):
 			p.add("calendars."+k, "%q is not a jurisdiction such as EU, US or BR", clip(k))
-		} else if !jurisdiction.MatchString(pr.Calendars[k]) {
-			p.add("calendars."+k, "%q is not a calendar such as DE, US or BR", clip(pr.Calendars[k]))
+		case !jurisdiction.MatchString(strings.ToUpper(strings.TrimSpace(code))):
+			p.add("calendars."+k, "%q is not a calendar such as DE, US or BR", clip(code))
+		default:
+			if _, err := calendar.ByCode(code); err != nil {
+				p.add("calendars."+k, "%s", err)
+			}
+		}
+	}
+	for _, f := range []struct{ name, v string }{{"margin", pr.Margin}, {"anchor_lead", pr.AnchorLead}} {
+		if f.v != "" {
+			if _, err := positive(f.v); err != nil {
+				p.add(f.name, "%s", err)
+			}
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(pr.Targets)) {
@@ -191,6 +306,40 @@ func (pr Profile) Validate() error {
 	return p.err()
 }
 
+// CheckVocabulary checks the profile's roles, entity types, sectors and
+// countries against the catalog's vocabulary; each problem names its
+// field and, for a near miss, what was probably meant.
+func (pr Profile) CheckVocabulary(v comms.Vocabulary) error {
+	var p problems
+	words := v.ProfileWords()
+	for _, l := range []struct {
+		field, what string
+		vs          []string
+	}{{"roles", "role", pr.Roles}, {"entity_types", "entity type", pr.EntityTypes}, {"sectors", "sector", pr.Sectors}} {
+		for i, w := range l.vs {
+			if token.MatchString(w) && !slices.Contains(words, w) {
+				p.add(fmt.Sprintf("%s[%d]", l.field, i), "%s", unknownWord(w, l.what, words))
+			}
+		}
+	}
+	for i, c := range pr.Countries {
+		if jurisdiction.MatchString(c) {
+			if msg := comms.JurisdictionProblem(c); msg != "" {
+				p.add(fmt.Sprintf("countries[%d]", i), "%s", msg)
+			}
+		}
+	}
+	return p.err()
+}
+
+// anchorLead is how far before detection an anchor may be unconfirmed.
+func (pr Profile) anchorLead() time.Duration {
+	if d, err := positive(pr.AnchorLead); err == nil {
+		return d
+	}
+	return DefaultAnchorLead
+}
+
 // positive parses a Go duration that must be more than zero.
 func positive(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(strings.TrimSpace(s))
@@ -204,6 +353,9 @@ func positive(s string) (time.Duration, error) {
 func (pr Profile) Organization() comms.Organization {
 	o := comms.Organization{Roles: slices.Clone(pr.Roles), EntityTypes: slices.Clone(pr.EntityTypes), Sectors: slices.Clone(pr.Sectors),
 		Countries: slices.Clone(pr.Countries), Calendars: maps.Clone(pr.Calendars)}
+	if d, err := positive(pr.Margin); err == nil {
+		o.Margin = comms.Duration(d)
+	}
 	for k, v := range pr.Targets {
 		if d, err := positive(v); err == nil {
 			if o.Targets == nil {
