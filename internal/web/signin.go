@@ -2,7 +2,10 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/errs"
@@ -14,10 +17,25 @@ type signinData struct {
 	Next     string
 }
 
-// safeNext keeps redirects after sign-in on this site.
+// homePath is where sign-in goes when next is missing or unsafe.
+const homePath = "/incidents"
+
+// safeNext keeps redirects after sign-in on this site: next must be a path
+// of ours, or sign-in goes home. Browsers read a URL more loosely than Go
+// does — they drop tabs and newlines anywhere in it, strip leading spaces
+// and control characters, and take a backslash for a slash — so
+// "/\t/evil.example" or "/\\evil.example" reach them as "//evil.example", a
+// link to another site. Any of those characters refuses next outright;
+// what is left must parse as a path that starts with exactly one slash,
+// with no scheme, host or user.
 func safeNext(n string) string {
-	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") {
-		return "/incidents"
+	if !strings.HasPrefix(n, "/") || strings.ContainsFunc(n, func(r rune) bool { return r == '\\' || unicode.IsControl(r) || r == utf8.RuneError }) {
+		return homePath
+	}
+	u, err := url.Parse(n)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.HasPrefix(n, "//") {
+		return homePath
 	}
 	return n
 }
