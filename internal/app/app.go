@@ -83,6 +83,8 @@ type Config struct {
 	// Audit, when set, signs checkpoints of the audit record at start and
 	// periodically.
 	Audit *AuditConfig
+	// Backup schedules verified backups of a SQLite database.
+	Backup BackupConfig
 }
 
 // ConfiguredIntegration is an integration from the configuration file.
@@ -322,9 +324,14 @@ func (a *App) Start(ctx context.Context) error {
 	a.stopJobs, a.jobsDone = cancel, make(chan struct{})
 	go func() {
 		defer close(a.jobsDone)
+		var wg sync.WaitGroup
+		if a.cfg.Backup.Dir != "" && a.DB.Backend() == "sqlite" {
+			wg.Go(func() { a.runBackups(jctx) })
+		}
 		if err := a.Engine.Run(jctx); err != nil && !errors.Is(err, context.Canceled) {
 			a.cfg.Logger.Error("job engine stopped", "err", err)
 		}
+		wg.Wait()
 	}()
 	a.runCheckpoints(jctx)
 	a.cfg.Logger.Info("serving", "url", a.URL(), "backend", a.DB.Backend())

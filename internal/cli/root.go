@@ -63,7 +63,7 @@ func Run(ctx context.Context, env Env) int {
 	root.AddCommand(
 		serveCmd(g), declareCmd(g), incidentsCmd(g), usersCmd(g), tokenCmd(g),
 		passwordCmd(g), auditCmd(g), migrateCmd(g), versionCmd(g),
-		integrationsCmd(g), triageCmd(g), reportCmd(g),
+		integrationsCmd(g), triageCmd(g), reportCmd(g), backupCmd(g), restoreCmd(g),
 	)
 	root.AddCommand(onCallCmds(g)...)
 	root.AddCommand(configCmd(g))

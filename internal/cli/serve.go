@@ -6,12 +6,14 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/web"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/config"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -20,6 +22,9 @@ func serveCmd(g *globals) *cobra.Command {
 	var addr, level, policy, publicURL, catalogPath string
 	var smtpAddr, smtpReports, smtpAlerts string
 	var smtpMax int64
+	var backupDir string
+	var backupEvery time.Duration
+	var backupKeep int
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the server (API, metrics) on an embedded SQLite database or PostgreSQL",
@@ -62,6 +67,13 @@ func serveCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			bk := app.BackupConfig{Dir: first(backupDir, g.env.Getenv("FIREBREAK_BACKUP_DIR")), Every: backupEvery, Keep: backupKeep}
+			if bk.Dir != "" && store.IsPostgres(f.dsn(g)) {
+				return &exitError{code: 2, err: fmt.Errorf("--backup-dir: scheduled backups copy a SQLite database; back PostgreSQL up with pg_dump or PITR")}
+			}
+			if bk.Every < time.Minute || bk.Keep < 1 {
+				return &exitError{code: 2, err: fmt.Errorf("--backup-every must be at least 1m and --backup-keep at least 1")}
+			}
 			a, err := app.New(cmd.Context(), app.Config{
 				PublicURL: first(publicURL, g.env.Getenv("FIREBREAK_PUBLIC_URL"), cfg.PublicURL), Email: mail,
 				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt,
@@ -70,6 +82,7 @@ func serveCmd(g *globals) *cobra.Command {
 				Addr: first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),
 				BootstrapToken: g.env.Getenv("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN"),
 				Version:        Version, Logger: log, Out: g.env.Stdout,
+				Backup: bk,
 			})
 			if err != nil {
 				return err
@@ -102,6 +115,9 @@ func serveCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&smtpReports, "smtp-report-to", "security@localhost", "comma-separated mailboxes whose mail becomes external reports (security@ matches any domain)")
 	cmd.Flags().StringVar(&smtpAlerts, "smtp-alert-to", "", "comma-separated mailboxes whose mail becomes alerts")
 	cmd.Flags().Int64Var(&smtpMax, "smtp-max-size", 10<<20, "largest message the SMTP listener accepts, in bytes")
+	cmd.Flags().StringVar(&backupDir, "backup-dir", "", "take verified backups of the SQLite database into this directory (default $FIREBREAK_BACKUP_DIR; off when empty)")
+	cmd.Flags().DurationVar(&backupEvery, "backup-every", 24*time.Hour, "how often to back up, with --backup-dir")
+	cmd.Flags().IntVar(&backupKeep, "backup-keep", 7, "how many backups to keep, with --backup-dir (the oldest go first)")
 	return cmd
 }
 
