@@ -224,6 +224,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("organization from the configuration: %w", err)
 	}
 	token, password, err := svc.Auth.Bootstrap(ctx, cfg.BootstrapToken)
+	if revoked := (*auth.RevokedBootstrapError)(nil); errors.As(err, &revoked) {
+		cfg.Logger.Warn(revoked.Error(), "token_id", revoked.TokenID, "revoked_at", revoked.RevokedAt)
+		fmt.Fprintf(cfg.Out, "\nWarning: %s\n\n", revoked)
+		err = nil
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("bootstrap admin: %w", err)

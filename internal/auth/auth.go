@@ -74,10 +74,17 @@ type Store interface {
 	GetUser(ctx context.Context, username string) (User, error)
 	ListUsers(ctx context.Context) ([]User, error)
 	UpdateUser(ctx context.Context, u User) error
+	// DeactivateUser stores u, which is inactive, revokes every token of
+	// the user still in force at at, and ends their sessions, all in one
+	// transaction.
+	DeactivateUser(ctx context.Context, u User, at time.Time) error
 	CountUsers(ctx context.Context) (int, error)
 	CreateToken(ctx context.Context, t Token, hash string) error
 	// TokenByHash returns the active token with that hash and its user.
 	TokenByHash(ctx context.Context, hash string) (Token, User, error)
+	// TokenRecord returns the token with that hash, revoked or not;
+	// NotFound when there is none.
+	TokenRecord(ctx context.Context, hash string) (Token, error)
 	ListTokens(ctx context.Context, username string) ([]Token, error)
 	RevokeToken(ctx context.Context, id string, at time.Time) error
 
@@ -259,7 +266,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 // On the first start with no users, it creates "admin" with a random
 // password, for the web UI, and without a bootstrap secret also a new API
 // token; it returns both secrets for the caller to print once. On later
-// starts both are "".
+// starts both are "". When the bootstrap secret names a token that was
+// revoked, it returns a *RevokedBootstrapError and changes nothing: the
+// start may go on without that token.
 func (s *Service) Bootstrap(ctx context.Context, bootstrapSecret string) (token, password string, err error) {
 	if bootstrapSecret != "" && len(bootstrapSecret) < 16 {
 		return "", "", fmt.Errorf("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN must be at least 16 characters")
@@ -284,8 +293,15 @@ func (s *Service) Bootstrap(ctx context.Context, bootstrapSecret string) (token,
 		}
 	}
 	if bootstrapSecret != "" {
-		if _, _, err := s.store.TokenByHash(ctx, HashToken(bootstrapSecret)); err == nil {
+		switch t, err := s.store.TokenRecord(ctx, HashToken(bootstrapSecret)); {
+		case err == nil && t.RevokedAt != nil:
+			// Someone revoked it on purpose: it must not work again, and an
+			// unchanged environment must not keep the server from starting.
+			return "", password, &RevokedBootstrapError{TokenID: t.ID, RevokedAt: *t.RevokedAt}
+		case err == nil:
 			return "", password, nil
+		case errs.CodeOf(err) != errs.NotFound:
+			return "", "", fmt.Errorf("look up the bootstrap token: %w", err)
 		}
 		u, err := s.store.GetUser(ctx, "admin")
 		if err != nil {
@@ -308,6 +324,18 @@ func (s *Service) Bootstrap(ctx context.Context, bootstrapSecret string) (token,
 		return "", "", err
 	}
 	return token, password, nil
+}
+
+// RevokedBootstrapError says the bootstrap secret names a revoked token. The
+// start goes on without it; the caller warns.
+type RevokedBootstrapError struct {
+	TokenID   string
+	RevokedAt time.Time
+}
+
+func (e *RevokedBootstrapError) Error() string {
+	return fmt.Sprintf("the bootstrap token (FIREBREAK_BOOTSTRAP_ADMIN_TOKEN, token %s) was revoked at %s; it is ignored — unset FIREBREAK_BOOTSTRAP_ADMIN_TOKEN",
+		e.TokenID, e.RevokedAt.UTC().Format(time.RFC3339))
 }
 
 // NewSecret returns a fresh token secret: 160 random bits, prefixed so
@@ -360,15 +388,17 @@ func (s *Service) UpdateUser(ctx context.Context, username string, p UserPatch) 
 		u.Active = *p.Active
 	}
 	u.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
-	if err := s.store.UpdateUser(ctx, u); err != nil {
-		return User{}, err
-	}
 	if !u.Active {
-		// Sessions check the active flag on every use too; ending them
-		// also drops the rows.
-		if err := s.store.DeleteUserSessions(ctx, u.Username); err != nil {
+		// Deactivation revokes the user's tokens and ends their sessions
+		// for good: reactivating the user later restores the account, not
+		// the credentials it held, which may have leaked meanwhile.
+		if err := s.store.DeactivateUser(ctx, u, u.UpdatedAt); err != nil {
 			return User{}, err
 		}
+		return u, nil
+	}
+	if err := s.store.UpdateUser(ctx, u); err != nil {
+		return User{}, err
 	}
 	return u, nil
 }

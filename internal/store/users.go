@@ -84,6 +84,33 @@ func (db *DB) UpdateUser(ctx context.Context, u auth.User) error {
 	return nil
 }
 
+// DeactivateUser stores u, which is inactive, and in the same transaction
+// revokes every token of the user still in force at at and ends their
+// sessions, so that reactivating the user later brings none of them back.
+func (db *DB) DeactivateUser(ctx context.Context, u auth.User, at time.Time) error {
+	if u.Active {
+		return errs.E(errs.Invalid, "active", "DeactivateUser needs an inactive user")
+	}
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.dialect.q(`UPDATE users SET display_name = ?, email = ?, role = ?, active = ?, updated_at = ? WHERE username = ?`),
+			u.DisplayName, u.Email, string(u.Role), u.Active, db.dialect.t(u.UpdatedAt), u.Username)
+		if err != nil {
+			return fmt.Errorf("deactivate user: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("username", "no user %s", u.Username)
+		}
+		if _, err := tx.ExecContext(ctx, db.dialect.q(`UPDATE api_tokens SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL`),
+			db.dialect.t(at), u.Username); err != nil {
+			return fmt.Errorf("revoke the tokens of %s: %w", u.Username, err)
+		}
+		if _, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM sessions WHERE username = ?`), u.Username); err != nil {
+			return fmt.Errorf("end the sessions of %s: %w", u.Username, err)
+		}
+		return nil
+	})
+}
+
 // CountUsers counts users.
 func (db *DB) CountUsers(ctx context.Context) (int, error) {
 	var n int
@@ -130,6 +157,23 @@ func (db *DB) TokenByHash(ctx context.Context, hash string) (auth.Token, auth.Us
 	t.CreatedAt, t.LastUsedAt, t.RevokedAt = c.Time, used.T, revoked.T
 	u.Role, u.CreatedAt, u.UpdatedAt = auth.Role(role), uc.Time, uu.Time
 	return t, u, nil
+}
+
+// TokenRecord finds the token with that hash, revoked or not.
+func (db *DB) TokenRecord(ctx context.Context, hash string) (auth.Token, error) {
+	var t auth.Token
+	var c dbTime
+	var used, revoked nullTime
+	err := db.read.QueryRowContext(ctx, db.dialect.q(`SELECT `+tokenColumns+` FROM api_tokens t WHERE t.hash = ?`), hash).
+		Scan(&t.ID, &t.Username, &t.Name, &c, &used, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return auth.Token{}, notFound("token", "no such token")
+	}
+	if err != nil {
+		return auth.Token{}, fmt.Errorf("find token: %w", err)
+	}
+	t.CreatedAt, t.LastUsedAt, t.RevokedAt = c.Time, used.T, revoked.T
+	return t, nil
 }
 
 // ListTokens lists a user's tokens, newest first.
