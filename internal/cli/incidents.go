@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -210,22 +211,30 @@ func transitionCmd(g *globals) *cobra.Command {
 
 func assignCmd(g *globals, assign bool) *cobra.Command {
 	use, short := "assign REF ROLE USER", "Give a role on an incident to a user"
+	long := short + ".\nRoles: ir_lead, incident_commander, comms_lead, scribe, responder.\n" +
+		"IR Lead, Incident Commander, Comms Lead and Scribe have one holder at a time: giving one that\n" +
+		"someone holds hands it over (--note says why), and they stay on as a responder."
 	if !assign {
 		use, short = "unassign REF ROLE USER", "Take a role on an incident from a user"
+		long = short + ".\nRoles: ir_lead, incident_commander, comms_lead, scribe, responder."
 	}
-	return &cobra.Command{
+	var note string
+	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
-		Long:  short + ".\nRoles: ir_lead, incident_commander, comms_lead, scribe, responder.",
+		Long:  long,
 		Args:  cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
 				return err
 			}
-			var inc incident.Incident
+			var inc, before incident.Incident
 			if assign {
-				inc, err = c.Assign(cmd.Context(), args[0], args[1], args[2])
+				if before, err = c.Get(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				inc, err = c.AssignRole(cmd.Context(), args[0], httpapi.RoleBody{Role: args[1], User: args[2], Note: note})
 			} else {
 				inc, err = c.Unassign(cmd.Context(), args[0], args[1], args[2])
 			}
@@ -233,14 +242,22 @@ func assignCmd(g *globals, assign bool) *cobra.Command {
 				return err
 			}
 			return g.print(inc, func(w io.Writer) {
-				if assign {
-					fmt.Fprintf(w, "%s: %s is %s\n", inc.Ref, args[2], args[1])
-				} else {
+				role := incident.Role(args[1])
+				switch prev := before.Holders(role); {
+				case !assign:
 					fmt.Fprintf(w, "%s: %s is no longer %s\n", inc.Ref, args[2], args[1])
+				case role.Single() && len(prev) > 0 && !slices.Contains(prev, args[2]):
+					fmt.Fprintf(w, "%s: %s handed over from %s to %s (%s stays as responder)\n", inc.Ref, args[1], strings.Join(prev, ", "), args[2], strings.Join(prev, ", "))
+				default:
+					fmt.Fprintf(w, "%s: %s is %s\n", inc.Ref, args[2], args[1])
 				}
 			})
 		},
 	}
+	if assign {
+		cmd.Flags().StringVar(&note, "note", "", "why, for the record (shown with a handover)")
+	}
+	return cmd
 }
 
 func updateCmd(g *globals) *cobra.Command {
@@ -378,12 +395,23 @@ func timelineCmd(g *globals) *cobra.Command {
 }
 
 func postmortemCmd(g *globals) *cobra.Command {
-	var status, body, bodyFile, lessons string
+	var status, body, bodyFile, lessons, reason string
+	var done, undone []int
+	var revisions bool
 	cmd := &cobra.Command{
 		Use:   "postmortem REF",
 		Short: "Show the post-mortem, or write it with --body/--body-file and --status",
+		Long: `Show the post-mortem, or write it with --body/--body-file and --status.
+
+Once published, a post-mortem stays published: --status draft is refused; a
+changed text publishes a new revision and needs --reason; --done N ticks action
+item N (1 for the first) without touching the text. --revisions lists every
+published text with its author, time, reason and SHA-256.`,
 		Example: `  firebreak incidents postmortem INC-7
-  firebreak incidents postmortem INC-7 --body-file review.md --lessons "Scan CI for secrets" --status published`,
+  firebreak incidents postmortem INC-7 --body-file review.md --lessons "Scan CI for secrets" --status published
+  firebreak incidents postmortem INC-7 --body-file review-v2.md --reason "the vendor's forensics report"
+  firebreak incidents postmortem INC-7 --done 1
+  firebreak incidents postmortem INC-7 --revisions`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
@@ -396,8 +424,8 @@ func postmortemCmd(g *globals) *cobra.Command {
 				return err
 			}
 			fl := cmd.Flags()
-			if fl.Changed("status") || fl.Changed("body") || fl.Changed("body-file") || fl.Changed("lessons") {
-				in := httpapi.PostmortemBody{Status: string(pm.Status), Body: pm.Body, Lessons: pm.Lessons, ActionItems: pm.ActionItems}
+			if fl.Changed("status") || fl.Changed("body") || fl.Changed("body-file") || fl.Changed("lessons") || fl.Changed("reason") {
+				in := httpapi.PostmortemBody{Status: string(pm.Status), Body: pm.Body, Lessons: pm.Lessons, ActionItems: pm.ActionItems, Reason: reason}
 				if fl.Changed("status") {
 					in.Status = status
 				}
@@ -418,29 +446,62 @@ func postmortemCmd(g *globals) *cobra.Command {
 					return err
 				}
 			}
+			for _, n := range done {
+				if pm, err = c.SetActionItem(ctx, args[0], n, true); err != nil {
+					return fmt.Errorf("--done %d: %w", n, err)
+				}
+			}
+			for _, n := range undone {
+				if pm, err = c.SetActionItem(ctx, args[0], n, false); err != nil {
+					return fmt.Errorf("--undone %d: %w", n, err)
+				}
+			}
+			if revisions {
+				revs, err := c.PostmortemRevisions(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				return g.print(revs, func(w io.Writer) {
+					fmt.Fprintf(w, "Post-mortem of %s: first published %s\n", revs.Ref, tsp(revs.PublishedAt))
+					for _, r := range revs.Items {
+						why := r.Reason
+						if r.N == 1 {
+							why = "first publication"
+						}
+						fmt.Fprintf(w, "%d  %s  %s  sha256 %s  %s\n", r.N, ts(r.At), r.Author, r.TextSHA256, why)
+					}
+				})
+			}
 			return g.print(pm, func(w io.Writer) {
 				fmt.Fprintf(w, "Post-mortem of %s: %s, due %s\n", pm.Ref, pm.Status, tsp(pm.Due))
+				if pm.PublishedAt != nil {
+					fmt.Fprintf(w, "First published %s\n", ts(*pm.PublishedAt))
+				}
 				if pm.Body != "" {
 					fmt.Fprintf(w, "\n%s\n", pm.Body)
 				}
 				if pm.Lessons != "" {
 					fmt.Fprintf(w, "\nLessons learned:\n%s\n", pm.Lessons)
 				}
-				for _, a := range pm.ActionItems {
+				for i, a := range pm.ActionItems {
 					done := " "
 					if a.Done {
 						done = "x"
 					}
-					fmt.Fprintf(w, "[%s] %s (owner %s, due %s)\n", done, a.Title, dash(a.Owner), dash(a.Due))
+					fmt.Fprintf(w, "%d. [%s] %s (owner %s, due %s)\n", i+1, done, a.Title, dash(a.Owner), dash(a.Due))
 				}
 			})
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&status, "status", "", "draft or published")
+	fl.StringVar(&status, "status", "", "draft or published (a published post-mortem stays published)")
 	fl.StringVar(&body, "body", "", "the review, in Markdown")
 	fl.StringVar(&bodyFile, "body-file", "", "read the body from a file")
 	fl.StringVar(&lessons, "lessons", "", "lessons learned")
+	fl.StringVar(&reason, "reason", "", "why a published post-mortem's text changes (its new revision)")
+	fl.IntSliceVar(&done, "done", nil, "mark action item N done (1 for the first); repeat for several")
+	fl.IntSliceVar(&undone, "undone", nil, "mark action item N not done")
+	fl.BoolVar(&revisions, "revisions", false, "list the published revisions")
 	return cmd
 }
 

@@ -243,8 +243,14 @@ func (c *Client) Merge(ctx context.Context, ref, into, reason string) (incident.
 
 // Assign gives role to user.
 func (c *Client) Assign(ctx context.Context, ref, role, user string) (incident.Incident, error) {
+	return c.AssignRole(ctx, ref, httpapi.RoleBody{Role: role, User: user})
+}
+
+// AssignRole gives a role; a single-holder role someone holds is handed
+// over, with the body's note.
+func (c *Client) AssignRole(ctx context.Context, ref string, in httpapi.RoleBody) (incident.Incident, error) {
 	var out incident.Incident
-	err := c.do(ctx, request{method: http.MethodPost, path: incPath(ref, "roles"), body: httpapi.RoleBody{Role: role, User: user}}, &out)
+	err := c.do(ctx, request{method: http.MethodPost, path: incPath(ref, "roles"), body: in}, &out)
 	return out, err
 }
 
@@ -300,6 +306,27 @@ func (c *Client) Postmortem(ctx context.Context, ref string) (Postmortem, error)
 func (c *Client) SavePostmortem(ctx context.Context, ref string, in httpapi.PostmortemBody) (Postmortem, error) {
 	var out Postmortem
 	err := c.do(ctx, request{method: http.MethodPut, path: incPath(ref, "postmortem"), body: in}, &out)
+	return out, err
+}
+
+// Revisions lists the post-mortem's published texts, oldest first.
+type Revisions struct {
+	Ref         string              `json:"ref"`
+	PublishedAt *time.Time          `json:"published_at"`
+	Items       []incident.Revision `json:"items"`
+}
+
+// PostmortemRevisions reads the post-mortem's revisions.
+func (c *Client) PostmortemRevisions(ctx context.Context, ref string) (Revisions, error) {
+	var out Revisions
+	err := c.do(ctx, request{method: http.MethodGet, path: incPath(ref, "postmortem", "revisions")}, &out)
+	return out, err
+}
+
+// SetActionItem marks action item n (1 for the first) done or not.
+func (c *Client) SetActionItem(ctx context.Context, ref string, n int, done bool) (Postmortem, error) {
+	var out Postmortem
+	err := c.do(ctx, request{method: http.MethodPut, path: incPath(ref, "postmortem", "action-items", strconv.Itoa(n)), body: httpapi.ActionItemBody{Done: done}}, &out)
 	return out, err
 }
 

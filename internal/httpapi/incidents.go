@@ -102,10 +102,13 @@ type TransitionBody struct {
 	Reason string `json:"reason,omitempty" maxLength:"20000" doc:"Needed to dismiss, reopen or move backwards."`
 }
 
-// RoleBody assigns a role.
+// RoleBody assigns a role. IR Lead, Incident Commander, Comms Lead and
+// Scribe have one holder at a time: giving one that someone holds hands it
+// over, and the previous holder stays on as a responder.
 type RoleBody struct {
 	Role string `json:"role" enum:"ir_lead,incident_commander,comms_lead,scribe,responder"`
 	User string `json:"user" minLength:"1" maxLength:"63"`
+	Note string `json:"note,omitempty" maxLength:"20000" doc:"Why, for the record; shown with a handover."`
 }
 
 // MergeBody merges one incident into another.
@@ -157,10 +160,25 @@ type TimelineOutput struct {
 
 // PostmortemBody replaces the post-mortem.
 type PostmortemBody struct {
-	Status      string                `json:"status" enum:"draft,published"`
+	Status      string                `json:"status" enum:"draft,published" doc:"A published post-mortem stays published: draft is refused (422, status)."`
 	Body        string                `json:"body,omitempty" maxLength:"65536" doc:"Markdown: analysis and timeline."`
 	Lessons     string                `json:"lessons,omitempty" maxLength:"65536"`
 	ActionItems []incident.ActionItem `json:"action_items,omitempty" maxItems:"200"`
+	Reason      string                `json:"reason,omitempty" maxLength:"20000" doc:"Why a published post-mortem's text changes: needed then, for the new revision."`
+}
+
+// RevisionsOutput lists a post-mortem's published texts.
+type RevisionsOutput struct {
+	Body struct {
+		Ref         string              `json:"ref"`
+		PublishedAt *time.Time          `json:"published_at" doc:"The first publication: the evidence that the post-mortem was on time."`
+		Items       []incident.Revision `json:"items"`
+	}
+}
+
+// ActionItemBody marks an action item done or not.
+type ActionItemBody struct {
+	Done bool `json:"done"`
 }
 
 // PostmortemOutput is the post-mortem with its due date.
@@ -325,6 +343,7 @@ func (s *Server) registerIncidents(api huma.API) {
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "assign-role", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/roles", Tags: tags,
 		Summary: "Assign a role", DefaultStatus: http.StatusOK,
+		Description: "IR Lead, Incident Commander, Comms Lead and Scribe have one holder at a time: assigning one that someone else holds hands it over (event incident.role_handed_over, with the note), and the previous holder stays as a responder. Responders are as many as needed.",
 	}), func(ctx context.Context, in *struct {
 		RefParam
 		IfMatch
@@ -334,7 +353,7 @@ func (s *Server) registerIncidents(api huma.API) {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		inc, err := s.incidents.Assign(ctx, c, incident.Role(in.Body.Role), in.Body.User)
+		inc, err := s.incidents.AssignNote(ctx, c, incident.Role(in.Body.Role), in.Body.User, in.Body.Note)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -416,7 +435,8 @@ func (s *Server) registerIncidents(api huma.API) {
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "put-postmortem", Method: http.MethodPut, Path: "/api/v1/incidents/{ref}/postmortem", Tags: tags,
-		Summary: "Write or publish the post-mortem", Description: "Replaces the whole record; status published publishes it.",
+		Summary:     "Write or publish the post-mortem",
+		Description: "Replaces the whole record; status published publishes it. Once published it stays published: status draft is refused (422, status); a changed text publishes a new revision and needs a reason (422, reason); action items' done marks change alone. published_at stays the first publication.",
 	}), func(ctx context.Context, in *struct {
 		RefParam
 		IfMatch
@@ -427,7 +447,45 @@ func (s *Server) registerIncidents(api huma.API) {
 			return nil, s.problem(ctx, err)
 		}
 		b := in.Body
-		inc, err := s.incidents.SavePostmortem(ctx, c, incident.PostmortemInput{Status: incident.PostmortemStatus(b.Status), Body: b.Body, Lessons: b.Lessons, ActionItems: b.ActionItems})
+		inc, err := s.incidents.SavePostmortem(ctx, c, incident.PostmortemInput{Status: incident.PostmortemStatus(b.Status), Body: b.Body, Lessons: b.Lessons, ActionItems: b.ActionItems, Reason: b.Reason})
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return postmortemOut(inc), nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "list-postmortem-revisions", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/postmortem/revisions", Tags: tags,
+		Summary:     "List the post-mortem's revisions",
+		Description: "Every published text, oldest first: the first publication, then each revision with its author, time, reason, the SHA-256 of its text and the event (seq) on the hash chain.",
+	}), func(ctx context.Context, in *RefParam) (*RevisionsOutput, error) {
+		inc, revs, err := s.incidents.Revisions(ctx, viewer(ctx), in.Ref)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &RevisionsOutput{}
+		out.Body.Ref, out.Body.PublishedAt, out.Body.Items = inc.Ref, inc.Postmortem.PublishedAt, revs
+		if out.Body.Items == nil {
+			out.Body.Items = []incident.Revision{}
+		}
+		return out, nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "set-action-item", Method: http.MethodPut, Path: "/api/v1/incidents/{ref}/postmortem/action-items/{item}", Tags: tags,
+		Summary:     "Mark an action item done or not",
+		Description: "Changes only that item's done mark, on a draft or a published post-mortem alike; the text and the status stay.",
+	}), func(ctx context.Context, in *struct {
+		RefParam
+		IfMatch
+		Item int `path:"item" minimum:"1" maximum:"200" doc:"The item's number, 1 for the first."`
+		Body ActionItemBody
+	}) (*PostmortemOutput, error) {
+		c, err := s.command(ctx, in.Ref, in.IfMatch)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		inc, err := s.incidents.SetActionItem(ctx, c, in.Item-1, in.Body.Done)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}

@@ -37,6 +37,13 @@ type incidentData struct {
 	StatusPage *statusPanel
 	// Notices is the updates and notices panel (notices.go).
 	Notices *noticesPanel
+	// Orig is what the Details form's fields were rendered from (the stored
+	// values); the form sends it back so the server applies only the fields
+	// the person changed (details.go).
+	Orig detailValues
+	// Conflicts says, per Details field, who changed it while the person
+	// was editing it, and both values.
+	Conflicts map[string]string
 }
 
 // incidentForm carries what a person typed back into the page when a
@@ -183,6 +190,7 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 			Affected: strings.Join(inc.Affected, "\n"), Labels: labelsText(inc.Labels), EntryKind: string(incident.KindNote),
 			PageTarget: form.PageTarget, PageMessage: form.PageMessage}
 	}
+	d.Orig = detailsOf(inc)
 	d.Duties = s.dutiesPanelFor(r.Context(), inc, u, nil)
 	d.Paging = s.pagingPanelFor(r.Context(), paging.SubjectIncident, inc.ID, "/incidents/"+inc.Ref, d.CanAct, pageForm{form.PageTarget, form.PageMessage})
 	d.Notices = s.noticesPanelFor(r.Context(), inc, userFrom(r), d.CanAct, noticesForm{})
@@ -258,45 +266,23 @@ func (s *Server) severity(w http.ResponseWriter, r *http.Request) {
 	s.changed(w, r, err, incidentForm{}, "top", "Severity set to "+sev+".")
 }
 
-func (s *Server) details(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
-		return
-	}
-	f := incidentForm{Title: r.PostFormValue("title"), Summary: r.PostFormValue("summary"), Type: strings.TrimSpace(r.PostFormValue("type")),
-		RootCause: r.PostFormValue("root_cause"), Resolution: r.PostFormValue("resolution"), Affected: r.PostFormValue("affected"), Labels: r.PostFormValue("labels")}
-	var affected []string
-	for _, line := range strings.Split(f.Affected, "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			affected = append(affected, line)
-		}
-	}
-	labels := map[string]string{}
-	for _, line := range strings.Split(f.Labels, "\n") {
-		if line = strings.TrimSpace(line); line == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			s.changed(w, r, invalid("labels", "each label is a line name=value; %q has no =", line), f, "details", "")
-			return
-		}
-		labels[strings.TrimSpace(k)] = strings.TrimSpace(v)
-	}
-	if affected == nil {
-		affected = []string{}
-	}
-	_, err := s.incidents.Update(r.Context(), s.command(r), incident.UpdateInput{Title: &f.Title, Summary: &f.Summary, Type: &f.Type,
-		RootCause: &f.RootCause, Resolution: &f.Resolution, Affected: &affected, Labels: &labels})
-	s.changed(w, r, err, f, "details", "Details saved.")
-}
-
 func (s *Server) assign(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
 	}
-	role, user := r.PostFormValue("role"), r.PostFormValue("user")
-	_, err := s.incidents.Assign(r.Context(), incident.Command{Actor: viewerOf(userFrom(r)), Ref: r.PathValue("ref")}, incident.Role(role), user)
-	s.changed(w, r, err, incidentForm{}, "roles", user+" is now "+roleName(incident.Role(role))+".")
+	role, user, note := incident.Role(r.PostFormValue("role")), r.PostFormValue("user"), r.PostFormValue("note")
+	c := incident.Command{Actor: viewerOf(userFrom(r)), Ref: r.PathValue("ref")}
+	before, err := s.incidents.Get(r.Context(), c.Actor, c.Ref)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	flash := user + " is now " + roleName(role) + "."
+	if prev := before.Holders(role); role.Single() && len(prev) > 0 && !slices.Contains(prev, user) {
+		flash = roleName(role) + " handed over from " + strings.Join(prev, ", ") + " to " + user + "; " + strings.Join(prev, ", ") + " stays as responder."
+	}
+	_, err = s.incidents.AssignNote(r.Context(), c, role, user, note)
+	s.changed(w, r, err, incidentForm{}, "roles", flash)
 }
 
 func (s *Server) unassign(w http.ResponseWriter, r *http.Request) {

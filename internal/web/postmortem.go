@@ -2,20 +2,30 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
 type pmForm struct {
-	Body, Lessons string
-	Items         []incident.ActionItem
+	Body, Lessons, Reason string
+	Items                 []incident.ActionItem
 }
 
 type postmortemData struct {
 	base
 	Inc  incident.Incident
 	Form pmForm
+	// Revisions are the published texts, newest first.
+	Revisions []incident.Revision
+}
+
+// Published reports whether the post-mortem is published: then it stays
+// so, and the form offers a revision with a reason instead of a draft.
+func (d postmortemData) Published() bool {
+	return d.Inc.Postmortem.Status == incident.PostmortemPublished
 }
 
 func (s *Server) postmortemPage(w http.ResponseWriter, r *http.Request) {
@@ -28,7 +38,13 @@ func (s *Server) postmortemPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderPostmortem(w http.ResponseWriter, r *http.Request, status int, inc incident.Incident, f pmForm, errMsg string) {
-	d := postmortemData{base: s.base(r, "Post-mortem · "+inc.Ref, "incidents"), Inc: inc, Form: f}
+	_, revs, err := s.incidents.Revisions(r.Context(), viewerOf(userFrom(r)), inc.Ref)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	slices.Reverse(revs)
+	d := postmortemData{base: s.base(r, "Post-mortem · "+inc.Ref, "incidents"), Inc: inc, Form: f, Revisions: revs}
 	d.Error = errMsg
 	if status == http.StatusConflict {
 		d.Stale = "/incidents/" + inc.Ref + "/postmortem"
@@ -45,7 +61,7 @@ func (s *Server) savePostmortem(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
 	}
-	f := pmForm{Body: r.PostFormValue("body"), Lessons: r.PostFormValue("lessons")}
+	f := pmForm{Body: r.PostFormValue("body"), Lessons: r.PostFormValue("lessons"), Reason: r.PostFormValue("reason")}
 	titles, owners, dues := r.PostForm["item_title"], r.PostForm["item_owner"], r.PostForm["item_due"]
 	done := map[string]bool{}
 	for _, i := range r.PostForm["item_done"] {
@@ -65,11 +81,19 @@ func (s *Server) savePostmortem(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Items = append(f.Items, it)
 	}
+	// Publish, and on a published post-mortem "Publish revision" and "Save
+	// action items", keep it published; "Save draft" asks for a draft,
+	// which a published one refuses.
 	status := incident.PostmortemDraft
-	if r.PostFormValue("publish") != "" {
+	if r.PostFormValue("publish") != "" || r.PostFormValue("revise") != "" || r.PostFormValue("items") != "" {
 		status = incident.PostmortemPublished
 	}
-	inc, err := s.incidents.SavePostmortem(r.Context(), s.command(r), incident.PostmortemInput{Status: status, Body: f.Body, Lessons: f.Lessons, ActionItems: f.Items})
+	cur, err := s.incidents.Get(r.Context(), viewerOf(userFrom(r)), r.PathValue("ref"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	inc, err := s.incidents.SavePostmortem(r.Context(), s.command(r), incident.PostmortemInput{Status: status, Body: f.Body, Lessons: f.Lessons, ActionItems: f.Items, Reason: f.Reason})
 	if err != nil {
 		if codeOf(err) == 0 {
 			s.fail(w, r, err)
@@ -84,8 +108,22 @@ func (s *Server) savePostmortem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	flash := "Draft saved."
-	if status == incident.PostmortemPublished {
+	switch {
+	case inc.Version == cur.Version:
+		flash = "Nothing changed."
+	case cur.Postmortem.Status == incident.PostmortemPublished && inc.Postmortem.UpdatedAt != nil && !inc.Postmortem.UpdatedAt.Equal(ptime(cur.Postmortem.UpdatedAt)):
+		flash = "Revision published."
+	case cur.Postmortem.Status == incident.PostmortemPublished:
+		flash = "Action items saved."
+	case status == incident.PostmortemPublished:
 		flash = "Post-mortem published."
 	}
 	http.Redirect(w, r, "/incidents/"+inc.Ref+"/postmortem?flash="+urlQuery(flash), http.StatusSeeOther)
+}
+
+func ptime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }

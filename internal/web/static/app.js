@@ -52,7 +52,43 @@
       off.value = input.value ? String(new Date(input.value).getTimezoneOffset()) : "";
     });
     form.querySelectorAll("button[type=submit]").forEach(function (b) { b.setAttribute("aria-busy", "true"); });
+    // A form of fields (data-fields) sends only the fields the person
+    // changed, each with the value it started from (orig_<name>), so a
+    // change someone else made to another field is never written back.
+    if (form.hasAttribute("data-fields") && !ev.defaultPrevented) {
+      form.querySelectorAll("[data-field]").forEach(function (f) {
+        var orig = form.elements["orig_" + f.name];
+        if (orig && same(f.value, orig.value)) { f.disabled = true; orig.disabled = true; }
+      });
+    }
   }, true);
+  // Back to a page whose form was sent: its fields work again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-fields] [disabled]").forEach(function (f) { f.disabled = false; });
+  });
+  function same(a, b) {
+    var n = function (s) { return s.replace(/\r\n/g, "\n").trim(); };
+    return n(a) === n(b);
+  }
+
+  // A live update brings each field of a form of fields that nobody is
+  // editing (not focused, not changed) to its new value and original; a
+  // field being edited keeps its text and its original, so the server can
+  // tell whether someone else changed it meanwhile.
+  function refreshFields(doc) {
+    doc.querySelectorAll("form[data-fields][id]").forEach(function (fresh) {
+      var form = document.getElementById(fresh.id);
+      if (!form) return;
+      fresh.querySelectorAll("[data-field]").forEach(function (ff) {
+        var mine = form.elements[ff.name], orig = form.elements["orig_" + ff.name], forig = fresh.elements["orig_" + ff.name];
+        if (!mine || !orig || !forig) return;
+        if (mine === document.activeElement || mine.value !== mine.defaultValue || same(ff.value, mine.value) && forig.value === orig.value) return;
+        mine.defaultValue = ff.value;
+        mine.value = ff.value;
+        orig.value = orig.defaultValue = forig.value;
+      });
+    });
+  }
 
   // A region the viewer is working in is never replaced under them.
   function busy(el) {
@@ -82,6 +118,7 @@
           localize(fresh);
           old.replaceWith(document.importNode(fresh, true));
         });
+        refreshFields(doc);
         // Forms the viewer is not using get the new version, so their next
         // submit is not taken for a stale edit.
         var v = doc.querySelector("input[name=version]");
