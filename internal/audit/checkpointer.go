@@ -46,11 +46,12 @@ type Checkpointer struct {
 	// Timer waits d for Run; time.NewTimer's when nil. Tests drive Run
 	// with their own clock through it.
 	Timer func(d time.Duration) (<-chan time.Time, func() bool)
+	// Client posts to Hook; when nil, the project's outbound client.
+	Client *http.Client
 
 	mu     sync.Mutex
 	last   *Checkpoint
 	loaded bool
-	client *http.Client
 }
 
 // Take signs a checkpoint of every event committed so far, then writes it
@@ -131,8 +132,8 @@ func (c *Checkpointer) resume() (*Checkpoint, error) {
 // post sends cp to the webhook. The outbound client is made here and
 // nowhere else in this package.
 func (c *Checkpointer) post(ctx context.Context, cp Checkpoint) error {
-	if c.client == nil {
-		c.client = notify.NewHTTPClient()
+	if c.Client == nil {
+		c.Client = notify.NewHTTPClient()
 	}
 	body, err := json.Marshal(cp)
 	if err != nil {
@@ -146,7 +147,7 @@ func (c *Checkpointer) post(ctx context.Context, cp Checkpoint) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Firebreak")
-	resp, err := c.client.Do(req)
+	resp, err := c.Client.Do(req)
 	if err != nil {
 		return err
 	}
