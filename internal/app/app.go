@@ -244,6 +244,14 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if db.Backend() == "sqlite" {
+		reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "firebreak_sqlite_wal_bytes",
+				Help: "Size of the SQLite write-ahead log; truncated past its limit between write batches."}, func() float64 { return float64(db.WALBytes()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "firebreak_data_free_bytes",
+				Help: "Free space on the data directory's file system."}, func() float64 { return float64(db.FreeBytes()) }),
+		)
+	}
 	api := httpapi.New(httpapi.Deps{
 		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Paging: svc.Paging, Duties: svc.Duties, Notices: svc.Notices, Jobs: db, Idempotency: db, DB: db,
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,

@@ -31,7 +31,8 @@ import (
 // caller waits for nothing but its own commit.
 type groupCommit struct {
 	db    *sql.DB
-	owner *DB // its statement cache; nil in tests of the group commit alone
+	owner *DB       // its statement cache; nil in tests of the group commit alone
+	wal   *walGuard // keeps the WAL bounded; nil in tests of the group commit alone
 
 	mu      sync.Mutex
 	queue   []*writeOp
@@ -108,6 +109,7 @@ func (g *groupCommit) leadBatch(self *writeOp) {
 	g.mu.Unlock()
 
 	g.commit(batch)
+	g.wal.after(g)
 
 	// Hand over before waking the batch, so the next batch starts while
 	// these callers go on with their results.

@@ -162,6 +162,9 @@ type Options struct {
 	// (serve sets it; offline commands such as audit verify and backup do
 	// not, so they run beside a server). PostgreSQL is shared by design.
 	Exclusive bool
+	// WALLimit is the SQLite WAL size past which it is truncated between
+	// two write batches; DefaultWALLimit when zero.
+	WALLimit int64
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -201,7 +204,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.write = db.read
 	} else {
 		db.dialect = dialect{name: "sqlite"}
-		if err := openSQLite(db, dsn, opt.Exclusive); err != nil {
+		if err := openSQLite(db, dsn, opt.Exclusive, opt.WALLimit); err != nil {
 			db.lock.release()
 			return nil, err
 		}
@@ -221,7 +224,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	return db, nil
 }
 
-func openSQLite(db *DB, path string, exclusive bool) error {
+func openSQLite(db *DB, path string, exclusive bool, walLimit int64) error {
 	path = sqlitePath(path)
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -239,7 +242,8 @@ func openSQLite(db *DB, path string, exclusive bool) error {
 	// synchronous=FULL: a commit is on disk before it is acknowledged, so an
 	// acknowledged write survives power loss, not only a process crash.
 	pragmas := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+	// journal_size_limit: a WAL that was reset is also cut back on disk.
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "journal_size_limit(67108864)"} {
 		pragmas.Add("_pragma", p)
 	}
 	base := "file:" + path + "?" + pragmas.Encode()
@@ -267,7 +271,10 @@ func openSQLite(db *DB, path string, exclusive bool) error {
 	db.read.SetMaxIdleConns(8)
 	db.read.SetConnMaxIdleTime(0)
 	db.read.SetConnMaxLifetime(0)
-	db.group = &groupCommit{db: db.write, owner: db}
+	if walLimit <= 0 {
+		walLimit = DefaultWALLimit
+	}
+	db.group = &groupCommit{db: db.write, owner: db, wal: &walGuard{path: path + "-wal", limit: walLimit, log: db.log.Warn}}
 	if db.ckpt, err = sql.Open("sqlite", base); err != nil {
 		db.write.Close()
 		db.read.Close()
