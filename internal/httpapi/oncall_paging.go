@@ -355,11 +355,11 @@ func (s *Server) registerEscalations(api huma.API) {
 		OperationID: "triage-escalations", Method: http.MethodGet, Path: "/api/v1/triage/{id}/escalations", Tags: tags,
 		Summary: "A queue entry's escalations", Description: "Newest first, with their deliveries.",
 	}), func(ctx context.Context, in *EntryParam) (*struct{ Body Items[paging.EscalationView] }, error) {
-		d, err := s.triage.Get(ctx, in.ID)
+		e, err := s.triage.EntryFor(ctx, viewer(ctx), in.ID)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		es, err := s.paging.For(ctx, paging.SubjectQueue, d.Group.ID)
+		es, err := s.paging.For(ctx, paging.SubjectQueue, e.Group.ID)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -374,7 +374,7 @@ func (s *Server) registerEscalations(api huma.API) {
 		EntryParam
 		Body PageBody
 	}) (*struct{ Body paging.Escalation }, error) {
-		e, err := s.paging.PageQueueEntry(ctx, viewer(ctx).User, in.ID, paging.PageInput{Targets: in.Body.Targets, Message: in.Body.Message})
+		e, err := s.paging.PageQueueEntry(ctx, viewer(ctx), in.ID, paging.PageInput{Targets: in.Body.Targets, Message: in.Body.Message})
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -385,20 +385,30 @@ func (s *Server) registerEscalations(api huma.API) {
 var errNoEscalation = func(id string) error { return errs.E(errs.NotFound, "id", "no escalation %s", id) }
 
 // canSee reports whether the caller may see e: escalations about a
-// restricted incident are visible only to those who can see the incident.
-// seen caches incidents already found visible.
+// restricted incident, or about a queue entry linked to one, are visible
+// only to those who can see the incident. seen caches subjects already
+// found visible.
 func (s *Server) canSee(ctx context.Context, e paging.Escalation, seen map[string]bool) (bool, error) {
-	if e.Subject.Kind != paging.SubjectIncident || seen[e.Subject.ID] {
+	key := string(e.Subject.Kind) + ":" + e.Subject.ID
+	if seen[key] {
 		return true, nil
 	}
-	_, err := s.incidents.Get(ctx, viewer(ctx), e.Subject.ID)
+	var err error
+	switch e.Subject.Kind {
+	case paging.SubjectIncident:
+		_, err = s.incidents.Get(ctx, viewer(ctx), e.Subject.ID)
+	case paging.SubjectQueue:
+		_, err = s.triage.EntryFor(ctx, viewer(ctx), e.Subject.ID)
+	default:
+		return true, nil
+	}
 	switch {
 	case errs.CodeOf(err) == errs.NotFound:
 		return false, nil
 	case err != nil:
 		return false, err
 	}
-	seen[e.Subject.ID] = true
+	seen[key] = true
 	return true, nil
 }
 

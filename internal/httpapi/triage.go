@@ -166,12 +166,13 @@ func (s *Server) registerTriage(api huma.API) {
 		OperationID: "list-triage", Method: http.MethodGet, Path: "/api/v1/triage", Tags: tags,
 		Summary: "List the triage queue",
 		Description: "Alert groups awaiting assessment (new, acknowledged, and snoozed ones once due), most severe first, then newest. " +
-			"all=true includes declared, attached, dismissed and still-snoozed entries.",
+			"all=true includes declared, attached, dismissed and still-snoozed entries. An entry linked to a restricted incident " +
+			"is listed only for those who may see the incident.",
 	}), func(ctx context.Context, in *struct {
 		All   bool `query:"all" doc:"Include entries no longer waiting."`
 		Limit int  `query:"limit" minimum:"1" maximum:"500" default:"100"`
 	}) (*QueueOutput, error) {
-		entries, err := s.triage.Queue(ctx, in.All, in.Limit)
+		entries, err := s.triage.Queue(ctx, viewer(ctx), in.All, in.Limit)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -185,9 +186,10 @@ func (s *Server) registerTriage(api huma.API) {
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-triage-entry", Method: http.MethodGet, Path: "/api/v1/triage/{id}", Tags: tags,
-		Summary: "Get a queue entry", Description: "The entry with its alerts and every action taken on it.",
+		Summary: "Get a queue entry", Description: "The entry with its alerts and every action taken on it. " +
+			"An entry linked to a restricted incident is not found for those who may not see the incident.",
 	}), func(ctx context.Context, in *EntryParam) (*struct{ Body TriageDetail }, error) {
-		d, err := s.triage.Get(ctx, in.ID)
+		d, err := s.triage.Get(ctx, viewer(ctx), in.ID)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -198,7 +200,7 @@ func (s *Server) registerTriage(api huma.API) {
 		OperationID: "acknowledge-triage-entry", Method: http.MethodPost, Path: "/api/v1/triage/{id}/acknowledge", Tags: tags,
 		Summary: "Acknowledge: start the assessment", DefaultStatus: http.StatusOK,
 	}), func(ctx context.Context, in *EntryParam) (*struct{ Body TriageEntry }, error) {
-		e, err := s.triage.Acknowledge(ctx, viewer(ctx).User, in.ID)
+		e, err := s.triage.Acknowledge(ctx, viewer(ctx), in.ID)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -212,7 +214,7 @@ func (s *Server) registerTriage(api huma.API) {
 		EntryParam
 		Body DismissBody
 	}) (*struct{ Body TriageEntry }, error) {
-		e, err := s.triage.Dismiss(ctx, viewer(ctx).User, in.ID, in.Body.Reason)
+		e, err := s.triage.Dismiss(ctx, viewer(ctx), in.ID, in.Body.Reason)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -230,7 +232,7 @@ func (s *Server) registerTriage(api huma.API) {
 		if in.Body.Until == nil {
 			return nil, s.problem(ctx, required("until", "snoozing needs until: an RFC 3339 time such as 2026-11-27T09:00:00Z"))
 		}
-		e, err := s.triage.Snooze(ctx, viewer(ctx).User, in.ID, *in.Body.Until)
+		e, err := s.triage.Snooze(ctx, viewer(ctx), in.ID, *in.Body.Until)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}

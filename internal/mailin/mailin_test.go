@@ -20,6 +20,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/app"
+	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
@@ -121,7 +122,7 @@ func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:
 // reports returns the external-report entries in the queue.
 func reports(t *testing.T, a *app.App) []triage.Entry {
 	t.Helper()
-	entries, err := a.Services.Triage.Queue(context.Background(), true, 0)
+	entries, err := a.Services.Triage.Queue(context.Background(), incident.Viewer{User: "admin", SeeAll: true}, true, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +163,7 @@ func TestEmailBecomesAnExternalReport(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(eml, []byte("Received: from client.example.org (127.0.0.1:")) || !bytes.Contains(eml, []byte("Subject: Leak on the status page")) {
 		t.Fatalf("stored message %.200q, %v", eml, err)
 	}
-	d, err := a.Services.Triage.Get(ctx, e.Group.ID)
+	d, err := a.Services.Triage.Get(ctx, incident.Viewer{User: "admin", SeeAll: true}, e.Group.ID)
 	if err != nil || len(d.Alerts) != 1 || !strings.Contains(d.Alerts[0].Alert.Details, "internal hostnames") {
 		t.Fatalf("detail %+v, %v", d, err)
 	}
@@ -221,7 +222,7 @@ func TestReplyNamesTheReference(t *testing.T) {
 	step("RCPT TO:<alerts@example.com>", 250)
 	step("DATA", 354)
 	msg := step("Subject: Disk full on db-1\r\nFrom: monitor@example.org\r\n\r\n/var is at 99%\r\n.", 250)
-	entries, _ := a.Services.Triage.Queue(context.Background(), true, 0)
+	entries, _ := a.Services.Triage.Queue(context.Background(), incident.Viewer{User: "admin", SeeAll: true}, true, 0)
 	if len(entries) != 1 || msg != "2.0.0 OK: filed as "+entries[0].Group.ID {
 		t.Fatalf("reply %q, entries %+v", msg, entries)
 	}
@@ -234,7 +235,7 @@ func TestReplyNamesTheReference(t *testing.T) {
 	step("RCPT TO:<alerts@example.com>", 250)
 	step("DATA", 354)
 	step("Subject: Disk full on db-1\r\nFrom: monitor@example.org\r\n\r\n/var is at 100%\r\n.", 250)
-	if entries, _ := a.Services.Triage.Queue(context.Background(), true, 0); len(entries) != 1 {
+	if entries, _ := a.Services.Triage.Queue(context.Background(), incident.Viewer{User: "admin", SeeAll: true}, true, 0); len(entries) != 1 {
 		t.Fatalf("a repeated alert made %d entries", len(entries))
 	}
 	step("QUIT", 221)

@@ -41,8 +41,12 @@ type Incidents interface {
 
 // Queue is what paging needs of the triage queue.
 type Queue interface {
+	// Entry reads any entry, for paging's own work.
 	Entry(ctx context.Context, id string) (triage.Entry, error)
-	Acknowledge(ctx context.Context, actor, id string) (triage.Entry, error)
+	// EntryFor reads an entry as v may see it: one linked to an incident v
+	// may not see is not found.
+	EntryFor(ctx context.Context, v incident.Viewer, id string) (triage.Entry, error)
+	Acknowledge(ctx context.Context, actor incident.Viewer, id string) (triage.Entry, error)
 }
 
 // Deps are the Service's collaborators.
@@ -1150,7 +1154,9 @@ func (s *Pager) handleAcked(ctx context.Context, j engine.Job) error {
 	}
 	switch e.Subject.Kind {
 	case SubjectQueue:
-		_, err := s.Queue.Acknowledge(ctx, e.AckedBy, e.Subject.ID)
+		// As the acknowledger: an entry they may not see (linked to a
+		// restricted incident meanwhile) is not found, and left alone.
+		_, err := s.Queue.Acknowledge(ctx, incident.Viewer{User: e.AckedBy}, e.Subject.ID)
 		if err != nil && errs.CodeOf(err) != errs.Rule && errs.CodeOf(err) != errs.NotFound && errs.CodeOf(err) != errs.Conflict {
 			return err
 		}
@@ -1219,15 +1225,15 @@ func (s *Pager) PageIncident(ctx context.Context, actor incident.Viewer, ref str
 	return s.page(ctx, actor.User, incidentSubject(inc), in)
 }
 
-// PageQueueEntry pages targets about a queue entry.
-func (s *Pager) PageQueueEntry(ctx context.Context, actor, id string, in PageInput) (Escalation, error) {
-	entry, err := s.Queue.Entry(ctx, id)
+// PageQueueEntry pages targets about a queue entry the actor may see.
+func (s *Pager) PageQueueEntry(ctx context.Context, actor incident.Viewer, id string, in PageInput) (Escalation, error) {
+	entry, err := s.Queue.EntryFor(ctx, actor, id)
 	if err != nil {
 		return Escalation{}, err
 	}
 	subj := Subject{Kind: SubjectQueue, ID: entry.Group.ID, Title: entry.Group.Summary, Severity: entry.Severity,
 		Service: entry.Group.Destination.Service}
-	return s.page(ctx, actor, subj, in)
+	return s.page(ctx, actor.User, subj, in)
 }
 
 // PageDelay is how long a hand page waits before it counts as unanswered.

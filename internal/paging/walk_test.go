@@ -162,7 +162,7 @@ func (w *world) fire(t *testing.T, service, key string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := w.app.Services.Triage.Queue(w.ctx, true, 50)
+	q, err := w.app.Services.Triage.Queue(w.ctx, incident.Viewer{User: "admin", SeeAll: true}, true, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestEscalationWalk(t *testing.T) {
 				t.Fatal("an ack link worked twice")
 			}
 			w.run(t)
-			d, err := w.app.Services.Triage.Get(w.ctx, entry)
+			d, err := w.app.Services.Triage.Get(w.ctx, incident.Viewer{User: "admin", SeeAll: true}, entry)
 			if err != nil || d.Entry.Status != triage.Acknowledged || d.Entry.AckedBy != "carol" {
 				t.Fatalf("entry after ack: %v %+v", err, d.Entry)
 			}
@@ -438,7 +438,7 @@ func TestSnoozePausesPaging(t *testing.T) {
 	if n := paged(w.inbox.take("alice")); n != 1 {
 		t.Fatalf("step 1: %d pages", n)
 	}
-	if _, err := w.app.Services.Triage.Snooze(w.ctx, "alice", entry, w.clock.Now().Add(time.Hour)); err != nil {
+	if _, err := w.app.Services.Triage.Snooze(w.ctx, incident.Viewer{User: "alice"}, entry, w.clock.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	w.advance(t, 5*time.Minute)

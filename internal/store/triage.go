@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -134,9 +136,9 @@ func (s alertState) LatestItem(ctx context.Context, path, fp string) (alert.Item
 	return it, true, nil
 }
 
-func (s alertState) entry(ctx context.Context, query string, arg any) (triage.Entry, bool, error) {
+func (s alertState) entry(ctx context.Context, query string, args ...any) (triage.Entry, bool, error) {
 	var doc string
-	err := s.db.queryRowTx(ctx, s.tx, query, arg).Scan(&doc)
+	err := s.db.queryRowTx(ctx, s.tx, query, args...).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return triage.Entry{}, false, nil
 	}
@@ -259,20 +261,46 @@ func (db *DB) putEntry(ctx context.Context, tx *sql.Tx, e triage.Entry) error {
 	return nil
 }
 
-// Queue lists entries: waiting ones (snoozed ones once due) unless f.All;
-// most severe first, then most recently active.
+// visibleSQL keeps the alert groups (g) a viewer may see: those linked to
+// no incident, and those linked to an incident the viewer may see, by
+// incident.Viewer.CanSee's rule (not restricted, or declared by them, or
+// they hold a role on it), as the incident list filters. Its arguments
+// are visibleArgs. A link to an incident that is not there hides the group.
+const visibleSQL = `(g.incident_id IS NULL OR EXISTS (SELECT 1 FROM incidents i WHERE i.id = g.incident_id AND
+	(i.restricted = ? OR i.declared_by = ? OR EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = i.id AND r.username = ?))))`
+
+func visibleArgs(v incident.Viewer) []any { return []any{false, v.User, v.User} }
+
+// entryFor is the query and arguments that read entry id as v may see it.
+func entryFor(v incident.Viewer, id string) (string, []any) {
+	if v.SeeAll {
+		return entrySQL, []any{id}
+	}
+	return visibleEntrySQL, append([]any{id}, visibleArgs(v)...)
+}
+
+// Queue lists the entries f.Viewer may see: waiting ones (snoozed ones once
+// due) unless f.All; most severe first, then most recently active.
 func (db *DB) Queue(ctx context.Context, f triage.Filter) ([]triage.Entry, error) {
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	query := `SELECT doc FROM alert_groups`
+	query := `SELECT g.doc FROM alert_groups g`
+	var where []string
 	var args []any
 	if !f.All {
-		query += ` WHERE status IN ('new', 'acknowledged') OR (status = 'snoozed' AND snoozed_until <= ?)`
+		where = append(where, `(g.status IN ('new', 'acknowledged') OR (g.status = 'snoozed' AND g.snoozed_until <= ?))`)
 		args = append(args, db.dialect.t(f.Now))
 	}
-	query += ` ORDER BY rank, last_seen DESC LIMIT ?`
+	if !f.Viewer.SeeAll {
+		where = append(where, visibleSQL)
+		args = append(args, visibleArgs(f.Viewer)...)
+	}
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	query += ` ORDER BY g.rank, g.last_seen DESC LIMIT ?`
 	args = append(args, limit)
 	rows, err := db.read.QueryContext(ctx, db.dialect.q(query), args...)
 	if err != nil {
@@ -294,10 +322,12 @@ func (db *DB) Queue(ctx context.Context, f triage.Filter) ([]triage.Entry, error
 	return out, rows.Err()
 }
 
-// Entry returns one queue entry.
-func (db *DB) Entry(ctx context.Context, id string) (triage.Entry, error) {
+// Entry returns one queue entry, when v may see it; one v may not see is
+// not found, as a missing one is.
+func (db *DB) Entry(ctx context.Context, v incident.Viewer, id string) (triage.Entry, error) {
 	var doc string
-	err := db.queryRowRead(ctx, entrySQL, id).Scan(&doc)
+	query, args := entryFor(v, id)
+	err := db.queryRowRead(ctx, query, args...).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return triage.Entry{}, notFound("id", "no queue entry %s", id)
 	}
@@ -333,12 +363,14 @@ func (db *DB) Items(ctx context.Context, groupID string) ([]alert.Item, error) {
 	return out, rows.Err()
 }
 
-// UpdateEntry changes an entry and records the action, atomically.
-func (db *DB) UpdateEntry(ctx context.Context, id string, l triage.LogEntry, fn func(*triage.Entry) error) (triage.Entry, error) {
+// UpdateEntry changes an entry v may see and records the action,
+// atomically; one v may not see is not found.
+func (db *DB) UpdateEntry(ctx context.Context, v incident.Viewer, id string, l triage.LogEntry, fn func(*triage.Entry) error) (triage.Entry, error) {
 	var out triage.Entry
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		st := alertState{db: db, ctx: ctx, tx: tx}
-		e, ok, err := st.entry(ctx, `SELECT doc FROM alert_groups WHERE id = ?`, id)
+		query, args := entryFor(v, id)
+		e, ok, err := st.entry(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -423,7 +455,8 @@ var (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed = excluded.closed, incident_id = excluded.incident_id,
 			rank = excluded.rank, last_seen = excluded.last_seen, snoozed_until = excluded.snoozed_until, doc = excluded.doc`)
-	entrySQL = hot(`SELECT doc FROM alert_groups WHERE id = ?`)
+	entrySQL        = hot(`SELECT doc FROM alert_groups WHERE id = ?`)
+	visibleEntrySQL = hot(`SELECT g.doc FROM alert_groups g WHERE g.id = ? AND ` + visibleSQL)
 )
 
 // openGroupSQL finds a key's open group, by backend (closed is an integer

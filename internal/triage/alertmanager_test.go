@@ -136,7 +136,7 @@ receivers:
 	if resolved.Group.ID != entry.Group.ID {
 		t.Fatalf("resolved into another group %s, want %s", resolved.Group.ID, entry.Group.ID)
 	}
-	d, err := q.Get(ctx, entry.Group.ID)
+	d, err := q.Get(ctx, admin, entry.Group.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func postAlerts(t *testing.T, amURL string, alerts []map[string]any) {
 // oneEntry reads the whole queue and returns its only entry.
 func oneEntry(t *testing.T, q *triage.Service) (triage.Entry, string, bool) {
 	t.Helper()
-	entries, err := q.Queue(context.Background(), true, 0)
+	entries, err := q.Queue(context.Background(), admin, true, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func waitFor(t *testing.T, what string, read func() (triage.Entry, string, bool)
 // itemCounts maps each item's fingerprint to its firing delivery count.
 func itemCounts(t *testing.T, q *triage.Service, groupID string) map[string]int {
 	t.Helper()
-	d, err := q.Get(context.Background(), groupID)
+	d, err := q.Get(context.Background(), admin, groupID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func TestEmailReportKeepsEveryAttachment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, _ := q.Queue(ctx, false, 0)
+	entries, _ := q.Queue(ctx, admin, false, 0)
 	if len(entries) != 1 {
 		t.Fatalf("%d entries", len(entries))
 	}

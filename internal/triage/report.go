@@ -151,7 +151,7 @@ func (s *Service) report(ctx context.Context, in ReportInput, maxFile int) (stri
 	if err != nil {
 		return "", fmt.Errorf("file report: %w", err)
 	}
-	s.signalled("report", kind+" report")
+	s.signalled(Signal{Action: "report", Actor: kind + " report", Public: true})
 	return ref, nil
 }
 

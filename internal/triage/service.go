@@ -26,17 +26,17 @@ type Service struct {
 	now       func() time.Time
 	newID     func() string
 	routes    []*alert.Route // below each integration's own default route
-	observers []func(action, actor string)
+	observers []func(Signal)
 }
 
-// Observe registers fn to hear that new signals reached the queue (after
-// they are committed); the web console refreshes open queue pages with it.
-// fn must not block. Set at wiring, before serving.
-func (s *Service) Observe(fn func(action, actor string)) { s.observers = append(s.observers, fn) }
+// Observe registers fn to hear that the queue changed (after the change is
+// committed), with who may hear of it; the web console refreshes open
+// queue pages with it. fn must not block. Set at wiring, before serving.
+func (s *Service) Observe(fn func(Signal)) { s.observers = append(s.observers, fn) }
 
-func (s *Service) signalled(action, actor string) {
+func (s *Service) signalled(sig Signal) {
 	for _, fn := range s.observers {
-		fn(action, actor)
+		fn(sig)
 	}
 }
 
@@ -179,7 +179,7 @@ func (s *Service) Receive(ctx context.Context, kind alert.Source, secret string,
 	if err != nil {
 		return Receipt{}, fmt.Errorf("ingest: %w", err)
 	}
-	s.signalled("alerts", "integration:"+it.Name)
+	s.signalled(s.signalOf(ctx, "alerts", "integration:"+it.Name, outcomes))
 	for _, o := range outcomes {
 		switch o.Kind {
 		case alert.NewGroup:
@@ -216,9 +216,9 @@ func (s *Service) toTimeline(ctx context.Context, it Integration, o alert.Outcom
 	}
 }
 
-// Queue lists entries, most severe first, then newest.
-func (s *Service) Queue(ctx context.Context, all bool, limit int) ([]Entry, error) {
-	return s.store.Queue(ctx, Filter{All: all, Limit: limit, Now: s.now()})
+// Queue lists the entries v may see, most severe first, then newest.
+func (s *Service) Queue(ctx context.Context, v incident.Viewer, all bool, limit int) ([]Entry, error) {
+	return s.store.Queue(ctx, Filter{Viewer: v, All: all, Limit: limit, Now: s.now()})
 }
 
 // Detail is one entry with its alerts and its record.
@@ -228,13 +228,23 @@ type Detail struct {
 	Log    []LogEntry   `json:"log"`
 }
 
-// Get returns an entry with its alerts and record.
-// Entry returns one queue entry without its alerts and log.
-func (s *Service) Entry(ctx context.Context, id string) (Entry, error) { return s.store.Entry(ctx, id) }
+// Entry returns one queue entry without its alerts and log, whoever may
+// see it: for Firebreak's own work (paging reads the entry it pages
+// about). What a person reads goes through EntryFor or Get.
+func (s *Service) Entry(ctx context.Context, id string) (Entry, error) {
+	return s.store.Entry(ctx, system, id)
+}
 
-// Get returns an entry with its alerts and log.
-func (s *Service) Get(ctx context.Context, id string) (Detail, error) {
-	e, err := s.store.Entry(ctx, id)
+// EntryFor returns one queue entry v may see, without its alerts and log;
+// an entry linked to an incident v may not see is not found, with the same
+// answer as a missing one.
+func (s *Service) EntryFor(ctx context.Context, v incident.Viewer, id string) (Entry, error) {
+	return s.store.Entry(ctx, v, id)
+}
+
+// Get returns an entry v may see with its alerts and log.
+func (s *Service) Get(ctx context.Context, v incident.Viewer, id string) (Detail, error) {
+	e, err := s.store.Entry(ctx, v, id)
 	if err != nil {
 		return Detail{}, err
 	}
@@ -260,25 +270,25 @@ func waiting(e *Entry) error {
 }
 
 // Acknowledge records that someone started the assessment.
-func (s *Service) Acknowledge(ctx context.Context, actor, id string) (Entry, error) {
+func (s *Service) Acknowledge(ctx context.Context, actor incident.Viewer, id string) (Entry, error) {
 	now := incident.Now(s.now())
-	return s.store.UpdateEntry(ctx, id, LogEntry{Action: "acknowledge", Actor: actor, At: now}, func(e *Entry) error {
+	return s.store.UpdateEntry(ctx, actor, id, LogEntry{Action: "acknowledge", Actor: actor.User, At: now}, func(e *Entry) error {
 		if err := waiting(e); err != nil {
 			return err
 		}
-		e.Status, e.AckedBy, e.AckedAt, e.SnoozedUntil, e.UpdatedAt = Acknowledged, actor, &now, nil, now
+		e.Status, e.AckedBy, e.AckedAt, e.SnoozedUntil, e.UpdatedAt = Acknowledged, actor.User, &now, nil, now
 		return nil
 	})
 }
 
 // Dismiss takes an entry out of the queue as a false positive or duplicate.
-func (s *Service) Dismiss(ctx context.Context, actor, id, reason string) (Entry, error) {
+func (s *Service) Dismiss(ctx context.Context, actor incident.Viewer, id, reason string) (Entry, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" || len(reason) > 2000 {
 		return Entry{}, errs.E(errs.Invalid, "reason", "dismissing needs a reason (at most 2000 bytes), such as \"false positive: load test\"")
 	}
 	now := incident.Now(s.now())
-	return s.store.UpdateEntry(ctx, id, LogEntry{Action: "dismiss", Actor: actor, At: now, Data: reason}, func(e *Entry) error {
+	return s.store.UpdateEntry(ctx, actor, id, LogEntry{Action: "dismiss", Actor: actor.User, At: now, Data: reason}, func(e *Entry) error {
 		if err := waiting(e); err != nil {
 			return err
 		}
@@ -288,13 +298,13 @@ func (s *Service) Dismiss(ctx context.Context, actor, id, reason string) (Entry,
 }
 
 // Snooze hides an entry until a time.
-func (s *Service) Snooze(ctx context.Context, actor, id string, until time.Time) (Entry, error) {
+func (s *Service) Snooze(ctx context.Context, actor incident.Viewer, id string, until time.Time) (Entry, error) {
 	now := incident.Now(s.now())
 	if !until.After(now) || until.After(now.Add(30*24*time.Hour)) {
 		return Entry{}, errs.E(errs.Invalid, "until", "must be in the future and within 30 days")
 	}
 	until = incident.Now(until)
-	return s.store.UpdateEntry(ctx, id, LogEntry{Action: "snooze", Actor: actor, At: now, Data: until.Format(time.RFC3339)}, func(e *Entry) error {
+	return s.store.UpdateEntry(ctx, actor, id, LogEntry{Action: "snooze", Actor: actor.User, At: now, Data: until.Format(time.RFC3339)}, func(e *Entry) error {
 		if err := waiting(e); err != nil {
 			return err
 		}
@@ -311,7 +321,7 @@ func (s *Service) Snooze(ctx context.Context, actor, id string, until time.Time)
 func (s *Service) Declare(ctx context.Context, actor incident.Viewer, id string, in incident.DeclareInput) (incident.Incident, error) {
 	now := incident.Now(s.now())
 	var prev Status
-	e, err := s.store.UpdateEntry(ctx, id, LogEntry{}, func(cur *Entry) error {
+	e, err := s.store.UpdateEntry(ctx, actor, id, LogEntry{}, func(cur *Entry) error {
 		if err := waiting(cur); err != nil {
 			return err
 		}
@@ -351,7 +361,7 @@ func (s *Service) Declare(ctx context.Context, actor incident.Viewer, id string,
 // unclaim puts an entry back in the queue after a declaration failed, and
 // returns the failure.
 func (s *Service) unclaim(ctx context.Context, actor incident.Viewer, id string, prev Status, cause error) error {
-	_, err := s.store.UpdateEntry(context.WithoutCancel(ctx), id, LogEntry{}, func(cur *Entry) error {
+	_, err := s.store.UpdateEntry(context.WithoutCancel(ctx), actor, id, LogEntry{}, func(cur *Entry) error {
 		cur.Status = prev
 		return nil
 	})
@@ -379,7 +389,7 @@ func (s *Service) firstAlert(ctx context.Context, e Entry) (time.Time, error) {
 
 // Attach feeds an entry into an existing open incident.
 func (s *Service) Attach(ctx context.Context, actor incident.Viewer, id, ref string) (incident.Incident, error) {
-	e, err := s.store.Entry(ctx, id)
+	e, err := s.store.Entry(ctx, actor, id)
 	if err != nil {
 		return incident.Incident{}, err
 	}
@@ -402,7 +412,7 @@ func (s *Service) link(ctx context.Context, actor incident.Viewer, e Entry, inc 
 		status = Attached
 	}
 	now := incident.Now(s.now())
-	if _, err := s.store.UpdateEntry(ctx, e.Group.ID, LogEntry{Action: how, Actor: actor.User, At: now, Data: inc.Ref}, func(cur *Entry) error {
+	if _, err := s.store.UpdateEntry(ctx, actor, e.Group.ID, LogEntry{Action: how, Actor: actor.User, At: now, Data: inc.Ref}, func(cur *Entry) error {
 		if how == "attached" {
 			if err := waiting(cur); err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/alert"
+	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
 // Status is where an entry stands in the queue.
@@ -66,6 +67,10 @@ type Integration struct {
 
 // Filter selects queue entries.
 type Filter struct {
+	// Viewer is who reads: an entry linked to an incident is visible only
+	// to those who may see that incident (incident.Viewer.CanSee), so a
+	// restricted incident's alerts and reports stay with its participants.
+	Viewer incident.Viewer
 	// All includes entries no longer waiting (declared, attached,
 	// dismissed); otherwise only waiting ones, snoozed ones once due.
 	All   bool
@@ -87,13 +92,18 @@ type Store interface {
 	// becomes the entry newEntry makes. It returns the outcomes once they
 	// are committed.
 	Ingest(ctx context.Context, process func(alert.State) ([]alert.Outcome, error), newEntry func(alert.Group, alert.Outcome) Entry) ([]alert.Outcome, error)
+	// Queue lists the entries f.Viewer may see (the filter is part of the
+	// query, so the limit counts only those).
 	Queue(ctx context.Context, f Filter) ([]Entry, error)
-	Entry(ctx context.Context, id string) (Entry, error)
+	// Entry returns an entry v may see; one linked to an incident v may
+	// not see is not found, exactly as a missing one.
+	Entry(ctx context.Context, v incident.Viewer, id string) (Entry, error)
 	Items(ctx context.Context, groupID string) ([]alert.Item, error)
-	// UpdateEntry changes an entry with fn and records the action, in one
-	// transaction; an empty l.Action records nothing (a claim that the
-	// action's own record will follow).
-	UpdateEntry(ctx context.Context, id string, l LogEntry, fn func(*Entry) error) (Entry, error)
+	// UpdateEntry changes an entry v may see with fn and records the
+	// action, in one transaction; an empty l.Action records nothing (a
+	// claim that the action's own record will follow). An entry v may not
+	// see is not found.
+	UpdateEntry(ctx context.Context, v incident.Viewer, id string, l LogEntry, fn func(*Entry) error) (Entry, error)
 	Log(ctx context.Context, id string) ([]LogEntry, error)
 	// CloseGroupsOf closes the open groups linked to an incident, so later
 	// alerts open a new queue entry instead of feeding a finished incident.

@@ -22,6 +22,9 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
+// admin reads and acts on the whole queue.
+var admin = incident.Viewer{User: "admin", SeeAll: true}
+
 type setup struct {
 	app    *app.App
 	secret string
@@ -88,7 +91,7 @@ func TestAlertmanagerDeliveriesBecomeOneQueueEntry(t *testing.T) {
 			if code, _ := s.post(t, "/hooks/grafana/"+s.secret, sample(t, "01-firing-first-notification.json")); code != 401 {
 				t.Fatalf("token of another kind: %d", code)
 			}
-			if e, _ := q.Queue(ctx, true, 0); len(e) != 0 {
+			if e, _ := q.Queue(ctx, admin, true, 0); len(e) != 0 {
 				t.Fatalf("a refused delivery stored %d entries", len(e))
 			}
 			for _, f := range []string{"01-firing-first-notification.json", "01-firing-first-notification.json", "02-one-resolved-one-firing.json"} {
@@ -101,7 +104,7 @@ func TestAlertmanagerDeliveriesBecomeOneQueueEntry(t *testing.T) {
 			if code, body := s.post(t, "/hooks/alertmanager", sample(t, "03-all-resolved.json"), "Authorization", "Bearer "+s.secret); code != 200 {
 				t.Fatalf("bearer: %d %s", code, body)
 			}
-			entries, err := q.Queue(ctx, false, 0)
+			entries, err := q.Queue(ctx, admin, false, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +115,7 @@ func TestAlertmanagerDeliveriesBecomeOneQueueEntry(t *testing.T) {
 			if e.Integration != "prom" || e.Group.Destination.Service != "checkout" || e.Group.Firing != 0 || e.Group.Resolved == 0 {
 				t.Fatalf("entry %+v", e)
 			}
-			d, err := q.Get(ctx, e.Group.ID)
+			d, err := q.Get(ctx, admin, e.Group.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,7 +125,7 @@ func TestAlertmanagerDeliveriesBecomeOneQueueEntry(t *testing.T) {
 				}
 			}
 			// Declaring links it; detected_at is the first alert's time.
-			inc, err := q.Declare(ctx, incident.Viewer{User: "admin", SeeAll: true}, e.Group.ID, incident.DeclareInput{})
+			inc, err := q.Declare(ctx, admin, e.Group.ID, incident.DeclareInput{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +136,7 @@ func TestAlertmanagerDeliveriesBecomeOneQueueEntry(t *testing.T) {
 			if !inc.DetectedAt.Equal(m.Alerts[0].StartsAt) || inc.Source != incident.SourceAlert || inc.Title == "" {
 				t.Fatalf("declared %+v from %+v", inc, e.Group)
 			}
-			if left, _ := q.Queue(ctx, false, 0); len(left) != 0 {
+			if left, _ := q.Queue(ctx, admin, false, 0); len(left) != 0 {
 				t.Fatalf("%d entries still waiting after declaring", len(left))
 			}
 			_, events, _ := s.app.Services.Incidents.Timeline(ctx, incident.Viewer{SeeAll: true}, inc.Ref)
@@ -179,7 +182,7 @@ func TestBadDeliveries(t *testing.T) {
 	if code != 400 || !strings.Contains(answer, `"accepted":`+itoa(len(alerts)-1)) || !strings.Contains(answer, "status") {
 		t.Fatalf("partly bad batch: %d %s", code, answer)
 	}
-	entries, _ := s.app.Services.Triage.Queue(context.Background(), false, 0)
+	entries, _ := s.app.Services.Triage.Queue(context.Background(), admin, false, 0)
 	if len(entries) != 1 {
 		t.Fatalf("good alerts of a partly bad batch not stored: %d entries", len(entries))
 	}
@@ -187,22 +190,22 @@ func TestBadDeliveries(t *testing.T) {
 	id := entries[0].Group.ID
 	q := s.app.Services.Triage
 	ctx := context.Background()
-	if _, err := q.Dismiss(ctx, "admin", id, ""); err == nil {
+	if _, err := q.Dismiss(ctx, admin, id, ""); err == nil {
 		t.Fatal("dismiss without a reason")
 	}
-	if _, err := q.Acknowledge(ctx, "admin", id); err != nil {
+	if _, err := q.Acknowledge(ctx, admin, id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Snooze(ctx, "admin", id, time.Now().Add(time.Hour)); err != nil {
+	if _, err := q.Snooze(ctx, admin, id, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if left, _ := q.Queue(ctx, false, 0); len(left) != 0 {
+	if left, _ := q.Queue(ctx, admin, false, 0); len(left) != 0 {
 		t.Fatal("a snoozed entry is still in the queue")
 	}
-	if _, err := q.Dismiss(ctx, "admin", id, "false positive: load test"); err != nil {
+	if _, err := q.Dismiss(ctx, admin, id, "false positive: load test"); err != nil {
 		t.Fatal(err)
 	}
-	d, _ := q.Get(ctx, id)
+	d, _ := q.Get(ctx, admin, id)
 	var actions []string
 	for _, l := range d.Log {
 		actions = append(actions, l.Action+":"+l.Actor)
@@ -231,7 +234,7 @@ func TestReportsLandInTheQueue(t *testing.T) {
 	if _, err := q.Report(ctx, triage.ReportInput{Reporter: "admin", Title: "Odd VPN prompt"}); err != nil {
 		t.Fatal(err)
 	}
-	entries, _ := q.Queue(ctx, false, 0)
+	entries, _ := q.Queue(ctx, admin, false, 0)
 	if len(entries) != 2 {
 		t.Fatalf("%d entries, want 2 reports each on its own", len(entries))
 	}
@@ -250,7 +253,7 @@ func TestReportsLandInTheQueue(t *testing.T) {
 		t.Fatalf("attachment %+v %q %v", a, got, err)
 	}
 	// Declaring from a report records where it came from.
-	inc, err := q.Declare(ctx, incident.Viewer{User: "admin", SeeAll: true}, ext.Group.ID, incident.DeclareInput{})
+	inc, err := q.Declare(ctx, admin, ext.Group.ID, incident.DeclareInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,12 +276,12 @@ func TestConcurrentDeclaresMakeOneIncident(t *testing.T) {
 	}
 	ctx := context.Background()
 	q := s.app.Services.Triage
-	entries, _ := q.Queue(ctx, false, 0)
+	entries, _ := q.Queue(ctx, admin, false, 0)
 	var wg sync.WaitGroup
 	var ok atomic.Int32
 	for range 6 {
 		wg.Go(func() {
-			if _, err := q.Declare(ctx, incident.Viewer{User: "admin", SeeAll: true}, entries[0].Group.ID, incident.DeclareInput{}); err == nil {
+			if _, err := q.Declare(ctx, admin, entries[0].Group.ID, incident.DeclareInput{}); err == nil {
 				ok.Add(1)
 			}
 		})
@@ -298,8 +301,7 @@ func TestEndedIncidentClosesItsGroups(t *testing.T) {
 	if code, body := s.post(t, "/hooks/alertmanager/"+s.secret, sample(t, "01-firing-first-notification.json")); code != 200 {
 		t.Fatalf("%d %s", code, body)
 	}
-	entries, _ := q.Queue(ctx, false, 0)
-	admin := incident.Viewer{User: "admin", SeeAll: true}
+	entries, _ := q.Queue(ctx, admin, false, 0)
 	inc, err := q.Declare(ctx, admin, entries[0].Group.ID, incident.DeclareInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +316,7 @@ func TestEndedIncidentClosesItsGroups(t *testing.T) {
 			t.Fatalf("%d %s", code, answer)
 		}
 	}
-	waiting, _ := q.Queue(ctx, false, 0)
+	waiting, _ := q.Queue(ctx, admin, false, 0)
 	if len(waiting) != 1 || waiting[0].Group.ID == entries[0].Group.ID {
 		t.Fatalf("after the incident ended, new alerts should open a new entry: %+v", waiting)
 	}
@@ -350,7 +352,7 @@ func TestRoutesAndIntegrationsFromConfig(t *testing.T) {
 	if code, body := s.post(t, "/hooks/alertmanager/"+secret, sample(t, "01-firing-first-notification.json")); code != 200 {
 		t.Fatalf("configured integration: %d %s", code, body)
 	}
-	entries, _ := a.Services.Triage.Queue(context.Background(), false, 0)
+	entries, _ := a.Services.Triage.Queue(context.Background(), admin, false, 0)
 	if len(entries) != 1 || entries[0].Group.Destination.Service != "web-critical" || entries[0].Group.Destination.Team != "oncall" {
 		t.Fatalf("routed to %+v", entries)
 	}
@@ -381,7 +383,7 @@ func TestGrafanaAndGenericHooks(t *testing.T) {
 			t.Fatalf("%s: %d %s", c.file, code, answer)
 		}
 	}
-	entries, _ := q.Queue(ctx, true, 0)
+	entries, _ := q.Queue(ctx, admin, true, 0)
 	sources := map[alert.Source]int{}
 	for _, e := range entries {
 		sources[e.Source]++

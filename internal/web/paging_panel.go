@@ -179,16 +179,25 @@ func (s *Server) triagePageSomeone(w http.ResponseWriter, r *http.Request) {
 	}
 	f, in, err := pageInput(r)
 	if err == nil {
-		_, err = s.paging.PageQueueEntry(r.Context(), userFrom(r).Username, r.PathValue("id"), in)
+		_, err = s.paging.PageQueueEntry(r.Context(), viewerOf(userFrom(r)), r.PathValue("id"), in)
 	}
 	s.triageDone(w, r, err, triageForm{Action: "page", PageTarget: f.Target, PageMessage: f.Message}, "", pagedText(f))
+}
+
+// entryEscalationOf returns escalation eid of the queue entry in the path,
+// when the person may see that entry.
+func (s *Server) entryEscalationOf(r *http.Request) (paging.Escalation, error) {
+	if _, err := s.triage.EntryFor(r.Context(), viewerOf(userFrom(r)), r.PathValue("id")); err != nil {
+		return paging.Escalation{}, err
+	}
+	return s.escalationOf(r.Context(), r.PathValue("eid"), paging.SubjectQueue, r.PathValue("id"))
 }
 
 func (s *Server) triageAcknowledgePage(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
 	}
-	e, err := s.escalationOf(r.Context(), r.PathValue("eid"), paging.SubjectQueue, r.PathValue("id"))
+	e, err := s.entryEscalationOf(r)
 	if err == nil {
 		e, err = s.paging.Acknowledge(r.Context(), userFrom(r).Username, e.ID)
 	}
@@ -203,7 +212,7 @@ func (s *Server) triageEscalateNow(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
 	}
-	e, err := s.escalationOf(r.Context(), r.PathValue("eid"), paging.SubjectQueue, r.PathValue("id"))
+	e, err := s.entryEscalationOf(r)
 	if err == nil {
 		_, err = s.paging.EscalateNow(r.Context(), userFrom(r).Username, e.ID)
 	}

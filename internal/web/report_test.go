@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 )
 
@@ -70,7 +71,7 @@ func TestPublicReport(t *testing.T) {
 	if r.status != 200 || ref == "" {
 		t.Fatalf("report: %d %s", r.status, r.body)
 	}
-	entries, _ := s.app.Services.Triage.Queue(context.Background(), false, 0)
+	entries, _ := s.app.Services.Triage.Queue(context.Background(), incident.Viewer{User: "admin", SeeAll: true}, false, 0)
 	sum := sha256.Sum256(file)
 	if len(entries) != 1 || entries[0].Group.Summary != "Open admin port" || entries[0].Annotations["attachment_sha256"] != hex.EncodeToString(sum[:]) {
 		t.Fatalf("queue after report: %+v", entries)

@@ -87,13 +87,18 @@ type triageForm struct {
 	PageTarget, PageMessage        string
 }
 
-// triageChanged tells this node's live pages that the queue changed. The
-// queue holds no restricted content, so every signed-in page hears it.
-func (b *broker) triageChanged(action, actor string) {
-	c := change{Type: "triage." + action, Actor: actor}
+// triageChanged is a triage.Service observer: it tells this node's live
+// pages that the queue changed, those whose viewer may hear of it (an
+// entry linked to a restricted incident is news only to those who may see
+// the incident).
+func (b *broker) triageChanged(sig triage.Signal) {
+	c := change{Type: "triage." + sig.Action, Actor: sig.Actor}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for s := range b.subs {
+		if !sig.For(s.viewer) {
+			continue
+		}
 		select {
 		case s.ch <- c:
 		default:
@@ -154,7 +159,7 @@ func viewEntry(e triage.Entry) queueEntry {
 func (s *Server) triagePage(w http.ResponseWriter, r *http.Request) {
 	d := triageData{base: s.base(r, "Triage", "triage"), All: r.URL.Query().Get("all") == "1"}
 	d.Live = "list"
-	entries, err := s.triage.Queue(r.Context(), d.All, 200)
+	entries, err := s.triage.Queue(r.Context(), viewerOf(userFrom(r)), d.All, 200)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -174,7 +179,7 @@ var logVerbs = map[string]string{
 }
 
 func (s *Server) loadEntry(w http.ResponseWriter, r *http.Request, f triageForm) (triageEntryData, bool) {
-	det, err := s.triage.Get(r.Context(), r.PathValue("id"))
+	det, err := s.triage.Get(r.Context(), viewerOf(userFrom(r)), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return triageEntryData{}, false
@@ -270,7 +275,7 @@ func (s *Server) triageEntryPage(w http.ResponseWriter, r *http.Request) {
 // or the entry again with the error and what was typed.
 func (s *Server) triageDone(w http.ResponseWriter, r *http.Request, err error, f triageForm, to, flash string) {
 	if err == nil {
-		s.live.triageChanged(f.Action, userFrom(r).Username)
+		s.triage.Touched(r.Context(), f.Action, userFrom(r).Username, r.PathValue("id"))
 		if to == "" {
 			to = "/triage/" + url.PathEscape(r.PathValue("id"))
 		}
@@ -298,7 +303,7 @@ func (s *Server) triageAcknowledge(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
 	}
-	_, err := s.triage.Acknowledge(r.Context(), userFrom(r).Username, r.PathValue("id"))
+	_, err := s.triage.Acknowledge(r.Context(), viewerOf(userFrom(r)), r.PathValue("id"))
 	s.triageDone(w, r, err, triageForm{Action: "acknowledge"}, "", "Acknowledged: the assessment is yours.")
 }
 
@@ -331,7 +336,7 @@ func (s *Server) triageAttach(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	inc, err := s.triage.Attach(r.Context(), viewerOf(userFrom(r)), r.PathValue("id"), f.Ref)
-	if codeOf(err) == http.StatusNotFound {
+	if e, ok := errs.As(err); ok && e.Code == errs.NotFound && e.Field == "incident" {
 		err = invalid("ref", "there is no incident %s you can see", f.Ref)
 	}
 	to := ""
@@ -357,7 +362,7 @@ func (s *Server) triageDismiss(w http.ResponseWriter, r *http.Request) {
 	if k, ok := dismissKinds[f.DismissAs]; ok {
 		reason = k + ": " + note
 	}
-	_, err := s.triage.Dismiss(r.Context(), userFrom(r).Username, r.PathValue("id"), reason)
+	_, err := s.triage.Dismiss(r.Context(), viewerOf(userFrom(r)), r.PathValue("id"), reason)
 	s.triageDone(w, r, err, f, "/triage", "Dismissed ("+reason+").")
 }
 
@@ -386,7 +391,7 @@ func (s *Server) triageSnooze(w http.ResponseWriter, r *http.Request) {
 		}
 		until = *t
 	}
-	_, err := s.triage.Snooze(r.Context(), userFrom(r).Username, r.PathValue("id"), until)
+	_, err := s.triage.Snooze(r.Context(), viewerOf(userFrom(r)), r.PathValue("id"), until)
 	if codeOf(err) == http.StatusUnprocessableEntity {
 		if e, ok := errs.As(err); ok && e.Field == "until" {
 			err = invalid("until", "Snooze until: %s", e.Message)
