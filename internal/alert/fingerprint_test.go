@@ -33,11 +33,24 @@ func TestFingerprint(t *testing.T) {
 		}
 		seen[fp] = i
 	}
-	// A known value guards against an accidental change of encoding, which
-	// would split every stored alert from its repeats.
-	const want = "84f9cc6268bad2161c2071a812c19be49fbf6864534d0518f83f231ed1369902"
-	if got := Fingerprint(map[string]string{"alertname": "X"}); got != want {
-		t.Fatalf("Fingerprint({alertname=X}) = %s, want %s", got, want)
+	// Known values guard against an accidental change of encoding, which
+	// would split every stored alert from its repeats. They were computed
+	// outside Go, from the encoding as documented on Fingerprint, with
+	// Python's hashlib:
+	//
+	//	h = hashlib.sha256()
+	//	for k in sorted(labels):
+	//	    for s in (k, labels[k]): b = s.encode(); h.update(struct.pack(">Q", len(b))); h.update(b)
+	for _, kat := range []struct {
+		labels map[string]string
+		want   string
+	}{
+		{map[string]string{"alertname": "X"}, "84f9cc6268bad2161c2071a812c19be49fbf6864534d0518f83f231ed1369902"},
+		{map[string]string{"job": "node", "alertname": "HighLatency", "instance": "db-1:9100"}, "5fa65ae6386637c93fee2af1b8962122aedba5bc78daf60435144b945441d288"},
+	} {
+		if got := Fingerprint(kat.labels); got != kat.want {
+			t.Fatalf("Fingerprint(%v) = %s, want %s", kat.labels, got, kat.want)
+		}
 	}
 }
 
