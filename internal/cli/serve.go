@@ -20,6 +20,7 @@ import (
 func serveCmd(g *globals) *cobra.Command {
 	var f dbFlags
 	var addr, level, policy, publicURL, catalogPath string
+	var af auditFlags
 	var smtpAddr, smtpReports, smtpAlerts string
 	var smtpMax int64
 	var backupDir string
@@ -67,6 +68,7 @@ func serveCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			ac := auditSettings(g, &f, &af, cfg.Audit)
 			bk := app.BackupConfig{Dir: first(backupDir, g.env.Getenv("FIREBREAK_BACKUP_DIR")), Every: backupEvery, Keep: backupKeep}
 			if bk.Dir != "" && store.IsPostgres(f.dsn(g)) {
 				return &exitError{code: 2, err: fmt.Errorf("--backup-dir: scheduled backups copy a SQLite database; back PostgreSQL up with pg_dump or PITR")}
@@ -83,6 +85,7 @@ func serveCmd(g *globals) *cobra.Command {
 				BootstrapToken: g.env.Getenv("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN"),
 				Version:        Version, Logger: log, Out: g.env.Stdout,
 				Backup: bk,
+				Audit: &ac,
 			})
 			if err != nil {
 				return err
@@ -114,6 +117,7 @@ func serveCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&smtpAddr, "smtp-addr", "", "address of the inbound SMTP listener, e.g. 10.0.0.5:2525 (default $FIREBREAK_SMTP_ADDR; off when empty)")
 	cmd.Flags().StringVar(&smtpReports, "smtp-report-to", "security@localhost", "comma-separated mailboxes whose mail becomes external reports (security@ matches any domain)")
 	cmd.Flags().StringVar(&smtpAlerts, "smtp-alert-to", "", "comma-separated mailboxes whose mail becomes alerts")
+	cmd.Flags().StringVar(&af.keyFile, "audit-key", "", "Ed25519 key that signs audit checkpoints, created at first start (default $FIREBREAK_AUDIT_KEY, audit.key_file in the --policy file, or audit-key.pem in the data directory)")
 	cmd.Flags().Int64Var(&smtpMax, "smtp-max-size", 10<<20, "largest message the SMTP listener accepts, in bytes")
 	cmd.Flags().StringVar(&backupDir, "backup-dir", "", "take verified backups of the SQLite database into this directory (default $FIREBREAK_BACKUP_DIR; off when empty)")
 	cmd.Flags().DurationVar(&backupEvery, "backup-every", 24*time.Hour, "how often to back up, with --backup-dir")
