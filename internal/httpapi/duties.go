@@ -67,7 +67,20 @@ type ObligationsOutput struct {
 		Ref   string       `json:"ref,omitempty"`
 		Now   time.Time    `json:"now" doc:"The instant the statuses were worked out at."`
 		Items []Obligation `json:"items"`
+		// Warnings are about input that is valid but probably not meant.
+		Warnings []Warning `json:"warnings,omitempty" doc:"Input that is valid but probably not meant, such as CA (Canada) where US-CA was likely meant."`
 	}
+}
+
+// Warning names a field and what may be wrong with it.
+type Warning struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// VocabularyOutput is the catalog's vocabulary.
+type VocabularyOutput struct {
+	Body comms.Vocabulary
 }
 
 // Obligation is one phase of one duty, dated (comms.Item; named apart
@@ -237,12 +250,26 @@ func (s *Server) registerDuties(api huma.API, d *duties.Service) {
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "evaluate-obligations", Method: http.MethodPost, Path: "/api/v1/obligations/evaluate", Tags: tags,
 		Summary: "Work out the duties that facts would bring", DefaultStatus: http.StatusOK,
-		Description: "For planning and tabletop exercises: the same list as an incident's, without an incident. Nothing is stored.",
+		Description: "For planning and tabletop exercises: the same list as an incident's, without an incident. Nothing is stored. " +
+			"Anchors in the future need facts.allow_future. warnings name input that is valid but probably not meant.",
 	}), func(ctx context.Context, in *struct{ Body EvaluateBody }) (*ObligationsOutput, error) {
-		its, err := d.EvaluatePlan(ctx, in.Body.Organization, in.Body.Facts)
+		its, hints, err := d.Plan(ctx, in.Body.Organization, in.Body.Facts)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return items("", its, d.Now()), nil
+		o := items("", its, d.Now())
+		for _, h := range hints {
+			o.Body.Warnings = append(o.Body.Warnings, Warning{Field: h.Field, Message: h.Message})
+		}
+		return o, nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "get-obligation-vocabulary", Method: http.MethodGet, Path: "/api/v1/obligations/vocabulary", Tags: tags,
+		Summary: "List the words profiles and facts may use",
+		Description: "The catalog's roles, entity types and sectors (which match one another), data types, clock anchors, jurisdictions and holiday calendars (with their time zones). " +
+			"A profile or facts using a word outside it are refused with 422, naming the field and suggesting the word probably meant.",
+	}), func(ctx context.Context, _ *struct{}) (*VocabularyOutput, error) {
+		return &VocabularyOutput{Body: d.Vocabulary()}, nil
 	})
 }

@@ -62,7 +62,9 @@ func TestFactsVersionsAndRoles(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	s.must(t, 201, "rita", "POST", "/api/v1/incidents", `{"title":"Customer records exposed"}`)
-	body := `{"anchors":{"aware":"2026-11-27T09:00:00+01:00"},"personal_data":true,"data_types":["credentials"],"affected_individuals":1200,"affected_by_jurisdiction":{"EU":1200}}`
+	// A fixed date under the real clock: confirmed, so the test does not
+	// fail once it lies more than anchor_lead before the incident.
+	body := `{"anchors":{"aware":"2026-11-27T09:00:00+01:00"},"personal_data":true,"data_types":["credentials"],"affected_individuals":1200,"affected_by_jurisdiction":{"EU":1200},"confirm_early_anchors":true}`
 	s.refused(t, 403, "", "vera", "PUT", "/api/v1/incidents/INC-1/facts", body)
 	a := s.must(t, 200, "rita", "PUT", "/api/v1/incidents/INC-1/facts", body, "If-Match", `"0"`)
 	if a.header.Get("ETag") != `"1"` || a.body["anchors"].(map[string]any)["aware"] != "2026-11-27T08:00:00Z" || a.body["updated_by"] != "rita" {
@@ -170,8 +172,14 @@ func TestNIS2EssentialEntityClocks(t *testing.T) {
 	if it := due(a, "eu-nis2-art23-significant-incident", "incident_notification"); it["status"] != "submitted" {
 		t.Fatalf("the notification: %v", it)
 	}
-	if it := due(a, "eu-nis2-art23-significant-incident", "final_report"); it["due_at"] != submitted.AddDate(0, 1, 0).Format(time.RFC3339) {
-		t.Fatalf("final report: %v, want due a month after %s", it, submitted.Format(time.RFC3339))
+	// A month after the submission's day in Germany, to the end of that
+	// day there (Reg. 1182/71 Art. 3(2)(c); the last day of a shorter month).
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	local := submitted.In(berlin)
+	month := time.Date(local.Year(), local.Month()+1, 1, 12, 0, 0, 0, berlin)
+	end := time.Date(month.Year(), month.Month(), min(local.Day(), month.AddDate(0, 1, -1).Day()), 23, 59, 59, 0, berlin)
+	if it := due(a, "eu-nis2-art23-significant-incident", "final_report"); it["due_at"] != end.UTC().Format(time.RFC3339) {
+		t.Fatalf("final report: %v, want due at the end of the day a month after %s in Berlin", it, submitted.Format(time.RFC3339))
 	}
 	s.refused(t, 409, "phase", "rob", "POST", "/api/v1/incidents/INC-1/obligations/eu-nis2-art23-significant-incident/incident_notification/waive", `{"reason":"no"}`)
 	a = s.must(t, 200, "rob", "POST", "/api/v1/incidents/INC-1/obligations/eu-gdpr-art33-supervisory-authority/initial_notification/waive", `{"reason":"unlikely to result in a risk (Art. 33(1))"}`)

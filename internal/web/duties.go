@@ -69,6 +69,10 @@ type dutyItem struct {
 	Soon    bool
 	Caveat  string
 	Setting string // how the due instant was worked out, when said
+	// Possible: a fact the duty's conditions need is unknown (Questions);
+	// Off: not yet in force.
+	Possible bool
+	Off      bool
 }
 
 // factsForm is the facts as the form shows and sends them: anchors as
@@ -83,6 +87,8 @@ type factsForm struct {
 	Notes        string
 	OtherAnchor  string
 	OtherValue   string
+	AllowFuture  bool // anchors in the future, for planning
+	ConfirmEarly bool // anchors long before the incident was detected
 }
 
 type anchorField struct {
@@ -126,12 +132,13 @@ func (s *Server) dutiesPanelFor(ctx context.Context, inc incident.Incident, u au
 	p.Version, p.UpdatedBy, p.UpdatedAt = st.Version, st.UpdatedBy, st.UpdatedAt
 	for _, it := range items {
 		d := dutyItem{Item: it, Key: it.ObligationID + "/" + it.Phase, Caveat: duties.Caveat(it), Setting: it.Explanation,
-			Done: it.Status == comms.Submitted || it.Status == comms.Waived}
-		if it.DueAt != nil && !d.Done {
+			Done: it.Status == comms.Submitted || it.Status == comms.Waived, Possible: it.Applicability == comms.Possible,
+			Off: it.Status == comms.NotInForce}
+		if it.DueAt != nil && !d.Done && !d.Off {
 			d.Left, d.Late = leftText(it.DueAt.Sub(now))
 			d.Soon = it.Status == comms.DueSoon
 		}
-		if !d.Done {
+		if !d.Done && !d.Off {
 			p.Open++
 		}
 		p.Items = append(p.Items, d)
@@ -249,6 +256,8 @@ func readFacts(r *http.Request) (factsForm, duties.FactsInput, error) {
 	}
 	f.Notes = r.PostFormValue("notes")
 	in.Notes = f.Notes
+	f.AllowFuture, f.ConfirmEarly = r.PostFormValue("allow_future") == "yes", r.PostFormValue("confirm_early_anchors") == "yes"
+	in.AllowFuture, in.ConfirmEarlyAnchors = f.AllowFuture, f.ConfirmEarly
 	return f, in, nil
 }
 

@@ -137,7 +137,8 @@ func TestDutiesPanelWithoutScript(t *testing.T) {
 		t.Fatalf("submit: %d %s", r.status, r.body)
 	}
 	page = s.get(t, alice, base).body
-	if got := clockOf(t, page, nis2, "final_report"); !strings.HasPrefix(got, "due in 30 d 0 h") {
+	// A month from 27 November ends with 27 December in Germany: 22:59:59 UTC.
+	if got := clockOf(t, page, nis2, "final_report"); !strings.HasPrefix(got, "due in 30 d 13 h") {
 		t.Fatalf("final report: %q", got)
 	}
 	if got := clockOf(t, page, gdpr, "initial_notification"); got != "waived" {
@@ -156,5 +157,39 @@ func TestDutiesPanelWithoutScript(t *testing.T) {
 	}
 	if !regexp.MustCompile(`class="duty dty-overdue late[^"]*" id="duty-` + nis2 + `-early_warning"`).MatchString(page) {
 		t.Fatal("the overdue duty is not marked late")
+	}
+}
+
+// Issue #11: a duty that may apply says what settles it, a duty not yet
+// in force says so, and an anchor long before the incident was detected
+// is refused until the form confirms it.
+func TestDutiesPanelPossibleAndConfirmedAnchors(t *testing.T) {
+	t.Parallel()
+	clock := storetest.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	s := newSiteAt(t, clock.Now)
+	ctx := context.Background()
+	alice := s.signIn(t, "alice")
+	inc, err := s.app.Services.Incidents.Declare(ctx, "alice", incident.DeclareInput{Title: "Records exposed", Source: incident.SourceInternal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "/incidents/" + inc.Ref
+	facts := url.Values{"facts_version": {"0"}, "anchor_names": {"aware"}, "anchor_aware": {"2025-11-27T08:10"}, "personal_data": {"yes"}}
+	r := s.post(t, alice, base+"/facts", facts)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "before the incident was detected") || !strings.Contains(r.body, `name="confirm_early_anchors"`) {
+		t.Fatalf("an anchor a year early: %d\n%s", r.status, r.body)
+	}
+	facts.Set("confirm_early_anchors", "yes")
+	if r := s.post(t, alice, base+"/facts", facts); r.status != http.StatusSeeOther {
+		t.Fatalf("confirmed: %d %s", r.status, r.body)
+	}
+	page := s.get(t, alice, base).body
+	re := regexp.MustCompile(`(?s)id="duty-` + gdpr + `-initial_notification".*?</li>`)
+	duty := re.FindString(page)
+	if !strings.Contains(duty, "may apply") || !strings.Contains(duty, "To settle it: Are any affected people resident in the EEA (EEA)?") {
+		t.Fatalf("GDPR without a residence breakdown: %s", duty)
+	}
+	if got := clockOf(t, page, gdpr, "initial_notification"); !strings.HasPrefix(got, "overdue by") {
+		t.Fatalf("GDPR clock: %q", got)
 	}
 }
