@@ -8,6 +8,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notices"
+	"github.com/firebreak-ir/firebreak/internal/notify"
 )
 
 // NoticesFile configures notices: how they name the organisation and its
@@ -58,9 +59,13 @@ func (f *File) checkNotices() error {
 	if n == nil {
 		return nil
 	}
-	for field, v := range map[string]string{"organization": n.Organization, "dpo": n.DPO, "contact": n.Contact} {
-		if len(v) > 500 {
-			return fmt.Errorf("notices.%s: at most 500 bytes", field)
+	for _, c := range []struct{ field, v string }{{"organization", n.Organization}, {"dpo", n.DPO}, {"contact", n.Contact}} {
+		if len(c.v) > 500 {
+			return fmt.Errorf("notices.%s: at most 500 bytes", c.field)
+		}
+		// They reach notice titles, which are email subjects.
+		if err := notify.HeaderText(c.v); err != nil {
+			return fmt.Errorf("notices.%s: must be one line of text: it %w", c.field, err)
 		}
 	}
 	seen := map[string]bool{}

@@ -17,6 +17,9 @@ func TestNoticesConfig(t *testing.T) {
 		{"unknown key", "notices:\n  templates:\n    - name: a\n      audiance: customer\n", `[4:7] unknown field "audiance"`},
 		{"template line", "notices:\n  templates:\n    - name: acme\n      audience: customer\n      title: T\n      body: |\n        one\n        {{.Incident.Nope}}\n", "notices.templates[0].body: line 2, column 11: at <.Incident.Nope>: can't evaluate field Nope"},
 		{"template audience", "notices:\n  templates:\n    - {name: acme, audience: press, title: T, body: b}\n", `notices.templates[0].audience: "press" is not one of regulator, customer, individuals, internal`},
+		{"organization on two lines", "notices:\n  organization: \"Example GmbH\\r\\nBcc: victim@example.com\"\n", "notices.organization: must be one line of text: it contains a control character (U+000D at byte 12)"},
+		{"contact with a NUL", "notices:\n  contact: \"security@example.com\\0\"\n", "notices.contact: must be one line of text: it contains a control character (U+0000 at byte 20)"},
+		{"template that loops", "notices:\n  templates:\n    - {name: acme, audience: customer, title: T, body: \"{{range 3000}}{{range 5000}}x{{end}}{{end}}\"}\n", "notices.templates[0].body: line 1: the template runs its loops more than 10000 times"},
 		{"template twice", "notices:\n  templates:\n    - {name: acme, audience: customer, title: T, body: b}\n    - {name: acme, audience: customer, title: T, body: b}\n", "notices.templates[1].name: acme is listed twice"},
 	}
 	for _, tt := range tests {

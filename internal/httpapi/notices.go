@@ -18,30 +18,34 @@ import (
 
 // NoticeDraftBody starts a notice.
 type NoticeDraftBody struct {
-	Template     string `json:"template,omitempty" maxLength:"64" doc:"A template's name; by default the one written for the obligation, else the audience's."`
-	Audience     string `json:"audience,omitempty" enum:"regulator,customer,individuals,internal"`
-	ObligationID string `json:"obligation_id,omitempty" maxLength:"128" doc:"The duty the notice meets; submitting it marks that phase submitted."`
-	Phase        string `json:"phase,omitempty" maxLength:"128"`
-	Title        string `json:"title,omitempty" maxLength:"300" doc:"Instead of the template's."`
-	Body         string `json:"body,omitempty" maxLength:"262144" doc:"Markdown, instead of the template's."`
+	Template     string   `json:"template,omitempty" maxLength:"64" doc:"A template's name; by default the one written for the obligation, else the audience's."`
+	Audience     string   `json:"audience,omitempty" enum:"regulator,customer,individuals,internal"`
+	ObligationID string   `json:"obligation_id,omitempty" maxLength:"128" doc:"The duty the notice meets; submitting it marks that phase submitted."`
+	Phase        string   `json:"phase,omitempty" maxLength:"128"`
+	Title        string   `json:"title,omitempty" maxLength:"300" doc:"Instead of the template's."`
+	Body         string   `json:"body,omitempty" maxLength:"262144" doc:"Markdown, instead of the template's."`
+	Recipients   []string `json:"recipients,omitempty" maxItems:"100" doc:"Email addresses the notice is for; sending without recipients sends to these, and an approval covers them."`
 }
 
 // NoticeEditBody changes a draft; fields left out keep their value.
 type NoticeEditBody struct {
-	Title *string `json:"title,omitempty" maxLength:"300"`
-	Body  *string `json:"body,omitempty" maxLength:"262144" doc:"Markdown."`
+	Title      *string   `json:"title,omitempty" maxLength:"300"`
+	Body       *string   `json:"body,omitempty" maxLength:"262144" doc:"Markdown."`
+	Audience   *string   `json:"audience,omitempty" enum:"regulator,customer,individuals,internal"`
+	Recipients *[]string `json:"recipients,omitempty" maxItems:"100" doc:"Replaces the email addresses the notice is for ([] for none)."`
 }
 
-// NoticeApproveBody approves the text the reviewer read.
+// NoticeApproveBody approves the notice the reviewer read.
 type NoticeApproveBody struct {
-	TextSHA256 string `json:"text_sha256,omitempty" maxLength:"64" doc:"The SHA-256 of the text approved; a different stored text answers 409."`
-	Note       string `json:"note,omitempty" maxLength:"2000"`
+	TextSHA256    string `json:"text_sha256,omitempty" maxLength:"64" doc:"The SHA-256 of the text approved; a different stored text answers 409."`
+	ContentSHA256 string `json:"content_sha256,omitempty" maxLength:"64" doc:"The notice's content_sha256 (title, text, audience, recipients, attachments) as read; a different one answers 409."`
+	Note          string `json:"note,omitempty" maxLength:"2000"`
 }
 
 // NoticeAttachmentBody adds a file.
 type NoticeAttachmentBody struct {
-	Name        string `json:"name" minLength:"1" maxLength:"255"`
-	ContentType string `json:"content_type,omitempty" maxLength:"200" doc:"Detected from the content when left out."`
+	Name        string `json:"name" minLength:"1" maxLength:"255" doc:"One line: no control characters."`
+	ContentType string `json:"content_type,omitempty" maxLength:"200" doc:"A media type such as application/pdf, detected from the content when left out. Accepted: PDF, plain text, CSV, Markdown, JSON, PNG, JPEG, ZIP, DOCX, XLSX, ODT, ODS; a charset parameter on text types only."`
 	Content     []byte `json:"content" doc:"The file, base64 encoded; at most 10 MiB."`
 }
 
@@ -56,7 +60,7 @@ type NoticeSubmitBody struct {
 
 // NoticeSendBody emails a notice.
 type NoticeSendBody struct {
-	To         []string `json:"to" minItems:"1" maxItems:"100" doc:"Recipients; each gets a message of their own."`
+	To         []string `json:"to,omitempty" maxItems:"100" doc:"Recipients; each gets a message of their own. The notice's own recipients when left out; an approved notice goes only to the recipients its approval covers (409 otherwise)."`
 	TextSHA256 string   `json:"text_sha256,omitempty" maxLength:"64"`
 }
 
@@ -133,7 +137,7 @@ func (s *Server) registerNotices(api huma.API, ns *notices.Service) {
 	}) (*NoticeOutput, error) {
 		b := in.Body
 		n, err := ns.Draft(ctx, viewer(ctx), in.Ref, notices.DraftInput{Template: b.Template, Audience: notices.Audience(b.Audience),
-			ObligationID: b.ObligationID, Phase: b.Phase, Title: b.Title, Body: b.Body})
+			ObligationID: b.ObligationID, Phase: b.Phase, Title: b.Title, Body: b.Body, Recipients: b.Recipients})
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -152,7 +156,8 @@ func (s *Server) registerNotices(api huma.API, ns *notices.Service) {
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "edit-notice", Method: http.MethodPatch, Path: "/api/v1/incidents/{ref}/notices/{id}", Tags: tags,
-		Summary: "Edit a draft", Description: "Until it is submitted or sent; then its text is final (422). A changed text loses its approval. If-Match takes the notice's ETag.",
+		Summary: "Edit a draft", Description: "Title, text, audience and recipients, until it is submitted or sent; then its text is final (422). " +
+			"Each change is a notice.edited event; a change to what an approval covers withdraws it (notice.approval_withdrawn). If-Match takes the notice's ETag.",
 	}), func(ctx context.Context, in *struct {
 		NoticeParams
 		IfMatch
@@ -162,7 +167,12 @@ func (s *Server) registerNotices(api huma.API, ns *notices.Service) {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		n, err := ns.Edit(ctx, viewer(ctx), in.Ref, in.ID, notices.EditInput{Title: in.Body.Title, Body: in.Body.Body, Version: v})
+		e := notices.EditInput{Title: in.Body.Title, Body: in.Body.Body, Recipients: in.Body.Recipients, Version: v}
+		if in.Body.Audience != nil {
+			a := notices.Audience(*in.Body.Audience)
+			e.Audience = &a
+		}
+		n, err := ns.Edit(ctx, viewer(ctx), in.Ref, in.ID, e)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -171,12 +181,14 @@ func (s *Server) registerNotices(api huma.API, ns *notices.Service) {
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "approve-notice", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/notices/{id}/approve", Tags: tags,
-		Summary: "Approve a notice's text", DefaultStatus: http.StatusOK, Description: "By someone who wrote none of it.",
+		Summary: "Approve a notice", DefaultStatus: http.StatusOK,
+		Description: "By someone who wrote or changed none of it. The approval covers the title, text, audience, recipients and attachments (content_sha256); " +
+			"any change to them withdraws it, and submitting or sending checks it still covers the notice.",
 	}), func(ctx context.Context, in *struct {
 		NoticeParams
 		Body NoticeApproveBody
 	}) (*NoticeOutput, error) {
-		n, err := ns.Approve(ctx, viewer(ctx), in.Ref, in.ID, in.Body.TextSHA256, in.Body.Note)
+		n, err := ns.Approve(ctx, viewer(ctx), in.Ref, in.ID, in.Body.TextSHA256, in.Body.ContentSHA256, in.Body.Note)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -186,12 +198,28 @@ func (s *Server) registerNotices(api huma.API, ns *notices.Service) {
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "attach-to-notice", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/notices/{id}/attachments", Tags: tags,
 		Summary: "Attach a file to a notice", DefaultStatus: http.StatusOK, MaxBodyBytes: 15 << 20,
-		Description: "Kept by its SHA-256, which the notice and the dossier record.",
+		Description: "Kept by its SHA-256, which the notice and the dossier record. The name and media type go into each email's headers: " +
+			"control characters or a type not accepted answer 422 naming the field. Adding a file withdraws an approval.",
 	}), func(ctx context.Context, in *struct {
 		NoticeParams
 		Body NoticeAttachmentBody
 	}) (*NoticeOutput, error) {
 		n, err := ns.AddAttachment(ctx, viewer(ctx), in.Ref, in.ID, in.Body.Name, in.Body.ContentType, in.Body.Content)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return noticeOut(n), nil
+	})
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "remove-notice-attachment", Method: http.MethodDelete, Path: "/api/v1/incidents/{ref}/notices/{id}/attachments/{sha256}", Tags: tags,
+		Summary: "Remove a file from a notice", DefaultStatus: http.StatusOK,
+		Description: "Until the notice is final; recorded on the timeline, and it withdraws an approval.",
+	}), func(ctx context.Context, in *struct {
+		NoticeParams
+		SHA256 string `path:"sha256" maxLength:"64"`
+	}) (*NoticeOutput, error) {
+		n, err := ns.RemoveAttachment(ctx, viewer(ctx), in.Ref, in.ID, in.SHA256)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}

@@ -14,6 +14,12 @@ import (
 const (
 	EvNoticeDrafted   = "notice.drafted"
 	EvNoticeApproved  = "notice.approved"
+	// EvNoticeEdited records a change to what a notice says or carries:
+	// title, body, audience, recipients, attachments.
+	EvNoticeEdited = "notice.edited"
+	// EvNoticeApprovalWithdrawn records an approval dropped because what
+	// it covered changed.
+	EvNoticeApprovalWithdrawn = "notice.approval_withdrawn"
 	EvNoticeSubmitted = "notice.submitted" // recorded as given by hand (portal, letter, phone…)
 	EvNoticeSent      = "notice.sent"      // delivered by email to one recipient
 	EvUpdatePosted    = "update.posted"    // a stakeholder update
@@ -22,7 +28,7 @@ const (
 // streamOnly reports whether events of type t leave the state as it is.
 func streamOnly(t string) bool {
 	switch t {
-	case EvNoticeDrafted, EvNoticeApproved, EvNoticeSubmitted, EvNoticeSent, EvUpdatePosted:
+	case EvNoticeDrafted, EvNoticeApproved, EvNoticeEdited, EvNoticeApprovalWithdrawn, EvNoticeSubmitted, EvNoticeSent, EvUpdatePosted:
 		return true
 	}
 	return dutyEvent(t) // facts and obligation records: see duties.go
@@ -39,12 +45,44 @@ type NoticeDraftedData struct {
 }
 
 // NoticeApprovedData is the payload of EvNoticeApproved: who approved
-// which text (its SHA-256).
+// which notice — ContentSHA256 is the hash over its title, body, audience,
+// recipients and attachments' SHA-256, which are listed too.
 type NoticeApprovedData struct {
-	Notice     string `json:"notice"`
-	Title      string `json:"title"`
-	TextSHA256 string `json:"text_sha256"`
-	Note       string `json:"note,omitempty"`
+	Notice        string       `json:"notice"`
+	Title         string       `json:"title"`
+	TextSHA256    string       `json:"text_sha256"`
+	ContentSHA256 string       `json:"content_sha256,omitempty"`
+	Audience      string       `json:"audience,omitempty"`
+	Recipients    []string     `json:"recipients,omitempty"`
+	Attachments   []NoticeFile `json:"attachments,omitempty"`
+	Note          string       `json:"note,omitempty"`
+}
+
+// NoticeEditedData is the payload of EvNoticeEdited: which parts changed
+// (title, body, audience, recipients, attachments) and what they are now.
+type NoticeEditedData struct {
+	Notice  string   `json:"notice"`
+	Title   string   `json:"title"`
+	Changed []string `json:"changed"`
+	// PreviousTitle is set when the title changed.
+	PreviousTitle string   `json:"previous_title,omitempty"`
+	Audience      string   `json:"audience,omitempty"`
+	Recipients    []string `json:"recipients,omitempty"`
+	// Added and Removed name an attachment added or removed.
+	Added         *NoticeFile `json:"added,omitempty"`
+	Removed       *NoticeFile `json:"removed,omitempty"`
+	TextSHA256    string      `json:"text_sha256"`
+	ContentSHA256 string      `json:"content_sha256"`
+}
+
+// NoticeApprovalWithdrawnData is the payload of EvNoticeApprovalWithdrawn.
+type NoticeApprovalWithdrawnData struct {
+	Notice                string   `json:"notice"`
+	Title                 string   `json:"title"`
+	ApprovedBy            string   `json:"approved_by"`
+	ApprovedContentSHA256 string   `json:"approved_content_sha256"`
+	ContentSHA256         string   `json:"content_sha256"`
+	Changed               []string `json:"changed"`
 }
 
 // NoticeFile is an attachment as the record names it.
@@ -70,6 +108,9 @@ type NoticeSubmittedData struct {
 	TextSHA256   string       `json:"text_sha256"`
 	Attachments  []NoticeFile `json:"attachments,omitempty"`
 	ApprovedBy   string       `json:"approved_by,omitempty"`
+	// ContentSHA256 is the notice's content hash, the approval's when
+	// approved.
+	ContentSHA256 string `json:"content_sha256,omitempty"`
 }
 
 // NoticeSentData is the payload of EvNoticeSent: one email delivery of a
@@ -83,6 +124,9 @@ type NoticeSentData struct {
 	SentAt      time.Time    `json:"sent_at"`
 	TextSHA256  string       `json:"text_sha256"`
 	Attachments []NoticeFile `json:"attachments,omitempty"`
+	// ContentSHA256 is the notice's content hash (see NoticeApprovedData).
+	ContentSHA256 string `json:"content_sha256,omitempty"`
+	ApprovedBy    string `json:"approved_by,omitempty"`
 }
 
 // UpdatePostedData is the payload of EvUpdatePosted.
@@ -106,7 +150,19 @@ func describeNotice(e Event) (s string, ok bool) {
 	case EvNoticeApproved:
 		var d NoticeApprovedData
 		json.Unmarshal(e.Data, &d)
+		if d.ContentSHA256 != "" {
+			return fmt.Sprintf("approved notice %q (content SHA-256 %s: title, text, audience, recipients, attachments)", d.Title, short(d.ContentSHA256)), true
+		}
 		return fmt.Sprintf("approved notice %q (text SHA-256 %s)", d.Title, short(d.TextSHA256)), true
+	case EvNoticeEdited:
+		var d NoticeEditedData
+		json.Unmarshal(e.Data, &d)
+		return fmt.Sprintf("notice %q edited: %s", d.Title, editedText(d)), true
+	case EvNoticeApprovalWithdrawn:
+		var d NoticeApprovalWithdrawnData
+		json.Unmarshal(e.Data, &d)
+		return fmt.Sprintf("approval withdrawn: %s changed — %s had approved notice %q as content SHA-256 %s, now %s",
+			strings.Join(d.Changed, ", "), d.ApprovedBy, d.Title, short(d.ApprovedContentSHA256), short(d.ContentSHA256)), true
 	case EvNoticeSubmitted:
 		var d NoticeSubmittedData
 		json.Unmarshal(e.Data, &d)
@@ -132,6 +188,32 @@ func describeNotice(e Event) (s string, ok bool) {
 		return s, true
 	}
 	return "", false
+}
+
+// editedText says what an edit changed.
+func editedText(d NoticeEditedData) string {
+	var parts []string
+	for _, c := range d.Changed {
+		switch {
+		case c == "title" && d.PreviousTitle != "":
+			parts = append(parts, fmt.Sprintf("title changed (was %q)", d.PreviousTitle))
+		case c == "body":
+			parts = append(parts, "text changed (SHA-256 "+short(d.TextSHA256)+")")
+		case c == "audience":
+			parts = append(parts, "audience changed to "+d.Audience)
+		case c == "recipients" && len(d.Recipients) == 0:
+			parts = append(parts, "recipients removed")
+		case c == "recipients":
+			parts = append(parts, "recipients changed to "+strings.Join(d.Recipients, ", "))
+		case c == "attachments" && d.Added != nil:
+			parts = append(parts, fmt.Sprintf("attachment %s added (SHA-256 %s)", d.Added.Name, short(d.Added.SHA256)))
+		case c == "attachments" && d.Removed != nil:
+			parts = append(parts, fmt.Sprintf("attachment %s removed (SHA-256 %s)", d.Removed.Name, short(d.Removed.SHA256)))
+		default:
+			parts = append(parts, c+" changed")
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func obligationText(id, phase string) string {

@@ -12,6 +12,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/comms"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -25,6 +26,8 @@ type DraftInput struct {
 	// Title and Body, when set, take the place of the template's.
 	Title string
 	Body  string
+	// Recipients are the email addresses the notice is for (optional).
+	Recipients []string
 }
 
 // Draft creates a notice as a draft and records it on the timeline.
@@ -34,6 +37,10 @@ func (s *Service) Draft(ctx context.Context, v incident.Viewer, ref string, in D
 	}
 	if in.Phase != "" && in.ObligationID == "" {
 		return Notice{}, errs.E(errs.Invalid, "phase", "a phase needs its obligation_id")
+	}
+	rcpts, err := checkRecipients("recipients", in.Recipients)
+	if err != nil {
+		return Notice{}, err
 	}
 	inc, err := s.Incidents.Get(ctx, v, ref)
 	if err != nil {
@@ -72,7 +79,7 @@ func (s *Service) Draft(ctx context.Context, v incident.Viewer, ref string, in D
 		return Notice{}, err
 	}
 	n := Notice{ID: s.NewID(), IncidentID: inc.ID, Ref: inc.Ref, Audience: audience, ObligationID: in.ObligationID, Phase: in.Phase,
-		Status: Draft, Version: 1, CreatedBy: v.User, Attachments: []NoticeAttachment{}}
+		Status: Draft, Version: 1, CreatedBy: v.User, Attachments: []NoticeAttachment{}, Recipients: rcpts}
 	if t != nil {
 		n.Template = t.Name
 	}
@@ -174,7 +181,17 @@ func (s *Service) load(ctx context.Context, inc *incident.Incident, id string) (
 		return Notice{}, errs.E(errs.NotFound, "id", "%s has no notice %s", inc.Ref, id)
 	}
 	n.Ref = inc.Ref
+	n.derive()
 	return n, nil
+}
+
+// derive fills in what a stored notice does not keep, or kept before it
+// existed: its content hash and an empty recipient list.
+func (n *Notice) derive() {
+	if n.Recipients == nil {
+		n.Recipients = []string{}
+	}
+	n.ContentSHA256 = n.ContentHash()
 }
 
 // List returns an incident's notices, oldest first.
@@ -186,22 +203,38 @@ func (s *Service) List(ctx context.Context, v incident.Viewer, ref string) ([]No
 	ns, err := s.Store.Notices(ctx, inc.ID)
 	for i := range ns {
 		ns[i].Ref = inc.Ref
+		ns[i].derive()
 	}
 	return ns, err
 }
 
 // EditInput changes a draft; nil fields keep their value.
 type EditInput struct {
-	Title *string
-	Body  *string
+	Title    *string
+	Body     *string
+	Audience *Audience
+	// Recipients, when set, replace the email addresses the notice is for.
+	Recipients *[]string
 	// Version, when set, is the notice version the edit is based on: a
 	// newer notice is a conflict rather than an overwrite.
 	Version *int64
 }
 
-// Edit changes a notice's text until it is submitted or sent. A changed
-// text loses its approval.
+// Edit changes a notice's title, text, audience or recipients until it is
+// submitted or sent. Each change is an event on the timeline, and a
+// change to anything an approval covers withdraws the approval (an event
+// too).
 func (s *Service) Edit(ctx context.Context, v incident.Viewer, ref, id string, in EditInput) (Notice, error) {
+	if in.Audience != nil && !in.Audience.Valid() {
+		return Notice{}, errs.E(errs.Invalid, "audience", "%q is not one of regulator, customer, individuals, internal", *in.Audience)
+	}
+	var rcpts []string
+	if in.Recipients != nil {
+		var err error
+		if rcpts, err = checkRecipients("recipients", *in.Recipients); err != nil {
+			return Notice{}, err
+		}
+	}
 	var out Notice
 	_, err := s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
 		n, err := s.load(ctx, inc, id)
@@ -224,17 +257,71 @@ func (s *Service) Edit(ctx context.Context, v incident.Viewer, ref, id string, i
 		if err := checkText(title, body); err != nil {
 			return Effects{}, nil, err
 		}
+		was := n
+		was.Recipients = slices.Clone(n.Recipients)
+		if in.Audience != nil {
+			n.Audience = *in.Audience
+		}
+		if in.Recipients != nil {
+			n.Recipients = rcpts
+		}
 		n.setText(title, body, v.User, now)
 		n.Version++
+		var changed []string
+		if n.Title != was.Title {
+			changed = append(changed, "title")
+		}
+		if n.Body != was.Body {
+			changed = append(changed, "body")
+		}
+		if n.Audience != was.Audience {
+			changed = append(changed, "audience")
+		}
+		if !sameRecipients(n.Recipients, was.Recipients) {
+			changed = append(changed, "recipients")
+		}
 		out = n
-		return Effects{Notice: &n}, nil, nil
+		if len(changed) == 0 {
+			return Effects{Notice: &n}, nil, nil
+		}
+		ed := incident.NoticeEditedData{Notice: n.ID, Title: n.Title, Changed: changed, TextSHA256: n.TextSHA256, ContentSHA256: n.ContentSHA256}
+		if slices.Contains(changed, "title") {
+			ed.PreviousTitle = was.Title
+		}
+		if slices.Contains(changed, "audience") {
+			ed.Audience = string(n.Audience)
+		}
+		if slices.Contains(changed, "recipients") {
+			ed.Recipients = n.Recipients
+		}
+		changes := []incident.Change{{Type: incident.EvNoticeEdited, Data: ed}}
+		if w := n.withdraw(changed); w != nil {
+			changes = append(changes, *w)
+		}
+		out = n
+		return Effects{Notice: &n}, changes, nil
 	})
 	return out, err
 }
 
-// Approve records a second person's approval of the notice's current
-// text. Whoever wrote any of it may not approve it.
-func (s *Service) Approve(ctx context.Context, v incident.Viewer, ref, id, textSHA256, note string) (Notice, error) {
+// sameRecipients compares two recipient lists as sets, ignoring case.
+func sameRecipients(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !containsFold(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// Approve records a second person's approval of the notice as it stands:
+// title, body, audience, recipients and attachments, by their hash.
+// Whoever wrote or changed any of it may not approve it. contentSHA256,
+// like textSHA256, names what the reviewer saw when set.
+func (s *Service) Approve(ctx context.Context, v incident.Viewer, ref, id, textSHA256, contentSHA256, note string) (Notice, error) {
 	var out Notice
 	_, err := s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
 		n, err := s.load(ctx, inc, id)
@@ -247,14 +334,20 @@ func (s *Service) Approve(ctx context.Context, v incident.Viewer, ref, id, textS
 		if err := n.sameText(textSHA256); err != nil {
 			return Effects{}, nil, err
 		}
+		content := n.ContentHash()
+		if contentSHA256 != "" && !strings.EqualFold(contentSHA256, content) {
+			return Effects{}, nil, errs.E(errs.Conflict, "content_sha256", "the notice changed since you read it (its title, text, audience, recipients or attachments; now content SHA-256 %s); reload and check it", content)
+		}
 		if slices.Contains(n.Editors, v.User) {
 			return Effects{}, nil, errs.E(errs.Rule, "approval", "a second person must approve: %s wrote this text", v.User)
 		}
-		n.Approval = &Approval{By: v.User, At: now, TextSHA256: n.TextSHA256, Note: strings.TrimSpace(note)}
+		n.ContentSHA256 = content
+		n.Approval = &Approval{By: v.User, At: now, TextSHA256: n.TextSHA256, ContentSHA256: content, Note: strings.TrimSpace(note)}
 		n.Status, n.Version = Approved, n.Version+1
 		out = n
 		return Effects{Notice: &n}, []incident.Change{{Type: incident.EvNoticeApproved, Data: incident.NoticeApprovedData{
-			Notice: n.ID, Title: n.Title, TextSHA256: n.TextSHA256, Note: n.Approval.Note}}}, nil
+			Notice: n.ID, Title: n.Title, TextSHA256: n.TextSHA256, ContentSHA256: content, Audience: string(n.Audience),
+			Recipients: n.Recipients, Attachments: files(n.Attachments), Note: n.Approval.Note}}}, nil
 	})
 	return out, err
 }
@@ -268,19 +361,34 @@ func (n *Notice) sameText(sha string) error {
 	return nil
 }
 
-// AddAttachment stores a file with a notice until its text is final.
+// AddAttachment stores a file with a notice until its text is final. The
+// file's name and media type go into the header of each email: a name
+// with a control character, or a media type that is not one of
+// notify.AttachmentTypes, is refused. Adding a file is an event and
+// withdraws an approval.
 func (s *Service) AddAttachment(ctx context.Context, v incident.Viewer, ref, id, name, contentType string, data []byte) (Notice, error) {
 	name = strings.TrimSpace(name)
 	switch {
-	case name == "" || len(name) > 255 || strings.ContainsAny(name, "/\\\r\n\x00"):
+	case name == "" || len(name) > 255 || strings.ContainsAny(name, "/\\"):
 		return Notice{}, errs.E(errs.Invalid, "name", "a file name of 1–255 bytes without slashes or line breaks")
+	case notify.HeaderText(name) != nil:
+		return Notice{}, errs.E(errs.Invalid, "name", "a file name of 1–255 bytes without slashes or line breaks: it %s", notify.HeaderText(name).Error())
 	case len(data) == 0:
 		return Notice{}, errs.E(errs.Invalid, "content", "the file is empty")
 	case len(data) > MaxAttachmentBytes:
 		return Notice{}, errs.E(errs.Invalid, "content", "a file may be at most %d MiB", MaxAttachmentBytes>>20)
 	}
-	if contentType == "" {
+	detected := contentType == ""
+	if detected {
 		contentType = http.DetectContentType(data)
+	}
+	contentType, err := notify.AttachmentType(contentType)
+	if err != nil {
+		if detected {
+			return Notice{}, errs.E(errs.Invalid, "content_type", "the file looks like %s, which is not accepted: name its content_type (accepted: %s)",
+				strings.Split(http.DetectContentType(data), ";")[0], strings.Join(notify.AttachmentTypes, ", "))
+		}
+		return Notice{}, errs.E(errs.Invalid, "content_type", "%s", err.Error())
 	}
 	sum := sha256.Sum256(data)
 	a := NoticeAttachment{SHA256: hex.EncodeToString(sum[:]), Name: name, ContentType: contentType, Size: int64(len(data)), AddedBy: v.User}
@@ -292,7 +400,7 @@ func (s *Service) AddAttachment(ctx context.Context, v incident.Viewer, ref, id,
 		return Notice{}, err
 	}
 	var out Notice
-	_, err := s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
+	_, err = s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
 		n, err := s.load(ctx, inc, id)
 		if err != nil {
 			return Effects{}, nil, err
@@ -309,11 +417,47 @@ func (s *Service) AddAttachment(ctx context.Context, v incident.Viewer, ref, id,
 		}
 		a.AddedAt = now
 		n.Attachments = append(n.Attachments, a)
-		n.Version++
-		out = n
-		return Effects{Notice: &n}, nil, nil
+		f := files([]NoticeAttachment{a})[0]
+		return s.attachmentsChanged(&n, &out, v.User, now, incident.NoticeEditedData{Added: &f})
 	})
 	return out, err
+}
+
+// RemoveAttachment takes a file off a notice until its text is final; an
+// event, and it withdraws an approval.
+func (s *Service) RemoveAttachment(ctx context.Context, v incident.Viewer, ref, id, sha string) (Notice, error) {
+	var out Notice
+	_, err := s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
+		n, err := s.load(ctx, inc, id)
+		if err != nil {
+			return Effects{}, nil, err
+		}
+		if err := n.editable(); err != nil {
+			return Effects{}, nil, err
+		}
+		i := slices.IndexFunc(n.Attachments, func(a NoticeAttachment) bool { return strings.EqualFold(a.SHA256, sha) })
+		if i < 0 {
+			return Effects{}, nil, errs.E(errs.NotFound, "sha256", "notice %s has no attachment %s", id, sha)
+		}
+		f := files(n.Attachments[i : i+1])[0]
+		n.Attachments = slices.Delete(n.Attachments, i, i+1)
+		return s.attachmentsChanged(&n, &out, v.User, now, incident.NoticeEditedData{Removed: &f})
+	})
+	return out, err
+}
+
+// attachmentsChanged finishes a change to a notice's files: who did it,
+// the event, and the approval it withdraws.
+func (s *Service) attachmentsChanged(n *Notice, out *Notice, by string, now time.Time, ed incident.NoticeEditedData) (Effects, []incident.Change, error) {
+	n.touched(by, now)
+	n.Version++
+	ed.Notice, ed.Title, ed.Changed, ed.TextSHA256, ed.ContentSHA256 = n.ID, n.Title, []string{"attachments"}, n.TextSHA256, n.ContentSHA256
+	changes := []incident.Change{{Type: incident.EvNoticeEdited, Data: ed}}
+	if w := n.withdraw(ed.Changed); w != nil {
+		changes = append(changes, *w)
+	}
+	*out = *n
+	return Effects{Notice: n}, changes, nil
 }
 
 // AttachmentData returns one of a notice's files.
@@ -361,6 +505,12 @@ func (s *Service) Submit(ctx context.Context, v incident.Viewer, ref, id string,
 	case len(in.Reference) > 300:
 		return Notice{}, errs.E(errs.Invalid, "reference", "at most 300 bytes")
 	}
+	if err := oneLine("recipient", in.Recipient); err != nil {
+		return Notice{}, err
+	}
+	if err := oneLine("reference", in.Reference); err != nil {
+		return Notice{}, err
+	}
 	var out Notice
 	fx, err := s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
 		n, err := s.load(ctx, inc, id)
@@ -371,6 +521,9 @@ func (s *Service) Submit(ctx context.Context, v incident.Viewer, ref, id string,
 			return Effects{}, nil, err
 		}
 		if err := n.sameText(in.TextSHA256); err != nil {
+			return Effects{}, nil, err
+		}
+		if err := n.checkApproval(); err != nil {
 			return Effects{}, nil, err
 		}
 		at := now
@@ -385,7 +538,7 @@ func (s *Service) Submit(ctx context.Context, v incident.Viewer, ref, id string,
 			RecordedBy: v.User, RecordedAt: now, TextSHA256: n.TextSHA256}
 		d := incident.NoticeSubmittedData{Notice: n.ID, Title: n.Title, Audience: string(n.Audience), ObligationID: n.ObligationID, Phase: n.Phase,
 			Recipient: in.Recipient, Channel: string(in.Channel), Reference: in.Reference, SubmittedAt: at, Text: n.Body,
-			TextSHA256: n.TextSHA256, Attachments: files(n.Attachments)}
+			TextSHA256: n.TextSHA256, Attachments: files(n.Attachments), ContentSHA256: n.ContentHash()}
 		if n.approved() {
 			d.ApprovedBy = n.Approval.By
 		}

@@ -11,11 +11,14 @@ package notices
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/notify"
 )
 
 // Audience is who a notice is for.
@@ -79,14 +82,20 @@ type Notice struct {
 	Title        string `json:"title"`
 	// Body is Markdown; lines end in \n. Once the notice is submitted or
 	// sent it is the exact final text, and TextSHA256 its hash.
-	Body       string    `json:"body"`
-	TextSHA256 string    `json:"text_sha256"`
-	Status     Status    `json:"status"`
-	Version    int64     `json:"version"`
-	CreatedBy  string    `json:"created_by"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedBy  string    `json:"updated_by"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	Body       string `json:"body"`
+	TextSHA256 string `json:"text_sha256"`
+	// Recipients are the email addresses the notice is for: sending
+	// without naming recipients sends to them, and an approval covers them.
+	Recipients []string `json:"recipients"`
+	// ContentSHA256 is the hash of everything an approval covers: title,
+	// body, audience, recipients and the attachments' SHA-256 (ContentHash).
+	ContentSHA256 string    `json:"content_sha256"`
+	Status        Status    `json:"status"`
+	Version       int64     `json:"version"`
+	CreatedBy     string    `json:"created_by"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedBy     string    `json:"updated_by"`
+	UpdatedAt     time.Time `json:"updated_at"`
 	// Editors are everyone who wrote the text; none of them may approve it.
 	Editors     []string           `json:"editors"`
 	Approval    *Approval          `json:"approval,omitempty"`
@@ -100,12 +109,15 @@ type Notice struct {
 	ObligationRecordedAt *time.Time `json:"obligation_recorded_at,omitempty"`
 }
 
-// Approval is a second person's review of one exact text.
+// Approval is a second person's review of one exact notice: its title,
+// body, audience, recipients and attachments, whose hash ContentSHA256 is.
+// Any change to those withdraws it.
 type Approval struct {
-	By         string    `json:"by"`
-	At         time.Time `json:"at"`
-	TextSHA256 string    `json:"text_sha256"`
-	Note       string    `json:"note,omitempty"`
+	By            string    `json:"by"`
+	At            time.Time `json:"at"`
+	TextSHA256    string    `json:"text_sha256"`
+	ContentSHA256 string    `json:"content_sha256"`
+	Note          string    `json:"note,omitempty"`
 }
 
 // NoticeAttachment is a file that goes with a notice, kept by its SHA-256.
@@ -194,12 +206,86 @@ func checkText(title, body string) error {
 		return errs.E(errs.Invalid, "title", "a notice needs a title")
 	case len(title) > maxTitle:
 		return errs.E(errs.Invalid, "title", "at most %d bytes", maxTitle)
-	case strings.ContainsAny(title, "\r\n"):
-		return errs.E(errs.Invalid, "title", "must be one line")
 	case len(body) > maxBody:
 		return errs.E(errs.Invalid, "body", "at most %d bytes", maxBody)
 	}
+	// The title is the email's subject.
+	return oneLine("title", title)
+}
+
+// oneLine refuses a value that reaches a mail header (or a record read as
+// one line) with a line break or another control character in it.
+func oneLine(field, v string) error {
+	if err := notify.HeaderText(v); err != nil {
+		return errs.E(errs.Invalid, field, "must be one line of text: it %s", err.Error())
+	}
 	return nil
+}
+
+// checkRecipients checks and de-duplicates email recipients (a comma
+// may separate several in one entry).
+func checkRecipients(field string, to []string) ([]string, error) {
+	rcpts := []string{}
+	for _, a := range to {
+		for part := range strings.SplitSeq(a, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" || containsFold(rcpts, part) {
+				continue
+			}
+			if err := oneLine(field, part); err != nil {
+				return nil, err
+			}
+			if err := (notify.Target{Kind: notify.KindEmail, Address: part}).Validate(); err != nil {
+				return nil, errs.E(errs.Invalid, field, "%q is not an email address (expected name@example.com)", part)
+			}
+			rcpts = append(rcpts, part)
+		}
+	}
+	if len(rcpts) > maxRecipients {
+		return nil, errs.E(errs.Invalid, field, "at most %d recipients at once", maxRecipients)
+	}
+	return rcpts, nil
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// ContentHash is the hex SHA-256 of everything an approval covers: the
+// title, the body, the audience, the recipients (lower-cased, sorted) and
+// the attachments' SHA-256 (sorted), each length-prefixed so no two
+// contents share an encoding.
+func (n *Notice) ContentHash() string {
+	rcpts := make([]string, len(n.Recipients))
+	for i, r := range n.Recipients {
+		rcpts[i] = strings.ToLower(r)
+	}
+	slices.Sort(rcpts)
+	files := make([]string, len(n.Attachments))
+	for i, a := range n.Attachments {
+		files[i] = a.SHA256
+	}
+	slices.Sort(files)
+	h := sha256.New()
+	field := func(s string) { fmt.Fprintf(h, "%d:%s\n", len(s), s) }
+	field("firebreak notice content v1")
+	field(n.Title)
+	field(n.Body)
+	field(string(n.Audience))
+	fmt.Fprintf(h, "recipients %d\n", len(rcpts))
+	for _, r := range rcpts {
+		field(r)
+	}
+	fmt.Fprintf(h, "attachments %d\n", len(files))
+	for _, f := range files {
+		field(f)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // editable refuses changes to a final notice.
@@ -210,24 +296,51 @@ func (n *Notice) editable() error {
 	return nil
 }
 
-// Approved reports whether the current text carries an approval.
+// approved reports whether the notice as it stands carries an approval:
+// the approval's hash is that of the current title, body, audience,
+// recipients and attachments. (An approval recorded before approvals
+// covered all of these has no content hash and covers nothing now.)
 func (n *Notice) approved() bool {
-	return n.Approval != nil && n.Approval.TextSHA256 == n.TextSHA256
+	return n.Approval != nil && n.Approval.ContentSHA256 != "" && n.Approval.ContentSHA256 == n.ContentHash()
 }
 
-// setText replaces the title and body; a changed text loses its approval.
-func (n *Notice) setText(title, body, by string, now time.Time) {
-	body = normalise(body)
-	n.Title, n.Body = strings.TrimSpace(title), body
-	n.TextSHA256 = Hash(body)
+// checkApproval refuses to make final a notice whose approval no longer
+// covers what it says; a notice without approval may go as it is.
+func (n *Notice) checkApproval() error {
+	if n.Approval != nil && !n.approved() {
+		return errs.E(errs.Conflict, "approval", "the approval by %s no longer covers notice %s as it stands (content SHA-256 %s); have it approved again",
+			n.Approval.By, n.ID, n.ContentHash())
+	}
+	return nil
+}
+
+// touched records who changed the notice's content and when, and hashes
+// it again.
+func (n *Notice) touched(by string, now time.Time) {
+	n.TextSHA256 = Hash(n.Body)
+	n.ContentSHA256 = n.ContentHash()
 	n.UpdatedBy, n.UpdatedAt = by, now
 	if !slices.Contains(n.Editors, by) {
 		n.Editors = append(n.Editors, by)
 	}
-	if n.Approval != nil && !n.approved() {
-		n.Approval = nil
-		n.Status = Draft
+}
+
+// setText replaces the title and body.
+func (n *Notice) setText(title, body, by string, now time.Time) {
+	n.Title, n.Body = strings.TrimSpace(title), normalise(body)
+	n.touched(by, now)
+}
+
+// withdraw drops an approval that no longer covers the notice; the event
+// says what changed. Nil when there was none to drop.
+func (n *Notice) withdraw(changed []string) *incident.Change {
+	if n.Approval == nil || n.approved() {
+		return nil
 	}
+	a := n.Approval
+	n.Approval, n.Status = nil, Draft
+	return &incident.Change{Type: incident.EvNoticeApprovalWithdrawn, Data: incident.NoticeApprovalWithdrawnData{
+		Notice: n.ID, Title: n.Title, ApprovedBy: a.By, ApprovedContentSHA256: a.ContentSHA256, ContentSHA256: n.ContentSHA256, Changed: changed}}
 }
 
 // settle works out an emailed notice's status from its deliveries.

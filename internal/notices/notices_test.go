@@ -50,9 +50,9 @@ func TestNoticeFlow(t *testing.T) {
 		if n.TextSHA256 != notices.Hash(n.Body) {
 			t.Fatal("hash is not the body's")
 		}
-		_, err = w.svc.Approve(w.ctx, viewer("alice"), inc.Ref, n.ID, "", "")
+		_, err = w.svc.Approve(w.ctx, viewer("alice"), inc.Ref, n.ID, "", "", "")
 		wantCode(t, err, errs.Rule, "a second person must approve: alice wrote this text")
-		n, err = w.svc.Approve(w.ctx, viewer("bob"), inc.Ref, n.ID, n.TextSHA256, "checked")
+		n, err = w.svc.Approve(w.ctx, viewer("bob"), inc.Ref, n.ID, n.TextSHA256, "", "checked")
 		if err != nil || n.Status != notices.Approved || n.Approval.By != "bob" {
 			t.Fatalf("approve: %+v %v", n, err)
 		}
@@ -65,9 +65,9 @@ func TestNoticeFlow(t *testing.T) {
 		}
 		_, err = w.svc.Edit(w.ctx, viewer("alice"), inc.Ref, n.ID, notices.EditInput{Body: &body, Version: &old})
 		wantCode(t, err, errs.Conflict, "changed since you loaded it")
-		_, err = w.svc.Approve(w.ctx, viewer("bob"), inc.Ref, n.ID, strings.Repeat("0", 64), "")
+		_, err = w.svc.Approve(w.ctx, viewer("bob"), inc.Ref, n.ID, strings.Repeat("0", 64), "", "")
 		wantCode(t, err, errs.Conflict, "text changed since you read it")
-		if n, err = w.svc.Approve(w.ctx, viewer("bob"), inc.Ref, n.ID, n.TextSHA256, ""); err != nil {
+		if n, err = w.svc.Approve(w.ctx, viewer("bob"), inc.Ref, n.ID, n.TextSHA256, "", ""); err != nil {
 			t.Fatal(err)
 		}
 		pdf := []byte("%PDF-1.7 forensic summary")
@@ -76,8 +76,15 @@ func TestNoticeFlow(t *testing.T) {
 			t.Fatal(err)
 		}
 		sum := sha256.Sum256(pdf)
-		if len(n.Attachments) != 1 || n.Attachments[0].SHA256 != hex.EncodeToString(sum[:]) || n.Status != notices.Approved {
+		// The file changes what was approved: the approval is withdrawn,
+		// and carol, who changed it, may not approve it.
+		if len(n.Attachments) != 1 || n.Attachments[0].SHA256 != hex.EncodeToString(sum[:]) || n.Status != notices.Draft || n.Approval != nil {
 			t.Fatalf("attachment %+v, status %s", n.Attachments, n.Status)
+		}
+		_, err = w.svc.Approve(w.ctx, viewer("carol"), inc.Ref, n.ID, "", "", "")
+		wantCode(t, err, errs.Rule, "a second person must approve: carol")
+		if n, err = w.svc.Approve(w.ctx, viewer("bob"), inc.Ref, n.ID, "", n.ContentSHA256, "with the summary"); err != nil {
+			t.Fatal(err)
 		}
 		final := n.Body
 		at := w.clock.Now().Add(-time.Hour)
@@ -93,7 +100,7 @@ func TestNoticeFlow(t *testing.T) {
 		changed := "changed"
 		_, err = w.svc.Edit(w.ctx, viewer("alice"), inc.Ref, n.ID, notices.EditInput{Body: &changed})
 		wantCode(t, err, errs.Rule, "its text is final")
-		_, err = w.svc.Approve(w.ctx, viewer("bob"), inc.Ref, n.ID, "", "")
+		_, err = w.svc.Approve(w.ctx, viewer("bob"), inc.Ref, n.ID, "", "", "")
 		wantCode(t, err, errs.Rule, "its text is final")
 		_, err = w.svc.Submit(w.ctx, viewer("carol"), inc.Ref, n.ID, notices.SubmitInput{Recipient: "x", Channel: notices.Letter})
 		wantCode(t, err, errs.Rule, "its text is final")
@@ -104,7 +111,7 @@ func TestNoticeFlow(t *testing.T) {
 			t.Fatalf("stored text changed: %v", err)
 		}
 		types := eventTypes(t, w, inc.Ref)
-		if count(types, incident.EvNoticeDrafted) != 1 || count(types, incident.EvNoticeApproved) != 2 || count(types, incident.EvNoticeSubmitted) != 1 {
+		if count(types, incident.EvNoticeDrafted) != 1 || count(types, incident.EvNoticeApproved) != 3 || count(types, incident.EvNoticeSubmitted) != 1 {
 			t.Fatalf("events %v", types)
 		}
 		_, evs, _ := w.app.Services.Incidents.Timeline(w.ctx, incident.Viewer{SeeAll: true}, inc.Ref)

@@ -3,6 +3,7 @@ package notices
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -45,8 +46,10 @@ const inlineGrace = notify.DefaultTimeout + 10*time.Second
 // happens.
 const maxInline = 5
 
-// Send emails the notice to each recipient, one message each, exactly as
-// written and with its attachments. The text becomes final at once; each
+// Send emails the notice to each recipient (to, or the notice's own
+// recipients when to is empty), one message each, exactly as written and
+// with its attachments. An approved notice goes only as approved: to the
+// recipients the approval covers. The text becomes final at once; each
 // delivery is a durable job that retries, and each accepted one is
 // recorded on the timeline with its Message-ID, the relay's reply and the
 // time. The sends due now are made before Send returns.
@@ -54,27 +57,12 @@ func (s *Service) Send(ctx context.Context, v incident.Viewer, ref, id string, t
 	if s.Mailer == nil {
 		return Notice{}, errs.E(errs.Rule, "email", "no outbound email relay is configured (email: in the server's policy file)")
 	}
-	var rcpts []string
-	for _, a := range to {
-		for part := range strings.SplitSeq(a, ",") {
-			part = strings.TrimSpace(part)
-			if part == "" || containsFold(rcpts, part) {
-				continue
-			}
-			if err := (notify.Target{Kind: notify.KindEmail, Address: part}).Validate(); err != nil {
-				return Notice{}, errs.E(errs.Invalid, "to", "%q is not an email address (expected name@example.com)", part)
-			}
-			rcpts = append(rcpts, part)
-		}
-	}
-	switch {
-	case len(rcpts) == 0:
-		return Notice{}, errs.E(errs.Invalid, "to", "name at least one recipient")
-	case len(rcpts) > maxRecipients:
-		return Notice{}, errs.E(errs.Invalid, "to", "at most %d recipients at once", maxRecipients)
+	given, err := checkRecipients("to", to)
+	if err != nil {
+		return Notice{}, err
 	}
 	var out Notice
-	_, err := s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
+	_, err = s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
 		n, err := s.load(ctx, inc, id)
 		if err != nil {
 			return Effects{}, nil, err
@@ -85,6 +73,27 @@ func (s *Service) Send(ctx context.Context, v incident.Viewer, ref, id string, t
 		if err := n.sameText(textSHA256); err != nil {
 			return Effects{}, nil, err
 		}
+		rcpts := given
+		if len(rcpts) == 0 {
+			rcpts = n.Recipients
+		}
+		if len(rcpts) == 0 {
+			return Effects{}, nil, errs.E(errs.Invalid, "to", "name at least one recipient (the notice has none of its own)")
+		}
+		if err := n.checkApproval(); err != nil {
+			return Effects{}, nil, err
+		}
+		if n.Approval != nil && !sameRecipients(rcpts, n.Recipients) {
+			return Effects{}, nil, errs.E(errs.Conflict, "to", "the approval by %s covers sending to %s only; send to those, or change the notice's recipients (which withdraws the approval) and have it approved again",
+				n.Approval.By, listOrNone(n.Recipients))
+		}
+		// The subject and every file's name and type go into headers:
+		// checked again, whatever was stored before these checks existed.
+		if err := n.headersSafe(); err != nil {
+			return Effects{}, nil, err
+		}
+		n.Recipients = rcpts
+		n.ContentSHA256 = n.ContentHash()
 		n.Status, n.FinalAt, n.Version = Sending, &now, n.Version+1
 		n.Email = &Email{Subject: n.Title, From: s.Mailer.Sender(), RequestedBy: v.User, RequestedAt: now, TextSHA256: n.TextSHA256}
 		var fx Effects
@@ -118,13 +127,28 @@ func (s *Service) Send(ctx context.Context, v incident.Viewer, ref, id string, t
 	return out, nil
 }
 
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
+func listOrNone(list []string) string {
+	if len(list) == 0 {
+		return "no one"
+	}
+	return strings.Join(list, ", ")
+}
+
+// headersSafe checks what of a notice goes into mail headers: its title
+// (the subject) and each attachment's name and media type.
+func (n *Notice) headersSafe() error {
+	if err := oneLine("title", n.Title); err != nil {
+		return err
+	}
+	for i, a := range n.Attachments {
+		if err := oneLine(fmt.Sprintf("attachments[%d].name", i), a.Name); err != nil {
+			return err
+		}
+		if _, err := notify.AttachmentType(a.ContentType); err != nil {
+			return errs.E(errs.Invalid, fmt.Sprintf("attachments[%d].content_type", i), "%s: %s; remove the file and attach it again", a.Name, err.Error())
 		}
 	}
-	return false
+	return nil
 }
 
 // handleSend is the job of one delivery.
@@ -158,15 +182,22 @@ func (s *Service) deliver(ctx context.Context, noticeID, deliveryID string, atte
 	if s.Mailer == nil {
 		return engine.Permanent(errs.E(errs.Rule, "email", "no outbound email relay is configured"))
 	}
-	doc := notify.Document{ID: d.ID, Subject: n.Email.Subject, Text: n.Body, Time: n.Email.RequestedAt}
-	for _, a := range n.Attachments {
-		_, data, err := s.Store.Attachment(ctx, a.SHA256)
-		if err != nil {
-			return err
+	// The subject and the files' names and types go into headers: checked
+	// again as the message is made, so a value stored before these checks
+	// existed fails this delivery (for good) rather than reach the relay.
+	var sent notify.Sent
+	sendErr := n.headersSafe()
+	if sendErr == nil {
+		doc := notify.Document{ID: d.ID, Subject: n.Email.Subject, Text: n.Body, Time: n.Email.RequestedAt}
+		for _, a := range n.Attachments {
+			_, data, err := s.Store.Attachment(ctx, a.SHA256)
+			if err != nil {
+				return err
+			}
+			doc.Attachments = append(doc.Attachments, notify.File{Name: a.Name, ContentType: a.ContentType, Data: data})
 		}
-		doc.Attachments = append(doc.Attachments, notify.File{Name: a.Name, ContentType: a.ContentType, Data: data})
+		sent, sendErr = s.Mailer.SendDocument(ctx, d.To, doc)
 	}
-	sent, sendErr := s.Mailer.SendDocument(ctx, d.To, doc)
 	at := incident.Now(s.Now())
 	final := sendErr == nil || !notify.Retryable(sendErr) || (!inline && attempt+1 >= maxAttempts)
 	var fx Effects
@@ -187,7 +218,7 @@ func (s *Service) deliver(ctx context.Context, noticeID, deliveryID string, atte
 			dd.State, dd.MessageID, dd.Reply, dd.SentAt, dd.LastError = DeliverySent, sent.MessageID, sent.Reply, &at, ""
 			changes = append(changes, incident.Change{Type: incident.EvNoticeSent, OccurredAt: &at, Data: incident.NoticeSentData{
 				Notice: cur.ID, Title: cur.Title, To: dd.To, MessageID: sent.MessageID, Reply: sent.Reply, SentAt: at,
-				TextSHA256: cur.TextSHA256, Attachments: files(cur.Attachments)}})
+				TextSHA256: cur.TextSHA256, Attachments: files(cur.Attachments), ContentSHA256: cur.ContentHash(), ApprovedBy: approver(&cur)}})
 		default:
 			dd.LastError = sendErr.Error()
 			if final {
@@ -224,6 +255,14 @@ func (s *Service) deliver(ctx context.Context, noticeID, deliveryID string, atte
 		return engine.Permanent(sendErr)
 	}
 	return sendErr
+}
+
+// approver is who approved a notice as it stands; "" when no one did.
+func approver(n *Notice) string {
+	if n.approved() {
+		return n.Approval.By
+	}
+	return ""
 }
 
 func (n *Notice) deliveryIndex(id string) (int, bool) {

@@ -68,7 +68,8 @@ type Letterhead struct {
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
-// funcs are the helpers templates may call.
+// funcs are the helpers templates may call (with the guarded builtins
+// of budget.funcs over them).
 var funcs = template.FuncMap{
 	// date formats an instant for people, in UTC; "unknown" when zero.
 	"date": func(t any) string {
@@ -97,7 +98,7 @@ var funcs = template.FuncMap{
 		}
 		return "unknown"
 	},
-	"join": func(list []string, sep string) string { return strings.Join(list, sep) },
+	// join is budget.funcs'.
 	// list joins with commas; "none" when empty.
 	"list": func(list []string) string {
 		if len(list) == 0 {
@@ -136,9 +137,10 @@ func timeOf(t any) time.Time {
 	return time.Time{}
 }
 
-// compiled is a parsed template.
+// compiled is a parsed template with the budget its runs share.
 type compiled struct {
 	title, body *template.Template
+	budget      *budget
 }
 
 // errLine finds the line (and column) in a text/template error.
@@ -171,17 +173,29 @@ func templateError(field string, err error) error {
 	return errs.E(errs.Invalid, field, "%s", strings.TrimPrefix(msg, "template: "))
 }
 
-// compile parses t's title and body.
+// compile parses t's title and body, refuses sub-templates, and puts a
+// step of the budget at the head of every loop.
 func (t *Template) compile() (*compiled, error) {
-	title, err := template.New("title").Funcs(funcs).Option("missingkey=zero").Parse(t.Title)
-	if err != nil {
-		return nil, templateError("title", err)
+	b := &budget{}
+	parse := func(field, src string) (*template.Template, error) {
+		tpl, err := template.New(field).Funcs(funcs).Funcs(b.funcs()).Option("missingkey=zero").Parse(src)
+		if err != nil {
+			return nil, templateError(field, err)
+		}
+		if err := guard(field, tpl); err != nil {
+			return nil, err
+		}
+		return tpl, nil
 	}
-	body, err := template.New("body").Funcs(funcs).Option("missingkey=zero").Parse(t.Body)
+	title, err := parse("title", t.Title)
 	if err != nil {
-		return nil, templateError("body", err)
+		return nil, err
 	}
-	return &compiled{title: title, body: body}, nil
+	body, err := parse("body", t.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &compiled{title: title, body: body, budget: b}, nil
 }
 
 // Validate checks the template's fields, parses it, and runs it over a
@@ -234,15 +248,30 @@ func (t *Template) Render(d *Data) (title, body string, err error) {
 }
 
 func (c *compiled) render(d *Data) (string, string, error) {
-	var tb, bb bytes.Buffer
-	if err := c.title.Execute(&tb, d); err != nil {
-		return "", "", templateError("title", err)
+	c.budget.start(time.Now())
+	title, err := c.run("title", c.title, d, maxTitleOutput)
+	if err != nil {
+		return "", "", err
 	}
-	if err := c.body.Execute(&bb, d); err != nil {
-		return "", "", templateError("body", err)
+	body, err := c.run("body", c.body, d, maxBody)
+	if err != nil {
+		return "", "", err
 	}
-	title := strings.Join(strings.Fields(tb.String()), " ")
-	return title, strings.TrimSpace(normalise(bb.String())) + "\n", nil
+	return strings.Join(strings.Fields(title), " "), strings.TrimSpace(normalise(body)) + "\n", nil
+}
+
+// run executes one part into a writer that stops it past limit bytes.
+func (c *compiled) run(field string, t *template.Template, d *Data, limit int) (string, error) {
+	var buf bytes.Buffer
+	w := &limitedWriter{w: &buf, limit: limit, budget: c.budget}
+	err := t.Execute(w, d)
+	if c.budget.err != nil {
+		return "", budgetError(field, c.budget.err, err)
+	}
+	if err != nil {
+		return "", templateError(field, err)
+	}
+	return buf.String(), nil
 }
 
 // matches reports whether t is written for obligation id at phase.

@@ -26,6 +26,7 @@ type noticeData struct {
 	N          notices.Notice
 	Preview    template.HTML
 	Channels   []notices.Channel
+	Audiences  []notices.Audience
 	CanApprove bool // the reader wrote none of the text
 	HasMailer  bool
 	Form       noticeForm
@@ -33,8 +34,8 @@ type noticeData struct {
 
 // noticeForm keeps what was typed when a change fails, or is previewed.
 type noticeForm struct {
-	Title, Body, Version                  string
-	Recipient, Channel, At, Reference, To string
+	Title, Body, Version, Audience, Recipients string
+	Recipient, Channel, At, Reference, To      string
 }
 
 func (s *Server) loadNotice(w http.ResponseWriter, r *http.Request, f *noticeForm) (noticeData, bool) {
@@ -50,13 +51,14 @@ func (s *Server) loadNotice(w http.ResponseWriter, r *http.Request, f *noticeFor
 		s.fail(w, r, err)
 		return noticeData{}, false
 	}
-	d := noticeData{base: s.base(r, n.Title+" · "+inc.Ref, "incidents"), Inc: inc, N: n, Channels: notices.Channels,
+	d := noticeData{base: s.base(r, n.Title+" · "+inc.Ref, "incidents"), Inc: inc, N: n, Channels: notices.Channels, Audiences: notices.Audiences,
 		HasMailer: s.notices.HasMailer()}
 	d.CanApprove = d.CanAct && !n.Status.Final() && !slices.Contains(n.Editors, u.Username)
 	if f != nil {
 		d.Form = *f
 	} else {
-		d.Form = noticeForm{Title: n.Title, Body: n.Body, Version: strconv.FormatInt(n.Version, 10), Channel: string(notices.RegulatorPortal)}
+		d.Form = noticeForm{Title: n.Title, Body: n.Body, Version: strconv.FormatInt(n.Version, 10), Channel: string(notices.RegulatorPortal),
+			Audience: string(n.Audience), Recipients: strings.Join(n.Recipients, "\n"), To: strings.Join(n.Recipients, "\n")}
 	}
 	d.Preview = markdown(d.Form.Body)
 	if n.Status.Final() {
@@ -95,6 +97,7 @@ func (s *Server) noticeDone(w http.ResponseWriter, r *http.Request, err error, f
 
 func noticeFormOf(r *http.Request) noticeForm {
 	return noticeForm{Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), Version: r.PostFormValue("notice_version"),
+		Audience: r.PostFormValue("audience"), Recipients: r.PostFormValue("recipients"),
 		Recipient: r.PostFormValue("recipient"), Channel: r.PostFormValue("channel"), At: r.PostFormValue("submitted_at"),
 		Reference: r.PostFormValue("reference"), To: r.PostFormValue("to")}
 }
@@ -115,6 +118,15 @@ func (s *Server) saveNotice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := notices.EditInput{Title: &f.Title, Body: &f.Body}
+	// Audience and recipients change only when the form has them.
+	if r.PostForm.Has("audience") {
+		a := notices.Audience(f.Audience)
+		in.Audience = &a
+	}
+	if r.PostForm.Has("recipients") {
+		rcpts := addressList(f.Recipients)
+		in.Recipients = &rcpts
+	}
 	if v, err := strconv.ParseInt(f.Version, 10, 64); err == nil {
 		in.Version = &v
 	}
@@ -126,7 +138,8 @@ func (s *Server) approveNotice(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
 	}
-	_, err := s.notices.Approve(r.Context(), viewerOf(userFrom(r)), r.PathValue("ref"), r.PathValue("id"), r.PostFormValue("text_sha256"), r.PostFormValue("note"))
+	_, err := s.notices.Approve(r.Context(), viewerOf(userFrom(r)), r.PathValue("ref"), r.PathValue("id"), r.PostFormValue("text_sha256"),
+		r.PostFormValue("content_sha256"), r.PostFormValue("note"))
 	s.noticeDone(w, r, err, noticeFormOf(r), "review", "Approved.")
 }
 
@@ -150,6 +163,14 @@ func (s *Server) attachToNotice(w http.ResponseWriter, r *http.Request) {
 	}
 	_, err = s.notices.AddAttachment(r.Context(), viewerOf(userFrom(r)), r.PathValue("ref"), r.PathValue("id"), hdr.Filename, hdr.Header.Get("Content-Type"), data)
 	s.noticeDone(w, r, err, noticeForm{}, "files", "Attached "+hdr.Filename+".")
+}
+
+func (s *Server) removeNoticeAttachment(w http.ResponseWriter, r *http.Request) {
+	if !parseForm(w, r) {
+		return
+	}
+	_, err := s.notices.RemoveAttachment(r.Context(), viewerOf(userFrom(r)), r.PathValue("ref"), r.PathValue("id"), r.PathValue("sha"))
+	s.noticeDone(w, r, err, noticeForm{}, "files", "Removed the file.")
 }
 
 func (s *Server) noticeAttachment(w http.ResponseWriter, r *http.Request) {
@@ -185,13 +206,19 @@ func (s *Server) sendNotice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := noticeFormOf(r)
-	to := strings.FieldsFunc(f.To, func(c rune) bool { return c == ',' || c == '\n' || c == '\r' || c == ' ' || c == ';' })
+	to := addressList(f.To)
 	n, err := s.notices.Send(r.Context(), viewerOf(userFrom(r)), r.PathValue("ref"), r.PathValue("id"), to, r.PostFormValue("text_sha256"))
 	flash := ""
 	if err == nil {
 		flash = "Sent: " + string(n.Status) + "."
 	}
 	s.noticeDone(w, r, err, f, "record", flash)
+}
+
+// addressList splits addresses typed one a line, or by commas, spaces
+// or semicolons.
+func addressList(s string) []string {
+	return strings.FieldsFunc(s, func(c rune) bool { return c == ',' || c == '\n' || c == '\r' || c == ' ' || c == ';' })
 }
 
 // dossierPage is the printable notification dossier.

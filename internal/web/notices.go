@@ -51,6 +51,7 @@ func (s *Server) registerNotices(mux *http.ServeMux, page func(string, http.Hand
 	page("POST /incidents/{ref}/notices/{id}/approve", s.approveNotice, auth.Responder)
 	page("POST /incidents/{ref}/notices/{id}/attachments", s.attachToNotice, auth.Responder)
 	page("GET /incidents/{ref}/notices/{id}/attachments/{sha}", s.noticeAttachment, auth.Viewer)
+	page("POST /incidents/{ref}/notices/{id}/attachments/{sha}/remove", s.removeNoticeAttachment, auth.Responder)
 	page("POST /incidents/{ref}/notices/{id}/submit", s.submitNotice, auth.Responder)
 	page("POST /incidents/{ref}/notices/{id}/send", s.sendNotice, auth.Responder)
 	page("GET /incidents/{ref}/dossier", s.dossierPage, auth.Viewer)
