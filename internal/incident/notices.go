@@ -12,17 +12,17 @@ import (
 // state does not change, but the record of what was said, to whom and
 // when is hash-chained with everything else.
 const (
-	EvNoticeDrafted   = "notice.drafted"
-	EvNoticeApproved  = "notice.approved"
+	EvNoticeDrafted  = "notice.drafted"
+	EvNoticeApproved = "notice.approved"
 	// EvNoticeEdited records a change to what a notice says or carries:
 	// title, body, audience, recipients, attachments.
 	EvNoticeEdited = "notice.edited"
 	// EvNoticeApprovalWithdrawn records an approval dropped because what
 	// it covered changed.
 	EvNoticeApprovalWithdrawn = "notice.approval_withdrawn"
-	EvNoticeSubmitted = "notice.submitted" // recorded as given by hand (portal, letter, phone…)
-	EvNoticeSent      = "notice.sent"      // delivered by email to one recipient
-	EvUpdatePosted    = "update.posted"    // a stakeholder update
+	EvNoticeSubmitted         = "notice.submitted" // recorded as given by hand (portal, letter, phone…)
+	EvNoticeSent              = "notice.sent"      // delivered by email to one recipient
+	EvUpdatePosted            = "update.posted"    // a stakeholder update
 )
 
 // streamOnly reports whether events of type t leave the state as it is.
