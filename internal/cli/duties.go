@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/firebreak-ir/firebreak/internal/client"
+	"github.com/firebreak-ir/firebreak/internal/comms"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 )
@@ -34,7 +35,7 @@ func factsCmd(g *globals) *cobra.Command {
 		personal                        bool
 		individuals                     int
 		notes                           string
-		replace                         bool
+		replace, allowFuture, confirm   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "facts REF",
@@ -108,6 +109,7 @@ func factsCmd(g *globals) *cobra.Command {
 				if fl.Changed("notes") {
 					in.Notes = notes
 				}
+				in.AllowFuture, in.ConfirmEarlyAnchors = allowFuture, confirm
 				if cur, err = c.PutFacts(cmd.Context(), args[0], in, cur.Version); err != nil {
 					return err
 				}
@@ -124,6 +126,8 @@ func factsCmd(g *globals) *cobra.Command {
 	f.StringArrayVar(&dataTypes, "data-type", nil, "a data type involved (credentials, payment_card, unsecured_PHI…); repeat; replaces the list")
 	f.StringVar(&notes, "notes", "", "free notes")
 	f.BoolVar(&replace, "replace", false, "start from empty facts instead of the current ones")
+	f.BoolVar(&allowFuture, "allow-future", false, "accept anchors in the future (planning); refused otherwise")
+	f.BoolVar(&confirm, "confirm-early", false, "confirm anchors further before the incident's detection than the profile's anchor_lead (30 days)")
 	return cmd
 }
 
@@ -183,8 +187,47 @@ func obligationsCmd(g *globals) *cobra.Command {
 			return g.print(o, func(w io.Writer) { showObligations(w, o) })
 		},
 	}
-	cmd.AddCommand(evaluateCmd(g), submitObligationCmd(g))
+	cmd.AddCommand(evaluateCmd(g), submitObligationCmd(g), vocabularyCmd(g))
 	return cmd
+}
+
+func vocabularyCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "vocabulary",
+		Short: "List the words profiles and facts may use: roles, entity types, sectors, data types, anchors, jurisdictions, calendars",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := g.checkOutput(); err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			v, err := c.Vocabulary(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return g.print(v, func(w io.Writer) {
+				t := tab(w)
+				words := func(ts []comms.Term) string {
+					var out []string
+					for _, x := range ts {
+						out = append(out, x.Name)
+					}
+					return strings.Join(out, " ")
+				}
+				fmt.Fprintf(t, "Roles\t%s\n", strings.Join(v.Roles, " "))
+				fmt.Fprintf(t, "Entity types\t%s\n", strings.Join(v.EntityTypes, " "))
+				fmt.Fprintf(t, "Sectors\t%s\n", strings.Join(v.Sectors, " "))
+				fmt.Fprintf(t, "Data types\t%s\n", words(v.DataTypes))
+				fmt.Fprintf(t, "Anchors\t%s\n", words(v.Anchors))
+				fmt.Fprintf(t, "Jurisdictions\t%s\n", words(v.Jurisdictions))
+				fmt.Fprintf(t, "Calendars\t%s\n", words(v.Calendars))
+				t.Flush()
+			})
+		},
+	}
 }
 
 func showObligations(w io.Writer, o client.Obligations) {
@@ -204,12 +247,32 @@ func showObligations(w io.Writer, o client.Obligations) {
 			}
 		}
 		status := string(it.Status)
+		if it.Applicability == comms.Possible {
+			status += ", may apply"
+		}
 		if c := duties.Caveat(it); c != "" {
 			status += " (" + c + ")"
 		}
 		fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\n", due, left, it.ObligationID, it.Phase, status, truncate(it.Basis, 80))
 	}
 	t.Flush()
+	var asked []string
+	for _, it := range o.Items {
+		for _, q := range it.Questions {
+			if !slices.Contains(asked, q) {
+				asked = append(asked, q)
+			}
+		}
+	}
+	if len(asked) > 0 {
+		fmt.Fprintln(w, "\nDuties that may apply are settled by answering, in the facts or the profile:")
+		for _, q := range asked {
+			fmt.Fprintln(w, "  - "+q)
+		}
+	}
+	for _, x := range o.Warnings {
+		fmt.Fprintf(w, "warning: %s: %s\n", x.Field, x.Message)
+	}
 }
 
 func evaluateCmd(g *globals) *cobra.Command {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestFactsAndOrganizationFromTheCLI(t *testing.T) {
@@ -15,15 +16,17 @@ func TestFactsAndOrganizationFromTheCLI(t *testing.T) {
 	if out := h.ok(t, "facts", "INC-1"); !strings.Contains(out, "(no facts set yet)") {
 		t.Fatalf("facts before any: %s", out)
 	}
+	// Fixed dates under the real clock are confirmed (--confirm-early), so
+	// the test holds once they lie more than 30 days before the incident.
 	out := h.ok(t, "facts", "INC-1", "--set", "aware=2026-11-27T09:00:00Z", "--personal-data", "--individuals", "1200",
-		"--affected", "EU=1200", "--data-type", "credentials")
+		"--affected", "EU=1200", "--data-type", "credentials", "--confirm-early")
 	for _, want := range []string{"aware", "2026-11-27T09:00:00Z", "Personal data    yes", "credentials", "1200", "EU=1200", "Version          1 — "} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("facts set: %s\nlacks %q", out, want)
 		}
 	}
 	// Flags change only what they name.
-	out = h.ok(t, "facts", "INC-1", "--set", "discovered=2026-11-26T22:15:00Z", "-o", "json")
+	out = h.ok(t, "facts", "INC-1", "--set", "discovered=2026-11-26T22:15:00Z", "--confirm-early", "-o", "json")
 	var v struct {
 		Version      int64             `json:"version"`
 		Anchors      map[string]string `json:"anchors"`
@@ -36,6 +39,15 @@ func TestFactsAndOrganizationFromTheCLI(t *testing.T) {
 	h.fails(t, `anchors.aware: "yesterday" is not an RFC 3339 time`, "facts", "INC-1", "--set", "aware=yesterday")
 	h.fails(t, "affected_individuals: must be 0 or more, not -1", "facts", "INC-1", "--individuals", "-1")
 	h.fails(t, `--affected "EU": want JURISDICTION=COUNT`, "facts", "INC-1", "--affected", "EU")
+	// Issue #11: a year typed wrong is caught; the future is for planning.
+	yearAgo := time.Now().AddDate(-1, 0, 0).UTC().Format(time.RFC3339)
+	h.fails(t, "confirm_early_anchors", "facts", "INC-1", "--set", "determined="+yearAgo)
+	h.fails(t, "allow_future", "facts", "INC-1", "--set", "determined="+time.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339))
+	h.ok(t, "facts", "INC-1", "--set", "determined="+yearAgo, "--confirm-early")
+	h.fails(t, `did you mean unsecured_PHI?`, "facts", "INC-1", "--data-type", "unsecured-phi")
+	if out := h.ok(t, "obligations", "vocabulary"); !strings.Contains(out, "HIPAA_covered_entity") || !strings.Contains(out, "US-TX") {
+		t.Fatalf("vocabulary: %s", out)
+	}
 	if out := h.ok(t, "incidents", "timeline", "INC-1"); !strings.Contains(out, "facts: set discovered to 2026-11-26T22:15:00Z") {
 		t.Fatalf("timeline: %s", out)
 	}

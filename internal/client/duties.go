@@ -20,9 +20,17 @@ type Profile struct {
 // Obligations are dated duties, earliest first, and the instant their
 // statuses were worked out at.
 type Obligations struct {
-	Ref   string       `json:"ref,omitempty"`
-	Now   time.Time    `json:"now"`
-	Items []comms.Item `json:"items"`
+	Ref      string            `json:"ref,omitempty"`
+	Now      time.Time         `json:"now"`
+	Items    []comms.Item      `json:"items"`
+	Warnings []httpapi.Warning `json:"warnings,omitempty"`
+}
+
+// Vocabulary returns the words profiles and facts may use.
+func (c *Client) Vocabulary(ctx context.Context) (comms.Vocabulary, error) {
+	var out comms.Vocabulary
+	err := c.do(ctx, request{method: http.MethodGet, path: "/api/v1/obligations/vocabulary"}, &out)
+	return out, err
 }
 
 // Organization returns the organisation profile.
