@@ -214,7 +214,8 @@ func (s *Server) registerStatus(api huma.API) {
 		Summary: "Put an incident or a maintenance on the status page", DefaultStatus: http.StatusCreated,
 		Description: "With incident set, it is the public face of that internal incident (one each). The public title and " +
 			"text are written here; nothing is copied from the incident. A restricted incident may only be published by an " +
-			"administrator with confirm_restricted: 403 for others, 422 naming confirm_restricted without it. Subscribers are emailed unless notify is false.",
+			"administrator with confirm_restricted: 403 for others who take part in it, 422 naming confirm_restricted without it; to someone who may not see it, " +
+			"it does not exist (404, as for a ref that names nothing). Subscribers are emailed unless notify is false.",
 	}), func(ctx context.Context, in *struct{ Body PublishBody }) (*struct{ Body status.Incident }, error) {
 		b := in.Body
 		inc, err := s.status.Publish(ctx, statusActor(ctx), status.PublishInput{Incident: b.Incident, ConfirmRestricted: b.ConfirmRestricted,

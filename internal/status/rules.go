@@ -356,7 +356,9 @@ type Actor struct {
 // CheckRestricted decides whether a may publish, or post to, the public
 // face of an internal incident that is restricted: only an administrator,
 // and the first time (until an administrator confirmed it) only with the
-// explicit confirmation. It returns whether this confirms it now.
+// explicit confirmation. It returns whether this confirms it now. The
+// caller has checked a may see the incident: to anyone else it does not
+// exist, and its ref must not be named.
 func CheckRestricted(a Actor, ref string, restricted, confirmed, confirm bool) (bool, error) {
 	if !restricted {
 		return false, nil

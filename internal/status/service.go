@@ -247,17 +247,25 @@ func (s *Service) DeleteComponent(ctx context.Context, a Actor, id string) error
 // ---- public incidents ----
 
 // linked reads the internal incident behind ref as the system (restricted
-// ones included) and checks a may see it.
+// ones included) and checks a may see it. Restricted incidents do not
+// exist for those who may not see them: one answer, worded and placed
+// alike, for those and for a ref that names nothing.
 func (s *Service) linked(ctx context.Context, a Actor, ref string) (incident.Incident, error) {
 	inc, err := s.incidents.Get(ctx, incident.Viewer{User: a.User, SeeAll: true}, ref)
-	if err != nil {
-		return inc, err
+	if errs.CodeOf(err) == errs.NotFound || err == nil && !(incident.Viewer{User: a.User, SeeAll: a.Admin}).CanSee(&inc) {
+		return incident.Incident{}, noIncident(ref)
 	}
-	if !(incident.Viewer{User: a.User, SeeAll: a.Admin}).CanSee(&inc) {
-		// Restricted incidents do not exist for those who may not see them.
-		return incident.Incident{}, errs.E(errs.NotFound, "incident", "no incident %s", ref)
-	}
-	return inc, nil
+	return inc, err
+}
+
+// noIncident is the answer for an internal incident that does not exist,
+// or that the actor may not see.
+func noIncident(ref string) error { return errs.E(errs.NotFound, "incident", "no incident %s", ref) }
+
+// noPublicIncident is the answer for a public incident that does not
+// exist, or whose restricted internal incident the actor may not see.
+func noPublicIncident(id string) error {
+	return errs.E(errs.NotFound, "id", "no public incident %s", id)
 }
 
 // Publish puts a public incident or maintenance on the page, with its first
@@ -299,6 +307,9 @@ func (s *Service) Publish(ctx context.Context, a Actor, in PublishInput) (Incide
 // restricted, only an administrator may, confirming it the first time.
 func (s *Service) Post(ctx context.Context, a Actor, id string, in UpdateInput) (Incident, error) {
 	cur, err := s.store.PublicIncident(ctx, id)
+	if notFound(err) {
+		return Incident{}, noPublicIncident(id)
+	}
 	if err != nil {
 		return Incident{}, err
 	}
@@ -307,6 +318,10 @@ func (s *Service) Post(ctx context.Context, a Actor, id string, in UpdateInput) 
 		link, err := s.incidents.Get(ctx, incident.Viewer{SeeAll: true}, cur.IncidentID)
 		if err != nil {
 			return Incident{}, err
+		}
+		if !(incident.Viewer{User: a.User, SeeAll: a.Admin}).CanSee(&link) {
+			// Not "INC-8 is restricted": it does not exist for a.
+			return Incident{}, noPublicIncident(id)
 		}
 		if confirmNow, err = CheckRestricted(a, link.Ref, link.Restricted, cur.RestrictedOK, in.ConfirmRestricted); err != nil {
 			return Incident{}, err
@@ -341,11 +356,14 @@ func (s *Service) ForIncident(ctx context.Context, incidentID string) (Incident,
 // Get returns a public incident for staff.
 func (s *Service) Get(ctx context.Context, a Actor, id string) (Incident, error) {
 	inc, err := s.store.PublicIncident(ctx, id)
+	if notFound(err) {
+		return Incident{}, noPublicIncident(id)
+	}
 	if err != nil {
 		return inc, err
 	}
 	if !s.staffMaySee(ctx, a, inc) {
-		return Incident{}, errs.E(errs.NotFound, "id", "no public incident %s", id)
+		return Incident{}, noPublicIncident(id)
 	}
 	return inc, nil
 }

@@ -1,10 +1,15 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/status"
 )
 
 // TestSignInNextStaysOnSite signs in with next values a browser would read
@@ -39,6 +44,60 @@ func TestSignInNextStaysOnSite(t *testing.T) {
 		// Signed in already, the sign-in page sends the same way.
 		if g := s.get(t, c, "/signin?next="+url.QueryEscape(tt.next)); g.status != http.StatusSeeOther || g.location != tt.want {
 			t.Errorf("sign-in page signed in with next=%q: %d %q, want %q", tt.next, g.status, g.location, tt.want)
+		}
+	}
+}
+
+// TestConsoleRestrictedIncidentAnswersAsMissing: in the console, publishing
+// a restricted incident one may not see, posting to its public page (from
+// the console or from the incident's page) and posting a stakeholder update
+// answer exactly as for an incident that does not exist.
+func TestConsoleRestrictedIncidentAnswersAsMissing(t *testing.T) {
+	t.Parallel()
+	// A still clock: the two pages compared are rendered at the same time.
+	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	s := newSiteAt(t, func() time.Time { return at })
+	ctx := context.Background()
+	secret, err := s.app.Services.Incidents.Declare(ctx, "admin", incident.DeclareInput{Title: "SECRET insider case", Restricted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := s.app.Services.Status.Publish(ctx, status.Actor{User: "admin", Admin: true}, status.PublishInput{Incident: secret.Ref,
+		ConfirmRestricted: true, Title: "Delays", Impact: status.ImpactMinor, Body: "Some changes are slow."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const missingID = "00000000-0000-7000-8000-000000000000"
+	alice := s.signIn(t, "alice")
+	publish := url.Values{"title": {"Delays"}, "impact": {"minor"}, "status": {"investigating"}, "body": {"Some changes are slow."}}
+	update := url.Values{"status": {"identified"}, "body": {"We know why."}}
+	fromPage := url.Values{"status": {"identified"}, "body": {"We know why."}, "back": {"/incidents/" + secret.Ref}}
+	for _, tt := range []struct {
+		path          string
+		form          url.Values
+		name, missing string
+	}{
+		{"/incidents/" + secret.Ref + "/status-page", publish, secret.Ref, "INC-9"},
+		{"/status/admin/incidents/" + pub.ID + "/updates", update, pub.ID, missingID},
+		{"/status/admin/incidents/" + pub.ID + "/updates", fromPage, pub.ID, missingID},
+		{"/incidents/" + secret.Ref + "/updates", url.Values{"text": {"All quiet."}}, secret.Ref, "INC-9"},
+	} {
+		got := s.post(t, alice, tt.path, tt.form)
+		swap := strings.NewReplacer(tt.name, tt.missing)
+		other := url.Values{}
+		for k, v := range tt.form {
+			other[k] = []string{swap.Replace(v[0])}
+		}
+		missing := s.post(t, alice, swap.Replace(tt.path), other)
+		if got.status != http.StatusNotFound || missing.status != http.StatusNotFound {
+			t.Errorf("POST %s: %d (missing: %d), want 404 for both\n%s", tt.path, got.status, missing.status, got.body)
+			continue
+		}
+		if swap.Replace(got.body) != missing.body {
+			t.Errorf("POST %s tells the restricted incident from a missing one:\n%s\n----\n%s", tt.path, got.body, missing.body)
+		}
+		if strings.Contains(got.body, "SECRET") || strings.Contains(got.body, "is restricted") {
+			t.Errorf("POST %s names what it hides", tt.path)
 		}
 	}
 }
