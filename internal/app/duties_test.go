@@ -95,8 +95,10 @@ func TestDutyRemindersThroughThePager(t *testing.T) {
 	if _, err := a.Services.Incidents.Assign(ctx, cmd, incident.CommsLead, "cleo"); err != nil {
 		t.Fatal(err)
 	}
+	// Data types named, so the card brands' duties (which may apply while
+	// they are unknown, and are reminded like the others) are ruled out.
 	in := duties.FactsInput{Anchors: map[string]string{"aware": clock.Now().Format(time.RFC3339)}, PersonalData: true, AffectedIndividuals: ptr(1200),
-		AffectedByJurisdiction: map[string]int{"EU": 1200}}
+		AffectedByJurisdiction: map[string]int{"EU": 1200}, DataTypes: []string{"credentials"}}
 	if _, err := a.Services.Duties.PutFacts(ctx, incident.Viewer{User: "cleo"}, inc.Ref, in, nil); err != nil {
 		t.Fatal(err)
 	}
