@@ -55,7 +55,7 @@ func TestBrowserNotices(t *testing.T) {
 	bob := c.browser(ctx, t, "bob")
 	bob.signIn("bob")
 	bob.open(notice)
-	bob.submit("Approve this text")
+	bob.submit("Approve this notice")
 	bob.wantText("#review", "Approved by bob")
 
 	alice.open(notice)
