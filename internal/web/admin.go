@@ -188,5 +188,5 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, codeOf(err), "account", d)
 		return
 	}
-	http.Redirect(w, r, "/signin?flash=pwchanged", http.StatusSeeOther)
+	http.Redirect(w, r, withFlash("/signin", flashPasswordChanged), http.StatusSeeOther)
 }

@@ -101,3 +101,42 @@ func TestConsoleRestrictedIncidentAnswersAsMissing(t *testing.T) {
 		}
 	}
 }
+
+// TestFlashIsACodeOnly: pages open to everyone show a flash message only
+// from the fixed table of codes; text of someone's choosing in ?flash= is
+// not shown.
+func TestFlashIsACodeOnly(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	pub, err := s.app.Services.Status.Publish(context.Background(), status.Actor{User: "alice"}, status.PublishInput{
+		Title: "Delays", Impact: status.ImpactMinor, Body: "Some changes are slow."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const lure = "Your account is suspended, call +1 555 0100 to restore it"
+	c := s.browser(t)
+	for _, p := range []string{"/status", "/status/history", "/status/incidents/" + pub.ID, "/status/confirm/no-such-token", "/status/unsubscribe/no-such-token", "/signin"} {
+		r := s.get(t, c, p+"?flash="+url.QueryEscape(lure))
+		if r.status >= 500 || strings.Contains(r.body, "suspended") || strings.Contains(r.body, "555 0100") {
+			t.Errorf("GET %s with a flash of text: %d, the text is shown", p, r.status)
+		}
+		if strings.Contains(r.body, `class="notice ok"`) {
+			t.Errorf("GET %s with a flash of text shows a notice", p)
+		}
+	}
+	for _, tt := range []struct{ path, want string }{
+		{"/status?flash=subscribed", "Check your inbox: we sent a link to confirm your subscription. It works for 24 hours."},
+		{"/status/history?flash=subscribed", "Check your inbox"},
+		{"/signin?flash=signedout", "You are signed out."},
+		{"/signin?flash=pwchanged", "Your password is changed. Sign in with the new one."},
+	} {
+		if r := s.get(t, c, tt.path); r.status != 200 || !strings.Contains(r.body, tt.want) {
+			t.Errorf("GET %s: %d, want the notice %q", tt.path, r.status, tt.want)
+		}
+	}
+	// Signing out names its code.
+	alice := s.signIn(t, "alice")
+	if r := s.post(t, alice, "/signout", nil); r.status != http.StatusSeeOther || r.location != "/signin?flash=signedout" {
+		t.Errorf("sign out: %d %q", r.status, r.location)
+	}
+}

@@ -48,12 +48,7 @@ func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	switch r.URL.Query().Get("flash") {
-	case "signedout":
-		d.Flash = "You are signed out."
-	case "pwchanged":
-		d.Flash = "Your password is changed. Sign in with the new one."
-	}
+	d.Flash = flashOf(r)
 	s.render(w, r, http.StatusOK, "signin", d)
 }
 
@@ -100,5 +95,5 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
-	http.Redirect(w, r, "/signin?flash=signedout", http.StatusSeeOther)
+	http.Redirect(w, r, withFlash("/signin", flashSignedOut), http.StatusSeeOther)
 }

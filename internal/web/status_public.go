@@ -138,7 +138,7 @@ func incView(p status.Public, inc status.Incident) statusIncView {
 }
 
 func (st *statusSite) public(s *Server, r *http.Request, title, nav string, p status.Page) statusPublic {
-	return statusPublic{Title: title, PageName: p.Name, TimeZone: p.TimeZone, Nav: nav, Subscriptions: st.svc.Subscriptions(), Flash: r.URL.Query().Get("flash")}
+	return statusPublic{Title: title, PageName: p.Name, TimeZone: p.TimeZone, Nav: nav, Subscriptions: st.svc.Subscriptions(), Flash: flashOf(r)}
 }
 
 // renderPublic renders a public page in its own layout; cacheable unless
@@ -361,7 +361,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.InfoContext(r.Context(), "status subscription requested", slog.String("from", host))
-	http.Redirect(w, r, "/status?flash="+urlQuery("Check your inbox: we sent a link to confirm your subscription. It works for 24 hours.")+"#subscribe", http.StatusSeeOther)
+	http.Redirect(w, r, withFlash("/status", flashSubscribeStarted)+"#subscribe", http.StatusSeeOther)
 }
 
 type statusLinkData struct {
