@@ -5,12 +5,25 @@ import (
 	"strings"
 )
 
-// dataTypeWords are the catalog's data types as people read them.
+// dataTypeWords are the data types facts may name, as people read them:
+// those the catalog's conditions test, and the usual categories notices
+// describe. A catalog's own conditions add theirs (Vocabulary).
 var dataTypeWords = map[string]string{
-	"unsecured_PHI":    "unsecured protected health information",
-	"payment_card":     "payment card data",
-	"credentials":      "credentials (passwords, keys, tokens)",
-	"special_category": "special categories of personal data (GDPR Art. 9)",
+	"unsecured_PHI":          "unsecured protected health information",
+	"payment_card":           "payment card data",
+	"credentials":            "credentials (passwords, keys, tokens)",
+	"special_category":       "special categories of personal data (GDPR Art. 9)",
+	"contact_details":        "contact details (names, email and postal addresses, phone numbers)",
+	"government_id":          "government identifiers (social security, passport, driving licence numbers)",
+	"financial":              "financial account data (bank account numbers, balances)",
+	"health":                 "health data",
+	"biometric":              "biometric data",
+	"genetic":                "genetic data",
+	"location":               "location data",
+	"children":               "data of children",
+	"criminal_records":       "data on criminal convictions and offences (GDPR Art. 10)",
+	"communications_content": "content of communications",
+	"date_of_birth":          "dates of birth",
 }
 
 // DataTypeWords writes a data type as words with its token:
