@@ -119,3 +119,130 @@ func TestDetailsFormKeepsOthersChanges(t *testing.T) {
 		t.Fatalf("after saving again: %+v", inc)
 	}
 }
+
+// TestPublishedPostmortemInTheConsole is defect 2 of issue 12 in the
+// console without script: once published, "Save draft" is not offered (and
+// refused if posted), ticking an item and pressing "Save action items"
+// changes only the item, a changed text needs a reason and shows as a new
+// revision; the incident stays closed.
+func TestPublishedPostmortemInTheConsole(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	ctx := context.Background()
+	c := s.signIn(t, "alice")
+	svc := s.app.Services.Incidents
+	admin := incident.Viewer{User: "admin", SeeAll: true}
+	cmd := incident.Command{Actor: admin, Ref: "INC-1"}
+	if _, err := svc.Declare(ctx, "alice", incident.DeclareInput{Title: "Leaked key", Severity: "SEV1"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []func() (incident.Incident, error){
+		func() (incident.Incident, error) { return svc.Assign(ctx, cmd, incident.IRLead, "alice") },
+		func() (incident.Incident, error) { return svc.Transition(ctx, cmd, incident.Active, "") },
+		func() (incident.Incident, error) { return svc.Assign(ctx, cmd, incident.IncidentCommander, "alice") },
+		func() (incident.Incident, error) { return svc.Transition(ctx, cmd, incident.Contained, "") },
+		func() (incident.Incident, error) {
+			return svc.Update(ctx, cmd, incident.UpdateInput{RootCause: new("a CI log")})
+		},
+		func() (incident.Incident, error) { return svc.Transition(ctx, cmd, incident.Eradicated, "") },
+		func() (incident.Incident, error) { return svc.Transition(ctx, cmd, incident.Recovered, "") },
+		func() (incident.Incident, error) {
+			return svc.SavePostmortem(ctx, cmd, incident.PostmortemInput{Status: incident.PostmortemPublished, Body: "# Review",
+				ActionItems: []incident.ActionItem{{Title: "Scan CI for secrets", Owner: "alice"}}})
+		},
+		func() (incident.Incident, error) { return svc.Transition(ctx, cmd, incident.Closed, "") },
+	} {
+		if _, err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := *s.getInc(t).Postmortem.PublishedAt
+	page := s.get(t, c, "/incidents/INC-1/postmortem").body
+	if strings.Contains(page, ">Save draft<") || !strings.Contains(page, ">Publish revision<") || !strings.Contains(page, `name="reason"`) {
+		t.Fatal("a published post-mortem's page offers Save draft, or no revision with a reason")
+	}
+	version := func() string { return strconvI(s.getInc(t).Version) }
+	form := func(extra ...string) url.Values {
+		v := url.Values{"body": {"# Review"}, "lessons": {""}, "item_title": {"Scan CI for secrets", ""}, "item_owner": {"alice", ""}, "item_due": {"", ""}, "version": {version()}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			v[extra[i]] = []string{extra[i+1]}
+		}
+		return v
+	}
+	// The old page's "Save draft" with the item ticked.
+	r := s.post(t, c, "/incidents/INC-1/postmortem", form("save", "1", "item_done", "0"))
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "stays published") {
+		t.Fatalf("save draft on a published post-mortem: %d", r.status)
+	}
+	// Ticking it and saving the action items.
+	if r := s.post(t, c, "/incidents/INC-1/postmortem", form("items", "1", "item_done", "0")); r.status != http.StatusSeeOther || !strings.Contains(r.location, "Action+items+saved") {
+		t.Fatalf("save action items: %d %s", r.status, r.location)
+	}
+	inc := s.getInc(t)
+	if !inc.Postmortem.ActionItems[0].Done || inc.Postmortem.Body != "# Review" || inc.Postmortem.Status != incident.PostmortemPublished {
+		t.Fatalf("after ticking: %+v", inc.Postmortem)
+	}
+	// A changed text without a reason, then with one.
+	r = s.post(t, c, "/incidents/INC-1/postmortem", form("revise", "1", "body", "# Review, corrected", "item_done", "0"))
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "needs a reason") || !strings.Contains(r.body, "# Review, corrected") {
+		t.Fatalf("revision without a reason: %d", r.status)
+	}
+	if r := s.post(t, c, "/incidents/INC-1/postmortem", form("revise", "1", "body", "# Review, corrected", "item_done", "0", "reason", "timeline fixed")); r.status != http.StatusSeeOther || !strings.Contains(r.location, "Revision+published") {
+		t.Fatalf("revision: %d %s", r.status, r.location)
+	}
+	inc = s.getInc(t)
+	if inc.Postmortem.Body != "# Review, corrected" || !inc.Postmortem.PublishedAt.Equal(first) || inc.State != incident.Closed || !inc.Postmortem.ActionItems[0].Done {
+		t.Fatalf("after the revision: %+v, state %s", inc.Postmortem, inc.State)
+	}
+	page = s.get(t, c, "/incidents/INC-1/postmortem").body
+	for _, want := range []string{`id="rev-2"`, "timeline fixed", "first publication", "revision 2", incident.PostmortemTextHash("# Review, corrected", "", inc.Postmortem.ActionItems)} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the post-mortem page lacks %q", want)
+		}
+	}
+}
+
+// TestHandOverInTheConsole is defect 3 of issue 12 in the console without
+// script: a held single-holder role offers "Hand over to …" with a note;
+// handing over leaves one holder and the previous one as a responder.
+func TestHandOverInTheConsole(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	ctx := context.Background()
+	c := s.signIn(t, "alice")
+	svc := s.app.Services.Incidents
+	if _, err := svc.Declare(ctx, "alice", incident.DeclareInput{Title: "Leaked key", Severity: "SEV1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Assign(ctx, incident.Command{Actor: incident.Viewer{User: "alice"}, Ref: "INC-1"}, incident.IncidentCommander, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	page := s.get(t, c, "/incidents/INC-1").body
+	if !strings.Contains(page, "Hand over to …") || !strings.Contains(page, `id="ho-note-incident_commander"`) {
+		t.Fatal("the roles panel offers no handover with a note")
+	}
+	r := s.post(t, c, "/incidents/INC-1/roles", url.Values{"role": {"incident_commander"}, "user": {"vera"}, "note": {"going off shift"}})
+	if r.status != http.StatusSeeOther || !strings.Contains(r.location, url.QueryEscape("Incident Commander handed over from alice to vera")) {
+		t.Fatalf("hand over: %d %s", r.status, r.location)
+	}
+	inc := s.getInc(t)
+	if h := inc.Holders(incident.IncidentCommander); len(h) != 1 || h[0] != "vera" {
+		t.Fatalf("commanders %v", h)
+	}
+	if h := inc.Holders(incident.Responder); len(h) != 1 || h[0] != "alice" {
+		t.Fatalf("responders %v", h)
+	}
+	page = s.get(t, c, "/incidents/INC-1").body
+	if !strings.Contains(page, "Incident Commander handed over from alice to vera (alice stays as responder): going off shift") {
+		t.Error("the timeline does not show the handover with its note")
+	}
+}
+
+func (s *site) getInc(t *testing.T) incident.Incident {
+	t.Helper()
+	inc, err := s.app.Services.Incidents.Get(context.Background(), incident.Viewer{User: "admin", SeeAll: true}, "INC-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inc
+}
