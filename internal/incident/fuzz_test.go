@@ -36,10 +36,14 @@ func FuzzDeclare(f *testing.F) {
 
 // FuzzEventData makes sure a corrupt stored payload is an error, never a panic.
 func FuzzEventData(f *testing.F) {
-	for _, typ := range []string{EvDeclared, EvUpdated, EvTransitioned, EvRoleAssigned, EvPostmortemSaved, EvMerged} {
+	for _, typ := range []string{EvDeclared, EvUpdated, EvTransitioned, EvRoleAssigned, EvPostmortemSaved, EvMerged,
+		EvRoleHandedOver, EvPostmortemRevised, EvActionItemUpdated} {
 		f.Add(typ, []byte(`{}`))
 	}
 	f.Add(EvUpdated, []byte(`{"labels":null,"title":1}`))
+	f.Add(EvUpdated, []byte(`{"title":"a","from":{"title":null,"labels":{"a":"b"}}}`))
+	f.Add(EvActionItemUpdated, []byte(`{"index":-1,"done":true}`))
+	f.Add(EvRoleHandedOver, []byte(`{"role":"scribe","from":"a","to":"b","also":null}`))
 	f.Fuzz(func(t *testing.T, typ string, data []byte) {
 		inc := Incident{Phases: map[State]time.Time{}}
 		_ = inc.Apply(Event{Seq: 1, Type: typ, Data: data, RecordedAt: t0})
