@@ -89,7 +89,7 @@ type DossierChainEnd struct {
 // alert traffic, the post-mortem and people's working notes.
 func relevant(e incident.Event) bool {
 	switch e.Type {
-	case incident.EvAlertFired, incident.EvAlertResolved, incident.EvSignalLinked, incident.EvPostmortemSaved:
+	case incident.EvAlertFired, incident.EvAlertResolved, incident.EvSignalLinked, incident.EvPostmortemSaved, incident.EvPostmortemRevised, incident.EvActionItemUpdated:
 		return false
 	case incident.EvEntryAdded:
 		k := incident.EntryKindOf(e)
