@@ -280,6 +280,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	svc.Status.Register(a.Engine)
 	svc.Notices.Register(a.Engine)
 	svc.Duties.Register(a.Engine)
+	// Remembered Idempotency-Key answers are deleted hourly once expired.
+	a.Engine.Handle(store.JobIdempotencySweep, db.SweepIdempotency)
+	if err := db.ScheduleIdempotencySweep(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("schedule the idempotency sweep: %w", err)
+	}
 	db.OnJobs(a.Engine.Notify)
 	a.srv = &http.Server{
 		Handler:           web.Protect(root),

@@ -332,13 +332,16 @@ func onCallOverrideCmd(g *globals) *cobra.Command {
 
 func onCallCalendarCmd(g *globals) *cobra.Command {
 	var user string
+	var rotate bool
 	cmd := &cobra.Command{
 		Use:   "calendar [SCHEDULE]",
 		Short: "Print the iCalendar (.ics) feed URL of a schedule, or of your own shifts",
 		Long: "Print the URL of an iCalendar feed to subscribe to in a calendar app: a schedule's shifts, or\n" +
 			"without SCHEDULE your own shifts in every schedule (--user for someone else's, admins only).\n" +
-			"The URL works without signing in: keep it as secret as a token.",
-		Example: "  firebreak oncall calendar primary\n  firebreak oncall calendar",
+			"The URL works without signing in: keep it as secret as a token. Each URL is yours: it stops\n" +
+			"working while you are deactivated. --rotate replaces every feed URL you hold (your shifts and\n" +
+			"each schedule's) and prints the new one of your shifts; the old ones stop working at once.",
+		Example: "  firebreak oncall calendar primary\n  firebreak oncall calendar\n  firebreak oncall calendar --rotate",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
@@ -346,12 +349,20 @@ func onCallCalendarCmd(g *globals) *cobra.Command {
 				return err
 			}
 			var u string
-			if len(args) == 1 {
+			switch {
+			case rotate && len(args) == 1:
+				return errors.New("--rotate replaces every feed URL you hold, the schedules' included: give no SCHEDULE")
+			case rotate:
+				var who string
+				if who, err = g.userOrMe(cmd, c, user); err == nil {
+					u, err = c.RotateUserCalendars(cmd.Context(), who)
+				}
+			case len(args) == 1:
 				if user != "" {
 					return errors.New("give a SCHEDULE or --user, not both")
 				}
 				u, err = c.ScheduleCalendar(cmd.Context(), args[0])
-			} else {
+			default:
 				var who string
 				if who, err = g.userOrMe(cmd, c, user); err == nil {
 					u, err = c.UserCalendar(cmd.Context(), who)
@@ -364,6 +375,7 @@ func onCallCalendarCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&user, "user", "", "whose shifts (admins; default you)")
+	cmd.Flags().BoolVar(&rotate, "rotate", false, "replace every feed URL held (the old ones stop working)")
 	return cmd
 }
 

@@ -133,7 +133,7 @@ func TestOnCallFromTheCLI(t *testing.T) {
 	if out := h.ok(t, "oncall", "override", "primary", "--remove", "0"); !strings.Contains(out, "Removed override 0 of primary; 0 left") {
 		t.Fatalf("remove override: %s", out)
 	}
-	if out := h.ok(t, "oncall", "calendar", "primary"); !regexp.MustCompile(`^http://\S+/calendars/schedules/primary/[0-9a-f]+\.ics\n$`).MatchString(out) {
+	if out := h.ok(t, "oncall", "calendar", "primary"); !regexp.MustCompile(`^http://\S+/calendars/schedules/primary/admin\.[0-9a-f]+\.ics\n$`).MatchString(out) {
 		t.Fatalf("calendar: %q", out)
 	}
 	if out := h.ok(t, "oncall", "calendar"); !strings.Contains(out, "/calendars/users/admin/") {

@@ -229,6 +229,14 @@ func (c *Client) UserCalendar(ctx context.Context, user string) (string, error) 
 	return out.URL, err
 }
 
+// RotateUserCalendars replaces every calendar feed URL user holds and
+// returns the new URL of their own shifts.
+func (c *Client) RotateUserCalendars(ctx context.Context, user string) (string, error) {
+	var out httpapi.RotatedCalendar
+	err := c.do(ctx, request{method: http.MethodPost, path: userPath(user, "calendar", "rotate")}, &out)
+	return out.URL, err
+}
+
 // ---- contacts and notification rules ----
 
 func userPath(user string, rest ...string) string {

@@ -5,20 +5,114 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
 	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
 
 const maxIdempotencyKey = 255
 
+// idemCall is what the idempotency middleware and the API's operations
+// share about one POST with an Idempotency-Key.
+type idemCall struct {
+	// replay is the remembered answer when the request repeats one; it is
+	// written only once the operation has authorised the caller again.
+	replay   *store.IdemRecord
+	replayed bool
+	// shown is set when the answer carries a secret shown once: the
+	// answer goes to the client, and only a marker is remembered.
+	shown *shownOnce
+}
+
+type idemCallKey struct{}
+
+// shownOnce names what an answer with a one-time secret created.
+type shownOnce struct{ what, id string }
+
+// oneTimeSecret is an answer body that carries a secret shown once (a new
+// token, an integration's webhook URL, a rotated calendar URL). Such an
+// answer is never remembered for replays: its secret would then sit in the
+// database in the clear, and be handed to whoever repeats the key.
+type oneTimeSecret interface {
+	// secretShownOnce names what was created: a kind ("token") and an ID.
+	secretShownOnce() (what, id string)
+}
+
+// noteSecrets is a huma transformer: it tells the idempotency middleware
+// when an answer's body carries a one-time secret.
+func noteSecrets(ctx huma.Context, _ string, v any) (any, error) {
+	if sec, ok := v.(oneTimeSecret); ok {
+		if call, ok := ctx.Context().Value(idemCallKey{}).(*idemCall); ok {
+			what, id := sec.secretShownOnce()
+			call.shown = &shownOnce{what: what, id: id}
+		}
+	}
+	return v, nil
+}
+
+// idemReplay runs after authorize: a repeated request is answered from
+// memory only once the caller is allowed the operation now, its own
+// checks (such as "only that user or an administrator") included. A
+// request that is not a repeat goes on to the operation.
+func (s *Server) idemReplay(ctx huma.Context, next func(huma.Context)) {
+	call, ok := ctx.Context().Value(idemCallKey{}).(*idemCall)
+	if !ok || call.replay == nil {
+		next(ctx)
+		return
+	}
+	// The operation's own middlewares decide again; the handler does not
+	// run: the remembered answer takes its place.
+	ctx.Operation().Middlewares.Handler(func(ctx huma.Context) {
+		call.replayed = true
+		ctx.SetHeader("Content-Type", call.replay.ContentType)
+		ctx.SetHeader("Idempotent-Replayed", "true")
+		ctx.SetStatus(call.replay.Status)
+		ctx.BodyWriter().Write(call.replay.Body)
+	})(ctx)
+}
+
+// shownOnceProblem is the answer remembered in place of one that carried a
+// secret: repeats learn what was created, not its secret.
+type shownOnceProblem struct {
+	huma.ErrorModel
+	Created string `json:"created" doc:"What the first request created, such as token."`
+	ID      string `json:"id" doc:"Its ID."`
+}
+
+func shownOnceAnswer(sh *shownOnce) []byte {
+	b, _ := jsonMarshal(&shownOnceProblem{
+		ErrorModel: huma.ErrorModel{
+			Type:   "https://firebreak.dev/problems/secret-shown-once",
+			Title:  "Already created",
+			Status: http.StatusConflict,
+			Detail: fmt.Sprintf("this Idempotency-Key already created %s %s; its secret was shown once, in the answer to the first request, and is not kept: "+
+				"if that answer was lost, revoke or rotate it and create a new one", sh.what, sh.id),
+		},
+		Created: sh.what, ID: sh.id,
+	})
+	return b
+}
+
+// remembered reports whether an answer is kept for replays. Server errors
+// are not, so a retry runs again; nor are refusals for want of
+// authentication or permission, which changed nothing and may change once
+// the caller has the role.
+func remembered(status int) bool {
+	return status < 500 && status != http.StatusUnauthorized && status != http.StatusForbidden
+}
+
 // idempotent honours Idempotency-Key on POSTs: the first request's answer is
 // stored and replayed for repeats of the same request by the same user; the
-// same key with a different request is refused. Server errors are not
-// remembered, so a retry after one runs again.
+// same key with a different request is refused. Replays are authorised
+// like first requests (see idemReplay). An answer carrying a one-time
+// secret is remembered as a 409 naming what was created, never with the
+// secret (see oneTimeSecret).
 func (s *Server) idempotent(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
@@ -53,25 +147,29 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			case prior.Status == 0:
 				writeProblem(w, http.StatusConflict, "a request with this Idempotency-Key is still being processed; retry shortly")
 			default:
-				w.Header().Set("Content-Type", prior.ContentType)
-				w.Header().Set("Idempotent-Replayed", "true")
-				w.WriteHeader(prior.Status)
-				w.Write(prior.Body)
+				// Through the route, which authorises the caller again
+				// before idemReplay writes the remembered answer.
+				call := &idemCall{replay: prior}
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), idemCallKey{}, call)))
 			}
 			return
 		}
 		// The answer is held back until it is remembered: a client must never
 		// see a 2xx whose key a crash could forget, or its retry would run
 		// the command a second time.
+		call := &idemCall{}
 		cw := &captureWriter{header: http.Header{}}
-		next.ServeHTTP(cw, r)
+		next.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), idemCallKey{}, call)))
 		if cw.status == 0 {
 			cw.status = http.StatusOK
 		}
 		ctx := context.WithoutCancel(r.Context())
-		if cw.status >= 500 {
+		switch {
+		case !remembered(cw.status):
 			err = s.idem.ReleaseIdempotency(ctx, user, key)
-		} else {
+		case call.shown != nil:
+			err = s.idem.CompleteIdempotency(ctx, user, key, http.StatusConflict, "application/problem+json", shownOnceAnswer(call.shown))
+		default:
 			err = s.idem.CompleteIdempotency(ctx, user, key, cw.status, cw.header.Get("Content-Type"), cw.buf.Bytes())
 		}
 		if err != nil {
@@ -106,3 +204,7 @@ func (c *captureWriter) Write(b []byte) (int, error) {
 	}
 	return c.buf.Write(b)
 }
+
+// The answers that carry a one-time secret; a new one joins this list.
+
+func (n NewIntegration) secretShownOnce() (string, string) { return "integration", n.ID }

@@ -288,6 +288,21 @@ type CalendarOutput struct {
 	}
 }
 
+// RotatedCalendar is a person's new calendar feed URL after a rotation.
+type RotatedCalendar struct {
+	User string `json:"user"`
+	URL  string `json:"url" doc:"The new URL of the person's own shifts; it works without sign-in, so keep it as secret as a token."`
+}
+
+func (c RotatedCalendar) secretShownOnce() (string, string) {
+	return "new calendar feed URL of user", c.User
+}
+
+// RotatedCalendarOutput answers a rotation.
+type RotatedCalendarOutput struct {
+	Body RotatedCalendar
+}
+
 // UsernameParam names a user in the path.
 type UsernameParam struct {
 	Username string `path:"username" maxLength:"63"`
@@ -408,13 +423,14 @@ func (s *Server) registerSchedules(api huma.API) {
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "schedule-calendar", Method: http.MethodGet, Path: "/api/v1/schedules/{name}/calendar", Tags: tags,
-		Summary:     "The schedule's calendar feed URL",
-		Description: "An iCalendar (.ics) URL to subscribe to; it works without sign-in, so keep it as secret as a token.",
+		Summary: "The schedule's calendar feed URL",
+		Description: "An iCalendar (.ics) URL to subscribe to; it works without sign-in, so keep it as secret as a token. " +
+			"The URL is the caller's own: it stops working while they are deactivated, and when they rotate their feeds.",
 	}), func(ctx context.Context, in *NameParam) (*CalendarOutput, error) {
 		if _, err := s.paging.Schedule(ctx, in.Name); err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		u, err := s.paging.CalendarURL(ctx, "schedule", in.Name)
+		u, err := s.paging.CalendarURL(ctx, "schedule", in.Name, viewer(ctx).User)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -452,11 +468,26 @@ func (s *Server) registerSchedules(api huma.API) {
 		if _, err := s.auth.User(ctx, in.Username); err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		u, err := s.paging.CalendarURL(ctx, "user", in.Username)
+		u, err := s.paging.CalendarURL(ctx, "user", in.Username, in.Username)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
 		return calendarOut(u), nil
+	})
+
+	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
+		OperationID: "rotate-user-calendars", Method: http.MethodPost, Path: "/api/v1/users/{username}/calendar/rotate", Tags: tags,
+		Summary: "Replace a person's calendar feed URLs", DefaultStatus: http.StatusOK,
+		Description: "Every feed URL the person holds (their own shifts, and each schedule's) stops working at once. " +
+			"Answers with the new URL of their own shifts, in this answer only; schedule URLs are fetched again. For themselves or an admin.",
+	})), func(ctx context.Context, in *UsernameParam) (*RotatedCalendarOutput, error) {
+		u, err := s.paging.RotateCalendars(ctx, actor(ctx), in.Username)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out := &RotatedCalendarOutput{}
+		out.Body.User, out.Body.URL = in.Username, u
+		return out, nil
 	})
 }
 

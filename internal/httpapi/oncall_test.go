@@ -191,7 +191,7 @@ func TestOnCallConfiguration(t *testing.T) {
 
 	// Calendar feeds.
 	a = s.must(t, 200, "vera", "GET", "/api/v1/schedules/primary/calendar", "")
-	if u, _ := a.body["url"].(string); !regexp.MustCompile(`^` + regexp.QuoteMeta(s.url) + `/calendars/schedules/primary/[0-9a-f]{40}\.ics$`).MatchString(u) {
+	if u, _ := a.body["url"].(string); !regexp.MustCompile(`^` + regexp.QuoteMeta(s.url) + `/calendars/schedules/primary/vera\.[0-9a-f]{40}\.ics$`).MatchString(u) {
 		t.Fatalf("schedule calendar: %s", a.raw)
 	}
 	s.must(t, 404, "vera", "GET", "/api/v1/schedules/nope/calendar", "")

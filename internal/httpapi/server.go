@@ -87,9 +87,11 @@ func New(d Deps) *Server {
 	cfg.Security = []map[string][]string{{"bearer": {}}}
 	// Responses are plain JSON; no $schema links pointing back at us.
 	cfg.CreateHooks = nil
-	cfg.Transformers = append(cfg.Transformers, trimErrorValues)
+	cfg.Transformers = append(cfg.Transformers, trimErrorValues, noteSecrets)
 	api := humago.New(mux, cfg)
-	api.UseMiddleware(s.authorize)
+	// A repeated Idempotency-Key is answered from memory only after the
+	// caller is authorised again (idempotency.go).
+	api.UseMiddleware(s.authorize, s.idemReplay)
 	s.api = api
 
 	s.registerIncidents(api)

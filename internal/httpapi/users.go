@@ -38,12 +38,17 @@ type TokenBody struct {
 	Name string `json:"name" minLength:"1" maxLength:"100" doc:"Where the token is used, such as laptop or ci."`
 }
 
+// NewToken is a created token with its secret, shown this once.
+type NewToken struct {
+	auth.Token
+	Secret string `json:"secret" doc:"Shown once; only its hash is stored."`
+}
+
+func (t NewToken) secretShownOnce() (string, string) { return "token", t.ID }
+
 // NewTokenOutput carries a token's secret, shown this once.
 type NewTokenOutput struct {
-	Body struct {
-		auth.Token
-		Secret string `json:"secret" doc:"Shown once; only its hash is stored."`
-	}
+	Body NewToken
 }
 
 // MeOutput is the caller.

@@ -197,6 +197,11 @@ type Store interface {
 
 	// ServerKey returns the named random key, creating it on first use.
 	ServerKey(ctx context.Context, name string, size int) ([]byte, error)
+	// FeedGeneration is how often user's calendar feed URLs were rotated
+	// (0 when never).
+	FeedGeneration(ctx context.Context, user string) (int, error)
+	// RotateFeeds bumps user's feed generation and returns the new one.
+	RotateFeeds(ctx context.Context, user, by string, at time.Time) (int, error)
 }
 
 // Users says who exists.

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/engine"
+	"github.com/firebreak-ir/firebreak/internal/errs"
 )
 
 // IdemRecord is a remembered answer to a POST with an Idempotency-Key.
@@ -89,4 +92,55 @@ func (db *DB) ReleaseIdempotency(ctx context.Context, user, key string) error {
 		}
 		return nil
 	})
+}
+
+// JobIdempotencySweep is the job kind that deletes expired idempotency keys.
+const JobIdempotencySweep = "idempotency.sweep"
+
+// IdempotencySweepEvery is how often expired keys are deleted: at the top
+// of each hour.
+const IdempotencySweepEvery = time.Hour
+
+// DeleteExpiredIdempotency deletes the keys (answers and abandoned
+// reservations) created at or before before, and returns how many.
+func (db *DB) DeleteExpiredIdempotency(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM idempotency_keys WHERE created_at <= ?`), db.dialect.t(before))
+		if err != nil {
+			return fmt.Errorf("delete expired idempotency keys: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}
+
+// ScheduleIdempotencySweep makes sure a sweep is due at the next top of the
+// hour. The job's ID is that hour, so nodes that start together, and a
+// sweep that schedules its successor, enqueue it once.
+func (db *DB) ScheduleIdempotencySweep(ctx context.Context) error {
+	at := db.now().UTC().Truncate(IdempotencySweepEvery).Add(IdempotencySweepEvery)
+	err := db.Enqueue(ctx, engine.Job{ID: JobIdempotencySweep + "@" + at.Format(time.RFC3339), Kind: JobIdempotencySweep, RunAt: at})
+	if errs.CodeOf(err) == errs.Conflict {
+		return nil
+	}
+	return err
+}
+
+// SweepIdempotency handles JobIdempotencySweep: it schedules the next sweep
+// first, so a failing one still has a successor, then deletes the keys
+// older than they are remembered.
+func (db *DB) SweepIdempotency(ctx context.Context, _ engine.Job) error {
+	if err := db.ScheduleIdempotencySweep(ctx); err != nil {
+		return err
+	}
+	n, err := db.DeleteExpiredIdempotency(ctx, db.now().Add(-idemTTL))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		db.log.InfoContext(ctx, "expired idempotency keys deleted", "count", n)
+	}
+	return nil
 }

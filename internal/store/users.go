@@ -85,8 +85,9 @@ func (db *DB) UpdateUser(ctx context.Context, u auth.User) error {
 }
 
 // DeactivateUser stores u, which is inactive, and in the same transaction
-// revokes every token of the user still in force at at and ends their
-// sessions, so that reactivating the user later brings none of them back.
+// revokes every token of the user still in force at at, ends their
+// sessions and rotates their calendar feed URLs, so that reactivating the
+// user later brings none of them back.
 func (db *DB) DeactivateUser(ctx context.Context, u auth.User, at time.Time) error {
 	if u.Active {
 		return errs.E(errs.Invalid, "active", "DeactivateUser needs an inactive user")
@@ -106,6 +107,9 @@ func (db *DB) DeactivateUser(ctx context.Context, u auth.User, at time.Time) err
 		}
 		if _, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM sessions WHERE username = ?`), u.Username); err != nil {
 			return fmt.Errorf("end the sessions of %s: %w", u.Username, err)
+		}
+		if err := db.bumpFeeds(ctx, tx, u.Username, "deactivation", at); err != nil {
+			return err
 		}
 		return nil
 	})

@@ -211,7 +211,7 @@ func (s *Server) oncallPage(w http.ResponseWriter, r *http.Request) {
 		for _, u2 := range row.Users {
 			v.Mine = v.Mine || u2 == u.Username
 		}
-		if v.ICS, err = s.paging.CalendarURL(ctx, "schedule", row.Schedule); err != nil {
+		if v.ICS, err = s.paging.CalendarURL(ctx, "schedule", row.Schedule, u.Username); err != nil {
 			s.fail(w, r, err)
 			return
 		}

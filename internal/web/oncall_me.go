@@ -96,7 +96,7 @@ func (s *Server) renderMe(w http.ResponseWriter, r *http.Request, status int, se
 		s.fail(w, r, err)
 		return
 	}
-	if d.ICS, err = s.paging.CalendarURL(ctx, "user", me); err != nil {
+	if d.ICS, err = s.paging.CalendarURL(ctx, "user", me, me); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -202,6 +202,15 @@ func (s *Server) addRule(w http.ResponseWriter, r *http.Request) {
 		when = fmt.Sprintf("after %d min", delay)
 	}
 	s.meDone(w, r, err, "rules", "Rule added: when paged, you are contacted "+when+".", func(d *meData) { d.Rule = f })
+}
+
+// rotateFeeds replaces every calendar feed URL the signed-in person holds.
+func (s *Server) rotateFeeds(w http.ResponseWriter, r *http.Request) {
+	if !parseForm(w, r) {
+		return
+	}
+	_, err := s.paging.RotateCalendars(r.Context(), s.actor(r), userFrom(r).Username)
+	s.meDone(w, r, err, "feed", "New calendar feed addresses: the old ones, yours and the schedules', no longer work. Subscribe again with the new ones.", func(*meData) {})
 }
 
 func (s *Server) deleteRule(w http.ResponseWriter, r *http.Request) {

@@ -39,7 +39,7 @@ func (s *Server) scheduleExtras(w http.ResponseWriter, r *http.Request, d *objec
 		d.Timeline = &tl
 	}
 	var err error
-	if d.ICS, err = s.paging.CalendarURL(r.Context(), "schedule", sch.Name); err != nil {
+	if d.ICS, err = s.paging.CalendarURL(r.Context(), "schedule", sch.Name, userFrom(r).Username); err != nil {
 		s.fail(w, r, err)
 		return false
 	}

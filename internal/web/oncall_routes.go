@@ -27,6 +27,7 @@ func (s *Server) registerOnCall(mux *http.ServeMux, page func(string, http.Handl
 	page("POST /oncall/me/contacts/{id}/delete", s.deleteContact, auth.Viewer)
 	page("POST /oncall/me/rules", s.addRule, auth.Viewer)
 	page("POST /oncall/me/rules/{id}/delete", s.deleteRule, auth.Viewer)
+	page("POST /oncall/me/calendar/rotate", s.rotateFeeds, auth.Viewer)
 	for _, k := range objectKinds {
 		base := "/oncall/" + k.Slug
 		page("GET "+base, s.objectsPage(k), auth.Viewer)

@@ -275,7 +275,7 @@ func TestCalendarFeeds(t *testing.T) {
 	ctx := context.Background()
 	c := s.browser(t)
 	feed := func(kind, name string) string {
-		u, err := s.pager.CalendarURL(ctx, kind, name)
+		u, err := s.pager.CalendarURL(ctx, kind, name, "alice")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,7 @@ WHERE revoked_at IS NULL AND username IN (SELECT username FROM users WHERE activ
 
 -- Calendar feed URLs are derived from a server key, the feed and the
 -- person who holds the URL, and the holder's generation: rotating bumps it,
--- and every URL the person held stops working.
+-- and every URL the person held stops working. Deactivation rotates too.
 CREATE TABLE calendar_feeds (
     username   TEXT PRIMARY KEY REFERENCES users (username),
     generation INTEGER NOT NULL,
