@@ -21,11 +21,18 @@
 //
 // Claiming a job leases it to this process until now+Lease; the handler's
 // context ends before the lease does. A job whose lease ended without an
-// outcome (its process died) is claimable again. A single-node server
-// (SQLite) sets SingleNode: no other process can hold a lease, so Run first
-// makes every running job pending again and work interrupted by a crash
-// resumes at start instead of a lease later. On PostgreSQL several nodes
-// claim concurrently; FOR UPDATE SKIP LOCKED keeps their claims disjoint.
+// outcome (its process died) is claimable again. A lease names its owner
+// by host, PID and process start, so Run first releases the leases of
+// processes known to be gone and work interrupted by a crash resumes at
+// start instead of a lease later: on a single-node server (SQLite, whose
+// lock file admits one process: SingleNode) every lease but its own; on
+// PostgreSQL those of this host's dead PIDs and of an earlier process with
+// our PID. Other nodes' leases run out. On PostgreSQL several nodes claim
+// concurrently; FOR UPDATE SKIP LOCKED keeps their claims disjoint.
+//
+// A job written with a Holder is leased from the start: the holder does
+// the work right after the commit (a page sent inline) and the job is the
+// safety net, due when the holder is found gone or its lease runs out.
 //
 // # Failures
 //

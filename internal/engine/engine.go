@@ -2,13 +2,10 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	randv2 "math/rand/v2"
-	"os"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -36,8 +33,10 @@ type Options struct {
 	// Lease is how long a claimed job is ours; a handler's ctx ends before
 	// it does. Default 30s.
 	Lease time.Duration
-	// SingleNode releases every running job at start (SQLite: no other
-	// process can hold a lease).
+	// SingleNode releases at start every running job not leased by this
+	// engine (SQLite: the database's lock file admits one process, so every
+	// other lease belongs to a process that is gone). Without it only the
+	// leases of dead processes of this host are released (see deadOwner).
 	SingleNode bool
 	// Backoff is the delay before retrying a job that failed on its
 	// attempt-th run (0 on the first); default DefaultBackoff.
@@ -58,6 +57,10 @@ const (
 	// minSleep keeps the loop from spinning when a due job is held by
 	// another node's claim transaction for a moment.
 	minSleep = time.Millisecond
+	// maxClaimBackoff bounds the wait between claims while the database
+	// fails (down, frozen, full): the loop doubles its sleep from Poll up
+	// to this instead of failing, and logging, every Poll.
+	maxClaimBackoff = 30 * time.Second
 )
 
 // DefaultBackoff doubles from 1s (attempt 0) to at most 5 minutes, with
@@ -93,7 +96,7 @@ func New(s Store, o Options) *Engine {
 	e := &Engine{
 		store: s, now: o.Now, log: o.Logger, workers: o.Workers, poll: o.Poll, lease: o.Lease,
 		single: o.SingleNode, backoff: o.Backoff,
-		worker:   workerName(),
+		worker:   newOwner(),
 		handlers: map[string]Handler{},
 		wake:     make(chan struct{}, 1),
 	}
@@ -121,14 +124,9 @@ func New(s Store, o Options) *Engine {
 	return e
 }
 
-// workerName identifies this process in leases: host, pid and a random
-// suffix, so two engines in one process differ.
-func workerName() string {
-	host, _ := os.Hostname()
-	b := make([]byte, 3)
-	rand.Read(b)
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
-}
+// Owner is the name this engine's leases carry (see newOwner). A job
+// written with Job.Holder set to it is this engine's until its RunAt.
+func (e *Engine) Owner() string { return e.worker }
 
 // Handle registers h for jobs of kind. It must be called before Run; a
 // kind registered twice is a programming error and panics.
@@ -161,30 +159,38 @@ func (e *Engine) Run(ctx context.Context) error {
 	if !e.started.CompareAndSwap(false, true) {
 		return errors.New("engine: Run called twice")
 	}
-	if e.single {
-		n, err := e.store.ReleaseAll(ctx)
-		if err != nil {
-			return fmt.Errorf("release jobs left running: %w", err)
+	if err := e.releaseDead(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
 		}
-		if n > 0 {
-			e.log.Info("released jobs left running by the previous process", "jobs", n)
-		}
+		return err
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	done := make(chan struct{}, e.workers)
 	busy := 0
+	var failing time.Duration // the claim backoff while the database fails
 	for {
 		sleep := e.poll
 		if free := e.workers - busy; free > 0 {
-			jobs, err := e.store.Claim(ctx, e.worker, e.now(), e.lease, free)
+			jobs, err := e.claim(ctx, free)
 			switch {
 			case err != nil && ctx.Err() != nil:
 				return nil
 			case err != nil:
-				e.log.Error("claim jobs", "err", err)
+				// Once per doubling, not every Poll: a database that is
+				// down stays down for a while.
+				failing = min(max(failing*2, e.poll), maxClaimBackoff)
+				e.log.Error("claim jobs; backing off", "retry_in", failing, "err", err)
+				sleep = failing
 			case len(jobs) < free:
+				if failing > 0 {
+					e.log.Info("claiming jobs again")
+					failing = 0
+				}
 				sleep = e.untilNext(ctx)
+			default:
+				failing = 0
 			}
 			// Else every worker is busy and more may be due: a finishing
 			// worker wakes the loop to claim again.
@@ -220,8 +226,48 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
+// claim leases up to n due jobs, within storeTimeout: a database that
+// does not answer fails the claim instead of hanging the loop.
+func (e *Engine) claim(ctx context.Context, n int) ([]Job, error) {
+	cctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	return e.store.Claim(cctx, e.worker, e.now(), e.lease, n)
+}
+
+// releaseDead makes pending again, at start, the jobs leased by processes
+// that are gone, so work a crash interrupted resumes at once instead of
+// when its lease runs out. Single-node, that is every lease but ours: on
+// SQLite the lock on the database admits one process, so no other can be
+// alive. Otherwise it is the leases of this host's dead processes, and of
+// an earlier process that had our PID.
+func (e *Engine) releaseDead(ctx context.Context) error {
+	owners, err := e.store.LeaseOwners(ctx)
+	if err != nil {
+		return fmt.Errorf("release jobs left running: %w", err)
+	}
+	var dead []string
+	for _, o := range owners {
+		if o != e.worker && (e.single || deadOwner(o)) {
+			dead = append(dead, o)
+		}
+	}
+	if len(dead) == 0 {
+		return nil
+	}
+	n, err := e.store.Release(ctx, dead)
+	if err != nil {
+		return fmt.Errorf("release jobs left running: %w", err)
+	}
+	if n > 0 {
+		e.log.Info("released jobs left running by processes that are gone", "jobs", n, "owners", dead)
+	}
+	return nil
+}
+
 // untilNext is how long to sleep before the next job is due: at most Poll.
 func (e *Engine) untilNext(ctx context.Context) time.Duration {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
 	next, ok, err := e.store.NextRunAt(ctx)
 	if err != nil {
 		if ctx.Err() == nil {

@@ -18,9 +18,16 @@ type Job struct {
 	Attempt int `json:"attempt"`
 	// MaxAttempts bounds the runs before the job is dead-lettered; zero
 	// means DefaultMaxAttempts.
-	MaxAttempts int    `json:"max_attempts"`
-	State       State  `json:"state"`
-	LastError   string `json:"last_error,omitempty"`
+	MaxAttempts int `json:"max_attempts"`
+	// Holder, on a job being written, leases it at once to that owner
+	// (an Engine's Owner) until RunAt, and makes it due now: the holder
+	// does the work right after the commit (a page sent inline) and the
+	// job is the safety net. If the holder dies first, its job is claimed
+	// when the lease runs out, or at once when a restarted engine finds
+	// the holder gone. Empty writes a pending job due at RunAt.
+	Holder    string `json:"-"`
+	State     State  `json:"state"`
+	LastError string `json:"last_error,omitempty"`
 }
 
 // State is where a job stands.
@@ -57,11 +64,12 @@ type Store interface {
 	// NextRunAt is the earliest RunAt of a pending job (or lease end of a
 	// running one); ok is false when there is none.
 	NextRunAt(ctx context.Context) (t time.Time, ok bool, err error)
-	// ReleaseAll makes every running job pending again. A single-node
-	// (SQLite) server calls it at start: no other process can hold a lease,
-	// so jobs claimed by a process that died resume at once instead of
-	// after their lease.
-	ReleaseAll(ctx context.Context) (int, error)
+	// LeaseOwners lists the owners of the running jobs' leases. The
+	// engine calls it at start to find leases of processes that are gone.
+	LeaseOwners(ctx context.Context) ([]string, error)
+	// Release makes pending again, due at once, the running jobs leased
+	// by these owners, and returns how many.
+	Release(ctx context.Context, owners []string) (int, error)
 	// DeadJobs lists dead-lettered jobs, newest first.
 	DeadJobs(ctx context.Context, limit int) ([]Job, error)
 }

@@ -20,6 +20,7 @@ import (
 type memJob struct {
 	engine.Job
 	lockedUntil time.Time
+	lockedBy    string
 }
 
 type memStore struct {
@@ -56,7 +57,7 @@ func (m *memStore) Claim(ctx context.Context, worker string, now time.Time, leas
 	slices.SortFunc(due, func(a, b *memJob) int { return a.RunAt.Compare(b.RunAt) })
 	var out []engine.Job
 	for _, j := range due[:min(limit, len(due))] {
-		j.State, j.lockedUntil = engine.Running, now.Add(lease)
+		j.State, j.lockedUntil, j.lockedBy = engine.Running, now.Add(lease), worker
 		out = append(out, j.Job)
 	}
 	return out, nil
@@ -106,13 +107,27 @@ func (m *memStore) NextRunAt(ctx context.Context) (time.Time, bool, error) {
 	return next, !next.IsZero(), nil
 }
 
-func (m *memStore) ReleaseAll(ctx context.Context) (int, error) {
+func (m *memStore) LeaseOwners(ctx context.Context) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for _, j := range m.jobs {
+		if j.State == engine.Running && !seen[j.lockedBy] {
+			seen[j.lockedBy] = true
+			out = append(out, j.lockedBy)
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) Release(ctx context.Context, owners []string) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := 0
 	for _, j := range m.jobs {
-		if j.State == engine.Running {
-			j.State = engine.Pending
+		if j.State == engine.Running && slices.Contains(owners, j.lockedBy) {
+			j.State, j.lockedBy = engine.Pending, ""
 			n++
 		}
 	}

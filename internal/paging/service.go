@@ -74,6 +74,10 @@ type Pager struct {
 	lastCode  map[string]time.Time // when a code was last resent, per contact
 	notifyJob func()
 	keys      atomic.Pointer[[]byte] // the ack-link key, once loaded
+	// owner is the engine's lease owner name (set by Register): a page
+	// sent inline holds its delivery job, so if this process dies before
+	// recording the send, a restart resends it at once.
+	owner string
 }
 
 // NewPager builds the service.
@@ -604,6 +608,9 @@ func (s *Pager) Register(e interface {
 	e.Handle(JobStep, s.handleStep)
 	e.Handle(JobDeliver, s.handleDeliver)
 	e.Handle(JobAcked, s.handleAcked)
+	if o, ok := e.(interface{ Owner() string }); ok {
+		s.owner = o.Owner()
+	}
 }
 
 var system = incident.Viewer{User: "firebreak", SeeAll: true}
@@ -832,6 +839,7 @@ type stepPlan struct {
 	paged []string
 	plans map[string][]plannedDelivery
 	newID func() string
+	owner string // holds the jobs of pages sent inline; see Pager.owner
 }
 
 // prepareStep resolves the step at pos of e against the current
@@ -842,7 +850,7 @@ func (s *Pager) prepareStep(ctx context.Context, e Escalation, pos oncall.Positi
 	if err != nil {
 		return nil, err
 	}
-	p := &stepPlan{pos: pos, step: e.Policy.Steps[pos.Step], plans: map[string][]plannedDelivery{}, newID: s.NewID}
+	p := &stepPlan{pos: pos, step: e.Policy.Steps[pos.Step], plans: map[string][]plannedDelivery{}, newID: s.NewID, owner: s.owner}
 	// Resolving needs no user list: a user who cannot be reached has no
 	// verified contact, and the log says so.
 	p.paged = o.Directory(nil).Resolve(p.step, s.Now())
@@ -884,12 +892,14 @@ func (p *stepPlan) apply(cur *Escalation, now time.Time) Effects {
 				Target: pd.contact.Address, State: DeliveryPending, Step: pos, CreatedAt: now, DueAt: now.Add(pd.delay), Kind: "page"}
 			fx.Deliveries = append(fx.Deliveries, d)
 			// The job carries the delivery's ID. A delivery due now is sent
-			// right after the commit; its job is the safety net.
-			runAt := d.DueAt
+			// right after the commit; its job is the safety net, held by
+			// this process for the grace: due then, or at once when a
+			// restart finds this process gone (a crash mid-send).
+			runAt, holder := d.DueAt, ""
 			if pd.delay == 0 {
-				runAt = now.Add(inlineGrace)
+				runAt, holder = now.Add(inlineGrace), p.owner
 			}
-			fx.Jobs = append(fx.Jobs, engine.Job{ID: d.ID, Kind: JobDeliver, RunAt: runAt, Args: jobArgs(idArgs{ID: d.ID})})
+			fx.Jobs = append(fx.Jobs, engine.Job{ID: d.ID, Kind: JobDeliver, RunAt: runAt, Holder: holder, Args: jobArgs(idArgs{ID: d.ID})})
 		}
 	}
 	cur.StepsRun++

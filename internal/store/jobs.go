@@ -100,8 +100,14 @@ func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs ...engine.Job) er
 		if j.MaxAttempts <= 0 {
 			j.MaxAttempts = engine.DefaultMaxAttempts
 		}
+		runAt, state, lockedUntil, lockedBy := j.RunAt, engine.Pending, any(nil), any(nil)
+		if j.Holder != "" {
+			// Leased to its holder until RunAt, and due the moment the
+			// lease ends or is released.
+			runAt, state, lockedUntil, lockedBy = now, engine.Running, db.dialect.t(j.RunAt), j.Holder
+		}
 		_, err := db.execTx(ctx, tx, insertJobSQL,
-			j.ID, j.Kind, string(j.Args), db.dialect.t(j.RunAt), string(engine.Pending), j.Attempt, j.MaxAttempts, db.dialect.t(now))
+			j.ID, j.Kind, string(j.Args), db.dialect.t(runAt), string(state), j.Attempt, j.MaxAttempts, db.dialect.t(now), lockedBy, lockedUntil)
 		if db.dialect.isUnique(err) {
 			return errs.E(errs.Conflict, "id", "job %s already exists", j.ID)
 		}
@@ -250,6 +256,45 @@ func (db *DB) NextRunAt(ctx context.Context) (time.Time, bool, error) {
 	return *t.T, true, nil
 }
 
+// LeaseOwners lists the owners of running jobs' leases.
+func (db *DB) LeaseOwners(ctx context.Context) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT locked_by FROM jobs WHERE state = 'running' AND locked_by IS NOT NULL ORDER BY locked_by`)
+	if err != nil {
+		return nil, fmt.Errorf("lease owners: %w", err)
+	}
+	defer rows.Close()
+	var owners []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			return nil, fmt.Errorf("lease owners: %w", err)
+		}
+		owners = append(owners, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("lease owners: %w", err)
+	}
+	return owners, nil
+}
+
+// Release makes the running jobs leased by owners pending again, due now
+// at the latest (a job written with a Holder is due when its holder is
+// gone, not at the end of its lease).
+func (db *DB) Release(ctx context.Context, owners []string) (int, error) {
+	total := 0
+	now := db.dialect.t(db.now())
+	for _, o := range owners {
+		n, err := db.exec(ctx, "release jobs", `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL,
+			run_at = CASE WHEN run_at < ? THEN run_at ELSE ? END
+			WHERE state = 'running' AND locked_by = ?`, now, now, o)
+		if err != nil {
+			return total, err
+		}
+		total += int(n)
+	}
+	return total, nil
+}
+
 // ReleaseAll makes every running job pending again.
 func (db *DB) ReleaseAll(ctx context.Context) (int, error) {
 	n, err := db.exec(ctx, "release jobs", `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL WHERE state = 'running'`)
@@ -278,7 +323,7 @@ func (db *DB) DeadJobs(ctx context.Context, limit int) ([]engine.Job, error) {
 	return jobs, nil
 }
 
-var insertJobSQL = hot(`INSERT INTO jobs (id, kind, args, run_at, state, attempt, max_attempts, last_error, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, '', ?)`)
+var insertJobSQL = hot(`INSERT INTO jobs (id, kind, args, run_at, state, attempt, max_attempts, last_error, created_at, locked_by, locked_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)`)
 
 var deleteJobSQL = hot(`DELETE FROM jobs WHERE id = ?`)
