@@ -177,7 +177,7 @@ func testLifecycle(t *testing.T, s *setup) {
 		got = append(got, it.Text)
 	}
 	wantText := []string{`declared INC-1 "Credential leak on build server"`, "severity  → SEV1", "alice is IR Lead", "triage → active",
-		"bob is Incident Commander", "active → contained", "updated root cause", "contained → eradicated",
+		"bob is Incident Commander", "active → contained", `root cause set to "CI token committed to a public repository"`, "contained → eradicated",
 		"eradicated → recovered", "post-mortem published", "recovered → closed"}
 	wantText[1] = "classified as SEV1"
 	if !slices.Equal(got, wantText) {

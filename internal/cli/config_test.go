@@ -39,8 +39,8 @@ func TestConfigValidate(t *testing.T) {
 	example := "../../examples/oncall.yaml"
 
 	code, _, errOut := h.run(t, "config", "validate", example)
-	if code != 1 || !strings.Contains(errOut, example+":10:104: users[0].contacts[0].secret_env: environment variable ALICE_HOOK_KEY is not set\n") ||
-		!strings.Contains(errOut, example+":18:49: users[1].contacts[0].address_env: environment variable BOB_SLACK_URL is not set\n") ||
+	if code != 1 || !strings.Contains(errOut, example+":12:100: users[0].contacts[0].secret_env: environment variable ALICE_HOOK_KEY is not set\n") ||
+		!strings.Contains(errOut, example+":20:49: users[1].contacts[0].address_env: environment variable BOB_SLACK_URL is not set\n") ||
 		!strings.HasSuffix(errOut, "firebreak: "+example+": 2 problem(s); nothing was changed\n") {
 		t.Fatalf("validate without secrets: exit %d\n%s", code, errOut)
 	}
@@ -139,12 +139,12 @@ func TestConfigApplyFromTheCLI(t *testing.T) {
 	data, _ := os.ReadFile(example)
 	bad := writeFile(t, "bad.yaml", strings.Replace(string(data), "members: [alice, bob, carol]", "members: [alice, bob, carol, mallory]", 1))
 	code, _, errOut = h.run(t, "config", "apply", bad, "--yes")
-	if code != 1 || errOut != bad+":27:34: teams[0].members[3]: unknown user \"mallory\"\nfirebreak: "+bad+": 1 problem(s); nothing was changed\n" {
+	if code != 1 || errOut != bad+":29:34: teams[0].members[3]: unknown user \"mallory\"\nfirebreak: "+bad+": 1 problem(s); nothing was changed\n" {
 		t.Fatalf("apply with an unknown user: exit %d\n%s", code, errOut)
 	}
 	bad = writeFile(t, "bad2.yaml", strings.Replace(string(data), "incident_rules:", "  - name: empty\n    steps: []\nincident_rules:", 1))
 	code, _, errOut = h.run(t, "config", "apply", bad, "--yes")
-	if code != 1 || !strings.HasPrefix(errOut, bad+":61:5: policies[2].steps: a policy needs at least one step\n") {
+	if code != 1 || !strings.HasPrefix(errOut, bad+":63:5: policies[2].steps: a policy needs at least one step\n") {
 		t.Fatalf("apply with an empty policy: exit %d\n%s", code, errOut)
 	}
 	if out := h.ok(t, "config", "apply", example, "--dry-run"); !strings.HasPrefix(out, "No changes") {

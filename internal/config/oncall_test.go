@@ -95,7 +95,7 @@ func TestParseOncallExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = o.Check(nil, []string{"P1"})
-	if got := err.(Problems).Format("f.yaml"); got != `f.yaml:61:16: incident_rules[0].severity: unknown severity "SEV1" (want one of [P1])` {
+	if got := err.(Problems).Format("f.yaml"); got != `f.yaml:63:16: incident_rules[0].severity: unknown severity "SEV1" (want one of [P1])` {
 		t.Fatalf("check: %s", got)
 	}
 }

@@ -87,7 +87,7 @@ func TestConfigApply(t *testing.T) {
 	if !c.DryRun || len(c.Users) != 3 || len(c.Contacts) != 4 || len(c.Rules) != 1 || len(c.Objects) != 6 {
 		t.Fatalf("dry run: %+v", c)
 	}
-	if c.Objects[0].Op != "create" || c.Objects[0].Key.String() != "team payments" || c.Contacts[0].Address != "https://hooks.example.com/…" {
+	if c.Objects[0].Op != "create" || c.Objects[0].Key.String() != "team payments" || c.Contacts[0].Address != "https://pager.invalid/…" {
 		t.Fatalf("dry run: %+v", c)
 	}
 	if got := strings.Join(c.Rules[0].After, ", "); got != "phone-hook after 0 min, mail after 2 min" {
