@@ -60,3 +60,18 @@ func TestJurisdictions(t *testing.T) {
 		t.Errorf("hint without a US context: %q", got)
 	}
 }
+
+// FuzzWords: words from outside (profiles, facts) never panic the checks.
+func FuzzWords(f *testing.F) {
+	for _, s := range []string{"US-CA", "TX", "HIPAA-covered-entity", "", "-", "US-", "ü-ß", "CA"} {
+		f.Add(s)
+	}
+	words := []string{"controller", "HIPAA_covered_entity", "essential_entity"}
+	f.Fuzz(func(t *testing.T, s string) {
+		_ = JurisdictionProblem(s)
+		_ = JurisdictionHint(s, []string{"US"})
+		if got := Suggest(s, words); got != "" && !slices.Contains(words, got) {
+			t.Fatalf("Suggest(%q) = %q, not a word", s, got)
+		}
+	})
+}
