@@ -43,6 +43,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
+	"github.com/firebreak-ir/firebreak/internal/outbound"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
@@ -130,7 +131,9 @@ func run(ctx context.Context, rate float64, duration, grace time.Duration, dsn s
 	hook := httptest.NewServer(rc)
 	defer hook.Close()
 
-	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: dsn, Logger: log, Version: "bench"})
+	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: dsn, Logger: log, Version: "bench",
+		// The receiver is on this host.
+		Outbound: outbound.LoopbackPolicy()})
 	if err != nil {
 		return err
 	}

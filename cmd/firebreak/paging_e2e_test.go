@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
+	"github.com/firebreak-ir/firebreak/internal/outbound"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
@@ -89,7 +91,8 @@ var e2eCode = regexp.MustCompile(`code (\d{6})`)
 func preparePaging(t *testing.T, dsn string, in *pageInbox) map[string]string {
 	t.Helper()
 	ctx := context.Background()
-	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: dsn, BootstrapToken: adminToken, Version: "e2e"})
+	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: dsn, BootstrapToken: adminToken, Version: "e2e",
+		Outbound: outbound.LoopbackPolicy()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +163,12 @@ func TestKillDuringEscalation(t *testing.T) {
 	in := newPageInbox(t)
 	dir := t.TempDir()
 	secrets := preparePaging(t, filepath.Join(dir, "firebreak.db"), in)
-	s := startServer(t, "--data-dir", dir)
+	// The pages go to a receiver on this host, which the policy must allow.
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policy, []byte("outbound:\n  allow: [127.0.0.0/8]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, "--data-dir", dir, "--policy", policy)
 
 	fired := time.Now()
 	fireGeneric(t, s.URL, secrets["checkout"], "checkout-5xx")
@@ -208,7 +216,7 @@ func TestKillDuringEscalation(t *testing.T) {
 	if n := len(in.pages("carol")); n != 1 {
 		t.Fatalf("carol was paged while the server was down: %d", n)
 	}
-	restarted := startServer(t, "--data-dir", dir)
+	restarted := startServer(t, "--data-dir", dir, "--policy", policy)
 	defer restarted.stop(t)
 
 	got := in.waitPages(t, "carol", 3, time.Until(due)+30*time.Second)

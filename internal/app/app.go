@@ -28,6 +28,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/mailin"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbound"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
@@ -67,9 +68,11 @@ type Config struct {
 	// Notifier replaces the channels (email, webhook, Slack, Teams); for
 	// tests.
 	Notifier notify.Notifier
-	// HTTPClient sends webhook, Slack and Teams messages; for tests that
-	// must reach loopback receivers. NewHTTPClient's when nil.
-	HTTPClient *http.Client
+	// Outbound is the policy every outgoing HTTP request (webhook, Slack,
+	// Teams, update subscriptions) is sent under: loopback, private,
+	// link-local and metadata addresses are refused unless it allows them
+	// (policy file: outbound.allow). Tests allow their loopback receivers.
+	Outbound outbound.Policy
 	// Notices configures notice templates, the organisation's names and
 	// contacts in notices, and the stakeholder-update cadence.
 	Notices notices.Config
@@ -162,13 +165,9 @@ func channels(cfg Config) notify.Notifier {
 	if cfg.Notifier != nil {
 		return cfg.Notifier
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		// One client for every delivery, so connections to a receiver are
-		// reused between pages.
-		client = notify.NewHTTPClient()
-	}
-	h := notify.HTTPConfig{Client: client, UserAgent: "Firebreak/" + cfg.Version}
+	// One guarded client for every delivery, so connections to a receiver
+	// are reused between pages.
+	h := notify.NewHTTPConfig(cfg.Outbound, "Firebreak/"+cfg.Version)
 	m := notify.Mux{
 		notify.KindWebhook: &notify.Webhook{HTTPConfig: h, Now: cfg.Now},
 		notify.KindSlack:   &notify.Slack{HTTPConfig: h},

@@ -17,6 +17,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbound"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 )
@@ -55,7 +56,7 @@ func TestDutyRemindersThroughThePager(t *testing.T) {
 	}
 	org := &duties.Profile{Roles: []string{"controller"}, EntityTypes: []string{"essential_entity"}, Countries: []string{"DE"}}
 	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: storetest.SQLiteDSN(t), Version: "test", Now: clock.Now,
-		HTTPClient: srv.Client(), Organization: org})
+		Outbound: outbound.LoopbackPolicy(), Organization: org})
 	if err != nil {
 		t.Fatal(err)
 	}

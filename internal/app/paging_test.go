@@ -29,6 +29,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
+	"github.com/firebreak-ir/firebreak/internal/outbound"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 	"github.com/firebreak-ir/firebreak/internal/triage"
@@ -167,7 +168,8 @@ func TestAlertmanagerPagesOnCall(t *testing.T) {
 	ctx := context.Background()
 	box, hooks := startMailbox(t), startHookbox(t)
 	fb, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: filepath.Join(t.TempDir(), "firebreak.db"), Version: "test",
-		Email: &notify.Email{Host: "127.0.0.1", Port: box.port, From: "Firebreak <pager@firebreak.test>", TLS: notify.TLSNone, Timeout: 5 * time.Second}})
+		Outbound: outbound.LoopbackPolicy(),
+		Email:    &notify.Email{Host: "127.0.0.1", Port: box.port, From: "Firebreak <pager@firebreak.test>", TLS: notify.TLSNone, Timeout: 5 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +319,7 @@ func TestAlertmanagerPagesOnCall(t *testing.T) {
 func TestAckAssignsIRLead(t *testing.T) {
 	ctx := context.Background()
 	hooks := startHookbox(t)
-	fb, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: filepath.Join(t.TempDir(), "firebreak.db"), Version: "test"})
+	fb, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: filepath.Join(t.TempDir(), "firebreak.db"), Version: "test", Outbound: outbound.LoopbackPolicy()})
 	if err != nil {
 		t.Fatal(err)
 	}

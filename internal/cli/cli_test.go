@@ -11,6 +11,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/cli"
+	"github.com/firebreak-ir/firebreak/internal/outbound"
 )
 
 const adminToken = "fbk_test_bootstrap_admin_token_0123456789"
@@ -23,7 +24,8 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DSN: filepath.Join(dir, "firebreak.db"), BootstrapToken: adminToken})
+	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DSN: filepath.Join(dir, "firebreak.db"), BootstrapToken: adminToken,
+		Outbound: outbound.LoopbackPolicy()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func serveCmd(g *globals) *cobra.Command {
 				PublicURL: first(publicURL, g.env.Getenv("FIREBREAK_PUBLIC_URL"), cfg.PublicURL), Email: mail,
 				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt,
 				SMTPAddr: first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")), SMTP: smtpCfg,
-				Policy: cfg.Policy(), Organization: cfg.Organization, Catalog: catalog, Notices: cfg.NoticesConfig(),
+				Policy: cfg.Policy(), Outbound: cfg.OutboundPolicy(), Organization: cfg.Organization, Catalog: catalog, Notices: cfg.NoticesConfig(),
 				Addr: first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),
 				BootstrapToken: g.env.Getenv("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN"),
 				Version:        Version, Logger: log, Out: g.env.Stdout,

@@ -49,6 +49,9 @@ type File struct {
 	UpdateCadence map[string]string `yaml:"update_cadence"`
 	// Notices name the organisation in notices and add its templates.
 	Notices *NoticesFile `yaml:"notices"`
+	// Outbound allows otherwise refused destinations of outgoing HTTP
+	// requests (outbound.allow: CIDRs or host names).
+	Outbound *OutboundFile `yaml:"outbound"`
 	// Audit configures signed checkpoints of the audit record.
 	Audit *AuditFile `yaml:"audit"`
 }
@@ -109,6 +112,9 @@ func Parse(data []byte) (File, error) {
 		}
 	}
 	if err := checkOrganization(f.Organization); err != nil {
+		return File{}, err
+	}
+	if err := f.checkOutbound(data); err != nil {
 		return File{}, err
 	}
 	if err := f.Audit.check(); err != nil {

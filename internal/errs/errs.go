@@ -6,6 +6,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error for the edges.
@@ -32,6 +33,9 @@ type Error struct {
 	// Details lists every problem when there is more than one; the first
 	// is repeated in Field and Message.
 	Details []Detail
+	// RetryAfter, for RateLimited, is how long to wait; the HTTP edge
+	// sends it as Retry-After.
+	RetryAfter time.Duration
 }
 
 // Detail is one problem with one field.

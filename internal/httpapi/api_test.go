@@ -14,6 +14,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/client"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
+	"github.com/firebreak-ir/firebreak/internal/outbound"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 )
 
@@ -28,7 +29,8 @@ type setup struct {
 
 func newSetup(t *testing.T) *setup {
 	t.Helper()
-	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DSN: storetest.SQLiteDSN(t), BootstrapToken: adminToken, Version: "test"})
+	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DSN: storetest.SQLiteDSN(t), BootstrapToken: adminToken, Version: "test",
+		Outbound: outbound.LoopbackPolicy()})
 	if err != nil {
 		t.Fatal(err)
 	}

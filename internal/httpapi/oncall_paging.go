@@ -39,7 +39,7 @@ type TestResult struct {
 	Channel    notify.Kind `json:"channel"`
 	Target     string      `json:"target" doc:"Redacted."`
 	StatusCode int         `json:"status_code,omitempty" doc:"HTTP status or SMTP reply code."`
-	Response   string      `json:"response,omitempty" doc:"A short, redacted summary of the reply."`
+	Response   string      `json:"response,omitempty" doc:"The status and its reason (HTTP 202 Accepted); the reply's body is never shown."`
 	LatencyMS  float64     `json:"latency_ms"`
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbound"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 )
@@ -82,7 +83,8 @@ func newWorld(t *testing.T, b storetest.Backend, cfg notices.Config) *world {
 	if b.Name == "postgres" {
 		dsn = storetest.PostgresDSN(t)
 	}
-	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: dsn, Version: "test", Now: clock.Now, PublicURL: "http://firebreak.test", Notices: cfg})
+	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: dsn, Version: "test", Now: clock.Now, PublicURL: "http://firebreak.test", Notices: cfg,
+		Outbound: outbound.LoopbackPolicy()})
 	if err != nil {
 		t.Fatal(err)
 	}

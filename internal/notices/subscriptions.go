@@ -19,7 +19,9 @@ func (s *Service) Subscribe(ctx context.Context, v incident.Viewer, ref, name st
 	if name == "" || len(name) > 100 || strings.ContainsAny(name, "\r\n") {
 		return UpdateSubscription{}, errs.E(errs.Invalid, "name", "a name of 1–100 bytes on one line")
 	}
-	if err := t.Validate(); err != nil {
+	// Refused now if the channel will not send there (a private or
+	// metadata address), not at the first update.
+	if err := notify.CheckTarget(s.Channels, t); err != nil {
 		return UpdateSubscription{}, err
 	}
 	sub := UpdateSubscription{ID: s.NewID(), Name: name, Target: t, Kind: t.Kind, Address: Redact(t), CreatedBy: v.User, CreatedAt: s.Now().UTC()}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/outbound"
 )
 
 // DefaultTimeout bounds one delivery attempt when a channel sets none.
@@ -80,10 +81,41 @@ func RetryableStatus(code int) bool {
 	return code == 408 || code == 429 || code >= 500
 }
 
+// TargetChecker is a channel that can refuse a target before anything is
+// sent to it (an address its outbound policy refuses), with an error
+// naming the field.
+type TargetChecker interface {
+	CheckTarget(t Target) error
+}
+
 // Mux sends each Target to the Notifier registered for its Kind.
 type Mux map[Kind]Notifier
 
 var _ Notifier = Mux(nil)
+
+// CheckTarget validates t and asks its channel whether it may be sent to,
+// so a contact or subscription is refused when it is entered.
+func (m Mux) CheckTarget(t Target) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	if c, ok := m[t.Kind].(TargetChecker); ok {
+		return c.CheckTarget(t)
+	}
+	return nil
+}
+
+// CheckTarget validates t, and asks n whether it may be sent to when n
+// can tell (a Mux, an HTTP channel).
+func CheckTarget(n Notifier, t Target) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	if c, ok := n.(TargetChecker); ok {
+		return c.CheckTarget(t)
+	}
+	return nil
+}
 
 // Notify hands t to the Notifier for t.Kind, which validates it.
 func (m Mux) Notify(ctx context.Context, t Target, msg Message) (Result, error) {
@@ -121,7 +153,11 @@ func (a *attempt) fail(code int, response string, retryable bool, cause error, m
 // deadline, a refused or reset connection, a DNS failure.
 func (a *attempt) failTransport(ctx context.Context, err error) (Result, error) {
 	var msg string
+	var refused *outbound.RefusedError
 	switch {
+	case errors.As(err, &refused):
+		// The policy will refuse it next time too.
+		return a.fail(0, "", false, err, refused.Error())
 	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded:
 		msg = "timed out"
 		err = errors.Join(err, context.DeadlineExceeded)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -105,15 +106,24 @@ func (s *Slack) Notify(ctx context.Context, t Target, m Message) (Result, error)
 		Error string `json:"error"`
 	}
 	if err := json.Unmarshal(r.body, &api); err != nil {
-		return a.fail(r.status, string(r.body), true, err, "unreadable Slack API reply")
+		return a.fail(r.status, "unreadable Slack API reply", true, err, "unreadable Slack API reply")
 	}
 	if !api.OK {
 		retry := api.Error == "ratelimited" || api.Error == "rate_limited" || api.Error == "service_unavailable" ||
 			api.Error == "internal_error" || api.Error == "fatal_error" || api.Error == "request_timeout"
-		return a.fail(r.status, api.Error, retry, nil, "Slack API: "+api.Error)
+		// Only Slack's error code is shown, and only if it looks like one.
+		code := api.Error
+		if !slackErrorCode.MatchString(code) {
+			code = "unrecognised error"
+		}
+		return a.fail(r.status, "Slack API: "+code, retry, nil, "Slack API: "+code)
 	}
 	return a.result(r.status, "ok"), nil
 }
+
+// slackErrorCode is the shape of the Web API's error codes
+// (channel_not_found, invalid_auth).
+var slackErrorCode = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
 
 // Slack's documented limits for the blocks used.
 const (

@@ -89,8 +89,8 @@ func TestSlackIncomingWebhook(t *testing.T) {
 		io.WriteString(w, "ok")
 	}))
 	defer srv.Close()
-	res, err := (&Slack{}).Notify(context.Background(), Target{Kind: KindSlack, Address: srv.URL + "/services/T0/B0/" + hookToken}, m)
-	if err != nil || res.StatusCode != 200 || res.Response != "ok" {
+	res, err := (&Slack{HTTPConfig: loopHTTP}).Notify(context.Background(), Target{Kind: KindSlack, Address: srv.URL + "/services/T0/B0/" + hookToken}, m)
+	if err != nil || res.StatusCode != 200 || res.Response != "HTTP 200 OK" {
 		t.Fatalf("Notify = %+v, %v", res, err)
 	}
 }
@@ -124,7 +124,7 @@ func TestSlackBot(t *testing.T) {
 				io.WriteString(w, tc.reply) // the Web API answers 200 even on failure
 			}))
 			defer srv.Close()
-			s := &Slack{APIBaseURL: srv.URL + "/api/"}
+			s := &Slack{HTTPConfig: loopHTTP, APIBaseURL: srv.URL + "/api/"}
 			res, err := s.Notify(context.Background(), Target{Kind: KindSlack, Secret: botToken, Channel: "#oncall"}, m)
 			if tc.ok {
 				if err != nil || res.Target != "slack:#oncall" {

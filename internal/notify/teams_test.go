@@ -94,7 +94,7 @@ func TestTeamsWorkflowWebhook(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted) // what a Workflows trigger answers
 	}))
 	defer srv.Close()
-	res, err := (&Teams{}).Notify(context.Background(), Target{Kind: KindTeams, Address: srv.URL + "/workflows/" + hookToken}, m)
+	res, err := (&Teams{HTTPConfig: loopHTTP}).Notify(context.Background(), Target{Kind: KindTeams, Address: srv.URL + "/workflows/" + hookToken}, m)
 	if err != nil || res.StatusCode != 202 || res.Target != srv.URL+"/…" {
 		t.Fatalf("Notify = %+v, %v", res, err)
 	}

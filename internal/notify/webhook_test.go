@@ -43,7 +43,7 @@ func TestWebhookSignedDeliveryAndReplay(t *testing.T) {
 	defer srv.Close()
 
 	m := testMessage()
-	res, err := (&Webhook{}).Notify(context.Background(), Target{Kind: KindWebhook, Address: srv.URL + "/hooks/" + hookToken, Secret: hmacKey}, m)
+	res, err := (&Webhook{HTTPConfig: loopHTTP}).Notify(context.Background(), Target{Kind: KindWebhook, Address: srv.URL + "/hooks/" + hookToken, Secret: hmacKey}, m)
 	if err != nil {
 		t.Fatalf("Notify: %v", err)
 	}
@@ -126,7 +126,7 @@ func TestSignatureVector(t *testing.T) {
 
 func TestWebhookRefusesAnUnverifiableTarget(t *testing.T) {
 	t.Parallel()
-	_, err := (&Webhook{}).Notify(context.Background(), Target{Kind: KindWebhook, Address: "https://example.com/hook"}, testMessage())
+	_, err := (&Webhook{HTTPConfig: loopHTTP}).Notify(context.Background(), Target{Kind: KindWebhook, Address: "https://example.com/hook"}, testMessage())
 	if err == nil || Retryable(err) || err.Error() != "notify webhook https://example.com/…: secret: a webhook contact needs an HMAC signing key" {
 		t.Fatalf("got %v", err)
 	}

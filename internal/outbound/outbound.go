@@ -179,3 +179,9 @@ func numericHost(h string) bool {
 	}
 	return true
 }
+
+// LoopbackPolicy allows loopback (127.0.0.0/8 and ::1) and nothing else
+// that is refused: the policy of tests with receivers on this host.
+func LoopbackPolicy() Policy {
+	return Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}}
+}

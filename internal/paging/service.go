@@ -72,6 +72,7 @@ type Pager struct {
 	// code, so six digits cannot be guessed.
 	codeFails map[string]int
 	lastCode  map[string]time.Time // when a code was last resent, per contact
+	sends     *sendLimiter         // verification and test messages per person and address
 	notifyJob func()
 	keys      atomic.Pointer[[]byte] // the ack-link key, once loaded
 	// owner is the engine's lease owner name (set by Register): a page
@@ -85,7 +86,7 @@ func NewPager(d Deps) *Pager {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Pager{Deps: d, codeFails: map[string]int{}, lastCode: map[string]time.Time{}, notifyJob: func() {}}
+	return &Pager{Deps: d, codeFails: map[string]int{}, lastCode: map[string]time.Time{}, sends: newSendLimiter(), notifyJob: func() {}}
 }
 
 // SetBaseURL sets the URL links in messages start with.
@@ -279,8 +280,13 @@ func (s *Pager) AddContact(ctx context.Context, a Actor, user string, in Contact
 	if len(in.Name) > 64 {
 		return Contact{}, errs.E(errs.Invalid, "name", "is longer than 64 characters")
 	}
-	if err := in.Target.Validate(); err != nil {
+	// Validated, and refused if the channel will not send there (a private
+	// or metadata address), before anything is sent.
+	if err := notify.CheckTarget(s.Notifier, in.Target); err != nil {
 		return Contact{}, prefixField("target", err)
+	}
+	if err := s.sends.take(s.Now(), sendVerify, a.User, in.Target); err != nil {
+		return Contact{}, err
 	}
 	c := Contact{ID: s.NewID(), User: user, Name: in.Name, Kind: in.Target.Kind, Target: in.Target,
 		Address: redact(in.Target), Source: "api", CreatedAt: s.Now().UTC()}
@@ -331,6 +337,10 @@ func (s *Pager) ResendCode(ctx context.Context, a Actor, id string) error {
 	if now.Sub(last) < time.Minute {
 		s.mu.Unlock()
 		return errs.E(errs.RateLimited, "id", "a code was sent less than a minute ago; wait before asking for another")
+	}
+	if err := s.sends.take(now, sendVerify, a.User, c.Target); err != nil {
+		s.mu.Unlock()
+		return err
 	}
 	s.lastCode[id] = now
 	s.mu.Unlock()
@@ -420,6 +430,9 @@ func (s *Pager) TestContact(ctx context.Context, a Actor, id string) (notify.Res
 	}
 	if !c.Verified {
 		return notify.Result{}, errs.E(errs.Rule, "id", "contact %s is not verified yet: enter the code it received first", c.Name)
+	}
+	if err := s.sends.take(s.Now(), sendTest, a.User, c.Target); err != nil {
+		return notify.Result{}, err
 	}
 	msg := notify.Message{ID: "test-" + s.NewID(), Title: "Firebreak test page", Body: "This is a test of " + c.Name + " for " + c.User + ".",
 		URL: s.baseURL + "/oncall/me", Time: s.Now().UTC()}

@@ -20,6 +20,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
+	"github.com/firebreak-ir/firebreak/internal/outbound"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 	"github.com/firebreak-ir/firebreak/internal/triage"
@@ -82,7 +83,8 @@ func newWorld(t *testing.T, dsn string) *world {
 	clock := storetest.NewClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)) // a Wednesday
 	w := &world{clock: clock, ctx: ctx}
 	w.inbox = newInbox(t, clock.Now)
-	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: dsn, Version: "test", Now: clock.Now, PublicURL: "http://firebreak.test"})
+	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: dsn, Version: "test", Now: clock.Now, PublicURL: "http://firebreak.test",
+		Outbound: outbound.LoopbackPolicy()})
 	if err != nil {
 		t.Fatal(err)
 	}

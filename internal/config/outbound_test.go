@@ -1,0 +1,51 @@
+package config
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+)
+
+func TestOutboundAllow(t *testing.T) {
+	t.Parallel()
+	f, err := Parse([]byte("outbound:\n  allow:\n    - 10.20.0.0/16\n    - 127.0.0.1\n    - Hooks.Corp.Example.\n    - '::1'\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := f.OutboundPolicy()
+	want := []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16"), netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}
+	if !slices.Equal(p.Allow, want) || !slices.Equal(p.AllowHosts, []string{"hooks.corp.example"}) {
+		t.Fatalf("policy %+v", p)
+	}
+	if err := p.CheckAddr("", netip.MustParseAddr("10.20.3.4")); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CheckAddr("", netip.MustParseAddr("10.21.3.4")); err == nil {
+		t.Fatal("10.21.3.4 is outside the allowed network")
+	}
+	if d := (File{}).OutboundPolicy(); len(d.Allow) != 0 || len(d.AllowHosts) != 0 {
+		t.Fatalf("default policy %+v", d)
+	}
+
+	tests := []struct{ name, in, err string }{
+		{"bad CIDR", "outbound:\n  allow:\n    - 10.20.0.0/16\n    - 10.0.0.0/33\n",
+			`[4:7] outbound.allow[1]: "10.0.0.0/33" is not a CIDR (expected one such as 10.20.0.0/16)`},
+		{"host bits", "outbound:\n  allow: [10.20.1.0/16]\n",
+			`[2:11] outbound.allow[0]: "10.20.1.0/16" has bits set past its prefix length (did you mean 10.20.0.0/16?)`},
+		{"not a host", "outbound:\n  allow:\n    - 'http://hooks.example'\n",
+			`[3:7] outbound.allow[0]: "http://hooks.example" is not a CIDR (expected one such as 10.20.0.0/16)`},
+		{"numeric name", "outbound:\n  allow:\n    - '2130706433'\n",
+			`[3:7] outbound.allow[0]: "2130706433" is not a CIDR (10.20.0.0/16), an address or a host name`},
+		{"empty", "outbound:\n  allow:\n    - ''\n",
+			`[3:7] outbound.allow[0]: is empty (expected a CIDR such as 10.20.0.0/16, an address or a host name)`},
+		{"twice", "outbound:\n  allow:\n    - hooks.example\n    - HOOKS.example\n",
+			`[4:7] outbound.allow[1]: hooks.example is listed twice`},
+		{"unknown key", "outbound:\n  alow: [10.0.0.0/8]\n", `[2:3] unknown field "alow"`},
+	}
+	for _, tt := range tests {
+		_, err := Parse([]byte(tt.in))
+		if err == nil || err.Error() != tt.err {
+			t.Errorf("%s: got %v, want %q", tt.name, err, tt.err)
+		}
+	}
+}
