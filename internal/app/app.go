@@ -155,7 +155,8 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Incident: func(i incident.Incident, evs []incident.Event) []engine.Job {
 			return append(paging.IncidentJobs(i, evs), notices.IncidentJobs(i, evs)...)
 		},
-		Entry: func(e triage.Entry) []engine.Job { return []engine.Job{paging.QueueEntryJob(e.Group.ID)} },
+		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{paging.QueueEntryJob(e.Group.ID)} },
+		Resolved: func(e triage.Entry) []engine.Job { return []engine.Job{paging.QueueResolvedJob(e.Group.ID)} },
 	})
 	return &Services{Auth: as, Incidents: inc, Triage: tr, Paging: pg, Notices: ns, Duties: du}
 }

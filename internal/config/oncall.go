@@ -62,10 +62,11 @@ type teamFile struct {
 }
 
 type serviceFile struct {
-	Name        string `yaml:"name"`
-	Description string `yaml:"description"`
-	Team        string `yaml:"team"`
-	Policy      string `yaml:"policy"`
+	Name                   string `yaml:"name"`
+	Description            string `yaml:"description"`
+	Team                   string `yaml:"team"`
+	Policy                 string `yaml:"policy"`
+	KeepPagingWhenResolved bool   `yaml:"keep_paging_when_resolved"`
 }
 
 type scheduleFile struct {
@@ -491,7 +492,8 @@ func (c *converter) teams(ts []teamFile) {
 func (c *converter) services(ss []serviceFile) {
 	for i, s := range ss {
 		if c.name("services", i, s.Name) {
-			c.o.Objects.Put(paging.Service{Name: s.Name, Description: s.Description, Team: s.Team, Policy: s.Policy})
+			c.o.Objects.Put(paging.Service{Name: s.Name, Description: s.Description, Team: s.Team, Policy: s.Policy,
+				KeepPagingWhenResolved: s.KeepPagingWhenResolved})
 		}
 	}
 }

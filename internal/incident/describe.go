@@ -102,6 +102,9 @@ func Describe(e Event) string {
 		if e.Type == EvAlertResolved {
 			verb = "resolved"
 		}
+		if d.Apart != "" {
+			return fmt.Sprintf("alert %s: %s (%s)", verb, d.Summary, d.Apart)
+		}
 		return fmt.Sprintf("alert %s: %s", verb, d.Summary)
 	case EvPostmortemSaved:
 		var d PostmortemData

@@ -222,6 +222,9 @@ type AlertData struct {
 	Summary     string            `json:"summary"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	URL         string            `json:"url,omitempty"`
+	// Apart names the labels that tell this alert from the others of its
+	// group, such as "instance=web-1:9100".
+	Apart string `json:"apart,omitempty"`
 }
 
 // PostmortemData is the payload of EvPostmortemSaved: the whole record.

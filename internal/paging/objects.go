@@ -18,12 +18,16 @@ type Team struct {
 }
 
 // Service is something that can break: routing lands alerts on it, and a
-// new queue entry for it pages its escalation policy.
+// new queue entry for it pages its escalation policy. When every alert of
+// an entry nobody has acknowledged resolves, its escalation stops, unless
+// KeepPagingWhenResolved (for services whose alerts resolve on their own
+// while the cause stays, such as a flapping health check).
 type Service struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-	Team        string `json:"team,omitempty"`
-	Policy      string `json:"policy,omitempty"`
+	Name                   string `json:"name"`
+	Description            string `json:"description,omitempty"`
+	Team                   string `json:"team,omitempty"`
+	Policy                 string `json:"policy,omitempty"`
+	KeepPagingWhenResolved bool   `json:"keep_paging_when_resolved,omitempty"`
 }
 
 // IncidentRule pages Policy when an incident is declared at, or raised

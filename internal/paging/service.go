@@ -31,6 +31,7 @@ const (
 	JobStep            = "paging.step"             // run an escalation step
 	JobDeliver         = "paging.deliver"          // send one delivery
 	JobAcked           = "paging.acked"            // follow up an acknowledgement
+	JobQueueResolved   = "paging.queue_resolved"   // every alert of a queue entry resolved: stop its paging
 )
 
 // Incidents is what paging needs of the incident service.
@@ -599,6 +600,12 @@ func QueueEntryJob(entryID string) engine.Job {
 	return engine.Job{Kind: JobQueueEntry, Args: jobArgs(idArgs{ID: entryID})}
 }
 
+// QueueResolvedJob is the job the store writes when the last firing alert
+// of a queue entry not linked to an incident resolves.
+func QueueResolvedJob(entryID string) engine.Job {
+	return engine.Job{Kind: JobQueueResolved, Args: jobArgs(idArgs{ID: entryID})}
+}
+
 // IncidentJobs returns the job to write with an incident's new events
 // when they may change who must be paged: a declaration, a severity
 // change, a role change, a state change.
@@ -621,6 +628,7 @@ func (s *Pager) Register(e interface {
 	e.Handle(JobStep, s.handleStep)
 	e.Handle(JobDeliver, s.handleDeliver)
 	e.Handle(JobAcked, s.handleAcked)
+	e.Handle(JobQueueResolved, s.handleQueueResolved)
 	if o, ok := e.(interface{ Owner() string }); ok {
 		s.owner = o.Owner()
 	}
@@ -643,6 +651,12 @@ func (s *Pager) handleQueueEntry(ctx context.Context, j engine.Job) error {
 	if entry.Status != triage.New {
 		return nil // someone is already on it
 	}
+	if stop, err := s.alertsResolved(ctx, entry); err != nil || stop {
+		if stop {
+			s.Logger.Info("queue entry not paged: its alerts resolved before paging began", "entry", a.ID)
+		}
+		return err
+	}
 	service := entry.Group.Destination.Service
 	o, err := s.Store.Objects(ctx)
 	if err != nil {
@@ -660,6 +674,57 @@ func (s *Pager) handleQueueEntry(ctx context.Context, j engine.Job) error {
 	subj := Subject{Kind: SubjectQueue, ID: entry.Group.ID, Title: entry.Group.Summary, Severity: entry.Severity, Service: service}
 	_, _, err = s.start(ctx, subj, CauseQueue, pol, "firebreak", "", j.ID)
 	return err
+}
+
+// stoppedResolved is the log detail of an escalation stopped because every
+// alert of its queue entry resolved before anyone acknowledged it.
+const stoppedResolved = "alerts resolved"
+
+// alertsResolved reports whether entry's escalations stop because its
+// alerts all resolved: nobody acknowledged it (it is new, or snoozed), it
+// had alerts and none fires now, and its service does not keep paging.
+func (s *Pager) alertsResolved(ctx context.Context, entry triage.Entry) (bool, error) {
+	if entry.Status != triage.New && entry.Status != triage.Snoozed {
+		return false, nil
+	}
+	if entry.Group.Firing > 0 || entry.Group.Resolved == 0 || entry.Group.IncidentID != "" {
+		return false, nil
+	}
+	o, err := s.Store.Objects(ctx)
+	if err != nil {
+		return false, err
+	}
+	return !o.Services[entry.Group.Destination.Service].KeepPagingWhenResolved, nil
+}
+
+// handleQueueResolved stops the open escalations of a queue entry whose
+// alerts all resolved before anyone acknowledged it.
+func (s *Pager) handleQueueResolved(ctx context.Context, j engine.Job) error {
+	var a idArgs
+	if err := json.Unmarshal(j.Args, &a); err != nil {
+		return engine.Permanent(err)
+	}
+	entry, err := s.Queue.Entry(ctx, a.ID)
+	if err != nil {
+		if errs.CodeOf(err) == errs.NotFound {
+			return engine.Permanent(err)
+		}
+		return err
+	}
+	stop, err := s.alertsResolved(ctx, entry)
+	if err != nil || !stop {
+		return err
+	}
+	open, err := s.Store.Escalations(ctx, SubjectQueue, entry.Group.ID, true, 100)
+	if err != nil {
+		return err
+	}
+	for _, e := range open {
+		if _, err := s.resolve(ctx, e.ID, stoppedResolved); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Pager) handleIncidentChanged(ctx context.Context, j engine.Job) error {
@@ -728,7 +793,11 @@ func (s *Pager) resolve(ctx context.Context, id, reason string) (Escalation, err
 		}
 		now := s.Now().UTC()
 		e.State, e.Next, e.NextAt = Resolved, nil, nil
-		e.Log = append(e.Log, LogEntry{At: now, Action: "resolved", Detail: reason})
+		action := "resolved"
+		if reason == stoppedResolved {
+			action = "stopped"
+		}
+		e.Log = append(e.Log, LogEntry{At: now, Action: action, Detail: reason})
 		return Effects{}, nil
 	})
 }
@@ -763,6 +832,12 @@ func (s *Pager) subjectState(ctx context.Context, e Escalation) (reason string, 
 		if err != nil {
 			if errs.CodeOf(err) == errs.NotFound {
 				return "queue entry is gone", nil, nil
+			}
+			return "", nil, err
+		}
+		if stop, err := s.alertsResolved(ctx, entry); err != nil || stop {
+			if stop {
+				return stoppedResolved, nil, nil
 			}
 			return "", nil, err
 		}

@@ -27,6 +27,9 @@ var _ paging.Store = (*DB)(nil)
 type Triggers struct {
 	Incident func(inc incident.Incident, events []incident.Event) []engine.Job
 	Entry    func(e triage.Entry) []engine.Job
+	// Resolved is written when the last firing alert of an entry not
+	// linked to an incident resolves.
+	Resolved func(e triage.Entry) []engine.Job
 }
 
 // SetTriggers sets the triggers; call it before serving.
@@ -37,6 +40,14 @@ func (db *DB) incidentJobs(ctx context.Context, tx *sql.Tx, inc incident.Inciden
 		return 0, nil
 	}
 	jobs := db.trigger.Incident(inc, events)
+	return len(jobs), db.insertJobs(ctx, tx, jobs...)
+}
+
+func (db *DB) resolvedJobs(ctx context.Context, tx *sql.Tx, e triage.Entry) (int, error) {
+	if db.trigger.Resolved == nil {
+		return 0, nil
+	}
+	jobs := db.trigger.Resolved(e)
 	return len(jobs), db.insertJobs(ctx, tx, jobs...)
 }
 

@@ -219,9 +219,17 @@ func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Out
 				// The pipeline owns the group's alert state; the queue owns
 				// the triage state and the link to an incident.
 				g.IncidentID, g.Closed = e.Group.IncidentID, e.Group.Closed
+				wasFiring := e.Group.Firing > 0
 				e.Group = g
 				if err := db.putEntry(ctx, tx, e); err != nil {
 					return err
+				}
+				if wasFiring && g.Firing == 0 && g.IncidentID == "" {
+					n, err := db.resolvedJobs(ctx, tx, e)
+					if err != nil {
+						return err
+					}
+					jobs += n
 				}
 				continue
 			}

@@ -191,6 +191,10 @@ func (s *Service) Receive(ctx context.Context, kind alert.Source, secret string,
 		case alert.Ignored:
 			r.Ignored++
 		case alert.IncidentTimeline:
+			// A resolve in a group linked to an incident is a resolve too.
+			if o.Item.Status == alert.StatusResolved {
+				r.Resolved++
+			}
 			s.toTimeline(ctx, it, o)
 		}
 	}
@@ -210,10 +214,29 @@ func (s *Service) toTimeline(ctx context.Context, it Integration, o alert.Outcom
 	}
 	c := incident.Command{Actor: incident.Viewer{User: "integration:" + it.Name, SeeAll: true}, Ref: o.Group.IncidentID}
 	err := s.incidents.RecordAlert(ctx, c, resolved, at, incident.AlertData{GroupID: o.Group.ID, Fingerprint: o.Item.Fingerprint,
-		Summary: o.Alert.Summary, Labels: o.Alert.Labels, URL: o.Alert.GeneratorURL})
+		Summary: o.Alert.Summary, Labels: o.Alert.Labels, URL: o.Alert.GeneratorURL, Apart: apart(o.Alert.Labels, o.Group.CommonLabels)})
 	if err != nil {
 		s.log.ErrorContext(ctx, "alert to incident timeline", "group", o.Group.ID, "incident", o.Group.IncidentID, "err", err)
 	}
+}
+
+// apart names the labels that tell an alert from the others of its group
+// (those not every alert of the group shares), such as
+// "instance=web-1:9100", so two alerts of a group with one summary read
+// apart on the timeline.
+func apart(labels, common map[string]string) string {
+	var parts []string
+	for _, k := range sortedKeys(labels) {
+		if v, ok := common[k]; ok && v == labels[k] {
+			continue
+		}
+		parts = append(parts, k+"="+labels[k])
+	}
+	out := strings.Join(parts, ", ")
+	if r := []rune(out); len(r) > 200 {
+		out = string(r[:199]) + "…"
+	}
+	return out
 }
 
 // Queue lists the entries v may see, most severe first, then newest.
