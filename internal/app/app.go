@@ -76,6 +76,9 @@ type Config struct {
 	// Notices configures notice templates, the organisation's names and
 	// contacts in notices, and the stakeholder-update cadence.
 	Notices notices.Config
+	// ReportService is the on-call service reports from people are filed
+	// on (policy file reports.service); "security" when empty.
+	ReportService string
 	// Organization, when set, is the organisation profile obligations are
 	// matched against, applied at start.
 	Organization *duties.Profile
@@ -203,6 +206,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cfg.Policy = incident.DefaultPolicy()
 	}
 	svc := newServices(db, cfg.Now, cfg.Policy, cfg.Logger, channels(cfg))
+	svc.Triage.SetReportService(cfg.ReportService)
 	svc.Triage.SetRoutes(cfg.Routes)
 	svc.Status = newStatus(db, svc, cfg)
 	var mailer notices.Mailer // a nil *notify.Email must stay a nil interface
@@ -353,6 +357,7 @@ func (a *App) Start(ctx context.Context) error {
 		wg.Wait()
 	}()
 	a.runCheckpoints(jctx)
+	a.warnReportsPageNobody(ctx)
 	a.cfg.Logger.Info("serving", "url", a.URL(), "backend", a.DB.Backend())
 	return nil
 }

@@ -78,7 +78,7 @@ func serveCmd(g *globals) *cobra.Command {
 			}
 			a, err := app.New(cmd.Context(), app.Config{
 				PublicURL: first(publicURL, g.env.Getenv("FIREBREAK_PUBLIC_URL"), cfg.PublicURL), Email: mail,
-				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt,
+				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt, ReportService: cfg.ReportService(),
 				SMTPAddr: first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")), SMTP: smtpCfg,
 				Policy: cfg.Policy(), Outbound: cfg.OutboundPolicy(), Organization: cfg.Organization, Catalog: catalog, Notices: cfg.NoticesConfig(),
 				Addr: first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),

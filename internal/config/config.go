@@ -54,6 +54,8 @@ type File struct {
 	Outbound *OutboundFile `yaml:"outbound"`
 	// Audit configures signed checkpoints of the audit record.
 	Audit *AuditFile `yaml:"audit"`
+	// Reports names the service reports from people are filed on.
+	Reports *ReportsFile `yaml:"reports"`
 }
 
 // EmailFile configures the outbound SMTP relay.
@@ -118,6 +120,9 @@ func Parse(data []byte) (File, error) {
 		return File{}, err
 	}
 	if err := f.Audit.check(); err != nil {
+		return File{}, err
+	}
+	if err := f.Reports.check(); err != nil {
 		return File{}, err
 	}
 	if e := f.Email; e != nil {

@@ -140,7 +140,7 @@ func (s *Service) report(ctx context.Context, in ReportInput, maxFile int) (stri
 	a := alert.Alert{Source: alert.SourceReport, Integration: kind + " report", Status: alert.StatusFiring, Summary: in.Title,
 		Details: in.Description, Labels: map[string]string{"report": ref, "report_kind": kind}, Annotations: ann,
 		StartsAt: now, ReceivedAt: now}
-	route := &alert.Route{Service: "security", GroupBy: []string{"report"}}
+	route := &alert.Route{Service: s.reports, GroupBy: []string{"report"}}
 	pipeline := alert.NewPipeline(route)
 	_, err := s.store.Ingest(ctx,
 		func(st alert.State) ([]alert.Outcome, error) { return pipeline.Process(ctx, st, now, []alert.Alert{a}) },

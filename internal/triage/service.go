@@ -27,7 +27,25 @@ type Service struct {
 	newID     func() string
 	routes    []*alert.Route // below each integration's own default route
 	observers []func(Signal)
+	reports   string // the service reports are filed on
 }
+
+// DefaultReportService is the service reports are filed on unless the
+// policy file names another (reports.service).
+const DefaultReportService = "security"
+
+// SetReportService sets the service reports from people are filed on (its
+// escalation policy pages when one arrives); DefaultReportService when
+// empty. Call before serving.
+func (s *Service) SetReportService(name string) {
+	if name == "" {
+		name = DefaultReportService
+	}
+	s.reports = name
+}
+
+// ReportService is the service reports are filed on.
+func (s *Service) ReportService() string { return s.reports }
 
 // Observe registers fn to hear that the queue changed (after the change is
 // committed), with who may hear of it; the web console refreshes open
@@ -62,7 +80,7 @@ func (s *Service) ApplyIntegration(ctx context.Context, in IntegrationInput, sec
 
 // NewService wires the queue to its store and the incident service.
 func NewService(store Store, files Attachments, incidents *incident.Service, log *slog.Logger, now func() time.Time, newID func() string) *Service {
-	return &Service{store: store, files: files, incidents: incidents, log: log, now: now, newID: newID}
+	return &Service{store: store, files: files, incidents: incidents, log: log, now: now, newID: newID, reports: DefaultReportService}
 }
 
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)

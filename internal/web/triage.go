@@ -23,6 +23,9 @@ type triageData struct {
 	base
 	Entries []queueEntry
 	All     bool
+	// ReportsService and ReportsNobody: reports from people are filed on
+	// ReportsService, which pages nobody for the reason ReportsNobody.
+	ReportsService, ReportsNobody string
 }
 
 // queueEntry is an entry as the queue shows it.
@@ -166,6 +169,14 @@ func (s *Server) triagePage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, e := range entries {
 		d.Entries = append(d.Entries, viewEntry(e))
+	}
+	if s.paging != nil {
+		d.ReportsService = s.triage.ReportService()
+		why, err := s.paging.PagesNobody(r.Context(), d.ReportsService)
+		if err != nil {
+			s.log.ErrorContext(r.Context(), "check where reports page", "service", d.ReportsService, "err", err)
+		}
+		d.ReportsNobody = why
 	}
 	s.render(w, r, http.StatusOK, "triage", d)
 }
