@@ -91,6 +91,14 @@ type Config struct {
 	Audit *AuditConfig
 	// Backup schedules verified backups of a SQLite database.
 	Backup BackupConfig
+	// RequestTimeout bounds each request's wait for the database; past it
+	// the answer is 503 with Retry-After. httpapi.DefaultRequestTimeout
+	// when zero.
+	RequestTimeout time.Duration
+	// DiskReserve and DiskMinFree configure the SQLite server's reserve
+	// file and the free space /readyz wants (store.Options); the store's
+	// defaults when zero.
+	DiskReserve, DiskMinFree int64
 }
 
 // ConfiguredIntegration is an integration from the configuration file.
@@ -198,7 +206,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
 	}
-	db, err := store.Open(ctx, cfg.DSN, store.Options{Logger: cfg.Logger, Now: cfg.Now, Exclusive: true})
+	db, err := store.Open(ctx, cfg.DSN, store.Options{Logger: cfg.Logger, Now: cfg.Now, Exclusive: true,
+		DiskReserve: cfg.DiskReserve, DiskMinFree: cfg.DiskMinFree})
 	if err != nil {
 		return nil, err
 	}
@@ -300,6 +309,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
+	// Every request but a live-update stream has a deadline (503 past it).
+	a.srv.Handler = httpapi.Deadline(a.srv.Handler, cfg.RequestTimeout)
 	a.srv.RegisterOnShutdown(console.Close)
 	if cfg.SMTPAddr != "" {
 		a.smtp, err = mailin.New(mailin.Config{Addr: cfg.SMTPAddr, Mailboxes: cfg.SMTP.Mailboxes, MaxBytes: cfg.SMTP.MaxBytes,

@@ -26,6 +26,8 @@ func serveCmd(g *globals) *cobra.Command {
 	var backupDir string
 	var backupEvery time.Duration
 	var backupKeep int
+	var requestTimeout time.Duration
+	var diskReserveMiB, diskMinFreeMiB int64
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the server (API, metrics) on an embedded SQLite database or PostgreSQL",
@@ -76,12 +78,16 @@ func serveCmd(g *globals) *cobra.Command {
 			if bk.Every < time.Minute || bk.Keep < 1 {
 				return &exitError{code: 2, err: fmt.Errorf("--backup-every must be at least 1m and --backup-keep at least 1")}
 			}
+			if requestTimeout < 100*time.Millisecond || diskReserveMiB < 1 || diskMinFreeMiB < 1 {
+				return &exitError{code: 2, err: fmt.Errorf("--request-timeout must be at least 100ms, --disk-reserve-mib and --disk-min-free-mib at least 1")}
+			}
 			a, err := app.New(cmd.Context(), app.Config{
 				PublicURL: first(publicURL, g.env.Getenv("FIREBREAK_PUBLIC_URL"), cfg.PublicURL), Email: mail,
 				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt, ReportService: cfg.ReportService(),
 				SMTPAddr: first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")), SMTP: smtpCfg,
 				Policy: cfg.Policy(), Outbound: cfg.OutboundPolicy(), Organization: cfg.Organization, Catalog: catalog, Notices: cfg.NoticesConfig(),
 				Addr: first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),
+				RequestTimeout: requestTimeout, DiskReserve: diskReserveMiB << 20, DiskMinFree: diskMinFreeMiB << 20,
 				BootstrapToken: g.env.Getenv("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN"),
 				Version:        Version, Logger: log, Out: g.env.Stdout,
 				Backup: bk,
@@ -122,6 +128,9 @@ func serveCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&backupDir, "backup-dir", "", "take verified backups of the SQLite database into this directory (default $FIREBREAK_BACKUP_DIR; off when empty)")
 	cmd.Flags().DurationVar(&backupEvery, "backup-every", 24*time.Hour, "how often to back up, with --backup-dir")
 	cmd.Flags().IntVar(&backupKeep, "backup-keep", 7, "how many backups to keep, with --backup-dir (the oldest go first)")
+	cmd.Flags().DurationVar(&requestTimeout, "request-timeout", 10*time.Second, "longest a request may wait for the database; past it the answer is 503 with Retry-After")
+	cmd.Flags().Int64Var(&diskReserveMiB, "disk-reserve-mib", 8, "MiB the SQLite server keeps in reserve (firebreak.db.reserve), given back when the disk is full so the database can recover")
+	cmd.Flags().Int64Var(&diskMinFreeMiB, "disk-min-free-mib", 16, "free MiB below which /readyz fails; with the reserve, what must be free for writes to resume after a full disk")
 	return cmd
 }
 

@@ -20,6 +20,7 @@ const (
 	Unauthorized Code = "unauthorized" // 401
 	Forbidden    Code = "forbidden"    // 403
 	RateLimited  Code = "rate_limited" // too many attempts; the message says when to retry (429)
+	Unavailable  Code = "unavailable"  // the database cannot serve now (a full disk, a deadline passed); retry after RetryAfter (503)
 	Internal     Code = "internal"     // 500
 )
 
@@ -33,8 +34,8 @@ type Error struct {
 	// Details lists every problem when there is more than one; the first
 	// is repeated in Field and Message.
 	Details []Detail
-	// RetryAfter, for RateLimited, is how long to wait; the HTTP edge
-	// sends it as Retry-After.
+	// RetryAfter, for RateLimited and Unavailable, is how long to wait;
+	// the HTTP edge sends it as Retry-After.
 	RetryAfter time.Duration
 }
 

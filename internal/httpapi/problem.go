@@ -20,12 +20,17 @@ var statusOf = map[errs.Code]int{
 	errs.Unauthorized: http.StatusUnauthorized,
 	errs.Forbidden:    http.StatusForbidden,
 	errs.RateLimited:  http.StatusTooManyRequests,
+	errs.Unavailable:  http.StatusServiceUnavailable,
 }
 
 // problem turns any error into an RFC 9457 problem. Errors without a code
 // are logged and shown as "internal error": their text is for operators,
 // not clients.
 func (s *Server) problem(ctx context.Context, err error) error {
+	if errs.CodeOf(err) != errs.Unavailable && timedOut(ctx, err) {
+		s.log.WarnContext(ctx, "request deadline passed", "err", err)
+		err = errTimedOut()
+	}
 	e, ok := errs.As(err)
 	status, known := statusOf[errs.CodeOf(err)]
 	if !ok || !known {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/duties"
+	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/paging"
@@ -32,9 +33,10 @@ type Idempotency interface {
 	ReleaseIdempotency(ctx context.Context, user, key string) error
 }
 
-// Pinger reports whether the database answers, for /readyz.
+// Pinger reports whether the database can serve, for /readyz: it answers
+// in time and (SQLite) writes are not refused for lack of space.
 type Pinger interface {
-	Ping(ctx context.Context) error
+	Ready(ctx context.Context) error
 }
 
 // Deps are what the API serves.
@@ -126,9 +128,14 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.db.Ping(ctx); err != nil {
+	if err := s.db.Ready(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
-		writeProblem(w, http.StatusServiceUnavailable, "database is not reachable")
+		msg := "the database does not answer"
+		if e, ok := errs.As(err); ok && e.Code == errs.Unavailable {
+			msg = e.Message
+		}
+		w.Header().Set("Retry-After", retryAfterSeconds(5*time.Second))
+		writeProblem(w, http.StatusServiceUnavailable, msg)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -31,8 +31,9 @@ import (
 // caller waits for nothing but its own commit.
 type groupCommit struct {
 	db    *sql.DB
-	owner *DB       // its statement cache; nil in tests of the group commit alone
-	wal   *walGuard // keeps the WAL bounded; nil in tests of the group commit alone
+	owner *DB        // its statement cache; nil in tests of the group commit alone
+	wal   *walGuard  // keeps the WAL bounded; nil in tests of the group commit alone
+	disk  *diskGuard // refuses writes while the disk is full; nil in tests of the group commit alone
 
 	mu      sync.Mutex
 	queue   []*writeOp
@@ -108,7 +109,14 @@ func (g *groupCommit) leadBatch(self *writeOp) {
 	g.queue = g.queue[:rest]
 	g.mu.Unlock()
 
-	g.commit(batch)
+	if err := g.disk.admit(); err != nil {
+		for _, op := range batch {
+			op.err = err
+		}
+	} else {
+		g.commit(batch)
+		g.afterFull(batch)
+	}
 	g.wal.after(g)
 
 	// Hand over before waking the batch, so the next batch starts while
@@ -177,5 +185,33 @@ func (g *groupCommit) commit(batch []*writeOp) {
 	}
 	if err := tx.Commit(); err != nil {
 		fail(batch, fmt.Errorf("commit: %w", err))
+	}
+}
+
+// afterFull, when a write of the batch failed for lack of space, makes
+// room for SQLite to recover: the disk guard gives back its reserve and
+// refuses writes from now on, the connection is taken out of a
+// transaction a failed COMMIT may have left open, and the WAL is
+// checkpointed and truncated so it gives back its space too.
+func (g *groupCommit) afterFull(batch []*writeOp) {
+	if g.disk == nil {
+		return
+	}
+	var full error
+	for _, op := range batch {
+		if isDiskFull(op.err) {
+			full = op.err
+			break
+		}
+	}
+	if full == nil {
+		return
+	}
+	g.disk.failed(full)
+	bg := context.Background()
+	g.db.ExecContext(bg, `ROLLBACK`) // "no transaction is active" when SQLite rolled back itself
+	var busy, logFrames, done int64
+	if err := g.db.QueryRowContext(bg, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil || busy != 0 {
+		g.disk.log.Warn("WAL not truncated after a full disk; the next checkpoints retry", "busy", busy, "err", err)
 	}
 }

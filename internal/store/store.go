@@ -45,8 +45,9 @@ type DB struct {
 	stmts   stmtCache
 	// ckpt checkpoints the SQLite WAL in the background; nil on PostgreSQL.
 	ckpt     *sql.DB
-	path     string    // the SQLite file; "" on PostgreSQL
-	lock     *lockFile // held while open with Options.Exclusive
+	path     string     // the SQLite file; "" on PostgreSQL
+	lock     *lockFile  // held while open with Options.Exclusive
+	disk     *diskGuard // the reserve and full-disk state; nil on PostgreSQL
 	ckptStop chan struct{}
 	ckptDone chan struct{}
 }
@@ -165,6 +166,13 @@ type Options struct {
 	// WALLimit is the SQLite WAL size past which it is truncated between
 	// two write batches; DefaultWALLimit when zero.
 	WALLimit int64
+	// DiskReserve is the size of the SQLite reserve file, given back when
+	// the disk is full (see disk.go); DefaultDiskReserve when zero.
+	DiskReserve int64
+	// DiskMinFree is the free space below which Ready fails, and which
+	// with the reserve must be free for writes to resume after the disk
+	// was full; DefaultDiskMinFree when zero.
+	DiskMinFree int64
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -204,7 +212,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.write = db.read
 	} else {
 		db.dialect = dialect{name: "sqlite"}
-		if err := openSQLite(db, dsn, opt.Exclusive, opt.WALLimit); err != nil {
+		if err := openSQLite(db, dsn, opt); err != nil {
 			db.lock.release()
 			return nil, err
 		}
@@ -221,10 +229,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.disk.tick() // the reserve, when there is room
 	return db, nil
 }
 
-func openSQLite(db *DB, path string, exclusive bool, walLimit int64) error {
+func openSQLite(db *DB, path string, opt Options) error {
+	exclusive, walLimit := opt.Exclusive, opt.WALLimit
 	path = sqlitePath(path)
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -239,6 +249,11 @@ func openSQLite(db *DB, path string, exclusive bool, walLimit int64) error {
 		db.lock = l
 	}
 	db.path = path
+	if exclusive {
+		// Only the server keeps the reserve; offline commands beside it
+		// leave it alone.
+		db.disk = newDiskGuard(path, opt.DiskReserve, opt.DiskMinFree, db.FreeBytes, db.log)
+	}
 	// synchronous=FULL: a commit is on disk before it is acknowledged, so an
 	// acknowledged write survives power loss, not only a process crash.
 	pragmas := url.Values{}
@@ -274,7 +289,7 @@ func openSQLite(db *DB, path string, exclusive bool, walLimit int64) error {
 	if walLimit <= 0 {
 		walLimit = DefaultWALLimit
 	}
-	db.group = &groupCommit{db: db.write, owner: db, wal: &walGuard{path: path + "-wal", limit: walLimit, log: db.log.Warn}}
+	db.group = &groupCommit{db: db.write, owner: db, wal: &walGuard{path: path + "-wal", limit: walLimit, log: db.log.Warn}, disk: db.disk}
 	if db.ckpt, err = sql.Open("sqlite", base); err != nil {
 		db.write.Close()
 		db.read.Close()
@@ -303,9 +318,10 @@ func (db *DB) checkpointer() {
 			}
 			return
 		case <-t.C:
-			if _, err := db.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+			if _, err := db.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil && db.disk.admit() == nil {
 				db.log.Warn("WAL checkpoint", "err", err)
 			}
+			db.disk.tick()
 		}
 	}
 }
@@ -340,6 +356,22 @@ func (db *DB) Migrate(ctx context.Context) error {
 // Ping checks the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
 
+// Ready reports whether the store can serve within ctx: the database
+// answers a read of the incidents table (which a frozen or locked
+// database does not), and on SQLite writes are not refused for lack of
+// space and free space is above the minimum. Its errors are
+// errs.Unavailable.
+func (db *DB) Ready(ctx context.Context) error {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM incidents LIMIT 1) AS probe`).Scan(&n)
+	if err != nil {
+		e := errs.E(errs.Unavailable, "", "the database does not answer")
+		e.RetryAfter = 5 * time.Second
+		return fmt.Errorf("%w: %v", e, err)
+	}
+	return db.disk.ready()
+}
+
 // Close releases the connections.
 func (db *DB) Close() error {
 	db.stmts.close()
@@ -373,8 +405,13 @@ func sqlitePath(dsn string) string {
 // savepoint, so its error undoes its own writes only.
 func (db *DB) tx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	if db.group != nil {
-		return db.group.do(ctx, fn)
+		return diskFullError(db.group.do(ctx, fn))
 	}
+	return diskFullError(db.txAlone(ctx, fn))
+}
+
+// txAlone runs fn in a transaction of its own (PostgreSQL).
+func (db *DB) txAlone(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
