@@ -87,7 +87,10 @@ func (s *Server) registerContacts(api huma.API) {
 		OperationID: "add-contact", Method: http.MethodPost, Path: "/api/v1/users/{username}/contacts", Tags: tags,
 		Summary: "Add a contact method", DefaultStatus: http.StatusCreated,
 		Description: "Sends a six-digit verification code to it, and stores it only if that message was delivered " +
-			"(else 422 naming target, and nothing is stored). It is used for pages once verified with the code.",
+			"(else 422 naming target, and nothing is stored). It is used for pages once verified with the code. " +
+			"A URL at a loopback, private, link-local or metadata address is refused (422 naming address) unless the " +
+			"policy file's outbound.allow permits it. Verification codes (and resends) are limited to 5 per 15 minutes " +
+			"per person and per address (429 with Retry-After).",
 	})), func(ctx context.Context, in *struct {
 		UsernameParam
 		Body ContactBody
@@ -135,7 +138,8 @@ func (s *Server) registerContacts(api huma.API) {
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "test-contact", Method: http.MethodPost, Path: "/api/v1/users/{username}/contacts/{id}/test", Tags: tags,
 		Summary: "Send a test page", DefaultStatus: http.StatusOK,
-		Description: "Answers with what the receiver answered; a failed delivery is a 422 naming target with the reason.",
+		Description: "Answers with the receiver's status and the latency (never its reply's body); a failed delivery is a 422 " +
+			"naming target with the reason. At most 5 test pages per 15 minutes per person and per address (429 with Retry-After).",
 	})), func(ctx context.Context, in *ContactParam) (*struct{ Body TestResult }, error) {
 		if err := s.userContact(ctx, *in); err != nil {
 			return nil, s.problem(ctx, err)

@@ -2,8 +2,9 @@
 // Target — over email, a signed generic webhook, Slack or Microsoft Teams.
 //
 // Every channel implements Notifier. A delivery returns a Result (the
-// status the far end answered, a short redacted summary of its reply, the
-// latency) and, on failure, an *Error whose Retryable method follows
+// status the far end answered with its reason, the latency — never the
+// body of an HTTP reply, which whoever runs the receiver chose) and, on
+// failure, an *Error whose Retryable method follows
 // Alertmanager's convention: network errors, timeouts, HTTP 408, 429 and
 // 5xx, and SMTP 4xx replies are worth retrying; other HTTP 4xx and SMTP 5xx
 // replies are not. No error carries a secret: URLs are shown as
@@ -11,7 +12,10 @@
 // anything the far end echoes back.
 //
 // Every send runs under a bounded timeout (DefaultTimeout unless set), and
-// HTTP clients never follow a redirect to another host.
+// HTTP clients never follow a redirect to another host. Every HTTP request
+// goes through package outbound's guard under HTTPConfig.Outbound:
+// loopback, private, link-local and metadata addresses are refused unless
+// allowed, after DNS, on every connection; such a refusal is permanent.
 //
 // # Webhook signatures
 //

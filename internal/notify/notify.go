@@ -40,7 +40,7 @@ type Result struct {
 	Channel    Kind
 	Target     string        // the target, redacted: an address, or scheme://host/…
 	StatusCode int           // HTTP status, or SMTP reply code; 0 when none came back
-	Response   string        // a short, redacted summary of the reply
+	Response   string        // the status and its reason ("HTTP 202 Accepted"), never a reply's body
 	Latency    time.Duration // from the start of the attempt to its end
 }
 
