@@ -24,7 +24,9 @@ func newDuties(db *store.DB, inc *incident.Service, pg *paging.Pager, now func()
 	} else {
 		d.Catalog, d.Anchors = c, c.Anchors()
 	}
-	return duties.New(d)
+	du := duties.New(d)
+	inc.SetDuties(openDuties{du})
+	return du
 }
 
 // applyOrganization makes the profile in the configuration file the

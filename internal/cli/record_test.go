@@ -33,6 +33,7 @@ func TestRecordStaysTrueFromTheCLI(t *testing.T) {
 	h.ok(t, "incidents", "transition", "INC-1", "eradicated")
 	h.ok(t, "incidents", "transition", "INC-1", "recovered")
 	h.ok(t, "incidents", "postmortem", "INC-1", "--body", "# Review", "--status", "published")
+	h.waiveOpenDuties(t, "INC-1")
 	h.ok(t, "incidents", "transition", "INC-1", "closed")
 
 	h.fails(t, "status: the post-mortem of INC-1 was published", "incidents", "postmortem", "INC-1", "--status", "draft")

@@ -23,6 +23,11 @@ type File struct {
 	// PostmortemBusinessDays is the time from recovery to the post-mortem
 	// due date (default 5).
 	PostmortemBusinessDays *int `yaml:"postmortem_business_days"`
+	// CloseRequiresDuties relaxes, per severity, the rule that an incident
+	// closes only once every notification duty that applies or may apply
+	// is submitted or waived: {SEV4: false} lets SEV4 incidents close with
+	// duties open. Severities left out (and true) keep the rule.
+	CloseRequiresDuties map[string]bool `yaml:"close_requires_duties"`
 	// HolidayCalendar is the team's holiday calendar the post-mortem due
 	// date counts business days on: a code of calendar.Lookup such as US,
 	// GB, DE or FR; Monday to Friday when empty.
@@ -95,6 +100,9 @@ func Parse(data []byte) (File, error) {
 	}
 	if d := f.PostmortemBusinessDays; d != nil && (*d < 1 || *d > 60) {
 		return File{}, fmt.Errorf("postmortem_business_days: %d is not between 1 and 60", *d)
+	}
+	if err := f.checkClosing(); err != nil {
+		return File{}, err
 	}
 	if c := f.HolidayCalendar; c != "" {
 		if _, err := calendar.ByCode(c); err != nil {
@@ -170,6 +178,14 @@ func (f File) Policy() *incident.Policy {
 	}
 	if h, ok := calendar.Lookup(f.HolidayCalendar); ok {
 		p.Calendar = h
+	}
+	for sev, required := range f.CloseRequiresDuties {
+		if !required {
+			if p.CloseWithDutiesOpen == nil {
+				p.CloseWithDutiesOpen = map[string]bool{}
+			}
+			p.CloseWithDutiesOpen[sev] = true
+		}
 	}
 	return p
 }

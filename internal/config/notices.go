@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
@@ -30,6 +32,11 @@ type NoticesFile struct {
 	DPO          string             `yaml:"dpo"`
 	Contact      string             `yaml:"contact"`
 	Templates    []notices.Template `yaml:"templates"`
+	// Approval says per audience whether a second person must approve a
+	// notice before it is sent or submitted: regulator, customer and
+	// individuals true, internal false when left out
+	// (approval: {internal: true, customer: false}).
+	Approval map[notices.Audience]bool `yaml:"approval"`
 }
 
 const (
@@ -68,6 +75,11 @@ func (f *File) checkNotices() error {
 			return fmt.Errorf("notices.%s: must be one line of text: it %w", c.field, err)
 		}
 	}
+	for _, a := range slices.Sorted(maps.Keys(n.Approval)) {
+		if !a.Valid() {
+			return fmt.Errorf("notices.approval.%s: no such audience; one of regulator, customer, individuals, internal", a)
+		}
+	}
 	seen := map[string]bool{}
 	for i, t := range n.Templates {
 		at := fmt.Sprintf("notices.templates[%d]", i)
@@ -85,6 +97,24 @@ func (f *File) checkNotices() error {
 	return nil
 }
 
+// checkClosing checks close_requires_duties names known severities.
+func (f *File) checkClosing() error {
+	levels := incident.DefaultLevels()
+	if len(f.Severities) > 0 {
+		levels = f.Severities
+	}
+	for _, sev := range slices.Sorted(maps.Keys(f.CloseRequiresDuties)) {
+		if !slices.ContainsFunc(levels, func(l incident.Level) bool { return l.Name == sev }) {
+			names := make([]string, len(levels))
+			for i, l := range levels {
+				names[i] = l.Name
+			}
+			return fmt.Errorf("close_requires_duties.%s: no such severity level; levels are %s", sev, strings.Join(names, ", "))
+		}
+	}
+	return nil
+}
+
 // NoticesConfig is what the file says about notices and stakeholder
 // updates (the defaults where it says nothing).
 func (f File) NoticesConfig() notices.Config {
@@ -92,6 +122,7 @@ func (f File) NoticesConfig() notices.Config {
 	if n := f.Notices; n != nil {
 		c.Organization = notices.Letterhead{Name: n.Organization, DPO: n.DPO, Contact: n.Contact}
 		c.Templates = n.Templates
+		c.Approval = maps.Clone(n.Approval)
 	}
 	if f.UpdateCadence != nil {
 		c.Cadence = map[string]time.Duration{}

@@ -20,7 +20,8 @@ type Move struct {
 // Moves lists the transitions a person may try from inc's state: the next
 // phase (allowed or blocked with the reason), dismissal and reopening, and
 // the backward moves of a reinfection.
-func (p *Policy) Moves(inc *Incident, now time.Time) []Move {
+// known is what the rules need from other services (see Transition).
+func (p *Policy) Moves(inc *Incident, now time.Time, known Known) []Move {
 	var out []Move
 	try := func(to State, reason bool, backward bool) {
 		m := Move{To: to, NeedsReason: reason, Backward: backward, Allowed: true}
@@ -28,7 +29,7 @@ func (p *Policy) Moves(inc *Incident, now time.Time) []Move {
 		if reason {
 			r = "reason"
 		}
-		if _, err := p.Transition(inc, to, r, now); err != nil {
+		if _, err := p.Transition(inc, to, r, now, known); err != nil {
 			m.Allowed = false
 			if e, ok := errs.As(err); ok {
 				var msgs []string

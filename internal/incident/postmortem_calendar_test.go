@@ -31,7 +31,7 @@ func TestPostmortemDueOnHolidayCalendar(t *testing.T) {
 			inc := build(t, p, DeclareInput{Title: "t", Severity: "SEV3"}, assign(p, IRLead, "a"), move(p, Active, ""), move(p, Contained, ""),
 				set(p, UpdateInput{RootCause: new("x")}), move(p, Eradicated, ""))
 			wednesday := time.Date(2026, 11, 25, 16, 30, 0, 0, time.UTC)
-			ch, err := p.Transition(&inc, Recovered, "", wednesday)
+			ch, err := p.Transition(&inc, Recovered, "", wednesday, Known{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -35,6 +35,10 @@ type Policy struct {
 	Levels         []Level
 	Calendar       calendar.Calendar
 	PostmortemDays int // business days from recovery to the post-mortem due date
+	// CloseWithDutiesOpen names the severities that may close while
+	// notification duties are neither submitted nor waived (policy file:
+	// close_requires_duties: {SEV4: false}); every other severity may not.
+	CloseWithDutiesOpen map[string]bool
 }
 
 // DefaultPolicy returns SEV1–SEV4, Monday–Friday and five business days.
@@ -284,7 +288,9 @@ func changed[T comparable](v, cur T) *T {
 }
 
 // Transition decides a move to another state, or says which rule blocks it.
-func (p *Policy) Transition(inc *Incident, to State, reason string, now time.Time) ([]Change, error) {
+// known is what other services know of the incident that the rules need
+// (its open notification duties), loaded by the caller.
+func (p *Policy) Transition(inc *Incident, to State, reason string, now time.Time, known Known) ([]Change, error) {
 	from := inc.State
 	reason = strings.TrimSpace(reason)
 	var v validator
@@ -334,7 +340,7 @@ func (p *Policy) Transition(inc *Incident, to State, reason string, now time.Tim
 			return nil, err
 		}
 	case to.rank() == from.rank()+1:
-		if err := p.forwardRules(inc, to); err != nil {
+		if err := p.forwardRules(inc, to, known); err != nil {
 			return nil, err
 		}
 	default:
@@ -348,7 +354,7 @@ func (p *Policy) Transition(inc *Incident, to State, reason string, now time.Tim
 }
 
 // forwardRules are the requirements of entering the next phase.
-func (p *Policy) forwardRules(inc *Incident, to State) error {
+func (p *Policy) forwardRules(inc *Incident, to State, known Known) error {
 	var v validator
 	v.code = errs.Rule
 	switch to {
@@ -370,6 +376,11 @@ func (p *Policy) forwardRules(inc *Incident, to State) error {
 	case Closed:
 		if inc.Significant && inc.Postmortem.Status != PostmortemPublished {
 			v.add("postmortem", "a %s incident needs a published post-mortem before it can be closed", inc.Severity)
+		}
+		if !p.CloseWithDutiesOpen[inc.Severity] {
+			for _, d := range known.OpenDuties {
+				v.add("obligations."+d.ObligationID, "%s", d.blocking())
+			}
 		}
 	}
 	return v.err()

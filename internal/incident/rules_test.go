@@ -38,7 +38,7 @@ func assign(p *Policy, r Role, u string) func(*Incident) ([]Change, error) {
 }
 
 func move(p *Policy, to State, reason string) func(*Incident) ([]Change, error) {
-	return func(inc *Incident) ([]Change, error) { return p.Transition(inc, to, reason, t0) }
+	return func(inc *Incident) ([]Change, error) { return p.Transition(inc, to, reason, t0, Known{}) }
 }
 
 func set(p *Policy, in UpdateInput) func(*Incident) ([]Change, error) {
@@ -96,7 +96,7 @@ func TestTransitionRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			inc := tt.inc(t)
-			ch, err := p.Transition(&inc, tt.to, tt.reason, t0)
+			ch, err := p.Transition(&inc, tt.to, tt.reason, t0, Known{})
 			if tt.code == "" {
 				if err != nil {
 					t.Fatalf("blocked: %v", err)
@@ -127,7 +127,7 @@ func TestRecoveredSetsPostmortemDue(t *testing.T) {
 	inc := build(t, p, DeclareInput{Title: "t", Severity: "SEV3"}, assign(p, IRLead, "a"), move(p, Active, ""), move(p, Contained, ""),
 		set(p, UpdateInput{RootCause: new("x")}), move(p, Eradicated, ""))
 	friday := time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC)
-	ch, err := p.Transition(&inc, Recovered, "", friday)
+	ch, err := p.Transition(&inc, Recovered, "", friday, Known{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,12 +228,12 @@ func TestMoves(t *testing.T) {
 	t.Parallel()
 	p := DefaultPolicy()
 	inc := build(t, p, DeclareInput{Title: "t", Severity: "SEV1"}, assign(p, IRLead, "a"), move(p, Active, ""))
-	moves := p.Moves(&inc, t0)
+	moves := p.Moves(&inc, t0, Known{})
 	if len(moves) != 1 || moves[0].To != Contained || moves[0].Allowed || !strings.Contains(moves[0].Blocked, "Incident Commander") {
 		t.Fatalf("moves from active SEV1: %+v", moves)
 	}
 	tri := build(t, p, DeclareInput{Title: "t"})
-	moves = p.Moves(&tri, t0)
+	moves = p.Moves(&tri, t0, Known{})
 	if len(moves) != 2 || moves[0].To != Active || moves[0].Allowed || moves[1].To != Dismissed || !moves[1].Allowed || !moves[1].NeedsReason {
 		t.Fatalf("moves from triage: %+v", moves)
 	}

@@ -60,6 +60,9 @@ type Service struct {
 	store  Store
 	users  Users
 	policy *Policy
+	// duties tells the open notification duties that closing checks;
+	// nil: none are known (a server without the obligation records).
+	duties DutySource
 	now    func() time.Time
 	newID  func() string
 	// observers hear of every recorded change, after it is committed; the
@@ -180,11 +183,47 @@ func (s *Service) nameChangers(ctx context.Context, c Command, e *errs.Error) er
 	return out
 }
 
+// SetDuties wires the source of open notification duties that closing
+// checks. Call it before serving.
+func (s *Service) SetDuties(d DutySource) { s.duties = d }
+
+// known loads what the rules need from other services to decide a move
+// to to. It is loaded after inc, so a duty recorded meanwhile (an event
+// on inc's stream) makes the append conflict and the move be decided
+// again.
+func (s *Service) known(ctx context.Context, v Viewer, inc *Incident, to State) (Known, error) {
+	var k Known
+	if to != Closed || s.duties == nil {
+		return k, nil
+	}
+	var err error
+	k.OpenDuties, err = s.duties.OpenDuties(ctx, v, *inc)
+	return k, err
+}
+
 // Transition moves the incident to another state.
 func (s *Service) Transition(ctx context.Context, c Command, to State, reason string) (Incident, error) {
 	return s.do(ctx, c, func(inc *Incident, now time.Time) ([]Change, error) {
-		return s.policy.Transition(inc, to, reason, now)
+		k, err := s.known(ctx, c.Actor, inc, to)
+		if err != nil {
+			return nil, err
+		}
+		return s.policy.Transition(inc, to, reason, now, k)
 	})
+}
+
+// Moves lists the transitions v may try from inc's state, each allowed or
+// blocked with the reason (see Policy.Moves), with what other services
+// know of inc (the open notification duties closing checks).
+func (s *Service) Moves(ctx context.Context, v Viewer, inc *Incident) ([]Move, error) {
+	var k Known
+	if inc.State == Recovered {
+		var err error
+		if k, err = s.known(ctx, v, inc, Closed); err != nil {
+			return nil, err
+		}
+	}
+	return s.policy.Moves(inc, s.now(), k), nil
 }
 
 // Assign gives a role to a user; a single-holder role held by someone else

@@ -25,6 +25,25 @@ type Config struct {
 	// Cadence is the stakeholder-update interval per severity; nil is
 	// DefaultCadence, an empty map turns reminders off.
 	Cadence map[string]time.Duration
+	// Approval says per audience whether a second person must approve a
+	// notice before it is sent or submitted; an audience left out takes
+	// DefaultApproval's.
+	Approval map[Audience]bool
+}
+
+// DefaultApproval: notices to regulators, customers and individuals need
+// a second person's approval before they go; internal briefings do not.
+func DefaultApproval() map[Audience]bool {
+	return map[Audience]bool{Regulator: true, Customer: true, Individuals: true, Internal: false}
+}
+
+// ApprovalRequired reports whether a notice to a must be approved by a
+// second person before it is sent or submitted.
+func (c Config) ApprovalRequired(a Audience) bool {
+	if v, ok := c.Approval[a]; ok {
+		return v
+	}
+	return DefaultApproval()[a]
 }
 
 // DefaultCadence is SEV1 every 30 minutes and SEV2 every hour while open.

@@ -107,6 +107,7 @@ func closeIncident(t *testing.T, w *world, ref string) {
 			_, err := s.SavePostmortem(w.ctx, c, incident.PostmortemInput{Status: incident.PostmortemPublished, Body: "Review"})
 			return err
 		},
+		func() error { waiveOpenDuties(t, w.app.Services.Duties, ref); return nil },
 		func() error { _, err := s.Transition(w.ctx, c, incident.Closed, ""); return err },
 	}
 	for i, step := range steps {

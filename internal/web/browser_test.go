@@ -499,6 +499,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	if pm := c.get(t, "INC-1").Postmortem; pm.Status != incident.PostmortemPublished || len(pm.ActionItems) != 1 {
 		t.Fatalf("post-mortem after publishing: %+v", pm)
 	}
+	waiveOpenDuties(t, c.app.Services.Duties, "INC-1")
 	b.open("/incidents/INC-1")
 	move(b, "closed", "Close incident")
 	b.wantText(".inc-head .meta", "Closed")

@@ -153,7 +153,10 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 		Order: r.URL.Query().Get("order"), Kind: r.URL.Query().Get("kind")}
 	d.Live = "incident:" + inc.Ref
 	if d.CanAct {
-		d.Moves = s.incidents.Policy().Moves(&inc, now)
+		if d.Moves, err = s.incidents.Moves(r.Context(), viewerOf(u), &inc); err != nil {
+			s.fail(w, r, err)
+			return incidentData{}, false
+		}
 		for _, m := range d.Moves {
 			if m.Backward {
 				d.Backward = append(d.Backward, m)

@@ -239,6 +239,7 @@ func TestWholeIncidentWithoutScript(t *testing.T) {
 	if r.status != 303 {
 		t.Fatalf("publish: %d %s", r.status, r.body)
 	}
+	waiveOpenDuties(t, s.app.Services.Duties, "INC-1")
 	step("/transition", url.Values{"to": {"closed"}, "version": {v()}}, 303, "")
 	page = s.get(t, c, "/incidents/INC-1")
 	for _, want := range []string{"Closed", "happened", "2026-11-27T02:12:00Z", "first attacker login", "recovered → closed"} {
