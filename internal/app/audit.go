@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/audit"
+	"github.com/firebreak-ir/firebreak/internal/notify"
 )
 
 // AuditConfig turns on signed checkpoints of the audit record.
@@ -44,8 +45,10 @@ func newCheckpointer(a *App) error {
 		a.cfg.Logger.Warn("audit: created a checkpoint signing key; keep a copy of its public key outside this machine",
 			"key_file", c.KeyFile, "public_key", pub)
 	}
+	// The webhook is an address someone typed in: the guarded client, with
+	// the administrator's outbound.allow for a receiver on the inside.
 	a.Checkpoints = &audit.Checkpointer{Log: a.DB, Key: key, File: c.File, Hook: c.Webhook, Logger: a.cfg.Logger,
-		Now: a.cfg.Now, Every: c.Every, Timer: c.Timer}
+		Now: a.cfg.Now, Every: c.Every, Timer: c.Timer, Client: notify.NewHTTPClientWith(a.cfg.Outbound)}
 	return nil
 }
 
