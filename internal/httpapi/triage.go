@@ -83,6 +83,15 @@ type AttachBody struct {
 	Incident string `json:"incident,omitempty" maxLength:"64" doc:"Required: the open incident's ref (INC-7) or ID."`
 }
 
+// AttachmentOutput is a file served as a download, never rendered.
+type AttachmentOutput struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	NoSniff            string `header:"X-Content-Type-Options"`
+	CacheControl       string `header:"Cache-Control"`
+	Body               []byte
+}
+
 // EntryParam names a queue entry in the path.
 type EntryParam struct {
 	ID string `path:"id" maxLength:"64" doc:"The queue entry's ID."`
@@ -194,6 +203,27 @@ func (s *Server) registerTriage(api huma.API) {
 			return nil, s.problem(ctx, err)
 		}
 		return &struct{ Body TriageDetail }{Body: TriageDetail{ID: d.Group.ID, Detail: d}}, nil
+	})
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "get-triage-attachment", Method: http.MethodGet, Path: "/api/v1/triage/{id}/attachments/{sha256}", Tags: tags,
+		Summary: "Download a reporter's attachment",
+		Description: "A file a report came with (annotations attachment_sha256, attachment_2_sha256, …), always as " +
+			"application/octet-stream with Content-Disposition: attachment. Each download is recorded first: on the entry's record and, " +
+			"when the entry is linked to an incident, on its timeline. An entry linked to a restricted incident one may not see " +
+			"answers as a missing file does (404).",
+		Responses: map[string]*huma.Response{"200": {Description: "The file.", Content: map[string]*huma.MediaType{
+			"application/octet-stream": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}},
+	}), func(ctx context.Context, in *struct {
+		EntryParam
+		SHA256 string `path:"sha256" maxLength:"64" doc:"The file's SHA-256, lowercase hex."`
+	}) (*AttachmentOutput, error) {
+		a, data, err := s.triage.EntryAttachment(ctx, viewer(ctx), in.ID, in.SHA256)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &AttachmentOutput{ContentType: "application/octet-stream", ContentDisposition: triage.Disposition(a.Name),
+			NoSniff: "nosniff", CacheControl: "no-store", Body: data}, nil
 	})
 
 	huma.Register(api, op(auth.Responder, huma.Operation{

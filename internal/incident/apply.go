@@ -107,7 +107,7 @@ func (inc *Incident) Apply(e Event) error {
 			return err
 		}
 		inc.MergedFrom = append(inc.MergedFrom, d.OtherRef)
-	case EvEntryAdded, EvSignalLinked, EvAlertFired, EvAlertResolved:
+	case EvEntryAdded, EvSignalLinked, EvAlertFired, EvAlertResolved, EvAttachmentAccessed:
 		// These live in the stream only; the current state does not change.
 	case EvPostmortemSaved:
 		var d PostmortemData

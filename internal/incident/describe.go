@@ -95,6 +95,10 @@ func Describe(e Event) string {
 			from += " (" + d.Integration + ")"
 		}
 		return fmt.Sprintf("%s from %s: %q, %d alert(s), first seen %s", d.How, from, d.Summary, d.Alerts, d.FirstSeen.UTC().Format("2006-01-02 15:04:05Z"))
+	case EvAttachmentAccessed:
+		var d AttachmentAccessData
+		json.Unmarshal(e.Data, &d)
+		return fmt.Sprintf("opened the reporter's attachment %q (sha256 %s)", d.Name, d.SHA256)
 	case EvAlertFired, EvAlertResolved:
 		var d AlertData
 		json.Unmarshal(e.Data, &d)

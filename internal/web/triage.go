@@ -76,6 +76,7 @@ type triageEntryData struct {
 	Suggested   string              // the level the source's severity suggests
 	Form        triageForm
 	Paging      *pagingPanel
+	Files       []triage.Attachment // what the report came with
 }
 
 // triageForm carries what a person typed back into the page when an
@@ -187,6 +188,7 @@ var logVerbs = map[string]string{
 	"snooze":      "snoozed until",
 	"declared":    "declared incident",
 	"attached":    "attached to incident",
+	"attachment":  "downloaded the attachment",
 }
 
 func (s *Server) loadEntry(w http.ResponseWriter, r *http.Request, f triageForm) (triageEntryData, bool) {
@@ -201,7 +203,7 @@ func (s *Server) loadEntry(w http.ResponseWriter, r *http.Request, f triageForm)
 	}
 	d := triageEntryData{base: s.base(r, "Triage · "+title, "triage"), E: viewEntry(det.Entry), Waiting: det.Status.Waiting(),
 		Common: pairs(det.Group.CommonLabels), Annotations: annotationsOf(det.Entry.Annotations), Links: linksOf(det.Entry.Links),
-		Levels: s.incidents.Policy().Levels, Form: f}
+		Levels: s.incidents.Policy().Levels, Form: f, Files: triage.EntryAttachments(det.Entry)}
 	d.Live = "triage:" + det.Group.ID
 	// Each alert shows what sets it apart: the labels the group does not
 	// share, and the annotations that differ from the ones shown for the
@@ -272,6 +274,23 @@ func declareSummary(det triage.Detail) string {
 	b.WriteString("From " + from + ": " + itoa(det.Group.Firing) + " firing, " + itoa(det.Group.Resolved) + " resolved, first seen " +
 		det.Group.FirstSeen.UTC().Format("2006-01-02 15:04 UTC") + ".")
 	return b.String()
+}
+
+// triageAttachment serves a file a report came with as a download (never
+// rendered here), to those who may see the entry; the access is recorded
+// first (see triage.Service.EntryAttachment).
+func (s *Server) triageAttachment(w http.ResponseWriter, r *http.Request) {
+	a, data, err := s.triage.EntryAttachment(r.Context(), viewerOf(userFrom(r)), r.PathValue("id"), r.PathValue("sha"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", triage.Disposition(a.Name))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.Write(data)
 }
 
 func (s *Server) triageEntryPage(w http.ResponseWriter, r *http.Request) {

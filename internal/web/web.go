@@ -177,6 +177,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("POST /admin/tokens/{id}/revoke", s.revokeToken, auth.Admin)
 	page("GET /triage", s.triagePage, auth.Viewer)
 	page("GET /triage/{id}", s.triageEntryPage, auth.Viewer)
+	page("GET /triage/{id}/attachments/{sha}", s.triageAttachment, auth.Viewer)
 	page("POST /triage/{id}/acknowledge", s.triageAcknowledge, auth.Responder)
 	page("POST /triage/{id}/declare", s.triageDeclare, auth.Responder)
 	page("POST /triage/{id}/attach", s.triageAttach, auth.Responder)
