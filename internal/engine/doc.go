@@ -41,7 +41,10 @@
 // MaxAttempts runs, or at once when the error is wrapped by Permanent, the
 // job is dead: kept with its last error for people to see (Store.DeadJobs)
 // and logged at Warn. A job of a kind with no handler is dead at once; a
-// panicking handler counts as a failed run.
+// panicking handler counts as a failed run. A handler that cannot start
+// its work yet (its destination is saturated, its circuit breaker open)
+// returns Snooze(d): the job is due again after d, no attempt counted,
+// and no worker waits meanwhile.
 //
 // # Timing
 //

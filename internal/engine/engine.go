@@ -358,8 +358,15 @@ func (e *Engine) finish(ctx context.Context, j Job, err error) error {
 		}
 		return nil
 	}
-	e.metrics.failed(j)
 	now := e.now()
+	var snooze *snoozeError
+	if errors.As(err, &snooze) {
+		// Not a failure: the handler could not start (its destination is
+		// busy) and asks to run again shortly, no attempt counted.
+		e.log.Debug("job snoozed", "kind", j.Kind, "id", j.ID, "for", snooze.d)
+		return gone(e.store.Snooze(sctx, j.ID, now.Add(snooze.d)))
+	}
+	e.metrics.failed(j)
 	var perm *permanentError
 	permanent := errors.As(err, &perm)
 	maxAttempts := j.MaxAttempts
@@ -425,6 +432,28 @@ type retryAfterError struct {
 
 func (r *retryAfterError) Error() string { return r.err.Error() }
 func (r *retryAfterError) Unwrap() error { return r.err }
+
+// Snooze puts the job back to run after d without counting an attempt or
+// a failure: the handler did not get to do its work (its destination is
+// saturated or its circuit breaker open) and must not hold a worker
+// waiting. A job snoozed forever never dies; the handler bounds it.
+func Snooze(d time.Duration) error { return &snoozeError{max(d, 0)} }
+
+type snoozeError struct{ d time.Duration }
+
+func (s *snoozeError) Error() string { return fmt.Sprintf("snoozed for %s", s.d) }
+
+// SnoozedFor reports whether err asks for a snooze, and for how long.
+func SnoozedFor(err error) (time.Duration, bool) {
+	var s *snoozeError
+	if errors.As(err, &s) {
+		return s.d, true
+	}
+	return 0, false
+}
+
+// Workers is how many jobs the engine runs at once.
+func (e *Engine) Workers() int { return e.workers }
 
 // metrics are the engine's Prometheus series; a nil *metrics records
 // nothing.

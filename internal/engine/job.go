@@ -59,6 +59,9 @@ type Store interface {
 	// Retry puts a failed job back to pending at runAt with one more
 	// attempt counted and errText kept.
 	Retry(ctx context.Context, id string, runAt time.Time, errText string) error
+	// Snooze puts a running job back to pending at runAt, its attempts
+	// and last error unchanged (Snooze: the handler did not run).
+	Snooze(ctx context.Context, id string, runAt time.Time) error
 	// Bury marks a job dead with errText.
 	Bury(ctx context.Context, id string, now time.Time, errText string) error
 	// NextRunAt is the earliest RunAt of a pending job (or lease end of a

@@ -79,6 +79,14 @@ func (m *memStore) Retry(ctx context.Context, id string, runAt time.Time, errTex
 	return nil
 }
 
+func (m *memStore) Snooze(ctx context.Context, id string, runAt time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j := m.jobs[id]
+	j.State, j.RunAt, j.lockedBy = engine.Pending, runAt, ""
+	return nil
+}
+
 func (m *memStore) Bury(ctx context.Context, id string, now time.Time, errText string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

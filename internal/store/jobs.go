@@ -231,12 +231,23 @@ func (db *DB) Retry(ctx context.Context, id string, runAt time.Time, errText str
 		db.dialect.t(runAt), errText, id)
 }
 
-// Bury marks a job dead, one more attempt counted and errText kept.
-func (db *DB) Bury(ctx context.Context, id string, now time.Time, errText string) error {
-	return db.execJob(ctx, "bury job", id, `UPDATE jobs SET state = 'dead', attempt = attempt + 1, finished_at = ?,
-		last_error = ?, locked_by = NULL, locked_until = NULL WHERE id = ?`,
-		db.dialect.t(now), errText, id)
+// Snooze puts a job back to pending at runAt, no attempt counted.
+func (db *DB) Snooze(ctx context.Context, id string, runAt time.Time) error {
+	return db.execJob(ctx, "snooze job", id, `UPDATE jobs SET state = 'pending', run_at = ?,
+		locked_by = NULL, locked_until = NULL WHERE id = ? AND state IN ('pending', 'running')`,
+		db.dialect.t(runAt), id)
 }
+
+// Bury marks a job dead, one more attempt counted and errText kept. A job
+// its handler already buried in its own transaction (buryJobSQL) is left
+// as it is, and NotFound.
+func (db *DB) Bury(ctx context.Context, id string, now time.Time, errText string) error {
+	return db.execJob(ctx, "bury job", id, buryJobSQL, db.dialect.t(now), errText, id)
+}
+
+// buryJobSQL marks a job dead (now, last error, id) unless it already is.
+const buryJobSQL = `UPDATE jobs SET state = 'dead', attempt = attempt + 1, finished_at = ?,
+		last_error = ?, locked_by = NULL, locked_until = NULL WHERE id = ? AND state <> 'dead'`
 
 // NextRunAt is the earliest RunAt of a pending job or lease end of a
 // running one.
