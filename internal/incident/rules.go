@@ -135,7 +135,7 @@ func (p *Policy) Declare(in DeclareInput, id string, number int64, now time.Time
 	if in.DetectedAt != nil {
 		detected = Now(*in.DetectedAt)
 		if detected.After(Now(now).Add(5 * time.Minute)) {
-			v.add("detected_at", "is in the future")
+			v.add("detected_at", "%s", inFuture("detected at", detected, now))
 		}
 	}
 	if err := v.err(); err != nil {
@@ -442,7 +442,7 @@ func (p *Policy) AddEntry(inc *Incident, kind EntryKind, body string, occurredAt
 	}
 	v.text("body", body, MaxBody, true)
 	if occurredAt != nil && occurredAt.After(Now(now).Add(5*time.Minute)) {
-		v.add("occurred_at", "is in the future")
+		v.add("occurred_at", "%s", inFuture("happened at", *occurredAt, now))
 	}
 	if err := v.err(); err != nil {
 		return nil, err
@@ -495,6 +495,21 @@ func joinRoles() string {
 }
 
 // validator collects every problem with an input so one answer names them all.
+// inFuture says which time is in the future, and by how much against now:
+// "detected at (2026-11-25 10:00 UTC) is in the future: it is now
+// 2026-11-25 09:00 UTC".
+func inFuture(what string, t, now time.Time) string {
+	const layout = "2006-01-02 15:04 UTC"
+	return fmt.Sprintf("%s (%s) is in the future: it is now %s", capitalised(what), t.UTC().Format(layout), now.UTC().Format(layout))
+}
+
+func capitalised(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 type validator struct {
 	code    errs.Code
 	details []errs.Detail

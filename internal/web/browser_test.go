@@ -1272,7 +1272,7 @@ func TestBrowserPagingPanel(t *testing.T) {
 	alice.wantText("#paging .attempts", "200")
 	alice.wantText("#paging .esc-msg", "Card payments fail")
 	alice.shot(dir, "incident-paging-open-light")
-	if status := alice.submit("Acknowledge"); status != http.StatusOK {
+	if status := alice.submit("Acknowledge page"); status != http.StatusOK {
 		t.Fatalf("acknowledge answered %d", status)
 	}
 	alice.wantText(".notice.ok", "Acknowledged: you are now IR Lead of INC-1.")

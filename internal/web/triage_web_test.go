@@ -311,7 +311,7 @@ func TestBrowserTriageScreenshots(t *testing.T) {
 	// Acknowledge through the page, then the button is gone.
 	b.desktop()
 	b.open(pages[1].path)
-	if status := b.submit("Acknowledge"); status != http.StatusOK {
+	if status := b.submit("Acknowledge entry"); status != http.StatusOK {
 		t.Fatalf("acknowledge answered %d", status)
 	}
 	b.wantText(".inc-head .meta", "Acknowledged by alice")
