@@ -60,8 +60,12 @@ type Config struct {
 	// SecurityTxt configures /.well-known/security.txt.
 	SecurityTxt web.SecurityTxt
 	// PublicURL is the URL people reach this server at, for links in
-	// pages (acknowledge, open the incident); the listening URL when empty.
+	// pages (acknowledge, open the incident) and every absolute URL
+	// (security.txt, webhook addresses); the listening URL when empty.
 	PublicURL string
+	// TrustProxy are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed; from any other peer they are ignored.
+	TrustProxy web.TrustedProxies
 	// Email is the outbound SMTP relay for email contacts; nil turns email
 	// contacts off.
 	Email *notify.Email
@@ -126,6 +130,7 @@ type App struct {
 	smtp     *mailin.Server
 	done     chan error
 	stopOnce sync.Once
+	public   *publicURL // where people reach us, for absolute URLs
 	// Checkpoints signs checkpoints of the audit record; nil when off.
 	Checkpoints     *audit.Checkpointer
 	checkpointsDone chan struct{}
@@ -255,6 +260,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if token != "" || password != "" {
 		fmt.Fprintln(cfg.Out)
 	}
+	public := &publicURL{configured: cfg.PublicURL}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db.Backend() == "sqlite" {
@@ -268,9 +274,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	api := httpapi.New(httpapi.Deps{
 		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Paging: svc.Paging, Duties: svc.Duties, Notices: svc.Notices, Jobs: db, Idempotency: db, DB: db,
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
-		Status: svc.Status,
+		Status: svc.Status, BaseURL: public.String,
 	})
-	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Paging: svc.Paging, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, SecurityTxt: cfg.SecurityTxt, Logger: cfg.Logger, Now: cfg.Now})
+	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Paging: svc.Paging, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -280,7 +286,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	for _, p := range []string{"/api/", "/hooks/", "/healthz", "/readyz", "/metrics"} {
 		root.Handle(p, api.Handler())
 	}
-	a := &App{cfg: cfg, DB: db, Services: svc, done: make(chan error, 1)}
+	a := &App{cfg: cfg, DB: db, Services: svc, public: public, done: make(chan error, 1)}
 	if err := newCheckpointer(a); err != nil {
 		db.Close()
 		return nil, err
@@ -301,7 +307,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	db.OnJobs(a.Engine.Notify)
 	a.srv = &http.Server{
-		Handler:           web.Protect(root),
+		Handler:           web.TrustForwarded(web.Protect(root), cfg.TrustProxy),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -330,6 +336,7 @@ func (a *App) Start(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
 	a.ln = ln
+	a.public.setListening(a.URL())
 	if a.smtp != nil {
 		if err := a.smtp.Start(ctx); err != nil {
 			ln.Close()

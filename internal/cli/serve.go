@@ -19,7 +19,7 @@ import (
 
 func serveCmd(g *globals) *cobra.Command {
 	var f dbFlags
-	var addr, level, policy, publicURL, catalogPath string
+	var addr, level, policy, publicURL, catalogPath, trustProxy string
 	var af auditFlags
 	var smtpAddr, smtpReports, smtpAlerts string
 	var smtpMax int64
@@ -70,6 +70,11 @@ func serveCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Only these peers' X-Forwarded-For and -Proto are believed.
+			proxies, err := web.ParseTrustedProxies(first(trustProxy, g.env.Getenv("FIREBREAK_TRUST_PROXY")))
+			if err != nil {
+				return &exitError{code: 2, err: fmt.Errorf("--trust-proxy: %w", err)}
+			}
 			ac := auditSettings(g, &f, &af, cfg.Audit)
 			bk := app.BackupConfig{Dir: first(backupDir, g.env.Getenv("FIREBREAK_BACKUP_DIR")), Every: backupEvery, Keep: backupKeep}
 			if bk.Dir != "" && store.IsPostgres(f.dsn(g)) {
@@ -82,7 +87,7 @@ func serveCmd(g *globals) *cobra.Command {
 				return &exitError{code: 2, err: fmt.Errorf("--request-timeout must be at least 100ms, --disk-reserve-mib and --disk-min-free-mib at least 1")}
 			}
 			a, err := app.New(cmd.Context(), app.Config{
-				PublicURL: first(publicURL, g.env.Getenv("FIREBREAK_PUBLIC_URL"), cfg.PublicURL), Email: mail,
+				PublicURL: first(publicURL, g.env.Getenv("FIREBREAK_PUBLIC_URL"), cfg.PublicURL), Email: mail, TrustProxy: proxies,
 				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt, ReportService: cfg.ReportService(),
 				SMTPAddr: first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")), SMTP: smtpCfg,
 				Policy: cfg.Policy(), Outbound: cfg.OutboundPolicy(), Organization: cfg.Organization, Catalog: catalog, Notices: cfg.NoticesConfig(),
@@ -91,7 +96,7 @@ func serveCmd(g *globals) *cobra.Command {
 				BootstrapToken: g.env.Getenv("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN"),
 				Version:        Version, Logger: log, Out: g.env.Stdout,
 				Backup: bk,
-				Audit: &ac,
+				Audit:  &ac,
 			})
 			if err != nil {
 				return err
@@ -119,6 +124,7 @@ func serveCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&policy, "policy", "", "YAML file with severity levels and post-mortem days (default $FIREBREAK_POLICY; built-in SEV1–SEV4)")
 	cmd.Flags().StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	cmd.Flags().StringVar(&catalogPath, "catalog", "", "YAML file with the organisation's own notification obligations, merged over the built-in catalog (default $FIREBREAK_CATALOG)")
+	cmd.Flags().StringVar(&trustProxy, "trust-proxy", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (default $FIREBREAK_TRUST_PROXY; none: the headers are ignored)")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL people reach this server at, for links in pages (default $FIREBREAK_PUBLIC_URL, public_url in the --policy file, or the listening address)")
 	cmd.Flags().StringVar(&smtpAddr, "smtp-addr", "", "address of the inbound SMTP listener, e.g. 10.0.0.5:2525 (default $FIREBREAK_SMTP_ADDR; off when empty)")
 	cmd.Flags().StringVar(&smtpReports, "smtp-report-to", "security@localhost", "comma-separated mailboxes whose mail becomes external reports (security@ matches any domain)")

@@ -54,6 +54,10 @@ type Deps struct {
 	Logger      *slog.Logger
 	Registry    *prometheus.Registry
 	Version     string
+	// BaseURL is the URL people reach this server at (the configured
+	// public URL, else the listening one), for absolute URLs in answers;
+	// never taken from a request's Host.
+	BaseURL func() string
 }
 
 // Server is the HTTP API.
@@ -70,6 +74,7 @@ type Server struct {
 	metrics   *metrics
 	handler   http.Handler
 	api       huma.API
+	baseURL   func() string
 }
 
 // New builds the API and its route table.
@@ -90,6 +95,7 @@ func New(d Deps) *Server {
 	// Responses are plain JSON; no $schema links pointing back at us.
 	cfg.CreateHooks = nil
 	cfg.Transformers = append(cfg.Transformers, trimErrorValues, noteSecrets)
+	s.baseURL = d.BaseURL
 	api := humago.New(mux, cfg)
 	// A repeated Idempotency-Key is answered from memory only after the
 	// caller is authorised again (idempotency.go).

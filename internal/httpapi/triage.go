@@ -97,24 +97,15 @@ type EntryParam struct {
 	ID string `path:"id" maxLength:"64" doc:"The queue entry's ID."`
 }
 
-// requestOrigin captures where the request was sent, to build URLs back to
-// this server.
-type requestOrigin struct {
-	scheme, host string
-}
-
-// Resolve implements huma.Resolver.
-func (o *requestOrigin) Resolve(ctx huma.Context) []error {
-	o.scheme, o.host = "http", ctx.Host()
-	if ctx.TLS() != nil || strings.EqualFold(ctx.Header("X-Forwarded-Proto"), "https") {
-		o.scheme = "https"
+// hookURL is where an integration's sender posts, under this server's
+// public URL (never the request's Host or X-Forwarded-*, which are the
+// client's to write).
+func (s *Server) hookURL(kind alert.Source, token string) string {
+	base := ""
+	if s.baseURL != nil {
+		base = strings.TrimRight(s.baseURL(), "/")
 	}
-	return nil
-}
-
-func (o requestOrigin) hookURL(kind alert.Source, token string) string {
-	u := url.URL{Scheme: o.scheme, Host: o.host, Path: "/hooks/" + string(kind) + "/" + token}
-	return u.String()
+	return base + "/hooks/" + url.PathEscape(string(kind)) + "/" + url.PathEscape(token)
 }
 
 func triageEntry(e triage.Entry) TriageEntry { return TriageEntry{ID: e.Group.ID, Entry: e} }
@@ -145,7 +136,6 @@ func (s *Server) registerTriage(api huma.API) {
 		Description: "Answers with the token and the webhook URL to configure in the sender (POST /hooks/{kind}/{token}); " +
 			"they are in this answer only.",
 	}), func(ctx context.Context, in *struct {
-		requestOrigin
 		Body IntegrationBody
 	}) (*struct{ Body NewIntegration }, error) {
 		b := in.Body
@@ -154,7 +144,7 @@ func (s *Server) registerTriage(api huma.API) {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &struct{ Body NewIntegration }{Body: NewIntegration{Integration: it, Token: secret, WebhookURL: in.hookURL(it.Kind, secret)}}, nil
+		return &struct{ Body NewIntegration }{Body: NewIntegration{Integration: it, Token: secret, WebhookURL: s.hookURL(it.Kind, secret)}}, nil
 	})
 
 	huma.Register(api, op(auth.Admin, huma.Operation{

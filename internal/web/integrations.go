@@ -56,13 +56,14 @@ func (s *Server) renderIntegrations(w http.ResponseWriter, r *http.Request, stat
 	s.render(w, r, status, "integrations", d)
 }
 
-// siteURL is this site's address as the request reached it.
-func siteURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
+// siteURL is this site's address for absolute URLs: the configured public
+// URL, else the listening one. Never the request's Host or X-Forwarded-*:
+// those are the client's to write.
+func (s *Server) siteURL() string {
+	if s.baseURL == nil {
+		return ""
 	}
-	return scheme + "://" + r.Host
+	return strings.TrimRight(s.baseURL(), "/")
 }
 
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) {
@@ -80,7 +81,7 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) {
 		s.renderIntegrations(w, r, codeOf(err), f, nil, message(err))
 		return
 	}
-	bare := siteURL(r) + "/hooks/" + url.PathEscape(string(it.Kind))
+	bare := s.siteURL() + "/hooks/" + url.PathEscape(string(it.Kind))
 	c := &createdIntegration{Integration: it, Token: secret, URL: bare + "/" + url.PathEscape(secret), BareURL: bare}
 	// The secret is in this answer only; it is never in a URL of ours.
 	d := triage.IntegrationInput{Kind: alert.SourceAlertmanager}

@@ -162,11 +162,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 
 // securityTxt serves RFC 9116's file, pointing at the report form.
 func (s *Server) securityTxt(w http.ResponseWriter, r *http.Request) {
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	base := scheme + "://" + r.Host
+	base := s.siteURL()
 	var b strings.Builder
 	for _, c := range s.desk.sectxt.Contacts {
 		fmt.Fprintf(&b, "Contact: %s\n", c)

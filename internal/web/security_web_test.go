@@ -2,14 +2,20 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/app"
+	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/status"
+	"github.com/firebreak-ir/firebreak/internal/store/storetest"
+	"github.com/firebreak-ir/firebreak/internal/web"
 )
 
 // TestSignInNextStaysOnSite signs in with next values a browser would read
@@ -138,5 +144,181 @@ func TestFlashIsACodeOnly(t *testing.T) {
 	alice := s.signIn(t, "alice")
 	if r := s.post(t, alice, "/signout", nil); r.status != http.StatusSeeOther || r.location != "/signin?flash=signedout" {
 		t.Errorf("sign out: %d %q", r.status, r.location)
+	}
+}
+
+const testAdminToken = "fbk_test_bootstrap_admin_token_0123456789"
+
+// newSiteWith runs the site with the configuration set changes, with
+// alice (responder) and admin signing in with passwords.
+func newSiteWith(t *testing.T, set func(*app.Config)) *site {
+	t.Helper()
+	cfg := app.Config{Addr: "127.0.0.1:0", DSN: storetest.SQLiteDSN(t), BootstrapToken: testAdminToken}
+	set(&cfg)
+	a, err := app.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Stop(context.Background()) })
+	ctx := context.Background()
+	if _, err := a.Services.Auth.CreateUser(ctx, auth.UserInput{Username: "alice", Role: auth.Responder}); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"alice", "admin"} {
+		if err := a.Services.Auth.SetPassword(ctx, u, "correct horse battery"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &site{app: a, url: a.URL()}
+}
+
+// raw sends one request with a forged Host and headers, and returns the
+// answer with its headers.
+func (s *site) raw(t *testing.T, c *http.Client, method, path, host string, body io.Reader, hdr ...string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.url+path, body)
+	if host != "" {
+		req.Host = host
+		// The client would look cookies up by the forged host: send ours.
+		if c.Jar != nil {
+			for _, ck := range c.Jar.Cookies(req.URL) {
+				req.AddCookie(ck)
+			}
+		}
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	r, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	return r, string(b)
+}
+
+var forged = []string{"X-Forwarded-Proto", "https", "X-Forwarded-Host", "evil.example", "X-Forwarded-For", "203.0.113.66"}
+
+// TestAbsoluteURLsFromPublicURL: security.txt and the webhook addresses
+// shown when an integration is added (console and API) are built from the
+// public URL, whatever Host and X-Forwarded-* the request carries; without
+// a public URL, from the listening address.
+func TestAbsoluteURLsFromPublicURL(t *testing.T) {
+	t.Parallel()
+	const public = "https://firebreak.example.org"
+	s := newSiteWith(t, func(c *app.Config) { c.PublicURL = public + "/" })
+	c := s.browser(t)
+	_, txt := s.raw(t, c, "GET", "/.well-known/security.txt", "evil.example", nil, forged...)
+	for _, want := range []string{"Contact: " + public + "/report\n", "Canonical: " + public + "/.well-known/security.txt\n"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("security.txt lacks %q:\n%s", want, txt)
+		}
+	}
+	if strings.Contains(txt, "evil.example") {
+		t.Errorf("security.txt names the forged host:\n%s", txt)
+	}
+
+	// The console shows the new integration's webhook address once.
+	admin := s.signIn(t, "admin")
+	form := url.Values{"kind": {"generic"}, "name": {"edge-probe"}}
+	r, page := s.raw(t, admin, "POST", "/admin/integrations", "evil.example", strings.NewReader(form.Encode()),
+		append([]string{"Content-Type", "application/x-www-form-urlencoded"}, forged...)...)
+	if r.StatusCode != 200 || !strings.Contains(page, public+"/hooks/generic/") || strings.Contains(page, "evil.example") {
+		t.Errorf("console integration: %d, the page lacks %s/hooks/generic/ or names evil.example\n%s", r.StatusCode, public, page)
+	}
+
+	// The API answers with it.
+	r, body := s.raw(t, http.DefaultClient, "POST", "/api/v1/integrations", "evil.example", strings.NewReader(`{"kind":"grafana","name":"grafana-main"}`),
+		append([]string{"Content-Type", "application/json", "Authorization", "Bearer " + testAdminToken}, forged...)...)
+	var it struct {
+		Token      string `json:"token"`
+		WebhookURL string `json:"webhook_url"`
+	}
+	json.Unmarshal([]byte(body), &it)
+	if r.StatusCode != 201 || it.WebhookURL != public+"/hooks/grafana/"+it.Token {
+		t.Errorf("API integration: %d webhook_url %q, want %s/hooks/grafana/<token>\n%s", r.StatusCode, it.WebhookURL, public, body)
+	}
+
+	// Without a public URL: the listening address, not the Host header.
+	plain := newSiteWith(t, func(*app.Config) {})
+	_, txt = plain.raw(t, plain.browser(t), "GET", "/.well-known/security.txt", "evil.example", nil, forged...)
+	if !strings.Contains(txt, "Contact: "+plain.url+"/report\n") || strings.Contains(txt, "evil.example") {
+		t.Errorf("security.txt without a public URL:\n%s", txt)
+	}
+}
+
+// TestTrustProxy: X-Forwarded-For and -Proto are believed only from a peer
+// --trust-proxy names — for the address sign-in attempts are counted by,
+// and for the Secure flag of the session cookie. From anyone else they
+// are ignored.
+func TestTrustProxy(t *testing.T) {
+	t.Parallel()
+	proxies, err := web.ParseTrustedProxies("127.0.0.0/8, ::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signIn := func(s *site, user, password string, hdr ...string) *http.Response {
+		t.Helper()
+		form := url.Values{"username": {user}, "password": {password}}
+		r, _ := s.raw(t, s.browser(t), "POST", "/signin", "", strings.NewReader(form.Encode()),
+			append([]string{"Content-Type", "application/x-www-form-urlencoded"}, hdr...)...)
+		return r
+	}
+	secure := func(r *http.Response) bool {
+		for _, c := range r.Cookies() {
+			if c.Name == "fb_session" {
+				return c.Secure
+			}
+		}
+		t.Fatalf("no session cookie: %d", r.StatusCode)
+		return false
+	}
+	// Failed guesses from one client address, at different users, so only
+	// the address's count locks.
+	exhaust := func(s *site, from string) {
+		t.Helper()
+		for i := range 5 {
+			if r := signIn(s, "nobody"+string(rune('a'+i)), "wrong password", "X-Forwarded-For", from); r.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("guess %d from %s: %d", i, from, r.StatusCode)
+			}
+		}
+	}
+
+	behind := newSiteWith(t, func(c *app.Config) { c.TrustProxy = proxies })
+	if r := signIn(behind, "alice", "correct horse battery", "X-Forwarded-Proto", "https"); r.StatusCode != http.StatusSeeOther || !secure(r) {
+		t.Errorf("behind a trusted proxy over HTTPS: %d, the session cookie is not Secure", r.StatusCode)
+	}
+	if r := signIn(behind, "alice", "correct horse battery"); r.StatusCode != http.StatusSeeOther || secure(r) {
+		t.Errorf("behind a trusted proxy over HTTP: %d, the session cookie is Secure", r.StatusCode)
+	}
+	exhaust(behind, "203.0.113.7")
+	if r := signIn(behind, "someone", "wrong password", "X-Forwarded-For", "203.0.113.7"); r.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("sixth guess from 203.0.113.7: %d, want 429", r.StatusCode)
+	}
+	if r := signIn(behind, "alice", "correct horse battery", "X-Forwarded-For", "203.0.113.8"); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("another client behind the same proxy: %d, want it let in", r.StatusCode)
+	}
+	// The locked client cannot slip out by writing another address before
+	// its own: the proxy appends the real one.
+	if r := signIn(behind, "alice", "correct horse battery", "X-Forwarded-For", "198.51.100.1, 203.0.113.7"); r.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("locked client claiming another address first: %d, want 429", r.StatusCode)
+	}
+	// Host is never believed, proxy or not.
+	_, txt := behind.raw(t, behind.browser(t), "GET", "/.well-known/security.txt", "evil.example", nil, forged...)
+	if !strings.Contains(txt, "Contact: "+behind.url+"/report\n") {
+		t.Errorf("security.txt behind a trusted proxy:\n%s", txt)
+	}
+
+	direct := newSiteWith(t, func(*app.Config) {})
+	if r := signIn(direct, "alice", "correct horse battery", "X-Forwarded-Proto", "https"); r.StatusCode != http.StatusSeeOther || secure(r) {
+		t.Errorf("no trusted proxy, a forged X-Forwarded-Proto: %d, the session cookie is Secure", r.StatusCode)
+	}
+	exhaust(direct, "203.0.113.7")
+	if r := signIn(direct, "alice", "correct horse battery", "X-Forwarded-For", "203.0.113.8"); r.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("no trusted proxy, a forged X-Forwarded-For: %d, want 429 (every guess came from 127.0.0.1)", r.StatusCode)
 	}
 }

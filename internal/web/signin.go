@@ -83,7 +83,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https", MaxAge: int(auth.SessionMaxLifetime.Seconds()),
+		Secure: overHTTPS(r), MaxAge: int(auth.SessionMaxLifetime.Seconds()),
 	})
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
 }

@@ -54,8 +54,12 @@ type Deps struct {
 	Notices *notices.Service
 	// SecurityTxt configures /.well-known/security.txt.
 	SecurityTxt SecurityTxt
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// BaseURL is the URL people reach this server at (the configured
+	// public URL, else the listening one), for absolute URLs in pages and
+	// documents; never taken from a request's Host.
+	BaseURL func() string
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // Server is the web console.
@@ -69,6 +73,7 @@ type Server struct {
 	desk      *reportDesk
 	status    *statusSite // the public status page; nil when off
 	notices   *notices.Service
+	baseURL   func() string
 	log       *slog.Logger
 	now       func() time.Time
 	pages     map[string]*template.Template
@@ -96,6 +101,7 @@ func New(d Deps) (*Server, error) {
 	s.status = newStatusSite(d.Status, d.Now)
 	s.notices = d.Notices
 	s.duties = d.Duties
+	s.baseURL = d.BaseURL
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
