@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -70,11 +71,83 @@ func (s *Server) idemReplay(ctx huma.Context, next func(huma.Context)) {
 	// run: the remembered answer takes its place.
 	ctx.Operation().Middlewares.Handler(func(ctx huma.Context) {
 		call.replayed = true
-		ctx.SetHeader("Content-Type", call.replay.ContentType)
+		rec := call.replay
+		if rec.Status == store.IdemAnswerLost {
+			rec = s.lostAnswer(ctx.Context(), ctx.Operation().OperationID, rec, ctx.SetHeader)
+		}
+		ctx.SetHeader("Content-Type", rec.ContentType)
 		ctx.SetHeader("Idempotent-Replayed", "true")
-		ctx.SetStatus(call.replay.Status)
-		ctx.BodyWriter().Write(call.replay.Body)
+		ctx.SetStatus(rec.Status)
+		ctx.BodyWriter().Write(rec.Body)
 	})(ctx)
+}
+
+// reanswer answers a request whose command committed but whose answer was
+// lost, from the current state of what it created (kind, id), as the
+// operation would have answered.
+type reanswer struct {
+	kind string
+	fn   func(s *Server, ctx context.Context, id string, setHeader func(name, value string)) (status int, body any, err error)
+}
+
+// reanswers are the operations whose lost answer is rebuilt. Every other
+// operation's lost answer is the 409 lostAnswerProblem, naming what was
+// created when the store noted it.
+var reanswers = map[string]reanswer{
+	"declare-incident": {kind: "incident", fn: func(s *Server, ctx context.Context, ref string, setHeader func(name, value string)) (int, any, error) {
+		inc, err := s.incidents.Get(ctx, viewer(ctx), ref)
+		if err != nil {
+			return 0, nil, err
+		}
+		out := incidentOut(inc)
+		setHeader("ETag", out.ETag)
+		return http.StatusCreated, out.Body, nil
+	}},
+}
+
+// lostAnswer is the answer to a repeat of a request that was applied but
+// whose answer was never stored (the server died between the command's
+// commit and storing the answer, or the request failed after its
+// command): the created object as it is now where the operation has a
+// reanswer, else a 409 saying the request was applied. It is never run
+// again.
+func (s *Server) lostAnswer(ctx context.Context, opID string, rec *store.IdemRecord, setHeader func(name, value string)) *store.IdemRecord {
+	if ra, ok := reanswers[opID]; ok && ra.kind == rec.CreatedKind && rec.CreatedID != "" {
+		status, v, err := ra.fn(s, ctx, rec.CreatedID, setHeader)
+		if err == nil {
+			if b, err := jsonMarshal(v); err == nil {
+				return &store.IdemRecord{Status: status, ContentType: "application/json", Body: b}
+			}
+		}
+		s.log.WarnContext(ctx, "idempotency: could not rebuild a lost answer", "operation", opID, "created", rec.CreatedKind, "id", rec.CreatedID, "err", err)
+	}
+	return &store.IdemRecord{Status: http.StatusConflict, ContentType: "application/problem+json", Body: lostAnswerProblem(rec)}
+}
+
+// appliedProblem is the answer to a repeat of a request that was applied
+// and whose answer is not kept.
+type appliedProblem struct {
+	huma.ErrorModel
+	Created string `json:"created,omitempty" doc:"What the first request created, such as incident, when known."`
+	ID      string `json:"id,omitempty" doc:"Its ID or reference."`
+}
+
+func lostAnswerProblem(rec *store.IdemRecord) []byte {
+	what := ""
+	if rec.CreatedKind != "" {
+		what = fmt.Sprintf(" (it created %s %s)", rec.CreatedKind, rec.CreatedID)
+	}
+	b, _ := jsonMarshal(&appliedProblem{
+		ErrorModel: huma.ErrorModel{
+			Type:   "https://firebreak.dev/problems/applied-answer-lost",
+			Title:  "Already applied",
+			Status: http.StatusConflict,
+			Detail: "a request with this Idempotency-Key was applied" + what + ", but its answer was not kept: " +
+				"check the result before retrying, and use a new key if it should run again",
+		},
+		Created: rec.CreatedKind, ID: rec.CreatedID,
+	})
+	return b
 }
 
 // shownOnceProblem is the answer remembered in place of one that carried a
@@ -113,6 +186,19 @@ func remembered(status int) bool {
 // like first requests (see idemReplay). An answer carrying a one-time
 // secret is remembered as a 409 naming what was created, never with the
 // secret (see oneTimeSecret).
+//
+// Crash safety: reserving the key, running the command and storing the
+// answer are separate transactions, so the command's own transaction marks
+// the key too. The request runs with its reservation in the context
+// (store.WithIdempotency); every write transaction it makes marks the key
+// applied, with what it created, in the same transaction (the same
+// savepoint of a SQLite group commit), and is refused if a retry took the
+// reservation over. After a kill -9 between the commit and the stored
+// answer, a retry finds the key applied and is answered from what the
+// command created (lostAnswer: a declare with the incident as it is now,
+// 201; other operations with a 409 naming what was created), never by
+// running the command again. A reservation that applied nothing is taken
+// over once stale (store.Options.IdempotencyStale), and the request runs.
 func (s *Server) idempotent(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
@@ -132,7 +218,7 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.Sum256([]byte(r.Method + " " + r.URL.RequestURI() + "\n" + string(body)))
-		rec := store.IdemRecord{Method: r.Method, Path: r.URL.RequestURI(), RequestHash: hex.EncodeToString(sum[:])}
+		rec := store.IdemRecord{Method: r.Method, Path: r.URL.RequestURI(), RequestHash: hex.EncodeToString(sum[:]), Claim: rand.Text()}
 		user := p.User.Username
 		prior, err := s.idem.ReserveIdempotency(r.Context(), user, key, rec)
 		if err != nil {
@@ -148,7 +234,8 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 				writeProblem(w, http.StatusConflict, "a request with this Idempotency-Key is still being processed; retry shortly")
 			default:
 				// Through the route, which authorises the caller again
-				// before idemReplay writes the remembered answer.
+				// before idemReplay writes the remembered answer (or,
+				// for store.IdemAnswerLost, the answer lostAnswer builds).
 				call := &idemCall{replay: prior}
 				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), idemCallKey{}, call)))
 			}
@@ -159,11 +246,14 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		// the command a second time.
 		call := &idemCall{}
 		cw := &captureWriter{header: http.Header{}}
-		next.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), idemCallKey{}, call)))
+		claimed := store.WithIdempotency(r.Context(), store.IdemClaim{User: user, Key: key, Claim: rec.Claim})
+		next.ServeHTTP(cw, r.WithContext(context.WithValue(claimed, idemCallKey{}, call)))
 		if cw.status == 0 {
 			cw.status = http.StatusOK
 		}
-		ctx := context.WithoutCancel(r.Context())
+		// With the claim: a reservation taken over by a retry (this
+		// request outlived the stale window) is left to that retry.
+		ctx := context.WithoutCancel(claimed)
 		switch {
 		case !remembered(cw.status):
 			err = s.idem.ReleaseIdempotency(ctx, user, key)

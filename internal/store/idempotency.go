@@ -12,7 +12,9 @@ import (
 )
 
 // IdemRecord is a remembered answer to a POST with an Idempotency-Key.
-// Status 0 means the first request is still being handled.
+// Status 0 means the first request is still being handled;
+// IdemAnswerLost that its command committed but its answer was never
+// stored.
 type IdemRecord struct {
 	Method      string
 	Path        string
@@ -21,28 +23,117 @@ type IdemRecord struct {
 	ContentType string
 	Body        []byte
 	CreatedAt   time.Time
+	// Claim names one reservation of the key: the reserving request makes
+	// it (a random string) and its writes carry it (WithIdempotency).
+	Claim string
+	// CreatedKind and CreatedID name what the request's command created,
+	// as its transaction noted it ("incident", "INC-7"); empty when it
+	// created nothing the store names.
+	CreatedKind, CreatedID string
 }
 
-// idemTTL is how long a key is remembered, and idemStale how long a
-// reservation may wait for its answer before another request may take it
-// over (its handler died with the process).
-const (
-	idemTTL   = 24 * time.Hour
-	idemStale = time.Minute
-)
+// IdemAnswerLost is the status of a key whose command committed (the key
+// was marked in the command's own transaction) but whose answer was never
+// stored: the process died in between, or the request failed after its
+// command. Such a request is never run again; a retry is answered from
+// what it created, or refused.
+const IdemAnswerLost = -1
 
-// ReserveIdempotency claims key for user. It returns (nil, nil) when the
-// caller holds the claim and must Complete or Release it, or the record
-// already stored for the key.
+// idemTTL is how long a key is remembered.
+const idemTTL = 24 * time.Hour
+
+// DefaultIdempotencyStale is how long a reservation waits for its answer
+// before it counts as abandoned (its handler died with the process), when
+// Options.IdempotencyStale is zero. An abandoned reservation whose command
+// committed nothing may be taken over by a retry, which runs the request;
+// one whose command committed is answered as IdemAnswerLost. The window
+// decides only when a retry is served, never whether a command runs twice:
+// writes under a reservation that was taken over are refused.
+const DefaultIdempotencyStale = time.Minute
+
+// IdemClaim is a reservation held by a request: its writes mark the key.
+type IdemClaim struct{ User, Key, Claim string }
+
+type idemClaimKey struct{}
+
+// WithIdempotency makes every write transaction run with ctx mark the
+// reserved key as applied, in that same transaction (see DB.tx): after a
+// crash, the key then says whether the command committed, and what it
+// created. The write fails with a conflict once the reservation is no
+// longer c's.
+func WithIdempotency(ctx context.Context, c IdemClaim) context.Context {
+	return context.WithValue(ctx, idemClaimKey{}, &c)
+}
+
+func idemClaimOf(ctx context.Context) *IdemClaim {
+	c, _ := ctx.Value(idemClaimKey{}).(*IdemClaim)
+	return c
+}
+
+// withoutIdempotency is ctx for the key's own bookkeeping, which marks
+// nothing.
+func withoutIdempotency(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idemClaimKey{}, (*IdemClaim)(nil))
+}
+
+// createdNote is what one transaction attempt created, for the key it
+// runs under.
+type createdNote struct{ kind, id string }
+
+type createdNoteKey struct{}
+
+// noteCreated records, inside a write transaction, what the transaction
+// creates, so a request's retry after a crash can be answered from it.
+// The first note of a transaction wins.
+func noteCreated(ctx context.Context, kind, id string) {
+	if n, ok := ctx.Value(createdNoteKey{}).(*createdNote); ok && n.kind == "" {
+		n.kind, n.id = kind, id
+	}
+}
+
+// markApplied wraps a write transaction run under a reserved key: once fn
+// succeeds, the same transaction (the same savepoint on SQLite) marks the
+// key applied with what fn created. The command and the key's state
+// commit together or not at all.
+func (db *DB) markApplied(c *IdemClaim, fn func(ctx context.Context, tx *sql.Tx) error) func(ctx context.Context, tx *sql.Tx) error {
+	return func(ctx context.Context, tx *sql.Tx) error {
+		note := &createdNote{}
+		if err := fn(context.WithValue(ctx, createdNoteKey{}, note), tx); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, db.dialect.q(`UPDATE idempotency_keys SET applied = 1,
+			created_kind = CASE WHEN created_kind = '' THEN ? ELSE created_kind END,
+			created_id = CASE WHEN created_kind = '' THEN ? ELSE created_id END
+			WHERE username = ? AND key = ? AND claim = ?`), note.kind, note.id, c.User, c.Key, c.Claim)
+		if err != nil {
+			return fmt.Errorf("mark idempotency key applied: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("mark idempotency key applied: %w", err)
+		} else if n == 0 {
+			return errs.E(errs.Conflict, "Idempotency-Key",
+				"this request's reservation of its Idempotency-Key was taken over by a retry; this attempt changed nothing")
+		}
+		return nil
+	}
+}
+
+// ReserveIdempotency claims key for user under r.Claim. It returns (nil,
+// nil) when the caller holds the claim and must Complete or Release it, or
+// the record already stored for the key: an answer, a reservation still
+// being handled (Status 0), or a command applied whose answer was lost
+// (IdemAnswerLost). An abandoned reservation whose command applied
+// nothing is taken over.
 func (db *DB) ReserveIdempotency(ctx context.Context, user, key string, r IdemRecord) (*IdemRecord, error) {
 	var existing *IdemRecord
 	now := db.now()
-	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.tx(withoutIdempotency(ctx), func(ctx context.Context, tx *sql.Tx) error {
 		var rec IdemRecord
 		var created dbTime
-		err := tx.QueryRowContext(ctx, db.dialect.q(`SELECT method, path, request_hash, status, content_type, body, created_at
+		var applied int
+		err := tx.QueryRowContext(ctx, db.dialect.q(`SELECT method, path, request_hash, status, content_type, body, created_at, applied, created_kind, created_id
 			FROM idempotency_keys WHERE username = ? AND key = ?`), user, key).
-			Scan(&rec.Method, &rec.Path, &rec.RequestHash, &rec.Status, &rec.ContentType, &rec.Body, &created)
+			Scan(&rec.Method, &rec.Path, &rec.RequestHash, &rec.Status, &rec.ContentType, &rec.Body, &created, &applied, &rec.CreatedKind, &rec.CreatedID)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -50,7 +141,21 @@ func (db *DB) ReserveIdempotency(ctx context.Context, user, key string, r IdemRe
 		default:
 			rec.CreatedAt = created.Time
 			age := now.Sub(rec.CreatedAt)
-			if age < idemTTL && (rec.Status != 0 || age < idemStale) {
+			stale := age >= db.idemStale
+			switch {
+			case age >= idemTTL:
+			case rec.Status != 0:
+				existing = &rec
+				return nil
+			case applied != 0:
+				// Applied: never run again. Once stale, its handler is
+				// gone and will store no answer.
+				if stale {
+					rec.Status = IdemAnswerLost
+				}
+				existing = &rec
+				return nil
+			case !stale:
 				existing = &rec
 				return nil
 			}
@@ -59,8 +164,8 @@ func (db *DB) ReserveIdempotency(ctx context.Context, user, key string, r IdemRe
 			}
 		}
 		_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO idempotency_keys
-			(username, key, method, path, request_hash, status, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, 0, '', ?, ?)`),
-			user, key, r.Method, r.Path, r.RequestHash, []byte{}, db.dialect.t(now))
+			(username, key, method, path, request_hash, status, content_type, body, created_at, claim) VALUES (?, ?, ?, ?, ?, 0, '', ?, ?, ?)`),
+			user, key, r.Method, r.Path, r.RequestHash, []byte{}, db.dialect.t(now), r.Claim)
 		if err != nil {
 			return fmt.Errorf("reserve idempotency key: %w", err)
 		}
@@ -69,13 +174,25 @@ func (db *DB) ReserveIdempotency(ctx context.Context, user, key string, r IdemRe
 	return existing, err
 }
 
-// CompleteIdempotency stores the answer for a reserved key.
+// claimGuard narrows a statement on (username, key) to the reservation
+// ctx holds, when it holds that key's.
+func claimGuard(ctx context.Context, user, key string) (string, []any) {
+	if c := idemClaimOf(ctx); c != nil && c.User == user && c.Key == key {
+		return " AND claim = ?", []any{c.Claim}
+	}
+	return "", nil
+}
+
+// CompleteIdempotency stores the answer for a reserved key. With the
+// reservation's claim in ctx (WithIdempotency), it stores nothing once a
+// retry has taken the reservation over.
 func (db *DB) CompleteIdempotency(ctx context.Context, user, key string, status int, contentType string, body []byte) error {
+	guard, args := claimGuard(ctx, user, key)
 	// Through tx, so on SQLite this write shares a commit with concurrent
 	// commands instead of costing an fsync of its own.
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.dialect.q(`UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE username = ? AND key = ?`),
-			status, contentType, body, user, key)
+	return db.tx(withoutIdempotency(ctx), func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.dialect.q(`UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE username = ? AND key = ?`+guard),
+			append([]any{status, contentType, body, user, key}, args...)...)
 		if err != nil {
 			return fmt.Errorf("complete idempotency key: %w", err)
 		}
@@ -83,10 +200,20 @@ func (db *DB) CompleteIdempotency(ctx context.Context, user, key string, status 
 	})
 }
 
-// ReleaseIdempotency forgets a reserved key so the request may be retried.
+// ReleaseIdempotency gives up a reserved key whose request failed: it is
+// forgotten, so the request may be retried, unless its command was applied;
+// then it is kept as IdemAnswerLost, and a retry is answered from what the
+// command created instead of running it twice.
 func (db *DB) ReleaseIdempotency(ctx context.Context, user, key string) error {
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM idempotency_keys WHERE username = ? AND key = ? AND status = 0`), user, key)
+	guard, args := claimGuard(ctx, user, key)
+	return db.tx(withoutIdempotency(ctx), func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM idempotency_keys WHERE username = ? AND key = ? AND status = 0 AND applied = 0`+guard),
+			append([]any{user, key}, args...)...)
+		if err != nil {
+			return fmt.Errorf("release idempotency key: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, db.dialect.q(`UPDATE idempotency_keys SET status = ? WHERE username = ? AND key = ? AND status = 0 AND applied = 1`+guard),
+			append([]any{IdemAnswerLost, user, key}, args...)...)
 		if err != nil {
 			return fmt.Errorf("release idempotency key: %w", err)
 		}

@@ -56,6 +56,7 @@ func (db *DB) Create(ctx context.Context, build func(number int64) (incident.Inc
 		if jobs, err = db.incidentJobs(ctx, tx, inc, events); err != nil {
 			return err
 		}
+		noteCreated(ctx, "incident", inc.Ref)
 		out = inc
 		return nil
 	})
@@ -79,6 +80,9 @@ func (db *DB) Append(ctx context.Context, batches ...incident.Batch) error {
 				return err
 			}
 			jobs += n
+			if len(batches[i].Events) > 0 {
+				noteCreated(ctx, "event", fmt.Sprintf("%s/%d", batches[i].Next.Ref, batches[i].Events[0].Seq))
+			}
 		}
 		return nil
 	})

@@ -50,6 +50,9 @@ type DB struct {
 	disk     *diskGuard // the reserve and full-disk state; nil on PostgreSQL
 	ckptStop chan struct{}
 	ckptDone chan struct{}
+	// idemStale is when an Idempotency-Key reservation counts as
+	// abandoned; see DefaultIdempotencyStale.
+	idemStale time.Duration
 }
 
 // Backend names a backend: "sqlite" or "postgres".
@@ -173,6 +176,10 @@ type Options struct {
 	// with the reserve must be free for writes to resume after the disk
 	// was full; DefaultDiskMinFree when zero.
 	DiskMinFree int64
+	// IdempotencyStale is how long an Idempotency-Key reservation waits
+	// for its answer before it counts as abandoned (idempotency.go);
+	// DefaultIdempotencyStale when zero.
+	IdempotencyStale time.Duration
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -200,7 +207,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	db := &DB{log: opt.Logger, now: opt.Now}
+	if opt.IdempotencyStale <= 0 {
+		opt.IdempotencyStale = DefaultIdempotencyStale
+	}
+	db := &DB{log: opt.Logger, now: opt.Now, idemStale: opt.IdempotencyStale}
 	var err error
 	if IsPostgres(dsn) {
 		db.dialect = dialect{name: "postgres"}
@@ -404,6 +414,11 @@ func sqlitePath(dsn string) string {
 // transaction and one fsync (see groupCommit); fn then runs inside a
 // savepoint, so its error undoes its own writes only.
 func (db *DB) tx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	if c := idemClaimOf(ctx); c != nil {
+		// A request under an Idempotency-Key: its key is marked applied
+		// in this same transaction (idempotency.go).
+		fn = db.markApplied(c, fn)
+	}
 	if db.group != nil {
 		return diskFullError(db.group.do(ctx, fn))
 	}

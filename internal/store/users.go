@@ -30,15 +30,19 @@ func scanUser(r rowScanner) (auth.User, error) {
 
 // CreateUser inserts a user; an existing username is a conflict.
 func (db *DB) CreateUser(ctx context.Context, u auth.User) error {
-	_, err := db.write.ExecContext(ctx, db.dialect.q(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		u.Username, u.DisplayName, u.Email, string(u.Role), u.Active, db.dialect.t(u.CreatedAt), db.dialect.t(u.UpdatedAt))
-	if db.dialect.isUnique(err) {
-		return errs.E(errs.Conflict, "username", "user %s already exists", u.Username)
-	}
-	if err != nil {
-		return fmt.Errorf("create user: %w", err)
-	}
-	return nil
+	// Through tx, so a request's Idempotency-Key is marked with it.
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			u.Username, u.DisplayName, u.Email, string(u.Role), u.Active, db.dialect.t(u.CreatedAt), db.dialect.t(u.UpdatedAt))
+		if db.dialect.isUnique(err) {
+			return errs.E(errs.Conflict, "username", "user %s already exists", u.Username)
+		}
+		if err != nil {
+			return fmt.Errorf("create user: %w", err)
+		}
+		noteCreated(ctx, "user", u.Username)
+		return nil
+	})
 }
 
 // GetUser finds a user by name.
@@ -126,15 +130,19 @@ func (db *DB) CountUsers(ctx context.Context) (int, error) {
 
 // CreateToken stores a token by the hash of its secret.
 func (db *DB) CreateToken(ctx context.Context, t auth.Token, hash string) error {
-	_, err := db.write.ExecContext(ctx, db.dialect.q(`INSERT INTO api_tokens (id, username, name, hash, created_at) VALUES (?, ?, ?, ?, ?)`),
-		t.ID, t.Username, t.Name, hash, db.dialect.t(t.CreatedAt))
-	if db.dialect.isUnique(err) {
-		return errs.E(errs.Conflict, "token", "that token already exists")
-	}
-	if err != nil {
-		return fmt.Errorf("create token: %w", err)
-	}
-	return nil
+	// Through tx, so a request's Idempotency-Key is marked with it.
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO api_tokens (id, username, name, hash, created_at) VALUES (?, ?, ?, ?, ?)`),
+			t.ID, t.Username, t.Name, hash, db.dialect.t(t.CreatedAt))
+		if db.dialect.isUnique(err) {
+			return errs.E(errs.Conflict, "token", "that token already exists")
+		}
+		if err != nil {
+			return fmt.Errorf("create token: %w", err)
+		}
+		noteCreated(ctx, "token", t.ID)
+		return nil
+	})
 }
 
 const tokenColumns = `t.id, t.username, t.name, t.created_at, t.last_used_at, t.revoked_at`
