@@ -103,6 +103,10 @@ type Config struct {
 	// file and the free space /readyz wants (store.Options); the store's
 	// defaults when zero.
 	DiskReserve, DiskMinFree int64
+	// IdempotencyStale is how long an Idempotency-Key reservation waits
+	// for its answer before a retry may take it over (store.Options);
+	// store.DefaultIdempotencyStale when zero.
+	IdempotencyStale time.Duration
 }
 
 // ConfiguredIntegration is an integration from the configuration file.
@@ -212,7 +216,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cfg.Out = io.Discard
 	}
 	db, err := store.Open(ctx, cfg.DSN, store.Options{Logger: cfg.Logger, Now: cfg.Now, Exclusive: true,
-		DiskReserve: cfg.DiskReserve, DiskMinFree: cfg.DiskMinFree})
+		DiskReserve: cfg.DiskReserve, DiskMinFree: cfg.DiskMinFree, IdempotencyStale: cfg.IdempotencyStale})
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ func serveCmd(g *globals) *cobra.Command {
 	var backupDir string
 	var backupEvery time.Duration
 	var backupKeep int
-	var requestTimeout time.Duration
+	var requestTimeout, idemStale time.Duration
 	var diskReserveMiB, diskMinFreeMiB int64
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -86,6 +86,9 @@ func serveCmd(g *globals) *cobra.Command {
 			if requestTimeout < 100*time.Millisecond || diskReserveMiB < 1 || diskMinFreeMiB < 1 {
 				return &exitError{code: 2, err: fmt.Errorf("--request-timeout must be at least 100ms, --disk-reserve-mib and --disk-min-free-mib at least 1")}
 			}
+			if idemStale <= 0 {
+				return &exitError{code: 2, err: fmt.Errorf("--idempotency-stale must be positive")}
+			}
 			a, err := app.New(cmd.Context(), app.Config{
 				PublicURL: first(publicURL, g.env.Getenv("FIREBREAK_PUBLIC_URL"), cfg.PublicURL), Email: mail, TrustProxy: proxies,
 				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt, ReportService: cfg.ReportService(),
@@ -93,6 +96,7 @@ func serveCmd(g *globals) *cobra.Command {
 				Policy: cfg.Policy(), Outbound: cfg.OutboundPolicy(), Organization: cfg.Organization, Catalog: catalog, Notices: cfg.NoticesConfig(),
 				Addr: first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),
 				RequestTimeout: requestTimeout, DiskReserve: diskReserveMiB << 20, DiskMinFree: diskMinFreeMiB << 20,
+				IdempotencyStale: idemStale,
 				BootstrapToken: g.env.Getenv("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN"),
 				Version:        Version, Logger: log, Out: g.env.Stdout,
 				Backup: bk,
@@ -136,6 +140,7 @@ func serveCmd(g *globals) *cobra.Command {
 	cmd.Flags().IntVar(&backupKeep, "backup-keep", 7, "how many backups to keep, with --backup-dir (the oldest go first)")
 	cmd.Flags().DurationVar(&requestTimeout, "request-timeout", 10*time.Second, "longest a request may wait for the database; past it the answer is 503 with Retry-After")
 	cmd.Flags().Int64Var(&diskReserveMiB, "disk-reserve-mib", 8, "MiB the SQLite server keeps in reserve (firebreak.db.reserve), given back when the disk is full so the database can recover")
+	cmd.Flags().DurationVar(&idemStale, "idempotency-stale", store.DefaultIdempotencyStale, "how long an Idempotency-Key reservation waits for its request before a retry may take it over (a request that committed nothing runs again; one that committed is answered from what it created)")
 	cmd.Flags().Int64Var(&diskMinFreeMiB, "disk-min-free-mib", 16, "free MiB below which /readyz fails; with the reserve, what must be free for writes to resume after a full disk")
 	return cmd
 }
