@@ -186,6 +186,7 @@ func (db *DB) CreateContact(ctx context.Context, c paging.Contact, codeHash stri
 		if err != nil {
 			return fmt.Errorf("create contact: %w", err)
 		}
+		noteCreated(ctx, "contact", c.ID)
 		return nil
 	})
 }
