@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/deliverylimit"
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
@@ -59,7 +60,11 @@ type Deps struct {
 	Notifier  notify.Notifier
 	// Severities are the policy's levels, for incident rules.
 	Severities []string
-	Now        func() time.Time
+	// SendTimeout bounds one delivery attempt (outbound.timeout), so a
+	// page sent right after its commit is retried by its job only once
+	// that attempt must be over; notify.DefaultTimeout when zero.
+	SendTimeout time.Duration
+	Now         func() time.Time
 	NewID      func() string
 	Logger     *slog.Logger
 }
@@ -928,6 +933,7 @@ type stepPlan struct {
 	plans map[string][]plannedDelivery
 	newID func() string
 	owner string // holds the jobs of pages sent inline; see Pager.owner
+	grace time.Duration
 }
 
 // prepareStep resolves the step at pos of e against the current
@@ -938,7 +944,8 @@ func (s *Pager) prepareStep(ctx context.Context, e Escalation, pos oncall.Positi
 	if err != nil {
 		return nil, err
 	}
-	p := &stepPlan{pos: pos, step: e.Policy.Steps[pos.Step], plans: map[string][]plannedDelivery{}, newID: s.NewID, owner: s.owner}
+	p := &stepPlan{pos: pos, step: e.Policy.Steps[pos.Step], plans: map[string][]plannedDelivery{}, newID: s.NewID, owner: s.owner,
+		grace: inlineGrace(s.SendTimeout)}
 	// Resolving needs no user list: a user who cannot be reached has no
 	// verified contact, and the log says so.
 	p.paged = o.Directory(nil).Resolve(p.step, s.Now())
@@ -955,7 +962,12 @@ func (s *Pager) prepareStep(ctx context.Context, e Escalation, pos oncall.Positi
 // inlineGrace is when a delivery that is sent at once right after its
 // commit is retried by its job if that send never got recorded (the
 // process died): longer than one attempt may take.
-const inlineGrace = notify.DefaultTimeout + 10*time.Second
+func inlineGrace(sendTimeout time.Duration) time.Duration {
+	if sendTimeout <= 0 {
+		sendTimeout = notify.DefaultTimeout
+	}
+	return sendTimeout + 10*time.Second
+}
 
 // apply records the step on cur and returns its effects: deliveries with
 // their jobs, and the job of the next step (or of the end).
@@ -985,7 +997,7 @@ func (p *stepPlan) apply(cur *Escalation, now time.Time) Effects {
 			// restart finds this process gone (a crash mid-send).
 			runAt, holder := d.DueAt, ""
 			if pd.delay == 0 {
-				runAt, holder = now.Add(inlineGrace), p.owner
+				runAt, holder = now.Add(p.grace), p.owner
 			}
 			fx.Jobs = append(fx.Jobs, engine.Job{ID: d.ID, Kind: JobDeliver, RunAt: runAt, Holder: holder, Args: jobArgs(idArgs{ID: d.ID})})
 		}
@@ -1134,6 +1146,18 @@ func (s *Pager) deliver(ctx context.Context, d Delivery, inline bool, attempt, m
 		return err
 	}
 	res, sendErr := s.Notifier.Notify(ctx, c.Target, msg)
+	if in, busy := deliverylimit.Busy(sendErr); busy {
+		// Not sent and not an attempt: its destination has every slot in
+		// use or is failing (circuit breaker open). The job runs again
+		// shortly instead of a worker waiting for a slot.
+		if !inline {
+			return engine.Snooze(in)
+		}
+		if err := s.Store.Snooze(ctx, d.ID, now.Add(in)); err != nil {
+			return errors.Join(sendErr, err)
+		}
+		return sendErr
+	}
 	att := Attempt{N: d.Attempts + 1, At: now, OK: sendErr == nil, StatusCode: res.StatusCode,
 		LatencyMS: float64(res.Latency.Microseconds()) / 1000}
 	d.Attempts++

@@ -191,9 +191,14 @@ type Store interface {
 	// Deliveries lists an escalation's deliveries with their attempts.
 	Deliveries(ctx context.Context, escalationID string) ([]Delivery, error)
 	// RecordAttempt stores an attempt (none when a.N is 0) and the
-	// delivery's new state; a final state (sent, failed, skipped) also
-	// removes the delivery's job, whose ID is the delivery's.
+	// delivery's new state; a final state also settles the delivery's
+	// job, whose ID is the delivery's: sent or skipped removes it, failed
+	// dead-letters it with d.LastError (listed, and retried, with the
+	// other dead jobs).
 	RecordAttempt(ctx context.Context, d Delivery, a Attempt) error
+	// Snooze puts a delivery's job (pending, or held for a send right
+	// after the commit) back to run at runAt, no attempt counted.
+	Snooze(ctx context.Context, id string, runAt time.Time) error
 
 	// ServerKey returns the named random key, creating it on first use.
 	ServerKey(ctx context.Context, name string, size int) ([]byte, error)

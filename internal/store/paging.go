@@ -630,8 +630,17 @@ func (db *DB) RecordAttempt(ctx context.Context, d paging.Delivery, a paging.Att
 		if err != nil {
 			return fmt.Errorf("update delivery: %w", err)
 		}
-		if d.State != paging.DeliveryPending {
-			// Final: the delivery's job (same ID) has nothing left to do.
+		switch d.State {
+		case paging.DeliveryPending:
+		case paging.DeliveryFailed:
+			// Failed for good: its job (same ID) is dead-lettered with the
+			// reason, so it is listed and can be retried with the other
+			// dead jobs; the engine's own Bury then leaves it alone.
+			if _, err := db.execTx(ctx, tx, buryJobSQL, db.dialect.t(db.now()), d.LastError, d.ID); err != nil {
+				return fmt.Errorf("dead-letter delivery job: %w", err)
+			}
+		default:
+			// Sent or skipped: the job has nothing left to do.
 			if _, err := db.execTx(ctx, tx, deleteJobSQL, d.ID); err != nil {
 				return fmt.Errorf("complete delivery job: %w", err)
 			}
