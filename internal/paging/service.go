@@ -65,8 +65,8 @@ type Deps struct {
 	// that attempt must be over; notify.DefaultTimeout when zero.
 	SendTimeout time.Duration
 	Now         func() time.Time
-	NewID      func() string
-	Logger     *slog.Logger
+	NewID       func() string
+	Logger      *slog.Logger
 }
 
 // Pager runs on-call: configuration, contacts, escalations, deliveries.
