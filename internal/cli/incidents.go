@@ -148,7 +148,7 @@ func listCmd(g *globals) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringSliceVar(&o.States, "state", nil, "filter by state (repeatable or comma-separated)")
+	fl.StringSliceVar(&o.States, "state", nil, "filter by state (repeatable or comma-separated; open: every open state, all: every state)")
 	fl.StringSliceVar(&o.Severities, "severity", nil, "filter by severity")
 	fl.StringVar(&o.Type, "type", "", "filter by type (matches subtypes)")
 	fl.StringArrayVar(&o.Labels, "label", nil, "filter by label key=value (repeatable)")

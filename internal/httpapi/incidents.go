@@ -64,12 +64,34 @@ type DeclareBody struct {
 	DetectedAt *time.Time        `json:"detected_at,omitempty" doc:"When the incident was detected; defaults to now."`
 }
 
+// stateFilter reads the state filter: states by name, "open" for every
+// open state, "all" for every state (no filter), as the console's list
+// offers them. Unknown names are left for the service to refuse.
+func stateFilter(names []string) []incident.State {
+	var out []incident.State
+	for _, n := range names {
+		switch n {
+		case "all":
+			return nil
+		case "open":
+			for _, st := range incident.States {
+				if st.Open() {
+					out = append(out, st)
+				}
+			}
+		default:
+			out = append(out, incident.State(n))
+		}
+	}
+	return out
+}
+
 // ListInput filters GET /incidents.
 type ListInput struct {
-	State    []string `query:"state" doc:"Repeat or comma-separate for several."`
-	Severity []string `query:"severity"`
+	State    []string `query:"state,explode" doc:"Repeat or comma-separate for several; open is every open state, all every state (as no filter)."`
+	Severity []string `query:"severity,explode" doc:"Repeat or comma-separate for several."`
 	Type     string   `query:"type" doc:"A type; matches its subtypes too."`
-	Label    []string `query:"label" doc:"key=value; repeat for several (all must match)."`
+	Label    []string `query:"label,explode" doc:"key=value; repeat for several (all must match)."`
 	Q        string   `query:"q" maxLength:"200" doc:"Text in the title or summary, or a ref."`
 	Limit    int      `query:"limit" minimum:"1" maximum:"200" default:"50"`
 	Cursor   string   `query:"cursor" maxLength:"200"`
@@ -248,9 +270,7 @@ func (s *Server) registerIncidents(api huma.API) {
 		Summary: "List incidents", Description: "Newest first, filtered; page with next_cursor.",
 	}), func(ctx context.Context, in *ListInput) (*ListOutput, error) {
 		f := incident.Filter{Severities: splitList(in.Severity), Type: in.Type, Text: in.Q, Limit: in.Limit, Cursor: in.Cursor, Viewer: viewer(ctx)}
-		for _, st := range splitList(in.State) {
-			f.States = append(f.States, incident.State(st))
-		}
+		f.States = stateFilter(splitList(in.State))
 		for _, l := range in.Label {
 			k, v, ok := strings.Cut(l, "=")
 			if !ok || k == "" {
