@@ -114,10 +114,12 @@ var reanswers = map[string]reanswer{
 func (s *Server) lostAnswer(ctx context.Context, opID string, rec *store.IdemRecord, setHeader func(name, value string)) *store.IdemRecord {
 	if ra, ok := reanswers[opID]; ok && ra.kind == rec.CreatedKind && rec.CreatedID != "" {
 		status, v, err := ra.fn(s, ctx, rec.CreatedID, setHeader)
+		var b []byte
 		if err == nil {
-			if b, err := jsonMarshal(v); err == nil {
-				return &store.IdemRecord{Status: status, ContentType: "application/json", Body: b}
-			}
+			b, err = jsonMarshal(v)
+		}
+		if err == nil {
+			return &store.IdemRecord{Status: status, ContentType: "application/json", Body: b}
 		}
 		s.log.WarnContext(ctx, "idempotency: could not rebuild a lost answer", "operation", opID, "created", rec.CreatedKind, "id", rec.CreatedID, "err", err)
 	}
