@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/firebreak-ir/firebreak/internal/client"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
@@ -55,8 +56,9 @@ func entryStatus(e triage.Entry) string {
 }
 
 func triageListCmd(g *globals) *cobra.Command {
-	var all bool
+	var all, every bool
 	var limit int
+	var cursor string
 	cmd := &cobra.Command{
 		Use: "list", Short: "List entries awaiting assessment, most severe first, then newest", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -64,16 +66,23 @@ func triageListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			items, err := c.Queue(cmd.Context(), all, limit)
-			if err != nil {
-				return err
+			var items []httpapi.TriageEntry
+			next := cursor
+			for {
+				p, err := c.QueuePage(cmd.Context(), all, limit, next)
+				if err != nil {
+					return err
+				}
+				items = append(items, p.Items...)
+				next = p.NextCursor
+				if !every || next == "" {
+					break
+				}
 			}
 			if items == nil {
 				items = []httpapi.TriageEntry{}
 			}
-			out := struct {
-				Items []httpapi.TriageEntry `json:"items"`
-			}{items}
+			out := client.QueuePage{Items: items, NextCursor: next}
 			return g.print(out, func(w io.Writer) {
 				if len(items) == 0 {
 					fmt.Fprintln(w, "Nothing awaits triage.")
@@ -86,11 +95,16 @@ func triageListCmd(g *globals) *cobra.Command {
 						alertCounts(e.Group.Firing, e.Group.Resolved), ts(e.Group.FirstSeen), ts(e.Group.LastSeen), entryStatus(e.Entry))
 				}
 				t.Flush()
+				if next != "" {
+					fmt.Fprintf(w, "More: --cursor %s (or --every-page)\n", next)
+				}
 			})
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "include entries no longer waiting (declared, attached, dismissed, snoozed)")
-	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many (server default 100, at most 500)")
+	cmd.Flags().IntVar(&limit, "limit", 0, "entries per page (server default 100, at most 500)")
+	cmd.Flags().StringVar(&cursor, "cursor", "", "continue after a previous page")
+	cmd.Flags().BoolVar(&every, "every-page", false, "follow every page")
 	return cmd
 }
 

@@ -37,6 +37,18 @@ func (c *Client) DisableIntegration(ctx context.Context, id string) error {
 // Queue lists the triage queue, most severe first, then newest; all
 // includes entries no longer waiting. limit ≤ 0 is the server's default.
 func (c *Client) Queue(ctx context.Context, all bool, limit int) ([]httpapi.TriageEntry, error) {
+	p, err := c.QueuePage(ctx, all, limit, "")
+	return p.Items, err
+}
+
+// QueuePage is one page of the triage queue.
+type QueuePage struct {
+	Items      []httpapi.TriageEntry `json:"items"`
+	NextCursor string                `json:"next_cursor,omitempty"`
+}
+
+// QueuePage lists the page of the queue after cursor ("" for the first).
+func (c *Client) QueuePage(ctx context.Context, all bool, limit int, cursor string) (QueuePage, error) {
 	q := url.Values{}
 	if all {
 		q.Set("all", "true")
@@ -44,11 +56,12 @@ func (c *Client) Queue(ctx context.Context, all bool, limit int) ([]httpapi.Tria
 	if limit > 0 {
 		q.Set("limit", strconv.Itoa(limit))
 	}
-	var out struct {
-		Items []httpapi.TriageEntry `json:"items"`
+	if cursor != "" {
+		q.Set("cursor", cursor)
 	}
+	var out QueuePage
 	err := c.do(ctx, request{method: http.MethodGet, path: "/api/v1/triage", query: q}, &out)
-	return out.Items, err
+	return out, err
 }
 
 func triagePath(id string, action ...string) string {

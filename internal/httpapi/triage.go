@@ -54,7 +54,8 @@ type TriageDetail struct {
 // QueueOutput is the triage queue.
 type QueueOutput struct {
 	Body struct {
-		Items []TriageEntry `json:"items"`
+		Items      []TriageEntry `json:"items"`
+		NextCursor string        `json:"next_cursor,omitempty" doc:"Pass as cursor for the next page; absent on the last."`
 	}
 }
 
@@ -166,20 +167,22 @@ func (s *Server) registerTriage(api huma.API) {
 		Summary: "List the triage queue",
 		Description: "Alert groups awaiting assessment (new, acknowledged, and snoozed ones once due), most severe first, then newest. " +
 			"all=true includes declared, attached, dismissed and still-snoozed entries. An entry linked to a restricted incident " +
-			"is listed only for those who may see the incident.",
+			"is listed only for those who may see the incident. Page with next_cursor.",
 	}), func(ctx context.Context, in *struct {
-		All   bool `query:"all" doc:"Include entries no longer waiting."`
-		Limit int  `query:"limit" minimum:"1" maximum:"500" default:"100"`
+		All    bool   `query:"all" doc:"Include entries no longer waiting."`
+		Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
+		Cursor string `query:"cursor" maxLength:"400" doc:"The next_cursor of the previous page."`
 	}) (*QueueOutput, error) {
-		entries, err := s.triage.Queue(ctx, viewer(ctx), in.All, in.Limit)
+		page, err := s.triage.QueuePage(ctx, viewer(ctx), in.All, in.Limit, in.Cursor)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
 		out := &QueueOutput{}
-		out.Body.Items = make([]TriageEntry, 0, len(entries))
-		for _, e := range entries {
+		out.Body.Items = make([]TriageEntry, 0, len(page.Items))
+		for _, e := range page.Items {
 			out.Body.Items = append(out.Body.Items, triageEntry(e))
 		}
+		out.Body.NextCursor = page.NextCursor
 		return out, nil
 	})
 

@@ -585,8 +585,32 @@ func (s *Pager) start(ctx context.Context, subject Subject, cause string, pol on
 		engine.Completed(ctx)
 	}
 	s.notifyJob()
-	s.sendNow(ctx, fx.Deliveries, now)
+	if sendInBackground(ctx) {
+		go s.sendNow(context.WithoutCancel(ctx), fx.Deliveries, now)
+	} else {
+		s.sendNow(ctx, fx.Deliveries, now)
+	}
 	return got, true, nil
+}
+
+type backgroundSendKey struct{}
+
+// sendInBackground reports whether ctx asks start to send an escalation's
+// first messages without waiting for them (a person's request must not
+// wait on a receiver; the delivery jobs retry what does not go out).
+func sendInBackground(ctx context.Context) bool {
+	v, _ := ctx.Value(backgroundSendKey{}).(bool)
+	return v
+}
+
+// SettleIncident runs now what paging does about incident id's latest
+// change (the job written with the change does the same later and finds
+// it done): a page that reloads right after a declaration then shows the
+// escalation it started, with its first messages pending or sent. Those
+// are sent in the background. Errors are the caller's to log; the job
+// still runs.
+func (s *Pager) SettleIncident(ctx context.Context, id string) error {
+	return s.incidentChanged(context.WithValue(ctx, backgroundSendKey{}, true), id, "")
 }
 
 func startDetail(cause string, pol oncall.Policy) string {
@@ -737,7 +761,13 @@ func (s *Pager) handleIncidentChanged(ctx context.Context, j engine.Job) error {
 	if err := json.Unmarshal(j.Args, &a); err != nil {
 		return engine.Permanent(err)
 	}
-	inc, err := s.Incidents.Get(ctx, system, a.ID)
+	return s.incidentChanged(ctx, a.ID, j.ID)
+}
+
+// incidentChanged stops the commander escalations incident id no longer
+// needs and starts the one it needs; doneJob is completed with the start.
+func (s *Pager) incidentChanged(ctx context.Context, id, doneJob string) error {
+	inc, err := s.Incidents.Get(ctx, system, id)
 	if err != nil {
 		if errs.CodeOf(err) == errs.NotFound {
 			return engine.Permanent(err)
@@ -771,7 +801,7 @@ func (s *Pager) handleIncidentChanged(ctx context.Context, j engine.Job) error {
 	if !ok {
 		return nil
 	}
-	_, _, err = s.start(ctx, incidentSubject(inc), CauseCommander+inc.Severity, pol, "firebreak", "", j.ID)
+	_, _, err = s.start(ctx, incidentSubject(inc), CauseCommander+inc.Severity, pol, "firebreak", "", doneJob)
 	return err
 }
 

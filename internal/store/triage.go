@@ -3,10 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/errs"
@@ -287,47 +291,138 @@ func entryFor(v incident.Viewer, id string) (string, []any) {
 	return visibleEntrySQL, append([]any{id}, visibleArgs(v)...)
 }
 
-// Queue lists the entries f.Viewer may see: waiting ones (snoozed ones once
-// due) unless f.All; most severe first, then most recently active.
+// Queue lists the first page of the entries f.Viewer may see (see
+// QueuePage).
 func (db *DB) Queue(ctx context.Context, f triage.Filter) ([]triage.Entry, error) {
+	f.Cursor = ""
+	p, err := db.QueuePage(ctx, f)
+	return p.Items, err
+}
+
+// maxQueuePage bounds a page of the queue.
+const maxQueuePage = 500
+
+// QueuePage lists the entries f.Viewer may see: waiting ones (snoozed
+// ones once due) unless f.All; most severe first (rank), then most
+// recently active, then by id, a page at a time. A cursor holds the last
+// entry's (rank, last_seen, id); the next page is the rest of that rank
+// after it, then the ranks after it, each read from the index in order
+// (migration 00019), so a page costs the same however deep it is. An
+// entry whose activity changes between two pages moves in the order, and
+// may then be listed twice or not at all.
+func (db *DB) QueuePage(ctx context.Context, f triage.Filter) (triage.Page, error) {
 	limit := f.Limit
-	if limit <= 0 || limit > 500 {
+	if limit <= 0 {
 		limit = 100
 	}
-	query := `SELECT g.doc FROM alert_groups g`
+	limit = min(limit, maxQueuePage)
 	var where []string
 	var args []any
 	if !f.All {
-		where = append(where, `(g.status IN ('new', 'acknowledged') OR (g.status = 'snoozed' AND g.snoozed_until <= ?))`)
+		// The first term is the partial index's predicate, word for word.
+		where = append(where, `g.status IN ('new', 'acknowledged', 'snoozed')`, `(g.status <> 'snoozed' OR g.snoozed_until <= ?)`)
 		args = append(args, db.dialect.t(f.Now))
 	}
 	if !f.Viewer.SeeAll {
 		where = append(where, visibleSQL)
 		args = append(args, visibleArgs(f.Viewer)...)
 	}
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, ` AND `)
+	from := `alert_groups g`
+	if !db.dialect.postgres() {
+		// SQLite's planner prefers the status index and sorts what it
+		// finds (a second for 100,000 entries); walking the order index
+		// stops after a page.
+		from += ` INDEXED BY alert_groups_order`
+		if !f.All {
+			from = `alert_groups g INDEXED BY alert_groups_waiting_order`
+		}
 	}
-	query += ` ORDER BY g.rank, g.last_seen DESC LIMIT ?`
-	args = append(args, limit)
-	rows, err := db.read.QueryContext(ctx, db.dialect.q(query), args...)
+	sel := func(extra ...string) string {
+		w := append(slices.Clone(where), extra...)
+		q := `SELECT g.rank, g.last_seen, g.id, g.doc FROM ` + from
+		if len(w) > 0 {
+			q += ` WHERE ` + strings.Join(w, ` AND `)
+		}
+		return q + ` ORDER BY g.rank, g.last_seen DESC, g.id DESC LIMIT ?`
+	}
+	var query string
+	var qargs []any
+	if f.Cursor == "" {
+		query, qargs = sel(), append(slices.Clone(args), limit+1)
+	} else {
+		c, err := decodeQueueCursor(f.Cursor)
+		if err != nil {
+			return triage.Page{}, err
+		}
+		ls := db.dialect.t(c.lastSeen)
+		// Row values seek in the index; an OR of the two cases would
+		// walk the rank from its start.
+		query = `SELECT * FROM (` + sel(`g.rank = ?`, `(g.last_seen, g.id) < (?, ?)`) + `) AS same_rank
+			UNION ALL SELECT * FROM (` + sel(`g.rank > ?`) + `) AS later_ranks
+			ORDER BY 1, 2 DESC, 3 DESC LIMIT ?`
+		qargs = append(slices.Clone(args), c.rank, ls, c.id, limit+1)
+		qargs = append(qargs, args...)
+		qargs = append(qargs, c.rank, limit+1, limit+1)
+	}
+	rows, err := db.read.QueryContext(ctx, db.dialect.q(query), qargs...)
 	if err != nil {
-		return nil, fmt.Errorf("read queue: %w", err)
+		return triage.Page{}, fmt.Errorf("read queue: %w", err)
 	}
 	defer rows.Close()
-	out := []triage.Entry{}
+	page := triage.Page{Items: make([]triage.Entry, 0, min(limit, 100))}
+	var last queueCursor
 	for rows.Next() {
+		var c queueCursor
+		var ls dbTime
 		var doc string
-		if err := rows.Scan(&doc); err != nil {
-			return nil, fmt.Errorf("read queue: %w", err)
+		if err := rows.Scan(&c.rank, &ls, &c.id, &doc); err != nil {
+			return triage.Page{}, fmt.Errorf("read queue: %w", err)
+		}
+		if len(page.Items) == limit {
+			page.NextCursor = last.encode()
+			break
 		}
 		var e triage.Entry
 		if err := json.Unmarshal([]byte(doc), &e); err != nil {
-			return nil, fmt.Errorf("decode queue entry: %w", err)
+			return triage.Page{}, fmt.Errorf("decode queue entry: %w", err)
 		}
-		out = append(out, e)
+		page.Items = append(page.Items, e)
+		c.lastSeen = ls.Time
+		last = c
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return triage.Page{}, fmt.Errorf("read queue: %w", err)
+	}
+	return page, nil
+}
+
+// queueCursor is where a page of the queue ended.
+type queueCursor struct {
+	rank     int64
+	lastSeen time.Time
+	id       string
+}
+
+func (c queueCursor) encode() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("q:%d:%d:%s", c.rank, c.lastSeen.UnixMicro(), c.id)))
+}
+
+func decodeQueueCursor(s string) (queueCursor, error) {
+	bad := errs.E(errs.Invalid, "cursor", "is not a cursor this server issued")
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return queueCursor{}, bad
+	}
+	parts := strings.SplitN(string(b), ":", 4)
+	if len(parts) != 4 || parts[0] != "q" || parts[3] == "" {
+		return queueCursor{}, bad
+	}
+	rank, err1 := strconv.ParseInt(parts[1], 10, 64)
+	us, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil {
+		return queueCursor{}, bad
+	}
+	return queueCursor{rank: rank, lastSeen: time.UnixMicro(us).UTC(), id: parts[3]}, nil
 }
 
 // Entry returns one queue entry, when v may see it; one v may not see is

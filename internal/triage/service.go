@@ -262,6 +262,12 @@ func (s *Service) Queue(ctx context.Context, v incident.Viewer, all bool, limit 
 	return s.store.Queue(ctx, Filter{Viewer: v, All: all, Limit: limit, Now: s.now()})
 }
 
+// QueuePage lists one page of the entries v may see in Queue's order,
+// after the page whose NextCursor is cursor ("" for the first).
+func (s *Service) QueuePage(ctx context.Context, v incident.Viewer, all bool, limit int, cursor string) (Page, error) {
+	return s.store.QueuePage(ctx, Filter{Viewer: v, All: all, Limit: limit, Cursor: cursor, Now: s.now()})
+}
+
 // Detail is one entry with its alerts and its record.
 type Detail struct {
 	Entry

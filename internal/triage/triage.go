@@ -75,7 +75,15 @@ type Filter struct {
 	// dismissed); otherwise only waiting ones, snoozed ones once due.
 	All   bool
 	Limit int
-	Now   time.Time
+	// Cursor continues a listing after the page that returned it.
+	Cursor string
+	Now    time.Time
+}
+
+// Page is one page of the queue; NextCursor, when set, fetches the next.
+type Page struct {
+	Items      []Entry
+	NextCursor string
 }
 
 // Store keeps integrations and the queue.
@@ -95,6 +103,8 @@ type Store interface {
 	// Queue lists the entries f.Viewer may see (the filter is part of the
 	// query, so the limit counts only those).
 	Queue(ctx context.Context, f Filter) ([]Entry, error)
+	// QueuePage is Queue one page at a time, in the same order.
+	QueuePage(ctx context.Context, f Filter) (Page, error)
 	// Entry returns an entry v may see; one linked to an incident v may
 	// not see is not found, exactly as a missing one.
 	Entry(ctx context.Context, v incident.Viewer, id string) (Entry, error)

@@ -107,6 +107,7 @@ func (s *Server) declare(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, "declare", d)
 		return
 	}
+	s.settlePaging(r, inc.ID)
 	http.Redirect(w, r, "/incidents/"+inc.Ref+"?flash="+url.QueryEscape("Declared "+inc.Ref+"."), http.StatusSeeOther)
 }
 

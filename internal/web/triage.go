@@ -23,6 +23,9 @@ type triageData struct {
 	base
 	Entries []queueEntry
 	All     bool
+	// NextURL is the next page's address; FirstURL, on a later page, the
+	// first's.
+	NextURL, FirstURL string
 	// ReportsService and ReportsNobody: reports from people are filed on
 	// ReportsService, which pages nobody for the reason ReportsNobody.
 	ReportsService, ReportsNobody string
@@ -160,16 +163,31 @@ func viewEntry(e triage.Entry) queueEntry {
 	return queueEntry{Entry: e, SevClass: sevClassOf(e.Rank), Labels: pairs(e.Group.CommonLabels)}
 }
 
+// queuePageSize is how many entries a page of /triage shows.
+const queuePageSize = 100
+
 func (s *Server) triagePage(w http.ResponseWriter, r *http.Request) {
 	d := triageData{base: s.base(r, "Triage", "triage"), All: r.URL.Query().Get("all") == "1"}
 	d.Live = "list"
-	entries, err := s.triage.Queue(r.Context(), viewerOf(userFrom(r)), d.All, 200)
+	cursor := r.URL.Query().Get("cursor")
+	page, err := s.triage.QueuePage(r.Context(), viewerOf(userFrom(r)), d.All, queuePageSize, cursor)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	for _, e := range entries {
+	for _, e := range page.Items {
 		d.Entries = append(d.Entries, viewEntry(e))
+	}
+	q := url.Values{}
+	if d.All {
+		q.Set("all", "1")
+	}
+	if cursor != "" {
+		d.FirstURL = "/triage?" + q.Encode()
+	}
+	if page.NextCursor != "" {
+		q.Set("cursor", page.NextCursor)
+		d.NextURL = "/triage?" + q.Encode()
 	}
 	if s.paging != nil {
 		d.ReportsService = s.triage.ReportService()
@@ -352,8 +370,23 @@ func (s *Server) triageDeclare(w http.ResponseWriter, r *http.Request) {
 	to := ""
 	if err == nil {
 		to = "/incidents/" + url.PathEscape(inc.Ref)
+		s.settlePaging(r, inc.ID)
 	}
 	s.triageDone(w, r, err, f, to, "Declared "+inc.Ref+" from the alerts.")
+}
+
+// settlePaging starts now the paging a declaration causes (a significant
+// severity without a commander pages the incident rule's policy), so the
+// incident page the declarer lands on shows it instead of "Nobody has been
+// paged"; the job written with the declaration would start it a moment
+// later. A failure is logged: the job still runs.
+func (s *Server) settlePaging(r *http.Request, incidentID string) {
+	if s.paging == nil {
+		return
+	}
+	if err := s.paging.SettleIncident(r.Context(), incidentID); err != nil {
+		s.log.WarnContext(r.Context(), "start paging after a declaration; its job retries", "incident", incidentID, "err", err)
+	}
 }
 
 func (s *Server) triageAttach(w http.ResponseWriter, r *http.Request) {
