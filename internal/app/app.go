@@ -21,6 +21,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/audit"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/comms"
+	"github.com/firebreak-ir/firebreak/internal/deliverylimit"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
@@ -77,6 +78,10 @@ type Config struct {
 	// link-local and metadata addresses are refused unless it allows them
 	// (policy file: outbound.allow). Tests allow their loopback receivers.
 	Outbound outbound.Policy
+	// OutboundTimeout bounds one delivery attempt (an HTTP request, an
+	// SMTP exchange without a timeout of its own); policy file
+	// outbound.timeout; notify.DefaultTimeout (10 s) when zero.
+	OutboundTimeout time.Duration
 	// Notices configures notice templates, the organisation's names and
 	// contacts in notices, and the stakeholder-update cadence.
 	Notices notices.Config
@@ -189,6 +194,7 @@ func channels(cfg Config) notify.Notifier {
 	// One guarded client for every delivery, so connections to a receiver
 	// are reused between pages.
 	h := notify.NewHTTPConfig(cfg.Outbound, "Firebreak/"+cfg.Version)
+	h.Timeout = cfg.OutboundTimeout
 	m := notify.Mux{
 		notify.KindWebhook: &notify.Webhook{HTTPConfig: h, Now: cfg.Now},
 		notify.KindSlack:   &notify.Slack{HTTPConfig: h},
@@ -299,6 +305,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		// One SQLite file has one server: jobs a killed process had claimed
 		// resume at once instead of after their lease.
 		SingleNode: db.Backend() == "sqlite"})
+	// Pages go through per-destination limits and circuit breakers: a
+	// receiver that hangs holds a few workers, never every one, and pages
+	// it refuses wait as snoozed jobs, not on a worker (issue #13 item 5).
+	svc.Paging.Pages = deliverylimit.New(deliverylimit.Options{Workers: a.Engine.Workers(), Now: cfg.Now, Registry: reg}).Wrap(svc.Paging.Notifier)
+	svc.Paging.SendTimeout = cfg.OutboundTimeout
+	console.SetJobs(db)
 	svc.Paging.Register(a.Engine)
 	svc.Status.Register(a.Engine)
 	svc.Notices.Register(a.Engine)

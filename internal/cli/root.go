@@ -69,6 +69,7 @@ func Run(ctx context.Context, env Env) int {
 	root.AddCommand(configCmd(g))
 	root.AddCommand(noticeCmds(g)...)
 	root.AddCommand(dutiesCmds(g)...)
+	root.AddCommand(jobsCmd(g))
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(env.Stderr, "firebreak: "+oneLine(err))
 		var ee *exitError

@@ -70,6 +70,9 @@ func serveCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if mail != nil {
+				mail.Timeout = cfg.OutboundTimeout() // outbound.timeout bounds an SMTP exchange too
+			}
 			// Only these peers' X-Forwarded-For and -Proto are believed.
 			proxies, err := web.ParseTrustedProxies(first(trustProxy, g.env.Getenv("FIREBREAK_TRUST_PROXY")))
 			if err != nil {
@@ -93,7 +96,7 @@ func serveCmd(g *globals) *cobra.Command {
 				PublicURL: first(publicURL, g.env.Getenv("FIREBREAK_PUBLIC_URL"), cfg.PublicURL), Email: mail, TrustProxy: proxies,
 				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt, ReportService: cfg.ReportService(),
 				SMTPAddr: first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")), SMTP: smtpCfg,
-				Policy: cfg.Policy(), Outbound: cfg.OutboundPolicy(), Organization: cfg.Organization, Catalog: catalog, Notices: cfg.NoticesConfig(),
+				Policy: cfg.Policy(), Outbound: cfg.OutboundPolicy(), OutboundTimeout: cfg.OutboundTimeout(), Organization: cfg.Organization, Catalog: catalog, Notices: cfg.NoticesConfig(),
 				Addr: first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),
 				RequestTimeout: requestTimeout, DiskReserve: diskReserveMiB << 20, DiskMinFree: diskMinFreeMiB << 20, IdempotencyStale: idemStale,
 				BootstrapToken: g.env.Getenv("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN"),

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/goccy/go-yaml/parser"
 
@@ -16,13 +17,24 @@ import (
 //
 //	outbound:
 //	  allow: [10.20.0.0/16, hooks.corp.example]
+//	  timeout: 10s
 //
 // Loopback, private, link-local, CGNAT, multicast and cloud metadata
 // addresses are refused unless an entry of allow names their network (a
-// CIDR or one address) or the host name they are reached by.
+// CIDR or one address) or the host name they are reached by. timeout
+// bounds one delivery attempt (an HTTP request, an SMTP exchange), from
+// connecting to the reply; 10s when not set.
 type OutboundFile struct {
-	Allow []string `yaml:"allow"`
+	Allow   []string `yaml:"allow"`
+	Timeout string   `yaml:"timeout"`
 }
+
+// Bounds of outbound.timeout: a receiver gets at least a second, and a
+// page's job retries it within a minute and a little.
+const (
+	minOutboundTimeout = time.Second
+	maxOutboundTimeout = time.Minute
+)
 
 // checkOutbound validates outbound.allow; a bad entry is named with its
 // line and column, as the decoder names an unknown key.
@@ -46,7 +58,26 @@ func (f *File) checkOutbound(data []byte) error {
 		}
 		seen[key] = true
 	}
+	if t := f.Outbound.Timeout; t != "" {
+		d, err := time.ParseDuration(t)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%soutbound.timeout: %q is not a duration (expected one such as 10s)", placeOf(data, "outbound.timeout"), t)
+		case d < minOutboundTimeout || d > maxOutboundTimeout:
+			return fmt.Errorf("%soutbound.timeout: %s is out of range (expected %s to %s)", placeOf(data, "outbound.timeout"), t, minOutboundTimeout, maxOutboundTimeout)
+		}
+	}
 	return nil
+}
+
+// OutboundTimeout is outbound.timeout; 0 (the channels' default, 10s)
+// when not set.
+func (f File) OutboundTimeout() time.Duration {
+	if f.Outbound == nil || f.Outbound.Timeout == "" {
+		return 0
+	}
+	d, _ := time.ParseDuration(f.Outbound.Timeout) // checked by Parse
+	return d
 }
 
 // placeOf is "[line:col] " where path is written in data, or "".

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestOutboundAllow(t *testing.T) {
@@ -41,11 +42,27 @@ func TestOutboundAllow(t *testing.T) {
 		{"twice", "outbound:\n  allow:\n    - hooks.example\n    - HOOKS.example\n",
 			`[4:7] outbound.allow[1]: hooks.example is listed twice`},
 		{"unknown key", "outbound:\n  alow: [10.0.0.0/8]\n", `[2:3] unknown field "alow"`},
+		{"timeout not a duration", "outbound:\n  timeout: 10\n", `[2:12] outbound.timeout: "10" is not a duration (expected one such as 10s)`},
+		{"timeout too short", "outbound:\n  allow: [10.0.0.0/8]\n  timeout: 500ms\n", `[3:12] outbound.timeout: 500ms is out of range (expected 1s to 1m0s)`},
+		{"timeout too long", "outbound:\n  timeout: 2m\n", `[2:12] outbound.timeout: 2m is out of range (expected 1s to 1m0s)`},
 	}
 	for _, tt := range tests {
 		_, err := Parse([]byte(tt.in))
 		if err == nil || err.Error() != tt.err {
 			t.Errorf("%s: got %v, want %q", tt.name, err, tt.err)
 		}
+	}
+}
+
+func TestOutboundTimeout(t *testing.T) {
+	f, err := Parse([]byte("outbound:\n  timeout: 3s\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := f.OutboundTimeout(); d != 3*time.Second {
+		t.Fatalf("OutboundTimeout = %s, want 3s", d)
+	}
+	if d := (File{}).OutboundTimeout(); d != 0 {
+		t.Fatalf("default OutboundTimeout = %s, want 0 (the channels' 10s)", d)
 	}
 }

@@ -58,6 +58,11 @@ type Deps struct {
 	Incidents Incidents
 	Queue     Queue
 	Notifier  notify.Notifier
+	// Pages, when set, is what escalation pages are sent through instead
+	// of Notifier: within per-destination limits and circuit breakers
+	// (deliverylimit), whose refusals snooze the page's job. Verification,
+	// test and reminder messages go through Notifier.
+	Pages notify.Notifier
 	// Severities are the policy's levels, for incident rules.
 	Severities []string
 	// SendTimeout bounds one delivery attempt (outbound.timeout), so a
@@ -1175,7 +1180,11 @@ func (s *Pager) deliver(ctx context.Context, d Delivery, inline bool, attempt, m
 	if err != nil {
 		return err
 	}
-	res, sendErr := s.Notifier.Notify(ctx, c.Target, msg)
+	pages := s.Pages
+	if pages == nil {
+		pages = s.Notifier
+	}
+	res, sendErr := pages.Notify(ctx, c.Target, msg)
 	if in, busy := deliverylimit.Busy(sendErr); busy {
 		// Not sent and not an attempt: its destination has every slot in
 		// use or is failing (circuit breaker open). The job runs again

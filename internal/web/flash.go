@@ -16,6 +16,8 @@ const (
 	flashSignedOut        flashCode = "signedout"
 	flashPasswordChanged  flashCode = "pwchanged"
 	flashSubscribeStarted flashCode = "subscribed"
+	flashJobRetried       flashCode = "jobretried"
+	flashJobDiscarded     flashCode = "jobdiscarded"
 )
 
 // flashText is every flash message by its code.
@@ -23,6 +25,8 @@ var flashText = map[flashCode]string{
 	flashSignedOut:        "You are signed out.",
 	flashPasswordChanged:  "Your password is changed. Sign in with the new one.",
 	flashSubscribeStarted: "Check your inbox: we sent a link to confirm your subscription. It works for 24 hours.",
+	flashJobRetried:       "The job is due again and runs in a moment.",
+	flashJobDiscarded:     "The job is discarded: kept for the record, never run.",
 }
 
 // withFlash is path with c's flash code in its query; path has no query

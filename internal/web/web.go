@@ -73,6 +73,7 @@ type Server struct {
 	desk      *reportDesk
 	status    *statusSite // the public status page; nil when off
 	notices   *notices.Service
+	jobs      DeadJobs // the dead jobs page; nil when off (SetJobs)
 	baseURL   func() string
 	log       *slog.Logger
 	now       func() time.Time
@@ -192,6 +193,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("GET /admin/integrations", s.integrationsPage, auth.Admin)
 	page("POST /admin/integrations", s.createIntegration, auth.Admin)
 	page("POST /admin/integrations/{id}/disable", s.disableIntegration, auth.Admin)
+	page("GET /admin/jobs", s.jobsPage, auth.Admin)
+	page("POST /admin/jobs/{id}/retry", s.retryJob, auth.Admin)
+	page("POST /admin/jobs/{id}/discard", s.discardJob, auth.Admin)
 	s.registerOnCall(mux, page)
 	s.registerDuties(page)
 	s.registerStatus(mux, page)
