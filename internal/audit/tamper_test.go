@@ -41,7 +41,9 @@ func record(t *testing.T) recorded {
 	clock := storetest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	org := &duties.Profile{Roles: []string{"controller"}, EntityTypes: []string{"essential_entity"}, Countries: []string{"DE"}}
 	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: filepath.Join(dir, "firebreak.db"), Version: "test", Now: clock.Now, Organization: org,
-		Audit: &app.AuditConfig{KeyFile: filepath.Join(dir, "audit-key.pem"), File: filepath.Join(dir, "checkpoints.jsonl"), Every: -1}})
+		// The customer notice below is recorded by its writer alone.
+		Notices: notices.Config{Approval: map[notices.Audience]bool{notices.Customer: false}},
+		Audit:   &app.AuditConfig{KeyFile: filepath.Join(dir, "audit-key.pem"), File: filepath.Join(dir, "checkpoints.jsonl"), Every: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,8 +18,8 @@ func TestNoticesFromTheCLI(t *testing.T) {
 	h.ok(t, "declare", "Payment page skimmer", "--severity", "SEV2", "--summary", "A script copied card numbers.")
 	out := h.ok(t, "notices", "INC-1", "draft", "--audience", "customer", "-o", "json")
 	var n notices.Notice
-	if err := json.Unmarshal([]byte(out), &n); err != nil || n.Template != "customer" || !strings.Contains(n.Body, "A script copied card numbers.") {
-		t.Fatalf("draft: %v\n%s", err, out)
+	if err := json.Unmarshal([]byte(out), &n); err != nil || n.Template != "customer" || strings.Contains(n.Body, "A script copied card numbers.") || len(n.Placeholders) == 0 {
+		t.Fatalf("draft (the internal summary is not the customer's): %v\n%s", err, out)
 	}
 	dir := t.TempDir()
 	body := filepath.Join(dir, "notice.md")
@@ -34,6 +34,9 @@ func TestNoticesFromTheCLI(t *testing.T) {
 		t.Fatalf("attach: %s", got)
 	}
 	h.fails(t, `body.channel: expected value to be one of "regulator_portal, email, letter, phone, other"`, "notices", "INC-1", "submit", n.ID, "--recipient", "Acme", "--channel", "fax")
+	// A customer notice is recorded once a second person approved it.
+	h.fails(t, "approval: a notice to customers must be approved by a second person", "notices", "INC-1", "submit", n.ID, "--recipient", "Acme Corp", "--channel", "letter")
+	h.as(t, "bob").ok(t, "notices", "INC-1", "approve", n.ID)
 	out = h.ok(t, "notices", "INC-1", "submit", n.ID, "--recipient", "Acme Corp", "--channel", "letter", "--reference", "REF-9")
 	if !strings.Contains(out, "Submitted to Acme Corp by letter") || !strings.Contains(out, notices.Hash("Dear customer,\n\nWe are sorry.\n")) {
 		t.Fatalf("submit: %s", out)

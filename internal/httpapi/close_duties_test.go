@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -120,3 +121,6 @@ func TestCloseRefusedWhileDutiesOpen(t *testing.T) {
 		t.Fatalf("relaxed SEV4 close: %s", c.raw)
 	}
 }
+
+// markerRE is a part of a notice still to be written.
+var markerRE = regexp.MustCompile(`\[\[[^\n]*?\]\]`)

@@ -104,6 +104,9 @@ func TestNoticeHeaderInjection(t *testing.T) {
 	if n = decodeNotice(t, a); a.status != 200 || len(n.Attachments) != 1 || n.Attachments[0].ContentType != "text/csv; charset=utf-8" {
 		t.Fatalf("attach: %d %s", a.status, a.raw)
 	}
+	if a = s.call(t, "admin", "POST", path+"/approve", `{}`); a.status != 200 {
+		t.Fatalf("approve: %d %s", a.status, a.raw)
+	}
 	a = s.call(t, "rita", "POST", path+"/send", `{}`)
 	if n = decodeNotice(t, a); a.status != 200 || n.Status != notices.Sent {
 		t.Fatalf("send to the notice's recipients: %d %s", a.status, a.raw)

@@ -114,23 +114,39 @@ func plainBody(t *testing.T, raw []byte) (body string, files map[string][]byte, 
 	if !strings.HasPrefix(mt, "multipart/") {
 		return strings.ReplaceAll(string(decode(m.Header.Get("Content-Transfer-Encoding"), m.Body)), "\r\n", "\n"), files, m.Header
 	}
-	mr := multipart.NewReader(m.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
+	var walk func(r io.Reader, boundary string)
+	walk = func(r io.Reader, boundary string) {
+		mr := multipart.NewReader(r, boundary)
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			pt, pp, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+			switch {
+			case strings.HasPrefix(pt, "multipart/"):
+				walk(p, pp["boundary"])
+			case p.FileName() != "":
+				files[p.FileName()] = decode(p.Header.Get("Content-Transfer-Encoding"), p)
+			case pt == "text/plain":
+				body = strings.ReplaceAll(string(decode(p.Header.Get("Content-Transfer-Encoding"), p)), "\r\n", "\n")
+			case pt == "text/html":
+				files[".html"] = decode(p.Header.Get("Content-Transfer-Encoding"), p)
+			}
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		data := decode(p.Header.Get("Content-Transfer-Encoding"), p)
-		if p.FileName() != "" {
-			files[p.FileName()] = data
-			continue
-		}
-		body = strings.ReplaceAll(string(data), "\r\n", "\n")
 	}
+	walk(m.Body, params["boundary"])
 	return body, files, m.Header
+}
+
+// htmlBody is the HTML alternative of a message; "" when it has none.
+func htmlBody(t *testing.T, raw []byte) string {
+	t.Helper()
+	_, files, _ := plainBody(t, raw)
+	return string(files[".html"])
 }
 
 func newNoticeSetup(t *testing.T, cfg app.Config) *setup {
@@ -198,11 +214,15 @@ func TestCustomerNoticeByEmail(t *testing.T) {
 		t.Fatalf("draft: %d %s", a.status, a.raw)
 	}
 	n := decodeNotice(t, a)
-	if n.Template != "customer" || !strings.Contains(n.Body, "A script on the payment page copied card numbers.") || !strings.Contains(n.Title, "Example GmbH") {
+	// The customer is not sent the internal summary: the parts about
+	// what happened are left for a person to write.
+	if n.Template != "customer" || strings.Contains(n.Body, "A script on the payment page copied card numbers.") || len(n.Placeholders) == 0 ||
+		!strings.Contains(n.Title, "Example GmbH") || !n.ApprovalRequired {
 		t.Fatalf("draft %+v", n)
 	}
-	text := n.Body + "\nÄnderungen vorbehalten — Ihr Security-Team\n"
-	a = s.call(t, "rita", "PATCH", "/api/v1/incidents/"+ref+"/notices/"+n.ID, mustJSON(t, map[string]string{"body": text}), "If-Match", fmt.Sprintf(`"%d"`, n.Version))
+	text := markerRE.ReplaceAllString(n.Body, "A script on our payment page copied card numbers.") + "\n**Änderungen vorbehalten** — Ihr Security-Team\n"
+	a = s.call(t, "rita", "PATCH", "/api/v1/incidents/"+ref+"/notices/"+n.ID, mustJSON(t, map[string]any{"body": text, "recipients": []string{"ops@acme.test", "cfo@acme.test"}}),
+		"If-Match", fmt.Sprintf(`"%d"`, n.Version))
 	if a.status != 200 {
 		t.Fatalf("edit: %d %s", a.status, a.raw)
 	}
@@ -222,6 +242,14 @@ func TestCustomerNoticeByEmail(t *testing.T) {
 	a = s.call(t, "rita", "POST", "/api/v1/incidents/"+ref+"/notices/"+n.ID+"/send", `{"to":["not an address"]}`)
 	if a.status != 422 || !strings.Contains(a.raw, "is not an email address") {
 		t.Fatalf("bad recipient: %d %s", a.status, a.raw)
+	}
+	// A customer notice goes once a second person approved it.
+	a = s.call(t, "rita", "POST", "/api/v1/incidents/"+ref+"/notices/"+n.ID+"/send", `{}`)
+	if a.status != 422 || !contains(a.locations(), "approval") || len(box.mail()) != 0 {
+		t.Fatalf("send without approval: %d %s", a.status, a.raw)
+	}
+	if a = s.call(t, "admin", "POST", "/api/v1/incidents/"+ref+"/notices/"+n.ID+"/approve", `{}`); a.status != 200 {
+		t.Fatalf("approve: %d %s", a.status, a.raw)
 	}
 	before := time.Now()
 	a = s.call(t, "rita", "POST", "/api/v1/incidents/"+ref+"/notices/"+n.ID+"/send",
@@ -246,6 +274,13 @@ func TestCustomerNoticeByEmail(t *testing.T) {
 		m := got[i]
 		if len(m.to) != 1 || m.to[0] != d.To {
 			t.Fatalf("message %d went to %v, delivery says %s", i, m.to, d.To)
+		}
+		// The record holds the SHA-256 of the exact message the server got.
+		if sum := sha256.Sum256(m.data); d.MessageSHA256 != hex.EncodeToString(sum[:]) || d.MessageSize != len(m.data) {
+			t.Errorf("message %d: recorded SHA-256 %s (%d bytes), the server received %x (%d bytes)", i, d.MessageSHA256, d.MessageSize, sum, len(m.data))
+		}
+		if html := htmlBody(t, m.data); !strings.Contains(html, "<strong>Änderungen vorbehalten</strong>") || strings.Contains(html, "**") {
+			t.Errorf("message %d: the HTML part %q", i, html)
 		}
 		body, files, hdr := plainBody(t, m.data)
 		if body != text {

@@ -127,6 +127,10 @@ type NoticeSentData struct {
 	// ContentSHA256 is the notice's content hash (see NoticeApprovedData).
 	ContentSHA256 string `json:"content_sha256,omitempty"`
 	ApprovedBy    string `json:"approved_by,omitempty"`
+	// MessageSHA256 is the SHA-256 of the exact MIME message handed to the
+	// relay (text, its HTML rendering and the files), MessageSize its bytes.
+	MessageSHA256 string `json:"message_sha256,omitempty"`
+	MessageSize   int    `json:"message_size,omitempty"`
 }
 
 // UpdatePostedData is the payload of EvUpdatePosted.

@@ -1,8 +1,11 @@
 package notices
 
 // Builtin returns the templates Firebreak ships: one per audience, and the
-// GDPR notices whose content the law lists. Square brackets mark what only
-// a person can write; a notice is a draft until someone has.
+// GDPR and UK GDPR notices whose content the law lists. {{todo "…"}} marks
+// what only a person can write: it renders as a [[…]] marker, and a notice
+// that still holds one cannot be approved, submitted or sent. Notices to
+// customers and individuals do not copy the incident's internal summary
+// or resolution: what they are told is written for them.
 func Builtin() []Template {
 	out := make([]Template, len(builtin))
 	copy(out, builtin)
@@ -13,6 +16,93 @@ func Builtin() []Template {
 	return out
 }
 
+// art33Body is the first notification to a supervisory authority with
+// the content Art. 33(3) lists; law names the regulation as the
+// recipient reads it ("GDPR", "UK GDPR").
+func art33Body(law string) string {
+	return `# Notification of a personal data breach (` + law + ` Art. 33)
+
+**Controller:** {{default "[[organisation]]" .Organization.Name}}
+**Our reference:** {{.Incident.Ref}}
+**Obligation:** {{default "` + law + ` Art. 33" .Obligation.ObligationID}}{{with .Phase}} — {{.}}{{end}}
+**Became aware:** {{date (index .Facts.Anchors "aware")}}
+{{- with .Obligation.DueAt}}
+**Due:** {{date .}}
+{{- end}}
+**Date of this notification:** {{date .Now}}
+
+## (a) Nature of the breach
+
+{{default "[[Describe the breach: what happened, how, and when.]]" .Incident.Summary}}
+
+- Categories of personal data: {{datatypes .Facts.DataTypes}}
+- Categories of data subjects concerned: {{todo "e.g. customers, employees"}}
+- Approximate number of data subjects concerned: {{count .Facts.AffectedIndividuals}}
+{{- range $where, $n := .Facts.AffectedByJurisdiction}}
+  - {{$where}}: {{$n}}
+{{- end}}
+- Approximate number of personal data records concerned: {{todo "number of records"}}
+
+## (b) Data protection officer or other contact point
+
+{{default "[[name and contact details of the DPO or other contact point]]" .Organization.DPO}}
+
+## (c) Likely consequences of the breach
+
+{{todo "Describe the likely consequences for the data subjects."}}
+
+## (d) Measures taken or proposed
+
+{{default "[[Measures taken or proposed to address the breach, including measures to mitigate its possible adverse effects.]]" .Incident.Resolution}}
+
+Containment status: {{.Incident.State}}.
+{{- with .Incident.RootCause}}
+Root cause: {{.}}
+{{- end}}
+
+Where this notification is made later than 72 hours after becoming aware, the reasons for the delay: {{todo "reasons, or \"not applicable\""}}.
+
+Information not yet available will be provided in phases without undue further delay (Art. 33(4)).
+`
+}
+
+// art33FollowUp is a notification in phases under Art. 33(4): it refers
+// to the first notification (its date and reference) and says what is
+// new.
+func art33FollowUp(law string) string {
+	return `# Further information on a personal data breach (` + law + ` Art. 33(4))
+
+**Controller:** {{default "[[organisation]]" .Organization.Name}}
+**Our reference:** {{.Incident.Ref}}
+**Date of this notification:** {{date .Now}}
+
+This notification adds to our first notification of this breach
+{{- with .Previous}} made on {{date .At}}{{with .Recipient}} to {{.}}{{end}}, {{with .Reference}}reference {{.}}{{else}}reference {{todo "the reference the first notification was given"}}{{end}}.
+{{- else}} made on {{todo "date of the first notification"}}, reference {{todo "the reference the first notification was given"}}.
+{{- end}}
+
+## What is new since the first notification
+
+{{todo "What is new: facts established since, measures taken, and any correction to the first notification."}}
+
+## The breach as now known
+
+- Categories of personal data: {{datatypes .Facts.DataTypes}}
+- Approximate number of data subjects concerned: {{count .Facts.AffectedIndividuals}}
+{{- range $where, $n := .Facts.AffectedByJurisdiction}}
+  - {{$where}}: {{$n}}
+{{- end}}
+- Containment status: {{.Incident.State}}
+{{- with .Incident.RootCause}}
+- Root cause: {{.}}
+{{- end}}
+
+## Contact point
+
+{{default "[[name and contact details of the DPO or other contact point]]" .Organization.DPO}}
+`
+}
+
 var builtin = []Template{
 	{
 		Name: "regulator", Audience: Regulator,
@@ -20,7 +110,7 @@ var builtin = []Template{
 		Title:       `Incident notification: {{.Incident.Title}} ({{.Incident.Ref}})`,
 		Body: `# Incident notification
 
-**Organisation:** {{default "[organisation]" .Organization.Name}}
+**Organisation:** {{default "[[organisation]]" .Organization.Name}}
 **Our reference:** {{.Incident.Ref}}
 {{- with .Obligation.ObligationID}}
 **Obligation:** {{.}}{{with $.Phase}} ({{.}}){{end}}{{with $.Obligation.Basis}} — {{.}}{{end}}
@@ -29,28 +119,28 @@ var builtin = []Template{
 
 ## What happened
 
-{{default "[Describe the incident.]" .Incident.Summary}}
+{{default "[[Describe the incident.]]" .Incident.Summary}}
 
 - Detected: {{date .Incident.DetectedAt}}
 {{- range $anchor, $at := .Facts.Anchors}}
 - {{$anchor}}: {{date $at}}
 {{- end}}
 - Current status: {{.Incident.State}}
-- Affected systems: {{list .Incident.Affected}}
+- Affected systems: {{with .Incident.Affected}}{{list .}}{{else}}not yet known{{end}}
 
 ## Impact
 
-- Personal data involved: {{if .Facts.PersonalData}}yes{{else}}no{{end}}
-- Categories of data: {{list .Facts.DataTypes}}
+- Personal data involved: {{if .Facts.PersonalData}}yes{{else}}not established{{end}}
+- Categories of data: {{datatypes .Facts.DataTypes}}
 - People affected (approximate): {{count .Facts.AffectedIndividuals}}
 
 ## Measures taken
 
-{{default "[Containment, eradication and recovery measures taken or planned.]" .Incident.Resolution}}
+{{default "[[Containment, eradication and recovery measures taken or planned.]]" .Incident.Resolution}}
 
 ## Contact
 
-{{default "[contact point]" .Organization.Contact}}
+{{default "[[contact point]]" .Organization.Contact}}
 `,
 	},
 	{
@@ -63,21 +153,21 @@ We are writing to tell you about a security incident that affects services we pr
 
 ## What happened
 
-{{default "[Describe what happened, in plain words.]" .Incident.Summary}}
+{{todo "Describe what happened, in plain words for the customer."}}
 
-We detected the incident on {{date .Incident.DetectedAt}}. Its current status is: {{.Incident.State}}.
+We detected the incident on {{date .Incident.DetectedAt}}.
 
 ## What it means for you
 
-[What data or service of the customer is affected, and what they should do.]
+{{todo "What data or service of the customer is affected, and what they should do."}}
 
 ## What we are doing
 
-{{default "[The measures taken and planned.]" .Incident.Resolution}}
+{{todo "The measures taken and planned."}}
 
 ## Contact
 
-Questions: {{default "[contact]" .Organization.Contact}}. Please quote our reference {{.Incident.Ref}}.
+Questions: {{default "[[contact]]" .Organization.Contact}}. Please quote our reference {{.Incident.Ref}}.
 
 {{default "" .Organization.Name}}
 `,
@@ -86,25 +176,25 @@ Questions: {{default "[contact]" .Organization.Contact}}. Please quote our refer
 		Name: "individuals", Audience: Individuals,
 		Description: "Notice to people whose personal data was affected",
 		Title:       `Important: your personal data`,
-		Body: `Dear [name],
+		Body: `Dear {{todo "name, or a greeting every recipient can read"}},
 
-We are contacting you because an incident at {{default "[organisation]" .Organization.Name}} affected personal data about you.
+We are contacting you because an incident at {{default "[[organisation]]" .Organization.Name}} affected personal data about you.
 
 ## What happened
 
-{{default "[Describe what happened, in plain words.]" .Incident.Summary}}
+{{todo "Describe what happened, in plain words."}}
 
 ## Which data
 
-{{list .Facts.DataTypes}}
+{{datatypes .Facts.DataTypes}}
 
 ## What we are doing
 
-{{default "[The measures taken to address the breach and limit its effects.]" .Incident.Resolution}}
+{{todo "The measures taken to address the breach and limit its effects."}}
 
 ## What you can do
 
-[Steps the person can take to protect themselves.]
+{{todo "Steps the person can take to protect themselves."}}
 
 ## Contact
 
@@ -122,15 +212,15 @@ We are contacting you because an incident at {{default "[organisation]" .Organiz
 
 ## Summary
 
-{{default "[Summary]" .Incident.Summary}}
+{{default "[[Summary]]" .Incident.Summary}}
 
 ## Affected
 
-{{list .Incident.Affected}}
+{{with .Incident.Affected}}{{list .}}{{else}}not yet known{{end}}
 
 ## Next update
 
-[When the next update will come.]
+{{todo "When the next update will come."}}
 
 Do not forward outside the company.
 `,
@@ -138,83 +228,61 @@ Do not forward outside the company.
 	{
 		Name: "gdpr-art33", Audience: Regulator,
 		Description: "Personal data breach notification to the supervisory authority, with the content GDPR Art. 33(3) requires",
-		Obligations: []string{"eu-gdpr-art33-supervisory-authority", "uk-gdpr-art33-ico"},
-		Title:       `Personal data breach notification (GDPR Art. 33) — {{default "[organisation]" .Organization.Name}} — {{.Incident.Ref}}`,
-		Body: `# Notification of a personal data breach
-
-**Controller:** {{default "[organisation]" .Organization.Name}}
-**Our reference:** {{.Incident.Ref}}
-**Obligation:** {{default "GDPR Art. 33" .Obligation.ObligationID}}{{with .Phase}} — {{.}}{{end}}
-**Became aware:** {{date (index .Facts.Anchors "aware")}}
-{{- with .Obligation.DueAt}}
-**Due:** {{date .}}
-{{- end}}
-**Date of this notification:** {{date .Now}}
-
-## (a) Nature of the breach
-
-{{default "[Describe the breach: what happened, how, and when.]" .Incident.Summary}}
-
-- Categories of personal data: {{list .Facts.DataTypes}}
-- Categories of data subjects concerned: [e.g. customers, employees]
-- Approximate number of data subjects concerned: {{count .Facts.AffectedIndividuals}}
-{{- range $where, $n := .Facts.AffectedByJurisdiction}}
-  - {{$where}}: {{$n}}
-{{- end}}
-- Approximate number of personal data records concerned: [number]
-
-## (b) Data protection officer or other contact point
-
-{{default "[name and contact details of the DPO or other contact point]" .Organization.DPO}}
-
-## (c) Likely consequences of the breach
-
-[Describe the likely consequences for the data subjects.]
-
-## (d) Measures taken or proposed
-
-{{default "[Measures taken or proposed to address the breach, including measures to mitigate its possible adverse effects.]" .Incident.Resolution}}
-
-Containment status: {{.Incident.State}}.
-{{- with .Incident.RootCause}}
-Root cause: {{.}}
-{{- end}}
-
-Where this notification is made later than 72 hours after becoming aware, the reasons for the delay: [reasons, or "not applicable"].
-
-Information not yet available will be provided in phases without undue further delay (Art. 33(4)).
-`,
+		Obligations: []string{"eu-gdpr-art33-supervisory-authority"}, Phase: "initial_notification",
+		Title: `Personal data breach notification (GDPR Art. 33) — {{default "[[organisation]]" .Organization.Name}} — {{.Incident.Ref}}`,
+		Body:  art33Body("GDPR"),
+	},
+	{
+		Name: "gdpr-art33-followup", Audience: Regulator,
+		Description: "Further information to the supervisory authority in phases (GDPR Art. 33(4)): refers to the first notification and says what is new",
+		Obligations: []string{"eu-gdpr-art33-supervisory-authority"}, Phase: "phased_supplementary_information",
+		Title: `Further information: personal data breach (GDPR Art. 33(4)) — {{default "[[organisation]]" .Organization.Name}} — {{.Incident.Ref}}`,
+		Body:  art33FollowUp("GDPR"),
+	},
+	{
+		Name: "uk-gdpr-art33", Audience: Regulator,
+		Description: "Personal data breach report to the Information Commissioner's Office (ICO), with the content UK GDPR Art. 33(3) requires",
+		Obligations: []string{"uk-gdpr-art33-ico"}, Phase: "initial_report",
+		Title: `Personal data breach report to the ICO (UK GDPR Art. 33) — {{default "[[organisation]]" .Organization.Name}} — {{.Incident.Ref}}`,
+		Body:  "To: the Information Commissioner's Office (ICO)\n\n" + art33Body("UK GDPR"),
+	},
+	{
+		Name: "uk-gdpr-art33-followup", Audience: Regulator,
+		Description: "Further information to the ICO in phases (UK GDPR Art. 33(4)): refers to the first report and says what is new",
+		Obligations: []string{"uk-gdpr-art33-ico"}, Phase: "updates_in_phases",
+		Title: `Further information for the ICO: personal data breach (UK GDPR Art. 33(4)) — {{default "[[organisation]]" .Organization.Name}} — {{.Incident.Ref}}`,
+		Body:  "To: the Information Commissioner's Office (ICO)\n\n" + art33FollowUp("UK GDPR"),
 	},
 	{
 		Name: "gdpr-art34", Audience: Individuals,
-		Description: "Communication of a personal data breach to data subjects, with the content GDPR Art. 34(2) requires",
+		Description: "Communication of a personal data breach to data subjects, with the content GDPR and UK GDPR Art. 34(2) require",
 		Obligations: []string{"eu-gdpr-art34-data-subjects", "uk-gdpr-art34-individuals"},
 		Title:       `Important: a personal data breach affecting you`,
-		Body: `Dear [name],
+		Body: `Dear {{todo "name, or a greeting every recipient can read"}},
 
-We are writing to tell you about a personal data breach at {{default "[organisation]" .Organization.Name}} that is likely to affect you.
+We are writing to tell you about a personal data breach at {{default "[[organisation]]" .Organization.Name}} that is likely to affect you.
 
 ## What happened
 
-{{default "[Describe the breach in clear and plain language.]" .Incident.Summary}}
+{{todo "Describe the breach in clear and plain language."}}
 
-The personal data concerned: {{list .Facts.DataTypes}}.
+The personal data concerned: {{datatypes .Facts.DataTypes}}.
 
 ## Likely consequences
 
-[Describe the likely consequences for you.]
+{{todo "Describe the likely consequences for you."}}
 
 ## What we have done
 
-{{default "[Measures taken or proposed to address the breach and mitigate its possible adverse effects.]" .Incident.Resolution}}
+{{todo "Measures taken or proposed to address the breach and mitigate its possible adverse effects."}}
 
 ## What you can do
 
-[Recommendations to protect yourself.]
+{{todo "Recommendations to protect yourself."}}
 
 ## Who to contact
 
-{{default "[name and contact details of the DPO or other contact point]" .Organization.DPO}}
+{{default "[[name and contact details of the DPO or other contact point]]" .Organization.DPO}}
 `,
 	},
 }

@@ -141,7 +141,7 @@ func (s *Service) Dossier(ctx context.Context, v incident.Viewer, ref string) (D
 	}
 	for i := range d.Notices {
 		d.Notices[i].Ref = inc.Ref
-		d.Notices[i].derive()
+		s.derive(&d.Notices[i])
 	}
 	if d.Notices == nil {
 		d.Notices = []Notice{}

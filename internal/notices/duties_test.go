@@ -35,13 +35,21 @@ func TestNoticeMeetsItsDuty(t *testing.T) {
 		t.Fatal(err)
 	}
 	due := aware.Add(72 * time.Hour).Format("2 January 2006, 15:04 UTC")
-	for _, want := range []string{"Approximate number of data subjects concerned: 1200", "EU: 1200", "contact_details", "**Due:** " + due} {
+	for _, want := range []string{"Approximate number of data subjects concerned: 1200", "EU: 1200", "Categories of personal data: contact details (names, email and postal addresses, phone numbers)", "**Due:** " + due} {
 		if !strings.Contains(notice.Body, want) {
 			t.Errorf("draft lacks %q:\n%s", want, notice.Body)
 		}
 	}
 	if notice.Phase != "initial_notification" || notice.Template != "gdpr-art33" {
 		t.Fatalf("draft for the duty: phase %q template %q", notice.Phase, notice.Template)
+	}
+	// Written in full and approved by a second person, it may go.
+	filled := fill(notice.Body)
+	if notice, err = w.svc.Edit(w.ctx, viewer("alice"), inc.Ref, notice.ID, notices.EditInput{Body: &filled}); err != nil {
+		t.Fatal(err)
+	}
+	if notice, err = w.svc.Approve(w.ctx, viewer("carol"), inc.Ref, notice.ID, "", "", ""); err != nil {
+		t.Fatal(err)
 	}
 	given := w.clock.Now().Add(-10 * time.Minute)
 	notice, err = w.svc.Submit(w.ctx, viewer("bob"), inc.Ref, notice.ID, notices.SubmitInput{Recipient: "BfDI", Channel: notices.RegulatorPortal, At: &given})

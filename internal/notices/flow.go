@@ -46,6 +46,14 @@ func (s *Service) Draft(ctx context.Context, v incident.Viewer, ref string, in D
 	if err != nil {
 		return Notice{}, err
 	}
+	if in.ObligationID != "" && in.Phase == "" && s.Duties != nil {
+		// The duty's first open phase: a template may be written for it.
+		d, err := s.data(ctx, v, inc, in.ObligationID, "")
+		if err != nil {
+			return Notice{}, err
+		}
+		in.Phase = d.Phase
+	}
 	t, err := s.pick(ctx, in)
 	if err != nil {
 		return Notice{}, err
@@ -89,6 +97,7 @@ func (s *Service) Draft(ctx context.Context, v incident.Viewer, ref string, in D
 		return Effects{Notice: &n}, []incident.Change{{Type: incident.EvNoticeDrafted, Data: incident.NoticeDraftedData{
 			Notice: n.ID, Title: n.Title, Audience: string(n.Audience), ObligationID: n.ObligationID, Phase: n.Phase, Template: n.Template}}}, nil
 	})
+	s.derive(&n)
 	return n, err
 }
 
@@ -116,9 +125,13 @@ func (s *Service) pick(ctx context.Context, in DraftInput) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range all {
-		if t.matches(in.ObligationID, in.Phase) && (in.Audience == "" || t.Audience == in.Audience) {
-			return &t, nil
+	// A template written for the phase comes before one for the whole
+	// obligation.
+	for _, exact := range []bool{true, false} {
+		for _, t := range all {
+			if t.matches(in.ObligationID, in.Phase) && (t.Phase != "") == exact && (in.Audience == "" || t.Audience == in.Audience) {
+				return &t, nil
+			}
 		}
 	}
 	want := in.Audience
@@ -153,14 +166,59 @@ func (s *Service) data(ctx context.Context, v incident.Viewer, inc incident.Inci
 		if err != nil {
 			return nil, err
 		}
-		for _, it := range items {
-			if it.ObligationID == obligationID && (phase == "" || it.Phase == phase) {
-				d.Obligation, d.Phase = it, it.Phase
-				break
+		// Without a phase named: the duty's first phase still open, or
+		// else its first.
+		found := false
+		for _, open := range []bool{true, false} {
+			for _, it := range items {
+				met := it.Status == comms.Submitted || it.Status == comms.Waived
+				if !found && it.ObligationID == obligationID && (phase == "" && (!open || !met) || it.Phase == phase) {
+					d.Obligation, d.Phase, found = it, it.Phase, true
+				}
 			}
+		}
+		if d.Previous, err = s.previous(ctx, inc, items, obligationID, d.Phase); err != nil {
+			return nil, err
 		}
 	}
 	return d, nil
+}
+
+// previous finds the first notification of a duty given before the
+// phase drafted now: the earliest final notice for another phase of the
+// obligation, or else the earliest submission recorded for one.
+func (s *Service) previous(ctx context.Context, inc incident.Incident, items []comms.Item, obligationID, phase string) (*Previous, error) {
+	ns, err := s.Store.Notices(ctx, inc.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out *Previous
+	for _, n := range ns {
+		if n.ObligationID != obligationID || n.Phase == phase || !n.Status.Final() || n.Status == Failed {
+			continue
+		}
+		at, _ := n.givenAt()
+		p := &Previous{Title: n.Title, At: at, Phase: n.Phase}
+		if n.Submission != nil {
+			p.Recipient, p.Reference = n.Submission.Recipient, n.Submission.Reference
+		} else if n.Email != nil {
+			p.Recipient = strings.Join(n.Recipients, ", ")
+		}
+		if out == nil || p.At.Before(out.At) {
+			out = p
+		}
+	}
+	if out != nil {
+		return out, nil
+	}
+	for _, it := range items {
+		if it.ObligationID == obligationID && it.Phase != phase && it.Record != nil && it.Record.Kind == comms.RecordSubmitted {
+			if out == nil || it.Record.At.Before(out.At) {
+				out = &Previous{At: it.Record.At, Recipient: it.Recipient, Phase: it.Phase}
+			}
+		}
+	}
+	return out, nil
 }
 
 // Get returns one of an incident's notices.
@@ -181,17 +239,49 @@ func (s *Service) load(ctx context.Context, inc *incident.Incident, id string) (
 		return Notice{}, errs.E(errs.NotFound, "id", "%s has no notice %s", inc.Ref, id)
 	}
 	n.Ref = inc.Ref
-	n.derive()
+	s.derive(&n)
 	return n, nil
 }
 
 // derive fills in what a stored notice does not keep, or kept before it
-// existed: its content hash and an empty recipient list.
-func (n *Notice) derive() {
+// existed: its content hash, an empty recipient list, the parts still to
+// be written and whether it needs an approval.
+func (s *Service) derive(n *Notice) {
 	if n.Recipients == nil {
 		n.Recipients = []string{}
 	}
 	n.ContentSHA256 = n.ContentHash()
+	n.Placeholders = Placeholders(n.Title, n.Body)
+	n.ApprovalRequired = s.Config.ApprovalRequired(n.Audience)
+}
+
+// ready checks that a notice may go (doing: "sent", "submitted"): every
+// part written, an approval that still covers it, and one at all where
+// its audience needs it.
+func (s *Service) ready(n *Notice, doing string) error {
+	if err := n.checkWritten(doing); err != nil {
+		return err
+	}
+	if err := n.checkApproval(); err != nil {
+		return err
+	}
+	if s.Config.ApprovalRequired(n.Audience) && !n.approved() {
+		return errs.E(errs.Rule, "approval", "a notice to %s must be approved by a second person before it is %s (notices.approval in the policy file); have someone who did not write it approve it",
+			audienceWords(n.Audience), doing)
+	}
+	return nil
+}
+
+func audienceWords(a Audience) string {
+	switch a {
+	case Regulator:
+		return "a regulator"
+	case Customer:
+		return "customers"
+	case Individuals:
+		return "individuals"
+	}
+	return "staff"
 }
 
 // List returns an incident's notices, oldest first.
@@ -203,7 +293,7 @@ func (s *Service) List(ctx context.Context, v incident.Viewer, ref string) ([]No
 	ns, err := s.Store.Notices(ctx, inc.ID)
 	for i := range ns {
 		ns[i].Ref = inc.Ref
-		ns[i].derive()
+		s.derive(&ns[i])
 	}
 	return ns, err
 }
@@ -301,6 +391,7 @@ func (s *Service) Edit(ctx context.Context, v incident.Viewer, ref, id string, i
 		out = n
 		return Effects{Notice: &n}, changes, nil
 	})
+	s.derive(&out)
 	return out, err
 }
 
@@ -334,6 +425,9 @@ func (s *Service) Approve(ctx context.Context, v incident.Viewer, ref, id, textS
 		if err := n.sameText(textSHA256); err != nil {
 			return Effects{}, nil, err
 		}
+		if err := n.checkWritten("approved"); err != nil {
+			return Effects{}, nil, err
+		}
 		content := n.ContentHash()
 		if contentSHA256 != "" && !strings.EqualFold(contentSHA256, content) {
 			return Effects{}, nil, errs.E(errs.Conflict, "content_sha256", "the notice changed since you read it (its title, text, audience, recipients or attachments; now content SHA-256 %s); reload and check it", content)
@@ -349,6 +443,7 @@ func (s *Service) Approve(ctx context.Context, v incident.Viewer, ref, id, textS
 			Notice: n.ID, Title: n.Title, TextSHA256: n.TextSHA256, ContentSHA256: content, Audience: string(n.Audience),
 			Recipients: n.Recipients, Attachments: files(n.Attachments), Note: n.Approval.Note}}}, nil
 	})
+	s.derive(&out)
 	return out, err
 }
 
@@ -420,6 +515,7 @@ func (s *Service) AddAttachment(ctx context.Context, v incident.Viewer, ref, id,
 		f := files([]NoticeAttachment{a})[0]
 		return s.attachmentsChanged(&n, &out, v.User, now, incident.NoticeEditedData{Added: &f})
 	})
+	s.derive(&out)
 	return out, err
 }
 
@@ -443,6 +539,7 @@ func (s *Service) RemoveAttachment(ctx context.Context, v incident.Viewer, ref, 
 		n.Attachments = slices.Delete(n.Attachments, i, i+1)
 		return s.attachmentsChanged(&n, &out, v.User, now, incident.NoticeEditedData{Removed: &f})
 	})
+	s.derive(&out)
 	return out, err
 }
 
@@ -523,15 +620,15 @@ func (s *Service) Submit(ctx context.Context, v incident.Viewer, ref, id string,
 		if err := n.sameText(in.TextSHA256); err != nil {
 			return Effects{}, nil, err
 		}
-		if err := n.checkApproval(); err != nil {
-			return Effects{}, nil, err
-		}
 		at := now
 		if in.At != nil {
 			at = incident.Now(*in.At)
 		}
 		if at.After(now.Add(clockSkew)) {
 			return Effects{}, nil, errs.E(errs.Invalid, "submitted_at", "%s is in the future", at.Format(time.RFC3339))
+		}
+		if err := s.ready(&n, "submitted"); err != nil {
+			return Effects{}, nil, err
 		}
 		n.Status, n.FinalAt, n.Version = Submitted, &now, n.Version+1
 		n.Submission = &NoticeSubmission{Recipient: in.Recipient, Channel: in.Channel, At: at, Reference: in.Reference,
@@ -551,6 +648,7 @@ func (s *Service) Submit(ctx context.Context, v incident.Viewer, ref, id string,
 		return Notice{}, err
 	}
 	s.afterFinal(ctx, &out, fx.Jobs)
+	s.derive(&out)
 	return out, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -107,6 +108,57 @@ type Notice struct {
 	// ObligationRecordedAt is when the duty was marked submitted with the
 	// obligation records; nil while that is pending or when there is none.
 	ObligationRecordedAt *time.Time `json:"obligation_recorded_at,omitempty"`
+	// Placeholders are the parts a person must still write ([[…]]
+	// markers) with their lines; a notice holding any cannot be approved,
+	// submitted or sent. Worked out from the text when it is read.
+	Placeholders []Placeholder `json:"placeholders"`
+	// ApprovalRequired says whether a second person must approve the
+	// notice before it is sent or submitted (the policy file's
+	// notices.approval for its audience). Worked out when it is read.
+	ApprovalRequired bool `json:"approval_required"`
+}
+
+// Placeholder is a part of a notice a person must still write: a [[…]]
+// marker that a template left (by hand, or with {{todo "…"}}).
+type Placeholder struct {
+	Field string `json:"field"` // title or body
+	Line  int    `json:"line"`  // from 1
+	Text  string `json:"text"`  // the marker, brackets included
+}
+
+// placeholderRE is a marker: [[ and ]] on one line.
+var placeholderRE = regexp.MustCompile(`\[\[[^\n]*?\]\]`)
+
+// Placeholders finds the [[…]] markers in a title and a body.
+func Placeholders(title, body string) []Placeholder {
+	out := []Placeholder{}
+	for _, f := range []struct{ name, text string }{{"title", title}, {"body", body}} {
+		for i, line := range strings.Split(f.text, "\n") {
+			for _, m := range placeholderRE.FindAllString(line, -1) {
+				out = append(out, Placeholder{Field: f.name, Line: i + 1, Text: m})
+			}
+		}
+	}
+	return out
+}
+
+// checkWritten refuses a notice that still holds placeholders, naming
+// each with its line; doing says what was refused ("sent").
+func (n *Notice) checkWritten(doing string) error {
+	ps := Placeholders(n.Title, n.Body)
+	if len(ps) == 0 {
+		return nil
+	}
+	e := &errs.Error{Code: errs.Rule}
+	for _, p := range ps {
+		e.Details = append(e.Details, errs.Detail{Field: p.Field,
+			Message: fmt.Sprintf("line %d: %s is still to be written; replace it with the text before the notice is %s", p.Line, p.Text, doing)})
+	}
+	e.Field, e.Message = e.Details[0].Field, e.Details[0].Message
+	if len(ps) > 1 {
+		e.Message = fmt.Sprintf("notice %s still holds %d parts to be written (%s line %d first); replace each before it is %s", n.ID, len(ps), ps[0].Field, ps[0].Line, doing)
+	}
+	return e
 }
 
 // Approval is a second person's review of one exact notice: its title,
@@ -176,6 +228,12 @@ type EmailDelivery struct {
 	MessageID string     `json:"message_id,omitempty"`
 	Reply     string     `json:"reply,omitempty"`
 	SentAt    *time.Time `json:"sent_at,omitempty"`
+	// MessageSHA256 is the SHA-256 of the exact MIME message handed to the
+	// relay — the text, its HTML rendering and the files, with every
+	// header — and MessageSize its length: what arrived can be checked
+	// against it byte for byte.
+	MessageSHA256 string `json:"message_sha256,omitempty"`
+	MessageSize   int    `json:"message_size,omitempty"`
 }
 
 // Hash returns the hex SHA-256 of text.

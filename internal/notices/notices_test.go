@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,19 @@ func TestNoticeFlow(t *testing.T) {
 		if n.TextSHA256 != notices.Hash(n.Body) {
 			t.Fatal("hash is not the body's")
 		}
+		// The parts only a person can write are marked, and nobody
+		// approves the notice while one is left.
+		if len(n.Placeholders) == 0 || !slices.ContainsFunc(n.Placeholders, func(p notices.Placeholder) bool {
+			return p.Field == "body" && p.Text == "[[e.g. customers, employees]]" && strings.Split(n.Body, "\n")[p.Line-1] == "- Categories of data subjects concerned: [[e.g. customers, employees]]"
+		}) {
+			t.Fatalf("placeholders %+v", n.Placeholders)
+		}
+		_, err = w.svc.Approve(w.ctx, viewer("bob"), inc.Ref, n.ID, "", "", "")
+		wantCode(t, err, errs.Rule, "still holds")
+		filled := fill(n.Body)
+		if n, err = w.svc.Edit(w.ctx, viewer("alice"), inc.Ref, n.ID, notices.EditInput{Body: &filled}); err != nil || len(n.Placeholders) != 0 {
+			t.Fatalf("filled in: %+v %v", n.Placeholders, err)
+		}
 		_, err = w.svc.Approve(w.ctx, viewer("alice"), inc.Ref, n.ID, "", "", "")
 		wantCode(t, err, errs.Rule, "a second person must approve: alice wrote this text")
 		n, err = w.svc.Approve(w.ctx, viewer("bob"), inc.Ref, n.ID, n.TextSHA256, "", "checked")
@@ -57,7 +71,7 @@ func TestNoticeFlow(t *testing.T) {
 			t.Fatalf("approve: %+v %v", n, err)
 		}
 		// A changed text loses its approval; an edit on an old version is a conflict.
-		body := strings.Replace(n.Body, "[e.g. customers, employees]", "customers", 1) + "\r\nSigned, Alice\r\n"
+		body := n.Body + "\r\nSigned, Alice\r\n"
 		old := n.Version
 		n, err = w.svc.Edit(w.ctx, viewer("alice"), inc.Ref, n.ID, notices.EditInput{Body: &body, Version: &old})
 		if err != nil || n.Status != notices.Draft || n.Approval != nil || strings.Contains(n.Body, "\r") {
@@ -166,6 +180,10 @@ func TestNoticeChecks(t *testing.T) {
 			}
 		}
 		n, _ = w.svc.Draft(w.ctx, viewer("alice"), open.Ref, notices.DraftInput{Audience: notices.Customer})
+		_, err = w.svc.Send(w.ctx, viewer("alice"), open.Ref, n.ID, []string{"ops@acme.example"}, "")
+		wantCode(t, err, errs.Rule, "still holds") // before the missing relay: the writer's to fix
+		filled := fill(n.Body)
+		n, _ = w.svc.Edit(w.ctx, viewer("alice"), open.Ref, n.ID, notices.EditInput{Body: &filled})
 		future := w.clock.Now().Add(time.Hour)
 		_, err = w.svc.Submit(w.ctx, viewer("alice"), open.Ref, n.ID, notices.SubmitInput{Recipient: "Acme", Channel: notices.Letter, At: &future})
 		wantCode(t, err, errs.Invalid, "is in the future")

@@ -55,6 +55,12 @@ const maxInline = 5
 // time. The sends due now are made before Send returns.
 func (s *Service) Send(ctx context.Context, v incident.Viewer, ref, id string, to []string, textSHA256 string) (Notice, error) {
 	if s.Mailer == nil {
+		// What the notice lacks comes first: it is the writer's to fix.
+		if n, err := s.Get(ctx, v, ref, id); err != nil {
+			return Notice{}, err
+		} else if err := n.checkWritten("sent"); err != nil {
+			return Notice{}, err
+		}
 		return Notice{}, errs.E(errs.Rule, "email", "no outbound email relay is configured (email: in the server's policy file)")
 	}
 	given, err := checkRecipients("to", to)
@@ -80,7 +86,7 @@ func (s *Service) Send(ctx context.Context, v incident.Viewer, ref, id string, t
 		if len(rcpts) == 0 {
 			return Effects{}, nil, errs.E(errs.Invalid, "to", "name at least one recipient (the notice has none of its own)")
 		}
-		if err := n.checkApproval(); err != nil {
+		if err := s.ready(&n, "sent"); err != nil {
 			return Effects{}, nil, err
 		}
 		if n.Approval != nil && !sameRecipients(rcpts, n.Recipients) {
@@ -124,6 +130,7 @@ func (s *Service) Send(ctx context.Context, v incident.Viewer, ref, id string, t
 		out = n
 		out.Ref = ref
 	}
+	s.derive(&out)
 	return out, nil
 }
 
@@ -189,6 +196,9 @@ func (s *Service) deliver(ctx context.Context, noticeID, deliveryID string, atte
 	sendErr := n.headersSafe()
 	if sendErr == nil {
 		doc := notify.Document{ID: d.ID, Subject: n.Email.Subject, Text: n.Body, Time: n.Email.RequestedAt}
+		if doc.HTML, err = s.md.Document(n.Email.Subject, n.Body); err != nil {
+			return engine.Permanent(fmt.Errorf("rendering notice %s as HTML: %w", n.ID, err))
+		}
 		for _, a := range n.Attachments {
 			_, data, err := s.Store.Attachment(ctx, a.SHA256)
 			if err != nil {
@@ -216,9 +226,11 @@ func (s *Service) deliver(ctx context.Context, noticeID, deliveryID string, atte
 		switch {
 		case sendErr == nil:
 			dd.State, dd.MessageID, dd.Reply, dd.SentAt, dd.LastError = DeliverySent, sent.MessageID, sent.Reply, &at, ""
+			dd.MessageSHA256, dd.MessageSize = sent.MessageSHA256, sent.MessageSize
 			changes = append(changes, incident.Change{Type: incident.EvNoticeSent, OccurredAt: &at, Data: incident.NoticeSentData{
 				Notice: cur.ID, Title: cur.Title, To: dd.To, MessageID: sent.MessageID, Reply: sent.Reply, SentAt: at,
-				TextSHA256: cur.TextSHA256, Attachments: files(cur.Attachments), ContentSHA256: cur.ContentHash(), ApprovedBy: approver(&cur)}})
+				TextSHA256: cur.TextSHA256, Attachments: files(cur.Attachments), ContentSHA256: cur.ContentHash(), ApprovedBy: approver(&cur),
+				MessageSHA256: sent.MessageSHA256, MessageSize: sent.MessageSize}})
 		default:
 			dd.LastError = sendErr.Error()
 			if final {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/markdown"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 )
 
@@ -69,6 +70,7 @@ type Deps struct {
 // Service carries out notices, the dossier and stakeholder updates.
 type Service struct {
 	Deps
+	md        *markdown.Renderer // the HTML part of emailed notices
 	cadence   map[string]time.Duration
 	notifyJob func()
 	baseURL   atomic.Pointer[string]
@@ -79,7 +81,7 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{Deps: d, notifyJob: func() {}}
+	s := &Service{Deps: d, notifyJob: func() {}, md: markdown.New()}
 	s.cadence = d.Config.Cadence
 	if s.cadence == nil {
 		s.cadence = DefaultCadence()

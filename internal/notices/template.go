@@ -51,6 +51,19 @@ type Data struct {
 	Phase        string
 	Organization Letterhead
 	Now          time.Time
+	// Previous is the first notification of the same duty, for a notice
+	// that follows it (GDPR Art. 33(4)): nil when none was given.
+	Previous *Previous
+}
+
+// Previous is an earlier notification of a duty as a later one refers
+// to it.
+type Previous struct {
+	Title     string
+	At        time.Time // when it was given
+	Recipient string
+	Reference string // the reference it was given (a portal's case number), when recorded
+	Phase     string
 }
 
 // Letterhead is the organisation's profile as templates see it: the
@@ -125,6 +138,51 @@ var funcs = template.FuncMap{
 	},
 }
 
+// writing are the helpers that make a notice's words, counted against
+// the render's budget like every function that makes text.
+func (b *budget) writing() template.FuncMap {
+	made := func(s string) (string, error) { return s, b.spend(len(s)) }
+	return template.FuncMap{
+		// todo marks a part only a person can write: [[what]]. A notice
+		// that still holds one cannot be approved, submitted or sent.
+		"todo": func(what string) (string, error) {
+			if err := b.spend(len(what) + 4); err != nil {
+				return "", err
+			}
+			what = strings.Join(strings.Fields(strings.NewReplacer("[[", "[", "]]", "]").Replace(what)), " ")
+			if what == "" {
+				what = "to be written"
+			}
+			return made("[[" + what + "]]")
+		},
+		// datatypes writes data types as words ("contact details (names,
+		// email and postal addresses, phone numbers)"), not tokens;
+		// "not yet known" when none are recorded, never "none".
+		"datatypes": func(types []string) (string, error) {
+			if len(types) == 0 {
+				return made("not yet known")
+			}
+			words := make([]string, len(types))
+			n := 0
+			for i, t := range types {
+				words[i] = DataTypeWords(t)
+				n += len(words[i]) + 2
+			}
+			if err := b.spend(n); err != nil {
+				return "", err
+			}
+			return made(strings.Join(words, "; "))
+		},
+	}
+}
+
+// DataTypeWords writes a data type of the facts as people read it
+// (contact_details: "contact details (names, email and postal addresses,
+// phone numbers)"), without its token.
+func DataTypeWords(token string) string {
+	return strings.TrimSuffix(comms.DataTypeWords(token), " ("+token+")")
+}
+
 func timeOf(t any) time.Time {
 	switch v := t.(type) {
 	case time.Time:
@@ -178,7 +236,7 @@ func templateError(field string, err error) error {
 func (t *Template) compile() (*compiled, error) {
 	b := &budget{}
 	parse := func(field, src string) (*template.Template, error) {
-		tpl, err := template.New(field).Funcs(funcs).Funcs(b.funcs()).Option("missingkey=zero").Parse(src)
+		tpl, err := template.New(field).Funcs(funcs).Funcs(b.funcs()).Funcs(b.writing()).Option("missingkey=zero").Parse(src)
 		if err != nil {
 			return nil, templateError(field, err)
 		}
@@ -301,6 +359,8 @@ func sampleData(withObligation bool) *Data {
 			Recipient: "Supervisory authority", DueAt: &due, DeadlineKind: comms.CalendarHours, Status: comms.Pending, Basis: "GDPR Art. 33",
 			Anchor: "aware", AnchorAt: &aware}
 		d.Phase = d.Obligation.Phase
+		d.Previous = &Previous{Title: "Personal data breach notification", At: aware.Add(20 * time.Hour), Recipient: "Supervisory authority",
+			Reference: "SA-2026-0001", Phase: "initial_notification"}
 	}
 	return d
 }

@@ -3,6 +3,8 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/mail"
 	"strconv"
@@ -14,14 +16,16 @@ import (
 
 // Document is a message sent exactly as written — a notice to a customer
 // or a regulator — unlike a page, which each channel lays out: the text is
-// the whole plain-text body (no title line, no links added, no HTML
-// alternative) and the attachments go as they are.
+// the whole plain-text body (no title line, no links added), HTML when
+// set is its alternative rendering (multipart/alternative), and the
+// attachments go as they are.
 type Document struct {
 	// ID names the message: the Message-ID derives from it, so a retried
 	// send of the same document is recognisably the same mail.
 	ID          string
 	Subject     string
 	Text        string
+	HTML        string // optional: the text rendered, a whole HTML document
 	Attachments []File
 	Time        time.Time
 }
@@ -37,7 +41,12 @@ type File struct {
 type Sent struct {
 	MessageID string // without angle brackets
 	Reply     string // the relay's reply to the end of the data, e.g. "250 2.0.0 OK: queued as …"
-	Result    Result
+	// MessageSHA256 is the hex SHA-256 of the exact message handed to the
+	// relay (headers and MIME body, as the DATA command carries it before
+	// dot-stuffing); MessageSize its length in bytes.
+	MessageSHA256 string
+	MessageSize   int
+	Result        Result
 }
 
 // Sender is the From address documents go out with.
@@ -61,6 +70,14 @@ func (e *Email) SendDocument(ctx context.Context, to string, d Document) (Sent, 
 		_, ferr := a.fail(0, "", false, err, err.Error())
 		return Sent{}, ferr
 	}
+	// The bytes the relay gets are the ones hashed: the message is written
+	// out before it is sent (which fixes its MIME boundaries), and written
+	// again to make sure it comes out the same.
+	sum, size, err := messageHash(msg)
+	if err != nil {
+		_, ferr := a.fail(0, "", false, err, err.Error())
+		return Sent{}, ferr
+	}
 	c, err := e.client()
 	if err != nil {
 		_, ferr := a.fail(0, "", false, err, err.Error())
@@ -80,7 +97,25 @@ func (e *Email) SendDocument(ctx context.Context, to string, d Document) (Sent, 
 		code = 250
 		reply = strings.TrimSpace("250 " + reply)
 	}
-	return Sent{MessageID: id, Reply: reply, Result: a.result(code, reply)}, nil
+	return Sent{MessageID: id, Reply: reply, MessageSHA256: sum, MessageSize: size, Result: a.result(code, reply)}, nil
+}
+
+// messageHash writes msg out twice and returns the hex SHA-256 of the
+// bytes; a message that does not come out the same twice is refused, as
+// its hash would not be that of what is sent.
+func messageHash(msg *gomail.Msg) (string, int, error) {
+	var first, second bytes.Buffer
+	if _, err := msg.WriteTo(&first); err != nil {
+		return "", 0, fmt.Errorf("email: writing the message: %w", err)
+	}
+	if _, err := msg.WriteTo(&second); err != nil {
+		return "", 0, fmt.Errorf("email: writing the message: %w", err)
+	}
+	if !bytes.Equal(first.Bytes(), second.Bytes()) {
+		return "", 0, fmt.Errorf("email: the message does not come out the same twice; not sent, as its hash would not be that of what went")
+	}
+	sum := sha256.Sum256(first.Bytes())
+	return hex.EncodeToString(sum[:]), first.Len(), nil
 }
 
 func (e *Email) document(to string, d Document) (*gomail.Msg, string, error) {
@@ -114,6 +149,9 @@ func (e *Email) document(to string, d Document) (*gomail.Msg, string, error) {
 		msg.SetDateWithValue(d.Time)
 	}
 	msg.SetBodyString(gomail.TypeTextPlain, d.Text)
+	if d.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, d.HTML)
+	}
 	for _, f := range d.Attachments {
 		if err := HeaderText(f.Name); err != nil || f.Name == "" {
 			return nil, "", fmt.Errorf("email: the attachment name %q is not one line of text", f.Name)

@@ -29,11 +29,13 @@ func TestBrowserNotices(t *testing.T) {
 	if !strings.Contains(alice.path(), "/incidents/"+inc.Ref+"/notices/") {
 		t.Fatalf("after drafting: at %s", alice.path())
 	}
-	alice.wantText(".md-preview", "A script copied card numbers for two hours.")
+	// The internal summary is not the customer's: what to tell them is
+	// left to write, and listed.
+	alice.wantText("#unwritten", "[[Describe what happened, in plain words for the customer.]]")
 	notice := strings.Split(alice.path(), "?")[0]
 	alice.do(chromedp.SetValue(chromedp.ID("n-body"), "# What happened\n\nDear customer, **please** reset your card.\n\n- one\n- two\n"))
 	alice.submit("Preview")
-	alice.wantText(".md-preview h2", "What happened")
+	alice.wantText(".md-preview h1", "What happened")
 	alice.wantText(".md-preview strong", "please")
 	alice.submit("Save")
 	alice.wantText(".md-preview li", "one")

@@ -32,7 +32,10 @@ func TestNoticesInTheBrowser(t *testing.T) {
 	}
 	page := strings.Split(r.location, "?")[0]
 	r = s.get(t, alice, page)
-	if r.status != 200 || !strings.Contains(r.body, `name="body"`) || !strings.Contains(r.body, "A script copied card numbers.") {
+	// The customer is not given the internal summary; the parts a person
+	// must write are listed with their lines.
+	if r.status != 200 || !strings.Contains(r.body, `name="body"`) || strings.Contains(r.body, "A script copied card numbers.") ||
+		!strings.Contains(r.body, "Still to be written") || !strings.Contains(r.body, "[[Describe what happened, in plain words for the customer.]]") {
 		t.Fatalf("notice page: %d\n%s", r.status, r.body)
 	}
 	ns, _ := s.app.Services.Notices.List(ctx, incident.Viewer{SeeAll: true}, inc.Ref)
@@ -60,6 +63,14 @@ func TestNoticesInTheBrowser(t *testing.T) {
 	r = s.post(t, alice, page+"/submit", url.Values{"recipient": {"Acme Corp"}, "channel": {"letter"}, "reference": {"L-1"}, "submitted_at": {"2999-01-01T10:00"}})
 	if r.status != 422 || !strings.Contains(r.body, "is in the future") || !strings.Contains(r.body, `value="Acme Corp"`) {
 		t.Fatalf("future submission: %d", r.status)
+	}
+	r = s.post(t, alice, page+"/submit", url.Values{"recipient": {"Acme Corp"}, "channel": {"letter"}, "reference": {"L-1"}})
+	if r.status != 422 || !strings.Contains(r.body, "must be approved by a second person") {
+		t.Fatalf("submit without approval: %d", r.status)
+	}
+	bob := s.signInNew(t, "bob")
+	if r = s.post(t, bob, page+"/approve", url.Values{}); r.status != http.StatusSeeOther {
+		t.Fatalf("approve: %d\n%s", r.status, r.body)
 	}
 	r = s.post(t, alice, page+"/submit", url.Values{"recipient": {"Acme Corp"}, "channel": {"letter"}, "reference": {"L-1"}})
 	if r.status != http.StatusSeeOther {

@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
+	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/comms"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
@@ -37,4 +39,17 @@ func waiveOpenDuties(t *testing.T, d *duties.Service, ref string) {
 		}
 	}
 	t.Fatalf("%s: duties keep opening", ref)
+}
+
+// signInNew creates user as a responder and signs them in.
+func (s *site) signInNew(t *testing.T, user string) *http.Client {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.app.Services.Auth.CreateUser(ctx, auth.UserInput{Username: user, Role: auth.Responder}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.app.Services.Auth.SetPassword(ctx, user, "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	return s.signIn(t, user)
 }
