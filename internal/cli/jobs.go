@@ -18,6 +18,9 @@ func jobsCmd(g *globals) *cobra.Command {
 		Use: "dead", Short: "List dead jobs: every kind, newest first, with the last error", Args: cobra.NoArgs,
 		Example: "  firebreak jobs dead\n  firebreak jobs dead retry 0193…\n  firebreak jobs dead discard 0193…\n  firebreak jobs dead --discarded",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if limit < 1 || limit > 500 {
+				return &exitError{code: 2, err: fmt.Errorf("--limit must be from 1 to 500, not %d", limit)}
+			}
 			c, err := g.client()
 			if err != nil {
 				return err
