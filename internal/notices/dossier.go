@@ -24,9 +24,13 @@ type Dossier struct {
 	Organization Letterhead      `json:"organization"`
 	// Facts, Obligations and Waivers come from the obligation records;
 	// ObligationsNote says why they are missing when they are.
-	Facts           *comms.Facts        `json:"facts"`
-	Obligations     []DossierDuty       `json:"obligations"`
-	Waivers         []DossierWaiver     `json:"waivers"`
+	Facts       *comms.Facts    `json:"facts"`
+	Obligations []DossierDuty   `json:"obligations"`
+	Waivers     []DossierWaiver `json:"waivers"`
+	// Records are every submission and waiver of a duty as the timeline
+	// recorded it: who recorded it and when, to whom, by which channel,
+	// with which reference (a notice's own when one met it).
+	Records         []DossierRecord     `json:"records"`
 	ObligationsNote string              `json:"obligations_note,omitempty"`
 	Notices         []Notice            `json:"notices"`
 	Updates         []StakeholderUpdate `json:"updates"`
@@ -34,8 +38,26 @@ type Dossier struct {
 	Chain           DossierChainEnd     `json:"chain"`
 }
 
-// DossierDuty is one dated duty (comms.Item) as the dossier shows it.
+// DossierDuty is one dated duty (comms.Item) as the dossier shows it:
+// with its conditions and notes, and the explanation of how its due
+// instant was worked out.
 type DossierDuty comms.Item
+
+// DossierRecord is one submission or waiver of a phase of a duty.
+type DossierRecord struct {
+	ObligationID string           `json:"obligation_id"`
+	Phase        string           `json:"phase"`
+	Kind         comms.RecordKind `json:"kind"`
+	At           time.Time        `json:"at"` // when it was given, or waived
+	RecordedBy   string           `json:"recorded_by"`
+	RecordedAt   time.Time        `json:"recorded_at"`
+	Recipient    string           `json:"recipient,omitempty"`
+	Channel      string           `json:"channel,omitempty"`
+	Reference    string           `json:"reference,omitempty"`
+	Reason       string           `json:"reason,omitempty"`
+	Notice       string           `json:"notice,omitempty"`
+	Seq          int64            `json:"seq"` // the timeline event
+}
 
 // DossierIncident is the incident in brief.
 type DossierIncident struct {
@@ -56,12 +78,13 @@ type DossierIncident struct {
 	Resolution string                       `json:"resolution"`
 }
 
-// DossierWaiver is a duty not given, with its reason.
+// DossierWaiver is a duty not given, with its reason and who waived it.
 type DossierWaiver struct {
 	ObligationID string    `json:"obligation_id"`
 	Phase        string    `json:"phase"`
 	Reason       string    `json:"reason"`
 	At           time.Time `json:"at"`
+	RecordedBy   string    `json:"recorded_by,omitempty"`
 }
 
 // DossierEvent is one timeline event as the dossier shows it.
@@ -108,7 +131,7 @@ func (s *Service) Dossier(ctx context.Context, v incident.Viewer, ref string) (D
 		Incident: DossierIncident{ID: inc.ID, Ref: inc.Ref, Title: inc.Title, Summary: inc.Summary, Type: inc.Type, Severity: inc.Severity,
 			State: inc.State, Restricted: inc.Restricted, DetectedAt: inc.DetectedAt, DeclaredAt: inc.DeclaredAt, DeclaredBy: inc.DeclaredBy,
 			Roles: inc.Roles, Phases: inc.Phases, RootCause: inc.RootCause, Resolution: inc.Resolution},
-		Obligations: []DossierDuty{}, Waivers: []DossierWaiver{}, Timeline: []DossierEvent{}}
+		Obligations: []DossierDuty{}, Waivers: []DossierWaiver{}, Records: []DossierRecord{}, Timeline: []DossierEvent{}}
 	if d.Incident.Roles == nil {
 		d.Incident.Roles = []incident.Assignment{}
 	}
@@ -152,6 +175,14 @@ func (s *Service) Dossier(ctx context.Context, v incident.Viewer, ref string) (D
 	if d.Updates == nil {
 		d.Updates = []StakeholderUpdate{}
 	}
+	d.Records = records(events, d.Notices)
+	for i, w := range d.Waivers {
+		for _, r := range d.Records {
+			if r.Kind == comms.RecordWaived && r.ObligationID == w.ObligationID && r.Phase == w.Phase {
+				d.Waivers[i].RecordedBy = r.RecordedBy
+			}
+		}
+	}
 	for _, e := range events {
 		if relevant(e) {
 			d.Timeline = append(d.Timeline, DossierEvent{Seq: e.Seq, Type: e.Type, Actor: e.Actor, RecordedAt: e.RecordedAt,
@@ -162,6 +193,50 @@ func (s *Service) Dossier(ctx context.Context, v incident.Viewer, ref string) (D
 		d.Chain = DossierChainEnd{Events: n, LastSeq: events[n-1].Seq, LastHash: events[n-1].Hash}
 	}
 	return d, nil
+}
+
+// records gathers the submissions and waivers of duties from the
+// timeline: the event says who recorded it and when; a submission made by
+// a notice takes its recipient, channel and reference from the notice.
+func records(events []incident.Event, ns []Notice) []DossierRecord {
+	out := []DossierRecord{}
+	for _, e := range events {
+		kind := comms.RecordSubmitted
+		switch e.Type {
+		case incident.EvObligationSubmitted:
+		case incident.EvObligationWaived:
+			kind = comms.RecordWaived
+		default:
+			continue
+		}
+		var od incident.ObligationData
+		if err := json.Unmarshal(e.Data, &od); err != nil {
+			continue
+		}
+		r := DossierRecord{ObligationID: od.ObligationID, Phase: od.Phase, Kind: kind, At: od.At, RecordedBy: e.Actor, RecordedAt: e.RecordedAt,
+			Recipient: od.Recipient, Channel: od.Channel, Reference: od.Reference, Reason: od.Reason, Notice: od.Notice, Seq: e.Seq}
+		for _, n := range ns {
+			if n.ID != od.Notice || od.Notice == "" {
+				continue
+			}
+			switch {
+			case n.Submission != nil:
+				r.Recipient, r.Channel, r.Reference = n.Submission.Recipient, string(n.Submission.Channel), n.Submission.Reference
+				r.RecordedBy = n.Submission.RecordedBy
+			case n.Email != nil:
+				var to, ids []string
+				for _, dl := range n.Email.Deliveries {
+					if dl.State == DeliverySent {
+						to, ids = append(to, dl.To), append(ids, dl.MessageID)
+					}
+				}
+				r.Recipient, r.Channel, r.Reference = strings.Join(to, ", "), string(ByEmail), strings.Join(ids, ", ")
+				r.RecordedBy = n.Email.RequestedBy
+			}
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 //go:embed dossier.html dossier.css
