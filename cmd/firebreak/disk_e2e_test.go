@@ -39,7 +39,7 @@ func mountTmpfs(t *testing.T, size string) string {
 
 // apiCall sends one request with the admin token and returns the status,
 // the Retry-After header and the decoded body.
-func apiCall(hc *http.Client, method, u, body string) (int, string, map[string]any, error) {
+func apiCall(hc *http.Client, method, u, body string, hdr ...string) (int, string, map[string]any, error) {
 	req, err := http.NewRequest(method, u, strings.NewReader(body))
 	if err != nil {
 		return 0, "", nil, err
@@ -47,6 +47,9 @@ func apiCall(hc *http.Client, method, u, body string) (int, string, map[string]a
 	req.Header.Set("Authorization", "Bearer "+adminToken)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -84,7 +87,8 @@ func fillDisk(path string) (int64, error) {
 }
 
 // TestFullDiskRecovers: on a 20 MiB tmpfs, a filler file takes the whole
-// disk while declares and webhook alerts stream in through the HTTP API.
+// disk while declares (half with an Idempotency-Key) and webhook alerts
+// stream in through the HTTP API.
 // Writes then answer 503 with Retry-After and /readyz 503; once the filler
 // is deleted the same server takes writes again and /readyz is 200, with
 // no restart, and every declare that was acknowledged (2xx) is there.
@@ -122,7 +126,13 @@ func TestFullDiskRecovers(t *testing.T) {
 					return
 				default:
 				}
-				code, ra, body, err := apiCall(hc, "POST", s.URL+"/api/v1/incidents", fmt.Sprintf(`{"title":"disk test %d-%d","summary":%q}`, w, i, strings.Repeat("s", 2000)))
+				// Every other declare carries an Idempotency-Key, as the
+				// CLI's do: its reservation is a write too.
+				var hdr []string
+				if i%2 == 0 {
+					hdr = []string{"Idempotency-Key", fmt.Sprintf("disk-%d-%d", w, i)}
+				}
+				code, ra, body, err := apiCall(hc, "POST", s.URL+"/api/v1/incidents", fmt.Sprintf(`{"title":"disk test %d-%d","summary":%q}`, w, i, strings.Repeat("s", 2000)), hdr...)
 				mu.Lock()
 				switch {
 				case err != nil:

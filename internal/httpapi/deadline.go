@@ -55,3 +55,21 @@ func errTimedOut() *errs.Error {
 func retryAfterSeconds(d time.Duration) string {
 	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
 }
+
+// writeUnavailable answers 503 with Retry-After, outside huma, when err is
+// errs.Unavailable (a full disk) or the request's deadline passed, and
+// reports whether it did.
+func (s *Server) writeUnavailable(w http.ResponseWriter, ctx context.Context, err error) bool {
+	e, ok := errs.As(err)
+	switch {
+	case ok && e.Code == errs.Unavailable:
+	case timedOut(ctx, err):
+		e = errTimedOut()
+	default:
+		return false
+	}
+	s.log.WarnContext(ctx, "refused for now", "err", err)
+	w.Header().Set("Retry-After", retryAfterSeconds(e.RetryAfter))
+	writeProblem(w, http.StatusServiceUnavailable, e.Message)
+	return true
+}

@@ -51,15 +51,9 @@ func (s *Server) hooks(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, http.StatusUnauthorized, e.Message)
 		case ok && e.Code == errs.Invalid:
 			writeJSONProblem(w, http.StatusBadRequest, e.Message, detailsOf(e))
-		case (ok && e.Code == errs.Unavailable) || timedOut(r.Context(), err):
+		case s.writeUnavailable(w, r.Context(), err):
 			// A full disk or a database past the deadline: senders
 			// retry on 5xx, and nothing was stored.
-			if !ok || e.Code != errs.Unavailable {
-				e = errTimedOut()
-			}
-			s.log.WarnContext(r.Context(), "webhook refused for now", "kind", kind, "err", err)
-			w.Header().Set("Retry-After", retryAfterSeconds(e.RetryAfter))
-			writeProblem(w, http.StatusServiceUnavailable, e.Message)
 		default:
 			s.log.ErrorContext(r.Context(), "webhook", "kind", kind, "err", err)
 			writeProblem(w, http.StatusInternalServerError, "internal error: nothing was stored; retry")

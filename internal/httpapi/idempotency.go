@@ -14,6 +14,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
 
@@ -224,6 +225,9 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		user := p.User.Username
 		prior, err := s.idem.ReserveIdempotency(r.Context(), user, key, rec)
 		if err != nil {
+			if s.writeUnavailable(w, r.Context(), err) {
+				return
+			}
 			s.log.ErrorContext(r.Context(), "idempotency reserve", "err", err)
 			writeProblem(w, http.StatusInternalServerError, "internal error")
 			return
@@ -265,6 +269,14 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			err = s.idem.CompleteIdempotency(ctx, user, key, cw.status, cw.header.Get("Content-Type"), cw.buf.Bytes())
 		}
 		if err != nil {
+			if e, ok := errs.As(err); ok && e.Code == errs.Unavailable {
+				// A full disk: the retry the client is asked for, with
+				// the same key, is answered once there is room.
+				s.log.WarnContext(ctx, "idempotency store", "err", err)
+				w.Header().Set("Retry-After", retryAfterSeconds(e.RetryAfter))
+				writeProblem(w, http.StatusServiceUnavailable, "the disk holding the database is full: the outcome could not be recorded; retry with the same Idempotency-Key")
+				return
+			}
 			s.log.ErrorContext(ctx, "idempotency store", "err", err)
 			writeProblem(w, http.StatusInternalServerError, "internal error: the outcome could not be recorded; retry with the same Idempotency-Key")
 			return
