@@ -159,6 +159,12 @@ func (s *Server) removeSubscription(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
 	}
+	// Removing a channel is confirmed (a required box, and a dialog when
+	// scripts run): one stray click must not silence a war room.
+	if r.PostFormValue("confirm") != "yes" {
+		s.noticesChanged(w, r, invalid("confirm", "Tick “Yes, stop updates to …” next to Remove to confirm; nothing was removed."), noticesForm{}, "")
+		return
+	}
 	err := s.notices.Unsubscribe(r.Context(), viewerOf(userFrom(r)), r.PathValue("ref"), r.PathValue("id"))
 	s.noticesChanged(w, r, err, noticesForm{}, "Removed.")
 }

@@ -46,6 +46,13 @@
   // input's data-offset names (tz_offset by default).
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
+    // A form that asks (data-confirm) is sent only once confirmed; without
+    // script its required box is the confirmation.
+    if (form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+      return;
+    }
     form.querySelectorAll("input[data-local-time]").forEach(function (input) {
       var off = form.querySelector("input[name=" + (input.getAttribute("data-offset") || "tz_offset") + "]");
       if (!off) return;
