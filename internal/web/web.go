@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -342,7 +343,18 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errs.Invalid, errs.Rule, errs.Conflict, errs.RateLimited:
 		e, _ := errs.As(err)
 		s.errorPage(w, r, http.StatusUnprocessableEntity, e.Message)
+	case errs.Unavailable:
+		// A full disk: nothing was saved, and trying again later works.
+		e, _ := errs.As(err)
+		w.Header().Set("Retry-After", "5")
+		s.errorPage(w, r, http.StatusServiceUnavailable, e.Message+" Go back and try again in a moment.")
 	default:
+		if errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+			s.log.WarnContext(r.Context(), "web: request deadline passed", "err", err)
+			w.Header().Set("Retry-After", "5")
+			s.errorPage(w, r, http.StatusServiceUnavailable, "The database did not answer in time. Nothing you typed may have been saved; go back and try again in a moment.")
+			return
+		}
 		s.log.ErrorContext(r.Context(), "web", "err", err)
 		s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side. Nothing you typed was saved; go back and try again.")
 	}
