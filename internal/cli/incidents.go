@@ -179,26 +179,38 @@ func showCmd(g *globals) *cobra.Command {
 }
 
 func transitionCmd(g *globals) *cobra.Command {
-	var reason string
+	var reason, statusText string
+	var keepStatus bool
 	cmd := &cobra.Command{
 		Use:   "transition REF STATE",
 		Short: "Move an incident to another state",
 		Long: `Move an incident along its lifecycle:
   triage → active → contained → eradicated → recovered → closed
-  triage → dismissed (needs --reason); backwards moves need --reason.`,
-		Example: "  firebreak incidents transition INC-7 active\n  firebreak incidents transition INC-7 active --reason \"reinfected\"",
-		Args:    cobra.ExactArgs(2),
+  triage → dismissed (needs --reason); backwards moves need --reason.
+Closing also posts a final public update to the incident's public incident on the
+status page, if one is still open: resolved, its components put back to the state
+they had before it changed them (--keep-status-page leaves the page alone).`,
+		Example: "  firebreak incidents transition INC-7 active\n  firebreak incidents transition INC-7 active --reason \"reinfected\"\n" +
+			"  firebreak incidents transition INC-7 closed --status-page-text \"All payments work again.\"",
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
 				return err
 			}
-			inc, err := c.Transition(cmd.Context(), args[0], args[1], reason)
+			resolve := !keepStatus
+			inc, err := c.TransitionWith(cmd.Context(), args[0], httpapi.TransitionBody{To: args[1], Reason: reason,
+				ResolveStatusPage: &resolve, StatusPageText: statusText})
 			if err != nil {
 				return err
 			}
 			return g.print(inc, func(w io.Writer) {
 				fmt.Fprintf(w, "%s is %s\n", inc.Ref, inc.State)
+				for _, warn := range inc.Warnings {
+					if strings.HasPrefix(warn, "the status page") {
+						fmt.Fprintf(w, "Warning: %s\n", warn)
+					}
+				}
 				if inc.PostmortemDue != nil && inc.State == incident.Recovered {
 					fmt.Fprintf(w, "Post-mortem due %s\n", ts(*inc.PostmortemDue))
 				}
@@ -206,6 +218,8 @@ func transitionCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why (needed to dismiss, reopen or move backwards)")
+	cmd.Flags().BoolVar(&keepStatus, "keep-status-page", false, "on closing, leave the public incident on the status page as it is")
+	cmd.Flags().StringVar(&statusText, "status-page-text", "", "on closing, the final public update's text (a standard sentence by default)")
 	return cmd
 }
 

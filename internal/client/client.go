@@ -234,6 +234,14 @@ func (c *Client) Transition(ctx context.Context, ref, to, reason string) (incide
 	return out, err
 }
 
+// TransitionWith moves an incident with every option of the move (the
+// status page's final update on closing).
+func (c *Client) TransitionWith(ctx context.Context, ref string, b httpapi.TransitionBody) (incident.Incident, error) {
+	var out incident.Incident
+	err := c.do(ctx, request{method: http.MethodPost, path: incPath(ref, "transition"), body: b}, &out)
+	return out, err
+}
+
 // Merge merges ref into another incident.
 func (c *Client) Merge(ctx context.Context, ref, into, reason string) (incident.Incident, error) {
 	var out incident.Incident

@@ -122,6 +122,10 @@ type PatchBody struct {
 type TransitionBody struct {
 	To     string `json:"to" enum:"triage,active,contained,eradicated,recovered,closed,dismissed" doc:"The state to move to."`
 	Reason string `json:"reason,omitempty" maxLength:"20000" doc:"Needed to dismiss, reopen or move backwards."`
+	// ResolveStatusPage, on closing, resolves the incident's public
+	// incident on the status page (default true).
+	ResolveStatusPage *bool  `json:"resolve_status_page,omitempty" doc:"On closing: post a final public update to the incident's public incident on the status page, if one is still open — resolved, its components put back to the state they had before it changed them. Default true; false leaves the status page alone."`
+	StatusPageText    string `json:"status_page_text,omitempty" maxLength:"20000" doc:"The final public update's text; a standard sentence when empty."`
 }
 
 // RoleBody assigns a role. IR Lead, Incident Commander, Comms Lead and
@@ -324,7 +328,7 @@ func (s *Server) registerIncidents(api huma.API) {
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "transition-incident", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/transition", Tags: tags,
 		Summary: "Move an incident to another state", DefaultStatus: http.StatusOK,
-		Description: "Answers 422 naming what is missing (severity, ir_lead, incident_commander, root_cause, postmortem, reason) when a rule blocks the move. Closing also needs every notification duty that applies or may apply submitted or waived: each open one is named obligations.<obligation_id>, with its phase and due instant (the policy file's close_requires_duties relaxes this per severity).",
+		Description: "Answers 422 naming what is missing (severity, ir_lead, incident_commander, root_cause, postmortem, reason) when a rule blocks the move. Closing also needs every notification duty that applies or may apply submitted or waived: each open one is named obligations.<obligation_id>, with its phase and due instant (the policy file's close_requires_duties relaxes this per severity). Closing also resolves the incident's public incident on the status page, if still open, unless resolve_status_page is false.",
 	}), func(ctx context.Context, in *struct {
 		RefParam
 		IfMatch
@@ -337,6 +341,18 @@ func (s *Server) registerIncidents(api huma.API) {
 		inc, err := s.incidents.Transition(ctx, c, incident.State(in.Body.To), in.Body.Reason)
 		if err != nil {
 			return nil, s.problem(ctx, err)
+		}
+		if inc.State == incident.Closed && (in.Body.ResolveStatusPage == nil || *in.Body.ResolveStatusPage) && s.status != nil {
+			// The incident is closed either way; a status page that could
+			// not be resolved is said in the answer's warnings.
+			if _, _, err := s.status.ResolveOnClose(ctx, statusActor(ctx), inc.ID, in.Body.StatusPageText); err != nil {
+				s.log.WarnContext(ctx, "resolve the status page on close", "incident", inc.Ref, "err", err)
+				msg := "internal error"
+				if e, ok := errs.As(err); ok {
+					msg = e.Message
+				}
+				inc.Warnings = append(inc.Warnings, "the status page was not resolved: "+msg)
+			}
 		}
 		return incidentOut(inc), nil
 	})

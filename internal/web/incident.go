@@ -35,6 +35,9 @@ type incidentData struct {
 	Duties   *dutiesPanel // notification duties (duties.go)
 	// StatusPage is the incident's status page panel (status_panel.go).
 	StatusPage *statusPanel
+	// StatusOpen: the incident has a public incident on the status page
+	// that is not resolved yet (closing offers to resolve it).
+	StatusOpen bool
 	// Notices is the updates and notices panel (notices.go).
 	Notices *noticesPanel
 	// Orig is what the Details form's fields were rendered from (the stored
@@ -198,6 +201,7 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 	d.Paging = s.pagingPanelFor(r.Context(), paging.SubjectIncident, inc.ID, "/incidents/"+inc.Ref, d.CanAct, pageForm{form.PageTarget, form.PageMessage})
 	d.Notices = s.noticesPanelFor(r.Context(), inc, userFrom(r), d.CanAct, noticesForm{})
 	d.StatusPage = s.statusPanelFor(r.Context(), inc, userFrom(r), publishForm{}, updateForm{})
+	d.StatusOpen = d.StatusPage != nil && d.StatusPage.Public != nil && !d.StatusPage.Public.Status.Done()
 	return d, true
 }
 
@@ -256,8 +260,21 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) {
 	}
 	to := r.PostFormValue("to")
 	form := incidentForm{Reason: r.PostFormValue("reason"), To: to}
-	_, err := s.incidents.Transition(r.Context(), s.command(r), incident.State(to), form.Reason)
-	s.changed(w, r, err, form, "top", "Moved to "+to+".")
+	inc, err := s.incidents.Transition(r.Context(), s.command(r), incident.State(to), form.Reason)
+	flash := "Moved to " + to + "."
+	// Closing resolves the public incident on the status page when the
+	// close form's box is ticked (as it is by default).
+	if err == nil && inc.State == incident.Closed && r.PostFormValue("resolve_status_page") == "yes" && s.status != nil {
+		_, posted, serr := s.status.svc.ResolveOnClose(r.Context(), statusActorOf(userFrom(r)), inc.ID, "")
+		switch {
+		case serr != nil:
+			s.log.WarnContext(r.Context(), "resolve the status page on close", "incident", inc.Ref, "err", serr)
+			flash += " The status page was not updated: " + message(serr) + " Post the final update in the Status page panel."
+		case posted:
+			flash += " The status page says it is resolved."
+		}
+	}
+	s.changed(w, r, err, form, "top", flash)
 }
 
 func (s *Server) severity(w http.ResponseWriter, r *http.Request) {
