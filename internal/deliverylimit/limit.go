@@ -330,6 +330,11 @@ func (n *limited) Notify(ctx context.Context, t notify.Target, m notify.Message)
 	return res, err
 }
 
+// OutcomeOf classifies a delivery's error for the breaker, as Wrap does:
+// for callers that Acquire a Ticket around a send of their own (an email
+// document).
+func OutcomeOf(ctx context.Context, err error) Outcome { return outcome(ctx, err) }
+
 // outcome classifies a delivery's error for the breaker.
 func outcome(ctx context.Context, err error) Outcome {
 	switch {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 )
 
@@ -67,6 +68,12 @@ func (db *DB) RetryDeadJob(ctx context.Context, id string) error {
 			// The delivery's ID is its job's; deliver sends only pending ones.
 			if _, err := db.execTx(ctx, tx, `UPDATE deliveries SET state = ? WHERE id = ? AND state = ?`,
 				string(paging.DeliveryPending), id, string(paging.DeliveryFailed)); err != nil {
+				return fmt.Errorf("reopen delivery: %w", err)
+			}
+		}
+		if kind == outbox.JobDeliver {
+			if _, err := db.execTx(ctx, tx, `UPDATE outbox_deliveries SET state = ? WHERE id = ? AND state = ?`,
+				string(outbox.Pending), id, string(outbox.Failed)); err != nil {
 				return fmt.Errorf("reopen delivery: %w", err)
 			}
 		}
