@@ -118,7 +118,9 @@ func (o *Outbox) Register(e Engine) {
 // commit: the job of each due one is held by this process for the grace
 // (SendTimeout + 10 s), due then, or at once when a restart finds this
 // process gone. Without an engine registered it is Plan.
-func (o *Outbox) PlanNow(now time.Time, ds ...Delivery) Writes { return plan(now, o.owner, o.grace, ds) }
+func (o *Outbox) PlanNow(now time.Time, ds ...Delivery) Writes {
+	return plan(now, o.owner, o.grace, ds)
+}
 
 // Write writes w in a transaction of its own, for callers with no other
 // change to commit.

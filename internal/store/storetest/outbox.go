@@ -35,8 +35,8 @@ func RunOutbox(t *testing.T, b Backend) {
 
 func delivery(id, kind, subject string, at time.Time) outbox.Delivery {
 	return outbox.Delivery{ID: id, Kind: kind, Subject: outbox.Subject{Kind: "update", ID: subject, Incident: "inc-" + subject},
-		Target:  notify.Target{Kind: notify.KindWebhook, Address: "https://hooks.example.test/secret-path-token", Secret: "0123456789abcdef"},
-		Ref:     "ref-" + id, Payload: json.RawMessage(`{"n":1}`), CreatedAt: at}
+		Target: notify.Target{Kind: notify.KindWebhook, Address: "https://hooks.example.test/secret-path-token", Secret: "0123456789abcdef"},
+		Ref:    "ref-" + id, Payload: json.RawMessage(`{"n":1}`), CreatedAt: at}
 }
 
 func testOutboxWrite(t *testing.T, s *Setup) {
