@@ -30,6 +30,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/outbound"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
@@ -154,14 +155,17 @@ type Services struct {
 	Status    *status.Service // the public status page
 	Notices   *notices.Service
 	Duties    *duties.Service // notification duties: facts, obligations, reminders
+	Outbox    *outbox.Outbox  // every outgoing message: status mail, duty reminders
 }
 
 // NewServices builds the services over db with the default policy.
 func NewServices(db *store.DB, now func() time.Time) *Services {
-	return newServices(db, now, incident.DefaultPolicy(), slog.New(slog.DiscardHandler), channels(Config{Now: now}))
+	notifier := channels(Config{Now: now})
+	return newServices(db, now, incident.DefaultPolicy(), slog.New(slog.DiscardHandler), notifier,
+		outbox.New(outbox.Deps{Store: db, Notifier: notifier, Now: now}))
 }
 
-func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, log *slog.Logger, notifier notify.Notifier) *Services {
+func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, log *slog.Logger, notifier notify.Notifier, ob *outbox.Outbox) *Services {
 	as := auth.NewService(db, now, newID, auth.WithLimiter(auth.NewLimiter(now)))
 	inc := incident.NewService(db, as, policy, now, newID)
 	tr := triage.NewService(db, db, inc, log, now, newID)
@@ -183,7 +187,7 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{paging.QueueEntryJob(e.Group.ID)} },
 		Resolved: func(e triage.Entry) []engine.Job { return []engine.Job{paging.QueueResolvedJob(e.Group.ID)} },
 	})
-	return &Services{Auth: as, Incidents: inc, Triage: tr, Paging: pg, Notices: ns, Duties: du}
+	return &Services{Auth: as, Incidents: inc, Triage: tr, Paging: pg, Notices: ns, Duties: du, Outbox: ob}
 }
 
 // channels builds the outbound channels from the configuration.
@@ -229,7 +233,23 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Policy == nil {
 		cfg.Policy = incident.DefaultPolicy()
 	}
-	svc := newServices(db, cfg.Now, cfg.Policy, cfg.Logger, channels(cfg))
+	reg := prometheus.NewRegistry()
+	eng := engine.New(db, engine.Options{Now: cfg.Now, Logger: cfg.Logger, Registry: reg,
+		// One SQLite file has one server: jobs a killed process had claimed
+		// resume at once instead of after their lease.
+		SingleNode: db.Backend() == "sqlite"})
+	// Every delivery goes through per-destination limits and circuit
+	// breakers: a receiver that hangs holds a few workers, never every
+	// one, and deliveries it refuses wait as snoozed jobs, not on a worker
+	// (issue #13 item 5).
+	limiter := deliverylimit.New(deliverylimit.Options{Workers: eng.Workers(), Now: cfg.Now, Registry: reg})
+	notifier := channels(cfg)
+	od := outbox.Deps{Store: db, Notifier: notifier, Limiter: limiter, SendTimeout: cfg.OutboundTimeout, Now: cfg.Now,
+		Logger: cfg.Logger, Registry: reg}
+	if cfg.Email != nil { // a nil *notify.Email must stay a nil interface
+		od.Mailer = cfg.Email
+	}
+	svc := newServices(db, cfg.Now, cfg.Policy, cfg.Logger, notifier, outbox.New(od))
 	svc.Triage.SetReportService(cfg.ReportService)
 	svc.Triage.SetRoutes(cfg.Routes)
 	svc.Status = newStatus(db, svc, cfg)
@@ -271,7 +291,6 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		fmt.Fprintln(cfg.Out)
 	}
 	public := &publicURL{configured: cfg.PublicURL}
-	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db.Backend() == "sqlite" {
 		reg.MustRegister(
@@ -301,20 +320,15 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	a.Engine = engine.New(db, engine.Options{Now: cfg.Now, Logger: cfg.Logger, Registry: reg,
-		// One SQLite file has one server: jobs a killed process had claimed
-		// resume at once instead of after their lease.
-		SingleNode: db.Backend() == "sqlite"})
-	// Pages go through per-destination limits and circuit breakers: a
-	// receiver that hangs holds a few workers, never every one, and pages
-	// it refuses wait as snoozed jobs, not on a worker (issue #13 item 5).
-	svc.Paging.Pages = deliverylimit.New(deliverylimit.Options{Workers: a.Engine.Workers(), Now: cfg.Now, Registry: reg}).Wrap(svc.Paging.Notifier)
+	a.Engine = eng
+	svc.Paging.Pages = limiter.Wrap(svc.Paging.Notifier)
 	svc.Paging.SendTimeout = cfg.OutboundTimeout
 	console.SetJobs(db)
 	svc.Paging.Register(a.Engine)
-	svc.Status.Register(a.Engine)
+	svc.Status.RegisterKinds(svc.Outbox)
 	svc.Notices.Register(a.Engine)
 	svc.Duties.Register(a.Engine)
+	svc.Outbox.Register(a.Engine) // after every kind is registered
 	// Remembered Idempotency-Key answers are deleted hourly once expired.
 	a.Engine.Handle(store.JobIdempotencySweep, db.SweepIdempotency)
 	if err := db.ScheduleIdempotencySweep(ctx); err != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 	"github.com/firebreak-ir/firebreak/internal/status"
 )
 
@@ -708,7 +709,7 @@ func TestStatusEmailRetried(t *testing.T) {
 		}
 		dead = dead[:0]
 		for _, j := range jobs {
-			if j.Kind == status.JobEmail {
+			if j.Kind == outbox.JobDeliver && strings.HasPrefix(j.LastError, status.KindEmail+": ") {
 				dead = append(dead, j.LastError)
 			}
 		}
@@ -717,4 +718,18 @@ func TestStatusEmailRetried(t *testing.T) {
 	if !strings.Contains(dead[0], "550") {
 		t.Fatalf("dead letter %q does not keep the reply", dead[0])
 	}
+	// Both are outbox deliveries with their attempts: one sent on its
+	// second, one failed on its first.
+	var ds []outbox.Delivery
+	waitUntil(t, "both deliveries recorded", 5*time.Second, func() bool {
+		ds, err = fb.DB.OutboxDeliveries(ctx, outbox.Query{Kind: status.KindEmail})
+		if err != nil {
+			t.Fatal(err)
+		}
+		states := map[outbox.State]int{}
+		for _, d := range ds {
+			states[d.State] += d.Attempts
+		}
+		return len(ds) == 2 && states[outbox.Sent] == 2 && states[outbox.Failed] == 1
+	})
 }

@@ -27,8 +27,9 @@
 //
 // # How to add a kind
 //
-//  1. Pick a name (e.g. "notice_email") and add it to the list in
-//     kinds_test.go, which checks every kind is registered in the app.
+//  1. Pick a name (e.g. "notice_email") and add it to outboxKinds in
+//     internal/app/outbox_kinds_test.go, which checks the server
+//     registers exactly the kinds listed.
 //  2. Write a Renderer: Prepare(ctx, d) loads what d.Subject and
 //     d.Payload name and returns the Message to send (Text for a channel
 //     message to d.Target, Doc for an email document); Skip(reason) when
@@ -38,7 +39,7 @@
 //  3. Optionally implement Settler: Settled(ctx, d) runs after the final
 //     state is recorded (a timeline event, a parent's status) and again
 //     on the next run until it returns nil, so it must be idempotent.
-//  4. Register it with Outbox.Handle(name, renderer) before the engine
-//     runs, and plan deliveries of that kind with a stable ID (derived
+//  4. Register it with Outbox.Handle(name, renderer) in internal/app
+//     before the engine runs (see Status.RegisterKinds), and plan deliveries of that kind with a stable ID (derived
 //     from what they deliver) where the caller may plan twice.
 package outbox

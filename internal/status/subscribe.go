@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
 // Email subscriptions, with double opt-in: the form stores a pending
@@ -28,20 +28,22 @@ import (
 // ConfirmTTL is how long a pending subscription waits for its confirmation.
 const ConfirmTTL = 24 * time.Hour
 
-// JobEmail is the job that emails one update to one subscriber.
-const JobEmail = "status.email.v1"
+// KindEmail is the outbox kind of one update mailed to one subscriber.
+const KindEmail = "status_email"
 
-// EmailArgs are JobEmail's arguments.
+// EmailArgs are a KindEmail delivery's payload.
 type EmailArgs struct {
 	Update     string `json:"update"`
 	Subscriber string `json:"subscriber"`
 }
 
-// EmailJob is the delivery of one update to one subscriber. Its ID is
-// fixed by both, so the same delivery is never queued twice.
-func EmailJob(updateID, subscriberID string) engine.Job {
-	args, _ := json.Marshal(EmailArgs{Update: updateID, Subscriber: subscriberID})
-	return engine.Job{ID: "status-email:" + updateID + ":" + subscriberID, Kind: JobEmail, Args: args}
+// EmailDelivery is the delivery of update u to a subscriber. Its ID is
+// fixed by both, so the same delivery is never planned twice.
+func EmailDelivery(u Update, subscriberID, email string) outbox.Delivery {
+	args, _ := json.Marshal(EmailArgs{Update: u.ID, Subscriber: subscriberID})
+	return outbox.Delivery{ID: "status-email:" + u.ID + ":" + subscriberID, Kind: KindEmail,
+		Subject: outbox.Subject{Kind: "status_update", ID: u.ID}, Target: notify.Target{Kind: notify.KindEmail, Address: email},
+		Ref: subscriberID, Payload: args, CreatedAt: u.CreatedAt}
 }
 
 // Errors of the links, for the pages that answer them.
@@ -205,57 +207,53 @@ func (s *Service) RemoveSubscriber(ctx context.Context, a Actor, id string) erro
 	return s.store.DeleteStatusSubscriber(ctx, id)
 }
 
-// Register attaches the delivery job to an engine.
-func (s *Service) Register(e interface {
-	Handle(kind string, h engine.Handler)
-}) {
-	e.Handle(JobEmail, s.deliver)
+// RegisterKinds registers the status page's outbox kinds.
+func (s *Service) RegisterKinds(o interface{ Handle(kind string, r outbox.Renderer) }) {
+	o.Handle(KindEmail, emailKind{s})
 }
 
-// deliver emails one update to one subscriber. An update whose incident is
-// no longer public, or a subscriber who left, completes without mail.
-// Failures the relay may get over are retried with backoff; others are
-// dead-lettered at once.
-func (s *Service) deliver(ctx context.Context, j engine.Job) error {
+// emailKind renders KindEmail deliveries.
+type emailKind struct{ s *Service }
+
+// Prepare is the mail of one update to one subscriber, as the update,
+// its public incident and the subscriber stand now: an update unpublished
+// since, an incident no longer public, or a subscriber who left is
+// skipped.
+func (k emailKind) Prepare(ctx context.Context, d outbox.Delivery) (outbox.Message, error) {
+	s := k.s
 	var args EmailArgs
-	if err := json.Unmarshal(j.Args, &args); err != nil {
-		return engine.Permanent(fmt.Errorf("status email: bad arguments: %w", err))
+	if err := json.Unmarshal(d.Payload, &args); err != nil {
+		return outbox.Message{}, outbox.Fail(fmt.Errorf("status email: bad payload: %w", err))
 	}
 	if s.mail == nil {
-		return engine.Permanent(errors.New("status email: no outbound mail relay is configured"))
+		return outbox.Message{}, outbox.Fail(errors.New("status email: no outbound mail relay is configured"))
 	}
 	up, err := s.store.PublicUpdate(ctx, args.Update)
 	if notFound(err) {
-		return nil // unpublished since
+		return outbox.Message{}, outbox.Skip("the update was unpublished")
 	}
 	if err != nil {
-		return err
+		return outbox.Message{}, err
 	}
 	inc, err := s.store.PublicIncident(ctx, up.IncidentID)
 	if notFound(err) || err == nil && inc.Hidden {
-		return nil
+		return outbox.Message{}, outbox.Skip("the incident is no longer public")
 	}
 	if err != nil {
-		return err
+		return outbox.Message{}, err
 	}
 	sub, err := s.store.StatusSubscriber(ctx, args.Subscriber)
 	if notFound(err) || err == nil && sub.State != Confirmed {
-		return nil
+		return outbox.Message{}, outbox.Skip("the subscriber left")
 	}
 	if err != nil {
-		return err
+		return outbox.Message{}, err
 	}
 	m, err := s.updateMessage(ctx, inc, up, sub)
 	if err != nil {
-		return err
+		return outbox.Message{}, err
 	}
-	if _, err := s.mail.Notify(ctx, notify.Target{Kind: notify.KindEmail, Address: sub.Email}, m); err != nil {
-		if notify.Retryable(err) {
-			return err
-		}
-		return engine.Permanent(err)
-	}
-	return nil
+	return outbox.Text(m), nil
 }
 
 // updateMessage is the mail of one update, with the List-Unsubscribe

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 	"github.com/firebreak-ir/firebreak/internal/status"
 )
 
@@ -295,8 +295,8 @@ func (db *DB) insertPublic(ctx context.Context, tx *sql.Tx, i status.Incident) e
 }
 
 // writeStatusEffects stores an update, the component changes it makes,
-// and a delivery job per confirmed subscriber when it notifies. It
-// returns the number of jobs written.
+// and an outbox delivery per confirmed subscriber when it notifies. It
+// returns the number of deliveries written.
 func (db *DB) writeStatusEffects(ctx context.Context, tx *sql.Tx, fx status.Effects) (int, error) {
 	u := fx.Update
 	comps, err := json.Marshal(u.Components)
@@ -320,24 +320,27 @@ func (db *DB) writeStatusEffects(ctx context.Context, tx *sql.Tx, fx status.Effe
 	if !fx.Notify {
 		return 0, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM status_subscribers WHERE state = 'confirmed' ORDER BY id`)
+	rows, err := tx.QueryContext(ctx, `SELECT id, email FROM status_subscribers WHERE state = 'confirmed' ORDER BY id`)
 	if err != nil {
 		return 0, fmt.Errorf("subscribers: %w", err)
 	}
-	var jobs []engine.Job
+	var ds []outbox.Delivery
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var id, email string
+		if err := rows.Scan(&id, &email); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("subscribers: %w", err)
 		}
-		jobs = append(jobs, status.EmailJob(u.ID, id))
+		ds = append(ds, status.EmailDelivery(u, id, email))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("subscribers: %w", err)
 	}
-	return len(jobs), db.insertJobs(ctx, tx, jobs...)
+	if _, err := db.writeOutbox(ctx, tx, outbox.Plan(u.CreatedAt, ds...)); err != nil {
+		return 0, err
+	}
+	return len(ds), nil
 }
 
 // CreatePublicIncident stores a public incident with its first update and

@@ -9,6 +9,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 	"github.com/firebreak-ir/firebreak/internal/status"
 )
 
@@ -173,17 +174,21 @@ func testStatusPublish(t *testing.T, s *Setup) {
 	if c := must(s.DB.StatusComponents(ctx))(t); c[0].State != status.Degraded {
 		t.Fatalf("component state %s", c[0].State)
 	}
-	jobs := must(s.DB.Claim(ctx, "w", later(s), time.Minute, 100))(t)
-	want := []string{status.EmailJob(got.Updates[0].ID, "s1").ID, status.EmailJob(got.Updates[0].ID, "s3").ID}
+	up0 := got.Updates[0]
+	want := []string{status.EmailDelivery(up0, "s1", "").ID, status.EmailDelivery(up0, "s3", "").ID}
 	var ids []string
-	for _, j := range jobs {
-		if j.Kind == status.JobEmail {
+	for _, j := range must(s.DB.Claim(ctx, "w", later(s), time.Minute, 100))(t) {
+		if j.Kind == outbox.JobDeliver {
 			ids = append(ids, j.ID)
 		}
 	}
 	slices.Sort(ids)
 	if !slices.Equal(ids, want) {
 		t.Fatalf("delivery jobs %v, want %v (the pending subscriber gets none)", ids, want)
+	}
+	ds := must(s.DB.OutboxDeliveries(ctx, outbox.Query{Kind: status.KindEmail}))(t)
+	if len(ds) != 2 || ds[0].Target.Address != "three@example.com" || ds[0].Subject.ID != up0.ID || ds[1].Ref != "s1" || ds[1].State != outbox.Pending {
+		t.Fatalf("deliveries %+v", ds)
 	}
 
 	s.Clock.Advance(time.Minute)

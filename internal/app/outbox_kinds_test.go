@@ -1,0 +1,34 @@
+package app_test
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/firebreak-ir/firebreak/internal/app"
+)
+
+// outboxKinds are the kinds of outgoing message that go through the
+// outbox. Moving a message onto the outbox adds its kind here (issue 14:
+// "page", "notice_email", "stakeholder_update", "contact_code",
+// "contact_test" and "duty_reminder" are still to come).
+var outboxKinds = []string{"status_email"}
+
+// TestOutboxKinds checks the server registers a renderer for every kind
+// listed, and no other.
+func TestOutboxKinds(t *testing.T) {
+	t.Parallel()
+	fb, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DSN: filepath.Join(t.TempDir(), "firebreak.db"), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fb.DB.Close() })
+	got := fb.Services.Outbox.Kinds()
+	slices.Sort(got)
+	want := slices.Clone(outboxKinds)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("registered outbox kinds %v, want %v", got, want)
+	}
+}
