@@ -208,7 +208,9 @@ func (s *Service) RemoveSubscriber(ctx context.Context, a Actor, id string) erro
 }
 
 // RegisterKinds registers the status page's outbox kinds.
-func (s *Service) RegisterKinds(o interface{ Handle(kind string, r outbox.Renderer) }) {
+func (s *Service) RegisterKinds(o interface {
+	Handle(kind string, r outbox.Renderer)
+}) {
 	o.Handle(KindEmail, emailKind{s})
 }
 
