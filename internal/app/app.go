@@ -301,7 +301,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		)
 	}
 	api := httpapi.New(httpapi.Deps{
-		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Paging: svc.Paging, Duties: svc.Duties, Notices: svc.Notices, Jobs: db, Idempotency: db, DB: db,
+		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Paging: svc.Paging, Duties: svc.Duties, Notices: svc.Notices, Jobs: db, Deliveries: db, Idempotency: db, DB: db,
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
 		Status: svc.Status, BaseURL: public.String,
 	})

@@ -70,6 +70,7 @@ func Run(ctx context.Context, env Env) int {
 	root.AddCommand(noticeCmds(g)...)
 	root.AddCommand(dutiesCmds(g)...)
 	root.AddCommand(jobsCmd(g))
+	root.AddCommand(deliveriesCmd(g))
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(env.Stderr, "firebreak: "+oneLine(err))
 		var ee *exitError

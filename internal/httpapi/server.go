@@ -49,6 +49,7 @@ type Deps struct {
 	Notices     *notices.Service
 	Status      *status.Service // the status page; nil leaves its routes out
 	Jobs        Jobs
+	Deliveries  Deliveries // the outbox; nil leaves its route out
 	Idempotency Idempotency
 	DB          Pinger
 	Logger      *slog.Logger
@@ -62,24 +63,25 @@ type Deps struct {
 
 // Server is the HTTP API.
 type Server struct {
-	incidents *incident.Service
-	auth      *auth.Service
-	triage    *triage.Service
-	paging    *paging.Pager
-	status    *status.Service
-	jobs      Jobs
-	idem      Idempotency
-	db        Pinger
-	log       *slog.Logger
-	metrics   *metrics
-	handler   http.Handler
-	api       huma.API
-	baseURL   func() string
+	incidents  *incident.Service
+	auth       *auth.Service
+	triage     *triage.Service
+	paging     *paging.Pager
+	status     *status.Service
+	jobs       Jobs
+	deliveries Deliveries
+	idem       Idempotency
+	db         Pinger
+	log        *slog.Logger
+	metrics    *metrics
+	handler    http.Handler
+	api        huma.API
+	baseURL    func() string
 }
 
 // New builds the API and its route table.
 func New(d Deps) *Server {
-	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, paging: d.Paging, status: d.Status, jobs: d.Jobs, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
+	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, paging: d.Paging, status: d.Status, jobs: d.Jobs, deliveries: d.Deliveries, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Firebreak API", d.Version)
 	cfg.OpenAPIPath = "/api/v1/openapi"
@@ -108,6 +110,7 @@ func New(d Deps) *Server {
 	s.registerReports(api)
 	s.registerOnCall(api)
 	s.registerJobs(api)
+	s.registerDeliveries(api)
 	s.registerConfig(api)
 	s.registerDuties(api, d.Duties)
 	s.registerNotices(api, d.Notices)
