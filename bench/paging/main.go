@@ -41,10 +41,11 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
 	"github.com/firebreak-ir/firebreak/internal/outbound"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -232,9 +233,9 @@ func setup(ctx context.Context, a *app.App, hookURL string, rc *receiver) (strin
 	if _, err := a.Services.Auth.CreateUser(ctx, auth.UserInput{Username: "oncall", Role: auth.Responder}); err != nil {
 		return "", err
 	}
-	pg := a.Services.Paging
-	me := paging.Actor{User: "oncall"}
-	c, err := pg.AddContact(ctx, me, "oncall", paging.ContactInput{Name: "phone",
+	pg := a.Services
+	me := contacts.Actor{User: "oncall"}
+	c, err := pg.Contacts.AddContact(ctx, me, "oncall", contacts.ContactInput{Name: "phone",
 		Target: notify.Target{Kind: notify.KindWebhook, Address: hookURL + "/oncall", Secret: hookKey}})
 	if err != nil {
 		return "", err
@@ -242,13 +243,13 @@ func setup(ctx context.Context, a *app.App, hookURL string, rc *receiver) (strin
 	rc.mu.Lock()
 	code := rc.lastCode
 	rc.mu.Unlock()
-	if _, err := pg.VerifyContact(ctx, me, c.ID, code); err != nil {
+	if _, err := pg.Contacts.VerifyContact(ctx, me, c.ID, code); err != nil {
 		return "", err
 	}
 	sch := oncall.Schedule{Name: "primary", TimeZone: "UTC", Layers: []oncall.Layer{{Name: "all", Users: []string{"oncall"},
 		Start: time.Now().Add(-24 * time.Hour), Rotation: oncall.Rotation{Kind: oncall.Weekly}}}}
 	pol := oncall.Policy{Name: "page", Steps: []oncall.Step{{Targets: []oncall.Target{{Kind: oncall.TargetSchedule, Name: "primary"}}, Delay: 5}}}
-	if err := pg.Change(ctx, "admin", []any{sch, pol, paging.Service{Name: "checkout", Policy: "page"}}, nil); err != nil {
+	if err := pg.Roster.Change(ctx, "admin", []any{sch, pol, roster.Service{Name: "checkout", Policy: "page"}}, nil); err != nil {
 		return "", err
 	}
 	_, secret, err := a.Services.Triage.CreateIntegration(ctx, "admin", triage.IntegrationInput{Kind: alert.SourceGeneric, Name: "bench", Service: "checkout"})

@@ -19,10 +19,11 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
 	"github.com/firebreak-ir/firebreak/internal/outbound"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -97,13 +98,13 @@ func preparePaging(t *testing.T, dsn string, in *pageInbox) map[string]string {
 		t.Fatal(err)
 	}
 	defer a.Stop(ctx)
-	pg := a.Services.Paging
+	pg := a.Services
 	for _, u := range []string{"alice", "carol"} {
 		if _, err := a.Services.Auth.CreateUser(ctx, auth.UserInput{Username: u, Role: auth.Responder}); err != nil {
 			t.Fatal(err)
 		}
-		me := paging.Actor{User: u}
-		c, err := pg.AddContact(ctx, me, u, paging.ContactInput{Name: "hook",
+		me := contacts.Actor{User: u}
+		c, err := pg.Contacts.AddContact(ctx, me, u, contacts.ContactInput{Name: "hook",
 			Target: notify.Target{Kind: notify.KindWebhook, Address: in.srv.URL + "/" + u, Secret: e2eHookKey}})
 		if err != nil {
 			t.Fatal(err)
@@ -113,7 +114,7 @@ func preparePaging(t *testing.T, dsn string, in *pageInbox) map[string]string {
 		if m == nil {
 			t.Fatalf("no verification code for %s", u)
 		}
-		if _, err := pg.VerifyContact(ctx, me, c.ID, m[1]); err != nil {
+		if _, err := pg.Contacts.VerifyContact(ctx, me, c.ID, m[1]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -123,7 +124,7 @@ func preparePaging(t *testing.T, dsn string, in *pageInbox) map[string]string {
 		{Targets: []oncall.Target{{Kind: oncall.TargetSchedule, Name: "primary"}}, Delay: 1},
 		{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: "carol"}}, Delay: 1},
 	}}
-	if err := pg.Change(ctx, "admin", []any{sch, pol, paging.Service{Name: "checkout", Policy: "ladder"}, paging.Service{Name: "search", Policy: "ladder"}}, nil); err != nil {
+	if err := pg.Roster.Change(ctx, "admin", []any{sch, pol, roster.Service{Name: "checkout", Policy: "ladder"}, roster.Service{Name: "search", Policy: "ladder"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	secrets := map[string]string{}

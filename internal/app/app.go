@@ -21,9 +21,11 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/audit"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/comms"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/deliverylimit"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/engine"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/mailin"
@@ -31,7 +33,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/outbound"
 	"github.com/firebreak-ir/firebreak/internal/outbox"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/triage"
@@ -148,14 +150,16 @@ type App struct {
 
 // Services are the domain services over one store.
 type Services struct {
-	Incidents *incident.Service
-	Auth      *auth.Service
-	Triage    *triage.Service
-	Paging    *paging.Pager
-	Status    *status.Service // the public status page
-	Notices   *notices.Service
-	Duties    *duties.Service // notification duties: facts, obligations, reminders
-	Outbox    *outbox.Outbox  // every outgoing message: status mail, duty reminders
+	Incidents   *incident.Service
+	Auth        *auth.Service
+	Triage      *triage.Service
+	Roster      *roster.Roster      // on-call configuration, who is on call, calendar feeds
+	Contacts    *contacts.Service   // contact methods, verification, notification rules
+	Escalations *escalation.Service // escalations, deliveries, acknowledgements, pages by hand
+	Status      *status.Service     // the public status page
+	Notices     *notices.Service
+	Duties      *duties.Service // notification duties: facts, obligations, reminders
+	Outbox      *outbox.Outbox  // every outgoing message: status mail, duty reminders
 }
 
 // NewServices builds the services over db with the default policy.
@@ -174,20 +178,22 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	for _, l := range policy.Levels {
 		sevs = append(sevs, l.Name)
 	}
-	pg := paging.NewPager(paging.Deps{Store: db, Users: as, Incidents: inc, Queue: tr, Notifier: notifier,
-		Severities: sevs, Now: now, NewID: newID, Logger: log})
+	ro := roster.New(roster.Deps{Store: db, Users: as, Severities: sevs, Now: now, NewID: newID, Logger: log})
+	cs := contacts.New(contacts.Deps{Store: db, Users: as, Notifier: notifier, Now: now, NewID: newID, Logger: log})
+	es := escalation.New(escalation.Deps{Store: db, Roster: ro, Contacts: cs, Incidents: inc, Queue: tr, Pages: notifier,
+		Now: now, NewID: newID, Logger: log})
 	// Pages are caused by incident events and new queue entries: the jobs
 	// that start them are written in the same transactions.
-	du := newDuties(db, inc, pg, now, log)
-	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Duties: du, Channels: notifier, People: pg, Now: now, NewID: newID, Logger: log})
+	du := newDuties(db, inc, cs, now, log)
+	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Duties: du, Channels: notifier, People: cs, Now: now, NewID: newID, Logger: log})
 	db.SetTriggers(store.Triggers{
 		Incident: func(i incident.Incident, evs []incident.Event) []engine.Job {
-			return append(paging.IncidentJobs(i, evs), notices.IncidentJobs(i, evs)...)
+			return append(escalation.IncidentJobs(i, evs), notices.IncidentJobs(i, evs)...)
 		},
-		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{paging.QueueEntryJob(e.Group.ID)} },
-		Resolved: func(e triage.Entry) []engine.Job { return []engine.Job{paging.QueueResolvedJob(e.Group.ID)} },
+		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueEntryJob(e.Group.ID)} },
+		Resolved: func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueResolvedJob(e.Group.ID)} },
 	})
-	return &Services{Auth: as, Incidents: inc, Triage: tr, Paging: pg, Notices: ns, Duties: du, Outbox: ob}
+	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob}
 }
 
 // channels builds the outbound channels from the configuration.
@@ -301,11 +307,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		)
 	}
 	api := httpapi.New(httpapi.Deps{
-		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Paging: svc.Paging, Duties: svc.Duties, Notices: svc.Notices, Jobs: db, Deliveries: db, Idempotency: db, DB: db,
+		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Duties: svc.Duties, Notices: svc.Notices, Jobs: db, Deliveries: db, Idempotency: db, DB: db,
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
 		Status: svc.Status, BaseURL: public.String,
 	})
-	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Paging: svc.Paging, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now})
+	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -321,10 +327,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Engine = eng
-	svc.Paging.Pages = limiter.Wrap(svc.Paging.Notifier)
-	svc.Paging.SendTimeout = cfg.OutboundTimeout
+	svc.Escalations.UsePages(limiter.Wrap(notifier), cfg.OutboundTimeout)
 	console.SetJobs(db)
-	svc.Paging.Register(a.Engine)
+	svc.Escalations.Register(a.Engine)
 	svc.Status.RegisterKinds(svc.Outbox)
 	svc.Notices.Register(a.Engine)
 	svc.Duties.Register(a.Engine)
@@ -382,14 +387,14 @@ func (a *App) Start(ctx context.Context) error {
 		a.done <- err
 	}()
 	a.Services.Status.SetBaseURL(a.baseURL())
-	if a.cfg.PublicURL != "" {
-		a.Services.Paging.SetBaseURL(a.cfg.PublicURL)
-		a.Services.Notices.SetBaseURL(a.cfg.PublicURL)
-	} else {
-		a.Services.Paging.SetBaseURL(a.URL())
-		a.Services.Notices.SetBaseURL(a.URL())
+	base := a.cfg.PublicURL
+	if base == "" {
+		base = a.URL()
 	}
-	a.Services.Duties.SetBaseURL(a.Services.Paging.BaseURL())
+	for _, s := range []interface{ SetBaseURL(string) }{a.Services.Roster, a.Services.Contacts, a.Services.Escalations, a.Services.Notices} {
+		s.SetBaseURL(base)
+	}
+	a.Services.Duties.SetBaseURL(a.Services.Escalations.BaseURL())
 	// The engine outlives the request that started the server; Stop ends it.
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopJobs, a.jobsDone = cancel, make(chan struct{})

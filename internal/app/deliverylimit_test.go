@@ -22,12 +22,13 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/client"
 	"github.com/firebreak-ir/firebreak/internal/engine"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
 	"github.com/firebreak-ir/firebreak/internal/outbound"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -103,12 +104,12 @@ func oncallFor(t *testing.T, fb *app.App, service, user, addr string) {
 		t.Fatal(err)
 	}
 	// Contacts from configuration are verified without a code.
-	if _, _, err := fb.Services.Paging.ApplyUserContacts(ctx, []paging.UserContacts{{User: user, Contacts: []paging.ContactSpec{
+	if _, _, err := fb.Services.Roster.ApplyUserContacts(ctx, []roster.UserContacts{{User: user, Contacts: []roster.ContactSpec{
 		{Name: "hook", Target: notify.Target{Kind: notify.KindWebhook, Address: addr, Secret: pagingHookKey}}}}}, false, false); err != nil {
 		t.Fatal(err)
 	}
 	pol := oncall.Policy{Name: service, Steps: []oncall.Step{{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: user}}, Delay: 30}}}
-	if err := fb.Services.Paging.Change(ctx, "admin", []any{pol, paging.Service{Name: service, Policy: service}}, nil); err != nil {
+	if err := fb.Services.Roster.Change(ctx, "admin", []any{pol, roster.Service{Name: service, Policy: service}}, nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -188,7 +189,7 @@ func TestHangingReceiverDelaysNoOtherPage(t *testing.T) {
 			return false
 		}
 		for _, e := range q {
-			if es, _ := fb.Services.Paging.For(ctx, paging.SubjectQueue, e.Group.ID); len(es) != 1 {
+			if es, _ := fb.Services.Escalations.For(ctx, escalation.SubjectQueue, e.Group.ID); len(es) != 1 {
 				return false
 			}
 		}
@@ -206,7 +207,7 @@ func TestHangingReceiverDelaysNoOtherPage(t *testing.T) {
 	var attempts int
 	q, _ := fb.Services.Triage.Queue(ctx, admin, false, 100)
 	for _, e := range q {
-		es, _ := fb.Services.Paging.For(ctx, paging.SubjectQueue, e.Group.ID)
+		es, _ := fb.Services.Escalations.For(ctx, escalation.SubjectQueue, e.Group.ID)
 		for _, es := range es {
 			ds, _ := fb.DB.Deliveries(ctx, es.ID)
 			for _, d := range ds {
@@ -295,7 +296,7 @@ func TestDeadDeliveryRetryDiscard(t *testing.T) {
 	})
 	byErr := map[int]engine.DeadJob{}
 	for _, j := range dead {
-		if j.Kind != paging.JobDeliver || j.Attempts != 1 || j.FinishedAt == nil || j.CreatedAt.IsZero() || j.State != engine.Dead {
+		if j.Kind != escalation.JobDeliver || j.Attempts != 1 || j.FinishedAt == nil || j.CreatedAt.IsZero() || j.State != engine.Dead {
 			t.Fatalf("dead job %+v", j)
 		}
 		if strings.Contains(j.LastError, "reply body") {
@@ -312,7 +313,7 @@ func TestDeadDeliveryRetryDiscard(t *testing.T) {
 		t.Fatalf("dead jobs' errors: %+v", dead)
 	}
 	d, err := fb.DB.Delivery(ctx, byErr[410].ID)
-	if err != nil || d.State != paging.DeliveryFailed {
+	if err != nil || d.State != escalation.DeliveryFailed {
 		t.Fatalf("the dead job's delivery: %+v, %v", d, err)
 	}
 
@@ -337,7 +338,7 @@ func TestDeadDeliveryRetryDiscard(t *testing.T) {
 	}
 	waitUntil(t, "the retried page delivered", 10*time.Second, func() bool {
 		d, err := fb.DB.Delivery(ctx, byErr[410].ID)
-		return err == nil && d.State == paging.DeliverySent && gone.got.Load() == 1
+		return err == nil && d.State == escalation.DeliverySent && gone.got.Load() == 1
 	})
 	wantStatus(t, admin.RetryDeadJob(ctx, byErr[410].ID), http.StatusNotFound, "id") // sent: the job is gone
 

@@ -7,17 +7,17 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/comms"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
-	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
 
 // newDuties builds the notification duties over the built-in obligation
 // catalog (its anchor vocabulary is what facts may set); reminders reach
-// people through the pager.
-func newDuties(db *store.DB, inc *incident.Service, pg *paging.Pager, now func() time.Time, log *slog.Logger) *duties.Service {
-	d := duties.Deps{Store: db, Incidents: inc, People: pg, Now: now, Logger: log}
+// people through their verified contact methods.
+func newDuties(db *store.DB, inc *incident.Service, people *contacts.Service, now func() time.Time, log *slog.Logger) *duties.Service {
+	d := duties.Deps{Store: db, Incidents: inc, People: people, Now: now, Logger: log}
 	if c, err := comms.DefaultCatalog(); err != nil {
 		// The catalog is embedded and tested; without it no duty shows.
 		log.Error("obligation catalog", "err", err)

@@ -14,11 +14,11 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/audit"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/outbound"
-	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 )
 
@@ -79,13 +79,13 @@ func TestDutyRemindersThroughThePager(t *testing.T) {
 	if _, err := a.Services.Auth.CreateUser(ctx, auth.UserInput{Username: "cleo", Role: auth.Responder}); err != nil {
 		t.Fatal(err)
 	}
-	me := paging.Actor{User: "cleo"}
-	c, err := a.Services.Paging.AddContact(ctx, me, "cleo", paging.ContactInput{Name: "phone", Target: notify.Target{Kind: notify.KindWebhook, Address: srv.URL + "/cleo", Secret: pagingHookKey}})
+	me := contacts.Actor{User: "cleo"}
+	c, err := a.Services.Contacts.AddContact(ctx, me, "cleo", contacts.ContactInput{Name: "phone", Target: notify.Target{Kind: notify.KindWebhook, Address: srv.URL + "/cleo", Secret: pagingHookKey}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	code := verifyCode.FindStringSubmatch(take()[0].Title)
-	if _, err := a.Services.Paging.VerifyContact(ctx, me, c.ID, code[1]); err != nil {
+	if _, err := a.Services.Contacts.VerifyContact(ctx, me, c.ID, code[1]); err != nil {
 		t.Fatal(err)
 	}
 	inc, err := a.Services.Incidents.Declare(ctx, "cleo", incident.DeclareInput{Title: "Customer records exposed", Severity: "SEV3", Source: incident.SourceInternal})

@@ -25,12 +25,14 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/engine"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
 	"github.com/firebreak-ir/firebreak/internal/outbound"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
@@ -177,23 +179,23 @@ func TestAlertmanagerPagesOnCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fb.Stop(context.Background()) })
-	pg := fb.Services.Paging
+	pg := fb.Services
 
 	// Dana is on call, reachable by webhook and email, both verified with
 	// the codes they received.
 	if _, err := fb.Services.Auth.CreateUser(ctx, auth.UserInput{Username: "dana", Email: "dana@example.test", Role: auth.Responder}); err != nil {
 		t.Fatal(err)
 	}
-	me := paging.Actor{User: "dana"}
-	hook, err := pg.AddContact(ctx, me, "dana", paging.ContactInput{Name: "phone", Target: notify.Target{Kind: notify.KindWebhook, Address: hooks.srv.URL + "/dana", Secret: pagingHookKey}})
+	me := contacts.Actor{User: "dana"}
+	hook, err := pg.Contacts.AddContact(ctx, me, "dana", contacts.ContactInput{Name: "phone", Target: notify.Target{Kind: notify.KindWebhook, Address: hooks.srv.URL + "/dana", Secret: pagingHookKey}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	code := verifyCode.FindStringSubmatch(hooks.all()[0].p.Title)
-	if _, err := pg.VerifyContact(ctx, me, hook.ID, code[1]); err != nil {
+	if _, err := pg.Contacts.VerifyContact(ctx, me, hook.ID, code[1]); err != nil {
 		t.Fatal(err)
 	}
-	mailC, err := pg.AddContact(ctx, me, "dana", paging.ContactInput{Name: "mail", Target: notify.Target{Kind: notify.KindEmail, Address: "dana@example.test"}})
+	mailC, err := pg.Contacts.AddContact(ctx, me, "dana", contacts.ContactInput{Name: "mail", Target: notify.Target{Kind: notify.KindEmail, Address: "dana@example.test"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,13 +203,13 @@ func TestAlertmanagerPagesOnCall(t *testing.T) {
 	if code == nil {
 		t.Fatalf("no code in the verification mail:\n%s", box.messages()[0].data)
 	}
-	if _, err := pg.VerifyContact(ctx, me, mailC.ID, code[1]); err != nil {
+	if _, err := pg.Contacts.VerifyContact(ctx, me, mailC.ID, code[1]); err != nil {
 		t.Fatal(err)
 	}
 	sch := oncall.Schedule{Name: "web-primary", TimeZone: "America/New_York", Layers: []oncall.Layer{{Name: "weekly", Users: []string{"dana"},
 		Start: time.Now().Add(-48 * time.Hour), Rotation: oncall.Rotation{Kind: oncall.Weekly}}}}
 	pol := oncall.Policy{Name: "web", Steps: []oncall.Step{{Targets: []oncall.Target{{Kind: oncall.TargetSchedule, Name: "web-primary"}}, Delay: 5}}}
-	if err := pg.Change(ctx, "admin", []any{sch, pol, paging.Service{Name: "web", Policy: "web"}}, nil); err != nil {
+	if err := pg.Roster.Change(ctx, "admin", []any{sch, pol, roster.Service{Name: "web", Policy: "web"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	_, secret, err := fb.Services.Triage.CreateIntegration(ctx, "admin", triage.IntegrationInput{Kind: alert.SourceAlertmanager, Name: "prom", Service: "web"})
@@ -276,8 +278,8 @@ func TestAlertmanagerPagesOnCall(t *testing.T) {
 	if get.StatusCode != http.StatusOK || !strings.Contains(string(getBody), "<form") {
 		t.Fatalf("GET ack link: %d\n%s", get.StatusCode, getBody)
 	}
-	views, _ := pg.For(ctx, paging.SubjectQueue, entry.Group.ID)
-	if len(views) != 1 || views[0].State != paging.Open {
+	views, _ := pg.Escalations.For(ctx, escalation.SubjectQueue, entry.Group.ID)
+	if len(views) != 1 || views[0].State != escalation.Open {
 		t.Fatalf("GET changed the escalation: %+v", views)
 	}
 	post, err := http.PostForm(ack, nil)
@@ -288,8 +290,8 @@ func TestAlertmanagerPagesOnCall(t *testing.T) {
 	if post.StatusCode != http.StatusOK {
 		t.Fatalf("POST ack link: %d", post.StatusCode)
 	}
-	views, _ = pg.For(ctx, paging.SubjectQueue, entry.Group.ID)
-	if views[0].State != paging.Acknowledged || views[0].AckedBy != "dana" {
+	views, _ = pg.Escalations.For(ctx, escalation.SubjectQueue, entry.Group.ID)
+	if views[0].State != escalation.Acknowledged || views[0].AckedBy != "dana" {
 		t.Fatalf("after POST: %+v", views[0].Escalation)
 	}
 	again, err := http.PostForm(ack, nil)
@@ -327,22 +329,22 @@ func TestAckAssignsIRLead(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fb.Stop(context.Background()) })
-	pg := fb.Services.Paging
+	pg := fb.Services
 	if _, err := fb.Services.Auth.CreateUser(ctx, auth.UserInput{Username: "eve", Role: auth.Responder}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := pg.AddContact(ctx, paging.Actor{User: "eve"}, "eve", paging.ContactInput{Target: notify.Target{Kind: notify.KindWebhook, Address: hooks.srv.URL, Secret: pagingHookKey}})
+	c, err := pg.Contacts.AddContact(ctx, contacts.Actor{User: "eve"}, "eve", contacts.ContactInput{Target: notify.Target{Kind: notify.KindWebhook, Address: hooks.srv.URL, Secret: pagingHookKey}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pg.VerifyContact(ctx, paging.Actor{User: "eve"}, c.ID, verifyCode.FindStringSubmatch(hooks.all()[0].p.Title)[1]); err != nil {
+	if _, err := pg.Contacts.VerifyContact(ctx, contacts.Actor{User: "eve"}, c.ID, verifyCode.FindStringSubmatch(hooks.all()[0].p.Title)[1]); err != nil {
 		t.Fatal(err)
 	}
 	inc, err := fb.Services.Incidents.Declare(ctx, "admin", incident.DeclareInput{Title: "Suspicious logins", Severity: "SEV3"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := pg.PageIncident(ctx, incident.Viewer{User: "admin", SeeAll: true}, inc.Ref, paging.PageInput{
+	e, err := pg.Escalations.PageIncident(ctx, incident.Viewer{User: "admin", SeeAll: true}, inc.Ref, escalation.PageInput{
 		Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: "eve"}}, Message: "Can you take this?"})
 	if err != nil {
 		t.Fatal(err)
@@ -351,7 +353,7 @@ func TestAckAssignsIRLead(t *testing.T) {
 	if p := hooks.all()[1].p; !strings.Contains(p.Body, "Can you take this?") || !strings.Contains(p.Title, inc.Ref) {
 		t.Fatalf("page: %+v", p)
 	}
-	if _, err := pg.Acknowledge(ctx, "eve", e.ID); err != nil {
+	if _, err := pg.Escalations.Acknowledge(ctx, "eve", e.ID); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, "eve as IR Lead", 5*time.Second, func() bool {

@@ -9,7 +9,7 @@ import "context"
 // same.
 func (a *App) warnReportsPageNobody(ctx context.Context) {
 	service := a.Services.Triage.ReportService()
-	why, err := a.Services.Paging.PagesNobody(ctx, service)
+	why, err := a.Services.Roster.PagesNobody(ctx, service)
 	if err != nil {
 		a.cfg.Logger.Error("check where reports page", "service", service, "err", err)
 		return

@@ -17,7 +17,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/client"
 	"github.com/firebreak-ir/firebreak/internal/config"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 )
 
 func configCmd(g *globals) *cobra.Command {
@@ -238,7 +238,7 @@ func changeCount(c httpapi.ConfigChanges) string {
 	return fmt.Sprintf("%d changes", n)
 }
 
-var opSign = map[paging.Op]string{paging.OpCreate: "+", paging.OpUpdate: "~", paging.OpDelete: "-"}
+var opSign = map[roster.Op]string{roster.OpCreate: "+", roster.OpUpdate: "~", roster.OpDelete: "-"}
 
 // printChanges shows a plan as a diff: + create, ~ update (with the fields
 // that change), - delete. Addresses come redacted from the server and
@@ -263,7 +263,7 @@ func printChanges(w io.Writer, c httpapi.ConfigChanges) {
 	}
 	for _, ch := range c.Objects {
 		fmt.Fprintf(w, "%s %s %s\n", opSign[ch.Op], ch.Op, ch.Key)
-		if ch.Op == paging.OpUpdate {
+		if ch.Op == roster.OpUpdate {
 			for _, line := range fieldDiff(ch.Before, ch.After, 12) {
 				fmt.Fprintf(w, "    %s\n", line)
 			}

@@ -12,7 +12,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/client"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 )
 
 // onCallCmds are the on-call and paging commands.
@@ -46,7 +46,7 @@ func onCallCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.print(httpapi.Items[paging.OnCallNow]{Items: now}, func(w io.Writer) {
+			return g.print(httpapi.Items[roster.OnCallNow]{Items: now}, func(w io.Writer) {
 				if len(now) == 0 {
 					fmt.Fprintln(w, "No schedules yet.")
 					return
@@ -217,7 +217,7 @@ func onCallTeamsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.print(httpapi.Items[paging.Team]{Items: ts}, func(w io.Writer) {
+			return g.print(httpapi.Items[roster.Team]{Items: ts}, func(w io.Writer) {
 				if len(ts) == 0 {
 					fmt.Fprintln(w, "No teams.")
 					return
@@ -245,7 +245,7 @@ func onCallServicesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.print(httpapi.Items[paging.Service]{Items: ss}, func(w io.Writer) {
+			return g.print(httpapi.Items[roster.Service]{Items: ss}, func(w io.Writer) {
 				if len(ss) == 0 {
 					fmt.Fprintln(w, "No services.")
 					return

@@ -13,9 +13,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/firebreak-ir/firebreak/internal/client"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
 )
 
 // ---- contacts ----
@@ -63,7 +64,7 @@ func listContacts(cmd *cobra.Command, g *globals, user string) error {
 	if err != nil {
 		return err
 	}
-	return g.print(httpapi.Items[paging.Contact]{Items: cs}, func(w io.Writer) {
+	return g.print(httpapi.Items[contacts.Contact]{Items: cs}, func(w io.Writer) {
 		if len(cs) == 0 {
 			fmt.Fprintf(w, "%s has no contact methods: add one with firebreak contacts add.\n", who)
 			return
@@ -300,7 +301,7 @@ func listRules(cmd *cobra.Command, g *globals, user string) error {
 	for _, ct := range cs {
 		names[ct.ID] = fmt.Sprintf("%s (%s %s)", ct.Name, ct.Kind, ct.Address)
 	}
-	return g.print(httpapi.Items[paging.Rule]{Items: rs}, func(w io.Writer) {
+	return g.print(httpapi.Items[contacts.Rule]{Items: rs}, func(w io.Writer) {
 		if len(rs) == 0 {
 			fmt.Fprintf(w, "%s has no notification rules: every verified contact method is used at once.\n", who)
 			return
@@ -349,7 +350,7 @@ func pageCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var e paging.Escalation
+			var e escalation.Escalation
 			if entry != "" {
 				e, err = c.PageQueueEntry(cmd.Context(), entry, in, newKey())
 			} else {
@@ -360,7 +361,7 @@ func pageCmd(g *globals) *cobra.Command {
 			}
 			return g.print(e, func(w io.Writer) {
 				about := subjectText(e.Subject)
-				if e.Subject.Kind == paging.SubjectQueue {
+				if e.Subject.Kind == escalation.SubjectQueue {
 					about = "queue entry " + e.Subject.ID + " (" + e.Subject.Title + ")"
 				}
 				fmt.Fprintf(w, "Paged %s about %s: escalation %s (%s)\n", stepsTargets(in.Targets), about, e.ID, e.State)
@@ -384,24 +385,24 @@ func stepsTargets(ts []oncall.Target) string {
 	return strings.Join(parts, ", ")
 }
 
-func subjectText(s paging.Subject) string {
-	if s.Kind == paging.SubjectIncident {
+func subjectText(s escalation.Subject) string {
+	if s.Kind == escalation.SubjectIncident {
 		return s.Ref + " " + s.Title
 	}
 	return "queue: " + s.Title
 }
 
-func printEscalation(g *globals, e paging.Escalation, verb string) error {
+func printEscalation(g *globals, e escalation.Escalation, verb string) error {
 	return g.print(e, func(w io.Writer) {
 		fmt.Fprintf(w, "%s %s about %s: %s\n", verb, e.ID, subjectText(e.Subject), escalationState(e))
 	})
 }
 
-func escalationState(e paging.Escalation) string {
+func escalationState(e escalation.Escalation) string {
 	switch {
-	case e.State == paging.Acknowledged && e.AckedBy != "":
+	case e.State == escalation.Acknowledged && e.AckedBy != "":
 		return "acknowledged by " + e.AckedBy
-	case e.State == paging.Open && e.NextAt != nil:
+	case e.State == escalation.Open && e.NextAt != nil:
 		return "open, next " + ts(*e.NextAt)
 	}
 	return string(e.State)
@@ -470,7 +471,7 @@ func escalationsCmd(g *globals) *cobra.Command {
 				return errors.New("give --incident or --triage, not both")
 			}
 			if ref != "" || entry != "" {
-				var views []paging.EscalationView
+				var views []escalation.EscalationView
 				if ref != "" {
 					views, err = c.IncidentEscalations(cmd.Context(), ref)
 				} else {
@@ -479,22 +480,22 @@ func escalationsCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				kept, es := []paging.EscalationView{}, []paging.Escalation{}
+				kept, es := []escalation.EscalationView{}, []escalation.Escalation{}
 				for _, v := range views {
-					if !open || v.State == paging.Open {
+					if !open || v.State == escalation.Open {
 						kept, es = append(kept, v), append(es, v.Escalation)
 					}
 				}
-				return g.print(httpapi.Items[paging.EscalationView]{Items: kept}, func(w io.Writer) { escalationTable(w, es) })
+				return g.print(httpapi.Items[escalation.EscalationView]{Items: kept}, func(w io.Writer) { escalationTable(w, es) })
 			}
 			es, err := c.Escalations(cmd.Context(), open, limit)
 			if err != nil {
 				return err
 			}
 			if es == nil {
-				es = []paging.Escalation{}
+				es = []escalation.Escalation{}
 			}
-			return g.print(httpapi.Items[paging.Escalation]{Items: es}, func(w io.Writer) { escalationTable(w, es) })
+			return g.print(httpapi.Items[escalation.Escalation]{Items: es}, func(w io.Writer) { escalationTable(w, es) })
 		},
 	}
 	fl := cmd.Flags()
@@ -505,7 +506,7 @@ func escalationsCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func escalationTable(w io.Writer, es []paging.Escalation) {
+func escalationTable(w io.Writer, es []escalation.Escalation) {
 	if len(es) == 0 {
 		fmt.Fprintln(w, "No escalations.")
 		return
@@ -518,7 +519,7 @@ func escalationTable(w io.Writer, es []paging.Escalation) {
 	t.Flush()
 }
 
-func showEscalation(w io.Writer, v paging.EscalationView) {
+func showEscalation(w io.Writer, v escalation.EscalationView) {
 	t := tab(w)
 	row := func(k, v string) { fmt.Fprintf(t, "%s\t%s\n", k, v) }
 	row("ID", v.ID)

@@ -16,9 +16,11 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/client"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 )
 
 // hookReceiver is a webhook contact that keeps the titles of correctly
@@ -82,10 +84,10 @@ func TestOnCallFromTheCLI(t *testing.T) {
 		{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: "bob"}}, Delay: 10}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := admin.PutTeam(ctx, paging.Team{Name: "sre", Members: []string{"alice", "bob"}}); err != nil {
+	if _, err := admin.PutTeam(ctx, roster.Team{Name: "sre", Members: []string{"alice", "bob"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := admin.PutService(ctx, paging.Service{Name: "checkout", Team: "sre", Policy: "web"}); err != nil {
+	if _, err := admin.PutService(ctx, roster.Service{Name: "checkout", Team: "sre", Policy: "web"}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := admin.PutPolicy(ctx, oncall.Policy{Name: "broken"})
@@ -157,7 +159,7 @@ func TestOnCallFromTheCLI(t *testing.T) {
 	}
 	h.fails(t, "secret", "contacts", "add", "webhook", rcv.URL+"/page")
 	out = h.ok(t, "contacts", "add", "webhook", rcv.URL+"/page/token-in-path", "--secret-file", keyFile, "--name", "phone", "-o", "json")
-	var ct paging.Contact
+	var ct contacts.Contact
 	if err := json.Unmarshal([]byte(out), &ct); err != nil || ct.ID == "" || ct.Verified || strings.Contains(out, rcv.secret) || strings.Contains(out, "token-in-path") {
 		t.Fatalf("contacts add: %s %v", out, err)
 	}
@@ -191,15 +193,15 @@ func TestOnCallFromTheCLI(t *testing.T) {
 	h.fails(t, "not both", "page", "INC-1", "--triage", "x", "--user", "alice")
 	h.fails(t, "targets[0].name", "page", "INC-1", "--user", "ghost")
 	out = h.ok(t, "page", "INC-1", "--user", "alice", "--message", "Join the bridge", "-o", "json")
-	var esc paging.Escalation
+	var esc escalation.Escalation
 	if err := json.Unmarshal([]byte(out), &esc); err != nil || esc.ID == "" || esc.Subject.Ref != "INC-1" || esc.Message != "Join the bridge" {
 		t.Fatalf("page: %s %v", out, err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var views struct{ Items []paging.EscalationView }
+		var views struct{ Items []escalation.EscalationView }
 		json.Unmarshal([]byte(h.ok(t, "escalations", "--incident", "INC-1", "-o", "json")), &views)
-		if len(views.Items) == 1 && len(views.Items[0].Deliveries) == 1 && views.Items[0].Deliveries[0].State == paging.DeliverySent {
+		if len(views.Items) == 1 && len(views.Items[0].Deliveries) == 1 && views.Items[0].Deliveries[0].State == escalation.DeliverySent {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -244,7 +246,7 @@ func TestOnCallFromTheCLI(t *testing.T) {
 
 	// Cleaning up.
 	out = h.ok(t, "rules", "-o", "json")
-	var rules struct{ Items []paging.Rule }
+	var rules struct{ Items []contacts.Rule }
 	json.Unmarshal([]byte(out), &rules)
 	h.ok(t, "rules", "rm", rules.Items[0].ID)
 	h.ok(t, "contacts", "rm", ct.ID)

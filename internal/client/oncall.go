@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/contacts"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 )
 
 // ---- on-call objects: teams, services, schedules, policies, incident rules ----
@@ -45,17 +47,17 @@ func (c *Client) deleteObject(ctx context.Context, kind, name string) error {
 }
 
 // Teams lists teams by name.
-func (c *Client) Teams(ctx context.Context) ([]paging.Team, error) {
-	return listObjects[paging.Team](ctx, c, "teams")
+func (c *Client) Teams(ctx context.Context) ([]roster.Team, error) {
+	return listObjects[roster.Team](ctx, c, "teams")
 }
 
 // Team returns one team.
-func (c *Client) Team(ctx context.Context, name string) (paging.Team, error) {
-	return getObject[paging.Team](ctx, c, "teams", name)
+func (c *Client) Team(ctx context.Context, name string) (roster.Team, error) {
+	return getObject[roster.Team](ctx, c, "teams", name)
 }
 
 // PutTeam creates or replaces a team (admin).
-func (c *Client) PutTeam(ctx context.Context, t paging.Team) (paging.Team, error) {
+func (c *Client) PutTeam(ctx context.Context, t roster.Team) (roster.Team, error) {
 	return putObject(ctx, c, "teams", t.Name, t)
 }
 
@@ -65,17 +67,17 @@ func (c *Client) DeleteTeam(ctx context.Context, name string) error {
 }
 
 // Services lists services by name.
-func (c *Client) Services(ctx context.Context) ([]paging.Service, error) {
-	return listObjects[paging.Service](ctx, c, "services")
+func (c *Client) Services(ctx context.Context) ([]roster.Service, error) {
+	return listObjects[roster.Service](ctx, c, "services")
 }
 
 // Service returns one service.
-func (c *Client) Service(ctx context.Context, name string) (paging.Service, error) {
-	return getObject[paging.Service](ctx, c, "services", name)
+func (c *Client) Service(ctx context.Context, name string) (roster.Service, error) {
+	return getObject[roster.Service](ctx, c, "services", name)
 }
 
 // PutService creates or replaces a service (admin).
-func (c *Client) PutService(ctx context.Context, s paging.Service) (paging.Service, error) {
+func (c *Client) PutService(ctx context.Context, s roster.Service) (roster.Service, error) {
 	return putObject(ctx, c, "services", s.Name, s)
 }
 
@@ -125,17 +127,17 @@ func (c *Client) DeletePolicy(ctx context.Context, name string) error {
 }
 
 // IncidentRules lists incident rules by severity.
-func (c *Client) IncidentRules(ctx context.Context) ([]paging.IncidentRule, error) {
-	return listObjects[paging.IncidentRule](ctx, c, "incident-rules")
+func (c *Client) IncidentRules(ctx context.Context) ([]roster.IncidentRule, error) {
+	return listObjects[roster.IncidentRule](ctx, c, "incident-rules")
 }
 
 // IncidentRule returns the rule of one severity.
-func (c *Client) IncidentRule(ctx context.Context, severity string) (paging.IncidentRule, error) {
-	return getObject[paging.IncidentRule](ctx, c, "incident-rules", severity)
+func (c *Client) IncidentRule(ctx context.Context, severity string) (roster.IncidentRule, error) {
+	return getObject[roster.IncidentRule](ctx, c, "incident-rules", severity)
 }
 
 // PutIncidentRule creates or replaces the rule of r.Severity (admin).
-func (c *Client) PutIncidentRule(ctx context.Context, r paging.IncidentRule) (paging.IncidentRule, error) {
+func (c *Client) PutIncidentRule(ctx context.Context, r roster.IncidentRule) (roster.IncidentRule, error) {
 	return putObject(ctx, c, "incident-rules", r.Severity, r)
 }
 
@@ -153,21 +155,21 @@ func timeQuery(q url.Values, name string, t time.Time) {
 }
 
 // OnCall lists who is on call in every schedule at at (zero: now).
-func (c *Client) OnCall(ctx context.Context, at time.Time) ([]paging.OnCallNow, error) {
+func (c *Client) OnCall(ctx context.Context, at time.Time) ([]roster.OnCallNow, error) {
 	q := url.Values{}
 	timeQuery(q, "at", at)
 	var out struct {
-		Items []paging.OnCallNow `json:"items"`
+		Items []roster.OnCallNow `json:"items"`
 	}
 	err := c.do(ctx, request{method: http.MethodGet, path: "/api/v1/oncall", query: q}, &out)
 	return out.Items, err
 }
 
 // ScheduleOnCall is who is on call in one schedule at at (zero: now).
-func (c *Client) ScheduleOnCall(ctx context.Context, schedule string, at time.Time) (paging.OnCallNow, error) {
+func (c *Client) ScheduleOnCall(ctx context.Context, schedule string, at time.Time) (roster.OnCallNow, error) {
 	q := url.Values{}
 	timeQuery(q, "at", at)
-	var out paging.OnCallNow
+	var out roster.OnCallNow
 	err := c.do(ctx, request{method: http.MethodGet, path: objPath("schedules", schedule) + "/oncall", query: q}, &out)
 	return out, err
 }
@@ -186,12 +188,12 @@ func (c *Client) Shifts(ctx context.Context, schedule string, from, to time.Time
 }
 
 // UserShifts lists a person's shifts in every schedule.
-func (c *Client) UserShifts(ctx context.Context, user string, from, to time.Time) ([]paging.UserShift, error) {
+func (c *Client) UserShifts(ctx context.Context, user string, from, to time.Time) ([]roster.UserShift, error) {
 	q := url.Values{}
 	timeQuery(q, "from", from)
 	timeQuery(q, "to", to)
 	var out struct {
-		Items []paging.UserShift `json:"items"`
+		Items []roster.UserShift `json:"items"`
 	}
 	err := c.do(ctx, request{method: http.MethodGet, path: userPath(user, "shifts"), query: q}, &out)
 	return out.Items, err
@@ -248,8 +250,8 @@ func userPath(user string, rest ...string) string {
 }
 
 // Contacts lists a person's contact methods (their own, or any for an admin).
-func (c *Client) Contacts(ctx context.Context, user string) ([]paging.Contact, error) {
-	var out httpapi.Items[paging.Contact]
+func (c *Client) Contacts(ctx context.Context, user string) ([]contacts.Contact, error) {
+	var out httpapi.Items[contacts.Contact]
 	err := c.do(ctx, request{method: http.MethodGet, path: userPath(user, "contacts")}, &out)
 	return out.Items, err
 }
@@ -257,15 +259,15 @@ func (c *Client) Contacts(ctx context.Context, user string) ([]paging.Contact, e
 // AddContact adds a contact method; the server sends it a verification
 // code and keeps it only if that was delivered. A non-empty idempotencyKey
 // makes retries safe.
-func (c *Client) AddContact(ctx context.Context, user string, in httpapi.ContactBody, idempotencyKey string) (paging.Contact, error) {
-	var out paging.Contact
+func (c *Client) AddContact(ctx context.Context, user string, in httpapi.ContactBody, idempotencyKey string) (contacts.Contact, error) {
+	var out contacts.Contact
 	err := c.do(ctx, request{method: http.MethodPost, path: userPath(user, "contacts"), body: in, header: idempotency(idempotencyKey)}, &out)
 	return out, err
 }
 
 // VerifyContact confirms a contact method with the code it received.
-func (c *Client) VerifyContact(ctx context.Context, user, id, code string) (paging.Contact, error) {
-	var out paging.Contact
+func (c *Client) VerifyContact(ctx context.Context, user, id, code string) (contacts.Contact, error) {
+	var out contacts.Contact
 	err := c.do(ctx, request{method: http.MethodPost, path: userPath(user, "contacts", id, "verify"), body: httpapi.VerifyBody{Code: code}}, &out)
 	return out, err
 }
@@ -288,15 +290,15 @@ func (c *Client) DeleteContact(ctx context.Context, user, id string) error {
 }
 
 // Rules lists a person's notification rules.
-func (c *Client) Rules(ctx context.Context, user string) ([]paging.Rule, error) {
-	var out httpapi.Items[paging.Rule]
+func (c *Client) Rules(ctx context.Context, user string) ([]contacts.Rule, error) {
+	var out httpapi.Items[contacts.Rule]
 	err := c.do(ctx, request{method: http.MethodGet, path: userPath(user, "rules")}, &out)
 	return out.Items, err
 }
 
 // AddRule contacts contactID delayMinutes after a page.
-func (c *Client) AddRule(ctx context.Context, user, contactID string, delayMinutes int) (paging.Rule, error) {
-	var out paging.Rule
+func (c *Client) AddRule(ctx context.Context, user, contactID string, delayMinutes int) (contacts.Rule, error) {
+	var out contacts.Rule
 	err := c.do(ctx, request{method: http.MethodPost, path: userPath(user, "rules"),
 		body: httpapi.RuleBody{ContactID: contactID, DelayMinutes: delayMinutes}}, &out)
 	return out, err
@@ -318,7 +320,7 @@ func idempotency(key string) http.Header {
 
 // Escalations lists escalations newest first (responder); open keeps only
 // those still climbing. limit ≤ 0 is the server's default.
-func (c *Client) Escalations(ctx context.Context, open bool, limit int) ([]paging.Escalation, error) {
+func (c *Client) Escalations(ctx context.Context, open bool, limit int) ([]escalation.Escalation, error) {
 	q := url.Values{}
 	if open {
 		q.Set("open", "true")
@@ -326,7 +328,7 @@ func (c *Client) Escalations(ctx context.Context, open bool, limit int) ([]pagin
 	if limit > 0 {
 		q.Set("limit", strconv.Itoa(limit))
 	}
-	var out httpapi.Items[paging.Escalation]
+	var out httpapi.Items[escalation.Escalation]
 	err := c.do(ctx, request{method: http.MethodGet, path: "/api/v1/escalations", query: q}, &out)
 	return out.Items, err
 }
@@ -340,52 +342,52 @@ func escPath(id string, action ...string) string {
 }
 
 // Escalation returns an escalation with its deliveries.
-func (c *Client) Escalation(ctx context.Context, id string) (paging.EscalationView, error) {
-	var out paging.EscalationView
+func (c *Client) Escalation(ctx context.Context, id string) (escalation.EscalationView, error) {
+	var out escalation.EscalationView
 	err := c.do(ctx, request{method: http.MethodGet, path: escPath(id)}, &out)
 	return out, err
 }
 
 // AckEscalation acknowledges an escalation: the caller has it.
-func (c *Client) AckEscalation(ctx context.Context, id string) (paging.Escalation, error) {
-	var out paging.Escalation
+func (c *Client) AckEscalation(ctx context.Context, id string) (escalation.Escalation, error) {
+	var out escalation.Escalation
 	err := c.do(ctx, request{method: http.MethodPost, path: escPath(id, "ack")}, &out)
 	return out, err
 }
 
 // EscalateNow runs an escalation's next step at once.
-func (c *Client) EscalateNow(ctx context.Context, id string) (paging.Escalation, error) {
-	var out paging.Escalation
+func (c *Client) EscalateNow(ctx context.Context, id string) (escalation.Escalation, error) {
+	var out escalation.Escalation
 	err := c.do(ctx, request{method: http.MethodPost, path: escPath(id, "escalate")}, &out)
 	return out, err
 }
 
 // IncidentEscalations lists an incident's escalations with their deliveries.
-func (c *Client) IncidentEscalations(ctx context.Context, ref string) ([]paging.EscalationView, error) {
-	var out httpapi.Items[paging.EscalationView]
+func (c *Client) IncidentEscalations(ctx context.Context, ref string) ([]escalation.EscalationView, error) {
+	var out httpapi.Items[escalation.EscalationView]
 	err := c.do(ctx, request{method: http.MethodGet, path: incPath(ref, "escalations")}, &out)
 	return out.Items, err
 }
 
 // PageIncident pages people about an incident. A non-empty idempotencyKey
 // makes retries safe.
-func (c *Client) PageIncident(ctx context.Context, ref string, in httpapi.PageBody, idempotencyKey string) (paging.Escalation, error) {
-	var out paging.Escalation
+func (c *Client) PageIncident(ctx context.Context, ref string, in httpapi.PageBody, idempotencyKey string) (escalation.Escalation, error) {
+	var out escalation.Escalation
 	err := c.do(ctx, request{method: http.MethodPost, path: incPath(ref, "page"), body: in, header: idempotency(idempotencyKey)}, &out)
 	return out, err
 }
 
 // QueueEscalations lists a queue entry's escalations with their deliveries.
-func (c *Client) QueueEscalations(ctx context.Context, id string) ([]paging.EscalationView, error) {
-	var out httpapi.Items[paging.EscalationView]
+func (c *Client) QueueEscalations(ctx context.Context, id string) ([]escalation.EscalationView, error) {
+	var out httpapi.Items[escalation.EscalationView]
 	err := c.do(ctx, request{method: http.MethodGet, path: triagePath(id, "escalations")}, &out)
 	return out.Items, err
 }
 
 // PageQueueEntry pages people about a queue entry. A non-empty
 // idempotencyKey makes retries safe.
-func (c *Client) PageQueueEntry(ctx context.Context, id string, in httpapi.PageBody, idempotencyKey string) (paging.Escalation, error) {
-	var out paging.Escalation
+func (c *Client) PageQueueEntry(ctx context.Context, id string, in httpapi.PageBody, idempotencyKey string) (escalation.Escalation, error) {
+	var out escalation.Escalation
 	err := c.do(ctx, request{method: http.MethodPost, path: triagePath(id, "page"), body: in, header: idempotency(idempotencyKey)}, &out)
 	return out, err
 }

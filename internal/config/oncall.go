@@ -15,7 +15,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/yamlpos"
 )
 
@@ -129,14 +129,14 @@ type UserSpec struct {
 	Name     string              `json:"name,omitempty"`
 	Email    string              `json:"email,omitempty"`
 	Role     auth.Role           `json:"role"`
-	Contacts paging.UserContacts `json:"-"`
+	Contacts roster.UserContacts `json:"-"`
 }
 
 // Oncall is a parsed on-call file: its users and its objects, ready to
 // apply, and where each thing is written, to place later problems.
 type Oncall struct {
 	Users   []UserSpec
-	Objects paging.Objects
+	Objects roster.Objects
 	// Secrets are the values of the environment variables the file names
 	// (secret_env, address_env), by variable.
 	Secrets map[string]string
@@ -166,7 +166,7 @@ func ParseOncall(data []byte, secret func(name string) (string, bool)) (o *Oncal
 			o, err = nil, Problems{{Message: fmt.Sprintf("cannot parse the file: %v", r)}}
 		}
 	}()
-	o = &Oncall{Objects: paging.NewObjects(), Secrets: map[string]string{}, pos: newPositions()}
+	o = &Oncall{Objects: roster.NewObjects(), Secrets: map[string]string{}, pos: newPositions()}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, Problems{yamlProblem(err)}
@@ -265,8 +265,8 @@ func (o *Oncall) Locate(err error) Problems {
 }
 
 // UserContacts lists each declared user's contact methods and rules.
-func (o *Oncall) UserContacts() []paging.UserContacts {
-	out := make([]paging.UserContacts, 0, len(o.Users))
+func (o *Oncall) UserContacts() []roster.UserContacts {
+	out := make([]roster.UserContacts, 0, len(o.Users))
 	for _, u := range o.Users {
 		out = append(out, u.Contacts)
 	}
@@ -372,8 +372,8 @@ func (c *converter) users(us []userFile) {
 	}
 }
 
-func (c *converter) contacts(p string, u userFile) paging.UserContacts {
-	uc := paging.UserContacts{User: u.Username}
+func (c *converter) contacts(p string, u userFile) roster.UserContacts {
+	uc := roster.UserContacts{User: u.Username}
 	names := map[string]int{}
 	for j, cf := range u.Contacts {
 		cp := fmt.Sprintf("%s.contacts[%d]", p, j)
@@ -416,13 +416,13 @@ func (c *converter) contacts(p string, u userFile) paging.UserContacts {
 			}
 		}
 		if ok {
-			uc.Contacts = append(uc.Contacts, paging.ContactSpec{Name: name, Target: t})
+			uc.Contacts = append(uc.Contacts, roster.ContactSpec{Name: name, Target: t})
 		}
 	}
-	seen := map[paging.RuleSpec]int{}
+	seen := map[roster.RuleSpec]int{}
 	for j, r := range u.Rules {
 		rp := fmt.Sprintf("%s.rules[%d]", p, j)
-		rs := paging.RuleSpec{Contact: strings.TrimSpace(r.Contact), DelayMinutes: r.DelayMinutes}
+		rs := roster.RuleSpec{Contact: strings.TrimSpace(r.Contact), DelayMinutes: r.DelayMinutes}
 		if _, ok := names[rs.Contact]; !ok {
 			c.add(rp+".contact", "unknown contact method %q: name one of this user's contacts", r.Contact)
 			continue
@@ -485,14 +485,14 @@ func (c *converter) teams(ts []teamFile) {
 		for j, m := range t.Members {
 			c.ref(fmt.Sprintf("teams[%d].members[%d]", i, j), m)
 		}
-		c.o.Objects.Put(paging.Team{Name: t.Name, Description: t.Description, Members: t.Members})
+		c.o.Objects.Put(roster.Team{Name: t.Name, Description: t.Description, Members: t.Members})
 	}
 }
 
 func (c *converter) services(ss []serviceFile) {
 	for i, s := range ss {
 		if c.name("services", i, s.Name) {
-			c.o.Objects.Put(paging.Service{Name: s.Name, Description: s.Description, Team: s.Team, Policy: s.Policy,
+			c.o.Objects.Put(roster.Service{Name: s.Name, Description: s.Description, Team: s.Team, Policy: s.Policy,
 				KeepPagingWhenResolved: s.KeepPagingWhenResolved})
 		}
 	}
@@ -591,7 +591,7 @@ func (c *converter) policies(ps []policyFile) {
 func (c *converter) incidentRules(rs []incidentRuleFile) {
 	for i, r := range rs {
 		if c.name("incident_rules", i, r.Severity) {
-			c.o.Objects.Put(paging.IncidentRule{Severity: r.Severity, Policy: r.Policy})
+			c.o.Objects.Put(roster.IncidentRule{Severity: r.Severity, Policy: r.Policy})
 		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 )
 
 var testEnv = map[string]string{
@@ -36,12 +36,12 @@ func TestParseOncallExample(t *testing.T) {
 		t.Fatalf("users %+v", o.Users)
 	}
 	alice := o.Users[0].Contacts
-	want := paging.UserContacts{User: "alice",
-		Contacts: []paging.ContactSpec{
+	want := roster.UserContacts{User: "alice",
+		Contacts: []roster.ContactSpec{
 			{Name: "phone-hook", Target: notify.Target{Kind: notify.KindWebhook, Address: "https://pager.invalid/page/alice", Secret: testEnv["ALICE_HOOK_KEY"]}},
 			{Name: "mail", Target: notify.Target{Kind: notify.KindEmail, Address: "alice@example.com"}},
 		},
-		Rules: []paging.RuleSpec{{Contact: "phone-hook"}, {Contact: "mail", DelayMinutes: 2}},
+		Rules: []roster.RuleSpec{{Contact: "phone-hook"}, {Contact: "mail", DelayMinutes: 2}},
 	}
 	if !equalJSON(t, alice, want) || alice.Contacts[0].Target != want.Contacts[0].Target {
 		t.Fatalf("alice's contacts %+v", alice)
@@ -78,10 +78,10 @@ func TestParseOncallExample(t *testing.T) {
 	if !equalJSON(t, pol, wantPol) {
 		t.Fatalf("policy %+v", pol)
 	}
-	if got := o.Objects.Services["checkout"]; got != (paging.Service{Name: "checkout", Team: "payments", Policy: "payments-primary"}) {
+	if got := o.Objects.Services["checkout"]; got != (roster.Service{Name: "checkout", Team: "payments", Policy: "payments-primary"}) {
 		t.Fatalf("service %+v", got)
 	}
-	if got := o.Objects.IncidentRules["SEV1"]; got != (paging.IncidentRule{Severity: "SEV1", Policy: "incident-commanders"}) {
+	if got := o.Objects.IncidentRules["SEV1"]; got != (roster.IncidentRule{Severity: "SEV1", Policy: "incident-commanders"}) {
 		t.Fatalf("incident rule %+v", got)
 	}
 	if tm := o.Objects.Teams["payments"]; tm.Description == "" || len(tm.Members) != 3 {

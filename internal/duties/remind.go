@@ -12,11 +12,11 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/comms"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
-	"github.com/firebreak-ir/firebreak/internal/paging"
 )
 
 // Reminders. Every change of an incident's duties plans its reminders
@@ -37,8 +37,8 @@ const (
 
 // People reach a user through their verified contact methods (the pager).
 type People interface {
-	VerifiedContacts(ctx context.Context, user string) ([]paging.Contact, error)
-	Send(ctx context.Context, c paging.Contact, m notify.Message) (notify.Result, error)
+	VerifiedContacts(ctx context.Context, user string) ([]contacts.Contact, error)
+	Send(ctx context.Context, c contacts.Contact, m notify.Message) (notify.Result, error)
 }
 
 // Job is a durable job (engine.Job).

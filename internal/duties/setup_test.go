@@ -12,12 +12,12 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/comms"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/outbound"
-	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 )
@@ -131,15 +131,15 @@ type people struct {
 	wh *notify.Webhook
 }
 
-func (p people) VerifiedContacts(_ context.Context, user string) ([]paging.Contact, error) {
+func (p people) VerifiedContacts(_ context.Context, user string) ([]contacts.Contact, error) {
 	if user == "nobody" {
 		return nil, nil
 	}
-	return []paging.Contact{{ID: "c-" + user, User: user, Name: "hook", Kind: notify.KindWebhook, Verified: true,
+	return []contacts.Contact{{ID: "c-" + user, User: user, Name: "hook", Kind: notify.KindWebhook, Verified: true,
 		Target: notify.Target{Kind: notify.KindWebhook, Address: p.in.srv.URL + "/" + user, Secret: "0123456789abcdef-duties"}}}, nil
 }
 
-func (p people) Send(ctx context.Context, c paging.Contact, m notify.Message) (notify.Result, error) {
+func (p people) Send(ctx context.Context, c contacts.Contact, m notify.Message) (notify.Result, error) {
 	return p.wh.Notify(ctx, c.Target, m)
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/config"
 	"github.com/firebreak-ir/firebreak/internal/errs"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 )
 
 // maxConfigBytes bounds an on-call file.
@@ -34,9 +34,9 @@ type ConfigApplyBody struct {
 type ConfigChanges struct {
 	DryRun   bool                   `json:"dry_run"`
 	Users    []config.UserSpec      `json:"users" doc:"Users to create. Users that exist are left as they are."`
-	Contacts []paging.ContactChange `json:"contacts" doc:"Contact methods to create, update or delete; addresses redacted, secrets never shown."`
-	Rules    []paging.RuleChange    `json:"rules" doc:"Users whose configuration-sourced notification rules change."`
-	Objects  []paging.Change        `json:"objects" doc:"Teams, schedules, policies, services and incident rules to create, update or delete."`
+	Contacts []roster.ContactChange `json:"contacts" doc:"Contact methods to create, update or delete; addresses redacted, secrets never shown."`
+	Rules    []roster.RuleChange    `json:"rules" doc:"Users whose configuration-sourced notification rules change."`
+	Objects  []roster.Change        `json:"objects" doc:"Teams, schedules, policies, services and incident rules to create, update or delete."`
 }
 
 // Empty reports whether c changes nothing.
@@ -118,15 +118,15 @@ func (s *Server) applyConfig(ctx context.Context, b ConfigApplyBody) (ConfigChan
 	if len(ds) > 0 {
 		return out, s.configError(ctx, o, &errs.Error{Code: errs.Invalid, Field: ds[0].Field, Message: ds[0].Message, Details: ds})
 	}
-	if err := o.Check(existing, s.paging.Severities); err != nil {
+	if err := o.Check(existing, s.roster.Severities()); err != nil {
 		return out, s.configError(ctx, o, err)
 	}
 	// Everything is checked, dry, before anything is written: users and
 	// contacts, then the objects against the stored configuration.
-	if out.Contacts, out.Rules, err = s.paging.ApplyUserContacts(ctx, o.UserContacts(), b.Prune, true); err != nil {
+	if out.Contacts, out.Rules, err = s.roster.ApplyUserContacts(ctx, o.UserContacts(), b.Prune, true); err != nil {
 		return out, s.configError(ctx, o, err)
 	}
-	if out.Objects, err = s.paging.Apply(ctx, actor, o.Objects, b.Prune, true, created); err != nil {
+	if out.Objects, err = s.roster.Apply(ctx, actor, o.Objects, b.Prune, true, created); err != nil {
 		return out, s.configError(ctx, o, err)
 	}
 	if b.DryRun || out.Empty() {
@@ -137,10 +137,10 @@ func (s *Server) applyConfig(ctx context.Context, b ConfigApplyBody) (ConfigChan
 			return out, s.configError(ctx, o, prefix("users."+u.Username, err))
 		}
 	}
-	if _, _, err := s.paging.ApplyUserContacts(ctx, o.UserContacts(), b.Prune, false); err != nil {
+	if _, _, err := s.roster.ApplyUserContacts(ctx, o.UserContacts(), b.Prune, false); err != nil {
 		return out, s.configError(ctx, o, err)
 	}
-	if _, err := s.paging.Apply(ctx, actor, o.Objects, b.Prune, false, nil); err != nil {
+	if _, err := s.roster.Apply(ctx, actor, o.Objects, b.Prune, false, nil); err != nil {
 		return out, s.configError(ctx, o, err)
 	}
 	s.log.InfoContext(ctx, "on-call configuration applied", "actor", actor, "users", len(out.Users),

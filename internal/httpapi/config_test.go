@@ -49,7 +49,7 @@ func (s *setup) applyConfig(t *testing.T, status int, body string) (httpapi.Conf
 func (s *setup) state(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
-	o, err := s.app.Services.Paging.Objects(ctx)
+	o, err := s.app.Services.Roster.Objects(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,9 +13,11 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 )
 
 // The on-call configuration: teams, services, schedules, escalation
@@ -42,53 +44,53 @@ type NameParam struct {
 
 // objectKind describes one kind of on-call object for the generic routes.
 type objectKind[T any] struct {
-	kind       paging.Kind
+	kind       roster.Kind
 	path       string // URL segment: "teams"
 	one, many  string // "team", "teams": operation IDs and summaries
 	prefix     string // how Objects.Check names them: "teams"
 	nameField  string // the JSON field holding the name: "name" or "severity"
-	all        func(paging.Objects) map[string]T
+	all        func(roster.Objects) map[string]T
 	name       func(T) string
 	setName    func(*T, string)
 	describeIt string
 }
 
 func (s *Server) registerOnCall(api huma.API) {
-	// paging.LogEntry shares its name with triage's in the schema registry.
-	api.OpenAPI().Components.Schemas.RegisterTypeAlias(reflect.TypeFor[paging.LogEntry](), reflect.TypeFor[EscalationLogEntry]())
+	// escalation.LogEntry shares its name with triage's in the schema registry.
+	api.OpenAPI().Components.Schemas.RegisterTypeAlias(reflect.TypeFor[escalation.LogEntry](), reflect.TypeFor[EscalationLogEntry]())
 
-	registerObjects(s, api, objectKind[paging.Team]{
-		kind: paging.KindTeam, path: "teams", one: "team", many: "teams", prefix: "teams", nameField: "name",
-		all:  func(o paging.Objects) map[string]paging.Team { return o.Teams },
-		name: func(t paging.Team) string { return t.Name }, setName: func(t *paging.Team, n string) { t.Name = n },
+	registerObjects(s, api, objectKind[roster.Team]{
+		kind: roster.KindTeam, path: "teams", one: "team", many: "teams", prefix: "teams", nameField: "name",
+		all:  func(o roster.Objects) map[string]roster.Team { return o.Teams },
+		name: func(t roster.Team) string { return t.Name }, setName: func(t *roster.Team, n string) { t.Name = n },
 		describeIt: "A team groups the people who answer for its services. Members must be existing users.",
 	})
 	registerObjects(s, api, objectKind[oncall.Schedule]{
-		kind: paging.KindSchedule, path: "schedules", one: "schedule", many: "schedules", prefix: "schedules", nameField: "name",
-		all:  func(o paging.Objects) map[string]oncall.Schedule { return o.Schedules },
+		kind: roster.KindSchedule, path: "schedules", one: "schedule", many: "schedules", prefix: "schedules", nameField: "name",
+		all:  func(o roster.Objects) map[string]oncall.Schedule { return o.Schedules },
 		name: func(t oncall.Schedule) string { return t.Name }, setName: func(t *oncall.Schedule, n string) { t.Name = n },
 		describeIt: "A schedule is layers of rotations in one time zone, with overrides above them. " +
 			"Every user named must exist; policies naming a schedule keep it from being deleted.",
 	})
 	registerObjects(s, api, objectKind[oncall.Policy]{
-		kind: paging.KindPolicy, path: "policies", one: "policy", many: "policies", prefix: "policies", nameField: "name",
-		all:  func(o paging.Objects) map[string]oncall.Policy { return o.Policies },
+		kind: roster.KindPolicy, path: "policies", one: "policy", many: "policies", prefix: "policies", nameField: "name",
+		all:  func(o roster.Objects) map[string]oncall.Policy { return o.Policies },
 		name: func(t oncall.Policy) string { return t.Name }, setName: func(t *oncall.Policy, n string) { t.Name = n },
 		describeIt: "An escalation policy: ordered steps, each paging users, schedules or other policies and waiting " +
 			"delay_minutes for an acknowledgement; repeat more passes. Targets must exist and policies must not loop.",
 	})
-	registerObjects(s, api, objectKind[paging.Service]{
-		kind: paging.KindService, path: "services", one: "service", many: "services", prefix: "services", nameField: "name",
-		all:  func(o paging.Objects) map[string]paging.Service { return o.Services },
-		name: func(t paging.Service) string { return t.Name }, setName: func(t *paging.Service, n string) { t.Name = n },
+	registerObjects(s, api, objectKind[roster.Service]{
+		kind: roster.KindService, path: "services", one: "service", many: "services", prefix: "services", nameField: "name",
+		all:  func(o roster.Objects) map[string]roster.Service { return o.Services },
+		name: func(t roster.Service) string { return t.Name }, setName: func(t *roster.Service, n string) { t.Name = n },
 		describeIt: "A service is something that can break: a new queue entry on it pages its escalation policy.",
 	})
-	registerObjects(s, api, objectKind[paging.IncidentRule]{
-		kind: paging.KindIncidentRule, path: "incident-rules", one: "incident-rule", many: "incident-rules", prefix: "incident_rules",
+	registerObjects(s, api, objectKind[roster.IncidentRule]{
+		kind: roster.KindIncidentRule, path: "incident-rules", one: "incident-rule", many: "incident-rules", prefix: "incident_rules",
 		nameField: "severity",
-		all:       func(o paging.Objects) map[string]paging.IncidentRule { return o.IncidentRules },
-		name:      func(t paging.IncidentRule) string { return t.Severity },
-		setName:   func(t *paging.IncidentRule, n string) { t.Severity = n },
+		all:       func(o roster.Objects) map[string]roster.IncidentRule { return o.IncidentRules },
+		name:      func(t roster.IncidentRule) string { return t.Severity },
+		setName:   func(t *roster.IncidentRule, n string) { t.Severity = n },
 		describeIt: "An incident rule pages a policy when an incident is declared at, or raised to, its severity and has " +
 			"no Incident Commander. It is named by its severity.",
 	})
@@ -110,7 +112,7 @@ func registerObjects[T any](s *Server, api huma.API, k objectKind[T]) {
 		OperationID: "list-" + k.many, Method: http.MethodGet, Path: base, Tags: tags,
 		Summary: "List " + strings.ReplaceAll(k.many, "-", " "), Description: k.describeIt + " Sorted by name.",
 	}), func(ctx context.Context, _ *struct{}) (*struct{ Body Items[T] }, error) {
-		o, err := s.paging.Objects(ctx)
+		o, err := s.roster.Objects(ctx)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -126,7 +128,7 @@ func registerObjects[T any](s *Server, api huma.API, k objectKind[T]) {
 		OperationID: "get-" + k.one, Method: http.MethodGet, Path: base + "/{name}", Tags: tags,
 		Summary: "Get a " + strings.ReplaceAll(k.one, "-", " "),
 	}), func(ctx context.Context, in *NameParam) (*struct{ Body T }, error) {
-		o, err := s.paging.Objects(ctx)
+		o, err := s.roster.Objects(ctx)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -154,12 +156,12 @@ func registerObjects[T any](s *Server, api huma.API, k objectKind[T]) {
 		case n != in.Name:
 			return nil, s.problem(ctx, errs.E(errs.Invalid, k.nameField, "is %q but the path names %q: leave it out or make them match (renaming is delete and create)", n, in.Name))
 		}
-		o, err := s.paging.Objects(ctx)
+		o, err := s.roster.Objects(ctx)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
 		_, existed := k.all(o)[in.Name]
-		if err := s.paging.Put(ctx, viewer(ctx).User, v); err != nil {
+		if err := s.roster.Put(ctx, viewer(ctx).User, v); err != nil {
 			return nil, s.problem(ctx, relativeTo(err, k.prefix+"."+in.Name))
 		}
 		status := http.StatusOK
@@ -175,7 +177,7 @@ func registerObjects[T any](s *Server, api huma.API, k objectKind[T]) {
 		Summary: "Delete a " + strings.ReplaceAll(k.one, "-", " "), DefaultStatus: http.StatusNoContent,
 		Description: "Refused with 422 naming the referring objects while anything still refers to it.",
 	}), func(ctx context.Context, in *NameParam) (*struct{}, error) {
-		if err := s.paging.Delete(ctx, viewer(ctx).User, paging.Key{Kind: k.kind, Name: in.Name}); err != nil {
+		if err := s.roster.Delete(ctx, viewer(ctx).User, roster.Key{Kind: k.kind, Name: in.Name}); err != nil {
 			return nil, s.problem(ctx, err)
 		}
 		return nil, nil
@@ -221,7 +223,7 @@ func relativeTo(err error, prefix string) error {
 type OnCallOutput struct {
 	Body struct {
 		At    time.Time          `json:"at"`
-		Items []paging.OnCallNow `json:"items"`
+		Items []roster.OnCallNow `json:"items"`
 	}
 }
 
@@ -239,7 +241,7 @@ const (
 func (s *Server) span(r RangeInput) (time.Time, time.Time, error) {
 	from, to := r.From, r.To
 	if from.IsZero() {
-		from = s.paging.Now()
+		from = s.roster.Now()
 	}
 	if to.IsZero() {
 		to = from.Add(defaultRange)
@@ -269,7 +271,7 @@ type UserShiftsOutput struct {
 		User  string             `json:"user"`
 		From  time.Time          `json:"from"`
 		To    time.Time          `json:"to"`
-		Items []paging.UserShift `json:"items"`
+		Items []roster.UserShift `json:"items"`
 	}
 }
 
@@ -325,9 +327,9 @@ func (s *Server) registerSchedules(api huma.API) {
 	}) (*OnCallOutput, error) {
 		at := in.At
 		if at.IsZero() {
-			at = s.paging.Now()
+			at = s.roster.Now()
 		}
-		now, err := s.paging.OnCall(ctx, at)
+		now, err := s.roster.OnCall(ctx, at)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -342,21 +344,21 @@ func (s *Server) registerSchedules(api huma.API) {
 	}), func(ctx context.Context, in *struct {
 		NameParam
 		At time.Time `query:"at" doc:"RFC 3339; defaults to now."`
-	}) (*struct{ Body paging.OnCallNow }, error) {
-		if _, err := s.paging.Schedule(ctx, in.Name); err != nil {
+	}) (*struct{ Body roster.OnCallNow }, error) {
+		if _, err := s.roster.Schedule(ctx, in.Name); err != nil {
 			return nil, s.problem(ctx, err)
 		}
 		at := in.At
 		if at.IsZero() {
-			at = s.paging.Now()
+			at = s.roster.Now()
 		}
-		all, err := s.paging.OnCall(ctx, at)
+		all, err := s.roster.OnCall(ctx, at)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
 		for _, n := range all {
 			if n.Schedule == in.Name {
-				return &struct{ Body paging.OnCallNow }{Body: n}, nil
+				return &struct{ Body roster.OnCallNow }{Body: n}, nil
 			}
 		}
 		return nil, s.problem(ctx, errs.E(errs.NotFound, "name", "no schedule named %q", in.Name))
@@ -375,7 +377,7 @@ func (s *Server) registerSchedules(api huma.API) {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		sch, err := s.paging.Schedule(ctx, in.Name)
+		sch, err := s.roster.Schedule(ctx, in.Name)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -395,12 +397,12 @@ func (s *Server) registerSchedules(api huma.API) {
 		NameParam
 		Body OverrideBody
 	}) (*struct{ Body oncall.Schedule }, error) {
-		sch, err := s.paging.Schedule(ctx, in.Name)
+		sch, err := s.roster.Schedule(ctx, in.Name)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
 		b, i := in.Body, len(sch.Overrides)
-		sch, err = s.paging.AddOverride(ctx, viewer(ctx).User, in.Name, oncall.Override{User: strings.TrimSpace(b.User), From: b.From, To: b.To})
+		sch, err = s.roster.AddOverride(ctx, viewer(ctx).User, in.Name, oncall.Override{User: strings.TrimSpace(b.User), From: b.From, To: b.To})
 		if err != nil {
 			return nil, s.problem(ctx, overrideFields(err, "schedules."+in.Name, i))
 		}
@@ -414,7 +416,7 @@ func (s *Server) registerSchedules(api huma.API) {
 		NameParam
 		Index int `path:"index" minimum:"0"`
 	}) (*struct{ Body oncall.Schedule }, error) {
-		sch, err := s.paging.RemoveOverride(ctx, viewer(ctx).User, in.Name, in.Index)
+		sch, err := s.roster.RemoveOverride(ctx, viewer(ctx).User, in.Name, in.Index)
 		if err != nil {
 			return nil, s.problem(ctx, relativeTo(err, "schedules."+in.Name))
 		}
@@ -427,10 +429,10 @@ func (s *Server) registerSchedules(api huma.API) {
 		Description: "An iCalendar (.ics) URL to subscribe to; it works without sign-in, so keep it as secret as a token. " +
 			"The URL is the caller's own: it stops working while they are deactivated, and when they rotate their feeds.",
 	}), func(ctx context.Context, in *NameParam) (*CalendarOutput, error) {
-		if _, err := s.paging.Schedule(ctx, in.Name); err != nil {
+		if _, err := s.roster.Schedule(ctx, in.Name); err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		u, err := s.paging.CalendarURL(ctx, "schedule", in.Name, viewer(ctx).User)
+		u, err := s.roster.CalendarURL(ctx, "schedule", in.Name, viewer(ctx).User)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -451,7 +453,7 @@ func (s *Server) registerSchedules(api huma.API) {
 		if _, err := s.auth.User(ctx, in.Username); err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		shifts, err := s.paging.ShiftsOf(ctx, in.Username, from, to)
+		shifts, err := s.roster.ShiftsOf(ctx, in.Username, from, to)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -468,7 +470,7 @@ func (s *Server) registerSchedules(api huma.API) {
 		if _, err := s.auth.User(ctx, in.Username); err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		u, err := s.paging.CalendarURL(ctx, "user", in.Username, in.Username)
+		u, err := s.roster.CalendarURL(ctx, "user", in.Username, in.Username)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -481,7 +483,7 @@ func (s *Server) registerSchedules(api huma.API) {
 		Description: "Every feed URL the person holds (their own shifts, and each schedule's) stops working at once. " +
 			"Answers with the new URL of their own shifts, in this answer only; schedule URLs are fetched again. For themselves or an admin.",
 	})), func(ctx context.Context, in *UsernameParam) (*RotatedCalendarOutput, error) {
-		u, err := s.paging.RotateCalendars(ctx, actor(ctx), in.Username)
+		u, err := s.roster.RotateCalendars(ctx, actor(ctx), in.Username)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -518,9 +520,9 @@ func overrideFields(err error, prefix string, i int) error {
 }
 
 // actor is the request's principal as the pager checks it.
-func actor(ctx context.Context) paging.Actor {
+func actor(ctx context.Context) contacts.Actor {
 	p, _ := principalFrom(ctx)
-	return paging.Actor{User: p.User.Username, Admin: p.User.Role == auth.Admin}
+	return contacts.Actor{User: p.User.Username, Admin: p.User.Role == auth.Admin}
 }
 
 // ownerExtension names, in the OpenAPI document, the path parameter that

@@ -8,10 +8,11 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
 )
 
 // Contacts and notification rules (each person's own, or any for an
@@ -56,8 +57,8 @@ type ContactParam struct {
 }
 
 // EscalationLogEntry is one thing that happened to an escalation (the
-// schema of paging.LogEntry, whose name triage's takes).
-type EscalationLogEntry paging.LogEntry
+// schema of escalation.LogEntry, whose name triage's takes).
+type EscalationLogEntry escalation.LogEntry
 
 // EscalationParam names an escalation.
 type EscalationParam struct {
@@ -75,8 +76,8 @@ func (s *Server) registerContacts(api huma.API) {
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "list-contacts", Method: http.MethodGet, Path: "/api/v1/users/{username}/contacts", Tags: tags,
 		Summary: "List a person's contact methods", Description: "For themselves or an admin. Addresses are redacted; secrets are never shown.",
-	})), func(ctx context.Context, in *UsernameParam) (*struct{ Body Items[paging.Contact] }, error) {
-		cs, err := s.paging.Contacts(ctx, actor(ctx), in.Username)
+	})), func(ctx context.Context, in *UsernameParam) (*struct{ Body Items[contacts.Contact] }, error) {
+		cs, err := s.contacts.Contacts(ctx, actor(ctx), in.Username)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -94,14 +95,14 @@ func (s *Server) registerContacts(api huma.API) {
 	})), func(ctx context.Context, in *struct {
 		UsernameParam
 		Body ContactBody
-	}) (*struct{ Body paging.Contact }, error) {
+	}) (*struct{ Body contacts.Contact }, error) {
 		b := in.Body
-		c, err := s.paging.AddContact(ctx, actor(ctx), in.Username, paging.ContactInput{Name: b.Name,
+		c, err := s.contacts.AddContact(ctx, actor(ctx), in.Username, contacts.ContactInput{Name: b.Name,
 			Target: notify.Target{Kind: notify.Kind(b.Kind), Address: strings.TrimSpace(b.Address), Secret: b.Secret, Channel: strings.TrimSpace(b.Channel)}})
 		if err != nil {
 			return nil, s.problem(ctx, untarget(err))
 		}
-		return &struct{ Body paging.Contact }{Body: c}, nil
+		return &struct{ Body contacts.Contact }{Body: c}, nil
 	})
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
@@ -111,15 +112,15 @@ func (s *Server) registerContacts(api huma.API) {
 	})), func(ctx context.Context, in *struct {
 		ContactParam
 		Body VerifyBody
-	}) (*struct{ Body paging.Contact }, error) {
+	}) (*struct{ Body contacts.Contact }, error) {
 		if err := s.userContact(ctx, in.ContactParam); err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		c, err := s.paging.VerifyContact(ctx, actor(ctx), in.ID, in.Body.Code)
+		c, err := s.contacts.VerifyContact(ctx, actor(ctx), in.ID, in.Body.Code)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &struct{ Body paging.Contact }{Body: c}, nil
+		return &struct{ Body contacts.Contact }{Body: c}, nil
 	})
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
@@ -129,7 +130,7 @@ func (s *Server) registerContacts(api huma.API) {
 		if err := s.userContact(ctx, *in); err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		if err := s.paging.ResendCode(ctx, actor(ctx), in.ID); err != nil {
+		if err := s.contacts.ResendCode(ctx, actor(ctx), in.ID); err != nil {
 			return nil, s.problem(ctx, untarget(err))
 		}
 		return nil, nil
@@ -144,7 +145,7 @@ func (s *Server) registerContacts(api huma.API) {
 		if err := s.userContact(ctx, *in); err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		r, err := s.paging.TestContact(ctx, actor(ctx), in.ID)
+		r, err := s.contacts.TestContact(ctx, actor(ctx), in.ID)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -159,7 +160,7 @@ func (s *Server) registerContacts(api huma.API) {
 		if err := s.userContact(ctx, *in); err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		if err := s.paging.DeleteContact(ctx, actor(ctx), in.ID); err != nil {
+		if err := s.contacts.DeleteContact(ctx, actor(ctx), in.ID); err != nil {
 			return nil, s.problem(ctx, err)
 		}
 		return nil, nil
@@ -170,8 +171,8 @@ func (s *Server) registerContacts(api huma.API) {
 		Summary: "List a person's notification rules",
 		Description: "When paged, each rule contacts one verified method after its delay. With no rules, every verified " +
 			"method is contacted at once.",
-	})), func(ctx context.Context, in *UsernameParam) (*struct{ Body Items[paging.Rule] }, error) {
-		rs, err := s.paging.Rules(ctx, actor(ctx), in.Username)
+	})), func(ctx context.Context, in *UsernameParam) (*struct{ Body Items[contacts.Rule] }, error) {
+		rs, err := s.contacts.Rules(ctx, actor(ctx), in.Username)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -184,7 +185,7 @@ func (s *Server) registerContacts(api huma.API) {
 	})), func(ctx context.Context, in *struct {
 		UsernameParam
 		Body RuleBody
-	}) (*struct{ Body paging.Rule }, error) {
+	}) (*struct{ Body contacts.Rule }, error) {
 		err := s.userContact(ctx, ContactParam{UsernameParam: in.UsernameParam, ID: in.Body.ContactID})
 		if errs.CodeOf(err) == errs.NotFound {
 			err = errs.E(errs.Invalid, "contact_id", "%s has no contact method %s", in.Username, in.Body.ContactID)
@@ -192,11 +193,11 @@ func (s *Server) registerContacts(api huma.API) {
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		r, err := s.paging.AddRule(ctx, actor(ctx), in.Username, in.Body.ContactID, in.Body.DelayMinutes)
+		r, err := s.contacts.AddRule(ctx, actor(ctx), in.Username, in.Body.ContactID, in.Body.DelayMinutes)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &struct{ Body paging.Rule }{Body: r}, nil
+		return &struct{ Body contacts.Rule }{Body: r}, nil
 	})
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
@@ -206,7 +207,7 @@ func (s *Server) registerContacts(api huma.API) {
 		UsernameParam
 		ID string `path:"id" maxLength:"64"`
 	}) (*struct{}, error) {
-		if err := s.paging.DeleteRule(ctx, actor(ctx), in.Username, in.ID); err != nil {
+		if err := s.contacts.DeleteRule(ctx, actor(ctx), in.Username, in.ID); err != nil {
 			return nil, s.problem(ctx, err)
 		}
 		return nil, nil
@@ -216,7 +217,7 @@ func (s *Server) registerContacts(api huma.API) {
 // userContact checks that the contact in the path is the user's, so that
 // /users/a/contacts/{b's contact} is a 404 even for an admin.
 func (s *Server) userContact(ctx context.Context, p ContactParam) error {
-	cs, err := s.paging.Contacts(ctx, actor(ctx), p.Username)
+	cs, err := s.contacts.Contacts(ctx, actor(ctx), p.Username)
 	if err != nil {
 		return err
 	}
@@ -257,12 +258,12 @@ func (s *Server) registerEscalations(api huma.API) {
 	}), func(ctx context.Context, in *struct {
 		Open  bool `query:"open" doc:"Only open escalations."`
 		Limit int  `query:"limit" minimum:"1" maximum:"200" default:"50"`
-	}) (*struct{ Body Items[paging.Escalation] }, error) {
-		es, err := s.paging.List(ctx, in.Open, in.Limit)
+	}) (*struct{ Body Items[escalation.Escalation] }, error) {
+		es, err := s.escalations.List(ctx, in.Open, in.Limit)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		out := make([]paging.Escalation, 0, len(es))
+		out := make([]escalation.Escalation, 0, len(es))
 		seen := map[string]bool{}
 		for _, e := range es {
 			ok, err := s.canSee(ctx, e, seen)
@@ -279,8 +280,8 @@ func (s *Server) registerEscalations(api huma.API) {
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "get-escalation", Method: http.MethodGet, Path: "/api/v1/escalations/{id}", Tags: tags,
 		Summary: "Get an escalation", Description: "With its record and every delivery, each with its attempts.",
-	}), func(ctx context.Context, in *EscalationParam) (*struct{ Body paging.EscalationView }, error) {
-		e, ds, err := s.paging.Escalation(ctx, in.ID)
+	}), func(ctx context.Context, in *EscalationParam) (*struct{ Body escalation.EscalationView }, error) {
+		e, ds, err := s.escalations.Escalation(ctx, in.ID)
 		if err == nil {
 			err = s.mustSee(ctx, e)
 		}
@@ -288,9 +289,9 @@ func (s *Server) registerEscalations(api huma.API) {
 			return nil, s.problem(ctx, err)
 		}
 		if ds == nil {
-			ds = []paging.Delivery{}
+			ds = []escalation.Delivery{}
 		}
-		return &struct{ Body paging.EscalationView }{Body: paging.EscalationView{Escalation: e, Deliveries: ds}}, nil
+		return &struct{ Body escalation.EscalationView }{Body: escalation.EscalationView{Escalation: e, Deliveries: ds}}, nil
 	})
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
@@ -298,41 +299,43 @@ func (s *Server) registerEscalations(api huma.API) {
 		Summary: "Acknowledge: you have it", DefaultStatus: http.StatusOK,
 		Description: "Stops the escalation. You become the incident's IR Lead (or, for a commander page, its Incident " +
 			"Commander) when it has none, or the queue entry is acknowledged by you.",
-	}), func(ctx context.Context, in *EscalationParam) (*struct{ Body paging.Escalation }, error) {
+	}), func(ctx context.Context, in *EscalationParam) (*struct{ Body escalation.Escalation }, error) {
 		if err := s.seeEscalation(ctx, in.ID); err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		e, err := s.paging.Acknowledge(ctx, viewer(ctx).User, in.ID)
+		e, err := s.escalations.Acknowledge(ctx, viewer(ctx).User, in.ID)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &struct{ Body paging.Escalation }{Body: e}, nil
+		return &struct{ Body escalation.Escalation }{Body: e}, nil
 	})
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "escalate-now", Method: http.MethodPost, Path: "/api/v1/escalations/{id}/escalate", Tags: tags,
 		Summary: "Escalate now", DefaultStatus: http.StatusOK,
 		Description: "Runs the next step at once instead of waiting for its delay; past the last step, starts another pass.",
-	}), func(ctx context.Context, in *EscalationParam) (*struct{ Body paging.Escalation }, error) {
+	}), func(ctx context.Context, in *EscalationParam) (*struct{ Body escalation.Escalation }, error) {
 		if err := s.seeEscalation(ctx, in.ID); err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		e, err := s.paging.EscalateNow(ctx, viewer(ctx).User, in.ID)
+		e, err := s.escalations.EscalateNow(ctx, viewer(ctx).User, in.ID)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &struct{ Body paging.Escalation }{Body: e}, nil
+		return &struct{ Body escalation.Escalation }{Body: e}, nil
 	})
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "incident-escalations", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/escalations", Tags: tags,
 		Summary: "An incident's escalations", Description: "Newest first, with their deliveries.",
-	}), func(ctx context.Context, in *RefParam) (*struct{ Body Items[paging.EscalationView] }, error) {
+	}), func(ctx context.Context, in *RefParam) (*struct {
+		Body Items[escalation.EscalationView]
+	}, error) {
 		inc, err := s.incidents.Get(ctx, viewer(ctx), in.Ref)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		es, err := s.paging.For(ctx, paging.SubjectIncident, inc.ID)
+		es, err := s.escalations.For(ctx, escalation.SubjectIncident, inc.ID)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -347,23 +350,25 @@ func (s *Server) registerEscalations(api huma.API) {
 	}), func(ctx context.Context, in *struct {
 		RefParam
 		Body PageBody
-	}) (*struct{ Body paging.Escalation }, error) {
-		e, err := s.paging.PageIncident(ctx, viewer(ctx), in.Ref, paging.PageInput{Targets: in.Body.Targets, Message: in.Body.Message})
+	}) (*struct{ Body escalation.Escalation }, error) {
+		e, err := s.escalations.PageIncident(ctx, viewer(ctx), in.Ref, escalation.PageInput{Targets: in.Body.Targets, Message: in.Body.Message})
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &struct{ Body paging.Escalation }{Body: e}, nil
+		return &struct{ Body escalation.Escalation }{Body: e}, nil
 	})
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "triage-escalations", Method: http.MethodGet, Path: "/api/v1/triage/{id}/escalations", Tags: tags,
 		Summary: "A queue entry's escalations", Description: "Newest first, with their deliveries.",
-	}), func(ctx context.Context, in *EntryParam) (*struct{ Body Items[paging.EscalationView] }, error) {
+	}), func(ctx context.Context, in *EntryParam) (*struct {
+		Body Items[escalation.EscalationView]
+	}, error) {
 		e, err := s.triage.EntryFor(ctx, viewer(ctx), in.ID)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		es, err := s.paging.For(ctx, paging.SubjectQueue, e.Group.ID)
+		es, err := s.escalations.For(ctx, escalation.SubjectQueue, e.Group.ID)
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
@@ -377,12 +382,12 @@ func (s *Server) registerEscalations(api huma.API) {
 	}), func(ctx context.Context, in *struct {
 		EntryParam
 		Body PageBody
-	}) (*struct{ Body paging.Escalation }, error) {
-		e, err := s.paging.PageQueueEntry(ctx, viewer(ctx), in.ID, paging.PageInput{Targets: in.Body.Targets, Message: in.Body.Message})
+	}) (*struct{ Body escalation.Escalation }, error) {
+		e, err := s.escalations.PageQueueEntry(ctx, viewer(ctx), in.ID, escalation.PageInput{Targets: in.Body.Targets, Message: in.Body.Message})
 		if err != nil {
 			return nil, s.problem(ctx, err)
 		}
-		return &struct{ Body paging.Escalation }{Body: e}, nil
+		return &struct{ Body escalation.Escalation }{Body: e}, nil
 	})
 }
 
@@ -392,16 +397,16 @@ var errNoEscalation = func(id string) error { return errs.E(errs.NotFound, "id",
 // restricted incident, or about a queue entry linked to one, are visible
 // only to those who can see the incident. seen caches subjects already
 // found visible.
-func (s *Server) canSee(ctx context.Context, e paging.Escalation, seen map[string]bool) (bool, error) {
+func (s *Server) canSee(ctx context.Context, e escalation.Escalation, seen map[string]bool) (bool, error) {
 	key := string(e.Subject.Kind) + ":" + e.Subject.ID
 	if seen[key] {
 		return true, nil
 	}
 	var err error
 	switch e.Subject.Kind {
-	case paging.SubjectIncident:
+	case escalation.SubjectIncident:
 		_, err = s.incidents.Get(ctx, viewer(ctx), e.Subject.ID)
-	case paging.SubjectQueue:
+	case escalation.SubjectQueue:
 		_, err = s.triage.EntryFor(ctx, viewer(ctx), e.Subject.ID)
 	default:
 		return true, nil
@@ -416,7 +421,7 @@ func (s *Server) canSee(ctx context.Context, e paging.Escalation, seen map[strin
 	return true, nil
 }
 
-func (s *Server) mustSee(ctx context.Context, e paging.Escalation) error {
+func (s *Server) mustSee(ctx context.Context, e escalation.Escalation) error {
 	ok, err := s.canSee(ctx, e, map[string]bool{})
 	if err == nil && !ok {
 		err = errNoEscalation(e.ID)
@@ -425,7 +430,7 @@ func (s *Server) mustSee(ctx context.Context, e paging.Escalation) error {
 }
 
 func (s *Server) seeEscalation(ctx context.Context, id string) error {
-	e, _, err := s.paging.Escalation(ctx, id)
+	e, _, err := s.escalations.Escalation(ctx, id)
 	if err != nil {
 		return err
 	}

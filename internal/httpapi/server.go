@@ -16,11 +16,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notices"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/triage"
@@ -44,7 +46,9 @@ type Deps struct {
 	Incidents   *incident.Service
 	Auth        *auth.Service
 	Triage      *triage.Service
-	Paging      *paging.Pager
+	Roster      *roster.Roster
+	Contacts    *contacts.Service
+	Escalations *escalation.Service
 	Duties      *duties.Service // notification duties; nil leaves their routes out
 	Notices     *notices.Service
 	Status      *status.Service // the status page; nil leaves its routes out
@@ -63,25 +67,27 @@ type Deps struct {
 
 // Server is the HTTP API.
 type Server struct {
-	incidents  *incident.Service
-	auth       *auth.Service
-	triage     *triage.Service
-	paging     *paging.Pager
-	status     *status.Service
-	jobs       Jobs
-	deliveries Deliveries
-	idem       Idempotency
-	db         Pinger
-	log        *slog.Logger
-	metrics    *metrics
-	handler    http.Handler
-	api        huma.API
-	baseURL    func() string
+	incidents   *incident.Service
+	auth        *auth.Service
+	triage      *triage.Service
+	roster      *roster.Roster
+	contacts    *contacts.Service
+	escalations *escalation.Service
+	status      *status.Service
+	jobs        Jobs
+	deliveries  Deliveries
+	idem        Idempotency
+	db          Pinger
+	log         *slog.Logger
+	metrics     *metrics
+	handler     http.Handler
+	api         huma.API
+	baseURL     func() string
 }
 
 // New builds the API and its route table.
 func New(d Deps) *Server {
-	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, paging: d.Paging, status: d.Status, jobs: d.Jobs, deliveries: d.Deliveries, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
+	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, roster: d.Roster, contacts: d.Contacts, escalations: d.Escalations, status: d.Status, jobs: d.Jobs, deliveries: d.Deliveries, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Firebreak API", d.Version)
 	cfg.OpenAPIPath = "/api/v1/openapi"

@@ -14,12 +14,12 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/outbound"
-	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 )
 
@@ -90,7 +90,9 @@ func newWorld(t *testing.T, b storetest.Backend, cfg notices.Config) *world {
 	}
 	t.Cleanup(func() { a.Stop(context.Background()) })
 	w.app, w.svc = a, a.Services.Notices
-	w.app.Services.Paging.SetBaseURL("http://firebreak.test")
+	for _, s := range []interface{ SetBaseURL(string) }{w.app.Services.Roster, w.app.Services.Contacts, w.app.Services.Escalations} {
+		s.SetBaseURL("http://firebreak.test")
+	}
 	w.svc.SetBaseURL("http://firebreak.test")
 	for _, u := range []string{"alice", "bob", "carol"} {
 		if _, err := a.Services.Auth.CreateUser(ctx, auth.UserInput{Username: u, Role: auth.Responder}); err != nil {
@@ -105,8 +107,8 @@ var codeRE = regexp.MustCompile(`code (\d{6})`)
 // reachable gives user a verified webhook contact at /user.
 func (w *world) reachable(t *testing.T, user string) {
 	t.Helper()
-	me := paging.Actor{User: user}
-	c, err := w.app.Services.Paging.AddContact(w.ctx, me, user, paging.ContactInput{Name: "hook",
+	me := contacts.Actor{User: user}
+	c, err := w.app.Services.Contacts.AddContact(w.ctx, me, user, contacts.ContactInput{Name: "hook",
 		Target: notify.Target{Kind: notify.KindWebhook, Address: w.inbox.srv.URL + "/" + user, Secret: hookKey}})
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +121,7 @@ func (w *world) reachable(t *testing.T, user string) {
 	if m == nil {
 		t.Fatalf("no code in %q", msgs[0].Title)
 	}
-	if _, err := w.app.Services.Paging.VerifyContact(w.ctx, me, c.ID, m[1]); err != nil {
+	if _, err := w.app.Services.Contacts.VerifyContact(w.ctx, me, c.ID, m[1]); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -8,8 +8,8 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/outbox"
-	"github.com/firebreak-ir/firebreak/internal/paging"
 )
 
 // Dead jobs, for admins: every job that failed for good (a delivery whose
@@ -64,10 +64,10 @@ func (db *DB) RetryDeadJob(ctx context.Context, id string) error {
 			locked_by = NULL, locked_until = NULL WHERE id = ? AND state = 'dead'`, db.dialect.t(db.now()), id); err != nil {
 			return err
 		}
-		if kind == paging.JobDeliver {
+		if kind == escalation.JobDeliver {
 			// The delivery's ID is its job's; deliver sends only pending ones.
 			if _, err := db.execTx(ctx, tx, `UPDATE deliveries SET state = ? WHERE id = ? AND state = ?`,
-				string(paging.DeliveryPending), id, string(paging.DeliveryFailed)); err != nil {
+				string(escalation.DeliveryPending), id, string(escalation.DeliveryFailed)); err != nil {
 				return fmt.Errorf("reopen delivery: %w", err)
 			}
 		}

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
-	"github.com/firebreak-ir/firebreak/internal/paging"
 )
 
 // Acknowledgement links: a page carries a signed, single-use link that
@@ -19,7 +19,7 @@ import (
 type ackData struct {
 	base
 	Token   string
-	Link    *paging.AckLink
+	Link    *escalation.AckLink
 	Open    bool   // the escalation can still be acknowledged
 	Role    string // the incident role an acknowledger without one takes
 	Done    string // the outcome of a successful acknowledgement
@@ -53,15 +53,15 @@ func (s *Server) ackBase(r *http.Request, title string) base {
 func (s *Server) ackPage(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	d := ackData{base: s.ackBase(r, "Acknowledge a page"), Token: token}
-	l, err := s.paging.CheckAckLink(r.Context(), token)
+	l, err := s.escalations.CheckAckLink(r.Context(), token)
 	if err != nil {
 		s.ackFailed(w, r, d, err)
 		return
 	}
 	d.Link = &l
-	d.Open = l.Escalation.State == paging.Open || l.Escalation.State == paging.Exhausted
+	d.Open = l.Escalation.State == escalation.Open || l.Escalation.State == escalation.Exhausted
 	d.Role = incident.IRLead.Title()
-	if strings.HasPrefix(l.Escalation.Cause, paging.CauseCommander) {
+	if strings.HasPrefix(l.Escalation.Cause, escalation.CauseCommander) {
 		d.Role = incident.IncidentCommander.Title()
 	}
 	s.render(w, r, http.StatusOK, "ack", d)
@@ -71,9 +71,9 @@ func (s *Server) ackPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ack(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	d := ackData{base: s.ackBase(r, "Acknowledge a page"), Token: token}
-	e, err := s.paging.AckByLink(r.Context(), token)
+	e, err := s.escalations.AckByLink(r.Context(), token)
 	if err != nil {
-		if l, lerr := s.paging.CheckAckLink(r.Context(), token); lerr == nil {
+		if l, lerr := s.escalations.CheckAckLink(r.Context(), token); lerr == nil {
 			d.Link = &l
 		}
 		s.ackFailed(w, r, d, err)
@@ -81,7 +81,7 @@ func (s *Server) ack(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Title = "Acknowledged"
 	d.Done = "Acknowledged — " + s.ackOutcome(r.Context(), e) + "."
-	if l, err := s.paging.CheckAckLink(r.Context(), token); err == nil {
+	if l, err := s.escalations.CheckAckLink(r.Context(), token); err == nil {
 		d.Link = &l
 	}
 	s.render(w, r, http.StatusOK, "ack", d)
@@ -100,17 +100,17 @@ func (s *Server) ackFailed(w http.ResponseWriter, r *http.Request, d ackData, er
 // ackOutcome says what acknowledging e made of its acknowledger, who takes
 // the incident's lead role when nobody holds it (a job does that right
 // after the acknowledgement).
-func (s *Server) ackOutcome(ctx context.Context, e paging.Escalation) string {
+func (s *Server) ackOutcome(ctx context.Context, e escalation.Escalation) string {
 	switch e.Subject.Kind {
-	case paging.SubjectQueue:
+	case escalation.SubjectQueue:
 		return "the alert “" + e.Subject.Title + "” is yours to assess"
-	case paging.SubjectIncident:
+	case escalation.SubjectIncident:
 		inc, err := s.incidents.Get(ctx, incident.Viewer{User: "firebreak", SeeAll: true}, e.Subject.ID)
 		if err != nil || !inc.State.Open() {
 			return "you have the page for " + e.Subject.Ref
 		}
 		role := incident.IRLead
-		if strings.HasPrefix(e.Cause, paging.CauseCommander) {
+		if strings.HasPrefix(e.Cause, escalation.CauseCommander) {
 			role = incident.IncidentCommander
 		}
 		holders := inc.Holders(role)

@@ -29,11 +29,13 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/client"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 )
 
 const (
@@ -1023,7 +1025,7 @@ func seedRich(t *testing.T, c *console) {
 func seedOnCall(t *testing.T, c *console, out *outbox) {
 	t.Helper()
 	ctx := context.Background()
-	p := c.app.Services.Paging
+	p := c.app.Services
 	now := time.Now()
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -1049,23 +1051,23 @@ func seedOnCall(t *testing.T, c *console, out *outbox) {
 			{Targets: []oncall.Target{{Kind: oncall.TargetSchedule, Name: "primary"}}, Delay: 10},
 			{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: "bob"}}, Delay: 15},
 		}, Repeat: 1},
-		paging.Team{Name: "sre", Description: "Site reliability", Members: []string{"alice", "bob"}},
-		paging.Service{Name: "checkout", Team: "sre", Policy: "default", Description: "What customers pay with"},
+		roster.Team{Name: "sre", Description: "Site reliability", Members: []string{"alice", "bob"}},
+		roster.Service{Name: "checkout", Team: "sre", Policy: "default", Description: "What customers pay with"},
 	} {
-		if err := p.Put(ctx, "admin", v); err != nil {
+		if err := p.Roster.Put(ctx, "admin", v); err != nil {
 			t.Fatalf("put %T: %v", v, err)
 		}
 	}
 	addr := "https://hooks.example/alice/0123456789"
-	ct, err := p.AddContact(ctx, paging.Actor{User: "alice"}, "alice", paging.ContactInput{Name: "phone bridge",
+	ct, err := p.Contacts.AddContact(ctx, contacts.Actor{User: "alice"}, "alice", contacts.ContactInput{Name: "phone bridge",
 		Target: notify.Target{Kind: notify.KindWebhook, Address: addr, Secret: "0123456789abcdef0123"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.VerifyContact(ctx, paging.Actor{User: "alice"}, ct.ID, out.code(t, addr)); err != nil {
+	if _, err := p.Contacts.VerifyContact(ctx, contacts.Actor{User: "alice"}, ct.ID, out.code(t, addr)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.AddContact(ctx, paging.Actor{User: "alice"}, "alice", paging.ContactInput{Name: "work mail",
+	if _, err := p.Contacts.AddContact(ctx, contacts.Actor{User: "alice"}, "alice", contacts.ContactInput{Name: "work mail",
 		Target: notify.Target{Kind: notify.KindSlack, Address: "https://hooks.slack.example/services/T000/B000/XXXXXXXX"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -1214,7 +1216,7 @@ func TestBrowserOnCall(t *testing.T) {
 		t.Fatalf("add override answered %d: %s", status, b.text("#notices"))
 	}
 	b.wantText(".notice.ok", "bob covers primary")
-	sch, err := c.app.Services.Paging.Schedule(context.Background(), "primary")
+	sch, err := c.app.Services.Roster.Schedule(context.Background(), "primary")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1308,8 +1310,8 @@ func TestBrowserPagingPanel(t *testing.T) {
 	}
 
 	// The link in a message, opened signed out: it asks first.
-	e, err := c.app.Services.Paging.PageIncident(context.Background(), incident.Viewer{User: "bob"}, "INC-1",
-		paging.PageInput{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: "alice"}}})
+	e, err := c.app.Services.Escalations.PageIncident(context.Background(), incident.Viewer{User: "bob"}, "INC-1",
+		escalation.PageInput{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: "alice"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1323,7 +1325,7 @@ func TestBrowserPagingPanel(t *testing.T) {
 		anon.shot(dir, "ack-confirm-"+scheme)
 	}
 	anon.wantText("h1", "Acknowledge this page?")
-	if got, _, _ := c.app.Services.Paging.Escalation(context.Background(), e.ID); got.State != paging.Open {
+	if got, _, _ := c.app.Services.Escalations.Escalation(context.Background(), e.ID); got.State != escalation.Open {
 		t.Fatalf("opening the link made the page %s", got.State)
 	}
 	anon.scheme("light")
@@ -1332,7 +1334,7 @@ func TestBrowserPagingPanel(t *testing.T) {
 	}
 	anon.wantText(".ack-result", "Acknowledged — you are now IR Lead of INC-1.")
 	anon.shot(dir, "ack-done-light")
-	if got, _, _ := c.app.Services.Paging.Escalation(context.Background(), e.ID); got.State != paging.Acknowledged || got.AckedBy != "alice" {
+	if got, _, _ := c.app.Services.Escalations.Escalation(context.Background(), e.ID); got.State != escalation.Acknowledged || got.AckedBy != "alice" {
 		t.Fatalf("after the link the page is %s by %q", got.State, got.AckedBy)
 	}
 	// Used once: the browser's back-and-resubmit is refused.

@@ -27,7 +27,7 @@ func (s *Server) feedAllowed(ctx context.Context, kind, name, token string) (boo
 	if name == "" || token == "" {
 		return false, nil
 	}
-	return s.paging.CheckCalendarToken(ctx, kind, name, token)
+	return s.roster.CheckCalendarToken(ctx, kind, name, token)
 }
 
 // feedRange is from a week ago to 90 days ahead, from the start of the
@@ -51,7 +51,7 @@ func (s *Server) scheduleFeed(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	sch, err := s.paging.Schedule(r.Context(), name)
+	sch, err := s.roster.Schedule(r.Context(), name)
 	if err != nil {
 		if codeOf(err) == http.StatusNotFound {
 			http.NotFound(w, r)
@@ -80,7 +80,7 @@ func (s *Server) userFeed(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	o, err := s.paging.Objects(r.Context())
+	o, err := s.roster.Objects(r.Context())
 	if err != nil {
 		s.feedError(w, r, err)
 		return

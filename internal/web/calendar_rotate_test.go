@@ -32,7 +32,7 @@ func TestReplaceMyFeedAddresses(t *testing.T) {
 	}
 	sched := func(user string) string {
 		t.Helper()
-		u, err := s.pager.CalendarURL(ctx, "schedule", "primary", user)
+		u, err := s.svc.Roster.CalendarURL(ctx, "schedule", "primary", user)
 		if err != nil {
 			t.Fatal(err)
 		}

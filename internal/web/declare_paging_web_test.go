@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 )
 
 // TestDeclaredIncidentShowsItsPageAtOnce is issue 12 defect 7: right after
@@ -20,7 +20,7 @@ func TestDeclaredIncidentShowsItsPageAtOnce(t *testing.T) {
 	s := newSite(t)
 	ctx := context.Background()
 	pol := oncall.Policy{Name: "commanders", Steps: []oncall.Step{{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: "alice"}}, Delay: 5}}}
-	if err := s.app.Services.Paging.Change(ctx, "admin", []any{pol, paging.IncidentRule{Severity: "SEV1", Policy: "commanders"}}, nil); err != nil {
+	if err := s.app.Services.Roster.Change(ctx, "admin", []any{pol, roster.IncidentRule{Severity: "SEV1", Policy: "commanders"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	c := s.signIn(t, "alice")

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
-	"github.com/firebreak-ir/firebreak/internal/paging"
 )
 
 type incidentData struct {
@@ -198,7 +198,7 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 	}
 	d.Orig = detailsOf(inc)
 	d.Duties = s.dutiesPanelFor(r.Context(), inc, u, nil)
-	d.Paging = s.pagingPanelFor(r.Context(), paging.SubjectIncident, inc.ID, "/incidents/"+inc.Ref, d.CanAct, pageForm{form.PageTarget, form.PageMessage})
+	d.Paging = s.pagingPanelFor(r.Context(), escalation.SubjectIncident, inc.ID, "/incidents/"+inc.Ref, d.CanAct, pageForm{form.PageTarget, form.PageMessage})
 	d.Notices = s.noticesPanelFor(r.Context(), inc, userFrom(r), d.CanAct, noticesForm{})
 	d.StatusPage = s.statusPanelFor(r.Context(), inc, userFrom(r), publishForm{}, updateForm{})
 	d.StatusOpen = d.StatusPage != nil && d.StatusPage.Public != nil && !d.StatusPage.Public.Status.Done()

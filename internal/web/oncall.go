@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 )
 
 // The on-call page: who is on call in each schedule now, and each
@@ -26,7 +26,7 @@ type oncallData struct {
 }
 
 type onCallRow struct {
-	paging.OnCallNow
+	roster.OnCallNow
 	Mine    bool
 	ICS     string
 	Missing bool // the schedule does not validate
@@ -195,12 +195,12 @@ func (s *Server) oncallPage(w http.ResponseWriter, r *http.Request) {
 	u := userFrom(r)
 	now := s.now()
 	d := oncallData{base: s.base(r, "On-call", "oncall"), Sub: "now"}
-	rows, err := s.paging.OnCall(ctx, now)
+	rows, err := s.roster.OnCall(ctx, now)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	o, err := s.paging.Objects(ctx)
+	o, err := s.roster.Objects(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -211,7 +211,7 @@ func (s *Server) oncallPage(w http.ResponseWriter, r *http.Request) {
 		for _, u2 := range row.Users {
 			v.Mine = v.Mine || u2 == u.Username
 		}
-		if v.ICS, err = s.paging.CalendarURL(ctx, "schedule", row.Schedule, u.Username); err != nil {
+		if v.ICS, err = s.roster.CalendarURL(ctx, "schedule", row.Schedule, u.Username); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -8,9 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/notify"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 )
 
 // "My on-call": the signed-in person's contact methods (each confirmed by
@@ -20,9 +21,9 @@ import (
 type meData struct {
 	base
 	Sub      string
-	Contacts []paging.Contact
+	Contacts []contacts.Contact
 	Rules    []ruleRow
-	Shifts   []paging.UserShift
+	Shifts   []roster.UserShift
 	ICS      string
 	Contact  contactForm
 	Rule     ruleForm
@@ -43,7 +44,7 @@ var contactKinds = []contactKind{
 }
 
 type ruleRow struct {
-	paging.Rule
+	contacts.Rule
 	Contact string // its contact's name and address
 }
 
@@ -60,8 +61,8 @@ type verifyForm struct {
 	ID, Code string
 }
 
-func (s *Server) actor(r *http.Request) paging.Actor {
-	return paging.Actor{User: userFrom(r).Username}
+func (s *Server) actor(r *http.Request) contacts.Actor {
+	return contacts.Actor{User: userFrom(r).Username}
 }
 
 func (s *Server) mePage(w http.ResponseWriter, r *http.Request) {
@@ -75,11 +76,11 @@ func (s *Server) renderMe(w http.ResponseWriter, r *http.Request, status int, se
 	d := meData{base: s.base(r, "My on-call", "oncall"), Sub: "me", Kinds: contactKinds,
 		Contact: contactForm{Kind: string(notify.KindEmail)}, Rule: ruleForm{Delay: "0"}}
 	var err error
-	if d.Contacts, err = s.paging.Contacts(ctx, s.actor(r), me); err != nil {
+	if d.Contacts, err = s.contacts.Contacts(ctx, s.actor(r), me); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	rules, err := s.paging.Rules(ctx, s.actor(r), me)
+	rules, err := s.contacts.Rules(ctx, s.actor(r), me)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -92,11 +93,11 @@ func (s *Server) renderMe(w http.ResponseWriter, r *http.Request, status int, se
 		d.Rules = append(d.Rules, ruleRow{Rule: ru, Contact: orDash(names[ru.ContactID])})
 	}
 	now := s.now()
-	if d.Shifts, err = s.paging.ShiftsOf(ctx, me, now, now.Add(timelineDays*24*time.Hour)); err != nil {
+	if d.Shifts, err = s.roster.ShiftsOf(ctx, me, now, now.Add(timelineDays*24*time.Hour)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if d.ICS, err = s.paging.CalendarURL(ctx, "user", me, me); err != nil {
+	if d.ICS, err = s.roster.CalendarURL(ctx, "user", me, me); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -139,7 +140,7 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
 	f := contactForm{Kind: r.PostFormValue("kind"), Name: strings.TrimSpace(r.PostFormValue("name")),
 		Address: strings.TrimSpace(r.PostFormValue("address")), Channel: strings.TrimSpace(r.PostFormValue("channel"))}
 	t := notify.Target{Kind: notify.Kind(f.Kind), Address: f.Address, Secret: r.PostFormValue("secret"), Channel: f.Channel}
-	c, err := s.paging.AddContact(r.Context(), s.actor(r), userFrom(r).Username, paging.ContactInput{Name: f.Name, Target: t})
+	c, err := s.contacts.AddContact(r.Context(), s.actor(r), userFrom(r).Username, contacts.ContactInput{Name: f.Name, Target: t})
 	s.meDone(w, r, err, "contact-"+c.ID, "We sent a code to "+c.Name+" ("+c.Address+"): enter it below to start using it.",
 		func(d *meData) { d.Contact = f })
 }
@@ -149,7 +150,7 @@ func (s *Server) verifyContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, code := r.PathValue("id"), strings.TrimSpace(r.PostFormValue("code"))
-	c, err := s.paging.VerifyContact(r.Context(), s.actor(r), id, code)
+	c, err := s.contacts.VerifyContact(r.Context(), s.actor(r), id, code)
 	s.meDone(w, r, err, "contact-"+id, c.Name+" is confirmed: pages can use it now.", func(d *meData) { d.Verify = verifyForm{ID: id, Code: code} })
 }
 
@@ -158,7 +159,7 @@ func (s *Server) resendCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	err := s.paging.ResendCode(r.Context(), s.actor(r), id)
+	err := s.contacts.ResendCode(r.Context(), s.actor(r), id)
 	s.meDone(w, r, err, "contact-"+id, "We sent a new code; the old one no longer works.", func(*meData) {})
 }
 
@@ -167,7 +168,7 @@ func (s *Server) testContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	res, err := s.paging.TestContact(r.Context(), s.actor(r), id)
+	res, err := s.contacts.TestContact(r.Context(), s.actor(r), id)
 	flash := "Test page sent"
 	if res.StatusCode != 0 {
 		flash += fmt.Sprintf(": answered %d", res.StatusCode)
@@ -182,7 +183,7 @@ func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
 	}
-	err := s.paging.DeleteContact(r.Context(), s.actor(r), r.PathValue("id"))
+	err := s.contacts.DeleteContact(r.Context(), s.actor(r), r.PathValue("id"))
 	s.meDone(w, r, err, "contacts", "Contact method removed, with its notification rules.", func(*meData) {})
 }
 
@@ -195,7 +196,7 @@ func (s *Server) addRule(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		err = invalid("delay_minutes", "%q is not a whole number of minutes", f.Delay)
 	} else {
-		_, err = s.paging.AddRule(r.Context(), s.actor(r), userFrom(r).Username, f.ContactID, delay)
+		_, err = s.contacts.AddRule(r.Context(), s.actor(r), userFrom(r).Username, f.ContactID, delay)
 	}
 	when := "at once"
 	if delay > 0 {
@@ -209,7 +210,7 @@ func (s *Server) rotateFeeds(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
 	}
-	_, err := s.paging.RotateCalendars(r.Context(), s.actor(r), userFrom(r).Username)
+	_, err := s.roster.RotateCalendars(r.Context(), s.actor(r), userFrom(r).Username)
 	s.meDone(w, r, err, "feed", "New calendar feed addresses: the old ones, yours and the schedules', no longer work. Subscribe again with the new ones.", func(*meData) {})
 }
 
@@ -217,6 +218,6 @@ func (s *Server) deleteRule(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
 	}
-	err := s.paging.DeleteRule(r.Context(), s.actor(r), userFrom(r).Username, r.PathValue("id"))
+	err := s.contacts.DeleteRule(r.Context(), s.actor(r), userFrom(r).Username, r.PathValue("id"))
 	s.meDone(w, r, err, "rules", "Rule removed.", func(*meData) {})
 }

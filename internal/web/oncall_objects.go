@@ -15,7 +15,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 )
 
 // Teams, services, schedules, escalation policies and incident rules: a
@@ -27,7 +27,7 @@ import (
 
 // objectKind describes one kind of on-call object to the pages.
 type objectKind struct {
-	Kind   paging.Kind
+	Kind   roster.Kind
 	Slug   string // in URLs: /oncall/{slug}/{name}
 	Title  string // "Schedules"
 	One    string // "schedule"
@@ -46,11 +46,11 @@ func decodeAs[T any](name func(T) string) func([]byte) (any, string, error) {
 }
 
 var objectKinds = []objectKind{
-	{paging.KindSchedule, "schedules", "Schedules", "schedule", "schedules", decodeAs(func(v oncall.Schedule) string { return v.Name })},
-	{paging.KindPolicy, "policies", "Escalation policies", "escalation policy", "policies", decodeAs(func(v oncall.Policy) string { return v.Name })},
-	{paging.KindTeam, "teams", "Teams", "team", "teams", decodeAs(func(v paging.Team) string { return v.Name })},
-	{paging.KindService, "services", "Services", "service", "services", decodeAs(func(v paging.Service) string { return v.Name })},
-	{paging.KindIncidentRule, "incident-rules", "Incident rules", "incident rule", "incident_rules", decodeAs(func(v paging.IncidentRule) string { return v.Severity })},
+	{roster.KindSchedule, "schedules", "Schedules", "schedule", "schedules", decodeAs(func(v oncall.Schedule) string { return v.Name })},
+	{roster.KindPolicy, "policies", "Escalation policies", "escalation policy", "policies", decodeAs(func(v oncall.Policy) string { return v.Name })},
+	{roster.KindTeam, "teams", "Teams", "team", "teams", decodeAs(func(v roster.Team) string { return v.Name })},
+	{roster.KindService, "services", "Services", "service", "services", decodeAs(func(v roster.Service) string { return v.Name })},
+	{roster.KindIncidentRule, "incident-rules", "Incident rules", "incident rule", "incident_rules", decodeAs(func(v roster.IncidentRule) string { return v.Severity })},
 }
 
 // objectRow is one object in a list.
@@ -96,7 +96,7 @@ func (s *Server) objectsPage(k objectKind) http.HandlerFunc {
 }
 
 func (s *Server) renderObjects(w http.ResponseWriter, r *http.Request, k objectKind, status int, f objectForm) {
-	o, err := s.paging.Objects(r.Context())
+	o, err := s.roster.Objects(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -107,7 +107,7 @@ func (s *Server) renderObjects(w http.ResponseWriter, r *http.Request, k objectK
 	}
 	now := s.now()
 	switch k.Kind {
-	case paging.KindSchedule:
+	case roster.KindSchedule:
 		d.Columns = []string{"Time zone", "Layers", "On call now"}
 		for _, n := range sortedKeys(o.Schedules) {
 			sc := o.Schedules[n]
@@ -117,25 +117,25 @@ func (s *Server) renderObjects(w http.ResponseWriter, r *http.Request, k objectK
 			}
 			d.Rows = append(d.Rows, objectRow{n, []string{sc.TimeZone, strings.Join(layers, "; "), orDash(strings.Join(sc.OnCall(now), ", "))}})
 		}
-	case paging.KindPolicy:
+	case roster.KindPolicy:
 		d.Columns = []string{"Steps", "Repeats"}
 		for _, n := range sortedKeys(o.Policies) {
 			p := o.Policies[n]
 			d.Rows = append(d.Rows, objectRow{n, []string{policySteps(p), fmt.Sprint(p.Repeat)}})
 		}
-	case paging.KindTeam:
+	case roster.KindTeam:
 		d.Columns = []string{"Members", "Description"}
 		for _, n := range sortedKeys(o.Teams) {
 			t := o.Teams[n]
 			d.Rows = append(d.Rows, objectRow{n, []string{orDash(strings.Join(t.Members, ", ")), orDash(t.Description)}})
 		}
-	case paging.KindService:
+	case roster.KindService:
 		d.Columns = []string{"Team", "Escalation policy", "Description"}
 		for _, n := range sortedKeys(o.Services) {
 			sv := o.Services[n]
 			d.Rows = append(d.Rows, objectRow{n, []string{orDash(sv.Team), orDash(sv.Policy), orDash(sv.Description)}})
 		}
-	case paging.KindIncidentRule:
+	case roster.KindIncidentRule:
 		d.Columns = []string{"Pages"}
 		for _, n := range sortedKeys(o.IncidentRules) {
 			d.Rows = append(d.Rows, objectRow{n, []string{o.IncidentRules[n].Policy}})
@@ -185,18 +185,18 @@ func (s *Server) exampleOf(r *http.Request, k objectKind) string {
 	me := userFrom(r).Username
 	var v any
 	switch k.Kind {
-	case paging.KindSchedule:
+	case roster.KindSchedule:
 		day := s.now().UTC().Truncate(24 * time.Hour).Add(9 * time.Hour)
 		v = oncall.Schedule{Name: "primary", TimeZone: "UTC", Layers: []oncall.Layer{{Name: "weekly", Users: []string{me},
 			Start: day, Rotation: oncall.Rotation{Kind: oncall.Weekly}, HandoffTime: "09:00"}}}
-	case paging.KindPolicy:
+	case roster.KindPolicy:
 		v = oncall.Policy{Name: "default", Steps: []oncall.Step{{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: me}}, Delay: 15}}}
-	case paging.KindTeam:
-		v = paging.Team{Name: "sre", Description: "Site reliability", Members: []string{me}}
-	case paging.KindService:
-		v = paging.Service{Name: "checkout", Description: "What customers pay with", Team: "sre", Policy: "default"}
-	case paging.KindIncidentRule:
-		v = paging.IncidentRule{Severity: "SEV1", Policy: "default"}
+	case roster.KindTeam:
+		v = roster.Team{Name: "sre", Description: "Site reliability", Members: []string{me}}
+	case roster.KindService:
+		v = roster.Service{Name: "checkout", Description: "What customers pay with", Team: "sre", Policy: "default"}
+	case roster.KindIncidentRule:
+		v = roster.IncidentRule{Severity: "SEV1", Policy: "default"}
 	}
 	text, _ := marshalObject(v, "yaml")
 	return text
@@ -230,12 +230,12 @@ func (s *Server) objectPage(k objectKind) http.HandlerFunc {
 
 // renderObject shows one object; an empty f.Text shows the stored one.
 func (s *Server) renderObject(w http.ResponseWriter, r *http.Request, k objectKind, name string, status int, f objectForm, of overrideForm) {
-	o, err := s.paging.Objects(r.Context())
+	o, err := s.roster.Objects(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v, ok := o.Get(paging.Key{Kind: k.Kind, Name: name})
+	v, ok := o.Get(roster.Key{Kind: k.Kind, Name: name})
 	if !ok {
 		s.errorPage(w, r, http.StatusNotFound, fmt.Sprintf("There is no %s named %q.", k.One, name))
 		return
@@ -273,15 +273,15 @@ func (s *Server) createObject(k objectKind) http.HandlerFunc {
 		f := objectForm{Text: r.PostFormValue("text"), Format: "yaml"}
 		v, name, err := decodeObject(k, f.Text)
 		if err == nil {
-			o, lerr := s.paging.Objects(r.Context())
+			o, lerr := s.roster.Objects(r.Context())
 			if lerr != nil {
 				s.fail(w, r, lerr)
 				return
 			}
-			if _, exists := o.Get(paging.Key{Kind: k.Kind, Name: name}); exists {
+			if _, exists := o.Get(roster.Key{Kind: k.Kind, Name: name}); exists {
 				err = errs.E(errs.Conflict, nameField(k), "a %s named %q already exists: edit it on its own page", k.One, name)
 			} else {
-				err = s.paging.Put(r.Context(), userFrom(r).Username, v)
+				err = s.roster.Put(r.Context(), userFrom(r).Username, v)
 			}
 		}
 		if err != nil {
@@ -306,11 +306,11 @@ func (s *Server) saveObject(k objectKind) http.HandlerFunc {
 		f := objectForm{Text: r.PostFormValue("text"), Format: r.PostFormValue("format")}
 		v, name, err := decodeObject(k, f.Text)
 		if err == nil {
-			var deletes []paging.Key
+			var deletes []roster.Key
 			if name != old {
-				deletes = []paging.Key{{Kind: k.Kind, Name: old}}
+				deletes = []roster.Key{{Kind: k.Kind, Name: old}}
 			}
-			err = s.paging.Change(r.Context(), userFrom(r).Username, []any{v}, deletes)
+			err = s.roster.Change(r.Context(), userFrom(r).Username, []any{v}, deletes)
 		}
 		if err != nil {
 			if f.Problems = problems(k, name, err); f.Problems == nil {
@@ -334,7 +334,7 @@ func (s *Server) deleteObject(k objectKind) http.HandlerFunc {
 			return
 		}
 		name := r.PathValue("name")
-		if err := s.paging.Delete(r.Context(), userFrom(r).Username, paging.Key{Kind: k.Kind, Name: name}); err != nil {
+		if err := s.roster.Delete(r.Context(), userFrom(r).Username, roster.Key{Kind: k.Kind, Name: name}); err != nil {
 			ps := problems(k, name, err)
 			if ps == nil || codeOf(err) == http.StatusNotFound {
 				s.fail(w, r, err)
@@ -350,7 +350,7 @@ func (s *Server) deleteObject(k objectKind) http.HandlerFunc {
 }
 
 func nameField(k objectKind) string {
-	if k.Kind == paging.KindIncidentRule {
+	if k.Kind == roster.KindIncidentRule {
 		return "severity"
 	}
 	return "name"

@@ -39,7 +39,7 @@ func (s *Server) scheduleExtras(w http.ResponseWriter, r *http.Request, d *objec
 		d.Timeline = &tl
 	}
 	var err error
-	if d.ICS, err = s.paging.CalendarURL(r.Context(), "schedule", sch.Name, userFrom(r).Username); err != nil {
+	if d.ICS, err = s.roster.CalendarURL(r.Context(), "schedule", sch.Name, userFrom(r).Username); err != nil {
 		s.fail(w, r, err)
 		return false
 	}
@@ -104,7 +104,7 @@ func (s *Server) addOverride(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	f := overrideForm{User: r.PostFormValue("user"), From: r.PostFormValue("from"), To: r.PostFormValue("to"),
 		OffsetFrom: r.PostFormValue("tz_offset_from"), OffsetTo: r.PostFormValue("tz_offset_to")}
-	sch, err := s.paging.Schedule(r.Context(), name)
+	sch, err := s.roster.Schedule(r.Context(), name)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -125,7 +125,7 @@ func (s *Server) addOverride(w http.ResponseWriter, r *http.Request) {
 		err = invalid("to", "the override must end after it starts")
 	}
 	if err == nil {
-		_, err = s.paging.AddOverride(r.Context(), userFrom(r).Username, name, oncall.Override{User: f.User, From: from.UTC(), To: to.UTC()})
+		_, err = s.roster.AddOverride(r.Context(), userFrom(r).Username, name, oncall.Override{User: f.User, From: from.UTC(), To: to.UTC()})
 	}
 	if err != nil {
 		if codeOf(err) == 0 {
@@ -147,7 +147,7 @@ func (s *Server) removeOverride(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	sch, err := s.paging.Schedule(r.Context(), name)
+	sch, err := s.roster.Schedule(r.Context(), name)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -161,7 +161,7 @@ func (s *Server) removeOverride(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user := sch.Overrides[i].User
-	if _, err := s.paging.RemoveOverride(r.Context(), userFrom(r).Username, name, i); err != nil {
+	if _, err := s.roster.RemoveOverride(r.Context(), userFrom(r).Username, name, i); err != nil {
 		if codeOf(err) == 0 {
 			s.fail(w, r, err)
 			return

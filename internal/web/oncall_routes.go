@@ -9,7 +9,7 @@ import (
 // registerOnCall adds the on-call pages, the paging panels' actions and
 // the public acknowledgement links and calendar feeds to the route table.
 func (s *Server) registerOnCall(mux *http.ServeMux, page func(string, http.HandlerFunc, auth.Role)) {
-	if s.paging == nil {
+	if s.roster == nil {
 		return
 	}
 	// Open to everyone: the link or the feed's token is the credential.

@@ -15,10 +15,11 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 )
 
@@ -87,7 +88,7 @@ type pagingSite struct {
 	*site
 	out   *outbox
 	clock *clock
-	pager *paging.Pager
+	svc   *app.Services
 }
 
 // newPagingSite runs the site with an outbox for a notifier and a clock
@@ -117,15 +118,15 @@ func newPagingSite(t *testing.T) *pagingSite {
 			t.Fatal(err)
 		}
 	}
-	p := a.Services.Paging
-	if err := p.Put(ctx, "admin", primary(time.Now())); err != nil {
+	p := a.Services
+	if err := p.Roster.Put(ctx, "admin", primary(time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	pol := oncall.Policy{Name: "default", Steps: []oncall.Step{{Targets: []oncall.Target{{Kind: oncall.TargetSchedule, Name: "primary"}}, Delay: 15}}}
-	if err := p.Put(ctx, "admin", pol); err != nil {
+	if err := p.Roster.Put(ctx, "admin", pol); err != nil {
 		t.Fatal(err)
 	}
-	return &pagingSite{site: &site{app: a, url: a.URL()}, out: out, clock: c, pager: p}
+	return &pagingSite{site: &site{app: a, url: a.URL()}, out: out, clock: c, svc: p}
 }
 
 // primary hands off daily at the hour before now: alice until then, bob
@@ -136,16 +137,16 @@ func primary(now time.Time) oncall.Schedule {
 }
 
 // confirmedContact gives user a confirmed webhook contact, through the service.
-func (s *pagingSite) confirmedContact(t *testing.T, user string) paging.Contact {
+func (s *pagingSite) confirmedContact(t *testing.T, user string) contacts.Contact {
 	t.Helper()
 	ctx := context.Background()
 	addr := "https://hooks.example/" + user + "/0123456789"
-	c, err := s.pager.AddContact(ctx, paging.Actor{User: user}, user, paging.ContactInput{Name: user + " hook",
+	c, err := s.svc.Contacts.AddContact(ctx, contacts.Actor{User: user}, user, contacts.ContactInput{Name: user + " hook",
 		Target: notify.Target{Kind: notify.KindWebhook, Address: addr, Secret: "0123456789abcdef0123"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.pager.VerifyContact(ctx, paging.Actor{User: user}, c.ID, s.out.code(t, addr)); err != nil {
+	if _, err := s.svc.Contacts.VerifyContact(ctx, contacts.Actor{User: user}, c.ID, s.out.code(t, addr)); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -153,10 +154,10 @@ func (s *pagingSite) confirmedContact(t *testing.T, user string) paging.Contact 
 
 // pageAbout pages user about the incident by hand, as bob, and returns the
 // escalation and the acknowledgement link's token from the message.
-func (s *pagingSite) pageAbout(t *testing.T, ref, user string) (paging.Escalation, string) {
+func (s *pagingSite) pageAbout(t *testing.T, ref, user string) (escalation.Escalation, string) {
 	t.Helper()
-	e, err := s.pager.PageIncident(context.Background(), incident.Viewer{User: "bob"}, ref,
-		paging.PageInput{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: user}}, Message: "Please look at the login errors"})
+	e, err := s.svc.Escalations.PageIncident(context.Background(), incident.Viewer{User: "bob"}, ref,
+		escalation.PageInput{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: user}}, Message: "Please look at the login errors"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,9 +171,9 @@ func (s *pagingSite) pageAbout(t *testing.T, ref, user string) (paging.Escalatio
 	return e, strings.TrimPrefix(u.Path, "/ack/")
 }
 
-func (s *pagingSite) escalation(t *testing.T, id string) paging.Escalation {
+func (s *pagingSite) escalation(t *testing.T, id string) escalation.Escalation {
 	t.Helper()
-	e, _, err := s.pager.Escalation(context.Background(), id)
+	e, _, err := s.svc.Escalations.Escalation(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +202,7 @@ func TestAckLink(t *testing.T) {
 	}
 	s.get(t, anon, "/ack/"+token)
 	time.Sleep(100 * time.Millisecond)
-	if st := s.escalation(t, e.ID).State; st != paging.Open {
+	if st := s.escalation(t, e.ID).State; st != escalation.Open {
 		t.Fatalf("after two GETs the escalation is %s, want open", st)
 	}
 
@@ -209,7 +210,7 @@ func TestAckLink(t *testing.T) {
 	if r := s.post(t, anon, "/ack/"+token, nil, "Sec-Fetch-Site", "cross-site"); r.status != http.StatusForbidden {
 		t.Errorf("cross-site POST /ack: %d, want 403", r.status)
 	}
-	if st := s.escalation(t, e.ID).State; st != paging.Open {
+	if st := s.escalation(t, e.ID).State; st != escalation.Open {
 		t.Fatalf("after a cross-site post the escalation is %s", st)
 	}
 
@@ -218,7 +219,7 @@ func TestAckLink(t *testing.T) {
 	if r.status != http.StatusOK || !strings.Contains(r.body, "Acknowledged — you are now IR Lead of INC-1.") {
 		t.Fatalf("POST /ack: %d\n%s", r.status, r.body)
 	}
-	if got := s.escalation(t, e.ID); got.State != paging.Acknowledged || got.AckedBy != "alice" {
+	if got := s.escalation(t, e.ID); got.State != escalation.Acknowledged || got.AckedBy != "alice" {
 		t.Fatalf("after POST the escalation is %s by %q", got.State, got.AckedBy)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -257,14 +258,14 @@ func TestAckLink(t *testing.T) {
 
 	// An expired link: a day later.
 	e2, token2 := s.pageAbout(t, "INC-1", "alice")
-	s.clock.advance(paging.AckLinkTTL + time.Minute)
+	s.clock.advance(escalation.AckLinkTTL + time.Minute)
 	if r := s.get(t, anon, "/ack/"+token2); r.status != http.StatusGone || !strings.Contains(r.body, "expired") {
 		t.Errorf("GET expired /ack: %d\n%s", r.status, r.body)
 	}
 	if r := s.post(t, anon, "/ack/"+token2, nil, "Sec-Fetch-Site", "same-origin"); r.status != http.StatusGone {
 		t.Errorf("POST expired /ack: %d", r.status)
 	}
-	if st := s.escalation(t, e2.ID).State; st == paging.Acknowledged {
+	if st := s.escalation(t, e2.ID).State; st == escalation.Acknowledged {
 		t.Errorf("an expired link acknowledged")
 	}
 }
@@ -275,7 +276,7 @@ func TestCalendarFeeds(t *testing.T) {
 	ctx := context.Background()
 	c := s.browser(t)
 	feed := func(kind, name string) string {
-		u, err := s.pager.CalendarURL(ctx, kind, name, "alice")
+		u, err := s.svc.Roster.CalendarURL(ctx, kind, name, "alice")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -378,7 +379,7 @@ func TestScheduleEditAsYAML(t *testing.T) {
 			t.Errorf("JSON with two problems: %d lacks %q", r.status, want)
 		}
 	}
-	if sch, _ := s.pager.Schedule(context.Background(), "primary"); sch.TimeZone != "Europe/Berlin" || sch.Layers[0].Users[1] != "bob" {
+	if sch, _ := s.svc.Roster.Schedule(context.Background(), "primary"); sch.TimeZone != "Europe/Berlin" || sch.Layers[0].Users[1] != "bob" {
 		t.Fatalf("a failed edit changed the schedule: %+v", sch)
 	}
 
@@ -388,7 +389,7 @@ func TestScheduleEditAsYAML(t *testing.T) {
 	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/oncall/schedules/primary?flash=") {
 		t.Fatalf("good edit: %d %s\n%s", r.status, r.location, r.body)
 	}
-	if sch, _ := s.pager.Schedule(context.Background(), "primary"); sch.Layers[0].Name != "round-the-clock" {
+	if sch, _ := s.svc.Roster.Schedule(context.Background(), "primary"); sch.Layers[0].Name != "round-the-clock" {
 		t.Fatalf("after saving, layer is %q", sch.Layers[0].Name)
 	}
 
@@ -423,7 +424,7 @@ func TestOnCallEditingNeedsTheRole(t *testing.T) {
 	t.Parallel()
 	s := newPagingSite(t)
 	vera, alice := s.signIn(t, "vera"), s.signIn(t, "alice")
-	before, _ := s.pager.Schedule(context.Background(), "primary")
+	before, _ := s.svc.Roster.Schedule(context.Background(), "primary")
 
 	r := s.get(t, vera, "/oncall/schedules/primary")
 	if r.status != http.StatusOK || !strings.Contains(r.body, "time_zone: Europe/Berlin") {
@@ -451,7 +452,7 @@ func TestOnCallEditingNeedsTheRole(t *testing.T) {
 			t.Errorf("%s POST %s: %d, want 403", c.name, c.path, r.status)
 		}
 	}
-	after, _ := s.pager.Schedule(context.Background(), "primary")
+	after, _ := s.svc.Roster.Schedule(context.Background(), "primary")
 	if after.TimeZone != before.TimeZone || len(after.Overrides) != 0 {
 		t.Fatalf("refused posts changed the schedule: %+v", after)
 	}
@@ -468,7 +469,7 @@ func TestOnCallEditingNeedsTheRole(t *testing.T) {
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("add override without offsets: %d\n%s", r.status, r.body)
 	}
-	sch, _ := s.pager.Schedule(context.Background(), "primary")
+	sch, _ := s.svc.Roster.Schedule(context.Background(), "primary")
 	want := []string{"bob 2030-01-07T14:00:00Z 2030-01-07T22:00:00Z", "alice 2030-01-08T08:00:00Z 2030-01-08T16:00:00Z"}
 	for i, o := range sch.Overrides {
 		if got := o.User + " " + o.From.UTC().Format(time.RFC3339) + " " + o.To.UTC().Format(time.RFC3339); i >= len(want) || got != want[i] {
@@ -487,7 +488,7 @@ func TestOnCallEditingNeedsTheRole(t *testing.T) {
 	if r := s.post(t, alice, "/oncall/schedules/primary/overrides/remove", url.Values{"index": {"0"}, "user": {"bob"}, "from": {"2030-01-07T14:00:00Z"}}); r.status != http.StatusSeeOther {
 		t.Errorf("remove override: %d", r.status)
 	}
-	if sch, _ := s.pager.Schedule(context.Background(), "primary"); len(sch.Overrides) != 1 || sch.Overrides[0].User != "alice" {
+	if sch, _ := s.svc.Roster.Schedule(context.Background(), "primary"); len(sch.Overrides) != 1 || sch.Overrides[0].User != "alice" {
 		t.Errorf("after removing: %+v", sch.Overrides)
 	}
 }
@@ -585,7 +586,7 @@ func TestPagingPanelChecksTheSubject(t *testing.T) {
 	if r := s.post(t, alice, "/incidents/INC-1/escalations/"+e.ID+"/acknowledge", nil); r.status != http.StatusSeeOther {
 		t.Errorf("acknowledge: %d\n%s", r.status, r.body)
 	}
-	if st := s.escalation(t, e.ID).State; st != paging.Acknowledged {
+	if st := s.escalation(t, e.ID).State; st != escalation.Acknowledged {
 		t.Errorf("after acknowledging: %s", st)
 	}
 }

@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
 )
 
 // The paging panel of an incident and of a queue entry: its escalations
@@ -27,11 +27,11 @@ type pagingPanel struct {
 }
 
 type escalationItem struct {
-	paging.EscalationView
+	escalation.EscalationView
 	Open     bool
 	NextText string // what runs at NextAt
 	Steps    string // whom the policy pages, step by step
-	Pages    []paging.Delivery
+	Pages    []escalation.Delivery
 }
 
 type pageForm struct {
@@ -40,19 +40,19 @@ type pageForm struct {
 
 // pagingPanelFor loads a subject's escalations; a failure is logged and
 // said in the panel rather than failing the page around it.
-func (s *Server) pagingPanelFor(ctx context.Context, kind paging.SubjectKind, id, base string, canAct bool, f pageForm) *pagingPanel {
-	if s.paging == nil {
+func (s *Server) pagingPanelFor(ctx context.Context, kind escalation.SubjectKind, id, base string, canAct bool, f pageForm) *pagingPanel {
+	if s.escalations == nil {
 		return nil
 	}
 	p := &pagingPanel{Base: base, CanAct: canAct, Form: f}
-	views, err := s.paging.For(ctx, kind, id)
+	views, err := s.escalations.For(ctx, kind, id)
 	if err != nil {
 		s.log.ErrorContext(ctx, "paging panel", "subject", id, "err", err)
 		p.Err = "The pages could not be loaded; reload in a moment."
 		return p
 	}
 	for _, v := range views {
-		it := escalationItem{EscalationView: v, Open: v.State == paging.Open, Steps: policySteps(v.Policy)}
+		it := escalationItem{EscalationView: v, Open: v.State == escalation.Open, Steps: policySteps(v.Policy)}
 		if v.Next != nil && v.NextAt != nil {
 			if v.Next.Round == -1 {
 				it.NextText = "counts as unanswered"
@@ -80,7 +80,7 @@ func (s *Server) pagingPanelFor(ctx context.Context, kind paging.SubjectKind, id
 				}
 			}
 		}
-		if o, err := s.paging.Objects(ctx); err == nil {
+		if o, err := s.roster.Objects(ctx); err == nil {
 			p.Schedules = sortedKeys(o.Schedules)
 		}
 	}
@@ -89,13 +89,13 @@ func (s *Server) pagingPanelFor(ctx context.Context, kind paging.SubjectKind, id
 
 // pageInput reads the "page someone" form: a target "user:alice" or
 // "schedule:primary", and a message.
-func pageInput(r *http.Request) (pageForm, paging.PageInput, error) {
+func pageInput(r *http.Request) (pageForm, escalation.PageInput, error) {
 	f := pageForm{Target: r.PostFormValue("target"), Message: r.PostFormValue("message")}
 	kind, name, ok := strings.Cut(f.Target, ":")
 	if !ok || name == "" || (kind != string(oncall.TargetUser) && kind != string(oncall.TargetSchedule)) {
-		return f, paging.PageInput{}, invalid("target", "choose whom to page: a person or a schedule's on-call")
+		return f, escalation.PageInput{}, invalid("target", "choose whom to page: a person or a schedule's on-call")
 	}
-	return f, paging.PageInput{Targets: []oncall.Target{{Kind: oncall.TargetKind(kind), Name: name}}, Message: f.Message}, nil
+	return f, escalation.PageInput{Targets: []oncall.Target{{Kind: oncall.TargetKind(kind), Name: name}}, Message: f.Message}, nil
 }
 
 func pagedText(f pageForm) string {
@@ -107,13 +107,13 @@ func pagedText(f pageForm) string {
 }
 
 // escalationOf returns escalation id when it is about the subject.
-func (s *Server) escalationOf(ctx context.Context, id string, kind paging.SubjectKind, subjectID string) (paging.Escalation, error) {
-	e, _, err := s.paging.Escalation(ctx, id)
+func (s *Server) escalationOf(ctx context.Context, id string, kind escalation.SubjectKind, subjectID string) (escalation.Escalation, error) {
+	e, _, err := s.escalations.Escalation(ctx, id)
 	if err != nil {
 		return e, err
 	}
 	if e.Subject.Kind != kind || e.Subject.ID != subjectID {
-		return paging.Escalation{}, errs.E(errs.NotFound, "id", "no such page here")
+		return escalation.Escalation{}, errs.E(errs.NotFound, "id", "no such page here")
 	}
 	return e, nil
 }
@@ -130,7 +130,7 @@ func (s *Server) incidentPageSomeone(w http.ResponseWriter, r *http.Request) {
 	}
 	f, in, err := pageInput(r)
 	if err == nil {
-		_, err = s.paging.PageIncident(r.Context(), viewerOf(userFrom(r)), r.PathValue("ref"), in)
+		_, err = s.escalations.PageIncident(r.Context(), viewerOf(userFrom(r)), r.PathValue("ref"), in)
 	}
 	s.changed(w, r, err, incidentForm{PageTarget: f.Target, PageMessage: f.Message}, "paging", pagedText(f))
 }
@@ -144,9 +144,9 @@ func (s *Server) incidentAcknowledgePage(w http.ResponseWriter, r *http.Request)
 		s.fail(w, r, err)
 		return
 	}
-	e, err := s.escalationOf(r.Context(), r.PathValue("id"), paging.SubjectIncident, inc.ID)
+	e, err := s.escalationOf(r.Context(), r.PathValue("id"), escalation.SubjectIncident, inc.ID)
 	if err == nil {
-		e, err = s.paging.Acknowledge(r.Context(), userFrom(r).Username, e.ID)
+		e, err = s.escalations.Acknowledge(r.Context(), userFrom(r).Username, e.ID)
 	}
 	flash := ""
 	if err == nil {
@@ -164,9 +164,9 @@ func (s *Server) incidentEscalateNow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	e, err := s.escalationOf(r.Context(), r.PathValue("id"), paging.SubjectIncident, inc.ID)
+	e, err := s.escalationOf(r.Context(), r.PathValue("id"), escalation.SubjectIncident, inc.ID)
 	if err == nil {
-		_, err = s.paging.EscalateNow(r.Context(), userFrom(r).Username, e.ID)
+		_, err = s.escalations.EscalateNow(r.Context(), userFrom(r).Username, e.ID)
 	}
 	s.changed(w, r, err, incidentForm{}, "paging", "Escalated: the next step runs now.")
 }
@@ -179,18 +179,18 @@ func (s *Server) triagePageSomeone(w http.ResponseWriter, r *http.Request) {
 	}
 	f, in, err := pageInput(r)
 	if err == nil {
-		_, err = s.paging.PageQueueEntry(r.Context(), viewerOf(userFrom(r)), r.PathValue("id"), in)
+		_, err = s.escalations.PageQueueEntry(r.Context(), viewerOf(userFrom(r)), r.PathValue("id"), in)
 	}
 	s.triageDone(w, r, err, triageForm{Action: "page", PageTarget: f.Target, PageMessage: f.Message}, "", pagedText(f))
 }
 
 // entryEscalationOf returns escalation eid of the queue entry in the path,
 // when the person may see that entry.
-func (s *Server) entryEscalationOf(r *http.Request) (paging.Escalation, error) {
+func (s *Server) entryEscalationOf(r *http.Request) (escalation.Escalation, error) {
 	if _, err := s.triage.EntryFor(r.Context(), viewerOf(userFrom(r)), r.PathValue("id")); err != nil {
-		return paging.Escalation{}, err
+		return escalation.Escalation{}, err
 	}
-	return s.escalationOf(r.Context(), r.PathValue("eid"), paging.SubjectQueue, r.PathValue("id"))
+	return s.escalationOf(r.Context(), r.PathValue("eid"), escalation.SubjectQueue, r.PathValue("id"))
 }
 
 func (s *Server) triageAcknowledgePage(w http.ResponseWriter, r *http.Request) {
@@ -199,7 +199,7 @@ func (s *Server) triageAcknowledgePage(w http.ResponseWriter, r *http.Request) {
 	}
 	e, err := s.entryEscalationOf(r)
 	if err == nil {
-		e, err = s.paging.Acknowledge(r.Context(), userFrom(r).Username, e.ID)
+		e, err = s.escalations.Acknowledge(r.Context(), userFrom(r).Username, e.ID)
 	}
 	flash := ""
 	if err == nil {
@@ -214,7 +214,7 @@ func (s *Server) triageEscalateNow(w http.ResponseWriter, r *http.Request) {
 	}
 	e, err := s.entryEscalationOf(r)
 	if err == nil {
-		_, err = s.paging.EscalateNow(r.Context(), userFrom(r).Username, e.ID)
+		_, err = s.escalations.EscalateNow(r.Context(), userFrom(r).Username, e.ID)
 	}
 	s.triageDone(w, r, err, triageForm{Action: "escalate"}, "", "Escalated: the next step runs now.")
 }

@@ -11,9 +11,10 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
@@ -80,15 +81,15 @@ func TestReportsThatPageNobodySaySo(t *testing.T) {
 	if n := notice(); !strings.Contains(n, "Reports from people page nobody: they are filed on the service <b>sec-reports</b>, and no on-call service is named &#34;sec-reports&#34;.") {
 		t.Fatalf("/triage without the service: %q", n)
 	}
-	pg := a.Services.Paging
-	if err := pg.Put(ctx, "admin", paging.Service{Name: "sec-reports"}); err != nil {
+	pg := a.Services
+	if err := pg.Roster.Put(ctx, "admin", roster.Service{Name: "sec-reports"}); err != nil {
 		t.Fatal(err)
 	}
 	if n := notice(); !strings.Contains(n, "service &#34;sec-reports&#34; has no escalation policy") {
 		t.Fatalf("/triage with a service without a policy: %q", n)
 	}
 	pol := oncall.Policy{Name: "security", Steps: []oncall.Step{{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: "alice"}}, Delay: 5}}}
-	if err := pg.Change(ctx, "admin", []any{pol, paging.Service{Name: "sec-reports", Policy: "security"}}, nil); err != nil {
+	if err := pg.Roster.Change(ctx, "admin", []any{pol, roster.Service{Name: "sec-reports", Policy: "security"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := notice(); n != "" {
@@ -104,7 +105,7 @@ func TestReportsThatPageNobodySaySo(t *testing.T) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		views, err := pg.For(ctx, paging.SubjectQueue, entries[0].Group.ID)
+		views, err := pg.Escalations.For(ctx, escalation.SubjectQueue, entries[0].Group.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
-	"github.com/firebreak-ir/firebreak/internal/paging"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -189,9 +189,9 @@ func (s *Server) triagePage(w http.ResponseWriter, r *http.Request) {
 		q.Set("cursor", page.NextCursor)
 		d.NextURL = "/triage?" + q.Encode()
 	}
-	if s.paging != nil {
+	if s.roster != nil {
 		d.ReportsService = s.triage.ReportService()
-		why, err := s.paging.PagesNobody(r.Context(), d.ReportsService)
+		why, err := s.roster.PagesNobody(r.Context(), d.ReportsService)
 		if err != nil {
 			s.log.ErrorContext(r.Context(), "check where reports page", "service", d.ReportsService, "err", err)
 		}
@@ -271,7 +271,7 @@ func (s *Server) loadEntry(w http.ResponseWriter, r *http.Request, f triageForm)
 	if f.Action != "declare" {
 		d.Form.Title, d.Form.Severity, d.Form.Summary = det.Group.Summary, d.Suggested, declareSummary(det)
 	}
-	d.Paging = s.pagingPanelFor(r.Context(), paging.SubjectQueue, det.Group.ID, "/triage/"+det.Group.ID, d.CanAct, pageForm{f.PageTarget, f.PageMessage})
+	d.Paging = s.pagingPanelFor(r.Context(), escalation.SubjectQueue, det.Group.ID, "/triage/"+det.Group.ID, d.CanAct, pageForm{f.PageTarget, f.PageMessage})
 	return d, true
 }
 
@@ -381,10 +381,10 @@ func (s *Server) triageDeclare(w http.ResponseWriter, r *http.Request) {
 // paged"; the job written with the declaration would start it a moment
 // later. A failure is logged: the job still runs.
 func (s *Server) settlePaging(r *http.Request, incidentID string) {
-	if s.paging == nil {
+	if s.escalations == nil {
 		return
 	}
-	if err := s.paging.SettleIncident(r.Context(), incidentID); err != nil {
+	if err := s.escalations.SettleIncident(r.Context(), incidentID); err != nil {
 		s.log.WarnContext(r.Context(), "start paging after a declaration; its job retries", "incident", incidentID, "err", err)
 	}
 }

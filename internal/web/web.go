@@ -22,11 +22,13 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notices"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
@@ -41,11 +43,13 @@ type Counter interface {
 
 // Deps are what the console serves.
 type Deps struct {
-	Incidents *incident.Service
-	Auth      *auth.Service
-	Counts    Counter
-	Triage    *triage.Service
-	Paging    *paging.Pager
+	Incidents   *incident.Service
+	Auth        *auth.Service
+	Counts      Counter
+	Triage      *triage.Service
+	Roster      *roster.Roster
+	Contacts    *contacts.Service
+	Escalations *escalation.Service
 	// Duties are the notification duties (facts, obligations); nil leaves
 	// their panel and pages out.
 	Duties *duties.Service
@@ -65,25 +69,27 @@ type Deps struct {
 
 // Server is the web console.
 type Server struct {
-	incidents *incident.Service
-	auth      *auth.Service
-	counts    Counter
-	triage    *triage.Service
-	paging    *paging.Pager
-	duties    *duties.Service
-	desk      *reportDesk
-	status    *statusSite // the public status page; nil when off
-	notices   *notices.Service
-	jobs      DeadJobs // the dead jobs page; nil when off (SetJobs)
-	baseURL   func() string
-	log       *slog.Logger
-	now       func() time.Time
-	pages     map[string]*template.Template
-	static    map[string]staticFile // by versioned name
-	staticURL map[string]string     // plain name → versioned URL
-	live      *broker
-	closing   chan struct{} // closed by Close: live streams end
-	closeOnce sync.Once
+	incidents   *incident.Service
+	auth        *auth.Service
+	counts      Counter
+	triage      *triage.Service
+	roster      *roster.Roster
+	contacts    *contacts.Service
+	escalations *escalation.Service
+	duties      *duties.Service
+	desk        *reportDesk
+	status      *statusSite // the public status page; nil when off
+	notices     *notices.Service
+	jobs        DeadJobs // the dead jobs page; nil when off (SetJobs)
+	baseURL     func() string
+	log         *slog.Logger
+	now         func() time.Time
+	pages       map[string]*template.Template
+	static      map[string]staticFile // by versioned name
+	staticURL   map[string]string     // plain name → versioned URL
+	live        *broker
+	closing     chan struct{} // closed by Close: live streams end
+	closeOnce   sync.Once
 }
 
 // Close ends every live stream, so a graceful shutdown does not wait for
@@ -98,7 +104,7 @@ type staticFile struct {
 // New parses every template now, so a broken page fails the start rather
 // than a request, and subscribes the live broker to committed changes.
 func New(d Deps) (*Server, error) {
-	s := &Server{incidents: d.Incidents, auth: d.Auth, counts: d.Counts, triage: d.Triage, paging: d.Paging, desk: newReportDesk(d.Now, d.SecurityTxt), log: d.Logger, now: d.Now,
+	s := &Server{incidents: d.Incidents, auth: d.Auth, counts: d.Counts, triage: d.Triage, roster: d.Roster, contacts: d.Contacts, escalations: d.Escalations, desk: newReportDesk(d.Now, d.SecurityTxt), log: d.Logger, now: d.Now,
 		pages: map[string]*template.Template{}, static: map[string]staticFile{}, staticURL: map[string]string{}, live: newBroker(), closing: make(chan struct{})}
 	s.status = newStatusSite(d.Status, d.Now)
 	s.notices = d.Notices

@@ -1,4 +1,4 @@
-package paging
+package roster
 
 import (
 	"fmt"
@@ -134,7 +134,7 @@ func (o Objects) Put(v any) Key {
 		o.IncidentRules[x.Severity] = x
 		return Key{KindIncidentRule, x.Severity}
 	}
-	panic(fmt.Sprintf("paging: Put of %T", v))
+	panic(fmt.Sprintf("roster: Put of %T", v))
 }
 
 // Delete removes the object named by k.

@@ -1,4 +1,4 @@
-package paging_test
+package escalation_test
 
 import (
 	"context"
@@ -16,12 +16,14 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
 	"github.com/firebreak-ir/firebreak/internal/outbound"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
@@ -71,7 +73,7 @@ func (in *inbox) take(user string) []notify.WebhookPayload {
 
 type world struct {
 	app   *app.App
-	pager *paging.Pager
+	svc   *app.Services
 	clock *storetest.Clock
 	inbox *inbox
 	ctx   context.Context
@@ -89,15 +91,17 @@ func newWorld(t *testing.T, dsn string) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Stop(context.Background()) })
-	w.app, w.pager = a, a.Services.Paging
-	w.pager.SetBaseURL("http://firebreak.test")
+	w.app, w.svc = a, a.Services
+	for _, s := range []interface{ SetBaseURL(string) }{a.Services.Roster, a.Services.Contacts, a.Services.Escalations} {
+		s.SetBaseURL("http://firebreak.test")
+	}
 	return w
 }
 
 var codeRE = regexp.MustCompile(`code (\d{6})`)
 
 // person creates a user with one verified webhook contact.
-func (w *world) person(t *testing.T, name string) paging.Contact {
+func (w *world) person(t *testing.T, name string) contacts.Contact {
 	t.Helper()
 	if _, err := w.app.Services.Auth.CreateUser(w.ctx, auth.UserInput{Username: name, Role: auth.Responder}); err != nil {
 		t.Fatal(err)
@@ -105,10 +109,10 @@ func (w *world) person(t *testing.T, name string) paging.Contact {
 	return w.contact(t, name, "hook", "/"+name)
 }
 
-func (w *world) contact(t *testing.T, user, name, path string) paging.Contact {
+func (w *world) contact(t *testing.T, user, name, path string) contacts.Contact {
 	t.Helper()
-	me := paging.Actor{User: user}
-	c, err := w.pager.AddContact(w.ctx, me, user, paging.ContactInput{Name: name,
+	me := contacts.Actor{User: user}
+	c, err := w.svc.Contacts.AddContact(w.ctx, me, user, contacts.ContactInput{Name: name,
 		Target: notify.Target{Kind: notify.KindWebhook, Address: w.inbox.srv.URL + path, Secret: hookKey}})
 	if err != nil {
 		t.Fatal(err)
@@ -121,10 +125,10 @@ func (w *world) contact(t *testing.T, user, name, path string) paging.Contact {
 	if m == nil {
 		t.Fatalf("no code in %q", msgs[0].Title)
 	}
-	if _, err := w.pager.VerifyContact(w.ctx, me, c.ID, "000000x"); err == nil {
+	if _, err := w.svc.Contacts.VerifyContact(w.ctx, me, c.ID, "000000x"); err == nil {
 		t.Fatal("a wrong code verified the contact")
 	}
-	c, err = w.pager.VerifyContact(w.ctx, me, c.ID, m[1])
+	c, err = w.svc.Contacts.VerifyContact(w.ctx, me, c.ID, m[1])
 	if err != nil || !c.Verified {
 		t.Fatalf("verify: %v %+v", err, c)
 	}
@@ -190,7 +194,7 @@ func (w *world) setup(t *testing.T) {
 		{Targets: []oncall.Target{{Kind: oncall.TargetSchedule, Name: "primary"}}, Delay: 5},
 		{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: "carol"}}, Delay: 10},
 	}}
-	if err := w.pager.Change(w.ctx, "admin", []any{sch, pol, paging.Service{Name: "checkout", Policy: "checkout"}}, nil); err != nil {
+	if err := w.svc.Roster.Change(w.ctx, "admin", []any{sch, pol, roster.Service{Name: "checkout", Policy: "checkout"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -238,14 +242,14 @@ func TestEscalationWalk(t *testing.T) {
 			// Carol acknowledges through her link: the escalation stops and
 			// the queue entry is hers.
 			token := ms[0].AckURL[strings.LastIndex(ms[0].AckURL, "/")+1:]
-			if _, err := w.pager.CheckAckLink(w.ctx, token); err != nil {
+			if _, err := w.svc.Escalations.CheckAckLink(w.ctx, token); err != nil {
 				t.Fatal(err)
 			}
-			e, err := w.pager.AckByLink(w.ctx, token)
-			if err != nil || e.State != paging.Acknowledged || e.AckedBy != "carol" {
+			e, err := w.svc.Escalations.AckByLink(w.ctx, token)
+			if err != nil || e.State != escalation.Acknowledged || e.AckedBy != "carol" {
 				t.Fatalf("ack: %v %+v", err, e)
 			}
-			if _, err := w.pager.AckByLink(w.ctx, token); err == nil {
+			if _, err := w.svc.Escalations.AckByLink(w.ctx, token); err == nil {
 				t.Fatal("an ack link worked twice")
 			}
 			w.run(t)
@@ -259,7 +263,7 @@ func TestEscalationWalk(t *testing.T) {
 					t.Fatalf("%s paged after the acknowledgement", u)
 				}
 			}
-			views, err := w.pager.For(w.ctx, paging.SubjectQueue, entry)
+			views, err := w.svc.Escalations.For(w.ctx, escalation.SubjectQueue, entry)
 			if err != nil || len(views) != 1 {
 				t.Fatalf("escalations: %v %d", err, len(views))
 			}
@@ -267,7 +271,7 @@ func TestEscalationWalk(t *testing.T) {
 				t.Fatalf("deliveries: %d, want 4", got)
 			}
 			for _, d := range views[0].Deliveries {
-				if d.State != paging.DeliverySent || len(d.History) != 1 || !d.History[0].OK || d.History[0].StatusCode != 200 {
+				if d.State != escalation.DeliverySent || len(d.History) != 1 || !d.History[0].OK || d.History[0].StatusCode != 200 {
 					t.Fatalf("delivery not recorded as sent: %+v", d)
 				}
 			}
@@ -279,7 +283,7 @@ func TestEscalationExhaustsAndOverrideWins(t *testing.T) {
 	w := newWorld(t, storetest.SQLiteDSN(t))
 	w.setup(t)
 	// Bob covers for alice this morning.
-	if _, err := w.pager.AddOverride(w.ctx, "admin", "primary", oncall.Override{User: "bob",
+	if _, err := w.svc.Roster.AddOverride(w.ctx, "admin", "primary", oncall.Override{User: "bob",
 		From: w.clock.Now().Add(-time.Hour), To: w.clock.Now().Add(2 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
@@ -292,12 +296,12 @@ func TestEscalationExhaustsAndOverrideWins(t *testing.T) {
 	for range 4 {
 		w.advance(t, 10*time.Minute)
 	}
-	open, err := w.pager.Open(w.ctx, 10)
+	open, err := w.svc.Escalations.List(w.ctx, true, 10)
 	if err != nil || len(open) != 0 {
 		t.Fatalf("open escalations after exhaustion: %v %d", err, len(open))
 	}
 	all, err := w.app.DB.Escalations(w.ctx, "", "", false, 10)
-	if err != nil || len(all) != 1 || all[0].State != paging.Exhausted || all[0].StepsRun != 4 {
+	if err != nil || len(all) != 1 || all[0].State != escalation.Exhausted || all[0].StepsRun != 4 {
 		t.Fatalf("want one exhausted escalation after 4 steps: %v %+v", err, all)
 	}
 }
@@ -305,13 +309,13 @@ func TestEscalationExhaustsAndOverrideWins(t *testing.T) {
 func TestNotificationRulesAndLateAck(t *testing.T) {
 	w := newWorld(t, storetest.SQLiteDSN(t))
 	w.setup(t)
-	me := paging.Actor{User: "alice"}
-	cs, _ := w.pager.Contacts(w.ctx, me, "alice")
+	me := contacts.Actor{User: "alice"}
+	cs, _ := w.svc.Contacts.Contacts(w.ctx, me, "alice")
 	second := w.contact(t, "alice", "backup", "/alice-backup")
-	if _, err := w.pager.AddRule(w.ctx, me, "alice", cs[0].ID, 0); err != nil {
+	if _, err := w.svc.Contacts.AddRule(w.ctx, me, "alice", cs[0].ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.pager.AddRule(w.ctx, me, "alice", second.ID, 2); err != nil {
+	if _, err := w.svc.Contacts.AddRule(w.ctx, me, "alice", second.ID, 2); err != nil {
 		t.Fatal(err)
 	}
 	entry := w.fire(t, "checkout", "walk-3")
@@ -325,24 +329,24 @@ func TestNotificationRulesAndLateAck(t *testing.T) {
 	}
 	// A second alert's escalation, acknowledged in Firebreak before the
 	// 2-minute rule: the backup is skipped.
-	if err := w.pager.Put(w.ctx, "admin", paging.Service{Name: "checkout-eu", Policy: "checkout"}); err != nil {
+	if err := w.svc.Roster.Put(w.ctx, "admin", roster.Service{Name: "checkout-eu", Policy: "checkout"}); err != nil {
 		t.Fatal(err)
 	}
 	entry2 := w.fire(t, "checkout-eu", "walk-4")
 	w.run(t)
 	w.inbox.take("alice")
-	views, _ := w.pager.For(w.ctx, paging.SubjectQueue, entry2)
-	if _, err := w.pager.Acknowledge(w.ctx, "alice", views[0].ID); err != nil {
+	views, _ := w.svc.Escalations.For(w.ctx, escalation.SubjectQueue, entry2)
+	if _, err := w.svc.Escalations.Acknowledge(w.ctx, "alice", views[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	w.advance(t, 3*time.Minute)
 	if b := paged(w.inbox.take("alice-backup")); b != 0 {
 		t.Fatal("the 2-minute rule fired after the acknowledgement")
 	}
-	views, _ = w.pager.For(w.ctx, paging.SubjectQueue, entry2)
+	views, _ = w.svc.Escalations.For(w.ctx, escalation.SubjectQueue, entry2)
 	var skipped int
 	for _, d := range views[0].Deliveries {
-		if d.State == paging.DeliverySkipped {
+		if d.State == escalation.DeliverySkipped {
 			skipped++
 		}
 	}
@@ -356,10 +360,10 @@ func TestSignificantIncidentPagesCommander(t *testing.T) {
 	w := newWorld(t, storetest.SQLiteDSN(t))
 	w.setup(t)
 	ic := oncall.Policy{Name: "commanders", Steps: []oncall.Step{{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: "carol"}}, Delay: 5}}}
-	if err := w.pager.Change(w.ctx, "admin", []any{ic, paging.IncidentRule{Severity: "SEV1", Policy: "commanders"}}, nil); err != nil {
+	if err := w.svc.Roster.Change(w.ctx, "admin", []any{ic, roster.IncidentRule{Severity: "SEV1", Policy: "commanders"}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.pager.Put(w.ctx, "admin", paging.IncidentRule{Severity: "SEV9", Policy: "commanders"}); err == nil {
+	if err := w.svc.Roster.Put(w.ctx, "admin", roster.IncidentRule{Severity: "SEV9", Policy: "commanders"}); err == nil {
 		t.Fatal("a rule for an unknown severity was accepted")
 	}
 	admin := incident.Viewer{User: "admin", SeeAll: true}
@@ -383,7 +387,7 @@ func TestSignificantIncidentPagesCommander(t *testing.T) {
 	}
 	// Carol acknowledges: she becomes the Incident Commander.
 	token := ms[0].AckURL[strings.LastIndex(ms[0].AckURL, "/")+1:]
-	if _, err := w.pager.AckByLink(w.ctx, token); err != nil {
+	if _, err := w.svc.Escalations.AckByLink(w.ctx, token); err != nil {
 		t.Fatal(err)
 	}
 	w.run(t)
@@ -403,8 +407,8 @@ func TestSignificantIncidentPagesCommander(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.run(t)
-	views, _ := w.pager.For(w.ctx, paging.SubjectIncident, inc2.ID)
-	if len(views) != 1 || views[0].State != paging.Resolved {
+	views, _ := w.svc.Escalations.For(w.ctx, escalation.SubjectIncident, inc2.ID)
+	if len(views) != 1 || views[0].State != escalation.Resolved {
 		t.Fatalf("escalation after the commander was assigned: %+v", views)
 	}
 	w.advance(t, 10*time.Minute)
@@ -418,15 +422,15 @@ func ptr[T any](v T) *T { return &v }
 func TestConfigDoesNotTakeOverAUsersContact(t *testing.T) {
 	w := newWorld(t, storetest.SQLiteDSN(t))
 	w.person(t, "alice") // alice added "hook" herself
-	spec := []paging.UserContacts{{User: "alice", Contacts: []paging.ContactSpec{{Name: "hook",
+	spec := []roster.UserContacts{{User: "alice", Contacts: []roster.ContactSpec{{Name: "hook",
 		Target: notify.Target{Kind: notify.KindEmail, Address: "alice@example.test"}}}}}
 	for _, dry := range []bool{true, false} {
-		_, _, err := w.pager.ApplyUserContacts(w.ctx, spec, false, dry)
+		_, _, err := w.svc.Roster.ApplyUserContacts(w.ctx, spec, false, dry)
 		if e, ok := errs.As(err); !ok || e.Code != errs.Conflict {
 			t.Fatalf("dry run %v: want a conflict, got %v", dry, err)
 		}
 	}
-	cs, _ := w.pager.Contacts(w.ctx, paging.Actor{User: "alice"}, "alice")
+	cs, _ := w.svc.Contacts.Contacts(w.ctx, contacts.Actor{User: "alice"}, "alice")
 	if len(cs) != 1 || cs[0].Kind != notify.KindWebhook || cs[0].Source != "api" {
 		t.Fatalf("alice's own contact changed: %+v", cs)
 	}

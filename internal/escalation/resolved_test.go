@@ -1,4 +1,4 @@
-package paging_test
+package escalation_test
 
 import (
 	"os"
@@ -6,8 +6,9 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/alert"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
-	"github.com/firebreak-ir/firebreak/internal/paging"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
@@ -43,7 +44,7 @@ func TestResolvedAlertsStopPaging(t *testing.T) {
 				w := newWorld(t, dsn)
 				w.setup(t)
 				if keep {
-					if err := w.pager.Put(w.ctx, "admin", paging.Service{Name: "checkout", Policy: "checkout", KeepPagingWhenResolved: true}); err != nil {
+					if err := w.svc.Roster.Put(w.ctx, "admin", roster.Service{Name: "checkout", Policy: "checkout", KeepPagingWhenResolved: true}); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -72,9 +73,9 @@ func TestResolvedAlertsStopPaging(t *testing.T) {
 					t.Fatalf("queue: %v %+v", err, entries)
 				}
 				entry := entries[0].Group.ID
-				escalation := func() paging.EscalationView {
+				current := func() escalation.EscalationView {
 					t.Helper()
-					views, err := w.pager.For(w.ctx, paging.SubjectQueue, entry)
+					views, err := w.svc.Escalations.For(w.ctx, escalation.SubjectQueue, entry)
 					if err != nil || len(views) != 1 {
 						t.Fatalf("escalations of the entry: %v %d", err, len(views))
 					}
@@ -88,7 +89,7 @@ func TestResolvedAlertsStopPaging(t *testing.T) {
 					t.Fatalf("one resolved: %+v", r)
 				}
 				w.run(t)
-				if e := escalation(); e.State != paging.Open {
+				if e := current(); e.State != escalation.Open {
 					t.Fatalf("with an alert still firing the escalation is %s", e.State)
 				}
 				// The other resolves: the escalation stops now, before its
@@ -97,13 +98,13 @@ func TestResolvedAlertsStopPaging(t *testing.T) {
 					t.Fatalf("all resolved: %+v", r)
 				}
 				w.run(t)
-				e := escalation()
+				e := current()
 				last := e.Log[len(e.Log)-1]
 				if keep {
-					if e.State != paging.Open {
+					if e.State != escalation.Open {
 						t.Fatalf("keep_paging_when_resolved: the escalation is %s (%+v)", e.State, last)
 					}
-				} else if e.State != paging.Resolved || last.Action != "stopped" || last.Detail != "alerts resolved" || e.NextAt != nil {
+				} else if e.State != escalation.Resolved || last.Action != "stopped" || last.Detail != "alerts resolved" || e.NextAt != nil {
 					t.Fatalf("after every alert resolved: %s, last log %+v, next %v", e.State, last, e.NextAt)
 				}
 				// Step 2 is due five minutes after step 1: carol is paged only
@@ -152,7 +153,7 @@ func TestResolvedBeforePagingBegan(t *testing.T) {
 			t.Fatalf("%s got %d pages for alerts resolved before paging began", u, n)
 		}
 	}
-	if open, err := w.pager.Open(w.ctx, 10); err != nil || len(open) != 0 {
+	if open, err := w.svc.Escalations.List(w.ctx, true, 10); err != nil || len(open) != 0 {
 		t.Fatalf("open escalations: %v %d", err, len(open))
 	}
 }

@@ -1,4 +1,4 @@
-package paging
+package escalation
 
 import (
 	"context"
@@ -8,32 +8,6 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
 )
-
-// Contact is one way to reach a user. Its Target holds the address and
-// secrets; only the redacted Address is ever shown.
-type Contact struct {
-	ID         string        `json:"id"`
-	User       string        `json:"user"`
-	Name       string        `json:"name"`
-	Kind       notify.Kind   `json:"kind"`
-	Address    string        `json:"address"` // redacted
-	Target     notify.Target `json:"-"`
-	Verified   bool          `json:"verified"`
-	VerifiedAt *time.Time    `json:"verified_at,omitempty"`
-	// Source is "api" for contacts people add (verified by a code they
-	// receive) or "config" for contacts an administrator declared.
-	Source    string    `json:"source"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-// Rule is a notification rule: when paged, the user is contacted through
-// ContactID after Delay ("immediately by Slack, after 2 min by email").
-type Rule struct {
-	ID           string `json:"id"`
-	User         string `json:"user"`
-	ContactID    string `json:"contact_id"`
-	DelayMinutes int    `json:"delay_minutes"`
-}
 
 // SubjectKind is what an escalation is about.
 type SubjectKind string
@@ -153,29 +127,8 @@ type Effects struct {
 	DoneJob string
 }
 
-// Store keeps the on-call configuration, contacts and escalations.
+// Store keeps escalations and their deliveries.
 type Store interface {
-	Objects(ctx context.Context) (Objects, error)
-	// ChangeObjects applies puts (values as Objects.Put takes them) and
-	// deletes, then calls check with the configuration before and after,
-	// all in one transaction: check's error undoes everything.
-	ChangeObjects(ctx context.Context, actor string, puts []any, deletes []Key, check func(before, after Objects) error) error
-
-	CreateContact(ctx context.Context, c Contact, codeHash string, codeExpires time.Time) error
-	// PutConfigContact creates or updates the contact (User, Name), verified.
-	PutConfigContact(ctx context.Context, c Contact) (Contact, error)
-	Contacts(ctx context.Context, user string) ([]Contact, error)
-	Contact(ctx context.Context, id string) (Contact, error)
-	// ContactCode returns the hash of a contact's pending verification code.
-	ContactCode(ctx context.Context, id string) (hash string, expires time.Time, err error)
-	SetContactCode(ctx context.Context, id, codeHash string, expires time.Time) error
-	MarkContactVerified(ctx context.Context, id string, at time.Time) error
-	DeleteContact(ctx context.Context, id string) error
-
-	Rules(ctx context.Context, user string) ([]Rule, error)
-	PutRule(ctx context.Context, r Rule) error
-	DeleteRule(ctx context.Context, id string) error
-
 	// StartEscalation stores e with its effects unless an escalation with
 	// the same subject and cause exists; then it returns that one and false.
 	StartEscalation(ctx context.Context, e Escalation, fx Effects) (Escalation, bool, error)
@@ -202,15 +155,10 @@ type Store interface {
 
 	// ServerKey returns the named random key, creating it on first use.
 	ServerKey(ctx context.Context, name string, size int) ([]byte, error)
-	// FeedGeneration is how often user's calendar feed URLs were rotated
-	// (0 when never).
-	FeedGeneration(ctx context.Context, user string) (int, error)
-	// RotateFeeds bumps user's feed generation and returns the new one.
-	RotateFeeds(ctx context.Context, user, by string, at time.Time) (int, error)
 }
 
-// Users says who exists.
-type Users interface {
-	UserExists(ctx context.Context, username string) (bool, error)
-	Usernames(ctx context.Context) ([]string, error)
+// EscalationView is an escalation with its deliveries.
+type EscalationView struct {
+	Escalation
+	Deliveries []Delivery `json:"deliveries"`
 }

@@ -1,4 +1,4 @@
-package paging
+package roster
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 // PagesNobody says why a new queue entry on service would page nobody (no
 // such service, or it has no escalation policy, or its policy is not
 // there), or "" when it pages its policy.
-func (s *Pager) PagesNobody(ctx context.Context, service string) (string, error) {
-	o, err := s.Store.Objects(ctx)
+func (s *Roster) PagesNobody(ctx context.Context, service string) (string, error) {
+	o, err := s.store.Objects(ctx)
 	if err != nil {
 		return "", err
 	}

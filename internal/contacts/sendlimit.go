@@ -1,4 +1,4 @@
-package paging
+package contacts
 
 import (
 	"crypto/sha256"

@@ -1,4 +1,4 @@
-package paging
+package roster
 
 import (
 	"bytes"
@@ -64,13 +64,13 @@ func mustJSON(v any) json.RawMessage {
 // the check runs against the stored one inside the transaction.
 // extraUsers are users about to be created with the same apply, counted as
 // existing by the check.
-func (s *Pager) Apply(ctx context.Context, actor string, want Objects, prune, dryRun bool, extraUsers []string) ([]Change, error) {
-	cur, err := s.Store.Objects(ctx)
+func (s *Roster) Apply(ctx context.Context, actor string, want Objects, prune, dryRun bool, extraUsers []string) ([]Change, error) {
+	cur, err := s.store.Objects(ctx)
 	if err != nil {
 		return nil, err
 	}
 	changes := Diff(cur, want, prune)
-	users, err := s.userSet(ctx)
+	users, err := s.UserSet(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -90,13 +90,13 @@ func (s *Pager) Apply(ctx context.Context, actor string, want Objects, prune, dr
 		puts = append(puts, v)
 		result.Put(v)
 	}
-	if err := CheckChange(cur, result, users, s.Severities); err != nil {
+	if err := CheckChange(cur, result, users, s.severities); err != nil {
 		return changes, err
 	}
 	if dryRun || len(changes) == 0 {
 		return changes, nil
 	}
-	return changes, s.Store.ChangeObjects(ctx, actor, puts, deletes, func(before, after Objects) error {
-		return CheckChange(before, after, users, s.Severities)
+	return changes, s.store.ChangeObjects(ctx, actor, puts, deletes, func(before, after Objects) error {
+		return CheckChange(before, after, users, s.severities)
 	})
 }

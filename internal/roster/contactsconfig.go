@@ -1,4 +1,4 @@
-package paging
+package roster
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 )
@@ -57,10 +58,10 @@ type RuleChange struct {
 // contactPlan is what applying one user's contacts does.
 type contactPlan struct {
 	spec     UserContacts
-	existing map[string]Contact // by name
+	existing map[string]contacts.Contact // by name
 	changes  []ContactChange
-	deletes  []Contact
-	oldRules []Rule // configuration-sourced rules to replace
+	deletes  []contacts.Contact
+	oldRules []contacts.Rule // configuration-sourced rules to replace
 	rules    *RuleChange
 }
 
@@ -71,32 +72,32 @@ type contactPlan struct {
 // contacts of these users that specs no longer name are deleted with their
 // rules. Users must exist unless dryRun. Everything is checked before
 // anything is written; the writes are not one transaction.
-func (s *Pager) ApplyUserContacts(ctx context.Context, specs []UserContacts, prune, dryRun bool) ([]ContactChange, []RuleChange, error) {
+func (s *Roster) ApplyUserContacts(ctx context.Context, specs []UserContacts, prune, dryRun bool) ([]ContactChange, []RuleChange, error) {
 	if err := checkUserContacts(specs); err != nil {
 		return nil, nil, err
 	}
 	var plans []*contactPlan
-	contacts, rules := []ContactChange{}, []RuleChange{}
+	cs, rules := []ContactChange{}, []RuleChange{}
 	for _, spec := range specs {
 		p, err := s.planContacts(ctx, spec, prune)
 		if err != nil {
 			return nil, nil, err
 		}
 		plans = append(plans, p)
-		contacts = append(contacts, p.changes...)
+		cs = append(cs, p.changes...)
 		if p.rules != nil {
 			rules = append(rules, *p.rules)
 		}
 	}
 	if dryRun {
-		return contacts, rules, nil
+		return cs, rules, nil
 	}
 	for _, p := range plans {
 		if err := s.writeContacts(ctx, p); err != nil {
-			return contacts, rules, err
+			return cs, rules, err
 		}
 	}
-	return contacts, rules, nil
+	return cs, rules, nil
 }
 
 func checkUserContacts(specs []UserContacts) error {
@@ -150,17 +151,17 @@ func checkUserContacts(specs []UserContacts) error {
 	return &errs.Error{Code: errs.Invalid, Field: ds[0].Field, Message: ds[0].Message, Details: ds}
 }
 
-func (s *Pager) planContacts(ctx context.Context, spec UserContacts, prune bool) (*contactPlan, error) {
-	cur, err := s.Store.Contacts(ctx, spec.User)
+func (s *Roster) planContacts(ctx context.Context, spec UserContacts, prune bool) (*contactPlan, error) {
+	cur, err := s.store.Contacts(ctx, spec.User)
 	if err != nil {
 		return nil, err
 	}
-	curRules, err := s.Store.Rules(ctx, spec.User)
+	curRules, err := s.store.Rules(ctx, spec.User)
 	if err != nil {
 		return nil, err
 	}
-	p := &contactPlan{spec: spec, existing: map[string]Contact{}}
-	byID := map[string]Contact{}
+	p := &contactPlan{spec: spec, existing: map[string]contacts.Contact{}}
+	byID := map[string]contacts.Contact{}
 	for _, c := range cur {
 		p.existing[c.Name] = c
 		byID[c.ID] = c
@@ -168,7 +169,7 @@ func (s *Pager) planContacts(ctx context.Context, spec UserContacts, prune bool)
 	declared := map[string]bool{}
 	for _, c := range spec.Contacts {
 		declared[c.Name] = true
-		ch := ContactChange{User: spec.User, Name: c.Name, Kind: c.Target.Kind, Address: redact(c.Target)}
+		ch := ContactChange{User: spec.User, Name: c.Name, Kind: c.Target.Kind, Address: contacts.Redact(c.Target)}
 		old, ok := p.existing[c.Name]
 		if ok && old.Source != "config" {
 			// The user added this one and verified it (or not) themselves:
@@ -224,7 +225,7 @@ func (s *Pager) planContacts(ctx context.Context, spec UserContacts, prune bool)
 
 // targetChanges names what differs between a stored contact and a declared
 // target; "source" when the user had added it themselves.
-func targetChanges(old Contact, t notify.Target) []string {
+func targetChanges(old contacts.Contact, t notify.Target) []string {
 	var out []string
 	if old.Kind != t.Kind {
 		out = append(out, "kind")
@@ -262,7 +263,7 @@ func sortedRules(rs []RuleSpec) []RuleSpec {
 	return out
 }
 
-func (s *Pager) writeContacts(ctx context.Context, p *contactPlan) error {
+func (s *Roster) writeContacts(ctx context.Context, p *contactPlan) error {
 	ids := map[string]string{}
 	for name, c := range p.existing {
 		ids[name] = c.ID
@@ -271,20 +272,20 @@ func (s *Pager) writeContacts(ctx context.Context, p *contactPlan) error {
 	for _, ch := range p.changes {
 		changed[ch.Name] = ch.Op != OpDelete
 	}
-	now := s.Now().UTC()
+	now := s.now().UTC()
 	for _, c := range p.spec.Contacts {
 		if !changed[c.Name] {
 			continue
 		}
-		stored, err := s.Store.PutConfigContact(ctx, Contact{ID: s.NewID(), User: p.spec.User, Name: c.Name, Kind: c.Target.Kind,
-			Target: c.Target, Address: redact(c.Target), Verified: true, VerifiedAt: &now, Source: "config", CreatedAt: now})
+		stored, err := s.store.PutConfigContact(ctx, contacts.Contact{ID: s.newID(), User: p.spec.User, Name: c.Name, Kind: c.Target.Kind,
+			Target: c.Target, Address: contacts.Redact(c.Target), Verified: true, VerifiedAt: &now, Source: "config", CreatedAt: now})
 		if err != nil {
 			return fmt.Errorf("contact %s of %s: %w", c.Name, p.spec.User, err)
 		}
 		ids[c.Name] = stored.ID
 	}
 	for _, c := range p.deletes {
-		if err := s.Store.DeleteContact(ctx, c.ID); err != nil && errs.CodeOf(err) != errs.NotFound {
+		if err := s.store.DeleteContact(ctx, c.ID); err != nil && errs.CodeOf(err) != errs.NotFound {
 			return fmt.Errorf("contact %s of %s: %w", c.Name, p.spec.User, err)
 		}
 	}
@@ -292,13 +293,13 @@ func (s *Pager) writeContacts(ctx context.Context, p *contactPlan) error {
 		return nil
 	}
 	for _, r := range p.oldRules {
-		if err := s.Store.DeleteRule(ctx, r.ID); err != nil && errs.CodeOf(err) != errs.NotFound {
+		if err := s.store.DeleteRule(ctx, r.ID); err != nil && errs.CodeOf(err) != errs.NotFound {
 			return fmt.Errorf("rules of %s: %w", p.spec.User, err)
 		}
 	}
 	for _, r := range sortedRules(p.spec.Rules) {
-		rule := Rule{ID: s.NewID(), User: p.spec.User, ContactID: ids[r.Contact], DelayMinutes: r.DelayMinutes}
-		if err := s.Store.PutRule(ctx, rule); err != nil {
+		rule := contacts.Rule{ID: s.newID(), User: p.spec.User, ContactID: ids[r.Contact], DelayMinutes: r.DelayMinutes}
+		if err := s.store.PutRule(ctx, rule); err != nil {
 			return fmt.Errorf("rules of %s: %w", p.spec.User, err)
 		}
 	}

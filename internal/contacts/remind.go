@@ -1,4 +1,4 @@
-package paging
+package contacts
 
 import (
 	"context"
@@ -16,8 +16,8 @@ import (
 
 // VerifiedContacts lists user's contact methods that were verified, in
 // the order they were added; unverified ones are never used.
-func (s *Pager) VerifiedContacts(ctx context.Context, user string) ([]Contact, error) {
-	cs, err := s.Store.Contacts(ctx, user)
+func (s *Service) VerifiedContacts(ctx context.Context, user string) ([]Contact, error) {
+	cs, err := s.store.Contacts(ctx, user)
 	if err != nil {
 		return nil, err
 	}
@@ -32,17 +32,17 @@ func (s *Pager) VerifiedContacts(ctx context.Context, user string) ([]Contact, e
 
 // Send delivers m to one contact now. A failure is a notify error: see
 // notify.Retryable for whether another attempt may succeed.
-func (s *Pager) Send(ctx context.Context, c Contact, m notify.Message) (notify.Result, error) {
+func (s *Service) Send(ctx context.Context, c Contact, m notify.Message) (notify.Result, error) {
 	if !c.Verified {
 		return notify.Result{Channel: c.Kind}, errs.E(errs.Invalid, "contact", "contact %s of %s is not verified", c.Name, c.User)
 	}
-	return s.Notifier.Notify(ctx, c.Target, m)
+	return s.notifier.Notify(ctx, c.Target, m)
 }
 
 // NotifyUser sends m to every verified contact of user now and returns how
 // many took it. Failures are joined into the error, the retryable ones
 // first, so notify.Retryable of it is true when any failure is.
-func (s *Pager) NotifyUser(ctx context.Context, user string, m notify.Message) (int, error) {
+func (s *Service) NotifyUser(ctx context.Context, user string, m notify.Message) (int, error) {
 	cs, err := s.VerifiedContacts(ctx, user)
 	if err != nil {
 		return 0, err
