@@ -375,15 +375,6 @@ func queue(ctx context.Context, s *server) (map[string]int, error) {
 	}
 }
 
-// phase sends with one for d, then stops the senders and waits for them.
-func phase(o options, d time.Duration, one func(w, i int)) {
-	stop := make(chan struct{})
-	wg := send(o.workers, stop, one)
-	time.Sleep(d)
-	close(stop)
-	wg.Wait()
-}
-
 // killDuring sends with one, kills the server with SIGKILL mid-stream,
 // restarts it on the same data and returns the new server.
 func killDuring(ctx context.Context, o options, s *server, args []string, one func(s *server, w, i int)) (*server, error) {

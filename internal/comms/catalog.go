@@ -231,18 +231,26 @@ func (c *Catalog) Anchors() []string {
 	}
 	for _, o := range c.obligations {
 		if o.ClockStarts.Anchor != "" {
-			set[o.ClockStarts.Anchor] = set[o.ClockStarts.Anchor]
+			addAnchor(set, o.ClockStarts.Anchor)
 		}
 		for _, p := range o.Phases {
 			if p.Anchor != "" {
-				set[p.Anchor] = set[p.Anchor]
+				addAnchor(set, p.Anchor)
 			}
 			if p.AlsoNoLaterThan != nil {
-				set[p.AlsoNoLaterThan.Anchor] = set[p.AlsoNoLaterThan.Anchor]
+				addAnchor(set, p.AlsoNoLaterThan.Anchor)
 			}
 		}
 	}
 	return slices.Sorted(maps.Keys(set))
+}
+
+// addAnchor puts an anchor a phase uses into set, keeping the vocabulary's
+// description when it has one.
+func addAnchor(set map[string]string, anchor string) {
+	if _, ok := set[anchor]; !ok {
+		set[anchor] = ""
+	}
 }
 
 // AnchorDescription describes an anchor of the vocabulary.

@@ -1,7 +1,6 @@
 package comms
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -572,5 +571,5 @@ func TestVectorsCoverCatalog(t *testing.T) {
 			}
 		}
 	}
-	t.Log(fmt.Sprintf("%d vectors over %d obligations", len(vectors), c.Len()))
+	t.Logf("%d vectors over %d obligations", len(vectors), c.Len())
 }

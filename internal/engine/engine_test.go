@@ -232,6 +232,7 @@ func TestPermanentUnknownAndPanic(t *testing.T) {
 			if !panicked {
 				panicked = true
 				var m map[string]int
+				//lint:ignore SA5000 deliberate: a handler bug's runtime panic is what the engine must survive
 				m["boom"]++ // a nil map write: a runtime panic
 			}
 			return nil

@@ -118,13 +118,6 @@ func quoted(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-func orEmpty(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
-}
-
 func labelList(l map[string]string) string {
 	if len(l) == 0 {
 		return "(none)"

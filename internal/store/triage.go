@@ -510,7 +510,8 @@ func (db *DB) CloseGroupsOf(ctx context.Context, incidentID string) error {
 		for rows.Next() {
 			var doc string
 			var e triage.Entry
-			if err := rows.Scan(&doc); err == nil {
+			err := rows.Scan(&doc)
+			if err == nil {
 				err = json.Unmarshal([]byte(doc), &e)
 			}
 			if err != nil {
