@@ -129,7 +129,7 @@ func OpenLocal(ctx context.Context, dsn string, opt store.Options) (*Local, erro
 	for _, u := range []string{Lead, Viewer} {
 		_, err := as.CreateUser(ctx, auth.UserInput{Username: u, Role: auth.Responder})
 		if err != nil && errs.CodeOf(err) != errs.Conflict {
-			db.Close()
+			_ = db.Close() // the failure being returned is the one to report
 			return nil, fmt.Errorf("create user %s: %w", u, err)
 		}
 	}

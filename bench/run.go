@@ -74,7 +74,7 @@ func Run(ctx context.Context, t Target, l Load) (Result, error) {
 					break
 				}
 				t0 := time.Now()
-				Cycle(ctx, t, int(i), func(err error) {
+				_ = Cycle(ctx, t, int(i), func(err error) { // observe sees each command's error
 					now := time.Now()
 					// A command cut short by the end of a timed run is not a failure of the system under test.
 					if err != nil && ctx.Err() != nil {

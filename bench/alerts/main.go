@@ -114,7 +114,7 @@ func run(ctx context.Context, c config, log *slog.Logger, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // StopCPUProfile has written it
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return err
 		}
@@ -165,14 +165,14 @@ func open(ctx context.Context, c config, log *slog.Logger) (string, string, func
 		if err != nil {
 			return "", "", nil, fmt.Errorf("temp dir: %w", err)
 		}
-		dsn, cleanup = filepath.Join(dir, "firebreak.db"), func() { os.RemoveAll(dir) }
+		dsn, cleanup = filepath.Join(dir, "firebreak.db"), func() { _ = os.RemoveAll(dir) }
 	}
 	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: dsn, Logger: log})
 	if err != nil {
 		cleanup()
 		return "", "", nil, err
 	}
-	closeAll := func() { a.Stop(context.Background()); cleanup() }
+	closeAll := func() { _ = a.Stop(context.Background()); cleanup() } // the run is over; its results are what count
 	if err := a.Start(ctx); err != nil {
 		closeAll()
 		return "", "", nil, err

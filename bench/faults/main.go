@@ -93,7 +93,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer os.RemoveAll(work)
+	defer func() { _ = os.RemoveAll(work) }()
 	if o.bin == "" {
 		o.bin = filepath.Join(work, "firebreak")
 		build := exec.CommandContext(ctx, "go", "build", "-o", o.bin, "./cmd/firebreak")
@@ -124,7 +124,7 @@ func main() {
 			continue
 		}
 		dir := filepath.Join(work, sc.name)
-		os.MkdirAll(dir, 0o700)
+		_ = os.MkdirAll(dir, 0o700) // if it is missing, the scenario's server fails to start and says why
 		r, err := sc.run(ctx, o, dir)
 		if errors.Is(err, errSkipped) {
 			fmt.Fprintf(tw, "%s\tskipped: %s\t\t\t\t\t\t\t\n", sc.name, strings.TrimPrefix(err.Error(), errSkipped.Error()+": "))
@@ -170,7 +170,7 @@ func startServer(ctx context.Context, o options, args ...string) (*server, error
 		return nil, err
 	}
 	addr := l.Addr().String()
-	l.Close()
+	_ = l.Close() // only asked for a free port
 	s := &server{url: "http://" + addr, out: &bytes.Buffer{}, done: make(chan struct{})}
 	s.cmd = exec.Command(o.bin, append([]string{"serve", "--addr", addr, "--log-level", "warn", "--request-timeout", o.deadline.String()}, args...)...)
 	s.cmd.Env = append(os.Environ(), "FIREBREAK_BOOTSTRAP_ADMIN_TOKEN="+token)
@@ -179,7 +179,7 @@ func startServer(ctx context.Context, o options, args ...string) (*server, error
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
 	}
-	go func() { s.cmd.Wait(); close(s.done) }()
+	go func() { _ = s.cmd.Wait(); close(s.done) }() // a killed server exits with an error by design
 	hc := &http.Client{Timeout: time.Second}
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(50 * time.Millisecond) {
 		select {
@@ -192,7 +192,7 @@ func startServer(ctx context.Context, o options, args ...string) (*server, error
 		if resp, err := hc.Get(s.url + "/healthz"); err == nil {
 			resp.Body.Close()
 			if o.keepOutput {
-				go func() { <-s.done; mu.Lock(); os.Stderr.Write(s.out.Bytes()); mu.Unlock() }()
+				go func() { <-s.done; mu.Lock(); _, _ = os.Stderr.Write(s.out.Bytes()); mu.Unlock() }()
 			}
 			return s, nil
 		}
@@ -213,12 +213,12 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 }
 
 func (s *server) kill() {
-	s.cmd.Process.Kill()
+	_ = s.cmd.Process.Kill() // done is closed when it has exited, either way
 	<-s.done
 }
 
 func (s *server) stop() {
-	s.cmd.Process.Signal(os.Interrupt)
+	_ = s.cmd.Process.Signal(os.Interrupt) // the select below kills it if it does not stop
 	select {
 	case <-s.done:
 	case <-time.After(30 * time.Second):
@@ -248,7 +248,7 @@ func call(ctx context.Context, method, u, body string, hdr ...string) (int, http
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	var m map[string]any
-	json.Unmarshal(data, &m)
+	_ = json.Unmarshal(data, &m) // a body that is not JSON leaves m nil; callers check the status
 	return resp.StatusCode, resp.Header, m, nil
 }
 
@@ -410,7 +410,7 @@ func intakeKill(ctx context.Context, o options, dir string) (result, error) {
 			t.record(key, 0, nil, err)
 			return
 		}
-		io.Copy(io.Discard, resp.Body)
+		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		t.record(key, resp.StatusCode, resp.Header, nil)
 	}
@@ -469,7 +469,7 @@ func diskFull(ctx context.Context, o options, dir string) (result, error) {
 	if out, err := exec.CommandContext(ctx, "mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", dir).CombinedOutput(); err != nil {
 		return result{}, fmt.Errorf("%w: mount a tmpfs: %v %s", errSkipped, err, out)
 	}
-	defer exec.Command("umount", dir).Run()
+	defer func() { _ = exec.Command("umount", dir).Run() }()
 	s, err := startServer(ctx, o, "--data-dir", dir, "--disk-reserve-mib", "2", "--disk-min-free-mib", "2")
 	if err != nil {
 		return result{}, err
@@ -491,10 +491,10 @@ func diskFull(ctx context.Context, o options, dir string) (result, error) {
 				}
 			}
 		}
-		f.Close()
+		_ = f.Close() // filler only takes up space
 	}
 	time.Sleep(o.phase)
-	os.Remove(filler)
+	_ = os.Remove(filler) // frees the space; the data dir goes with the run anyway
 	time.Sleep(o.phase)
 	close(stop)
 	wg.Wait()
@@ -527,20 +527,20 @@ func pgSchema(ctx context.Context, base string) (string, func(), error) {
 	}
 	schema := fmt.Sprintf("faults_%d", time.Now().UnixNano())
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
+		_ = admin.Close() // the failure being returned is the one to report
 		return "", nil, err
 	}
 	u, err := url.Parse(base)
 	if err != nil {
-		admin.Close()
+		_ = admin.Close() // the failure being returned is the one to report
 		return "", nil, err
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String(), func() {
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		admin.Close()
+		_, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE") // clean-up after the run
+		_ = admin.Close()
 	}, nil
 }
 
@@ -570,7 +570,7 @@ func postgresFreeze(ctx context.Context, o options, _ string) (result, error) {
 			tx.Rollback()
 		}
 		cancel()
-		locker.Close()
+		_ = locker.Close()
 	}
 	time.Sleep(o.phase)
 	close(stop)

@@ -106,7 +106,7 @@ func open(ctx context.Context, c config, log *slog.Logger) (bench.Target, string
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("temp dir: %w", err)
 		}
-		dsn, cleanup = filepath.Join(dir, "firebreak.db"), func() { os.RemoveAll(dir) }
+		dsn, cleanup = filepath.Join(dir, "firebreak.db"), func() { _ = os.RemoveAll(dir) }
 	}
 	where := "SQLite " + dsn + " (WAL, synchronous=FULL)"
 	if store.IsPostgres(dsn) {
@@ -121,11 +121,11 @@ func open(ctx context.Context, c config, log *slog.Logger) (bench.Target, string
 			return nil, "", nil, err
 		}
 		if err := a.Start(ctx); err != nil {
-			a.Stop(context.Background())
+			_ = a.Stop(context.Background()) // the start failure is the one to report
 			cleanup()
 			return nil, "", nil, err
 		}
-		closeAll := func() { a.Stop(context.Background()); cleanup() }
+		closeAll := func() { _ = a.Stop(context.Background()); cleanup() } // the run is over; its results are what count
 		t, err := newRemote(ctx, a.URL(), token)
 		if err != nil {
 			closeAll()
@@ -138,7 +138,7 @@ func open(ctx context.Context, c config, log *slog.Logger) (bench.Target, string
 		cleanup()
 		return nil, "", nil, err
 	}
-	return l, "services in-process, " + where, func() { l.Close(); cleanup() }, nil
+	return l, "services in-process, " + where, func() { _ = l.Close(); cleanup() }, nil
 }
 
 func runCommands(ctx context.Context, c config, t bench.Target, out io.Writer) error {

@@ -65,7 +65,10 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		pprof.StartCPUProfile(f)
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -104,7 +107,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var p notify.WebhookPayload
-	json.Unmarshal(body, &p)
+	_ = json.Unmarshal(body, &p) // a payload that does not decode counts as no page, which the totals show
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if m := codeRE.FindStringSubmatch(p.Title); m != nil {
@@ -125,7 +128,7 @@ func run(ctx context.Context, rate float64, duration, grace time.Duration, dsn s
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
+		defer func() { _ = os.RemoveAll(dir) }()
 		dsn = filepath.Join(dir, "firebreak.db")
 	}
 	rc := &receiver{arrived: map[string]time.Time{}}
@@ -141,7 +144,7 @@ func run(ctx context.Context, rate float64, duration, grace time.Duration, dsn s
 	if err := a.Start(ctx); err != nil {
 		return err
 	}
-	defer a.Stop(context.Background())
+	defer func() { _ = a.Stop(context.Background()) }() // the run is over; its results are what count
 	secret, err := setup(ctx, a, hook.URL, rc)
 	if err != nil {
 		return err
@@ -175,7 +178,7 @@ func run(ctx context.Context, rate float64, duration, grace time.Duration, dsn s
 				failed.Add(1)
 				return
 			}
-			io.Copy(io.Discard, resp.Body)
+			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode/100 != 2 {
 				failed.Add(1)

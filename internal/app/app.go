@@ -266,7 +266,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	svc.Notices.Configure(cfg.Notices, mailer)
 	for _, ci := range cfg.Integrations {
 		if err := svc.Triage.ApplyIntegration(ctx, ci.IntegrationInput, ci.Secret); err != nil {
-			db.Close()
+			_ = db.Close() // the failure being returned is the one to report
 			return nil, fmt.Errorf("integration %s from the configuration: %w", ci.Name, err)
 		}
 	}
@@ -274,7 +274,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		svc.Duties.SetCatalog(cfg.Catalog, cfg.Catalog.Anchors())
 	}
 	if err := applyOrganization(ctx, svc.Duties, cfg.Organization); err != nil {
-		db.Close()
+		_ = db.Close() // the failure being returned is the one to report
 		return nil, fmt.Errorf("organization from the configuration: %w", err)
 	}
 	token, password, err := svc.Auth.Bootstrap(ctx, cfg.BootstrapToken)
@@ -284,7 +284,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		err = nil
 	}
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the failure being returned is the one to report
 		return nil, fmt.Errorf("bootstrap admin: %w", err)
 	}
 	if token != "" {
@@ -313,7 +313,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	})
 	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the failure being returned is the one to report
 		return nil, err
 	}
 	root := http.NewServeMux()
@@ -323,7 +323,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{cfg: cfg, DB: db, Services: svc, public: public, done: make(chan error, 1)}
 	if err := newCheckpointer(a); err != nil {
-		db.Close()
+		_ = db.Close() // the failure being returned is the one to report
 		return nil, err
 	}
 	a.Engine = eng
@@ -337,7 +337,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	// Remembered Idempotency-Key answers are deleted hourly once expired.
 	a.Engine.Handle(store.JobIdempotencySweep, db.SweepIdempotency)
 	if err := db.ScheduleIdempotencySweep(ctx); err != nil {
-		db.Close()
+		_ = db.Close() // the failure being returned is the one to report
 		return nil, fmt.Errorf("schedule the idempotency sweep: %w", err)
 	}
 	db.OnJobs(a.Engine.Notify)
@@ -357,7 +357,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		a.smtp, err = mailin.New(mailin.Config{Addr: cfg.SMTPAddr, Mailboxes: cfg.SMTP.Mailboxes, MaxBytes: cfg.SMTP.MaxBytes,
 			Logger: cfg.Logger, Now: cfg.Now}, svc.Triage)
 		if err != nil {
-			db.Close()
+			_ = db.Close() // the failure being returned is the one to report
 			return nil, fmt.Errorf("smtp: %w", err)
 		}
 	}
@@ -374,7 +374,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.public.setListening(a.URL())
 	if a.smtp != nil {
 		if err := a.smtp.Start(ctx); err != nil {
-			ln.Close()
+			_ = ln.Close() // the failure being returned is the one to report
 			a.ln = nil
 			return err
 		}
@@ -457,7 +457,7 @@ func (a *App) Stop(ctx context.Context) error {
 // Run starts, then waits as Wait does.
 func (a *App) Run(ctx context.Context) error {
 	if err := a.Start(ctx); err != nil {
-		a.Stop(context.Background())
+		_ = a.Stop(context.Background()) // the start failure is the one to report
 		return err
 	}
 	return a.Wait(ctx)

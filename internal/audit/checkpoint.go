@@ -110,7 +110,7 @@ func LoadOrCreateKey(path string) (key ed25519.PrivateKey, created bool, err err
 	}
 	_, err = f.Write(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 	if err = errors.Join(err, f.Sync(), f.Close()); err != nil {
-		os.Remove(path)
+		_ = os.Remove(path) // the write failure is the one to report
 		return nil, false, fmt.Errorf("audit key: %w", err)
 	}
 	pub := EncodePublicKey(key.Public().(ed25519.PublicKey)) + "\n"
@@ -238,6 +238,6 @@ func ReadCheckpointFile(path string) ([]Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint file: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	return ReadCheckpoints(f, path)
 }

@@ -23,8 +23,9 @@ func (d *diffs) incident(want, doc incident.Incident, t *store.Tables) {
 	wj, _ := json.Marshal(want)
 	dj, _ := json.Marshal(doc)
 	var wm, dm map[string]json.RawMessage
-	json.Unmarshal(wj, &wm)
-	json.Unmarshal(dj, &dm)
+	// Both were marshalled from structs just above: they decode as objects.
+	_ = json.Unmarshal(wj, &wm)
+	_ = json.Unmarshal(dj, &dm)
 	for _, k := range slices.Sorted(maps.Keys(union(wm, dm))) {
 		if string(wm[k]) != string(dm[k]) {
 			d.bad("incidents.doc %s is %s but the events say %s", k, clip(string(dm[k])), clip(string(wm[k])))

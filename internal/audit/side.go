@@ -13,6 +13,14 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
 
+// decode reads an event's data into v; data that does not decode is a
+// difference to report, not zero values to compare quietly.
+func (d *diffs) decode(e incident.Event, v any) {
+	if err := json.Unmarshal(e.Data, v); err != nil {
+		d.bad("event %d (%s) has data that does not decode: %v", e.Seq, e.Type, err)
+	}
+}
+
 // side compares the records kept beside the stream (facts, obligation
 // records, notices, stakeholder updates) with the events that describe
 // them.
@@ -53,7 +61,7 @@ func (d *diffs) side(events []incident.Event, t *store.Tables) {
 		switch e.Type {
 		case incident.EvFactsUpdated:
 			var v incident.FactsUpdatedData
-			json.Unmarshal(e.Data, &v)
+			d.decode(e, &v)
 			for _, c := range v.Changes {
 				duties.ApplyFactChange(facts, c)
 			}
@@ -61,7 +69,7 @@ func (d *diffs) side(events []incident.Event, t *store.Tables) {
 			factsEvents++
 		case incident.EvObligationSubmitted, incident.EvObligationWaived:
 			var v incident.ObligationData
-			json.Unmarshal(e.Data, &v)
+			d.decode(e, &v)
 			kind := comms.RecordSubmitted
 			if e.Type == incident.EvObligationWaived {
 				kind = comms.RecordWaived
@@ -73,25 +81,25 @@ func (d *diffs) side(events []incident.Event, t *store.Tables) {
 			records[k] = recordEvent{seq: e.Seq, kind: kind, at: stamp(v.At), data: v, by: e.Actor}
 		case incident.EvNoticeDrafted:
 			var v incident.NoticeDraftedData
-			json.Unmarshal(e.Data, &v)
+			d.decode(e, &v)
 			notice(v.Notice, e.Seq).drafted = &v
 		case incident.EvNoticeApproved:
 			var v incident.NoticeApprovedData
-			json.Unmarshal(e.Data, &v)
+			d.decode(e, &v)
 			notice(v.Notice, e.Seq).approved[v.TextSHA256] = true
 		case incident.EvNoticeSubmitted:
 			var v incident.NoticeSubmittedData
-			json.Unmarshal(e.Data, &v)
+			d.decode(e, &v)
 			n := notice(v.Notice, e.Seq)
 			n.submitted, n.subSeq = &v, e.Seq
 		case incident.EvNoticeSent:
 			var v incident.NoticeSentData
-			json.Unmarshal(e.Data, &v)
+			d.decode(e, &v)
 			n := notice(v.Notice, e.Seq)
 			n.sent, n.sentSeq = append(n.sent, v), append(n.sentSeq, e.Seq)
 		case incident.EvUpdatePosted:
 			var v incident.UpdatePostedData
-			json.Unmarshal(e.Data, &v)
+			d.decode(e, &v)
 			updates[v.Update] = e
 			updateOrder = append(updateOrder, v.Update)
 		}
@@ -230,7 +238,7 @@ func (d *diffs) side(events []incident.Event, t *store.Tables) {
 			continue
 		}
 		var v incident.UpdatePostedData
-		json.Unmarshal(e.Data, &v)
+		d.decode(e, &v)
 		if v.Text != u.Text {
 			d.bad("stakeholder update %s text %q differs from its update.posted event at seq %d: %q", u.ID, clip(u.Text), e.Seq, clip(v.Text))
 		}

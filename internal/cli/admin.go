@@ -14,13 +14,13 @@ func migrateCmd(g *globals) *cobra.Command {
 		Use:   "migrate",
 		Short: "Apply pending database migrations (serve does this at start too)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			log := slog.New(slog.NewTextHandler(g.env.Stderr, nil))
 			db, err := f.open(cmd.Context(), g, log)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeDB(db, &err)
 			fmt.Fprintf(g.env.Stdout, "The %s database is up to date.\n", db.Backend())
 			return nil
 		},

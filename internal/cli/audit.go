@@ -87,7 +87,7 @@ to each checkpoint in FILE (after checking its Ed25519 signature with
 database still holds exactly the history each one signed. This catches a
 rewrite that re-sealed every chain. Exits 1 when anything differs.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if err := g.checkOutput(); err != nil {
 				return err
 			}
@@ -123,12 +123,12 @@ rewrite that re-sealed every chain. Exits 1 when anything differs.`,
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeDB(db, &err)
 			r, err := audit.VerifyWith(cmd.Context(), db, opt)
 			if err != nil {
 				return err
 			}
-			g.print(r, func(w io.Writer) {
+			if err := g.print(r, func(w io.Writer) {
 				fmt.Fprintf(w, "Checked %d incidents, %d events; global head %s at global seq %d.\n", r.Incidents, r.Events, dash(r.Head), r.LastGlobalSeq)
 				for _, n := range r.Notes {
 					fmt.Fprintln(w, "NOTE "+n)
@@ -151,7 +151,9 @@ rewrite that re-sealed every chain. Exits 1 when anything differs.`,
 				if r.OK() {
 					fmt.Fprintln(w, "Every chain is intact and every table matches its events.")
 				}
-			})
+			}); err != nil {
+				return err
+			}
 			if !r.OK() {
 				return &exitError{code: 1, err: fmt.Errorf("audit failed: %d problems, the first: %s", len(r.Problems), r.Problems[0])}
 			}
@@ -200,7 +202,7 @@ prints it, and POSTs it to the webhook when one is configured. Keep a copy
 somewhere a database administrator cannot write: that copy is what proves
 the history later.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if err := g.checkOutput(); err != nil {
 				return err
 			}
@@ -220,17 +222,16 @@ the history later.`,
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeDB(db, &err)
 			c := &audit.Checkpointer{Log: db, Key: key, File: ac.File, Hook: first(webhook, ac.Webhook), Logger: log}
 			cp, err := c.Take(cmd.Context())
 			if err != nil {
 				return err
 			}
-			g.print(cp, func(w io.Writer) {
+			return g.print(cp, func(w io.Writer) {
 				fmt.Fprintf(w, "Checkpoint #%d: %d events up to global seq %d, head %s, at %s, key %s.\nAppended to %s.\n",
 					cp.Number, cp.Events, cp.LastGlobalSeq, cp.Head, ts(cp.Time), cp.KeyID, ac.File)
 			})
-			return nil
 		},
 	}
 	f.add(cmd, g)

@@ -31,7 +31,7 @@ in firebreak.db-wal; use this command. PostgreSQL: use pg_dump or point-in-time
 recovery (README, Operations).`,
 		Example: "  firebreak backup --to /backups/firebreak-2026-12-06.db\n  firebreak backup --data-dir /var/lib/firebreak --to /backups/fb.db",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if to == "" {
 				return &exitError{code: 2, err: fmt.Errorf("--to FILE is required")}
 			}
@@ -40,7 +40,7 @@ recovery (README, Operations).`,
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeDB(db, &err)
 			if err := db.Backup(ctx, to); err != nil {
 				return err
 			}
@@ -84,7 +84,7 @@ the server on it with: firebreak serve --data-dir DIR`,
 				return fmt.Errorf("restore: %w", err)
 			}
 			if err := checkCopy(ctx, g.env.Stdout, dst+".partial"); err != nil {
-				os.Remove(dst + ".partial")
+				_ = os.Remove(dst + ".partial") // the check's failure is the one to report
 				return err
 			}
 			if err := os.Rename(dst+".partial", dst); err != nil {
@@ -101,12 +101,12 @@ the server on it with: firebreak serve --data-dir DIR`,
 
 // checkCopy opens a copied database and checks it, printing what it holds;
 // an error when integrity_check or audit verify finds anything.
-func checkCopy(ctx context.Context, out io.Writer, path string) error {
+func checkCopy(ctx context.Context, out io.Writer, path string) (err error) {
 	db, err := store.Open(ctx, path, store.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return fmt.Errorf("open the copy: %w", err)
 	}
-	defer db.Close()
+	defer closeDB(db, &err)
 	if err := db.IntegrityCheck(ctx); err != nil {
 		return fmt.Errorf("the copy at %s fails SQLite's check: %w", path, err)
 	}
@@ -135,19 +135,19 @@ func copyFile(from, to string) error {
 	if err != nil {
 		return err
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }() // read only
 	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
 	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		os.Remove(to)
+		_ = out.Close() // the copy's failure is the one to report
+		_ = os.Remove(to)
 		return err
 	}
 	if err := out.Sync(); err != nil {
-		out.Close()
-		os.Remove(to)
+		_ = out.Close() // the copy's failure is the one to report
+		_ = os.Remove(to)
 		return err
 	}
 	return out.Close()

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/spf13/cobra"
@@ -27,4 +28,13 @@ func (f *dbFlags) dsn(g *globals) string {
 
 func (f *dbFlags) open(ctx context.Context, g *globals, log *slog.Logger) (*store.DB, error) {
 	return store.Open(ctx, f.dsn(g), store.Options{Logger: log})
+}
+
+// closeDB closes a database a command opened, and makes a failure to close
+// it (SQLite's last checkpoint of its log) the command's error unless it
+// has one already.
+func closeDB(db *store.DB, err *error) {
+	if cerr := db.Close(); cerr != nil && *err == nil {
+		*err = fmt.Errorf("close the database: %w", cerr)
+	}
 }

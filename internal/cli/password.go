@@ -31,12 +31,12 @@ func passwordResetCmd(g *globals) *cobra.Command {
 			"with a running server, `firebreak users set-password` does the same over the API.",
 		Example: "  firebreak password reset admin\n  firebreak password reset alice --db postgres://firebreak@db/firebreak",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			db, err := f.open(cmd.Context(), g, slog.New(slog.DiscardHandler))
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeDB(db, &err)
 			pw := auth.NewPassword()
 			if err := app.NewServices(db, time.Now).Auth.SetPassword(cmd.Context(), args[0], pw); err != nil {
 				return err

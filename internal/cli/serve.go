@@ -108,7 +108,7 @@ func serveCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if err := a.Start(cmd.Context()); err != nil {
-				a.Stop(cmd.Context())
+				_ = a.Stop(cmd.Context()) // the start failure is the one to report
 				return err
 			}
 			dsn := f.dsn(g)

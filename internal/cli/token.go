@@ -28,7 +28,7 @@ func tokenCreateCmd(g *globals) *cobra.Command {
 		Short:   "Create an API token for a user; the secret is printed once",
 		Example: "  firebreak token create --user alice --name laptop",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if user == "" {
 				return fmt.Errorf("--user is required")
 			}
@@ -36,7 +36,7 @@ func tokenCreateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeDB(db, &err)
 			tok, secret, err := app.NewServices(db, time.Now).Auth.IssueToken(cmd.Context(), user, name)
 			if err != nil {
 				return err
@@ -63,7 +63,7 @@ func tokenListCmd(g *globals) *cobra.Command {
 	var user string
 	cmd := &cobra.Command{
 		Use: "list", Short: "List a user's tokens", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if user == "" {
 				return fmt.Errorf("--user is required")
 			}
@@ -71,7 +71,7 @@ func tokenListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeDB(db, &err)
 			toks, err := app.NewServices(db, time.Now).Auth.Tokens(cmd.Context(), user)
 			if err != nil {
 				return err
@@ -95,12 +95,12 @@ func tokenRevokeCmd(g *globals) *cobra.Command {
 	var f dbFlags
 	cmd := &cobra.Command{
 		Use: "revoke ID", Short: "Revoke a token", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			db, err := f.open(cmd.Context(), g, slog.New(slog.DiscardHandler))
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeDB(db, &err)
 			if err := app.NewServices(db, time.Now).Auth.RevokeToken(cmd.Context(), args[0]); err != nil {
 				return err
 			}

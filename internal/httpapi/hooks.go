@@ -77,11 +77,11 @@ func (s *Server) hooks(w http.ResponseWriter, r *http.Request) {
 			Detail: "the other alerts were stored; fix and resend the ones listed", Errors: details}, Receipt: rec}
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusBadRequest)
-		json.NewEncoder(w).Encode(m)
+		_ = json.NewEncoder(w).Encode(m) // a failure means the client went away
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(rec)
+	_ = json.NewEncoder(w).Encode(rec) // a failure means the client went away
 }
 
 // hookProblem is a problem that also carries what was stored.
@@ -104,5 +104,5 @@ func detailsOf(e *errs.Error) []*huma.ErrorDetail {
 func writeJSONProblem(w http.ResponseWriter, status int, detail string, details []*huma.ErrorDetail) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(&huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: detail, Errors: details})
+	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: detail, Errors: details}) // a failure means the client went away
 }

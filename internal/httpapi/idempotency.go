@@ -79,7 +79,7 @@ func (s *Server) idemReplay(ctx huma.Context, next func(huma.Context)) {
 		ctx.SetHeader("Content-Type", rec.ContentType)
 		ctx.SetHeader("Idempotent-Replayed", "true")
 		ctx.SetStatus(rec.Status)
-		ctx.BodyWriter().Write(rec.Body)
+		_, _ = ctx.BodyWriter().Write(rec.Body) // a failure means the client went away
 	})(ctx)
 }
 

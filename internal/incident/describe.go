@@ -6,6 +6,12 @@ import (
 	"strings"
 )
 
+// describeData reads an event's data for describing it. Folding the event
+// (apply.go) already decoded it strictly, so a failure here cannot happen
+// for a stored event; if it did, the line describes empty fields rather
+// than hiding the event.
+func describeData(e Event, v any) { _ = json.Unmarshal(e.Data, v) }
+
 // Describe returns one line saying what an event did, for timelines.
 func Describe(e Event) string {
 	if s, ok := describeNotice(e); ok {
@@ -17,7 +23,7 @@ func Describe(e Event) string {
 	switch e.Type {
 	case EvDeclared:
 		var d DeclaredData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		s := fmt.Sprintf("declared %s %q", RefOf(d.Number), d.Title)
 		if d.Severity != "" {
 			s += " as " + d.Severity
@@ -25,7 +31,7 @@ func Describe(e Event) string {
 		return s
 	case EvUpdated:
 		var d UpdatedData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		if d.From != nil {
 			return describeUpdate(d)
 		}
@@ -46,14 +52,14 @@ func Describe(e Event) string {
 		return "updated " + strings.Join(f, ", ")
 	case EvSeverityChanged:
 		var d SeverityData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		if d.From == "" {
 			return "classified as " + d.To
 		}
 		return fmt.Sprintf("severity %s → %s", d.From, d.To)
 	case EvTransitioned:
 		var d TransitionData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		s := fmt.Sprintf("%s → %s", d.From, d.To)
 		if d.Reason != "" {
 			s += ": " + d.Reason
@@ -61,14 +67,14 @@ func Describe(e Event) string {
 		return s
 	case EvRoleAssigned, EvRoleUnassigned:
 		var d RoleData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		if e.Type == EvRoleAssigned {
 			return fmt.Sprintf("%s is %s", d.User, d.Role.Title())
 		}
 		return fmt.Sprintf("%s is no longer %s", d.User, d.Role.Title())
 	case EvRoleHandedOver:
 		var d HandoverData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		from := strings.Join(append([]string{d.From}, d.Also...), ", ")
 		s := fmt.Sprintf("%s handed over from %s to %s (%s stays as responder)", d.Role.Title(), from, d.To, from)
 		if d.Note != "" {
@@ -77,19 +83,19 @@ func Describe(e Event) string {
 		return s
 	case EvMerged:
 		var d MergeData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		return "merged into " + d.OtherRef
 	case EvMergeReceived:
 		var d MergeData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		return d.OtherRef + " merged into this incident"
 	case EvEntryAdded:
 		var d EntryData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		return fmt.Sprintf("%s: %s", d.Kind, d.Body)
 	case EvSignalLinked:
 		var d SignalData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		from := d.Source
 		if d.Integration != "" {
 			from += " (" + d.Integration + ")"
@@ -97,11 +103,11 @@ func Describe(e Event) string {
 		return fmt.Sprintf("%s from %s: %q, %d alert(s), first seen %s", d.How, from, d.Summary, d.Alerts, d.FirstSeen.UTC().Format("2006-01-02 15:04:05Z"))
 	case EvAttachmentAccessed:
 		var d AttachmentAccessData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		return fmt.Sprintf("opened the reporter's attachment %q (sha256 %s)", d.Name, d.SHA256)
 	case EvAlertFired, EvAlertResolved:
 		var d AlertData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		verb := "fired"
 		if e.Type == EvAlertResolved {
 			verb = "resolved"
@@ -112,18 +118,18 @@ func Describe(e Event) string {
 		return fmt.Sprintf("alert %s: %s", verb, d.Summary)
 	case EvPostmortemSaved:
 		var d PostmortemData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		if d.Status == PostmortemPublished {
 			return "post-mortem published"
 		}
 		return "post-mortem saved as draft"
 	case EvPostmortemRevised:
 		var d RevisedData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		return fmt.Sprintf("post-mortem revised (text sha256 %.12s): %s", d.TextSHA256, d.Reason)
 	case EvActionItemUpdated:
 		var d ActionItemData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		if d.Done {
 			return fmt.Sprintf("action item %d done: %s", d.Index+1, d.Title)
 		}
@@ -139,7 +145,7 @@ func EntryKindOf(e Event) EntryKind {
 		return ""
 	}
 	var d EntryData
-	json.Unmarshal(e.Data, &d)
+	describeData(e, &d)
 	return d.Kind
 }
 

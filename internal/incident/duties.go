@@ -1,7 +1,6 @@
 package incident
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -62,7 +61,7 @@ func describeDuty(e Event) (s string, ok bool) {
 	switch e.Type {
 	case EvFactsUpdated:
 		var d FactsUpdatedData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		if len(d.Changes) == 0 {
 			return "facts saved unchanged", true
 		}
@@ -73,7 +72,7 @@ func describeDuty(e Event) (s string, ok bool) {
 		return "facts: " + strings.Join(parts, "; "), true
 	case EvObligationSubmitted:
 		var d ObligationData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		s = fmt.Sprintf("%s recorded as submitted at %s", obligationText(d.ObligationID, d.Phase), d.At.UTC().Format(time.RFC3339))
 		if d.Recipient != "" {
 			s += " to " + d.Recipient
@@ -90,7 +89,7 @@ func describeDuty(e Event) (s string, ok bool) {
 		return s, true
 	case EvObligationWaived:
 		var d ObligationData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		return fmt.Sprintf("%s waived: %s", obligationText(d.ObligationID, d.Phase), d.Reason), true
 	}
 	return "", false

@@ -1,7 +1,6 @@
 package incident
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -145,7 +144,7 @@ func describeNotice(e Event) (s string, ok bool) {
 	switch e.Type {
 	case EvNoticeDrafted:
 		var d NoticeDraftedData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		s = fmt.Sprintf("drafted %s notice %q", d.Audience, d.Title)
 		if d.ObligationID != "" {
 			s += " for " + obligationText(d.ObligationID, d.Phase)
@@ -153,23 +152,23 @@ func describeNotice(e Event) (s string, ok bool) {
 		return s, true
 	case EvNoticeApproved:
 		var d NoticeApprovedData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		if d.ContentSHA256 != "" {
 			return fmt.Sprintf("approved notice %q (content SHA-256 %s: title, text, audience, recipients, attachments)", d.Title, short(d.ContentSHA256)), true
 		}
 		return fmt.Sprintf("approved notice %q (text SHA-256 %s)", d.Title, short(d.TextSHA256)), true
 	case EvNoticeEdited:
 		var d NoticeEditedData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		return fmt.Sprintf("notice %q edited: %s", d.Title, editedText(d)), true
 	case EvNoticeApprovalWithdrawn:
 		var d NoticeApprovalWithdrawnData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		return fmt.Sprintf("approval withdrawn: %s changed — %s had approved notice %q as content SHA-256 %s, now %s",
 			strings.Join(d.Changed, ", "), d.ApprovedBy, d.Title, short(d.ApprovedContentSHA256), short(d.ContentSHA256)), true
 	case EvNoticeSubmitted:
 		var d NoticeSubmittedData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		s = fmt.Sprintf("notice %q submitted to %s by %s", d.Title, d.Recipient, strings.ReplaceAll(d.Channel, "_", " "))
 		if d.Reference != "" {
 			s += ", reference " + d.Reference
@@ -180,11 +179,11 @@ func describeNotice(e Event) (s string, ok bool) {
 		return s + fmt.Sprintf(" — text SHA-256 %s", short(d.TextSHA256)), true
 	case EvNoticeSent:
 		var d NoticeSentData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		return fmt.Sprintf("notice %q emailed to %s (Message-ID %s, relay: %s)", d.Title, d.To, d.MessageID, d.Reply), true
 	case EvUpdatePosted:
 		var d UpdatePostedData
-		json.Unmarshal(e.Data, &d)
+		describeData(e, &d)
 		s = "stakeholder update: " + d.Text
 		if len(d.Channels) > 0 {
 			s += " → " + strings.Join(d.Channels, ", ")

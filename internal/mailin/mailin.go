@@ -142,7 +142,7 @@ func (s *Server) Stop(ctx context.Context) error {
 			return
 		}
 		if err := s.srv.Shutdown(ctx); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
-			s.srv.Close()
+			_ = s.srv.Close() // the shutdown failure is the one to report
 			s.stopErr = fmt.Errorf("smtp: shutdown: %w", err)
 		}
 		<-s.done

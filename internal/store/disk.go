@@ -99,7 +99,7 @@ func (d *diskGuard) makeReserve() bool {
 		err = os.Rename(tmp, d.reservePath)
 	}
 	if err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp) // the failure is logged just below
 		d.log.Warn("could not make the disk reserve", "file", d.reservePath, "err", err)
 		return false
 	}

@@ -209,7 +209,7 @@ func (g *groupCommit) afterFull(batch []*writeOp) {
 	}
 	g.disk.failed(full)
 	bg := context.Background()
-	g.db.ExecContext(bg, `ROLLBACK`) // "no transaction is active" when SQLite rolled back itself
+	_, _ = g.db.ExecContext(bg, `ROLLBACK`) // "no transaction is active" when SQLite rolled back itself
 	var busy, logFrames, done int64
 	if err := g.db.QueryRowContext(bg, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil || busy != 0 {
 		g.disk.log.Warn("WAL not truncated after a full disk; the next checkpoints retry", "busy", busy, "err", err)

@@ -33,7 +33,7 @@ func acquireLock(dbPath string) (*lockFile, error) {
 	}
 	if err := flock(f); err != nil {
 		holder, _ := os.ReadFile(p)
-		f.Close()
+		_ = f.Close() // the lock failure is the one to report
 		pid := strings.TrimSpace(string(holder))
 		if _, perr := strconv.Atoi(pid); perr != nil || pid == "" {
 			pid = "unknown"
@@ -41,7 +41,7 @@ func acquireLock(dbPath string) (*lockFile, error) {
 		return nil, fmt.Errorf("%w: process %s holds %s; stop it first (two servers on one SQLite file would page everyone twice)", ErrLocked, pid, p)
 	}
 	if err := f.Truncate(0); err == nil {
-		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0) // the pid only tells a second server who holds the lock
 	}
 	return &lockFile{f: f}, nil
 }
@@ -52,6 +52,6 @@ func (l *lockFile) release() error {
 	if l == nil {
 		return nil
 	}
-	l.f.Truncate(0)
+	_ = l.f.Truncate(0) // the pid is advisory; unlocking and closing are what count
 	return errors.Join(funlock(l.f), l.f.Close())
 }

@@ -53,7 +53,7 @@ func (db *DB) prepareHot(ctx context.Context) error {
 func (c stmtCache) close() {
 	for _, m := range []map[string]*sql.Stmt{c.write, c.read} {
 		for _, s := range m {
-			s.Close()
+			_ = s.Close() // not cached, so dropped; closing only frees it
 		}
 	}
 }

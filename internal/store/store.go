@@ -223,20 +223,20 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	} else {
 		db.dialect = dialect{name: "sqlite"}
 		if err := openSQLite(db, dsn, opt); err != nil {
-			db.lock.release()
+			_ = db.lock.release() // the open failure is the one to report
 			return nil, err
 		}
 	}
 	if err := db.write.PingContext(ctx); err != nil {
-		db.Close()
+		_ = db.Close() // the open failure is the one to report
 		return nil, fmt.Errorf("connect to %s: %w", db.dialect.name, err)
 	}
 	if err := db.Migrate(ctx); err != nil {
-		db.Close()
+		_ = db.Close() // the open failure is the one to report
 		return nil, err
 	}
 	if err := db.prepareHot(ctx); err != nil {
-		db.Close()
+		_ = db.Close() // the open failure is the one to report
 		return nil, err
 	}
 	db.disk.tick() // the reserve, when there is room
@@ -289,7 +289,7 @@ func openSQLite(db *DB, path string, opt Options) error {
 	db.write.SetConnMaxLifetime(0)
 	db.write.SetConnMaxIdleTime(0)
 	if db.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)"); err != nil {
-		db.write.Close()
+		_ = db.write.Close() // the open failure is the one to report
 		return fmt.Errorf("open sqlite: %w", err)
 	}
 	db.read.SetMaxOpenConns(8)
@@ -301,8 +301,8 @@ func openSQLite(db *DB, path string, opt Options) error {
 	}
 	db.group = &groupCommit{db: db.write, owner: db, wal: &walGuard{path: path + "-wal", limit: walLimit, log: db.log.Warn}, disk: db.disk}
 	if db.ckpt, err = sql.Open("sqlite", base); err != nil {
-		db.write.Close()
-		db.read.Close()
+		_ = db.write.Close() // the open failure is the one to report
+		_ = db.read.Close()
 		return fmt.Errorf("open sqlite: %w", err)
 	}
 	db.ckpt.SetMaxOpenConns(1)

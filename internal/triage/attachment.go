@@ -26,7 +26,7 @@ func EntryAttachments(e Entry) []Attachment {
 			return out
 		}
 		var size int64
-		fmt.Sscan(e.Annotations[key+"_size"], &size)
+		_, _ = fmt.Sscan(e.Annotations[key+"_size"], &size) // a missing or bad size annotation reads as 0 (unknown)
 		out = append(out, Attachment{SHA256: sha, Name: e.Annotations[key], ContentType: "application/octet-stream", Size: size})
 	}
 }

@@ -149,13 +149,13 @@ func (s *Server) attachToNotice(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Bad request: the file could not be read (at most 10 MiB).", http.StatusBadRequest)
 		return
 	}
-	defer r.MultipartForm.RemoveAll()
+	defer func() { _ = r.MultipartForm.RemoveAll() }() // temporary files of the upload; the request is done
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
 		s.noticeDone(w, r, invalid("file", "choose a file to attach"), noticeForm{}, "files", "")
 		return
 	}
-	defer file.Close()
+	defer func() { _ = file.Close() }() // read only
 	data, err := io.ReadAll(file)
 	if err != nil {
 		http.Error(w, "Bad request: the file could not be read.", http.StatusBadRequest)

@@ -141,7 +141,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 	}
 	if file, hdr, err := r.FormFile("attachment"); err == nil {
 		data, err := io.ReadAll(io.LimitReader(file, triage.MaxAttachment+1))
-		file.Close()
+		_ = file.Close() // read only; ReadAll reports
 		if err != nil {
 			s.renderReport(w, r, http.StatusBadRequest, f, "The attachment could not be read; try again.", "")
 			return

@@ -56,7 +56,7 @@ func restarted(t *testing.T, s *Setup, later time.Duration) *store.DB {
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { _ = db.Close() }) // test cleanup
 	return db
 }
 

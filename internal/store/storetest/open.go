@@ -59,7 +59,7 @@ func PostgresDSN(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("open postgres: %v", err)
 	}
-	defer admin.Close()
+	defer func() { _ = admin.Close() }() // test setup: closing the admin connection
 	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
 		t.Fatalf("create schema: %v", err)
 	}
@@ -68,8 +68,8 @@ func PostgresDSN(t testing.TB) string {
 		if err != nil {
 			return
 		}
-		defer db.Close()
-		db.Exec("DROP SCHEMA " + schema + " CASCADE")
+		defer func() { _ = db.Close() }()
+		_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE") // test cleanup: the database goes with the run
 	})
 	u, err := url.Parse(base)
 	if err != nil {
@@ -94,6 +94,6 @@ func open(t testing.TB, dsn string) *store.DB {
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { _ = db.Close() }) // test cleanup
 	return db
 }

@@ -353,7 +353,9 @@ func testListFilters(t *testing.T, s *Setup) {
 	declare(t, s, incident.DeclareInput{Title: "DB down", Summary: "primary 100% cpu", Type: "availability", Severity: "SEV1", Labels: map[string]string{"team": "db"}})
 	declare(t, s, incident.DeclareInput{Title: "Leaked key", Type: "security.credential-compromise", Severity: "SEV1", Labels: map[string]string{"team": "sec", "env": "prod"}})
 	c := cmd("INC-2")
-	s.Incidents.Assign(ctx, c, incident.IRLead, "alice")
+	if _, err := s.Incidents.Assign(ctx, c, incident.IRLead, "alice"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Incidents.Transition(ctx, c, incident.Active, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -481,7 +483,9 @@ func testUsersAndTokens(t *testing.T, s *Setup) {
 	}
 	_, err = s.Auth.Authenticate(ctx, secret)
 	wantCode(t, err, errs.Unauthorized)
-	s.Auth.UpdateUser(ctx, "alice", auth.UserPatch{Active: new(true)})
+	if _, err := s.Auth.UpdateUser(ctx, "alice", auth.UserPatch{Active: new(true)}); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Auth.RevokeToken(ctx, tok.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -630,7 +634,9 @@ func testIdempotency(t *testing.T, s *Setup) {
 		t.Fatalf("bob saw alice's key")
 	}
 	// A released key can be used again; an expired one too.
-	s.DB.ReleaseIdempotency(ctx, "bob", "k1")
+	if err := s.DB.ReleaseIdempotency(ctx, "bob", "k1"); err != nil {
+		t.Fatal(err)
+	}
 	if got, _ := s.DB.ReserveIdempotency(ctx, "bob", "k1", rec); got != nil {
 		t.Fatalf("released key still held")
 	}
