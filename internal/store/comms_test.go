@@ -11,10 +11,5 @@ import (
 // is set.
 func TestCommsContract(t *testing.T) {
 	t.Parallel()
-	for _, b := range storetest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			storetest.RunComms(t, b)
-		})
-	}
+	storetest.ForEachBackend(t, storetest.RunComms)
 }

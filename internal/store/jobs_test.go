@@ -40,12 +40,11 @@ var jobsT0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 func forEachBackend(t *testing.T, fn func(t *testing.T, e jobsEnv)) {
 	t.Helper()
 	t.Parallel()
-	backends := []string{"sqlite"}
-	if os.Getenv("FIREBREAK_TEST_POSTGRES_URL") != "" {
-		backends = append(backends, "postgres")
-	}
-	for _, b := range backends {
+	for _, b := range []string{"sqlite", "postgres"} {
 		t.Run(b, func(t *testing.T) {
+			if b == "postgres" && os.Getenv(postgresEnv) == "" {
+				t.Skip(postgresEnv + " is not set: PostgreSQL tests skipped")
+			}
 			t.Parallel()
 			dsn := filepath.Join(t.TempDir(), "jobs.db")
 			if b == "postgres" {
@@ -63,7 +62,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, e jobsEnv)) {
 
 func freshPostgres(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("FIREBREAK_TEST_POSTGRES_URL")
+	base := os.Getenv(postgresEnv)
 	b := make([]byte, 6)
 	rand.Read(b)
 	schema := "fbt_" + hex.EncodeToString(b)

@@ -10,10 +10,5 @@ import (
 // FIREBREAK_TEST_POSTGRES_URL is set.
 func TestContract(t *testing.T) {
 	t.Parallel()
-	for _, b := range storetest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			storetest.Run(t, b)
-		})
-	}
+	storetest.ForEachBackend(t, storetest.Run)
 }

@@ -180,6 +180,9 @@ func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Out
 	jobs := 0
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		jobs = 0
+		if err := db.lockQueue(ctx, tx); err != nil {
+			return err
+		}
 		latest, err := tx.PrepareContext(ctx, db.dialect.q(latestItemSQL))
 		if err != nil {
 			return fmt.Errorf("prepare: %w", err)
@@ -215,7 +218,9 @@ func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Out
 			}
 		}
 		for _, g := range groups {
-			e, ok, err := st.entry(ctx, `SELECT doc FROM alert_groups WHERE id = ?`, g.ID)
+			// Locked: a queue action committed meanwhile is read, not
+			// overwritten with the state from before it.
+			e, ok, err := st.entry(ctx, `SELECT doc FROM alert_groups WHERE id = ?`+db.forUpdate(), g.ID)
 			if err != nil {
 				return err
 			}
@@ -253,6 +258,23 @@ func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Out
 		db.jobsAdded()
 	}
 	return outcomes, err
+}
+
+// queueLockKey is the PostgreSQL advisory lock that serialises ingests
+// (and closing groups): the pipeline decides from what it reads (is a
+// key's group open, what did it count) and writes the result, so two
+// ingests at once would open two groups for one key or lose a count.
+// SQLite's single writer serialises them already.
+const queueLockKey = 0x66627472696167 // "fbtriag"
+
+func (db *DB) lockQueue(ctx context.Context, tx *sql.Tx) error {
+	if !db.dialect.postgres() {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(queueLockKey)); err != nil {
+		return fmt.Errorf("lock the triage queue: %w", err)
+	}
+	return nil
 }
 
 func (db *DB) putEntry(ctx context.Context, tx *sql.Tx, e triage.Entry) error {
@@ -473,7 +495,9 @@ func (db *DB) UpdateEntry(ctx context.Context, v incident.Viewer, id string, l t
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		st := alertState{db: db, ctx: ctx, tx: tx}
 		query, args := entryFor(v, id)
-		e, ok, err := st.entry(ctx, query, args...)
+		// Locked, so two changes at once apply one after the other: of
+		// two claims of a waiting entry, the second sees the first's.
+		e, ok, err := st.entry(ctx, query+db.forUpdate(), args...)
 		if err != nil {
 			return err
 		}
@@ -502,7 +526,10 @@ func (db *DB) UpdateEntry(ctx context.Context, v incident.Viewer, id string, l t
 // CloseGroupsOf closes an incident's open groups.
 func (db *DB) CloseGroupsOf(ctx context.Context, incidentID string) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, db.dialect.q(`SELECT doc FROM alert_groups WHERE incident_id = ? AND closed = `+db.falseLit()), incidentID)
+		if err := db.lockQueue(ctx, tx); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, db.dialect.q(`SELECT doc FROM alert_groups WHERE incident_id = ? AND closed = `+db.falseLit()+db.forUpdate()), incidentID)
 		if err != nil {
 			return fmt.Errorf("read incident's groups: %w", err)
 		}

@@ -34,6 +34,27 @@ func Backends() []Backend {
 	return b
 }
 
+// PostgresSkipped is the message of a PostgreSQL test skipped because
+// PostgresEnv is not set.
+const PostgresSkipped = PostgresEnv + " is not set: PostgreSQL tests skipped"
+
+// ForEachBackend runs fn as a parallel subtest for SQLite and for
+// PostgreSQL; without PostgresEnv the PostgreSQL subtest is skipped with
+// PostgresSkipped, so a run on SQLite alone says so (a SKIP line) instead
+// of passing as if both had run.
+func ForEachBackend(t *testing.T, fn func(t *testing.T, b Backend)) {
+	t.Helper()
+	for _, b := range []Backend{{Name: "sqlite", Open: OpenSQLite}, {Name: "postgres", Open: OpenPostgres}} {
+		t.Run(b.Name, func(t *testing.T) {
+			if b.Name == "postgres" && os.Getenv(PostgresEnv) == "" {
+				t.Skip(PostgresSkipped)
+			}
+			t.Parallel()
+			fn(t, b)
+		})
+	}
+}
+
 // SQLiteDSN returns a new database path in a test temp dir.
 func SQLiteDSN(t testing.TB) string { return filepath.Join(t.TempDir(), "firebreak.db") }
 
@@ -50,7 +71,7 @@ func PostgresDSN(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(PostgresEnv)
 	if base == "" {
-		t.Skipf("%s is not set: PostgreSQL tests skipped", PostgresEnv)
+		t.Skip(PostgresSkipped)
 	}
 	b := make([]byte, 6)
 	rand.Read(b)

@@ -19,6 +19,14 @@ func RunTriage(t *testing.T, b Backend) {
 		fn   func(t *testing.T, s *Setup)
 	}{
 		{"QueueFollowsTheLinkedIncidentsVisibility", testQueueVisibility},
+		{"QueueOrderAndPages", testQueueOrderAndPages},
+		{"IngestStoresOutcomesAndReadsItsOwnState", testIngest},
+		{"ConcurrentQueueWritesAllLand", testConcurrentQueueWrites},
+		{"UpdateEntryIsAllOrNothing", testUpdateEntry},
+		{"CloseGroupsOf", testCloseGroupsOf},
+		{"Integrations", testIntegrations},
+		{"PutIntegration", testPutIntegration},
+		{"Attachments", testAttachments},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
