@@ -10,10 +10,5 @@ import (
 // SQLite, and on PostgreSQL when FIREBREAK_TEST_POSTGRES_URL is set.
 func TestOutboxContract(t *testing.T) {
 	t.Parallel()
-	for _, b := range storetest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			storetest.RunOutbox(t, b)
-		})
-	}
+	storetest.ForEachBackend(t, storetest.RunOutbox)
 }
