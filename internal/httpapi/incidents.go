@@ -184,48 +184,6 @@ type TimelineOutput struct {
 	}
 }
 
-// PostmortemBody replaces the post-mortem.
-type PostmortemBody struct {
-	Status      string                `json:"status" enum:"draft,published" doc:"A published post-mortem stays published: draft is refused (422, status)."`
-	Body        string                `json:"body,omitempty" maxLength:"65536" doc:"Markdown: analysis and timeline."`
-	Lessons     string                `json:"lessons,omitempty" maxLength:"65536"`
-	ActionItems []incident.ActionItem `json:"action_items,omitempty" maxItems:"200"`
-	Reason      string                `json:"reason,omitempty" maxLength:"20000" doc:"Why a published post-mortem's text changes: needed then, for the new revision."`
-}
-
-// RevisionsOutput lists a post-mortem's published texts.
-type RevisionsOutput struct {
-	Body struct {
-		Ref         string              `json:"ref"`
-		PublishedAt *time.Time          `json:"published_at" doc:"The first publication: the evidence that the post-mortem was on time."`
-		Items       []incident.Revision `json:"items"`
-	}
-}
-
-// ActionItemBody marks an action item done or not.
-type ActionItemBody struct {
-	Done bool `json:"done"`
-}
-
-// PostmortemOutput is the post-mortem with its due date.
-type PostmortemOutput struct {
-	ETag string `header:"ETag"`
-	Body struct {
-		Ref string     `json:"ref"`
-		Due *time.Time `json:"due" doc:"Recovery + 5 business days; null until recovered."`
-		incident.Postmortem
-	}
-}
-
-func postmortemOut(inc incident.Incident) *PostmortemOutput {
-	o := &PostmortemOutput{ETag: etag(inc.Version)}
-	o.Body.Ref, o.Body.Due, o.Body.Postmortem = inc.Ref, inc.PostmortemDue, inc.Postmortem
-	if o.Body.ActionItems == nil {
-		o.Body.ActionItems = []incident.ActionItem{}
-	}
-	return o
-}
-
 // SeveritiesOutput lists the configured severity levels.
 type SeveritiesOutput struct {
 	Body []incident.Level
@@ -254,284 +212,271 @@ func (s *Server) registerIncidents(api huma.API) {
 		OperationID: "declare-incident", Method: http.MethodPost, Path: "/api/v1/incidents", Tags: tags,
 		Summary: "Declare an incident", DefaultStatus: http.StatusCreated,
 		Description: "Creates an incident in triage and answers with its ref. Honours Idempotency-Key.",
-	}), func(ctx context.Context, in *struct {
-		IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retries with the same key return the first answer."`
-		Body           DeclareBody
-	}) (*IncidentOutput, error) {
-		b := in.Body
-		inc, err := s.incidents.Declare(ctx, viewer(ctx).User, incident.DeclareInput{
-			Title: b.Title, Summary: b.Summary, Type: b.Type, Severity: b.Severity, Source: incident.Source(b.Source),
-			Labels: b.Labels, Affected: b.Affected, Restricted: b.Restricted, DetectedAt: b.DetectedAt,
-		})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return incidentOut(inc), nil
-	})
+	}), s.declareIncident)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "list-incidents", Method: http.MethodGet, Path: "/api/v1/incidents", Tags: tags,
 		Summary: "List incidents", Description: "Newest first, filtered; page with next_cursor.",
-	}), func(ctx context.Context, in *ListInput) (*ListOutput, error) {
-		f := incident.Filter{Severities: splitList(in.Severity), Type: in.Type, Text: in.Q, Limit: in.Limit, Cursor: in.Cursor, Viewer: viewer(ctx)}
-		f.States = stateFilter(splitList(in.State))
-		for _, l := range in.Label {
-			k, v, ok := strings.Cut(l, "=")
-			if !ok || k == "" {
-				return nil, s.problem(ctx, errs.E(errs.Invalid, "label", "must be key=value, got %q", l))
-			}
-			if f.Labels == nil {
-				f.Labels = map[string]string{}
-			}
-			f.Labels[k] = v
-		}
-		page, err := s.incidents.List(ctx, f)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &ListOutput{}
-		out.Body.Items, out.Body.NextCursor = page.Items, page.NextCursor
-		return out, nil
-	})
+	}), s.listIncidents)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-incident", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}", Tags: tags, Summary: "Get an incident",
-	}), func(ctx context.Context, in *RefParam) (*IncidentOutput, error) {
-		inc, err := s.incidents.Get(ctx, viewer(ctx), in.Ref)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return incidentOut(inc), nil
-	})
+	}), s.getIncident)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "update-incident", Method: http.MethodPatch, Path: "/api/v1/incidents/{ref}", Tags: tags,
 		Summary: "Update an incident", Description: "Changes the fields given; severity may change at any time.",
-	}), func(ctx context.Context, in *struct {
-		RefParam
-		IfMatch
-		Body PatchBody
-	}) (*IncidentOutput, error) {
-		c, err := s.command(ctx, in.Ref, in.IfMatch)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		b := in.Body
-		inc, err := s.incidents.Update(ctx, c, incident.UpdateInput{Title: b.Title, Summary: b.Summary, Severity: b.Severity, Type: b.Type,
-			Labels: b.Labels, Affected: b.Affected, RootCause: b.RootCause, Resolution: b.Resolution, Restricted: b.Restricted})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return incidentOut(inc), nil
-	})
+	}), s.updateIncident)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "transition-incident", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/transition", Tags: tags,
 		Summary: "Move an incident to another state", DefaultStatus: http.StatusOK,
 		Description: "Answers 422 naming what is missing (severity, ir_lead, incident_commander, root_cause, postmortem, reason) when a rule blocks the move. Closing also needs every notification duty that applies or may apply submitted or waived: each open one is named obligations.<obligation_id>, with its phase and due instant (the policy file's close_requires_duties relaxes this per severity). Closing also resolves the incident's public incident on the status page, if still open, unless resolve_status_page is false.",
-	}), func(ctx context.Context, in *struct {
-		RefParam
-		IfMatch
-		Body TransitionBody
-	}) (*IncidentOutput, error) {
-		c, err := s.command(ctx, in.Ref, in.IfMatch)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		inc, err := s.incidents.Transition(ctx, c, incident.State(in.Body.To), in.Body.Reason)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		if inc.State == incident.Closed && (in.Body.ResolveStatusPage == nil || *in.Body.ResolveStatusPage) && s.status != nil {
-			// The incident is closed either way; a status page that could
-			// not be resolved is said in the answer's warnings.
-			if _, _, err := s.status.ResolveOnClose(ctx, statusActor(ctx), inc.ID, in.Body.StatusPageText); err != nil {
-				s.log.WarnContext(ctx, "resolve the status page on close", "incident", inc.Ref, "err", err)
-				msg := "internal error"
-				if e, ok := errs.As(err); ok {
-					msg = e.Message
-				}
-				inc.Warnings = append(inc.Warnings, "the status page was not resolved: "+msg)
-			}
-		}
-		return incidentOut(inc), nil
-	})
+	}), s.transitionIncident)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "merge-incident", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/merge", Tags: tags,
 		Summary: "Merge an incident into another open incident", DefaultStatus: http.StatusOK,
-	}), func(ctx context.Context, in *struct {
-		RefParam
-		IfMatch
-		Body MergeBody
-	}) (*IncidentOutput, error) {
-		c, err := s.command(ctx, in.Ref, in.IfMatch)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		inc, err := s.incidents.Merge(ctx, c, in.Body.Into, in.Body.Reason)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return incidentOut(inc), nil
-	})
+	}), s.mergeIncident)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "assign-role", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/roles", Tags: tags,
 		Summary: "Assign a role", DefaultStatus: http.StatusOK,
 		Description: "IR Lead, Incident Commander, Comms Lead and Scribe have one holder at a time: assigning one that someone else holds hands it over (event incident.role_handed_over, with the note), and the previous holder stays as a responder. Responders are as many as needed.",
-	}), func(ctx context.Context, in *struct {
-		RefParam
-		IfMatch
-		Body RoleBody
-	}) (*IncidentOutput, error) {
-		c, err := s.command(ctx, in.Ref, in.IfMatch)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		inc, err := s.incidents.AssignNote(ctx, c, incident.Role(in.Body.Role), in.Body.User, in.Body.Note)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return incidentOut(inc), nil
-	})
+	}), s.assignRole)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "unassign-role", Method: http.MethodDelete, Path: "/api/v1/incidents/{ref}/roles/{role}/{user}", Tags: tags,
 		Summary: "Unassign a role",
-	}), func(ctx context.Context, in *struct {
-		RefParam
-		IfMatch
-		Role string `path:"role" enum:"ir_lead,incident_commander,comms_lead,scribe,responder"`
-		User string `path:"user" maxLength:"63"`
-	}) (*IncidentOutput, error) {
-		c, err := s.command(ctx, in.Ref, in.IfMatch)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		inc, err := s.incidents.Unassign(ctx, c, incident.Role(in.Role), in.User)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return incidentOut(inc), nil
-	})
+	}), s.unassignRole)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-timeline", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/timeline", Tags: tags,
 		Summary: "Read the timeline", Description: "Every event with actor, recorded time, world time and its hash-chain link.",
-	}), func(ctx context.Context, in *TimelineInput) (*TimelineOutput, error) {
-		kinds := splitList(in.Kind)
-		for _, k := range kinds {
-			if !incident.EntryKind(k).Valid() {
-				return nil, s.problem(ctx, errs.E(errs.Invalid, "kind", "unknown kind %q; one of note, decision, action, evidence, communication", k))
-			}
-		}
-		inc, events, err := s.incidents.Timeline(ctx, viewer(ctx), in.Ref)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &TimelineOutput{}
-		out.Body.Ref = inc.Ref
-		out.Body.Items = make([]TimelineItem, 0, len(events))
-		for _, e := range events {
-			if len(kinds) > 0 && !slices.Contains(kinds, string(incident.EntryKindOf(e))) {
-				continue
-			}
-			out.Body.Items = append(out.Body.Items, timelineItem(e))
-		}
-		if in.Order == "desc" {
-			slices.Reverse(out.Body.Items)
-		}
-		return out, nil
-	})
+	}), s.getTimeline)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "add-timeline-entry", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/timeline", Tags: tags,
 		Summary: "Add a note, decision, action, evidence or communication", DefaultStatus: http.StatusCreated,
-	}), func(ctx context.Context, in *struct {
-		RefParam
-		Body EntryBody
-	}) (*struct{ Body TimelineItem }, error) {
-		e, err := s.incidents.AddEntry(ctx, incident.Command{Actor: viewer(ctx), Ref: in.Ref}, incident.EntryKind(in.Body.Kind), in.Body.Body, in.Body.OccurredAt)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body TimelineItem }{Body: timelineItem(e)}, nil
-	})
+	}), s.addTimelineEntry)
 
-	huma.Register(api, op(auth.Viewer, huma.Operation{
-		OperationID: "get-postmortem", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/postmortem", Tags: tags, Summary: "Read the post-mortem",
-	}), func(ctx context.Context, in *RefParam) (*PostmortemOutput, error) {
-		inc, err := s.incidents.Get(ctx, viewer(ctx), in.Ref)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return postmortemOut(inc), nil
-	})
-
-	huma.Register(api, op(auth.Responder, huma.Operation{
-		OperationID: "put-postmortem", Method: http.MethodPut, Path: "/api/v1/incidents/{ref}/postmortem", Tags: tags,
-		Summary:     "Write or publish the post-mortem",
-		Description: "Replaces the whole record; status published publishes it. Once published it stays published: status draft is refused (422, status); a changed text publishes a new revision and needs a reason (422, reason); action items' done marks change alone. published_at stays the first publication.",
-	}), func(ctx context.Context, in *struct {
-		RefParam
-		IfMatch
-		Body PostmortemBody
-	}) (*PostmortemOutput, error) {
-		c, err := s.command(ctx, in.Ref, in.IfMatch)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		b := in.Body
-		inc, err := s.incidents.SavePostmortem(ctx, c, incident.PostmortemInput{Status: incident.PostmortemStatus(b.Status), Body: b.Body, Lessons: b.Lessons, ActionItems: b.ActionItems, Reason: b.Reason})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return postmortemOut(inc), nil
-	})
-
-	huma.Register(api, op(auth.Viewer, huma.Operation{
-		OperationID: "list-postmortem-revisions", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/postmortem/revisions", Tags: tags,
-		Summary:     "List the post-mortem's revisions",
-		Description: "Every published text, oldest first: the first publication, then each revision with its author, time, reason, the SHA-256 of its text and the event (seq) on the hash chain.",
-	}), func(ctx context.Context, in *RefParam) (*RevisionsOutput, error) {
-		inc, revs, err := s.incidents.Revisions(ctx, viewer(ctx), in.Ref)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &RevisionsOutput{}
-		out.Body.Ref, out.Body.PublishedAt, out.Body.Items = inc.Ref, inc.Postmortem.PublishedAt, revs
-		if out.Body.Items == nil {
-			out.Body.Items = []incident.Revision{}
-		}
-		return out, nil
-	})
-
-	huma.Register(api, op(auth.Responder, huma.Operation{
-		OperationID: "set-action-item", Method: http.MethodPut, Path: "/api/v1/incidents/{ref}/postmortem/action-items/{item}", Tags: tags,
-		Summary:     "Mark an action item done or not",
-		Description: "Changes only that item's done mark, on a draft or a published post-mortem alike; the text and the status stay.",
-	}), func(ctx context.Context, in *struct {
-		RefParam
-		IfMatch
-		Item int `path:"item" minimum:"1" maximum:"200" doc:"The item's number, 1 for the first."`
-		Body ActionItemBody
-	}) (*PostmortemOutput, error) {
-		c, err := s.command(ctx, in.Ref, in.IfMatch)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		inc, err := s.incidents.SetActionItem(ctx, c, in.Item-1, in.Body.Done)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return postmortemOut(inc), nil
-	})
+	s.registerPostmortem(api, tags)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "list-severities", Method: http.MethodGet, Path: "/api/v1/severities", Tags: []string{"Configuration"},
 		Summary: "List the severity levels",
-	}), func(ctx context.Context, _ *struct{}) (*SeveritiesOutput, error) {
-		return &SeveritiesOutput{Body: s.incidents.Policy().Levels}, nil
+	}), s.listSeverities)
+}
+
+// declareIncidentInput is what declare-incident takes.
+type declareIncidentInput struct {
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retries with the same key return the first answer."`
+	Body           DeclareBody
+}
+
+// declareIncident serves POST /api/v1/incidents: declare an incident.
+func (s *Server) declareIncident(ctx context.Context, in *declareIncidentInput) (*IncidentOutput, error) {
+	b := in.Body
+	inc, err := s.incidents.Declare(ctx, viewer(ctx).User, incident.DeclareInput{
+		Title: b.Title, Summary: b.Summary, Type: b.Type, Severity: b.Severity, Source: incident.Source(b.Source),
+		Labels: b.Labels, Affected: b.Affected, Restricted: b.Restricted, DetectedAt: b.DetectedAt,
 	})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return incidentOut(inc), nil
+}
+
+// listIncidents serves GET /api/v1/incidents: list incidents.
+func (s *Server) listIncidents(ctx context.Context, in *ListInput) (*ListOutput, error) {
+	f := incident.Filter{Severities: splitList(in.Severity), Type: in.Type, Text: in.Q, Limit: in.Limit, Cursor: in.Cursor, Viewer: viewer(ctx)}
+	f.States = stateFilter(splitList(in.State))
+	for _, l := range in.Label {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || k == "" {
+			return nil, s.problem(ctx, errs.E(errs.Invalid, "label", "must be key=value, got %q", l))
+		}
+		if f.Labels == nil {
+			f.Labels = map[string]string{}
+		}
+		f.Labels[k] = v
+	}
+	page, err := s.incidents.List(ctx, f)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &ListOutput{}
+	out.Body.Items, out.Body.NextCursor = page.Items, page.NextCursor
+	return out, nil
+}
+
+// getIncident serves GET /api/v1/incidents/{ref}: get an incident.
+func (s *Server) getIncident(ctx context.Context, in *RefParam) (*IncidentOutput, error) {
+	inc, err := s.incidents.Get(ctx, viewer(ctx), in.Ref)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return incidentOut(inc), nil
+}
+
+// updateIncidentInput is what update-incident takes.
+type updateIncidentInput struct {
+	RefParam
+	IfMatch
+	Body PatchBody
+}
+
+// updateIncident serves PATCH /api/v1/incidents/{ref}: update an incident.
+func (s *Server) updateIncident(ctx context.Context, in *updateIncidentInput) (*IncidentOutput, error) {
+	c, err := s.command(ctx, in.Ref, in.IfMatch)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	b := in.Body
+	inc, err := s.incidents.Update(ctx, c, incident.UpdateInput{Title: b.Title, Summary: b.Summary, Severity: b.Severity, Type: b.Type,
+		Labels: b.Labels, Affected: b.Affected, RootCause: b.RootCause, Resolution: b.Resolution, Restricted: b.Restricted})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return incidentOut(inc), nil
+}
+
+// transitionIncidentInput is what transition-incident takes.
+type transitionIncidentInput struct {
+	RefParam
+	IfMatch
+	Body TransitionBody
+}
+
+// transitionIncident serves POST /api/v1/incidents/{ref}/transition: move an incident to another state.
+func (s *Server) transitionIncident(ctx context.Context, in *transitionIncidentInput) (*IncidentOutput, error) {
+	c, err := s.command(ctx, in.Ref, in.IfMatch)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	inc, err := s.incidents.Transition(ctx, c, incident.State(in.Body.To), in.Body.Reason)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	if inc.State == incident.Closed && (in.Body.ResolveStatusPage == nil || *in.Body.ResolveStatusPage) && s.status != nil {
+		// The incident is closed either way; a status page that could
+		// not be resolved is said in the answer's warnings.
+		if _, _, err := s.status.ResolveOnClose(ctx, statusActor(ctx), inc.ID, in.Body.StatusPageText); err != nil {
+			s.log.WarnContext(ctx, "resolve the status page on close", "incident", inc.Ref, "err", err)
+			msg := "internal error"
+			if e, ok := errs.As(err); ok {
+				msg = e.Message
+			}
+			inc.Warnings = append(inc.Warnings, "the status page was not resolved: "+msg)
+		}
+	}
+	return incidentOut(inc), nil
+}
+
+// mergeIncidentInput is what merge-incident takes.
+type mergeIncidentInput struct {
+	RefParam
+	IfMatch
+	Body MergeBody
+}
+
+// mergeIncident serves POST /api/v1/incidents/{ref}/merge: merge an incident into another open incident.
+func (s *Server) mergeIncident(ctx context.Context, in *mergeIncidentInput) (*IncidentOutput, error) {
+	c, err := s.command(ctx, in.Ref, in.IfMatch)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	inc, err := s.incidents.Merge(ctx, c, in.Body.Into, in.Body.Reason)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return incidentOut(inc), nil
+}
+
+// assignRoleInput is what assign-role takes.
+type assignRoleInput struct {
+	RefParam
+	IfMatch
+	Body RoleBody
+}
+
+// assignRole serves POST /api/v1/incidents/{ref}/roles: assign a role.
+func (s *Server) assignRole(ctx context.Context, in *assignRoleInput) (*IncidentOutput, error) {
+	c, err := s.command(ctx, in.Ref, in.IfMatch)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	inc, err := s.incidents.AssignNote(ctx, c, incident.Role(in.Body.Role), in.Body.User, in.Body.Note)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return incidentOut(inc), nil
+}
+
+// unassignRoleInput is what unassign-role takes.
+type unassignRoleInput struct {
+	RefParam
+	IfMatch
+	Role string `path:"role" enum:"ir_lead,incident_commander,comms_lead,scribe,responder"`
+	User string `path:"user" maxLength:"63"`
+}
+
+// unassignRole serves DELETE /api/v1/incidents/{ref}/roles/{role}/{user}: unassign a role.
+func (s *Server) unassignRole(ctx context.Context, in *unassignRoleInput) (*IncidentOutput, error) {
+	c, err := s.command(ctx, in.Ref, in.IfMatch)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	inc, err := s.incidents.Unassign(ctx, c, incident.Role(in.Role), in.User)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return incidentOut(inc), nil
+}
+
+// getTimeline serves GET /api/v1/incidents/{ref}/timeline: read the timeline.
+func (s *Server) getTimeline(ctx context.Context, in *TimelineInput) (*TimelineOutput, error) {
+	kinds := splitList(in.Kind)
+	for _, k := range kinds {
+		if !incident.EntryKind(k).Valid() {
+			return nil, s.problem(ctx, errs.E(errs.Invalid, "kind", "unknown kind %q; one of note, decision, action, evidence, communication", k))
+		}
+	}
+	inc, events, err := s.incidents.Timeline(ctx, viewer(ctx), in.Ref)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &TimelineOutput{}
+	out.Body.Ref = inc.Ref
+	out.Body.Items = make([]TimelineItem, 0, len(events))
+	for _, e := range events {
+		if len(kinds) > 0 && !slices.Contains(kinds, string(incident.EntryKindOf(e))) {
+			continue
+		}
+		out.Body.Items = append(out.Body.Items, timelineItem(e))
+	}
+	if in.Order == "desc" {
+		slices.Reverse(out.Body.Items)
+	}
+	return out, nil
+}
+
+// addTimelineEntryInput is what add-timeline-entry takes.
+type addTimelineEntryInput struct {
+	RefParam
+	Body EntryBody
+}
+
+// addTimelineEntry serves POST /api/v1/incidents/{ref}/timeline: add a note, decision, action, evidence or communication.
+func (s *Server) addTimelineEntry(ctx context.Context, in *addTimelineEntryInput) (*struct{ Body TimelineItem }, error) {
+	e, err := s.incidents.AddEntry(ctx, incident.Command{Actor: viewer(ctx), Ref: in.Ref}, incident.EntryKind(in.Body.Kind), in.Body.Body, in.Body.OccurredAt)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body TimelineItem }{Body: timelineItem(e)}, nil
+}
+
+// listSeverities serves GET /api/v1/severities: list the severity levels.
+func (s *Server) listSeverities(ctx context.Context, _ *struct{}) (*SeveritiesOutput, error) {
+	return &SeveritiesOutput{Body: s.incidents.Policy().Levels}, nil
 }

@@ -109,249 +109,327 @@ type UpdateBody struct {
 	Text string `json:"text" minLength:"1" maxLength:"20000"`
 }
 
-func (s *Server) registerNotices(api huma.API, ns *notices.Service) {
-	if ns == nil {
+func (s *Server) registerNotices(api huma.API) {
+	if s.notices == nil {
 		return
 	}
 	tags := []string{"Notices"}
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "list-notices", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/notices", Tags: tags, Summary: "List an incident's notices",
-	}), func(ctx context.Context, in *RefParam) (*struct{ Body []notices.Notice }, error) {
-		ns, err := ns.List(ctx, viewer(ctx), in.Ref)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		if ns == nil {
-			ns = []notices.Notice{}
-		}
-		return &struct{ Body []notices.Notice }{ns}, nil
-	})
+	}), s.listNotices)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "draft-notice", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/notices", Tags: tags,
 		Summary: "Draft a notice", DefaultStatus: http.StatusCreated,
 		Description: "From a template over the incident and its facts, or from a title and body given. A template that fails answers 422 naming its line.",
-	}), func(ctx context.Context, in *struct {
-		RefParam
-		Body NoticeDraftBody
-	}) (*NoticeOutput, error) {
-		b := in.Body
-		n, err := ns.Draft(ctx, viewer(ctx), in.Ref, notices.DraftInput{Template: b.Template, Audience: notices.Audience(b.Audience),
-			ObligationID: b.ObligationID, Phase: b.Phase, Title: b.Title, Body: b.Body, Recipients: b.Recipients})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return noticeOut(n), nil
-	})
+	}), s.draftNotice)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-notice", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/notices/{id}", Tags: tags, Summary: "Get a notice",
-	}), func(ctx context.Context, in *NoticeParams) (*NoticeOutput, error) {
-		n, err := ns.Get(ctx, viewer(ctx), in.Ref, in.ID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return noticeOut(n), nil
-	})
+	}), s.getNotice)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "edit-notice", Method: http.MethodPatch, Path: "/api/v1/incidents/{ref}/notices/{id}", Tags: tags,
 		Summary: "Edit a draft", Description: "Title, text, audience and recipients, until it is submitted or sent; then its text is final (422). " +
 			"Each change is a notice.edited event; a change to what an approval covers withdraws it (notice.approval_withdrawn). If-Match takes the notice's ETag.",
-	}), func(ctx context.Context, in *struct {
-		NoticeParams
-		IfMatch
-		Body NoticeEditBody
-	}) (*NoticeOutput, error) {
-		v, err := in.IfMatch.version()
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		e := notices.EditInput{Title: in.Body.Title, Body: in.Body.Body, Recipients: in.Body.Recipients, Version: v}
-		if in.Body.Audience != nil {
-			a := notices.Audience(*in.Body.Audience)
-			e.Audience = &a
-		}
-		n, err := ns.Edit(ctx, viewer(ctx), in.Ref, in.ID, e)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return noticeOut(n), nil
-	})
+	}), s.editNotice)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "approve-notice", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/notices/{id}/approve", Tags: tags,
 		Summary: "Approve a notice", DefaultStatus: http.StatusOK,
 		Description: "By someone who wrote or changed none of it. The approval covers the title, text, audience, recipients and attachments (content_sha256); " +
 			"any change to them withdraws it, and submitting or sending checks it still covers the notice.",
-	}), func(ctx context.Context, in *struct {
-		NoticeParams
-		Body NoticeApproveBody
-	}) (*NoticeOutput, error) {
-		n, err := ns.Approve(ctx, viewer(ctx), in.Ref, in.ID, in.Body.TextSHA256, in.Body.ContentSHA256, in.Body.Note)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return noticeOut(n), nil
-	})
+	}), s.approveNotice)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "attach-to-notice", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/notices/{id}/attachments", Tags: tags,
 		Summary: "Attach a file to a notice", DefaultStatus: http.StatusOK, MaxBodyBytes: 15 << 20,
 		Description: "Kept by its SHA-256, which the notice and the dossier record. The name and media type go into each email's headers: " +
 			"control characters or a type not accepted answer 422 naming the field. Adding a file withdraws an approval.",
-	}), func(ctx context.Context, in *struct {
-		NoticeParams
-		Body NoticeAttachmentBody
-	}) (*NoticeOutput, error) {
-		n, err := ns.AddAttachment(ctx, viewer(ctx), in.Ref, in.ID, in.Body.Name, in.Body.ContentType, in.Body.Content)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return noticeOut(n), nil
-	})
+	}), s.attachToNotice)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "remove-notice-attachment", Method: http.MethodDelete, Path: "/api/v1/incidents/{ref}/notices/{id}/attachments/{sha256}", Tags: tags,
 		Summary: "Remove a file from a notice", DefaultStatus: http.StatusOK,
 		Description: "Until the notice is final; recorded on the timeline, and it withdraws an approval.",
-	}), func(ctx context.Context, in *struct {
-		NoticeParams
-		SHA256 string `path:"sha256" maxLength:"64"`
-	}) (*NoticeOutput, error) {
-		n, err := ns.RemoveAttachment(ctx, viewer(ctx), in.Ref, in.ID, in.SHA256)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return noticeOut(n), nil
-	})
+	}), s.removeNoticeAttachment)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-notice-attachment", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/notices/{id}/attachments/{sha256}", Tags: tags,
 		Summary: "Download a notice's attachment",
-	}), func(ctx context.Context, in *struct {
-		NoticeParams
-		SHA256 string `path:"sha256" maxLength:"64"`
-	}) (*struct {
-		ContentType        string `header:"Content-Type"`
-		ContentDisposition string `header:"Content-Disposition"`
-		Body               []byte
-	}, error) {
-		a, data, err := ns.AttachmentData(ctx, viewer(ctx), in.Ref, in.ID, in.SHA256)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct {
-			ContentType        string `header:"Content-Type"`
-			ContentDisposition string `header:"Content-Disposition"`
-			Body               []byte
-		}{a.ContentType, `attachment; filename="` + strings.ReplaceAll(a.Name, `"`, "") + `"`, data}, nil
-	})
+	}), s.getNoticeAttachment)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "submit-notice", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/notices/{id}/submit", Tags: tags,
 		Summary: "Record a notice as submitted", DefaultStatus: http.StatusOK,
 		Description: "Recipient, channel, time and reference; the text becomes final and the timeline records it with its SHA-256. " +
 			"A notice for an obligation marks that phase submitted, which anchors the next one.",
-	}), func(ctx context.Context, in *struct {
-		NoticeParams
-		Body NoticeSubmitBody
-	}) (*NoticeOutput, error) {
-		b := in.Body
-		n, err := ns.Submit(ctx, viewer(ctx), in.Ref, in.ID, notices.SubmitInput{Recipient: b.Recipient, Channel: notices.Channel(b.Channel),
-			At: b.SubmittedAt, Reference: b.Reference, TextSHA256: b.TextSHA256})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return noticeOut(n), nil
-	})
+	}), s.submitNotice)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "send-notice", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/notices/{id}/send", Tags: tags,
 		Summary: "Email a notice", DefaultStatus: http.StatusOK,
 		Description: "Through the server's SMTP relay, one message per recipient, exactly the text with its attachments. The text becomes final; " +
 			"each accepted message is recorded with its Message-ID, the relay's reply and the time; failures retry.",
-	}), func(ctx context.Context, in *struct {
-		NoticeParams
-		Body NoticeSendBody
-	}) (*NoticeOutput, error) {
-		n, err := ns.Send(ctx, viewer(ctx), in.Ref, in.ID, in.Body.To, in.Body.TextSHA256)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return noticeOut(n), nil
-	})
+	}), s.sendNotice)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-dossier", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/dossier", Tags: tags,
 		Summary: "The notification dossier",
 		Description: "The incident in brief, its facts, every duty with its status, every notice with its exact text and hashes, the attachments' " +
 			"hashes, deliveries, waivers with reasons, stakeholder updates, and the timeline events that record them.",
-	}), func(ctx context.Context, in *RefParam) (*struct{ Body notices.Dossier }, error) {
-		d, err := ns.Dossier(ctx, viewer(ctx), in.Ref)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body notices.Dossier }{d}, nil
-	})
+	}), s.getDossier)
 
-	s.registerNoticeTemplates(api, ns)
-	s.registerUpdates(api, ns)
+	s.registerNoticeTemplates(api)
+	s.registerUpdates(api)
 }
 
-func (s *Server) registerNoticeTemplates(api huma.API, ns *notices.Service) {
+// listNotices serves GET /api/v1/incidents/{ref}/notices: list an incident's notices.
+func (s *Server) listNotices(ctx context.Context, in *RefParam) (*struct{ Body []notices.Notice }, error) {
+	ns, err := s.notices.List(ctx, viewer(ctx), in.Ref)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	if ns == nil {
+		ns = []notices.Notice{}
+	}
+	return &struct{ Body []notices.Notice }{ns}, nil
+}
+
+// draftNoticeInput is what draft-notice takes.
+type draftNoticeInput struct {
+	RefParam
+	Body NoticeDraftBody
+}
+
+// draftNotice serves POST /api/v1/incidents/{ref}/notices: draft a notice.
+func (s *Server) draftNotice(ctx context.Context, in *draftNoticeInput) (*NoticeOutput, error) {
+	b := in.Body
+	n, err := s.notices.Draft(ctx, viewer(ctx), in.Ref, notices.DraftInput{Template: b.Template, Audience: notices.Audience(b.Audience),
+		ObligationID: b.ObligationID, Phase: b.Phase, Title: b.Title, Body: b.Body, Recipients: b.Recipients})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return noticeOut(n), nil
+}
+
+// getNotice serves GET /api/v1/incidents/{ref}/notices/{id}: get a notice.
+func (s *Server) getNotice(ctx context.Context, in *NoticeParams) (*NoticeOutput, error) {
+	n, err := s.notices.Get(ctx, viewer(ctx), in.Ref, in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return noticeOut(n), nil
+}
+
+// editNoticeInput is what edit-notice takes.
+type editNoticeInput struct {
+	NoticeParams
+	IfMatch
+	Body NoticeEditBody
+}
+
+// editNotice serves PATCH /api/v1/incidents/{ref}/notices/{id}: edit a draft.
+func (s *Server) editNotice(ctx context.Context, in *editNoticeInput) (*NoticeOutput, error) {
+	v, err := in.IfMatch.version()
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	e := notices.EditInput{Title: in.Body.Title, Body: in.Body.Body, Recipients: in.Body.Recipients, Version: v}
+	if in.Body.Audience != nil {
+		a := notices.Audience(*in.Body.Audience)
+		e.Audience = &a
+	}
+	n, err := s.notices.Edit(ctx, viewer(ctx), in.Ref, in.ID, e)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return noticeOut(n), nil
+}
+
+// approveNoticeInput is what approve-notice takes.
+type approveNoticeInput struct {
+	NoticeParams
+	Body NoticeApproveBody
+}
+
+// approveNotice serves POST /api/v1/incidents/{ref}/notices/{id}/approve: approve a notice.
+func (s *Server) approveNotice(ctx context.Context, in *approveNoticeInput) (*NoticeOutput, error) {
+	n, err := s.notices.Approve(ctx, viewer(ctx), in.Ref, in.ID, in.Body.TextSHA256, in.Body.ContentSHA256, in.Body.Note)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return noticeOut(n), nil
+}
+
+// attachToNoticeInput is what attach-to-notice takes.
+type attachToNoticeInput struct {
+	NoticeParams
+	Body NoticeAttachmentBody
+}
+
+// attachToNotice serves POST /api/v1/incidents/{ref}/notices/{id}/attachments: attach a file to a notice.
+func (s *Server) attachToNotice(ctx context.Context, in *attachToNoticeInput) (*NoticeOutput, error) {
+	n, err := s.notices.AddAttachment(ctx, viewer(ctx), in.Ref, in.ID, in.Body.Name, in.Body.ContentType, in.Body.Content)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return noticeOut(n), nil
+}
+
+// removeNoticeAttachmentInput is what remove-notice-attachment takes.
+type removeNoticeAttachmentInput struct {
+	NoticeParams
+	SHA256 string `path:"sha256" maxLength:"64"`
+}
+
+// removeNoticeAttachment serves DELETE /api/v1/incidents/{ref}/notices/{id}/attachments/{sha256}: remove a file from a notice.
+func (s *Server) removeNoticeAttachment(ctx context.Context, in *removeNoticeAttachmentInput) (*NoticeOutput, error) {
+	n, err := s.notices.RemoveAttachment(ctx, viewer(ctx), in.Ref, in.ID, in.SHA256)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return noticeOut(n), nil
+}
+
+// getNoticeAttachmentInput is what get-notice-attachment takes.
+type getNoticeAttachmentInput struct {
+	NoticeParams
+	SHA256 string `path:"sha256" maxLength:"64"`
+}
+
+// getNoticeAttachment serves GET /api/v1/incidents/{ref}/notices/{id}/attachments/{sha256}: download a notice's attachment.
+func (s *Server) getNoticeAttachment(ctx context.Context, in *getNoticeAttachmentInput) (*struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Body               []byte
+}, error) {
+	a, data, err := s.notices.AttachmentData(ctx, viewer(ctx), in.Ref, in.ID, in.SHA256)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct {
+		ContentType        string `header:"Content-Type"`
+		ContentDisposition string `header:"Content-Disposition"`
+		Body               []byte
+	}{a.ContentType, `attachment; filename="` + strings.ReplaceAll(a.Name, `"`, "") + `"`, data}, nil
+}
+
+// submitNoticeInput is what submit-notice takes.
+type submitNoticeInput struct {
+	NoticeParams
+	Body NoticeSubmitBody
+}
+
+// submitNotice serves POST /api/v1/incidents/{ref}/notices/{id}/submit: record a notice as submitted.
+func (s *Server) submitNotice(ctx context.Context, in *submitNoticeInput) (*NoticeOutput, error) {
+	b := in.Body
+	n, err := s.notices.Submit(ctx, viewer(ctx), in.Ref, in.ID, notices.SubmitInput{Recipient: b.Recipient, Channel: notices.Channel(b.Channel),
+		At: b.SubmittedAt, Reference: b.Reference, TextSHA256: b.TextSHA256})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return noticeOut(n), nil
+}
+
+// sendNoticeInput is what send-notice takes.
+type sendNoticeInput struct {
+	NoticeParams
+	Body NoticeSendBody
+}
+
+// sendNotice serves POST /api/v1/incidents/{ref}/notices/{id}/send: email a notice.
+func (s *Server) sendNotice(ctx context.Context, in *sendNoticeInput) (*NoticeOutput, error) {
+	n, err := s.notices.Send(ctx, viewer(ctx), in.Ref, in.ID, in.Body.To, in.Body.TextSHA256)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return noticeOut(n), nil
+}
+
+// getDossier serves GET /api/v1/incidents/{ref}/dossier: the notification dossier.
+func (s *Server) getDossier(ctx context.Context, in *RefParam) (*struct{ Body notices.Dossier }, error) {
+	d, err := s.notices.Dossier(ctx, viewer(ctx), in.Ref)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body notices.Dossier }{d}, nil
+}
+
+func (s *Server) registerNoticeTemplates(api huma.API) {
 	tags := []string{"Notices"}
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "list-notice-templates", Method: http.MethodGet, Path: "/api/v1/notice-templates", Tags: tags,
 		Summary: "List notice templates", Description: "Built-in, from the policy file, and stored; a stored one replaces one of the same name.",
-	}), func(ctx context.Context, _ *struct{}) (*struct{ Body []notices.Template }, error) {
-		ts, err := ns.Templates(ctx)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body []notices.Template }{ts}, nil
-	})
+	}), s.listNoticeTemplates)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-notice-template", Method: http.MethodGet, Path: "/api/v1/notice-templates/{name}", Tags: tags, Summary: "Get a notice template",
-	}), func(ctx context.Context, in *struct {
-		Name string `path:"name" maxLength:"64"`
-	}) (*struct{ Body notices.Template }, error) {
-		t, err := ns.Template(ctx, in.Name)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body notices.Template }{t}, nil
-	})
+	}), s.getNoticeTemplate)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "put-notice-template", Method: http.MethodPut, Path: "/api/v1/notice-templates/{name}", Tags: tags,
 		Summary: "Create or replace a notice template", MaxBodyBytes: 1 << 20,
 		Description: "Parsed and run over a sample incident first: a template that fails answers 422 naming the field and its line.",
-	}), func(ctx context.Context, in *struct {
-		Name string `path:"name" maxLength:"64"`
-		Body TemplateBody
-	}) (*struct{ Body notices.Template }, error) {
-		b := in.Body
-		t, err := ns.PutTemplate(ctx, viewer(ctx).User, notices.Template{Name: in.Name, Audience: notices.Audience(b.Audience),
-			Description: b.Description, Obligations: b.Obligations, Phase: b.Phase, Title: b.Title, Body: b.Body})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body notices.Template }{t}, nil
-	})
+	}), s.putNoticeTemplate)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "delete-notice-template", Method: http.MethodDelete, Path: "/api/v1/notice-templates/{name}", Tags: tags,
 		Summary: "Delete a stored notice template", DefaultStatus: http.StatusNoContent,
-	}), func(ctx context.Context, in *struct {
-		Name string `path:"name" maxLength:"64"`
-	}) (*struct{}, error) {
-		if err := ns.DeleteTemplate(ctx, in.Name); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return nil, nil
-	})
+	}), s.deleteNoticeTemplate)
+}
+
+// listNoticeTemplates serves GET /api/v1/notice-templates: list notice templates.
+func (s *Server) listNoticeTemplates(ctx context.Context, _ *struct{}) (*struct{ Body []notices.Template }, error) {
+	ts, err := s.notices.Templates(ctx)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body []notices.Template }{ts}, nil
+}
+
+// getNoticeTemplateInput is what get-notice-template takes.
+type getNoticeTemplateInput struct {
+	Name string `path:"name" maxLength:"64"`
+}
+
+// getNoticeTemplate serves GET /api/v1/notice-templates/{name}: get a notice template.
+func (s *Server) getNoticeTemplate(ctx context.Context, in *getNoticeTemplateInput) (*struct{ Body notices.Template }, error) {
+	t, err := s.notices.Template(ctx, in.Name)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body notices.Template }{t}, nil
+}
+
+// putNoticeTemplateInput is what put-notice-template takes.
+type putNoticeTemplateInput struct {
+	Name string `path:"name" maxLength:"64"`
+	Body TemplateBody
+}
+
+// putNoticeTemplate serves PUT /api/v1/notice-templates/{name}: create or replace a notice template.
+func (s *Server) putNoticeTemplate(ctx context.Context, in *putNoticeTemplateInput) (*struct{ Body notices.Template }, error) {
+	b := in.Body
+	t, err := s.notices.PutTemplate(ctx, viewer(ctx).User, notices.Template{Name: in.Name, Audience: notices.Audience(b.Audience),
+		Description: b.Description, Obligations: b.Obligations, Phase: b.Phase, Title: b.Title, Body: b.Body})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body notices.Template }{t}, nil
+}
+
+// deleteNoticeTemplateInput is what delete-notice-template takes.
+type deleteNoticeTemplateInput struct {
+	Name string `path:"name" maxLength:"64"`
+}
+
+// deleteNoticeTemplate serves DELETE /api/v1/notice-templates/{name}: delete a stored notice template.
+func (s *Server) deleteNoticeTemplate(ctx context.Context, in *deleteNoticeTemplateInput) (*struct{}, error) {
+	if err := s.notices.DeleteTemplate(ctx, in.Name); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return nil, nil
 }
 
 // SubscriptionsOutput lists subscriptions.
@@ -366,98 +444,140 @@ func subscriptionsOut(subs []notices.UpdateSubscription) *SubscriptionsOutput {
 	return &SubscriptionsOutput{Body: subs}
 }
 
-func (s *Server) registerUpdates(api huma.API, ns *notices.Service) {
+func (s *Server) registerUpdates(api huma.API) {
 	tags := []string{"Stakeholder updates"}
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "list-updates", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/updates", Tags: tags,
 		Summary: "An incident's stakeholder updates", Description: "Newest first, with their deliveries and when the next is due.",
-	}), func(ctx context.Context, in *RefParam) (*struct{ Body notices.UpdatesView }, error) {
-		v, err := ns.Updates(ctx, viewer(ctx), in.Ref)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body notices.UpdatesView }{v}, nil
-	})
+	}), s.listUpdates)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "post-update", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/updates", Tags: tags,
 		Summary: "Post a stakeholder update", DefaultStatus: http.StatusCreated,
 		Description: "Recorded on the timeline, sent to the subscribed channels, and the next reminder is scheduled from it.",
-	}), func(ctx context.Context, in *struct {
-		RefParam
-		Body UpdateBody
-	}) (*struct{ Body notices.StakeholderUpdate }, error) {
-		u, err := ns.Post(ctx, viewer(ctx), in.Ref, in.Body.Text)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body notices.StakeholderUpdate }{u}, nil
-	})
+	}), s.postUpdate)
 
-	subscribe := func(ctx context.Context, ref string, b SubscriptionBody) (*struct{ Body notices.UpdateSubscription }, error) {
-		t := notify.Target{Kind: notify.Kind(b.Kind), Address: b.Address, Secret: b.Secret}
-		sub, err := ns.Subscribe(ctx, viewer(ctx), ref, b.Name, t)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body notices.UpdateSubscription }{sub}, nil
-	}
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "list-incident-subscriptions", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/subscriptions", Tags: tags,
 		Summary: "Channels that receive an incident's updates", Description: "Its own and the global ones (those skip restricted incidents).",
-	}), func(ctx context.Context, in *RefParam) (*SubscriptionsOutput, error) {
-		subs, err := ns.Subscriptions(ctx, viewer(ctx), in.Ref)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return subscriptionsOut(subs), nil
-	})
+	}), s.listIncidentSubscriptions)
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "subscribe-incident", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/subscriptions", Tags: tags,
 		Summary: "Send an incident's updates to a channel", DefaultStatus: http.StatusCreated,
-	}), func(ctx context.Context, in *struct {
-		RefParam
-		Body SubscriptionBody
-	}) (*struct{ Body notices.UpdateSubscription }, error) {
-		return subscribe(ctx, in.Ref, in.Body)
-	})
+	}), s.subscribeIncident)
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "unsubscribe-incident", Method: http.MethodDelete, Path: "/api/v1/incidents/{ref}/subscriptions/{id}", Tags: tags,
 		Summary: "Stop sending an incident's updates to a channel", DefaultStatus: http.StatusNoContent,
-	}), func(ctx context.Context, in *struct {
-		RefParam
-		ID string `path:"id" maxLength:"64"`
-	}) (*struct{}, error) {
-		if err := ns.Unsubscribe(ctx, viewer(ctx), in.Ref, in.ID); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return nil, nil
-	})
+	}), s.unsubscribeIncident)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "list-subscriptions", Method: http.MethodGet, Path: "/api/v1/subscriptions", Tags: tags,
 		Summary: "Channels that receive every incident's updates",
-	}), func(ctx context.Context, _ *struct{}) (*SubscriptionsOutput, error) {
-		subs, err := ns.Subscriptions(ctx, viewer(ctx), "")
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return subscriptionsOut(subs), nil
-	})
+	}), s.listSubscriptions)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "subscribe", Method: http.MethodPost, Path: "/api/v1/subscriptions", Tags: tags,
 		Summary: "Send every unrestricted incident's updates to a channel", DefaultStatus: http.StatusCreated,
-	}), func(ctx context.Context, in *struct{ Body SubscriptionBody }) (*struct{ Body notices.UpdateSubscription }, error) {
-		return subscribe(ctx, "", in.Body)
-	})
+	}), s.subscribe)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "unsubscribe", Method: http.MethodDelete, Path: "/api/v1/subscriptions/{id}", Tags: tags,
 		Summary: "Remove a global subscription", DefaultStatus: http.StatusNoContent,
-	}), func(ctx context.Context, in *struct {
-		ID string `path:"id" maxLength:"64"`
-	}) (*struct{}, error) {
-		if err := ns.Unsubscribe(ctx, viewer(ctx), "", in.ID); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return nil, nil
-	})
+	}), s.unsubscribe)
+}
+
+// listUpdates serves GET /api/v1/incidents/{ref}/updates: an incident's stakeholder updates.
+func (s *Server) listUpdates(ctx context.Context, in *RefParam) (*struct{ Body notices.UpdatesView }, error) {
+	v, err := s.notices.Updates(ctx, viewer(ctx), in.Ref)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body notices.UpdatesView }{v}, nil
+}
+
+// postUpdateInput is what post-update takes.
+type postUpdateInput struct {
+	RefParam
+	Body UpdateBody
+}
+
+// postUpdate serves POST /api/v1/incidents/{ref}/updates: post a stakeholder update.
+func (s *Server) postUpdate(ctx context.Context, in *postUpdateInput) (*struct{ Body notices.StakeholderUpdate }, error) {
+	u, err := s.notices.Post(ctx, viewer(ctx), in.Ref, in.Body.Text)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body notices.StakeholderUpdate }{u}, nil
+}
+
+// listIncidentSubscriptions serves GET /api/v1/incidents/{ref}/subscriptions: channels that receive an incident's updates.
+func (s *Server) listIncidentSubscriptions(ctx context.Context, in *RefParam) (*SubscriptionsOutput, error) {
+	subs, err := s.notices.Subscriptions(ctx, viewer(ctx), in.Ref)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return subscriptionsOut(subs), nil
+}
+
+// subscribeIncidentInput is what subscribe-incident takes.
+type subscribeIncidentInput struct {
+	RefParam
+	Body SubscriptionBody
+}
+
+// subscribeIncident serves POST /api/v1/incidents/{ref}/subscriptions: send an incident's updates to a channel.
+func (s *Server) subscribeIncident(ctx context.Context, in *subscribeIncidentInput) (*struct{ Body notices.UpdateSubscription }, error) {
+	return s.subscribeTo(ctx, in.Ref, in.Body)
+}
+
+// unsubscribeIncidentInput is what unsubscribe-incident takes.
+type unsubscribeIncidentInput struct {
+	RefParam
+	ID string `path:"id" maxLength:"64"`
+}
+
+// unsubscribeIncident serves DELETE /api/v1/incidents/{ref}/subscriptions/{id}: stop sending an incident's updates to a channel.
+func (s *Server) unsubscribeIncident(ctx context.Context, in *unsubscribeIncidentInput) (*struct{}, error) {
+	if err := s.notices.Unsubscribe(ctx, viewer(ctx), in.Ref, in.ID); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return nil, nil
+}
+
+// listSubscriptions serves GET /api/v1/subscriptions: channels that receive every incident's updates.
+func (s *Server) listSubscriptions(ctx context.Context, _ *struct{}) (*SubscriptionsOutput, error) {
+	subs, err := s.notices.Subscriptions(ctx, viewer(ctx), "")
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return subscriptionsOut(subs), nil
+}
+
+// subscribeInput is what subscribe takes.
+type subscribeInput struct{ Body SubscriptionBody }
+
+// subscribe serves POST /api/v1/subscriptions: send every unrestricted incident's updates to a channel.
+func (s *Server) subscribe(ctx context.Context, in *subscribeInput) (*struct{ Body notices.UpdateSubscription }, error) {
+	return s.subscribeTo(ctx, "", in.Body)
+}
+
+// unsubscribeInput is what unsubscribe takes.
+type unsubscribeInput struct {
+	ID string `path:"id" maxLength:"64"`
+}
+
+// unsubscribe serves DELETE /api/v1/subscriptions/{id}: remove a global subscription.
+func (s *Server) unsubscribe(ctx context.Context, in *unsubscribeInput) (*struct{}, error) {
+	if err := s.notices.Unsubscribe(ctx, viewer(ctx), "", in.ID); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return nil, nil
+}
+
+// subscribeTo sends updates to a channel: the incident ref's, or every
+// unrestricted incident's when ref is empty.
+func (s *Server) subscribeTo(ctx context.Context, ref string, b SubscriptionBody) (*struct{ Body notices.UpdateSubscription }, error) {
+	t := notify.Target{Kind: notify.Kind(b.Kind), Address: b.Address, Secret: b.Secret}
+	sub, err := s.notices.Subscribe(ctx, viewer(ctx), ref, b.Name, t)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body notices.UpdateSubscription }{sub}, nil
 }

@@ -28,14 +28,20 @@ func (s *Server) registerReports(api huma.API) {
 		OperationID: "file-report", Method: http.MethodPost, Path: "/api/v1/reports", Tags: []string{"Triage"},
 		Summary: "Report something", DefaultStatus: http.StatusCreated,
 		Description: "Files an internal report into the triage queue, with the caller recorded as the reporter. Anyone signed in may report.",
-	}), func(ctx context.Context, in *struct{ Body ReportBody }) (*ReportOutput, error) {
-		p, _ := principalFrom(ctx)
-		ref, err := s.triage.Report(ctx, triage.ReportInput{Reporter: p.User.Username, Title: in.Body.Title, Description: in.Body.Description})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &ReportOutput{}
-		out.Body.Reference = ref
-		return out, nil
-	})
+	}), s.fileReport)
+}
+
+// fileReportInput is what file-report takes.
+type fileReportInput struct{ Body ReportBody }
+
+// fileReport serves POST /api/v1/reports: report something.
+func (s *Server) fileReport(ctx context.Context, in *fileReportInput) (*ReportOutput, error) {
+	p, _ := principalFrom(ctx)
+	ref, err := s.triage.Report(ctx, triage.ReportInput{Reporter: p.User.Username, Title: in.Body.Title, Description: in.Body.Description})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &ReportOutput{}
+	out.Body.Reference = ref
+	return out, nil
 }

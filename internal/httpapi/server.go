@@ -73,6 +73,8 @@ type Server struct {
 	roster      *roster.Roster
 	contacts    *contacts.Service
 	escalations *escalation.Service
+	duties      *duties.Service  // nil: no notification duties
+	notices     *notices.Service // nil: no notices
 	status      *status.Service
 	jobs        Jobs
 	deliveries  Deliveries
@@ -87,7 +89,7 @@ type Server struct {
 
 // New builds the API and its route table.
 func New(d Deps) *Server {
-	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, roster: d.Roster, contacts: d.Contacts, escalations: d.Escalations, status: d.Status, jobs: d.Jobs, deliveries: d.Deliveries, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
+	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, roster: d.Roster, contacts: d.Contacts, escalations: d.Escalations, duties: d.Duties, notices: d.Notices, status: d.Status, jobs: d.Jobs, deliveries: d.Deliveries, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Firebreak API", d.Version)
 	cfg.OpenAPIPath = "/api/v1/openapi"
@@ -118,8 +120,8 @@ func New(d Deps) *Server {
 	s.registerJobs(api)
 	s.registerDeliveries(api)
 	s.registerConfig(api)
-	s.registerDuties(api, d.Duties)
-	s.registerNotices(api, d.Notices)
+	s.registerDuties(api)
+	s.registerNotices(api)
 	s.registerStatus(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)

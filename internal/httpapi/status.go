@@ -131,84 +131,37 @@ func (s *Server) registerStatus(api huma.API) {
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-status-page", Method: http.MethodGet, Path: "/api/v1/status/page", Tags: tags,
 		Summary: "Get the status page's settings",
-	}), func(ctx context.Context, _ *struct{}) (*struct{ Body StatusPageOutput }, error) {
-		p, err := s.status.Page(ctx)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body StatusPageOutput }{StatusPageOutput{Page: p, URL: s.status.URL(), Subscriptions: s.status.Subscriptions()}}, nil
-	})
+	}), s.getStatusPage)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "set-status-page", Method: http.MethodPatch, Path: "/api/v1/status/page", Tags: tags,
 		Summary: "Change the status page's name or time zone",
-	}), func(ctx context.Context, in *struct{ Body StatusPageBody }) (*struct{ Body StatusPageOutput }, error) {
-		p, err := s.status.SetPage(ctx, statusActor(ctx), status.PageInput{Name: in.Body.Name, TimeZone: in.Body.TimeZone})
-		if err != nil {
-			return nil, s.problem(ctx, inBody(err))
-		}
-		return &struct{ Body StatusPageOutput }{StatusPageOutput{Page: p, URL: s.status.URL(), Subscriptions: s.status.Subscriptions()}}, nil
-	})
+	}), s.setStatusPage)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "list-status-components", Method: http.MethodGet, Path: "/api/v1/status/components", Tags: tags,
 		Summary: "List the status page's components", Description: "In display order: by position, each group's members together.",
-	}), func(ctx context.Context, _ *struct{}) (*struct{ Body Items[status.Component] }, error) {
-		c, err := s.status.Components(ctx)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return items(c), nil
-	})
+	}), s.listStatusComponents)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "create-status-component", Method: http.MethodPost, Path: "/api/v1/status/components", Tags: tags,
 		Summary: "Add a component", DefaultStatus: http.StatusCreated,
 		Description: "A name is required and unique. The state defaults to operational.",
-	}), func(ctx context.Context, in *struct{ Body ComponentBody }) (*struct{ Body status.Component }, error) {
-		c, err := s.status.CreateComponent(ctx, statusActor(ctx), in.Body.input())
-		if err != nil {
-			return nil, s.problem(ctx, inBody(err))
-		}
-		return &struct{ Body status.Component }{c}, nil
-	})
+	}), s.createStatusComponent)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "update-status-component", Method: http.MethodPatch, Path: "/api/v1/status/components/{id}", Tags: tags,
 		Summary:     "Change a component",
 		Description: "A change of state is kept in the component's 90-day history. Responders change states through their incident's updates instead.",
-	}), func(ctx context.Context, in *struct {
-		IDParam
-		Body ComponentBody
-	}) (*struct{ Body status.Component }, error) {
-		c, err := s.status.UpdateComponent(ctx, statusActor(ctx), in.ID, in.Body.input())
-		if err != nil {
-			return nil, s.problem(ctx, inBody(err))
-		}
-		return &struct{ Body status.Component }{c}, nil
-	})
+	}), s.updateStatusComponent)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "delete-status-component", Method: http.MethodDelete, Path: "/api/v1/status/components/{id}", Tags: tags,
 		Summary: "Remove a component and its history", DefaultStatus: http.StatusNoContent,
-	}), func(ctx context.Context, in *IDParam) (*struct{}, error) {
-		if err := s.status.DeleteComponent(ctx, statusActor(ctx), in.ID); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return nil, nil
-	})
+	}), s.deleteStatusComponent)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "list-public-incidents", Method: http.MethodGet, Path: "/api/v1/status/incidents", Tags: tags,
 		Summary: "List public incidents and maintenances",
 		Description: "Newest first, with their updates, including those the public does not see (hidden: a restricted incident " +
 			"nobody confirmed). Those of restricted incidents you may not see are left out.",
-	}), func(ctx context.Context, in *struct {
-		Active bool `query:"active" doc:"Only unresolved incidents and maintenances not completed."`
-		Limit  int  `query:"limit" minimum:"1" maximum:"200" default:"50"`
-	}) (*struct{ Body Items[status.Incident] }, error) {
-		list, err := s.status.Staff(ctx, statusActor(ctx), status.Query{Active: in.Active, Limit: in.Limit})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return items(list), nil
-	})
+	}), s.listPublicIncidents)
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "publish-incident", Method: http.MethodPost, Path: "/api/v1/status/incidents", Tags: tags,
 		Summary: "Put an incident or a maintenance on the status page", DefaultStatus: http.StatusCreated,
@@ -216,70 +169,174 @@ func (s *Server) registerStatus(api huma.API) {
 			"text are written here; nothing is copied from the incident. A restricted incident may only be published by an " +
 			"administrator with confirm_restricted: 403 for others who take part in it, 422 naming confirm_restricted without it; to someone who may not see it, " +
 			"it does not exist (404, as for a ref that names nothing). Subscribers are emailed unless notify is false.",
-	}), func(ctx context.Context, in *struct{ Body PublishBody }) (*struct{ Body status.Incident }, error) {
-		b := in.Body
-		inc, err := s.status.Publish(ctx, statusActor(ctx), status.PublishInput{Incident: b.Incident, ConfirmRestricted: b.ConfirmRestricted,
-			Kind: b.Kind, Title: b.Title, Impact: b.Impact, Status: b.Status, Body: b.Body, Components: b.Components, States: b.ComponentStates,
-			ScheduledFor: b.ScheduledFor, ScheduledUntil: b.ScheduledUntil, Notify: b.Notify})
-		if err != nil {
-			return nil, s.problem(ctx, inBody(err))
-		}
-		return &struct{ Body status.Incident }{inc}, nil
-	})
+	}), s.publishIncident)
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-public-incident", Method: http.MethodGet, Path: "/api/v1/status/incidents/{id}", Tags: tags,
 		Summary: "Get a public incident with its updates",
-	}), func(ctx context.Context, in *IDParam) (*struct{ Body status.Incident }, error) {
-		inc, err := s.status.Get(ctx, statusActor(ctx), in.ID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body status.Incident }{inc}, nil
-	})
+	}), s.getPublicIncident)
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "post-public-update", Method: http.MethodPost, Path: "/api/v1/status/incidents/{id}/updates", Tags: tags,
 		Summary: "Post an update to a public incident", DefaultStatus: http.StatusCreated,
 		Description: "Sets its status, optionally a new title, impact and affected components' states; subscribers are " +
 			"emailed unless notify is false. Answers with the incident, the new update first.",
-	}), func(ctx context.Context, in *struct {
-		IDParam
-		Body PostUpdateBody
-	}) (*struct{ Body status.Incident }, error) {
-		b := in.Body
-		inc, err := s.status.Post(ctx, statusActor(ctx), in.ID, status.UpdateInput{Status: b.Status, Body: b.Body, Title: b.Title,
-			Impact: b.Impact, States: b.ComponentStates, Notify: b.Notify, ConfirmRestricted: b.ConfirmRestricted})
-		if err != nil {
-			return nil, s.problem(ctx, inBody(err))
-		}
-		return &struct{ Body status.Incident }{inc}, nil
-	})
+	}), s.postPublicUpdate)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "unpublish-incident", Method: http.MethodDelete, Path: "/api/v1/status/incidents/{id}", Tags: tags,
 		Summary: "Remove a public incident and its updates from the status page", DefaultStatus: http.StatusNoContent,
-	}), func(ctx context.Context, in *IDParam) (*struct{}, error) {
-		if err := s.status.Unpublish(ctx, statusActor(ctx), in.ID); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return nil, nil
-	})
+	}), s.unpublishIncident)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "list-status-subscribers", Method: http.MethodGet, Path: "/api/v1/status/subscribers", Tags: tags,
 		Summary: "List email subscribers", Description: "Newest first, pending ones included; confirmed counts those who get updates.",
-	}), func(ctx context.Context, _ *struct{}) (*struct{ Body SubscribersOutput }, error) {
-		list, n, err := s.status.Subscribers(ctx, statusActor(ctx), 1000)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body SubscribersOutput }{SubscribersOutput{Confirmed: n, Items: list}}, nil
-	})
+	}), s.listStatusSubscribers)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "delete-status-subscriber", Method: http.MethodDelete, Path: "/api/v1/status/subscribers/{id}", Tags: tags,
 		Summary: "Remove a subscriber", DefaultStatus: http.StatusNoContent,
-	}), func(ctx context.Context, in *IDParam) (*struct{}, error) {
-		if err := s.status.RemoveSubscriber(ctx, statusActor(ctx), in.ID); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return nil, nil
-	})
+	}), s.deleteStatusSubscriber)
+}
+
+// getStatusPage serves GET /api/v1/status/page: get the status page's settings.
+func (s *Server) getStatusPage(ctx context.Context, _ *struct{}) (*struct{ Body StatusPageOutput }, error) {
+	p, err := s.status.Page(ctx)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body StatusPageOutput }{StatusPageOutput{Page: p, URL: s.status.URL(), Subscriptions: s.status.Subscriptions()}}, nil
+}
+
+// setStatusPageInput is what set-status-page takes.
+type setStatusPageInput struct{ Body StatusPageBody }
+
+// setStatusPage serves PATCH /api/v1/status/page: change the status page's name or time zone.
+func (s *Server) setStatusPage(ctx context.Context, in *setStatusPageInput) (*struct{ Body StatusPageOutput }, error) {
+	p, err := s.status.SetPage(ctx, statusActor(ctx), status.PageInput{Name: in.Body.Name, TimeZone: in.Body.TimeZone})
+	if err != nil {
+		return nil, s.problem(ctx, inBody(err))
+	}
+	return &struct{ Body StatusPageOutput }{StatusPageOutput{Page: p, URL: s.status.URL(), Subscriptions: s.status.Subscriptions()}}, nil
+}
+
+// listStatusComponents serves GET /api/v1/status/components: list the status page's components.
+func (s *Server) listStatusComponents(ctx context.Context, _ *struct{}) (*struct{ Body Items[status.Component] }, error) {
+	c, err := s.status.Components(ctx)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return items(c), nil
+}
+
+// createStatusComponentInput is what create-status-component takes.
+type createStatusComponentInput struct{ Body ComponentBody }
+
+// createStatusComponent serves POST /api/v1/status/components: add a component.
+func (s *Server) createStatusComponent(ctx context.Context, in *createStatusComponentInput) (*struct{ Body status.Component }, error) {
+	c, err := s.status.CreateComponent(ctx, statusActor(ctx), in.Body.input())
+	if err != nil {
+		return nil, s.problem(ctx, inBody(err))
+	}
+	return &struct{ Body status.Component }{c}, nil
+}
+
+// updateStatusComponentInput is what update-status-component takes.
+type updateStatusComponentInput struct {
+	IDParam
+	Body ComponentBody
+}
+
+// updateStatusComponent serves PATCH /api/v1/status/components/{id}: change a component.
+func (s *Server) updateStatusComponent(ctx context.Context, in *updateStatusComponentInput) (*struct{ Body status.Component }, error) {
+	c, err := s.status.UpdateComponent(ctx, statusActor(ctx), in.ID, in.Body.input())
+	if err != nil {
+		return nil, s.problem(ctx, inBody(err))
+	}
+	return &struct{ Body status.Component }{c}, nil
+}
+
+// deleteStatusComponent serves DELETE /api/v1/status/components/{id}: remove a component and its history.
+func (s *Server) deleteStatusComponent(ctx context.Context, in *IDParam) (*struct{}, error) {
+	if err := s.status.DeleteComponent(ctx, statusActor(ctx), in.ID); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return nil, nil
+}
+
+// listPublicIncidentsInput is what list-public-incidents takes.
+type listPublicIncidentsInput struct {
+	Active bool `query:"active" doc:"Only unresolved incidents and maintenances not completed."`
+	Limit  int  `query:"limit" minimum:"1" maximum:"200" default:"50"`
+}
+
+// listPublicIncidents serves GET /api/v1/status/incidents: list public incidents and maintenances.
+func (s *Server) listPublicIncidents(ctx context.Context, in *listPublicIncidentsInput) (*struct{ Body Items[status.Incident] }, error) {
+	list, err := s.status.Staff(ctx, statusActor(ctx), status.Query{Active: in.Active, Limit: in.Limit})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return items(list), nil
+}
+
+// publishIncidentInput is what publish-incident takes.
+type publishIncidentInput struct{ Body PublishBody }
+
+// publishIncident serves POST /api/v1/status/incidents: put an incident or a maintenance on the status page.
+func (s *Server) publishIncident(ctx context.Context, in *publishIncidentInput) (*struct{ Body status.Incident }, error) {
+	b := in.Body
+	inc, err := s.status.Publish(ctx, statusActor(ctx), status.PublishInput{Incident: b.Incident, ConfirmRestricted: b.ConfirmRestricted,
+		Kind: b.Kind, Title: b.Title, Impact: b.Impact, Status: b.Status, Body: b.Body, Components: b.Components, States: b.ComponentStates,
+		ScheduledFor: b.ScheduledFor, ScheduledUntil: b.ScheduledUntil, Notify: b.Notify})
+	if err != nil {
+		return nil, s.problem(ctx, inBody(err))
+	}
+	return &struct{ Body status.Incident }{inc}, nil
+}
+
+// getPublicIncident serves GET /api/v1/status/incidents/{id}: get a public incident with its updates.
+func (s *Server) getPublicIncident(ctx context.Context, in *IDParam) (*struct{ Body status.Incident }, error) {
+	inc, err := s.status.Get(ctx, statusActor(ctx), in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body status.Incident }{inc}, nil
+}
+
+// postPublicUpdateInput is what post-public-update takes.
+type postPublicUpdateInput struct {
+	IDParam
+	Body PostUpdateBody
+}
+
+// postPublicUpdate serves POST /api/v1/status/incidents/{id}/updates: post an update to a public incident.
+func (s *Server) postPublicUpdate(ctx context.Context, in *postPublicUpdateInput) (*struct{ Body status.Incident }, error) {
+	b := in.Body
+	inc, err := s.status.Post(ctx, statusActor(ctx), in.ID, status.UpdateInput{Status: b.Status, Body: b.Body, Title: b.Title,
+		Impact: b.Impact, States: b.ComponentStates, Notify: b.Notify, ConfirmRestricted: b.ConfirmRestricted})
+	if err != nil {
+		return nil, s.problem(ctx, inBody(err))
+	}
+	return &struct{ Body status.Incident }{inc}, nil
+}
+
+// unpublishIncident serves DELETE /api/v1/status/incidents/{id}: remove a public incident and its updates from the status page.
+func (s *Server) unpublishIncident(ctx context.Context, in *IDParam) (*struct{}, error) {
+	if err := s.status.Unpublish(ctx, statusActor(ctx), in.ID); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return nil, nil
+}
+
+// listStatusSubscribers serves GET /api/v1/status/subscribers: list email subscribers.
+func (s *Server) listStatusSubscribers(ctx context.Context, _ *struct{}) (*struct{ Body SubscribersOutput }, error) {
+	list, n, err := s.status.Subscribers(ctx, statusActor(ctx), 1000)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body SubscribersOutput }{SubscribersOutput{Confirmed: n, Items: list}}, nil
+}
+
+// deleteStatusSubscriber serves DELETE /api/v1/status/subscribers/{id}: remove a subscriber.
+func (s *Server) deleteStatusSubscriber(ctx context.Context, in *IDParam) (*struct{}, error) {
+	if err := s.status.RemoveSubscriber(ctx, statusActor(ctx), in.ID); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return nil, nil
 }

@@ -118,48 +118,20 @@ func (s *Server) registerTriage(api huma.API) {
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "list-integrations", Method: http.MethodGet, Path: "/api/v1/integrations", Tags: itags,
 		Summary: "List integrations", Description: "Every configured sender of alerts, disabled ones included. Tokens are never shown again.",
-	}), func(ctx context.Context, _ *struct{}) (*IntegrationsOutput, error) {
-		its, err := s.triage.Integrations(ctx)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &IntegrationsOutput{}
-		out.Body.Items = its
-		if out.Body.Items == nil {
-			out.Body.Items = []triage.Integration{}
-		}
-		return out, nil
-	})
+	}), s.listIntegrations)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "create-integration", Method: http.MethodPost, Path: "/api/v1/integrations", Tags: itags,
 		Summary: "Add an integration", DefaultStatus: http.StatusCreated,
 		Description: "Answers with the token and the webhook URL to configure in the sender (POST /hooks/{kind}/{token}); " +
 			"they are in this answer only.",
-	}), func(ctx context.Context, in *struct {
-		Body IntegrationBody
-	}) (*struct{ Body NewIntegration }, error) {
-		b := in.Body
-		it, secret, err := s.triage.CreateIntegration(ctx, viewer(ctx).User, triage.IntegrationInput{
-			Kind: alert.Source(b.Kind), Name: b.Name, Service: b.Service, Team: b.Team})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body NewIntegration }{Body: NewIntegration{Integration: it, Token: secret, WebhookURL: s.hookURL(it.Kind, secret)}}, nil
-	})
+	}), s.createIntegration)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "disable-integration", Method: http.MethodDelete, Path: "/api/v1/integrations/{id}", Tags: itags,
 		Summary: "Disable an integration", DefaultStatus: http.StatusNoContent,
 		Description: "Its token stops working at once; its alerts and queue entries stay.",
-	}), func(ctx context.Context, in *struct {
-		ID string `path:"id" maxLength:"64"`
-	}) (*struct{}, error) {
-		if err := s.triage.DisableIntegration(ctx, in.ID); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return nil, nil
-	})
+	}), s.disableIntegration)
 
 	tags := []string{"Triage"}
 	huma.Register(api, op(auth.Viewer, huma.Operation{
@@ -168,35 +140,13 @@ func (s *Server) registerTriage(api huma.API) {
 		Description: "Alert groups awaiting assessment (new, acknowledged, and snoozed ones once due), most severe first, then newest. " +
 			"all=true includes declared, attached, dismissed and still-snoozed entries. An entry linked to a restricted incident " +
 			"is listed only for those who may see the incident. Page with next_cursor.",
-	}), func(ctx context.Context, in *struct {
-		All    bool   `query:"all" doc:"Include entries no longer waiting."`
-		Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
-		Cursor string `query:"cursor" maxLength:"400" doc:"The next_cursor of the previous page."`
-	}) (*QueueOutput, error) {
-		page, err := s.triage.QueuePage(ctx, viewer(ctx), in.All, in.Limit, in.Cursor)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &QueueOutput{}
-		out.Body.Items = make([]TriageEntry, 0, len(page.Items))
-		for _, e := range page.Items {
-			out.Body.Items = append(out.Body.Items, triageEntry(e))
-		}
-		out.Body.NextCursor = page.NextCursor
-		return out, nil
-	})
+	}), s.listTriage)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-triage-entry", Method: http.MethodGet, Path: "/api/v1/triage/{id}", Tags: tags,
 		Summary: "Get a queue entry", Description: "The entry with its alerts and every action taken on it. " +
 			"An entry linked to a restricted incident is not found for those who may not see the incident.",
-	}), func(ctx context.Context, in *EntryParam) (*struct{ Body TriageDetail }, error) {
-		d, err := s.triage.Get(ctx, viewer(ctx), in.ID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body TriageDetail }{Body: TriageDetail{ID: d.Group.ID, Detail: d}}, nil
-	})
+	}), s.getTriageEntry)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-triage-attachment", Method: http.MethodGet, Path: "/api/v1/triage/{id}/attachments/{sha256}", Tags: tags,
@@ -207,98 +157,205 @@ func (s *Server) registerTriage(api huma.API) {
 			"answers as a missing file does (404).",
 		Responses: map[string]*huma.Response{"200": {Description: "The file.", Content: map[string]*huma.MediaType{
 			"application/octet-stream": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}},
-	}), func(ctx context.Context, in *struct {
-		EntryParam
-		SHA256 string `path:"sha256" maxLength:"64" doc:"The file's SHA-256, lowercase hex."`
-	}) (*AttachmentOutput, error) {
-		a, data, err := s.triage.EntryAttachment(ctx, viewer(ctx), in.ID, in.SHA256)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &AttachmentOutput{ContentType: "application/octet-stream", ContentDisposition: triage.Disposition(a.Name),
-			NoSniff: "nosniff", CacheControl: "no-store", Body: data}, nil
-	})
+	}), s.getTriageAttachment)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "acknowledge-triage-entry", Method: http.MethodPost, Path: "/api/v1/triage/{id}/acknowledge", Tags: tags,
 		Summary: "Acknowledge: start the assessment", DefaultStatus: http.StatusOK,
-	}), func(ctx context.Context, in *EntryParam) (*struct{ Body TriageEntry }, error) {
-		e, err := s.triage.Acknowledge(ctx, viewer(ctx), in.ID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body TriageEntry }{Body: triageEntry(e)}, nil
-	})
+	}), s.acknowledgeTriageEntry)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "dismiss-triage-entry", Method: http.MethodPost, Path: "/api/v1/triage/{id}/dismiss", Tags: tags,
 		Summary: "Dismiss as a false positive or duplicate", DefaultStatus: http.StatusOK,
-	}), func(ctx context.Context, in *struct {
-		EntryParam
-		Body DismissBody
-	}) (*struct{ Body TriageEntry }, error) {
-		e, err := s.triage.Dismiss(ctx, viewer(ctx), in.ID, in.Body.Reason)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body TriageEntry }{Body: triageEntry(e)}, nil
-	})
+	}), s.dismissTriageEntry)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "snooze-triage-entry", Method: http.MethodPost, Path: "/api/v1/triage/{id}/snooze", Tags: tags,
 		Summary: "Snooze until a time", DefaultStatus: http.StatusOK,
 		Description: "The entry leaves the queue and comes back at until.",
-	}), func(ctx context.Context, in *struct {
-		EntryParam
-		Body SnoozeBody
-	}) (*struct{ Body TriageEntry }, error) {
-		if in.Body.Until == nil {
-			return nil, s.problem(ctx, required("until", "snoozing needs until: an RFC 3339 time such as 2026-11-27T09:00:00Z"))
-		}
-		e, err := s.triage.Snooze(ctx, viewer(ctx), in.ID, *in.Body.Until)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body TriageEntry }{Body: triageEntry(e)}, nil
-	})
+	}), s.snoozeTriageEntry)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "declare-from-triage", Method: http.MethodPost, Path: "/api/v1/triage/{id}/declare", Tags: tags,
 		Summary: "Declare an incident from an entry", DefaultStatus: http.StatusCreated,
 		Description: "Fields left out come from the alerts: the title from their summary, labels from their common labels, " +
 			"detected_at from the first alert. The incident's timeline records the link; the group's later alerts go there.",
-	}), func(ctx context.Context, in *struct {
-		EntryParam
-		Body *TriageDeclareBody `required:"false"`
-	}) (*IncidentOutput, error) {
-		var b TriageDeclareBody
-		if in.Body != nil {
-			b = *in.Body
-		}
-		inc, err := s.triage.Declare(ctx, viewer(ctx), in.ID, incident.DeclareInput{
-			Title: b.Title, Summary: b.Summary, Severity: b.Severity, Type: b.Type, Restricted: b.Restricted})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return incidentOut(inc), nil
-	})
+	}), s.declareFromTriage)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "attach-triage-entry", Method: http.MethodPost, Path: "/api/v1/triage/{id}/attach", Tags: tags,
 		Summary: "Attach an entry to an open incident", DefaultStatus: http.StatusOK,
 		Description: "The incident's timeline records the link; the group's later alerts go there.",
-	}), func(ctx context.Context, in *struct {
-		EntryParam
-		Body AttachBody
-	}) (*IncidentOutput, error) {
-		ref := strings.TrimSpace(in.Body.Incident)
-		if ref == "" {
-			return nil, s.problem(ctx, required("incident", "attaching needs incident: the ref of an open incident, such as INC-7"))
-		}
-		inc, err := s.triage.Attach(ctx, viewer(ctx), in.ID, ref)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return incidentOut(inc), nil
-	})
+	}), s.attachTriageEntry)
+}
+
+// listIntegrations serves GET /api/v1/integrations: list integrations.
+func (s *Server) listIntegrations(ctx context.Context, _ *struct{}) (*IntegrationsOutput, error) {
+	its, err := s.triage.Integrations(ctx)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &IntegrationsOutput{}
+	out.Body.Items = its
+	if out.Body.Items == nil {
+		out.Body.Items = []triage.Integration{}
+	}
+	return out, nil
+}
+
+// createIntegrationInput is what create-integration takes.
+type createIntegrationInput struct {
+	Body IntegrationBody
+}
+
+// createIntegration serves POST /api/v1/integrations: add an integration.
+func (s *Server) createIntegration(ctx context.Context, in *createIntegrationInput) (*struct{ Body NewIntegration }, error) {
+	b := in.Body
+	it, secret, err := s.triage.CreateIntegration(ctx, viewer(ctx).User, triage.IntegrationInput{
+		Kind: alert.Source(b.Kind), Name: b.Name, Service: b.Service, Team: b.Team})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body NewIntegration }{Body: NewIntegration{Integration: it, Token: secret, WebhookURL: s.hookURL(it.Kind, secret)}}, nil
+}
+
+// disableIntegrationInput is what disable-integration takes.
+type disableIntegrationInput struct {
+	ID string `path:"id" maxLength:"64"`
+}
+
+// disableIntegration serves DELETE /api/v1/integrations/{id}: disable an integration.
+func (s *Server) disableIntegration(ctx context.Context, in *disableIntegrationInput) (*struct{}, error) {
+	if err := s.triage.DisableIntegration(ctx, in.ID); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return nil, nil
+}
+
+// listTriageInput is what list-triage takes.
+type listTriageInput struct {
+	All    bool   `query:"all" doc:"Include entries no longer waiting."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
+	Cursor string `query:"cursor" maxLength:"400" doc:"The next_cursor of the previous page."`
+}
+
+// listTriage serves GET /api/v1/triage: list the triage queue.
+func (s *Server) listTriage(ctx context.Context, in *listTriageInput) (*QueueOutput, error) {
+	page, err := s.triage.QueuePage(ctx, viewer(ctx), in.All, in.Limit, in.Cursor)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &QueueOutput{}
+	out.Body.Items = make([]TriageEntry, 0, len(page.Items))
+	for _, e := range page.Items {
+		out.Body.Items = append(out.Body.Items, triageEntry(e))
+	}
+	out.Body.NextCursor = page.NextCursor
+	return out, nil
+}
+
+// getTriageEntry serves GET /api/v1/triage/{id}: get a queue entry.
+func (s *Server) getTriageEntry(ctx context.Context, in *EntryParam) (*struct{ Body TriageDetail }, error) {
+	d, err := s.triage.Get(ctx, viewer(ctx), in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body TriageDetail }{Body: TriageDetail{ID: d.Group.ID, Detail: d}}, nil
+}
+
+// getTriageAttachmentInput is what get-triage-attachment takes.
+type getTriageAttachmentInput struct {
+	EntryParam
+	SHA256 string `path:"sha256" maxLength:"64" doc:"The file's SHA-256, lowercase hex."`
+}
+
+// getTriageAttachment serves GET /api/v1/triage/{id}/attachments/{sha256}: download a reporter's attachment.
+func (s *Server) getTriageAttachment(ctx context.Context, in *getTriageAttachmentInput) (*AttachmentOutput, error) {
+	a, data, err := s.triage.EntryAttachment(ctx, viewer(ctx), in.ID, in.SHA256)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &AttachmentOutput{ContentType: "application/octet-stream", ContentDisposition: triage.Disposition(a.Name),
+		NoSniff: "nosniff", CacheControl: "no-store", Body: data}, nil
+}
+
+// acknowledgeTriageEntry serves POST /api/v1/triage/{id}/acknowledge: acknowledge: start the assessment.
+func (s *Server) acknowledgeTriageEntry(ctx context.Context, in *EntryParam) (*struct{ Body TriageEntry }, error) {
+	e, err := s.triage.Acknowledge(ctx, viewer(ctx), in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body TriageEntry }{Body: triageEntry(e)}, nil
+}
+
+// dismissTriageEntryInput is what dismiss-triage-entry takes.
+type dismissTriageEntryInput struct {
+	EntryParam
+	Body DismissBody
+}
+
+// dismissTriageEntry serves POST /api/v1/triage/{id}/dismiss: dismiss as a false positive or duplicate.
+func (s *Server) dismissTriageEntry(ctx context.Context, in *dismissTriageEntryInput) (*struct{ Body TriageEntry }, error) {
+	e, err := s.triage.Dismiss(ctx, viewer(ctx), in.ID, in.Body.Reason)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body TriageEntry }{Body: triageEntry(e)}, nil
+}
+
+// snoozeTriageEntryInput is what snooze-triage-entry takes.
+type snoozeTriageEntryInput struct {
+	EntryParam
+	Body SnoozeBody
+}
+
+// snoozeTriageEntry serves POST /api/v1/triage/{id}/snooze: snooze until a time.
+func (s *Server) snoozeTriageEntry(ctx context.Context, in *snoozeTriageEntryInput) (*struct{ Body TriageEntry }, error) {
+	if in.Body.Until == nil {
+		return nil, s.problem(ctx, required("until", "snoozing needs until: an RFC 3339 time such as 2026-11-27T09:00:00Z"))
+	}
+	e, err := s.triage.Snooze(ctx, viewer(ctx), in.ID, *in.Body.Until)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body TriageEntry }{Body: triageEntry(e)}, nil
+}
+
+// declareFromTriageInput is what declare-from-triage takes.
+type declareFromTriageInput struct {
+	EntryParam
+	Body *TriageDeclareBody `required:"false"`
+}
+
+// declareFromTriage serves POST /api/v1/triage/{id}/declare: declare an incident from an entry.
+func (s *Server) declareFromTriage(ctx context.Context, in *declareFromTriageInput) (*IncidentOutput, error) {
+	var b TriageDeclareBody
+	if in.Body != nil {
+		b = *in.Body
+	}
+	inc, err := s.triage.Declare(ctx, viewer(ctx), in.ID, incident.DeclareInput{
+		Title: b.Title, Summary: b.Summary, Severity: b.Severity, Type: b.Type, Restricted: b.Restricted})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return incidentOut(inc), nil
+}
+
+// attachTriageEntryInput is what attach-triage-entry takes.
+type attachTriageEntryInput struct {
+	EntryParam
+	Body AttachBody
+}
+
+// attachTriageEntry serves POST /api/v1/triage/{id}/attach: attach an entry to an open incident.
+func (s *Server) attachTriageEntry(ctx context.Context, in *attachTriageEntryInput) (*IncidentOutput, error) {
+	ref := strings.TrimSpace(in.Body.Incident)
+	if ref == "" {
+		return nil, s.problem(ctx, required("incident", "attaching needs incident: the ref of an open incident, such as INC-7"))
+	}
+	inc, err := s.triage.Attach(ctx, viewer(ctx), in.ID, ref)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return incidentOut(inc), nil
 }

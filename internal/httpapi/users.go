@@ -63,102 +63,144 @@ func (s *Server) registerUsers(api huma.API) {
 	tags := []string{"Users"}
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "me", Method: http.MethodGet, Path: "/api/v1/me", Tags: tags, Summary: "Who am I",
-	}), func(ctx context.Context, _ *struct{}) (*MeOutput, error) {
-		p, _ := principalFrom(ctx)
-		out := &MeOutput{}
-		out.Body.User, out.Body.TokenID = p.User, p.TokenID
-		return out, nil
-	})
+	}), s.me)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "list-users", Method: http.MethodGet, Path: "/api/v1/users", Tags: tags, Summary: "List users",
-	}), func(ctx context.Context, _ *struct{}) (*struct{ Body []auth.User }, error) {
-		users, err := s.auth.Users(ctx)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body []auth.User }{Body: users}, nil
-	})
+	}), s.listUsers)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "create-user", Method: http.MethodPost, Path: "/api/v1/users", Tags: tags, Summary: "Create a user",
 		DefaultStatus: http.StatusCreated,
-	}), func(ctx context.Context, in *struct{ Body UserBody }) (*struct{ Body auth.User }, error) {
-		b := in.Body
-		u, err := s.auth.CreateUser(ctx, auth.UserInput{Username: b.Username, DisplayName: b.DisplayName, Email: b.Email, Role: auth.Role(b.Role)})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body auth.User }{Body: u}, nil
-	})
+	}), s.createUser)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "update-user", Method: http.MethodPatch, Path: "/api/v1/users/{username}", Tags: tags, Summary: "Change a user's role, details or active flag",
-	}), func(ctx context.Context, in *struct {
-		Username string `path:"username" maxLength:"63"`
-		Body     UserPatchBody
-	}) (*struct{ Body auth.User }, error) {
-		b := in.Body
-		p := auth.UserPatch{DisplayName: b.DisplayName, Email: b.Email, Active: b.Active}
-		if b.Role != nil {
-			r := auth.Role(*b.Role)
-			p.Role = &r
-		}
-		u, err := s.auth.UpdateUser(ctx, in.Username, p)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body auth.User }{Body: u}, nil
-	})
+	}), s.updateUser)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "set-password", Method: http.MethodPut, Path: "/api/v1/users/{username}/password", Tags: tags,
 		Summary: "Set a user's password", Description: "For the web UI's sign-in. The user's sessions end; their API tokens keep working.",
 		DefaultStatus: http.StatusNoContent,
-	}), func(ctx context.Context, in *struct {
-		Username string `path:"username" maxLength:"63"`
-		Body     PasswordBody
-	}) (*struct{}, error) {
-		if err := s.auth.SetPassword(ctx, in.Username, in.Body.Password); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return nil, nil
-	})
+	}), s.setPassword)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "list-tokens", Method: http.MethodGet, Path: "/api/v1/tokens", Tags: tags, Summary: "List a user's API tokens",
-	}), func(ctx context.Context, in *struct {
-		User string `query:"user" required:"true" maxLength:"63"`
-	}) (*struct{ Body []auth.Token }, error) {
-		toks, err := s.auth.Tokens(ctx, in.User)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body []auth.Token }{Body: toks}, nil
-	})
+	}), s.listTokens)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "create-token", Method: http.MethodPost, Path: "/api/v1/tokens", Tags: tags, Summary: "Create an API token",
 		DefaultStatus: http.StatusCreated, Description: "The secret is in this answer only.",
-	}), func(ctx context.Context, in *struct{ Body TokenBody }) (*NewTokenOutput, error) {
-		t, secret, err := s.auth.IssueToken(ctx, in.Body.User, in.Body.Name)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &NewTokenOutput{}
-		out.Body.Token, out.Body.Secret = t, secret
-		return out, nil
-	})
+	}), s.createToken)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "revoke-token", Method: http.MethodDelete, Path: "/api/v1/tokens/{id}", Tags: tags, Summary: "Revoke an API token",
 		DefaultStatus: http.StatusNoContent,
-	}), func(ctx context.Context, in *struct {
-		ID string `path:"id" maxLength:"64"`
-	}) (*struct{}, error) {
-		if err := s.auth.RevokeToken(ctx, in.ID); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return nil, nil
-	})
+	}), s.revokeToken)
+}
+
+// me serves GET /api/v1/me: who am I.
+func (s *Server) me(ctx context.Context, _ *struct{}) (*MeOutput, error) {
+	p, _ := principalFrom(ctx)
+	out := &MeOutput{}
+	out.Body.User, out.Body.TokenID = p.User, p.TokenID
+	return out, nil
+}
+
+// listUsers serves GET /api/v1/users: list users.
+func (s *Server) listUsers(ctx context.Context, _ *struct{}) (*struct{ Body []auth.User }, error) {
+	users, err := s.auth.Users(ctx)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body []auth.User }{Body: users}, nil
+}
+
+// createUserInput is what create-user takes.
+type createUserInput struct{ Body UserBody }
+
+// createUser serves POST /api/v1/users: create a user.
+func (s *Server) createUser(ctx context.Context, in *createUserInput) (*struct{ Body auth.User }, error) {
+	b := in.Body
+	u, err := s.auth.CreateUser(ctx, auth.UserInput{Username: b.Username, DisplayName: b.DisplayName, Email: b.Email, Role: auth.Role(b.Role)})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body auth.User }{Body: u}, nil
+}
+
+// updateUserInput is what update-user takes.
+type updateUserInput struct {
+	Username string `path:"username" maxLength:"63"`
+	Body     UserPatchBody
+}
+
+// updateUser serves PATCH /api/v1/users/{username}: change a user's role, details or active flag.
+func (s *Server) updateUser(ctx context.Context, in *updateUserInput) (*struct{ Body auth.User }, error) {
+	b := in.Body
+	p := auth.UserPatch{DisplayName: b.DisplayName, Email: b.Email, Active: b.Active}
+	if b.Role != nil {
+		r := auth.Role(*b.Role)
+		p.Role = &r
+	}
+	u, err := s.auth.UpdateUser(ctx, in.Username, p)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body auth.User }{Body: u}, nil
+}
+
+// setPasswordInput is what set-password takes.
+type setPasswordInput struct {
+	Username string `path:"username" maxLength:"63"`
+	Body     PasswordBody
+}
+
+// setPassword serves PUT /api/v1/users/{username}/password: set a user's password.
+func (s *Server) setPassword(ctx context.Context, in *setPasswordInput) (*struct{}, error) {
+	if err := s.auth.SetPassword(ctx, in.Username, in.Body.Password); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return nil, nil
+}
+
+// listTokensInput is what list-tokens takes.
+type listTokensInput struct {
+	User string `query:"user" required:"true" maxLength:"63"`
+}
+
+// listTokens serves GET /api/v1/tokens: list a user's API tokens.
+func (s *Server) listTokens(ctx context.Context, in *listTokensInput) (*struct{ Body []auth.Token }, error) {
+	toks, err := s.auth.Tokens(ctx, in.User)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body []auth.Token }{Body: toks}, nil
+}
+
+// createTokenInput is what create-token takes.
+type createTokenInput struct{ Body TokenBody }
+
+// createToken serves POST /api/v1/tokens: create an API token.
+func (s *Server) createToken(ctx context.Context, in *createTokenInput) (*NewTokenOutput, error) {
+	t, secret, err := s.auth.IssueToken(ctx, in.Body.User, in.Body.Name)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &NewTokenOutput{}
+	out.Body.Token, out.Body.Secret = t, secret
+	return out, nil
+}
+
+// revokeTokenInput is what revoke-token takes.
+type revokeTokenInput struct {
+	ID string `path:"id" maxLength:"64"`
+}
+
+// revokeToken serves DELETE /api/v1/tokens/{id}: revoke an API token.
+func (s *Server) revokeToken(ctx context.Context, in *revokeTokenInput) (*struct{}, error) {
+	if err := s.auth.RevokeToken(ctx, in.ID); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return nil, nil
 }
