@@ -1,11 +1,13 @@
 // Package errs defines the error codes shared by every layer. Each code maps to
-// one HTTP status in httpapi; every error without a code is shown to users as
+// one HTTP status, here (HTTPStatus), for every edge: the API's problems and
+// the console's pages. Every error without a code is shown to users as
 // "internal error" and logged.
 package errs
 
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 )
 
@@ -13,10 +15,10 @@ import (
 type Code string
 
 const (
-	Invalid      Code = "invalid"      // malformed input (400/422)
+	Invalid      Code = "invalid"      // malformed input (422)
 	Rule         Code = "rule"         // a lifecycle rule blocks the change (422)
 	NotFound     Code = "not_found"    // 404
-	Conflict     Code = "conflict"     // stale version, duplicate (409)
+	Conflict     Code = "conflict"     // stale version, duplicate, a state that moved on (409)
 	Unauthorized Code = "unauthorized" // 401
 	Forbidden    Code = "forbidden"    // 403
 	RateLimited  Code = "rate_limited" // too many attempts; the message says when to retry (429)
@@ -72,3 +74,31 @@ func As(err error) (*Error, bool) {
 	ok := errors.As(err, &e)
 	return e, ok
 }
+
+// HTTPStatus is the status an error of code c answers with, at every edge.
+// A conflict with the resource's current state (a stale version, a duplicate
+// name, a one-use link already used) is 409 per RFC 9110 §15.5.10; input
+// that can never succeed as sent, or that a lifecycle rule blocks, is 422.
+// Internal and unknown codes are 500.
+func HTTPStatus(c Code) int {
+	switch c {
+	case Invalid, Rule:
+		return http.StatusUnprocessableEntity
+	case NotFound:
+		return http.StatusNotFound
+	case Conflict:
+		return http.StatusConflict
+	case Unauthorized:
+		return http.StatusUnauthorized
+	case Forbidden:
+		return http.StatusForbidden
+	case RateLimited:
+		return http.StatusTooManyRequests
+	case Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// StatusOf is the HTTP status of err: its code's, or 500 without one.
+func StatusOf(err error) int { return HTTPStatus(CodeOf(err)) }

@@ -11,18 +11,6 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/errs"
 )
 
-// statusOf maps error codes to HTTP statuses; the one place that does.
-var statusOf = map[errs.Code]int{
-	errs.Invalid:      http.StatusUnprocessableEntity,
-	errs.Rule:         http.StatusUnprocessableEntity,
-	errs.NotFound:     http.StatusNotFound,
-	errs.Conflict:     http.StatusConflict,
-	errs.Unauthorized: http.StatusUnauthorized,
-	errs.Forbidden:    http.StatusForbidden,
-	errs.RateLimited:  http.StatusTooManyRequests,
-	errs.Unavailable:  http.StatusServiceUnavailable,
-}
-
 // problem turns any error into an RFC 9457 problem. Errors without a code
 // are logged and shown as "internal error": their text is for operators,
 // not clients.
@@ -32,8 +20,8 @@ func (s *Server) problem(ctx context.Context, err error) error {
 		err = errTimedOut()
 	}
 	e, ok := errs.As(err)
-	status, known := statusOf[errs.CodeOf(err)]
-	if !ok || !known {
+	status := errs.StatusOf(err)
+	if !ok || status == http.StatusInternalServerError {
 		s.log.ErrorContext(ctx, "internal error", "err", err)
 		return &huma.ErrorModel{Status: http.StatusInternalServerError, Title: http.StatusText(http.StatusInternalServerError), Detail: "internal error"}
 	}

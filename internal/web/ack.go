@@ -26,7 +26,11 @@ type ackData struct {
 	Problem string // why the link does not work
 }
 
-// ackStatus is the status and what to say for a link that does not work.
+// ackStatus is the status and what to say for a link that does not work:
+// its code's status (errs.HTTPStatus), except two things a one-use link
+// says more precisely — an expired link is gone for good (410), and an
+// escalation that moved on (acknowledged, resolved) is a conflict with its
+// current state (409), though the paging service calls it a rule.
 func ackStatus(err error) (int, string, bool) {
 	e, ok := errs.As(err)
 	if !ok {
@@ -34,11 +38,11 @@ func ackStatus(err error) (int, string, bool) {
 	}
 	switch {
 	case e.Code == errs.NotFound:
-		return http.StatusNotFound, "This acknowledgement link is not valid. Open the page in Firebreak to acknowledge it there.", true
+		return errs.HTTPStatus(e.Code), "This acknowledgement link is not valid. Open the page in Firebreak to acknowledge it there.", true
 	case e.Code == errs.Rule && e.Field == "token":
 		return http.StatusGone, capFirst(e.Message) + ". Acknowledge in Firebreak instead.", true
 	case e.Code == errs.Conflict:
-		return http.StatusConflict, "This link has already been used: it works once.", true
+		return errs.HTTPStatus(e.Code), "This link has already been used: it works once.", true
 	case e.Code == errs.Rule:
 		return http.StatusConflict, capFirst(e.Message) + ".", true
 	}

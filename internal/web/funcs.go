@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"html/template"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -13,22 +12,19 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
-// statusOf maps error codes to the status a page answers with; 0 means the
-// error is ours, not the person's.
-var statusOf = map[errs.Code]int{
-	errs.Invalid:     http.StatusUnprocessableEntity,
-	errs.Rule:        http.StatusUnprocessableEntity,
-	errs.Conflict:    http.StatusConflict,
-	errs.NotFound:    http.StatusNotFound,
-	errs.RateLimited: http.StatusTooManyRequests,
-	errs.Forbidden:   http.StatusForbidden,
-}
-
+// codeOf is the status a page re-rendered with the problem answers
+// (errs.HTTPStatus); 0 when the person cannot fix it by changing what they
+// typed — our error, sign-in, an unavailable database — which fail shows.
 func codeOf(err error) int {
-	if _, ok := errs.As(err); !ok {
+	e, ok := errs.As(err)
+	if !ok {
 		return 0
 	}
-	return statusOf[errs.CodeOf(err)]
+	switch e.Code {
+	case errs.Invalid, errs.Rule, errs.Conflict, errs.NotFound, errs.RateLimited, errs.Forbidden:
+		return errs.HTTPStatus(e.Code)
+	}
+	return 0
 }
 
 func invalid(field, format string, args ...any) error {

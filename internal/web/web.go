@@ -337,24 +337,13 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, m
 	s.render(w, r, status, "error", errorData{base: s.base(r, http.StatusText(status), ""), Status: status, Message: msg})
 }
 
-// fail shows an error from a service as a page; internal ones are logged
-// and shown as a plain apology.
+// fail shows an error from a service as a page with its code's status
+// (errs.HTTPStatus); internal ones are logged and shown as a plain apology.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	switch errs.CodeOf(err) {
-	case errs.NotFound:
-		e, _ := errs.As(err)
-		s.errorPage(w, r, http.StatusNotFound, e.Message)
-	case errs.Forbidden:
-		s.errorPage(w, r, http.StatusForbidden, "You may not do this.")
-	case errs.Invalid, errs.Rule, errs.Conflict, errs.RateLimited:
-		e, _ := errs.As(err)
-		s.errorPage(w, r, http.StatusUnprocessableEntity, e.Message)
-	case errs.Unavailable:
-		// A full disk: nothing was saved, and trying again later works.
-		e, _ := errs.As(err)
-		w.Header().Set("Retry-After", "5")
-		s.errorPage(w, r, http.StatusServiceUnavailable, e.Message+" Go back and try again in a moment.")
-	default:
+	e, ok := errs.As(err)
+	status := errs.StatusOf(err)
+	switch {
+	case !ok || status == http.StatusInternalServerError:
 		if errors.Is(r.Context().Err(), context.DeadlineExceeded) {
 			s.log.WarnContext(r.Context(), "web: request deadline passed", "err", err)
 			w.Header().Set("Retry-After", "5")
@@ -363,6 +352,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		s.log.ErrorContext(r.Context(), "web", "err", err)
 		s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side. Nothing you typed was saved; go back and try again.")
+	case e.Code == errs.Forbidden:
+		s.errorPage(w, r, status, "You may not do this.")
+	case e.Code == errs.Unavailable:
+		// A full disk: nothing was saved, and trying again later works.
+		w.Header().Set("Retry-After", "5")
+		s.errorPage(w, r, status, e.Message+" Go back and try again in a moment.")
+	default:
+		s.errorPage(w, r, status, e.Message)
 	}
 }
 
