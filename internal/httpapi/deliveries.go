@@ -62,28 +62,34 @@ func (s *Server) registerDeliveries(api huma.API) {
 		Description: "Every message the server sends (status mail, …) is an outbox delivery: its kind, what it is about (subject kind and ID, " +
 			"and the incident's ID when it is about one), where it goes (to: an address, or only the scheme and host of a URL), its state " +
 			"(pending, sent, skipped, failed), attempts and last error. Newest first; filter by kind, state and subject; page with before=next.",
-	}), func(ctx context.Context, in *struct {
-		Kind        string `query:"kind" maxLength:"64"`
-		State       string `query:"state" enum:"pending,sent,skipped,failed,"`
-		SubjectKind string `query:"subject_kind" maxLength:"64"`
-		SubjectID   string `query:"subject_id" maxLength:"200"`
-		Incident    string `query:"incident" maxLength:"64"`
-		Before      string `query:"before" maxLength:"200"`
-		Limit       int    `query:"limit" minimum:"1" maximum:"500" default:"50"`
-	}) (*DeliveriesOutput, error) {
-		ds, err := s.deliveries.OutboxDeliveries(ctx, outbox.Query{Kind: in.Kind, State: outbox.State(in.State), SubjectKind: in.SubjectKind,
-			SubjectID: in.SubjectID, Incident: in.Incident, Before: in.Before, Limit: in.Limit})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &DeliveriesOutput{}
-		out.Body.Items = make([]DeliveryView, 0, len(ds))
-		for _, d := range ds {
-			out.Body.Items = append(out.Body.Items, deliveryView(d))
-		}
-		if len(ds) == in.Limit && len(ds) > 0 {
-			out.Body.Next = ds[len(ds)-1].ID
-		}
-		return out, nil
-	})
+	}), s.listDeliveries)
+}
+
+// listDeliveriesInput is what list-deliveries takes.
+type listDeliveriesInput struct {
+	Kind        string `query:"kind" maxLength:"64"`
+	State       string `query:"state" enum:"pending,sent,skipped,failed,"`
+	SubjectKind string `query:"subject_kind" maxLength:"64"`
+	SubjectID   string `query:"subject_id" maxLength:"200"`
+	Incident    string `query:"incident" maxLength:"64"`
+	Before      string `query:"before" maxLength:"200"`
+	Limit       int    `query:"limit" minimum:"1" maximum:"500" default:"50"`
+}
+
+// listDeliveries serves GET /api/v1/deliveries: list outgoing messages.
+func (s *Server) listDeliveries(ctx context.Context, in *listDeliveriesInput) (*DeliveriesOutput, error) {
+	ds, err := s.deliveries.OutboxDeliveries(ctx, outbox.Query{Kind: in.Kind, State: outbox.State(in.State), SubjectKind: in.SubjectKind,
+		SubjectID: in.SubjectID, Incident: in.Incident, Before: in.Before, Limit: in.Limit})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &DeliveriesOutput{}
+	out.Body.Items = make([]DeliveryView, 0, len(ds))
+	for _, d := range ds {
+		out.Body.Items = append(out.Body.Items, deliveryView(d))
+	}
+	if len(ds) == in.Limit && len(ds) > 0 {
+		out.Body.Next = ds[len(ds)-1].ID
+	}
+	return out, nil
 }
