@@ -30,7 +30,7 @@ type ackData struct {
 // its code's status (errs.HTTPStatus), except two things a one-use link
 // says more precisely — an expired link is gone for good (410), and an
 // escalation that moved on (acknowledged, resolved) is a conflict with its
-// current state (409), though the paging service calls it a rule.
+// current state (409), though the escalation service calls it a rule.
 func ackStatus(err error) (int, string, bool) {
 	e, ok := errs.As(err)
 	if !ok {
