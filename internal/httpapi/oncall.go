@@ -105,83 +105,100 @@ type ObjectOutput[T any] struct {
 	Body   T
 }
 
+// objectRoutes are the routes of one kind of on-call object: list, get,
+// create or replace, delete.
+type objectRoutes[T any] struct {
+	s *Server
+	k objectKind[T]
+}
+
+// putObjectInput is an object PUT at its own path.
+type putObjectInput[T any] struct {
+	NameParam
+	Body T
+}
+
 func registerObjects[T any](s *Server, api huma.API, k objectKind[T]) {
+	r := objectRoutes[T]{s: s, k: k}
 	tags := []string{"On-call"}
 	base := "/api/v1/" + k.path
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "list-" + k.many, Method: http.MethodGet, Path: base, Tags: tags,
 		Summary: "List " + strings.ReplaceAll(k.many, "-", " "), Description: k.describeIt + " Sorted by name.",
-	}), func(ctx context.Context, _ *struct{}) (*struct{ Body Items[T] }, error) {
-		o, err := s.roster.Objects(ctx)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		m := k.all(o)
-		out := make([]T, 0, len(m))
-		for _, n := range slices.Sorted(maps.Keys(m)) {
-			out = append(out, m[n])
-		}
-		return items(out), nil
-	})
-
+	}), r.list)
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-" + k.one, Method: http.MethodGet, Path: base + "/{name}", Tags: tags,
 		Summary: "Get a " + strings.ReplaceAll(k.one, "-", " "),
-	}), func(ctx context.Context, in *NameParam) (*struct{ Body T }, error) {
-		o, err := s.roster.Objects(ctx)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		v, ok := k.all(o)[in.Name]
-		if !ok {
-			return nil, s.problem(ctx, errs.E(errs.NotFound, "name", "no %s named %q", k.kind, in.Name))
-		}
-		return &struct{ Body T }{Body: v}, nil
-	})
-
+	}), r.get)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "put-" + k.one, Method: http.MethodPut, Path: base + "/{name}", Tags: tags,
 		Summary: "Create or replace a " + strings.ReplaceAll(k.one, "-", " "),
 		Description: k.describeIt + " The body's " + k.nameField + " must be the one in the path, or left out. " +
 			"The whole configuration is checked before anything is stored: a problem answers 422 naming the field " +
 			"and nothing changes. 201 when created, 200 when replaced.",
-	}), func(ctx context.Context, in *struct {
-		NameParam
-		Body T
-	}) (*ObjectOutput[T], error) {
-		v := in.Body
-		switch n := k.name(v); {
-		case n == "":
-			k.setName(&v, in.Name)
-		case n != in.Name:
-			return nil, s.problem(ctx, errs.E(errs.Invalid, k.nameField, "is %q but the path names %q: leave it out or make them match (renaming is delete and create)", n, in.Name))
-		}
-		o, err := s.roster.Objects(ctx)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		_, existed := k.all(o)[in.Name]
-		if err := s.roster.Put(ctx, viewer(ctx).User, v); err != nil {
-			return nil, s.problem(ctx, relativeTo(err, k.prefix+"."+in.Name))
-		}
-		status := http.StatusOK
-		if !existed {
-			status = http.StatusCreated
-		}
-		return &ObjectOutput[T]{Status: status, Body: v}, nil
-	})
+	}), r.put)
 	optionalField(api, reflect.TypeFor[T](), k.nameField)
-
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "delete-" + k.one, Method: http.MethodDelete, Path: base + "/{name}", Tags: tags,
 		Summary: "Delete a " + strings.ReplaceAll(k.one, "-", " "), DefaultStatus: http.StatusNoContent,
 		Description: "Refused with 422 naming the referring objects while anything still refers to it.",
-	}), func(ctx context.Context, in *NameParam) (*struct{}, error) {
-		if err := s.roster.Delete(ctx, viewer(ctx).User, roster.Key{Kind: k.kind, Name: in.Name}); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return nil, nil
-	})
+	}), r.del)
+}
+
+func (r objectRoutes[T]) list(ctx context.Context, _ *struct{}) (*struct{ Body Items[T] }, error) {
+	o, err := r.s.roster.Objects(ctx)
+	if err != nil {
+		return nil, r.s.problem(ctx, err)
+	}
+	m := r.k.all(o)
+	out := make([]T, 0, len(m))
+	for _, n := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[n])
+	}
+	return items(out), nil
+}
+
+func (r objectRoutes[T]) get(ctx context.Context, in *NameParam) (*struct{ Body T }, error) {
+	o, err := r.s.roster.Objects(ctx)
+	if err != nil {
+		return nil, r.s.problem(ctx, err)
+	}
+	v, ok := r.k.all(o)[in.Name]
+	if !ok {
+		return nil, r.s.problem(ctx, errs.E(errs.NotFound, "name", "no %s named %q", r.k.kind, in.Name))
+	}
+	return &struct{ Body T }{Body: v}, nil
+}
+
+func (r objectRoutes[T]) put(ctx context.Context, in *putObjectInput[T]) (*ObjectOutput[T], error) {
+	s, k := r.s, r.k
+	v := in.Body
+	switch n := k.name(v); {
+	case n == "":
+		k.setName(&v, in.Name)
+	case n != in.Name:
+		return nil, s.problem(ctx, errs.E(errs.Invalid, k.nameField, "is %q but the path names %q: leave it out or make them match (renaming is delete and create)", n, in.Name))
+	}
+	o, err := s.roster.Objects(ctx)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	_, existed := k.all(o)[in.Name]
+	if err := s.roster.Put(ctx, viewer(ctx).User, v); err != nil {
+		return nil, s.problem(ctx, relativeTo(err, k.prefix+"."+in.Name))
+	}
+	status := http.StatusOK
+	if !existed {
+		status = http.StatusCreated
+	}
+	return &ObjectOutput[T]{Status: status, Body: v}, nil
+}
+
+func (r objectRoutes[T]) del(ctx context.Context, in *NameParam) (*struct{}, error) {
+	if err := r.s.roster.Delete(ctx, viewer(ctx).User, roster.Key{Kind: r.k.kind, Name: in.Name}); err != nil {
+		return nil, r.s.problem(ctx, err)
+	}
+	return nil, nil
 }
 
 // optionalField makes a body field optional in t's schema: the name of an
@@ -322,175 +339,55 @@ func (s *Server) registerSchedules(api huma.API) {
 		OperationID: "who-is-on-call", Method: http.MethodGet, Path: "/api/v1/oncall", Tags: tags,
 		Summary:     "Who is on call",
 		Description: "Every schedule's on-call users at at (default now), with when the current shift ends when that is within 14 days.",
-	}), func(ctx context.Context, in *struct {
-		At time.Time `query:"at" doc:"RFC 3339; defaults to now."`
-	}) (*OnCallOutput, error) {
-		at := in.At
-		if at.IsZero() {
-			at = s.roster.Now()
-		}
-		now, err := s.roster.OnCall(ctx, at)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &OnCallOutput{}
-		out.Body.At, out.Body.Items = at.UTC(), now
-		return out, nil
-	})
+	}), s.whoIsOnCall)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "schedule-on-call", Method: http.MethodGet, Path: "/api/v1/schedules/{name}/oncall", Tags: tags,
 		Summary: "Who is on call in a schedule",
-	}), func(ctx context.Context, in *struct {
-		NameParam
-		At time.Time `query:"at" doc:"RFC 3339; defaults to now."`
-	}) (*struct{ Body roster.OnCallNow }, error) {
-		if _, err := s.roster.Schedule(ctx, in.Name); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		at := in.At
-		if at.IsZero() {
-			at = s.roster.Now()
-		}
-		all, err := s.roster.OnCall(ctx, at)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		for _, n := range all {
-			if n.Schedule == in.Name {
-				return &struct{ Body roster.OnCallNow }{Body: n}, nil
-			}
-		}
-		return nil, s.problem(ctx, errs.E(errs.NotFound, "name", "no schedule named %q", in.Name))
-	})
+	}), s.scheduleOnCall)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "schedule-shifts", Method: http.MethodGet, Path: "/api/v1/schedules/{name}/shifts", Tags: tags,
 		Summary: "A schedule's final shifts",
 		Description: "Who is on call from from until to, through which layer or override, after restrictions and overrides; " +
 			"gaps with nobody on call have no shift. Times are in the schedule's zone.",
-	}), func(ctx context.Context, in *struct {
-		NameParam
-		RangeInput
-	}) (*ShiftsOutput, error) {
-		from, to, err := s.span(in.RangeInput)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		sch, err := s.roster.Schedule(ctx, in.Name)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &ShiftsOutput{}
-		out.Body.Schedule, out.Body.From, out.Body.To, out.Body.Items = sch.Name, from.UTC(), to.UTC(), sch.Shifts(from, to)
-		if out.Body.Items == nil {
-			out.Body.Items = []oncall.Shift{}
-		}
-		return out, nil
-	})
+	}), s.scheduleShifts)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "add-override", Method: http.MethodPost, Path: "/api/v1/schedules/{name}/overrides", Tags: tags,
 		Summary: "Put someone on call for a while", DefaultStatus: http.StatusCreated,
 		Description: "Adds an override above every layer of the schedule; it must not overlap another. Answers with the schedule.",
-	}), func(ctx context.Context, in *struct {
-		NameParam
-		Body OverrideBody
-	}) (*struct{ Body oncall.Schedule }, error) {
-		sch, err := s.roster.Schedule(ctx, in.Name)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		b, i := in.Body, len(sch.Overrides)
-		sch, err = s.roster.AddOverride(ctx, viewer(ctx).User, in.Name, oncall.Override{User: strings.TrimSpace(b.User), From: b.From, To: b.To})
-		if err != nil {
-			return nil, s.problem(ctx, overrideFields(err, "schedules."+in.Name, i))
-		}
-		return &struct{ Body oncall.Schedule }{Body: sch}, nil
-	})
+	}), s.addOverride)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "remove-override", Method: http.MethodDelete, Path: "/api/v1/schedules/{name}/overrides/{index}", Tags: tags,
 		Summary: "Remove an override", Description: "index counts from 0 in the schedule's overrides. Answers with the schedule.",
-	}), func(ctx context.Context, in *struct {
-		NameParam
-		Index int `path:"index" minimum:"0"`
-	}) (*struct{ Body oncall.Schedule }, error) {
-		sch, err := s.roster.RemoveOverride(ctx, viewer(ctx).User, in.Name, in.Index)
-		if err != nil {
-			return nil, s.problem(ctx, relativeTo(err, "schedules."+in.Name))
-		}
-		return &struct{ Body oncall.Schedule }{Body: sch}, nil
-	})
+	}), s.removeOverride)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "schedule-calendar", Method: http.MethodGet, Path: "/api/v1/schedules/{name}/calendar", Tags: tags,
 		Summary: "The schedule's calendar feed URL",
 		Description: "An iCalendar (.ics) URL to subscribe to; it works without sign-in, so keep it as secret as a token. " +
 			"The URL is the caller's own: it stops working while they are deactivated, and when they rotate their feeds.",
-	}), func(ctx context.Context, in *NameParam) (*CalendarOutput, error) {
-		if _, err := s.roster.Schedule(ctx, in.Name); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		u, err := s.roster.CalendarURL(ctx, "schedule", in.Name, viewer(ctx).User)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return calendarOut(u), nil
-	})
+	}), s.scheduleCalendar)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "user-shifts", Method: http.MethodGet, Path: "/api/v1/users/{username}/shifts", Tags: tags,
 		Summary: "A person's shifts in every schedule",
-	}), func(ctx context.Context, in *struct {
-		UsernameParam
-		RangeInput
-	}) (*UserShiftsOutput, error) {
-		from, to, err := s.span(in.RangeInput)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		if _, err := s.auth.User(ctx, in.Username); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		shifts, err := s.roster.ShiftsOf(ctx, in.Username, from, to)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &UserShiftsOutput{}
-		out.Body.User, out.Body.From, out.Body.To, out.Body.Items = in.Username, from.UTC(), to.UTC(), shifts
-		return out, nil
-	})
+	}), s.userShifts)
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "user-calendar", Method: http.MethodGet, Path: "/api/v1/users/{username}/calendar", Tags: tags,
 		Summary:     "A person's calendar feed URL",
 		Description: "Their shifts in every schedule as an iCalendar (.ics) URL; for themselves or an admin.",
-	})), func(ctx context.Context, in *UsernameParam) (*CalendarOutput, error) {
-		if _, err := s.auth.User(ctx, in.Username); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		u, err := s.roster.CalendarURL(ctx, "user", in.Username, in.Username)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return calendarOut(u), nil
-	})
+	})), s.userCalendar)
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "rotate-user-calendars", Method: http.MethodPost, Path: "/api/v1/users/{username}/calendar/rotate", Tags: tags,
 		Summary: "Replace a person's calendar feed URLs", DefaultStatus: http.StatusOK,
 		Description: "Every feed URL the person holds (their own shifts, and each schedule's) stops working at once. " +
 			"Answers with the new URL of their own shifts, in this answer only; schedule URLs are fetched again. For themselves or an admin.",
-	})), func(ctx context.Context, in *UsernameParam) (*RotatedCalendarOutput, error) {
-		u, err := s.roster.RotateCalendars(ctx, actor(ctx), in.Username)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := &RotatedCalendarOutput{}
-		out.Body.User, out.Body.URL = in.Username, u
-		return out, nil
-	})
+	})), s.rotateUserCalendars)
 }
 
 // overrideFields names the problems of a new override (at index i of the
@@ -545,4 +442,160 @@ func (s *Server) own(o huma.Operation) huma.Operation {
 		next(ctx)
 	})
 	return o
+}
+
+// whoIsOnCallInput is the input of who-is-on-call.
+type whoIsOnCallInput struct {
+	At time.Time `query:"at" doc:"RFC 3339; defaults to now."`
+}
+
+func (s *Server) whoIsOnCall(ctx context.Context, in *whoIsOnCallInput) (*OnCallOutput, error) {
+	at := in.At
+	if at.IsZero() {
+		at = s.roster.Now()
+	}
+	now, err := s.roster.OnCall(ctx, at)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &OnCallOutput{}
+	out.Body.At, out.Body.Items = at.UTC(), now
+	return out, nil
+}
+
+// scheduleOnCallInput is the input of schedule-on-call.
+type scheduleOnCallInput struct {
+	NameParam
+	At time.Time `query:"at" doc:"RFC 3339; defaults to now."`
+}
+
+func (s *Server) scheduleOnCall(ctx context.Context, in *scheduleOnCallInput) (*struct{ Body roster.OnCallNow }, error) {
+	if _, err := s.roster.Schedule(ctx, in.Name); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	at := in.At
+	if at.IsZero() {
+		at = s.roster.Now()
+	}
+	all, err := s.roster.OnCall(ctx, at)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	for _, n := range all {
+		if n.Schedule == in.Name {
+			return &struct{ Body roster.OnCallNow }{Body: n}, nil
+		}
+	}
+	return nil, s.problem(ctx, errs.E(errs.NotFound, "name", "no schedule named %q", in.Name))
+}
+
+// scheduleShiftsInput is the input of schedule-shifts.
+type scheduleShiftsInput struct {
+	NameParam
+	RangeInput
+}
+
+func (s *Server) scheduleShifts(ctx context.Context, in *scheduleShiftsInput) (*ShiftsOutput, error) {
+	from, to, err := s.span(in.RangeInput)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	sch, err := s.roster.Schedule(ctx, in.Name)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &ShiftsOutput{}
+	out.Body.Schedule, out.Body.From, out.Body.To, out.Body.Items = sch.Name, from.UTC(), to.UTC(), sch.Shifts(from, to)
+	if out.Body.Items == nil {
+		out.Body.Items = []oncall.Shift{}
+	}
+	return out, nil
+}
+
+// addOverrideInput is the input of add-override.
+type addOverrideInput struct {
+	NameParam
+	Body OverrideBody
+}
+
+func (s *Server) addOverride(ctx context.Context, in *addOverrideInput) (*struct{ Body oncall.Schedule }, error) {
+	sch, err := s.roster.Schedule(ctx, in.Name)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	b, i := in.Body, len(sch.Overrides)
+	sch, err = s.roster.AddOverride(ctx, viewer(ctx).User, in.Name, oncall.Override{User: strings.TrimSpace(b.User), From: b.From, To: b.To})
+	if err != nil {
+		return nil, s.problem(ctx, overrideFields(err, "schedules."+in.Name, i))
+	}
+	return &struct{ Body oncall.Schedule }{Body: sch}, nil
+}
+
+// removeOverrideInput is the input of remove-override.
+type removeOverrideInput struct {
+	NameParam
+	Index int `path:"index" minimum:"0"`
+}
+
+func (s *Server) removeOverride(ctx context.Context, in *removeOverrideInput) (*struct{ Body oncall.Schedule }, error) {
+	sch, err := s.roster.RemoveOverride(ctx, viewer(ctx).User, in.Name, in.Index)
+	if err != nil {
+		return nil, s.problem(ctx, relativeTo(err, "schedules."+in.Name))
+	}
+	return &struct{ Body oncall.Schedule }{Body: sch}, nil
+}
+
+func (s *Server) scheduleCalendar(ctx context.Context, in *NameParam) (*CalendarOutput, error) {
+	if _, err := s.roster.Schedule(ctx, in.Name); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	u, err := s.roster.CalendarURL(ctx, "schedule", in.Name, viewer(ctx).User)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return calendarOut(u), nil
+}
+
+// userShiftsInput is the input of user-shifts.
+type userShiftsInput struct {
+	UsernameParam
+	RangeInput
+}
+
+func (s *Server) userShifts(ctx context.Context, in *userShiftsInput) (*UserShiftsOutput, error) {
+	from, to, err := s.span(in.RangeInput)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	if _, err := s.auth.User(ctx, in.Username); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	shifts, err := s.roster.ShiftsOf(ctx, in.Username, from, to)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &UserShiftsOutput{}
+	out.Body.User, out.Body.From, out.Body.To, out.Body.Items = in.Username, from.UTC(), to.UTC(), shifts
+	return out, nil
+}
+
+func (s *Server) userCalendar(ctx context.Context, in *UsernameParam) (*CalendarOutput, error) {
+	if _, err := s.auth.User(ctx, in.Username); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	u, err := s.roster.CalendarURL(ctx, "user", in.Username, in.Username)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return calendarOut(u), nil
+}
+
+func (s *Server) rotateUserCalendars(ctx context.Context, in *UsernameParam) (*RotatedCalendarOutput, error) {
+	u, err := s.roster.RotateCalendars(ctx, actor(ctx), in.Username)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &RotatedCalendarOutput{}
+	out.Body.User, out.Body.URL = in.Username, u
+	return out, nil
 }
