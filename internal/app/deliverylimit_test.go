@@ -104,8 +104,8 @@ func oncallFor(t *testing.T, fb *app.App, service, user, addr string) {
 		t.Fatal(err)
 	}
 	// Contacts from configuration are verified without a code.
-	if _, _, err := fb.Services.Roster.ApplyUserContacts(ctx, []roster.UserContacts{{User: user, Contacts: []roster.ContactSpec{
-		{Name: "hook", Target: notify.Target{Kind: notify.KindWebhook, Address: addr, Secret: pagingHookKey}}}}}, false, false); err != nil {
+	if _, err := fb.Services.Roster.ApplyConfig(ctx, "admin", roster.ConfigInput{Contacts: []roster.UserContacts{{User: user, Contacts: []roster.ContactSpec{
+		{Name: "hook", Target: notify.Target{Kind: notify.KindWebhook, Address: addr, Secret: pagingHookKey}}}}}}); err != nil {
 		t.Fatal(err)
 	}
 	pol := oncall.Policy{Name: service, Steps: []oncall.Step{{Targets: []oncall.Target{{Kind: oncall.TargetUser, Name: user}}, Delay: 30}}}

@@ -153,6 +153,20 @@ type UserInput struct {
 
 // CreateUser validates and stores a new active user.
 func (s *Service) CreateUser(ctx context.Context, in UserInput) (User, error) {
+	u, err := NewUser(in, s.now())
+	if err != nil {
+		return User{}, err
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// NewUser validates in and returns the active user it describes, created
+// at now, for a store to insert (CreateUser, or an on-call file's apply
+// that writes users with the rest of the file in one transaction).
+func NewUser(in UserInput, now time.Time) (User, error) {
 	if in.Role == "" {
 		in.Role = Responder
 	}
@@ -175,13 +189,10 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (User, error) {
 	if len(details) > 0 {
 		return User{}, &errs.Error{Code: errs.Invalid, Field: details[0].Field, Message: details[0].Message, Details: details}
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now = now.UTC().Truncate(time.Microsecond)
 	u := User{Username: in.Username, DisplayName: strings.TrimSpace(in.DisplayName), Email: in.Email, Role: in.Role, Active: true, CreatedAt: now, UpdatedAt: now}
 	if u.DisplayName == "" {
 		u.DisplayName = u.Username
-	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
-		return User{}, err
 	}
 	return u, nil
 }

@@ -425,7 +425,7 @@ func TestConfigDoesNotTakeOverAUsersContact(t *testing.T) {
 	spec := []roster.UserContacts{{User: "alice", Contacts: []roster.ContactSpec{{Name: "hook",
 		Target: notify.Target{Kind: notify.KindEmail, Address: "alice@example.test"}}}}}
 	for _, dry := range []bool{true, false} {
-		_, _, err := w.svc.Roster.ApplyUserContacts(w.ctx, spec, false, dry)
+		_, err := w.svc.Roster.ApplyConfig(w.ctx, "admin", roster.ConfigInput{Contacts: spec, DryRun: dry})
 		if e, ok := errs.As(err); !ok || e.Code != errs.Conflict {
 			t.Fatalf("dry run %v: want a conflict, got %v", dry, err)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -104,7 +103,6 @@ func (s *Server) applyConfig(ctx context.Context, b ConfigApplyBody) (ConfigChan
 		existing[u.Username], inactive[u.Username] = u.Active, !u.Active
 	}
 	var ds []errs.Detail
-	var created []string
 	for _, u := range o.Users {
 		switch {
 		case inactive[u.Username]:
@@ -112,7 +110,6 @@ func (s *Server) applyConfig(ctx context.Context, b ConfigApplyBody) (ConfigChan
 				Message: fmt.Sprintf("user %q is deactivated: reactivate them before giving them contacts or shifts", u.Username)})
 		case !existing[u.Username]:
 			out.Users = append(out.Users, u)
-			created = append(created, u.Username)
 		}
 	}
 	if len(ds) > 0 {
@@ -121,27 +118,19 @@ func (s *Server) applyConfig(ctx context.Context, b ConfigApplyBody) (ConfigChan
 	if err := o.Check(existing, s.roster.Severities()); err != nil {
 		return out, s.configError(ctx, o, err)
 	}
-	// Everything is checked, dry, before anything is written: users and
-	// contacts, then the objects against the stored configuration.
-	if out.Contacts, out.Rules, err = s.roster.ApplyUserContacts(ctx, o.UserContacts(), b.Prune, true); err != nil {
-		return out, s.configError(ctx, o, err)
+	// One call, one transaction: everything is checked before anything
+	// is written, and a failure part way changes nothing.
+	in := roster.ConfigInput{Contacts: o.UserContacts(), Objects: o.Objects, Prune: b.Prune, DryRun: b.DryRun}
+	for _, u := range out.Users {
+		in.Users = append(in.Users, auth.UserInput{Username: u.Username, DisplayName: u.Name, Email: u.Email, Role: u.Role})
 	}
-	if out.Objects, err = s.roster.Apply(ctx, actor, o.Objects, b.Prune, true, created); err != nil {
+	changes, err := s.roster.ApplyConfig(ctx, actor, in)
+	out.Contacts, out.Rules, out.Objects = changes.Contacts, changes.Rules, changes.Objects
+	if err != nil {
 		return out, s.configError(ctx, o, err)
 	}
 	if b.DryRun || out.Empty() {
 		return out, nil
-	}
-	for _, u := range out.Users {
-		if _, err := s.auth.CreateUser(ctx, auth.UserInput{Username: u.Username, DisplayName: u.Name, Email: u.Email, Role: u.Role}); err != nil {
-			return out, s.configError(ctx, o, prefix("users."+u.Username, err))
-		}
-	}
-	if _, _, err := s.roster.ApplyUserContacts(ctx, o.UserContacts(), b.Prune, false); err != nil {
-		return out, s.configError(ctx, o, err)
-	}
-	if _, err := s.roster.Apply(ctx, actor, o.Objects, b.Prune, false, nil); err != nil {
-		return out, s.configError(ctx, o, err)
 	}
 	s.log.InfoContext(ctx, "on-call configuration applied", "actor", actor, "users", len(out.Users),
 		"contacts", len(out.Contacts), "rules", len(out.Rules), "objects", len(out.Objects), "prune", b.Prune)
@@ -158,21 +147,4 @@ func (s *Server) configError(ctx context.Context, o *config.Oncall, err error) e
 		return configProblem(o.Locate(err))
 	}
 	return s.problem(ctx, err)
-}
-
-// prefix puts field in front of an error's fields.
-func prefix(field string, err error) error {
-	e, ok := errs.As(err)
-	if !ok {
-		return err
-	}
-	c := *e
-	c.Details = slices.Clone(e.Details)
-	if c.Field != "" {
-		c.Field = field + "." + c.Field
-	}
-	for i := range c.Details {
-		c.Details[i].Field = field + "." + c.Details[i].Field
-	}
-	return &c
 }

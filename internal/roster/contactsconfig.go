@@ -65,41 +65,6 @@ type contactPlan struct {
 	rules    *RuleChange
 }
 
-// ApplyUserContacts makes each user's configuration-sourced contact
-// methods and rules those of specs, and reports the changes; with dryRun it
-// only reports. Contacts are matched by (user, name): a contact the user
-// added with that name is taken over. With prune, configuration-sourced
-// contacts of these users that specs no longer name are deleted with their
-// rules. Users must exist unless dryRun. Everything is checked before
-// anything is written; the writes are not one transaction.
-func (s *Roster) ApplyUserContacts(ctx context.Context, specs []UserContacts, prune, dryRun bool) ([]ContactChange, []RuleChange, error) {
-	if err := checkUserContacts(specs); err != nil {
-		return nil, nil, err
-	}
-	var plans []*contactPlan
-	cs, rules := []ContactChange{}, []RuleChange{}
-	for _, spec := range specs {
-		p, err := s.planContacts(ctx, spec, prune)
-		if err != nil {
-			return nil, nil, err
-		}
-		plans = append(plans, p)
-		cs = append(cs, p.changes...)
-		if p.rules != nil {
-			rules = append(rules, *p.rules)
-		}
-	}
-	if dryRun {
-		return cs, rules, nil
-	}
-	for _, p := range plans {
-		if err := s.writeContacts(ctx, p); err != nil {
-			return cs, rules, err
-		}
-	}
-	return cs, rules, nil
-}
-
 func checkUserContacts(specs []UserContacts) error {
 	var ds []errs.Detail
 	add := func(field, format string, args ...any) {
@@ -261,47 +226,4 @@ func sortedRules(rs []RuleSpec) []RuleSpec {
 		return strings.Compare(a.Contact, b.Contact)
 	})
 	return out
-}
-
-func (s *Roster) writeContacts(ctx context.Context, p *contactPlan) error {
-	ids := map[string]string{}
-	for name, c := range p.existing {
-		ids[name] = c.ID
-	}
-	changed := map[string]bool{}
-	for _, ch := range p.changes {
-		changed[ch.Name] = ch.Op != OpDelete
-	}
-	now := s.now().UTC()
-	for _, c := range p.spec.Contacts {
-		if !changed[c.Name] {
-			continue
-		}
-		stored, err := s.store.PutConfigContact(ctx, contacts.Contact{ID: s.newID(), User: p.spec.User, Name: c.Name, Kind: c.Target.Kind,
-			Target: c.Target, Address: contacts.Redact(c.Target), Verified: true, VerifiedAt: &now, Source: "config", CreatedAt: now})
-		if err != nil {
-			return fmt.Errorf("contact %s of %s: %w", c.Name, p.spec.User, err)
-		}
-		ids[c.Name] = stored.ID
-	}
-	for _, c := range p.deletes {
-		if err := s.store.DeleteContact(ctx, c.ID); err != nil && errs.CodeOf(err) != errs.NotFound {
-			return fmt.Errorf("contact %s of %s: %w", c.Name, p.spec.User, err)
-		}
-	}
-	if p.rules == nil {
-		return nil
-	}
-	for _, r := range p.oldRules {
-		if err := s.store.DeleteRule(ctx, r.ID); err != nil && errs.CodeOf(err) != errs.NotFound {
-			return fmt.Errorf("rules of %s: %w", p.spec.User, err)
-		}
-	}
-	for _, r := range sortedRules(p.spec.Rules) {
-		rule := contacts.Rule{ID: s.newID(), User: p.spec.User, ContactID: ids[r.Contact], DelayMinutes: r.DelayMinutes}
-		if err := s.store.PutRule(ctx, rule); err != nil {
-			return fmt.Errorf("rules of %s: %w", p.spec.User, err)
-		}
-	}
-	return nil
 }

@@ -2,7 +2,6 @@ package roster
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 )
 
@@ -56,47 +55,4 @@ func mustJSON(v any) json.RawMessage {
 		panic(err) // on-call objects always marshal
 	}
 	return b
-}
-
-// Apply makes the configuration want (see Diff) in one transaction, after
-// checking the whole result; with dryRun it only checks and reports. The
-// changes are those computed against the configuration as it was read;
-// the check runs against the stored one inside the transaction.
-// extraUsers are users about to be created with the same apply, counted as
-// existing by the check.
-func (s *Roster) Apply(ctx context.Context, actor string, want Objects, prune, dryRun bool, extraUsers []string) ([]Change, error) {
-	cur, err := s.store.Objects(ctx)
-	if err != nil {
-		return nil, err
-	}
-	changes := Diff(cur, want, prune)
-	users, err := s.UserSet(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, u := range extraUsers {
-		users[u] = true
-	}
-	result := cur.Clone()
-	var puts []any
-	var deletes []Key
-	for _, c := range changes {
-		if c.Op == OpDelete {
-			deletes = append(deletes, c.Key)
-			result.Delete(c.Key)
-			continue
-		}
-		v, _ := want.Get(c.Key)
-		puts = append(puts, v)
-		result.Put(v)
-	}
-	if err := CheckChange(cur, result, users, s.severities); err != nil {
-		return changes, err
-	}
-	if dryRun || len(changes) == 0 {
-		return changes, nil
-	}
-	return changes, s.store.ChangeObjects(ctx, actor, puts, deletes, func(before, after Objects) error {
-		return CheckChange(before, after, users, s.severities)
-	})
 }

@@ -23,14 +23,12 @@ type Store interface {
 	ChangeObjects(ctx context.Context, actor string, puts []any, deletes []Key, check func(before, after Objects) error) error
 
 	// Contacts and Rules are read to plan the contact methods an on-call
-	// file declares; PutConfigContact, DeleteContact, PutRule and
-	// DeleteRule write them.
+	// file declares.
 	Contacts(ctx context.Context, user string) ([]contacts.Contact, error)
 	Rules(ctx context.Context, user string) ([]contacts.Rule, error)
-	PutConfigContact(ctx context.Context, c contacts.Contact) (contacts.Contact, error)
-	DeleteContact(ctx context.Context, id string) error
-	PutRule(ctx context.Context, r contacts.Rule) error
-	DeleteRule(ctx context.Context, id string) error
+	// ApplyConfig writes an on-call file's apply in one transaction: all
+	// of it, or (on any error, Check's included) none of it.
+	ApplyConfig(ctx context.Context, w ConfigWrite) error
 
 	// ServerKey returns the named random key, creating it on first use.
 	ServerKey(ctx context.Context, name string, size int) ([]byte, error)

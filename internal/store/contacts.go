@@ -54,34 +54,46 @@ func (db *DB) CreateContact(ctx context.Context, c contacts.Contact, codeHash st
 	})
 }
 
-// PutConfigContact creates or updates a contact declared in configuration.
-func (db *DB) PutConfigContact(ctx context.Context, c contacts.Contact) (contacts.Contact, error) {
+// putConfigContact creates or updates a contact declared in
+// configuration, verified, and returns its ID (the existing one's when
+// (User, Name) was stored).
+func (db *DB) putConfigContact(ctx context.Context, tx *sql.Tx, c contacts.Contact) (string, error) {
 	target, err := json.Marshal(c.Target)
 	if err != nil {
-		return c, err
+		return "", err
 	}
-	err = db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var source string
-		err := tx.QueryRowContext(ctx, db.dialect.q(`SELECT source FROM contacts WHERE username = ? AND name = ?`), c.User, c.Name).Scan(&source)
-		if err == nil && source != "config" {
-			// The user added it and verified it (or not) themselves: the
-			// configuration must not take it over and vouch for it.
-			return errs.E(errs.Conflict, "name", "%s already has a contact method named %q that they added themselves; give the configured one another name", c.User, c.Name)
-		}
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("put contact: %w", err)
-		}
-		_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO contacts (id, username, name, kind, target, code_hash, verified_at, source, created_at)
-			VALUES (?, ?, ?, ?, ?, '', ?, 'config', ?)
-			ON CONFLICT (username, name) DO UPDATE SET kind = excluded.kind, target = excluded.target, code_hash = '',
-				verified_at = COALESCE(contacts.verified_at, excluded.verified_at), source = 'config'`),
-			c.ID, c.User, c.Name, string(c.Kind), string(target), db.dialect.t(c.CreatedAt), db.dialect.t(c.CreatedAt))
-		if err != nil {
-			return fmt.Errorf("put contact: %w", err)
-		}
-		return tx.QueryRowContext(ctx, db.dialect.q(`SELECT id FROM contacts WHERE username = ? AND name = ?`), c.User, c.Name).Scan(&c.ID)
-	})
-	return c, err
+	var source string
+	err = tx.QueryRowContext(ctx, db.dialect.q(`SELECT source FROM contacts WHERE username = ? AND name = ?`), c.User, c.Name).Scan(&source)
+	if err == nil && source != "config" {
+		// The user added it and verified it (or not) themselves: the
+		// configuration must not take it over and vouch for it.
+		return "", errs.E(errs.Conflict, "name", "%s already has a contact method named %q that they added themselves; give the configured one another name", c.User, c.Name)
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("put contact: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO contacts (id, username, name, kind, target, code_hash, verified_at, source, created_at)
+		VALUES (?, ?, ?, ?, ?, '', ?, 'config', ?)
+		ON CONFLICT (username, name) DO UPDATE SET kind = excluded.kind, target = excluded.target, code_hash = '',
+			verified_at = COALESCE(contacts.verified_at, excluded.verified_at), source = 'config'`),
+		c.ID, c.User, c.Name, string(c.Kind), string(target), db.dialect.t(c.CreatedAt), db.dialect.t(c.CreatedAt))
+	if err != nil {
+		return "", fmt.Errorf("put contact: %w", err)
+	}
+	return db.contactID(ctx, tx, c.User, c.Name)
+}
+
+// contactID finds the ID of user's contact named name.
+func (db *DB) contactID(ctx context.Context, tx *sql.Tx, user, name string) (string, error) {
+	var id string
+	err := tx.QueryRowContext(ctx, db.dialect.q(`SELECT id FROM contacts WHERE username = ? AND name = ?`), user, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", notFound("contact", "%s has no contact method named %q", user, name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("find contact: %w", err)
+	}
+	return id, nil
 }
 
 // Contacts lists a user's contacts by name.
@@ -165,19 +177,21 @@ func (db *DB) MarkContactVerified(ctx context.Context, id string, at time.Time) 
 
 // DeleteContact removes a contact and its rules.
 func (db *DB) DeleteContact(ctx context.Context, id string) error {
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM notification_rules WHERE contact_id = ?`), id); err != nil {
-			return fmt.Errorf("delete contact rules: %w", err)
-		}
-		r, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM contacts WHERE id = ?`), id)
-		if err != nil {
-			return fmt.Errorf("delete contact: %w", err)
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return notFound("id", "no contact method %s", id)
-		}
-		return nil
-	})
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return db.deleteContact(ctx, tx, id) })
+}
+
+func (db *DB) deleteContact(ctx context.Context, tx *sql.Tx, id string) error {
+	if _, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM notification_rules WHERE contact_id = ?`), id); err != nil {
+		return fmt.Errorf("delete contact rules: %w", err)
+	}
+	r, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM contacts WHERE id = ?`), id)
+	if err != nil {
+		return fmt.Errorf("delete contact: %w", err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return notFound("id", "no contact method %s", id)
+	}
+	return nil
 }
 
 // Rules lists a user's notification rules by delay.
@@ -202,17 +216,19 @@ func (db *DB) Rules(ctx context.Context, user string) ([]contacts.Rule, error) {
 
 // PutRule stores a rule; the same contact and delay twice is a conflict.
 func (db *DB) PutRule(ctx context.Context, r contacts.Rule) error {
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO notification_rules (id, username, contact_id, delay_seconds) VALUES (?, ?, ?, ?)`),
-			r.ID, r.User, r.ContactID, int64(r.DelayMinutes)*60)
-		if db.dialect.isUnique(err) {
-			return errs.E(errs.Conflict, "delay_minutes", "that contact method already has a rule at %d minutes", r.DelayMinutes)
-		}
-		if err != nil {
-			return fmt.Errorf("put rule: %w", err)
-		}
-		return nil
-	})
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return db.putRule(ctx, tx, r) })
+}
+
+func (db *DB) putRule(ctx context.Context, tx *sql.Tx, r contacts.Rule) error {
+	_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO notification_rules (id, username, contact_id, delay_seconds) VALUES (?, ?, ?, ?)`),
+		r.ID, r.User, r.ContactID, int64(r.DelayMinutes)*60)
+	if db.dialect.isUnique(err) {
+		return errs.E(errs.Conflict, "delay_minutes", "that contact method already has a rule at %d minutes", r.DelayMinutes)
+	}
+	if err != nil {
+		return fmt.Errorf("put rule: %w", err)
+	}
+	return nil
 }
 
 // DeleteRule removes a rule.

@@ -31,18 +31,20 @@ func scanUser(r rowScanner) (auth.User, error) {
 // CreateUser inserts a user; an existing username is a conflict.
 func (db *DB) CreateUser(ctx context.Context, u auth.User) error {
 	// Through tx, so a request's Idempotency-Key is marked with it.
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-			u.Username, u.DisplayName, u.Email, string(u.Role), u.Active, db.dialect.t(u.CreatedAt), db.dialect.t(u.UpdatedAt))
-		if db.dialect.isUnique(err) {
-			return errs.E(errs.Conflict, "username", "user %s already exists", u.Username)
-		}
-		if err != nil {
-			return fmt.Errorf("create user: %w", err)
-		}
-		noteCreated(ctx, "user", u.Username)
-		return nil
-	})
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return db.insertUser(ctx, tx, u) })
+}
+
+func (db *DB) insertUser(ctx context.Context, tx *sql.Tx, u auth.User) error {
+	_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		u.Username, u.DisplayName, u.Email, string(u.Role), u.Active, db.dialect.t(u.CreatedAt), db.dialect.t(u.UpdatedAt))
+	if db.dialect.isUnique(err) {
+		return errs.E(errs.Conflict, "username", "user %s already exists", u.Username)
+	}
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	noteCreated(ctx, "user", u.Username)
+	return nil
 }
 
 // GetUser finds a user by name.

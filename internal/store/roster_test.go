@@ -1,0 +1,20 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/firebreak-ir/firebreak/internal/store/storetest"
+)
+
+// TestRosterContract runs the on-call configuration's part of the store
+// contract on SQLite, and on PostgreSQL when FIREBREAK_TEST_POSTGRES_URL
+// is set.
+func TestRosterContract(t *testing.T) {
+	t.Parallel()
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			storetest.RunRoster(t, b)
+		})
+	}
+}
