@@ -11,10 +11,5 @@ import (
 // is set.
 func TestRosterContract(t *testing.T) {
 	t.Parallel()
-	for _, b := range storetest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			storetest.RunRoster(t, b)
-		})
-	}
+	storetest.ForEachBackend(t, storetest.RunRoster)
 }
