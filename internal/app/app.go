@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -173,7 +174,6 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	as := auth.NewService(db, now, newID, auth.WithLimiter(auth.NewLimiter(now)))
 	inc := incident.NewService(db, as, policy, now, newID)
 	tr := triage.NewService(db, db, inc, log, now, newID)
-	inc.Observe(tr.IncidentChanged)
 	var sevs []string
 	for _, l := range policy.Levels {
 		sevs = append(sevs, l.Name)
@@ -182,13 +182,15 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	cs := contacts.New(contacts.Deps{Store: db, Users: as, Notifier: notifier, Now: now, NewID: newID, Logger: log})
 	es := escalation.New(escalation.Deps{Store: db, Roster: ro, Contacts: cs, Incidents: inc, Queue: tr, Pages: notifier,
 		Now: now, NewID: newID, Logger: log})
-	// Pages are caused by incident events and new queue entries: the jobs
-	// that start them are written in the same transactions.
 	du := newDuties(db, inc, cs, now, log)
 	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Duties: du, Channels: notifier, People: cs, Now: now, NewID: newID, Logger: log})
+	// The side effects of incident events and new queue entries (pages,
+	// update cadences, closing an ended incident's alert groups) are jobs
+	// the store writes in the transaction of the event or entry (see
+	// package incident, "How a change is written").
 	db.SetTriggers(store.Triggers{
 		Incident: func(i incident.Incident, evs []incident.Event) []engine.Job {
-			return append(escalation.IncidentJobs(i, evs), notices.IncidentJobs(i, evs)...)
+			return slices.Concat(escalation.IncidentJobs(i, evs), notices.IncidentJobs(i, evs), triage.IncidentJobs(i, evs))
 		},
 		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueEntryJob(e.Group.ID)} },
 		Resolved: func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueResolvedJob(e.Group.ID)} },
@@ -329,6 +331,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Engine = eng
 	svc.Escalations.UsePages(limiter.Wrap(notifier), cfg.OutboundTimeout)
 	console.SetJobs(db)
+	svc.Triage.Register(a.Engine)
 	svc.Escalations.Register(a.Engine)
 	svc.Status.RegisterKinds(svc.Outbox)
 	svc.Notices.Register(a.Engine)

@@ -147,31 +147,29 @@ func (s *Service) handleReplan(ctx context.Context, _ engine.Job) error {
 // replan plans one incident's reminders again, with no event: the duties
 // themselves did not change, only what they are evaluated against.
 func (s *Service) replan(ctx context.Context, incidentID string) error {
-	for attempt := 0; ; attempt++ {
+	return incident.Retry(ctx, func(ctx context.Context) (incident.Write, error) {
 		inc, err := s.Incidents.Get(ctx, system, incidentID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		st, err := s.Store.Facts(ctx, inc.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		records, err := s.Store.Records(ctx, inc.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		prof, err := s.Profile(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now := s.Now()
 		jobs := s.plan(inc, st.Plan+1, s.evaluate(prof.Profile, st.Facts, records, now), prof.Profile, now)
-		err = s.Store.WriteDuties(ctx, Write{IncidentID: inc.ID, ExpectedPlan: st.Plan, Plan: st.Plan + 1, Jobs: jobs})
-		if errs.CodeOf(err) == errs.Conflict && attempt < maxAttempts {
-			continue
-		}
-		return err
-	}
+		return func(ctx context.Context) error {
+			return s.Store.WriteDuties(ctx, Write{IncidentID: inc.ID, ExpectedPlan: st.Plan, Plan: st.Plan + 1, Jobs: jobs})
+		}, nil
+	})
 }
 
 func (s *Service) handleRemind(ctx context.Context, j engine.Job) error {

@@ -3,10 +3,8 @@ package duties
 import (
 	"cmp"
 	"context"
-	"errors"
 	"log/slog"
 	"maps"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -473,55 +471,57 @@ type change struct {
 	write   Write
 }
 
-// maxAttempts bounds retries after a concurrent change.
-const maxAttempts = 10
-
 // change loads the incident's duties, lets decide fill in the write and
 // name the events, plans the reminders again on the result, and commits
 // it all at once. A concurrent change makes it decide again on the fresh
-// state, unless the caller named the version it saw (strict).
+// state (incident.Retry), unless the caller named the version it saw
+// (strict).
 func (s *Service) change(ctx context.Context, actor incident.Viewer, ref string, strict bool, decide func(c *change) ([]incident.Change, error)) error {
-	for attempt := 0; ; attempt++ {
+	var next incident.Incident
+	var events []incident.Event
+	decideWrite := func(ctx context.Context) (incident.Write, error) {
 		inc, err := s.Incidents.Get(ctx, actor, ref)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c := &change{inc: inc}
 		if c.facts, err = s.Store.Facts(ctx, inc.ID); err != nil {
-			return err
+			return nil, err
 		}
 		if c.records, err = s.Store.Records(ctx, inc.ID); err != nil {
-			return err
+			return nil, err
 		}
 		prof, err := s.Profile(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c.org = prof.Profile
+		events = nil
 		changes, err := decide(c)
 		if err != nil || len(changes) == 0 {
-			return err
+			return nil, err
 		}
 		now := s.Now()
-		next, events, err := incident.Record(inc, changes, actor.User, now)
-		if err != nil {
-			return err
+		if next, events, err = incident.Record(inc, changes, actor.User, now); err != nil {
+			return nil, err
 		}
 		c.write.IncidentID = inc.ID
 		c.write.Batch = incident.Batch{ExpectedVersion: inc.Version, Events: events, Next: next}
 		c.write.ExpectedPlan, c.write.Plan = c.facts.Plan, c.facts.Plan+1
 		c.write.Jobs = s.plan(next, c.write.Plan, s.evaluate(c.org, c.facts.Facts, c.records, now), c.org, now)
-		err = s.Store.WriteDuties(ctx, c.write)
-		if err != nil && errs.CodeOf(err) == errs.Conflict && !strict && attempt < maxAttempts && !errors.Is(err, context.Canceled) {
-			time.Sleep(time.Duration(rand.IntN(1000*(attempt+1))) * time.Microsecond)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		s.Incidents.Recorded(next, events)
-		return nil
+		return func(ctx context.Context) error { return s.Store.WriteDuties(ctx, c.write) }, nil
 	}
+	var err error
+	if strict {
+		err = incident.Once(ctx, decideWrite)
+	} else {
+		err = incident.Retry(ctx, decideWrite)
+	}
+	if err != nil || len(events) == 0 {
+		return err
+	}
+	s.Incidents.Recorded(next, events)
+	return nil
 }
 
 // diffFacts names each field that differs between two facts.

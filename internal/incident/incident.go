@@ -1,6 +1,3 @@
-// Package incident is the domain: incidents, severities, roles, the lifecycle
-// rules and the event stream that records every change. It is pure: no SQL,
-// no HTTP, and time is always passed in.
 package incident
 
 import (

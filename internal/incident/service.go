@@ -2,8 +2,6 @@ package incident
 
 import (
 	"context"
-	"errors"
-	"math/rand/v2"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
@@ -72,6 +70,11 @@ type Service struct {
 
 // Observe registers fn to be called after each committed change with the
 // incident's new state and the events recorded. fn must not block.
+//
+// Observers are for in-memory live notifications only (the console's
+// live updates): they run in this process after the commit and are lost
+// with it. Any side effect that must happen is a job the store writes with
+// the events instead (see "How a change is written" in the package doc).
 func (s *Service) Observe(fn func(Incident, []Event)) { s.observers = append(s.observers, fn) }
 
 func (s *Service) recorded(inc Incident, events []Event) {
@@ -300,45 +303,44 @@ func (s *Service) RecordAlert(ctx context.Context, c Command, resolved bool, at 
 
 // Merge merges c.Ref into the incident into, linking both.
 func (s *Service) Merge(ctx context.Context, c Command, into, reason string) (Incident, error) {
-	for attempt := 0; ; attempt++ {
+	var srcNext, dstNext Incident
+	var srcEvents, dstEvents []Event
+	err := s.change(ctx, c, func(ctx context.Context) (Write, error) {
 		src, err := s.Get(ctx, c.Actor, c.Ref)
 		if err != nil {
-			return Incident{}, err
+			return nil, err
 		}
 		if c.ExpectedVersion != nil && *c.ExpectedVersion != src.Version {
-			return Incident{}, staleErr(src)
+			return nil, staleErr(src)
 		}
 		dst, err := s.Get(ctx, c.Actor, into)
 		if err != nil {
-			return Incident{}, errs.E(errs.NotFound, "into", "no incident %s", into)
+			return nil, errs.E(errs.NotFound, "into", "no incident %s", into)
 		}
 		sc, dc, err := s.policy.Merge(&src, &dst, reason)
 		if err != nil {
-			return Incident{}, err
+			return nil, err
 		}
 		now := s.now()
 		actor := c.Actor.User
-		srcNext, srcEvents, err := Record(src, sc, actor, now)
-		if err != nil {
-			return Incident{}, err
+		if srcNext, srcEvents, err = Record(src, sc, actor, now); err != nil {
+			return nil, err
 		}
-		dstNext, dstEvents, err := Record(dst, dc, actor, now)
-		if err != nil {
-			return Incident{}, err
+		if dstNext, dstEvents, err = Record(dst, dc, actor, now); err != nil {
+			return nil, err
 		}
-		err = s.store.Append(ctx,
-			Batch{ExpectedVersion: src.Version, Events: srcEvents, Next: srcNext},
-			Batch{ExpectedVersion: dst.Version, Events: dstEvents, Next: dstNext})
-		if s.retry(err, c, attempt) {
-			continue
-		}
-		if err != nil {
-			return Incident{}, err
-		}
-		s.recorded(srcNext, srcEvents)
-		s.recorded(dstNext, dstEvents)
-		return srcNext, nil
+		return func(ctx context.Context) error {
+			return s.store.Append(ctx,
+				Batch{ExpectedVersion: src.Version, Events: srcEvents, Next: srcNext},
+				Batch{ExpectedVersion: dst.Version, Events: dstEvents, Next: dstNext})
+		}, nil
+	})
+	if err != nil {
+		return Incident{}, err
 	}
+	s.recorded(srcNext, srcEvents)
+	s.recorded(dstNext, dstEvents)
+	return srcNext, nil
 }
 
 func (s *Service) userExists(ctx context.Context, user string) error {
@@ -366,52 +368,52 @@ func (s *Service) do(ctx context.Context, c Command, decide decideFunc) (Inciden
 // checked against what is really stored); when it named one, the conflict is
 // the caller's to resolve.
 func (s *Service) doEvents(ctx context.Context, c Command, decide decideFunc, recorded func([]Event)) (Incident, error) {
-	for attempt := 0; ; attempt++ {
+	var next Incident
+	var events []Event
+	err := s.change(ctx, c, func(ctx context.Context) (Write, error) {
 		inc, err := s.Get(ctx, c.Actor, c.Ref)
 		if err != nil {
-			return Incident{}, err
+			return nil, err
 		}
 		if c.ExpectedVersion != nil && *c.ExpectedVersion != inc.Version {
-			return Incident{}, staleErr(inc)
+			return nil, staleErr(inc)
 		}
 		now := s.now()
 		changes, err := decide(&inc, now)
 		if err != nil {
-			return Incident{}, err
+			return nil, err
 		}
+		next, events = inc, nil
 		if len(changes) == 0 {
-			return inc, nil
+			return nil, nil
 		}
-		next, events, err := Record(inc, changes, c.Actor.User, now)
-		if err != nil {
-			return Incident{}, err
+		if next, events, err = Record(inc, changes, c.Actor.User, now); err != nil {
+			return nil, err
 		}
-		err = s.store.Append(ctx, Batch{ExpectedVersion: inc.Version, Events: events, Next: next})
-		if s.retry(err, c, attempt) {
-			continue
-		}
-		if err != nil {
-			return Incident{}, err
-		}
-		if recorded != nil {
-			recorded(events)
-		}
-		s.recorded(next, events)
+		return func(ctx context.Context) error {
+			return s.store.Append(ctx, Batch{ExpectedVersion: inc.Version, Events: events, Next: next})
+		}, nil
+	})
+	if err != nil {
+		return Incident{}, err
+	}
+	if len(events) == 0 {
 		return next, nil
 	}
+	if recorded != nil {
+		recorded(events)
+	}
+	s.recorded(next, events)
+	return next, nil
 }
 
-// maxAttempts bounds retries after a conflict; a busy war room with dozens
-// of people writing to one incident at once still converges well within it.
-const maxAttempts = 25
-
-func (s *Service) retry(err error, c Command, attempt int) bool {
-	if err == nil || errs.CodeOf(err) != errs.Conflict || c.ExpectedVersion != nil || attempt >= maxAttempts || errors.Is(err, context.Canceled) {
-		return false
+// change decides and writes under Retry, or Once when the caller named
+// the version they saw.
+func (s *Service) change(ctx context.Context, c Command, decide Decide) error {
+	if c.ExpectedVersion != nil {
+		return Once(ctx, decide)
 	}
-	// A little jitter so writers that collided do not collide again.
-	time.Sleep(time.Duration(rand.IntN(1000*(attempt+1))) * time.Microsecond)
-	return true
+	return Retry(ctx, decide)
 }
 
 func staleErr(inc Incident) error {

@@ -2,7 +2,6 @@ package notices
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"maps"
 	"slices"
@@ -70,10 +69,9 @@ type Deps struct {
 // Service carries out notices, the dossier and stakeholder updates.
 type Service struct {
 	Deps
-	md        *markdown.Renderer // the HTML part of emailed notices
-	cadence   map[string]time.Duration
-	notifyJob func()
-	baseURL   atomic.Pointer[string]
+	md      *markdown.Renderer // the HTML part of emailed notices
+	cadence map[string]time.Duration
+	baseURL atomic.Pointer[string]
 }
 
 // New builds the service.
@@ -81,7 +79,7 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{Deps: d, notifyJob: func() {}, md: markdown.New()}
+	s := &Service{Deps: d, md: markdown.New()}
 	s.cadence = d.Config.Cadence
 	if s.cadence == nil {
 		s.cadence = DefaultCadence()
@@ -115,9 +113,6 @@ func (s *Service) link(ref string) string {
 	return ""
 }
 
-// SetJobNotifier sets what wakes the engine after jobs are committed.
-func (s *Service) SetJobNotifier(fn func()) { s.notifyJob = fn }
-
 // CadenceFor returns the update interval of a severity; 0 is none.
 func (s *Service) CadenceFor(severity string) time.Duration { return s.cadence[severity] }
 
@@ -131,47 +126,40 @@ func (s *Service) HasMailer() bool { return s.Mailer != nil }
 // jobs to write, and the events that record it.
 type decide func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error)
 
-// maxAttempts bounds retries after a concurrent change.
-const maxAttempts = 20
-
 // change loads the incident v may see, decides, and commits the effects
-// with their events in one transaction; a concurrent change to the
-// incident or to the record makes it decide again on what is stored.
+// with their events in one transaction (incident.Retry: a concurrent
+// change to the incident or to the record makes it decide again on what
+// is stored). The store wakes the engine when jobs were written.
 func (s *Service) change(ctx context.Context, v incident.Viewer, ref string, fn decide) (Effects, error) {
-	for attempt := 0; ; attempt++ {
+	var fx Effects
+	var next incident.Incident
+	var events []incident.Event
+	err := incident.Retry(ctx, func(ctx context.Context) (incident.Write, error) {
 		inc, err := s.Incidents.Get(ctx, v, ref)
 		if err != nil {
-			return Effects{}, err
+			return nil, err
 		}
 		now := incident.Now(s.Now())
-		fx, changes, err := fn(&inc, now)
-		if err != nil {
-			return Effects{}, err
+		var changes []incident.Change
+		if fx, changes, err = fn(&inc, now); err != nil {
+			return nil, err
 		}
-		var next incident.Incident
-		var events []incident.Event
+		events = nil
 		if len(changes) > 0 {
-			next, events, err = incident.Record(inc, changes, v.User, now)
-			if err != nil {
-				return Effects{}, err
+			if next, events, err = incident.Record(inc, changes, v.User, now); err != nil {
+				return nil, err
 			}
 			fx.Batch = &incident.Batch{ExpectedVersion: inc.Version, Events: events, Next: next}
 		}
-		err = s.Store.Commit(ctx, fx)
-		if errs.CodeOf(err) == errs.Conflict && attempt < maxAttempts && !errors.Is(err, context.Canceled) {
-			continue
-		}
-		if err != nil {
-			return Effects{}, err
-		}
-		if len(events) > 0 {
-			s.Incidents.Recorded(next, events)
-		}
-		if len(fx.Jobs) > 0 {
-			s.notifyJob()
-		}
-		return fx, nil
+		return func(ctx context.Context) error { return s.Store.Commit(ctx, fx) }, nil
+	})
+	if err != nil {
+		return Effects{}, err
 	}
+	if len(events) > 0 {
+		s.Incidents.Recorded(next, events)
+	}
+	return fx, nil
 }
 
 // ---- templates ----

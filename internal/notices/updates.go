@@ -191,31 +191,27 @@ func remindJob(c Cadence) []engine.Job {
 	return []engine.Job{{Kind: JobRemind, RunAt: *c.NextDue, Args: args(remindArgs{Incident: c.IncidentID, Generation: c.Generation})}}
 }
 
-// commitCadence retries a cadence change on a concurrent one.
+// commitCadence decides a cadence change over the stored cadence and
+// commits it (incident.Retry: a concurrent change makes it decide again).
+// A handler's change completes its job in the same transaction
+// (Effects.DoneJob), and says so to the engine (engine.Completed).
 func (s *Service) commitCadence(ctx context.Context, incidentID string, fn func(cur Cadence) (Effects, bool, error)) error {
-	for attempt := 0; ; attempt++ {
+	var fx Effects
+	var wrote bool
+	err := incident.Retry(ctx, func(ctx context.Context) (incident.Write, error) {
 		cur, err := s.Store.Cadence(ctx, incidentID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		fx, write, err := fn(cur)
-		if err != nil || !write {
-			return err
+		if fx, wrote, err = fn(cur); err != nil || !wrote {
+			return nil, err
 		}
-		err = s.Store.Commit(ctx, fx)
-		if errs.CodeOf(err) == errs.Conflict && attempt < maxAttempts {
-			continue
-		}
-		if err == nil {
-			if fx.DoneJob != "" {
-				engine.Completed(ctx)
-			}
-			if len(fx.Jobs) > 0 {
-				s.notifyJob()
-			}
-		}
-		return err
+		return func(ctx context.Context) error { return s.Store.Commit(ctx, fx) }, nil
+	})
+	if err == nil && wrote && fx.DoneJob != "" {
+		engine.Completed(ctx)
 	}
+	return err
 }
 
 // handleIncidentChanged works the cadence out again after a declaration,

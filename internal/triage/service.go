@@ -2,6 +2,7 @@ package triage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/intake"
@@ -50,6 +52,8 @@ func (s *Service) ReportService() string { return s.reports }
 // Observe registers fn to hear that the queue changed (after the change is
 // committed), with who may hear of it; the web console refreshes open
 // queue pages with it. fn must not block. Set at wiring, before serving.
+// Observers are in-memory live notifications only, lost with the process:
+// a side effect that must happen is a job written with the change.
 func (s *Service) Observe(fn func(Signal)) { s.observers = append(s.observers, fn) }
 
 func (s *Service) signalled(sig Signal) {
@@ -120,20 +124,61 @@ func (s *Service) CreateIntegration(ctx context.Context, actor string, in Integr
 	return it, secret, nil
 }
 
-// IncidentChanged is an incident.Service observer: when an incident ends
-// (closed, dismissed, merged) its alert groups close with it.
-func (s *Service) IncidentChanged(inc incident.Incident, events []incident.Event) {
+// JobIncidentEnded closes the alert groups of an incident that ended
+// (closed, dismissed, merged), so later alerts open a new queue entry. The
+// store writes it with the event that ended the incident (IncidentJobs), in
+// the same transaction: a crash after the commit cannot lose it.
+const JobIncidentEnded = "triage.incident_ended"
+
+type incidentArgs struct {
+	Incident string `json:"incident"`
+}
+
+// IncidentJobs returns the job to write with an incident's new events when
+// they end it.
+func IncidentJobs(inc incident.Incident, events []incident.Event) []engine.Job {
 	if inc.State.Open() {
-		return
+		return nil
 	}
 	for _, e := range events {
 		if e.Type == incident.EvTransitioned || e.Type == incident.EvMerged {
-			if err := s.store.CloseGroupsOf(context.Background(), inc.ID); err != nil {
-				s.log.Error("close the alert groups of an ended incident", "incident", inc.Ref, "err", err)
-			}
-			return
+			args, _ := json.Marshal(incidentArgs{Incident: inc.ID}) // a struct of strings always encodes
+			return []engine.Job{{Kind: JobIncidentEnded, Args: args}}
 		}
 	}
+	return nil
+}
+
+// Register attaches the service's job handlers to an engine.
+func (s *Service) Register(e interface {
+	Handle(kind string, h engine.Handler)
+}) {
+	e.Handle(JobIncidentEnded, s.handleIncidentEnded)
+}
+
+// handleIncidentEnded closes the groups of an incident that is still ended
+// (one reopened since keeps them). Closing closed groups changes nothing,
+// so a job run twice — after a crash before its completion was recorded —
+// does no harm.
+func (s *Service) handleIncidentEnded(ctx context.Context, j engine.Job) error {
+	var a incidentArgs
+	if err := json.Unmarshal(j.Args, &a); err != nil {
+		return engine.Permanent(err)
+	}
+	inc, err := s.incidents.Get(ctx, system, a.Incident)
+	if errs.CodeOf(err) == errs.NotFound {
+		return engine.Permanent(err)
+	}
+	if err != nil {
+		return err
+	}
+	if inc.State.Open() {
+		return nil
+	}
+	if err := s.store.CloseGroupsOf(ctx, inc.ID); err != nil {
+		return fmt.Errorf("close the alert groups of %s: %w", inc.Ref, err)
+	}
+	return nil
 }
 
 // Integrations lists every integration.

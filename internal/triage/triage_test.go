@@ -3,6 +3,7 @@ package triage_test
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -309,6 +310,8 @@ func TestEndedIncidentClosesItsGroups(t *testing.T) {
 	if _, err := s.app.Services.Incidents.Transition(ctx, incident.Command{Actor: admin, Ref: inc.Ref}, incident.Dismissed, "false positive: canary"); err != nil {
 		t.Fatal(err)
 	}
+	// The groups close in a job written with the dismissal.
+	waitClosed(t, q, entries[0].Group.ID)
 	// The alerts resolve, then fire again later: a new occurrence.
 	for _, body := range []string{sample(t, "03-all-resolved.json"),
 		strings.ReplaceAll(sample(t, "01-firing-first-notification.json"), `"startsAt": "2026-11-26T22:52:14Z"`, `"startsAt": "2026-11-27T01:00:00Z"`)} {
@@ -326,6 +329,113 @@ func TestEndedIncidentClosesItsGroups(t *testing.T) {
 			t.Fatalf("an ended incident still takes alerts: %s", incident.Describe(e))
 		}
 	}
+}
+
+// waitClosed waits for the group of entry id to be closed.
+func waitClosed(t *testing.T, q *triage.Service, id string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		e, err := q.Entry(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Group.Closed {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the group of %s is still open 10 s after its incident ended", id)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestEndedIncidentJobSurvivesARestart: the job that closes an ended
+// incident's groups is written with the event that ended it, so a process
+// that stops right after the commit, before any job ran, loses nothing: the
+// next one closes them. Running the job again changes nothing.
+func TestEndedIncidentJobSurvivesARestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn := storetest.SQLiteDSN(t)
+	const token = "fbk_test_bootstrap_admin_token_0123456789"
+	// The first process never starts its job engine.
+	first, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: dsn, BootstrapToken: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := first.Services.Triage
+	_, secret, err := q.CreateIntegration(ctx, "admin", triage.IntegrationInput{Kind: alert.SourceAlertmanager, Name: "prom", Service: "checkout", Team: "payments"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Receive(ctx, alert.SourceAlertmanager, secret, []byte(sample(t, "01-firing-first-notification.json"))); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := q.Queue(ctx, admin, false, 0)
+	inc, err := q.Declare(ctx, admin, entries[0].Group.ID, incident.DeclareInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.Services.Incidents.Transition(ctx, incident.Command{Actor: admin, Ref: inc.Ref}, incident.Dismissed, "false positive: canary"); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := q.Entry(ctx, entries[0].Group.ID); err != nil || e.Group.Closed {
+		t.Fatalf("closed = %v, err %v: nothing should have closed the group without the job engine", e.Group.Closed, err)
+	}
+	if n := jobsLeft(t, dsn, triage.JobIncidentEnded); n != 1 {
+		t.Fatalf("%d %s jobs left, want 1 written with the dismissal", n, triage.JobIncidentEnded)
+	}
+	if err := first.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	second, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: dsn, BootstrapToken: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { second.Stop(context.Background()) })
+	waitClosed(t, second.Services.Triage, entries[0].Group.ID)
+
+	// A second run (a crash before the completion was recorded) is harmless.
+	if err := second.DB.Enqueue(ctx, triage.IncidentJobs(mustGet(t, second, inc.Ref), []incident.Event{{Type: incident.EvTransitioned}})...); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); jobsLeft(t, dsn, triage.JobIncidentEnded) != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("a %s job is not done (pending or dead) after 10 s", triage.JobIncidentEnded)
+		}
+	}
+	if e, err := second.Services.Triage.Entry(ctx, entries[0].Group.ID); err != nil || !e.Group.Closed {
+		t.Fatalf("closed = %v, err %v after the job ran again", e.Group.Closed, err)
+	}
+}
+
+// pendingJobs counts the jobs of kind not yet done in the SQLite file dsn.
+func jobsLeft(t *testing.T, dsn, kind string) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+dsn+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM jobs WHERE kind = ?`, kind).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func mustGet(t *testing.T, a *app.App, ref string) incident.Incident {
+	t.Helper()
+	inc, err := a.Services.Incidents.Get(context.Background(), admin, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inc
 }
 
 func TestRoutesAndIntegrationsFromConfig(t *testing.T) {

@@ -124,6 +124,8 @@ func New(d Deps) (*Server, error) {
 		}
 		s.pages[strings.TrimSuffix(strings.TrimPrefix(path.Base(n), "page_"), ".html")] = t
 	}
+	// Observers are only for live pages (SSE): in memory, lost with the
+	// process, which is fine for a refresh hint; durable effects are jobs.
 	d.Incidents.Observe(s.live.publish)
 	if d.Triage != nil {
 		d.Triage.Observe(s.live.triageChanged)
