@@ -37,9 +37,6 @@ func (s *Service) ack(ctx context.Context, actor, id, token string) (Escalation,
 		fx.Jobs = []engine.Job{{Kind: JobAcked, Args: jobArgs(idArgs{ID: e.ID})}}
 		return fx, nil
 	})
-	if err == nil {
-		s.notifyJob()
-	}
 	return e, err
 }
 
@@ -116,8 +113,5 @@ func (s *Service) EscalateNow(ctx context.Context, actor, id string) (Escalation
 		e.Log = append(e.Log, LogEntry{At: now, Action: "escalated now", Actor: actor})
 		return Effects{Jobs: []engine.Job{{Kind: JobStep, RunAt: now, Args: jobArgs(stepArgs{Escalation: e.ID, Round: next.Round, Step: next.Step})}}}, nil
 	})
-	if err == nil {
-		s.notifyJob()
-	}
 	return e, err
 }

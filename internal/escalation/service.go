@@ -89,7 +89,6 @@ type Service struct {
 	newID       func() string
 	log         *slog.Logger
 	baseURL     atomic.Pointer[string]
-	notifyJob   func()
 	keys        atomic.Pointer[[]byte] // the ack-link key, once loaded
 	// owner is the engine's lease owner name (set by Register): a page
 	// sent inline holds its delivery job, so if this process dies before
@@ -103,7 +102,7 @@ func New(d Deps) *Service {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{store: d.Store, roster: d.Roster, contacts: d.Contacts, incidents: d.Incidents, queue: d.Queue, pages: d.Pages,
-		now: d.Now, newID: d.NewID, log: d.Logger, notifyJob: func() {}}
+		now: d.Now, newID: d.NewID, log: d.Logger}
 }
 
 // UsePages sends pages through n (per-destination limits and circuit
@@ -126,10 +125,6 @@ func (s *Service) BaseURL() string {
 	}
 	return ""
 }
-
-// SetJobNotifier sets what is called after jobs are written outside the
-// store's own hooks (the engine's Notify).
-func (s *Service) SetJobNotifier(fn func()) { s.notifyJob = fn }
 
 func jobArgs(v any) json.RawMessage {
 	b, err := json.Marshal(v)
@@ -173,7 +168,6 @@ func (s *Service) start(ctx context.Context, subject Subject, cause string, pol 
 	if doneJob != "" {
 		engine.Completed(ctx)
 	}
-	s.notifyJob()
 	if sendInBackground(ctx) {
 		go s.sendNow(context.WithoutCancel(ctx), fx.Deliveries, now)
 	} else {

@@ -45,7 +45,6 @@ func (s *Service) pause(ctx context.Context, id string, pos oncall.Position, unt
 	})
 	if err == nil {
 		engine.Completed(ctx)
-		s.notifyJob()
 	}
 	return err
 }
@@ -102,7 +101,6 @@ func (s *Service) handleStep(ctx context.Context, j engine.Job) error {
 	if fx.DoneJob != "" {
 		engine.Completed(ctx)
 	}
-	s.notifyJob()
 	s.sendNow(ctx, fx.Deliveries, now)
 	return nil
 }
