@@ -75,16 +75,12 @@ func (s *Server) registerConfig(api huma.API) {
 			"incident rules of an on-call file (`firebreak config apply`). Everything is checked first: any problem answers 422 " +
 			"with each problem's line and column in `problems`, and nothing changes. With dry_run the changes are only reported. " +
 			"Applying the same file again changes nothing.",
-	}), func(ctx context.Context, in *struct{ Body ConfigApplyBody }) (*struct{ Body ConfigChanges }, error) {
-		out, err := s.applyConfig(ctx, in.Body)
-		if err != nil {
-			return nil, err
-		}
-		return &struct{ Body ConfigChanges }{Body: out}, nil
-	})
+	}), s.applyConfig)
 }
 
-func (s *Server) applyConfig(ctx context.Context, b ConfigApplyBody) (ConfigChanges, error) {
+// applyOncallFile checks an on-call file against the users and severities
+// there are, then applies it in one call (one transaction).
+func (s *Server) applyOncallFile(ctx context.Context, b ConfigApplyBody) (ConfigChanges, error) {
 	actor := viewer(ctx).User
 	out := ConfigChanges{DryRun: b.DryRun, Users: []config.UserSpec{}}
 	o, err := config.ParseOncall([]byte(b.YAML), func(name string) (string, bool) {
@@ -147,4 +143,15 @@ func (s *Server) configError(ctx context.Context, o *config.Oncall, err error) e
 		return configProblem(o.Locate(err))
 	}
 	return s.problem(ctx, err)
+}
+
+// applyConfigInput is the input of apply-config.
+type applyConfigInput struct{ Body ConfigApplyBody }
+
+func (s *Server) applyConfig(ctx context.Context, in *applyConfigInput) (*struct{ Body ConfigChanges }, error) {
+	out, err := s.applyOncallFile(ctx, in.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &struct{ Body ConfigChanges }{Body: out}, nil
 }
