@@ -56,21 +56,28 @@ func (db *DB) entryJobs(ctx context.Context, tx *sql.Tx, e triage.Entry) (int, e
 	return len(jobs), db.insertJobs(ctx, tx, jobs...)
 }
 
-func (db *DB) putEscalation(ctx context.Context, tx *sql.Tx, e escalation.Escalation, insert bool) error {
+// putEscalation inserts or updates e, and reports whether it did: an
+// insert of a subject and cause that has an escalation already does not.
+func (db *DB) putEscalation(ctx context.Context, tx *sql.Tx, e escalation.Escalation, insert bool) (bool, error) {
 	doc, err := json.Marshal(e)
 	if err != nil {
-		return fmt.Errorf("encode escalation: %w", err)
+		return false, fmt.Errorf("encode escalation: %w", err)
 	}
+	var res sql.Result
 	if insert {
-		_, err = db.execTx(ctx, tx, insertEscalationSQL,
+		res, err = db.execTx(ctx, tx, insertEscalationSQL,
 			e.ID, string(e.Subject.Kind), e.Subject.ID, e.Cause, string(e.State), db.dialect.t(e.CreatedAt), string(doc))
 	} else {
-		_, err = db.execTx(ctx, tx, updateEscalationSQL, string(e.State), string(doc), e.ID)
+		res, err = db.execTx(ctx, tx, updateEscalationSQL, string(e.State), string(doc), e.ID)
 	}
-	if err != nil && !db.dialect.isUnique(err) {
-		return fmt.Errorf("store escalation: %w", err)
+	if err != nil {
+		return false, fmt.Errorf("store escalation: %w", err)
 	}
-	return err
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store escalation: %w", err)
+	}
+	return n > 0, nil
 }
 
 func scanEscalation(r rowScanner) (escalation.Escalation, error) {
@@ -95,8 +102,18 @@ func (db *DB) StartEscalation(ctx context.Context, e escalation.Escalation, fx e
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("find escalation: %w", err)
 		}
-		if err := db.putEscalation(ctx, tx, e, true); err != nil {
+		inserted, err := db.putEscalation(ctx, tx, e, true)
+		if err != nil {
 			return err
+		}
+		if !inserted {
+			// Another start of this subject and cause committed since the
+			// read above (PostgreSQL: SQLite's single writer runs starts
+			// one at a time): that one stands, and this one's effects go.
+			if e, err = scanEscalation(db.queryRowTx(ctx, tx, escalationBySubjectSQL, string(e.Subject.Kind), e.Subject.ID, e.Cause)); err != nil {
+				return fmt.Errorf("find escalation: %w", err)
+			}
+			return nil
 		}
 		created = true
 		return db.writeEffects(ctx, tx, fx)
@@ -177,7 +194,7 @@ func (db *DB) UpdateEscalation(ctx context.Context, id string, fn func(*escalati
 				return fmt.Errorf("use link: %w", err)
 			}
 		}
-		if err := db.putEscalation(ctx, tx, e, false); err != nil {
+		if _, err := db.putEscalation(ctx, tx, e, false); err != nil {
 			return err
 		}
 		if err := db.writeEffects(ctx, tx, fx); err != nil {
@@ -372,9 +389,10 @@ func (db *DB) ServerKey(ctx context.Context, name string, size int) ([]byte, err
 var (
 	escalationSQL          = hot(`SELECT doc FROM escalations WHERE id = ?`)
 	escalationBySubjectSQL = hot(`SELECT doc FROM escalations WHERE subject_kind = ? AND subject_id = ? AND cause = ?`)
-	insertEscalationSQL    = hot(`INSERT INTO escalations (id, subject_kind, subject_id, cause, state, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	updateEscalationSQL    = hot(`UPDATE escalations SET state = ?, doc = ? WHERE id = ?`)
-	insertDeliverySQL      = hot(`INSERT INTO deliveries (id, escalation_id, username, contact_id, channel, target, state, attempts, last_error, created_at, due_at, sent_at, doc)
+	insertEscalationSQL    = hot(`INSERT INTO escalations (id, subject_kind, subject_id, cause, state, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (subject_kind, subject_id, cause) DO NOTHING`)
+	updateEscalationSQL = hot(`UPDATE escalations SET state = ?, doc = ? WHERE id = ?`)
+	insertDeliverySQL   = hot(`INSERT INTO deliveries (id, escalation_id, username, contact_id, channel, target, state, attempts, last_error, created_at, due_at, sent_at, doc)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	deliverySQL       = hot(`SELECT ` + deliveryColumns + ` FROM deliveries WHERE id = ?`)
 	insertAttemptSQL  = hot(`INSERT INTO delivery_attempts (delivery_id, attempt, at, ok, status_code, error, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`)

@@ -79,6 +79,11 @@ func (db *DB) ChangeObjects(ctx context.Context, actor string, puts []any, delet
 }
 
 func (db *DB) changeObjects(ctx context.Context, tx *sql.Tx, actor string, puts []any, deletes []roster.Key, check func(before, after roster.Objects) error) error {
+	// One change at a time: check judges the configuration this change
+	// makes, which another committed meanwhile would falsify.
+	if err := db.xactLock(ctx, tx, rosterLockKey); err != nil {
+		return err
+	}
 	o, err := db.objects(ctx, tx)
 	if err != nil {
 		return err

@@ -180,7 +180,7 @@ func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Out
 	jobs := 0
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		jobs = 0
-		if err := db.lockQueue(ctx, tx); err != nil {
+		if err := db.xactLock(ctx, tx, queueLockKey); err != nil {
 			return err
 		}
 		latest, err := tx.PrepareContext(ctx, db.dialect.q(latestItemSQL))
@@ -258,23 +258,6 @@ func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Out
 		db.jobsAdded()
 	}
 	return outcomes, err
-}
-
-// queueLockKey is the PostgreSQL advisory lock that serialises ingests
-// (and closing groups): the pipeline decides from what it reads (is a
-// key's group open, what did it count) and writes the result, so two
-// ingests at once would open two groups for one key or lose a count.
-// SQLite's single writer serialises them already.
-const queueLockKey = 0x66627472696167 // "fbtriag"
-
-func (db *DB) lockQueue(ctx context.Context, tx *sql.Tx) error {
-	if !db.dialect.postgres() {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(queueLockKey)); err != nil {
-		return fmt.Errorf("lock the triage queue: %w", err)
-	}
-	return nil
 }
 
 func (db *DB) putEntry(ctx context.Context, tx *sql.Tx, e triage.Entry) error {
@@ -526,7 +509,7 @@ func (db *DB) UpdateEntry(ctx context.Context, v incident.Viewer, id string, l t
 // CloseGroupsOf closes an incident's open groups.
 func (db *DB) CloseGroupsOf(ctx context.Context, incidentID string) error {
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := db.lockQueue(ctx, tx); err != nil {
+		if err := db.xactLock(ctx, tx, queueLockKey); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, db.dialect.q(`SELECT doc FROM alert_groups WHERE incident_id = ? AND closed = `+db.falseLit()+db.forUpdate()), incidentID)
