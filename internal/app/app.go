@@ -160,7 +160,7 @@ type Services struct {
 	Status      *status.Service     // the public status page
 	Notices     *notices.Service
 	Duties      *duties.Service // notification duties: facts, obligations, reminders
-	Outbox      *outbox.Outbox  // every outgoing message: status mail, duty reminders
+	Outbox      *outbox.Outbox  // every outgoing message: status mail, notices, updates, reminders
 }
 
 // NewServices builds the services over db with the default policy.
@@ -183,7 +183,7 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	es := escalation.New(escalation.Deps{Store: db, Roster: ro, Contacts: cs, Incidents: inc, Queue: tr, Pages: notifier,
 		Now: now, NewID: newID, Logger: log})
 	du := newDuties(db, inc, cs, now, log)
-	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Duties: du, Channels: notifier, People: cs, Now: now, NewID: newID, Logger: log})
+	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Duties: du, Channels: notifier, People: noticePeople(cs), Now: now, NewID: newID, Logger: log})
 	// The side effects of incident events and new queue entries (pages,
 	// update cadences, closing an ended incident's alert groups) are jobs
 	// the store writes in the transaction of the event or entry (see
@@ -196,6 +196,27 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Resolved: func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueResolvedJob(e.Group.ID)} },
 	})
 	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob}
+}
+
+// noticePeople reaches people for notices' reminders through their
+// verified contact methods.
+func noticePeople(c *contacts.Service) notices.People {
+	return notices.PeopleFunc(func(ctx context.Context, user string) ([]notices.Contact, error) {
+		cs, err := c.VerifiedContacts(ctx, user)
+		out := make([]notices.Contact, 0, len(cs))
+		for _, c := range cs {
+			out = append(out, notices.Contact{ID: c.ID, Target: c.Target})
+		}
+		return out, err
+	})
+}
+
+// documents is the outbox's mailer: the notices' relay as it is when a
+// document is sent.
+type documents struct{ notices *notices.Service }
+
+func (d *documents) SendDocument(ctx context.Context, to string, doc notify.Document) (notify.Sent, error) {
+	return d.notices.DocumentMailer().SendDocument(ctx, to, doc)
 }
 
 // channels builds the outbound channels from the configuration.
@@ -254,10 +275,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	notifier := channels(cfg)
 	od := outbox.Deps{Store: db, Notifier: notifier, Limiter: limiter, SendTimeout: cfg.OutboundTimeout, Now: cfg.Now,
 		Logger: cfg.Logger, Registry: reg}
-	if cfg.Email != nil { // a nil *notify.Email must stay a nil interface
-		od.Mailer = cfg.Email
-	}
+	// Documents (emailed notices) go through the relay the notices are
+	// configured with (cfg.Email, or what Configure set since).
+	docs := &documents{}
+	od.Mailer = docs
 	svc := newServices(db, cfg.Now, cfg.Policy, cfg.Logger, notifier, outbox.New(od))
+	docs.notices = svc.Notices
 	svc.Triage.SetReportService(cfg.ReportService)
 	svc.Triage.SetRoutes(cfg.Routes)
 	svc.Status = newStatus(db, svc, cfg)
@@ -334,6 +357,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	svc.Triage.Register(a.Engine)
 	svc.Escalations.Register(a.Engine)
 	svc.Status.RegisterKinds(svc.Outbox)
+	svc.Notices.UseOutbox(svc.Outbox)
 	svc.Notices.Register(a.Engine)
 	svc.Duties.Register(a.Engine)
 	svc.Outbox.Register(a.Engine) // after every kind is registered

@@ -197,13 +197,19 @@ type NoticeSubmission struct {
 // Email records a notice sent by email: one delivery per recipient, so
 // no recipient sees another's address.
 type Email struct {
-	Subject     string          `json:"subject"`
-	From        string          `json:"from"`
-	RequestedBy string          `json:"requested_by"`
-	RequestedAt time.Time       `json:"requested_at"`
-	TextSHA256  string          `json:"text_sha256"`
-	Deliveries  []EmailDelivery `json:"deliveries"`
-	CompletedAt *time.Time      `json:"completed_at,omitempty"`
+	Subject     string    `json:"subject"`
+	From        string    `json:"from"`
+	RequestedBy string    `json:"requested_by"`
+	RequestedAt time.Time `json:"requested_at"`
+	TextSHA256  string    `json:"text_sha256"`
+	// Deliveries are the outbox's deliveries of the emails (kind
+	// notice_email), filled in when the notice is read; not stored with it.
+	Deliveries []EmailDelivery `json:"deliveries"`
+	// Recorded are the deliveries the notice took in once settled (an
+	// accepted one's notice.sent event is written with it), so each is
+	// recorded once however often the outbox says it settled.
+	Recorded    []string   `json:"recorded,omitempty"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
 }
 
 // DeliveryState is where one email stands.
@@ -213,6 +219,7 @@ const (
 	DeliveryPending DeliveryState = "pending"
 	DeliverySent    DeliveryState = "sent"
 	DeliveryFailed  DeliveryState = "failed"
+	DeliverySkipped DeliveryState = "skipped" // no longer wanted (a removed subscription)
 )
 
 // EmailDelivery is one email of a notice to one recipient.
@@ -401,14 +408,15 @@ func (n *Notice) withdraw(changed []string) *incident.Change {
 		Notice: n.ID, Title: n.Title, ApprovedBy: a.By, ApprovedContentSHA256: a.ContentSHA256, ContentSHA256: n.ContentSHA256, Changed: changed}}
 }
 
-// settle works out an emailed notice's status from its deliveries.
+// settled works out an emailed notice's status from its deliveries: done
+// when each is settled and taken in (Recorded).
 func (e *Email) settled() (done bool, anySent bool) {
 	done = true
 	for _, d := range e.Deliveries {
-		switch d.State {
-		case DeliveryPending:
+		if d.State == DeliveryPending || !slices.Contains(e.Recorded, d.ID) {
 			done = false
-		case DeliverySent:
+		}
+		if d.State == DeliverySent {
 			anySent = true
 		}
 	}

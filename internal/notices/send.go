@@ -11,18 +11,12 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
-// Job kinds of notices.
-const (
-	JobSend       = "notices.send"       // email one delivery of a notice
-	JobObligation = "notices.obligation" // mark the duty a final notice meets as submitted
-)
-
-type sendArgs struct {
-	Notice   string `json:"notice"`
-	Delivery string `json:"delivery"`
-}
+// JobObligation marks the duty a final notice meets as submitted. (A
+// notice's emails are outbox deliveries of kind notice_email.)
+const JobObligation = "notices.obligation"
 
 type noticeArgs struct {
 	Notice string `json:"notice"`
@@ -50,9 +44,9 @@ const maxInline = 5
 // recipients when to is empty), one message each, exactly as written and
 // with its attachments. An approved notice goes only as approved: to the
 // recipients the approval covers. The text becomes final at once; each
-// delivery is a durable job that retries, and each accepted one is
+// email is an outbox delivery that retries, and each accepted one is
 // recorded on the timeline with its Message-ID, the relay's reply and the
-// time. The sends due now are made before Send returns.
+// time. The first few are sent before Send returns.
 func (s *Service) Send(ctx context.Context, v incident.Viewer, ref, id string, to []string, textSHA256 string) (Notice, error) {
 	if s.Mailer == nil {
 		// What the notice lacks comes first: it is the writer's to fix.
@@ -68,6 +62,7 @@ func (s *Service) Send(ctx context.Context, v incident.Viewer, ref, id string, t
 		return Notice{}, err
 	}
 	var out Notice
+	var inline []string
 	_, err = s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
 		n, err := s.load(ctx, inc, id)
 		if err != nil {
@@ -102,30 +97,27 @@ func (s *Service) Send(ctx context.Context, v incident.Viewer, ref, id string, t
 		n.ContentSHA256 = n.ContentHash()
 		n.Status, n.FinalAt, n.Version = Sending, &now, n.Version+1
 		n.Email = &Email{Subject: n.Title, From: s.Mailer.Sender(), RequestedBy: v.User, RequestedAt: now, TextSHA256: n.TextSHA256}
-		var fx Effects
-		for i, r := range rcpts {
-			d := EmailDelivery{ID: s.NewID(), To: r, State: DeliveryPending}
-			n.Email.Deliveries = append(n.Email.Deliveries, d)
-			// The first few are sent before Send returns, their jobs the
-			// safety net; the others' jobs send them at once.
-			runAt := now
-			if i < maxInline {
-				runAt = now.Add(inlineGrace)
-			}
-			fx.Jobs = append(fx.Jobs, engine.Job{ID: d.ID, Kind: JobSend, RunAt: runAt, Args: args(sendArgs{Notice: n.ID, Delivery: d.ID})})
+		// One delivery per recipient. The first few are sent before Send
+		// returns, their jobs the safety net; the others' jobs send them
+		// at once.
+		var ds []outbox.Delivery
+		for _, r := range rcpts {
+			ds = append(ds, outbox.Delivery{ID: s.NewID(), Kind: KindNoticeEmail, Subject: outbox.Subject{Kind: SubjectNotice, ID: n.ID, Incident: inc.ID},
+				Target: notify.Target{Kind: notify.KindEmail, Address: r}, CreatedAt: now})
 		}
-		fx.Notice = &n
+		inline = nil
+		fx := Effects{Notice: &n, Outbox: s.planNow(now, ds[:min(maxInline, len(ds))]...)}
+		fx.Outbox.Add(outbox.Plan(now, ds[min(maxInline, len(ds)):]...))
+		for _, d := range ds[:min(maxInline, len(ds))] {
+			inline = append(inline, d.ID)
+		}
 		out = n
 		return fx, nil, nil
 	})
 	if err != nil {
 		return Notice{}, err
 	}
-	for _, d := range out.Email.Deliveries[:min(maxInline, len(out.Email.Deliveries))] {
-		if err := s.deliver(ctx, out.ID, d.ID, 0, 1, true); err != nil {
-			s.Logger.WarnContext(ctx, "notice email failed; its job retries", "notice", out.ID, "to", d.To, "err", err)
-		}
-	}
+	s.sendNow(ctx, inline)
 	if n, err := s.Store.Notice(ctx, out.ID); err == nil {
 		out = n
 		out.Ref = ref
@@ -158,116 +150,8 @@ func (n *Notice) headersSafe() error {
 	return nil
 }
 
-// handleSend is the job of one delivery.
-func (s *Service) handleSend(ctx context.Context, j engine.Job) error {
-	var a sendArgs
-	if err := json.Unmarshal(j.Args, &a); err != nil {
-		return engine.Permanent(err)
-	}
-	return s.deliver(ctx, a.Notice, a.Delivery, j.Attempt, max(j.MaxAttempts, 1), false)
-}
-
 // system acts for jobs: they were authorised when written.
 var system = incident.Viewer{User: "firebreak", SeeAll: true}
-
-// deliver sends one delivery unless it is settled, and records the
-// outcome: an accepted message is an event on the timeline; the last
-// failure (or a permanent one) settles it as failed. inline is the send
-// right after the commit; its failure is left to the delivery's job.
-func (s *Service) deliver(ctx context.Context, noticeID, deliveryID string, attempt, maxAttempts int, inline bool) error {
-	n, err := s.Store.Notice(ctx, noticeID)
-	if err != nil {
-		if errs.CodeOf(err) == errs.NotFound {
-			return engine.Permanent(err)
-		}
-		return err
-	}
-	d, ok := n.delivery(deliveryID)
-	if !ok || d.State != DeliveryPending {
-		return nil
-	}
-	if s.Mailer == nil {
-		return engine.Permanent(errs.E(errs.Rule, "email", "no outbound email relay is configured"))
-	}
-	// The subject and the files' names and types go into headers: checked
-	// again as the message is made, so a value stored before these checks
-	// existed fails this delivery (for good) rather than reach the relay.
-	var sent notify.Sent
-	sendErr := n.headersSafe()
-	if sendErr == nil {
-		doc := notify.Document{ID: d.ID, Subject: n.Email.Subject, Text: n.Body, Time: n.Email.RequestedAt}
-		if doc.HTML, err = s.md.Document(n.Email.Subject, n.Body); err != nil {
-			return engine.Permanent(fmt.Errorf("rendering notice %s as HTML: %w", n.ID, err))
-		}
-		for _, a := range n.Attachments {
-			_, data, err := s.Store.Attachment(ctx, a.SHA256)
-			if err != nil {
-				return err
-			}
-			doc.Attachments = append(doc.Attachments, notify.File{Name: a.Name, ContentType: a.ContentType, Data: data})
-		}
-		sent, sendErr = s.Mailer.SendDocument(ctx, d.To, doc)
-	}
-	at := incident.Now(s.Now())
-	final := sendErr == nil || !notify.Retryable(sendErr) || (!inline && attempt+1 >= maxAttempts)
-	var fx Effects
-	fx, err = s.change(ctx, incident.Viewer{User: n.Email.RequestedBy, SeeAll: true}, n.IncidentID, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
-		cur, err := s.load(ctx, inc, noticeID)
-		if err != nil {
-			return Effects{}, nil, err
-		}
-		i, ok := cur.deliveryIndex(deliveryID)
-		if !ok || cur.Email.Deliveries[i].State != DeliveryPending {
-			return Effects{}, nil, nil
-		}
-		dd := &cur.Email.Deliveries[i]
-		dd.Attempts++
-		var changes []incident.Change
-		switch {
-		case sendErr == nil:
-			dd.State, dd.MessageID, dd.Reply, dd.SentAt, dd.LastError = DeliverySent, sent.MessageID, sent.Reply, &at, ""
-			dd.MessageSHA256, dd.MessageSize = sent.MessageSHA256, sent.MessageSize
-			changes = append(changes, incident.Change{Type: incident.EvNoticeSent, OccurredAt: &at, Data: incident.NoticeSentData{
-				Notice: cur.ID, Title: cur.Title, To: dd.To, MessageID: sent.MessageID, Reply: sent.Reply, SentAt: at,
-				TextSHA256: cur.TextSHA256, Attachments: files(cur.Attachments), ContentSHA256: cur.ContentHash(), ApprovedBy: approver(&cur),
-				MessageSHA256: sent.MessageSHA256, MessageSize: sent.MessageSize}})
-		default:
-			dd.LastError = sendErr.Error()
-			if final {
-				dd.State = DeliveryFailed
-			}
-		}
-		fx := Effects{Notice: &cur}
-		if final {
-			fx.DoneJob = deliveryID
-		}
-		if done, anySent := cur.Email.settled(); done {
-			cur.Email.CompletedAt = &now
-			cur.Status = Failed
-			if anySent {
-				cur.Status = Sent
-				fx.Jobs = s.obligationJob(&cur)
-			}
-		}
-		cur.Version++
-		n = cur
-		return fx, changes, nil
-	})
-	if err != nil {
-		return err
-	}
-	if fx.DoneJob != "" {
-		engine.Completed(ctx)
-	}
-	s.afterFinal(ctx, &n, fx.Jobs)
-	switch {
-	case sendErr == nil:
-		return nil
-	case !notify.Retryable(sendErr):
-		return engine.Permanent(sendErr)
-	}
-	return sendErr
-}
 
 // approver is who approved a notice as it stands; "" when no one did.
 func approver(n *Notice) string {
@@ -275,26 +159,6 @@ func approver(n *Notice) string {
 		return n.Approval.By
 	}
 	return ""
-}
-
-func (n *Notice) deliveryIndex(id string) (int, bool) {
-	if n.Email == nil {
-		return 0, false
-	}
-	for i, d := range n.Email.Deliveries {
-		if d.ID == id {
-			return i, true
-		}
-	}
-	return 0, false
-}
-
-func (n *Notice) delivery(id string) (EmailDelivery, bool) {
-	i, ok := n.deliveryIndex(id)
-	if !ok {
-		return EmailDelivery{}, false
-	}
-	return n.Email.Deliveries[i], true
 }
 
 // obligationJob is the job that marks the duty a final notice meets as
@@ -388,14 +252,12 @@ func (n *Notice) givenAt() (time.Time, string) {
 	return at, n.CreatedBy
 }
 
-// Register attaches the job handlers of notices and updates to an engine.
+// Register attaches the job handlers of notices and updates to an engine;
+// their messages are the outbox's (UseOutbox).
 func (s *Service) Register(e interface {
 	Handle(kind string, h engine.Handler)
 }) {
-	e.Handle(JobSend, s.handleSend)
 	e.Handle(JobObligation, s.handleObligation)
 	e.Handle(JobUpdatesChanged, s.handleIncidentChanged)
 	e.Handle(JobRemind, s.handleRemind)
-	e.Handle(JobRemindUser, s.handleRemindUser)
-	e.Handle(JobUpdateDeliver, s.handleUpdateDeliver)
 }

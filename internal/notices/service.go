@@ -13,6 +13,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/markdown"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
 // Config is what the server's policy file sets.
@@ -72,6 +73,7 @@ type Service struct {
 	md      *markdown.Renderer // the HTML part of emailed notices
 	cadence map[string]time.Duration
 	baseURL atomic.Pointer[string]
+	outbox  *outbox.Outbox // sends notices' messages (UseOutbox)
 }
 
 // New builds the service.

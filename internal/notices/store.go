@@ -8,6 +8,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -21,9 +22,11 @@ type Effects struct {
 	Batch *incident.Batch
 	// Notice is inserted at Version 1, else replaces Version-1.
 	Notice *Notice
-	// Update is a new stakeholder update; Deliveries are its sends.
-	Update     *StakeholderUpdate
-	Deliveries []UpdateDelivery
+	// Update is a new stakeholder update.
+	Update *StakeholderUpdate
+	// Outbox are the messages the change sends (outbox deliveries with
+	// their jobs).
+	Outbox outbox.Writes
 	// Cadence is inserted at Generation 1, else replaces Generation-1.
 	Cadence *Cadence
 	Jobs    []engine.Job
@@ -58,13 +61,9 @@ type Store interface {
 	// ones; with incidentID "" only the global ones.
 	Subscriptions(ctx context.Context, incidentID string) ([]UpdateSubscription, error)
 
-	UpdateDelivery(ctx context.Context, id string) (UpdateDelivery, error)
-	// UpdateDeliveries lists the deliveries of an incident's updates,
-	// oldest first.
+	// UpdateDeliveries lists the deliveries of an incident's updates
+	// (the outbox's stakeholder_update deliveries), oldest first.
 	UpdateDeliveries(ctx context.Context, incidentID string) ([]UpdateDelivery, error)
-	// RecordUpdateDelivery stores a delivery's new state; a final state
-	// (sent, failed) also removes its job, whose ID is the delivery's.
-	RecordUpdateDelivery(ctx context.Context, d UpdateDelivery) error
 
 	// PutAttachment and Attachment keep files by SHA-256 (shared with
 	// report attachments).
@@ -99,8 +98,22 @@ type Mailer interface {
 	Sender() string
 }
 
-// People reaches a user through their verified contact methods (the
-// pager's); reminders use it.
+// People are how reminders reach a user: their verified contact methods
+// (the pager's).
 type People interface {
-	NotifyUser(ctx context.Context, user string, m notify.Message) (int, error)
+	VerifiedContacts(ctx context.Context, user string) ([]Contact, error)
+}
+
+// PeopleFunc is People.
+type PeopleFunc func(ctx context.Context, user string) ([]Contact, error)
+
+// VerifiedContacts calls f.
+func (f PeopleFunc) VerifiedContacts(ctx context.Context, user string) ([]Contact, error) {
+	return f(ctx, user)
+}
+
+// Contact is one verified contact method of a user.
+type Contact struct {
+	ID     string
+	Target notify.Target
 }

@@ -2,11 +2,9 @@ package notices
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"time"
 
-	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
@@ -143,75 +141,6 @@ func (s *Service) Updates(ctx context.Context, v incident.Viewer, ref string) (U
 		out.Deliveries = []UpdateDelivery{}
 	}
 	return out, nil
-}
-
-func (s *Service) handleUpdateDeliver(ctx context.Context, j engine.Job) error {
-	var a idArgs
-	if err := json.Unmarshal(j.Args, &a); err != nil {
-		return engine.Permanent(err)
-	}
-	return s.deliverUpdate(ctx, a.ID, j.Attempt, max(j.MaxAttempts, 1), false)
-}
-
-// deliverUpdate sends one update to one subscription and records the
-// attempt; the delivery settles (and its job goes) when it is sent or
-// failed for good.
-func (s *Service) deliverUpdate(ctx context.Context, id string, attempt, maxAttempts int, inline bool) error {
-	d, err := s.Store.UpdateDelivery(ctx, id)
-	if err != nil {
-		if errs.CodeOf(err) == errs.NotFound {
-			return engine.Permanent(err)
-		}
-		return err
-	}
-	if d.State != DeliveryPending {
-		return nil
-	}
-	sub, err := s.Store.Subscription(ctx, d.SubscriptionID)
-	if errs.CodeOf(err) == errs.NotFound {
-		d.State, d.LastError = DeliveryFailed, "the subscription was removed"
-		return s.Store.RecordUpdateDelivery(ctx, d)
-	}
-	if err != nil {
-		return err
-	}
-	inc, err := s.Incidents.Get(ctx, system, d.IncidentID)
-	if err != nil {
-		return err
-	}
-	u, err := s.update(ctx, d.IncidentID, d.UpdateID)
-	if err != nil {
-		return err
-	}
-	if s.Channels == nil {
-		return engine.Permanent(errs.E(errs.Rule, "channel", "no outbound channels are configured"))
-	}
-	m := notify.Message{ID: d.ID, Title: inc.Ref + " " + inc.Title + ": update", Body: u.Text, Severity: inc.Severity,
-		URL: s.link(inc.Ref), Time: u.PostedAt, Fields: map[string]string{"incident": inc.Ref, "state": string(inc.State), "posted by": u.PostedBy}}
-	res, sendErr := s.Channels.Notify(ctx, sub.Target, m)
-	d.Attempts++
-	d.StatusCode = res.StatusCode
-	if sendErr == nil {
-		now := s.Now().UTC()
-		d.State, d.SentAt, d.LastError = DeliverySent, &now, ""
-		if err := s.Store.RecordUpdateDelivery(ctx, d); err != nil {
-			return err
-		}
-		engine.Completed(ctx)
-		return nil
-	}
-	d.LastError = sendErr.Error()
-	retryable := notify.Retryable(sendErr)
-	if !retryable || (!inline && attempt+1 >= maxAttempts) {
-		d.State = DeliveryFailed
-	}
-	if err := s.Store.RecordUpdateDelivery(ctx, d); err != nil {
-		return err
-	}
-	if !retryable {
-		return engine.Permanent(sendErr)
-	}
-	return sendErr
 }
 
 func (s *Service) update(ctx context.Context, incidentID, id string) (StakeholderUpdate, error) {

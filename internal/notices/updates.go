@@ -3,7 +3,6 @@ package notices
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
 // Stakeholder updates: while an incident is open, its severity's cadence
@@ -24,9 +24,10 @@ import (
 const (
 	JobUpdatesChanged = "updates.incident_changed" // severity or state changed: work out the cadence again
 	JobRemind         = "updates.remind"           // an update is due
-	JobRemindUser     = "updates.remind_user"      // remind one person
-	JobUpdateDeliver  = "updates.deliver"          // send an update to one subscribed channel
 )
+
+// The sends of an update to its channels and the reminders to people are
+// outbox deliveries (kinds stakeholder_update and update_reminder).
 
 // StakeholderUpdate is one stakeholder update.
 type StakeholderUpdate struct {
@@ -94,17 +95,6 @@ type remindArgs struct {
 	Generation int64  `json:"generation"`
 }
 
-type remindUserArgs struct {
-	Incident string    `json:"incident"`
-	User     string    `json:"user"`
-	Due      time.Time `json:"due"`
-	Last     time.Time `json:"last"`
-}
-
-type idArgs struct {
-	ID string `json:"id"`
-}
-
 // IncidentJobs returns the job to write with an incident's new events when
 // they may change its cadence: a declaration, a severity change, a state
 // change (closing stops reminders, reopening starts them).
@@ -131,7 +121,7 @@ func (s *Service) Post(ctx context.Context, v incident.Viewer, ref, text string)
 		return StakeholderUpdate{}, errs.E(errs.Invalid, "text", "at most %d bytes", maxUpdate)
 	}
 	var u StakeholderUpdate
-	var deliveries []UpdateDelivery
+	var inline []string
 	_, err := s.change(ctx, v, ref, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
 		subs, err := s.Store.Subscriptions(ctx, inc.ID)
 		if err != nil {
@@ -143,32 +133,28 @@ func (s *Service) Post(ctx context.Context, v incident.Viewer, ref, text string)
 		}
 		u = StakeholderUpdate{ID: s.NewID(), IncidentID: inc.ID, Text: text, PostedBy: v.User, PostedAt: now, Channels: []string{}}
 		fx := Effects{Update: &u}
+		var ds []outbox.Delivery
 		for _, sub := range subs {
 			// A restricted incident's updates go only to its own channels.
 			if sub.IncidentID == "" && inc.Restricted {
 				continue
 			}
-			d := UpdateDelivery{ID: s.NewID(), UpdateID: u.ID, IncidentID: inc.ID, SubscriptionID: sub.ID, Name: sub.Name,
-				Channel: sub.Target.Kind, Target: sub.Address, State: DeliveryPending, CreatedAt: now}
-			fx.Deliveries = append(fx.Deliveries, d)
-			fx.Jobs = append(fx.Jobs, engine.Job{ID: d.ID, Kind: JobUpdateDeliver, RunAt: now.Add(inlineGrace), Args: args(idArgs{ID: d.ID})})
+			ds = append(ds, updateDelivery(s.NewID(), inc, u, sub, now))
 			u.Channels = append(u.Channels, sub.Name)
 		}
+		// Sent right after the commit; their jobs are the safety net.
+		fx.Outbox = s.planNow(now, ds...)
+		inline = fx.Outbox.IDs(now)
 		next := s.plan(inc, cur, now)
 		next.Reminders, next.LastRemindedAt = 0, nil
 		fx.Cadence = &next
 		fx.Jobs = append(fx.Jobs, remindJob(next)...)
-		deliveries = fx.Deliveries
 		return fx, []incident.Change{{Type: incident.EvUpdatePosted, Data: incident.UpdatePostedData{Update: u.ID, Text: text, Channels: u.Channels}}}, nil
 	})
 	if err != nil {
 		return StakeholderUpdate{}, err
 	}
-	for _, d := range deliveries {
-		if err := s.deliverUpdate(ctx, d.ID, 0, 1, true); err != nil {
-			s.Logger.WarnContext(ctx, "update delivery failed; its job retries", "delivery", d.ID, "channel", d.Name, "err", err)
-		}
-	}
+	s.sendNow(ctx, inline)
 	return u, nil
 }
 
@@ -280,9 +266,17 @@ func (s *Service) handleRemind(ctx context.Context, j engine.Job) error {
 		later := due.Add(cur.Every)
 		next.NextDue = &later
 		fx := Effects{Cadence: &next, Jobs: remindJob(next), DoneJob: j.ID}
+		// Each person reminded gets it on each of their verified contacts,
+		// one outbox delivery each.
 		for _, u := range remindees(&inc) {
-			fx.Jobs = append(fx.Jobs, engine.Job{Kind: JobRemindUser, RunAt: now,
-				Args: args(remindUserArgs{Incident: inc.ID, User: u, Due: due, Last: cur.Basis})})
+			ds, err := s.reminderDeliveries(ctx, &inc, next.Generation, u, due, cur.Basis, now)
+			if err != nil {
+				return Effects{}, false, err
+			}
+			if len(ds) == 0 {
+				s.Logger.WarnContext(ctx, "stakeholder update due but the person to remind has no verified contact method", "incident", inc.Ref, "user", u)
+			}
+			fx.Outbox.Add(outbox.Plan(now, ds...))
 		}
 		if len(remindees(&inc)) == 0 {
 			s.Logger.WarnContext(ctx, "stakeholder update due but nobody to remind: no comms lead, commander or IR lead", "incident", inc.Ref)
@@ -297,36 +291,6 @@ func remindees(inc *incident.Incident) []string {
 		if h := inc.Holders(r); len(h) > 0 {
 			return h
 		}
-	}
-	return nil
-}
-
-func (s *Service) handleRemindUser(ctx context.Context, j engine.Job) error {
-	var a remindUserArgs
-	if err := json.Unmarshal(j.Args, &a); err != nil {
-		return engine.Permanent(err)
-	}
-	if s.People == nil {
-		return nil
-	}
-	inc, err := s.Incidents.Get(ctx, system, a.Incident)
-	if err != nil {
-		if errs.CodeOf(err) == errs.NotFound {
-			return engine.Permanent(err)
-		}
-		return err
-	}
-	if !inc.State.Open() {
-		return nil
-	}
-	m := notify.Message{ID: j.ID, Severity: inc.Severity, Time: a.Due, URL: s.link(inc.Ref),
-		Title: fmt.Sprintf("%s %s: a stakeholder update is due", inc.Ref, inc.Title),
-		Body: fmt.Sprintf("An update on %s was due at %s; the last was at %s. Post one on the incident's page, or: firebreak update %s \"…\"",
-			inc.Ref, a.Due.UTC().Format("15:04 UTC"), a.Last.UTC().Format("15:04 UTC"), inc.Ref),
-		Fields: map[string]string{"incident": inc.Ref}}
-	n, err := s.People.NotifyUser(ctx, a.User, m)
-	if err != nil && n == 0 {
-		return err
 	}
 	return nil
 }

@@ -126,6 +126,16 @@ func (db *DB) tables(ctx context.Context, id string) (*Tables, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("read notices: %w", err)
 	}
+	ns := make([]notices.Notice, len(t.Notices))
+	for i, n := range t.Notices {
+		ns[i] = n.Notice
+	}
+	if err := db.attachNoticeDeliveries(ctx, id, ns); err != nil {
+		return nil, fmt.Errorf("read notices' deliveries: %w", err)
+	}
+	for i := range ns {
+		t.Notices[i].Notice = ns[i]
+	}
 	if t.Updates, err = db.Updates(ctx, id, 0); err != nil {
 		return nil, err
 	}

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
 // Notices, their templates, stakeholder updates, subscriptions and update
@@ -50,15 +52,12 @@ func (db *DB) Commit(ctx context.Context, fx notices.Effects) error {
 				return fmt.Errorf("insert update: %w", err)
 			}
 		}
-		for _, d := range fx.Deliveries {
-			doc, err := json.Marshal(d)
-			if err != nil {
-				return fmt.Errorf("encode update delivery: %w", err)
-			}
-			if _, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO update_deliveries (id, incident_id, update_id, state, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)`),
-				d.ID, d.IncidentID, d.UpdateID, string(d.State), db.dialect.t(d.CreatedAt), string(doc)); err != nil {
-				return fmt.Errorf("insert update delivery: %w", err)
-			}
+		wrote, err := db.writeOutbox(ctx, tx, fx.Outbox)
+		if err != nil {
+			return err
+		}
+		if wrote {
+			jobs++
 		}
 		if fx.Cadence != nil {
 			if err := db.putCadence(ctx, tx, fx.Cadence); err != nil {
@@ -82,7 +81,15 @@ func (db *DB) Commit(ctx context.Context, fx notices.Effects) error {
 }
 
 func (db *DB) putNotice(ctx context.Context, tx *sql.Tx, n *notices.Notice) error {
-	doc, err := json.Marshal(n)
+	// The emails' deliveries are the outbox's; the notice does not keep
+	// a copy.
+	stored := *n
+	if n.Email != nil {
+		e := *n.Email
+		e.Deliveries = nil
+		stored.Email = &e
+	}
+	doc, err := json.Marshal(stored)
 	if err != nil {
 		return fmt.Errorf("encode notice: %w", err)
 	}
@@ -177,14 +184,61 @@ func one[T any](ctx context.Context, db *DB, what, query string, args ...any) (T
 	return v, nil
 }
 
-// Notice returns one notice.
+// Notice returns one notice, its emails' deliveries read from the outbox.
 func (db *DB) Notice(ctx context.Context, id string) (notices.Notice, error) {
-	return one[notices.Notice](ctx, db, "notice", `SELECT doc FROM notices WHERE id = ?`, id)
+	n, err := one[notices.Notice](ctx, db, "notice", `SELECT doc FROM notices WHERE id = ?`, id)
+	if err != nil || n.Email == nil {
+		return n, err
+	}
+	ds, err := db.outboxWhere(ctx, `subject_kind = ? AND subject_id = ? AND kind = ?`, notices.SubjectNotice, id, notices.KindNoticeEmail)
+	if err != nil {
+		return n, err
+	}
+	ns := []notices.Notice{n}
+	notices.AttachDeliveries(ns, ds)
+	return ns[0], nil
 }
 
-// Notices lists an incident's notices, oldest first.
+// Notices lists an incident's notices, oldest first, their emails'
+// deliveries read from the outbox.
 func (db *DB) Notices(ctx context.Context, incidentID string) ([]notices.Notice, error) {
-	return docs[notices.Notice](ctx, db, "notices", `SELECT doc FROM notices WHERE incident_id = ? ORDER BY created_at, id`, incidentID)
+	ns, err := docs[notices.Notice](ctx, db, "notices", `SELECT doc FROM notices WHERE incident_id = ? ORDER BY created_at, id`, incidentID)
+	if err != nil {
+		return nil, err
+	}
+	return ns, db.attachNoticeDeliveries(ctx, incidentID, ns)
+}
+
+// attachNoticeDeliveries fills in the emails' deliveries of an incident's
+// notices from the outbox.
+func (db *DB) attachNoticeDeliveries(ctx context.Context, incidentID string, ns []notices.Notice) error {
+	if !slices.ContainsFunc(ns, func(n notices.Notice) bool { return n.Email != nil }) {
+		return nil
+	}
+	ds, err := db.outboxWhere(ctx, `incident = ? AND kind = ?`, incidentID, notices.KindNoticeEmail)
+	if err != nil {
+		return err
+	}
+	notices.AttachDeliveries(ns, ds)
+	return nil
+}
+
+// outboxWhere lists the outbox's deliveries matching where, oldest first.
+func (db *DB) outboxWhere(ctx context.Context, where string, args ...any) ([]outbox.Delivery, error) {
+	rows, err := db.read.QueryContext(ctx, db.dialect.q(`SELECT `+outboxColumns+` FROM outbox_deliveries WHERE `+where+` ORDER BY created_at, id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []outbox.Delivery
+	for rows.Next() {
+		d, err := scanOutbox(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list deliveries: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
 // Templates lists the stored notice templates by name.
@@ -311,37 +365,34 @@ func (db *DB) Subscriptions(ctx context.Context, incidentID string) ([]notices.U
 	return out, rows.Err()
 }
 
-// UpdateDelivery returns one delivery of an update.
-func (db *DB) UpdateDelivery(ctx context.Context, id string) (notices.UpdateDelivery, error) {
-	return one[notices.UpdateDelivery](ctx, db, "update delivery", `SELECT doc FROM update_deliveries WHERE id = ?`, id)
-}
-
-// UpdateDeliveries lists the deliveries of an incident's updates, oldest
-// first.
+// UpdateDeliveries lists the deliveries of an incident's updates (the
+// outbox's stakeholder_update deliveries), oldest first, each with its
+// last attempt's HTTP status.
 func (db *DB) UpdateDeliveries(ctx context.Context, incidentID string) ([]notices.UpdateDelivery, error) {
-	return docs[notices.UpdateDelivery](ctx, db, "update deliveries", `SELECT doc FROM update_deliveries WHERE incident_id = ? ORDER BY created_at, id`, incidentID)
+	rows, err := db.read.QueryContext(ctx, db.dialect.q(`SELECT `+outboxColumns+`,
+		COALESCE((SELECT a.status_code FROM outbox_attempts a WHERE a.delivery_id = outbox_deliveries.id ORDER BY a.id DESC LIMIT 1), 0)
+		FROM outbox_deliveries WHERE incident = ? AND kind = ? ORDER BY created_at, id`), incidentID, notices.KindStakeholderUpdate)
+	if err != nil {
+		return nil, fmt.Errorf("list update deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []notices.UpdateDelivery
+	for rows.Next() {
+		var code int
+		d, err := scanOutbox(withColumns{rows, []any{&code}})
+		if err != nil {
+			return nil, fmt.Errorf("list update deliveries: %w", err)
+		}
+		out = append(out, notices.UpdateDeliveryOf(d, code))
+	}
+	return out, rows.Err()
 }
 
-// RecordUpdateDelivery stores a delivery's state; a final one also
-// removes its job (whose ID is the delivery's).
-func (db *DB) RecordUpdateDelivery(ctx context.Context, d notices.UpdateDelivery) error {
-	doc, err := json.Marshal(d)
-	if err != nil {
-		return fmt.Errorf("encode update delivery: %w", err)
-	}
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, db.dialect.q(`UPDATE update_deliveries SET state = ?, doc = ? WHERE id = ?`), string(d.State), string(doc), d.ID)
-		if err != nil {
-			return fmt.Errorf("record update delivery: %w", err)
-		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			return notFound("id", "no update delivery %s", d.ID)
-		}
-		if d.State != notices.DeliveryPending {
-			if _, err := db.execTx(ctx, tx, deleteJobSQL, d.ID); err != nil {
-				return fmt.Errorf("complete job: %w", err)
-			}
-		}
-		return nil
-	})
+// withColumns scans the columns after the ones its caller asks for into
+// more.
+type withColumns struct {
+	rowScanner
+	more []any
 }
+
+func (w withColumns) Scan(dest ...any) error { return w.rowScanner.Scan(append(dest, w.more...)...) }

@@ -11,6 +11,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
 // RunNotices runs the notices' part of the contract against backend b:
@@ -192,11 +193,15 @@ func testUpdates(t *testing.T, s *Setup) {
 	ctx := context.Background()
 	inc := declare(t, s, incident.DeclareInput{Title: "Outage"})
 	now := s.Clock.Now().UTC()
+	hook := notify.Target{Kind: notify.KindWebhook, Address: "https://hooks.example/ops/token", Secret: "0123456789abcdef-ops"}
 	for i, text := range []string{"first", "second"} {
 		at := now.Add(time.Duration(i) * time.Minute)
 		u := notices.StakeholderUpdate{ID: "u" + text, IncidentID: inc.ID, Text: text, PostedBy: "alice", PostedAt: at, Channels: []string{"ops"}}
-		d := notices.UpdateDelivery{ID: "d" + text, UpdateID: u.ID, IncidentID: inc.ID, SubscriptionID: "s1", Name: "ops", State: notices.DeliveryPending, CreatedAt: at}
-		fx := notices.Effects{Update: &u, Deliveries: []notices.UpdateDelivery{d}, Jobs: []engine.Job{{ID: d.ID, Kind: "test.deliver", RunAt: at}},
+		sub := notices.UpdateSubscription{ID: "s1", Name: "ops", Target: hook}
+		payload, _ := json.Marshal(map[string]string{"update": u.ID, "name": sub.Name, "channel": string(hook.Kind)})
+		d := outbox.Delivery{ID: "d" + text, Kind: notices.KindStakeholderUpdate, Subject: outbox.Subject{Kind: "update", ID: u.ID, Incident: inc.ID},
+			Target: hook, Ref: sub.ID, Payload: payload, CreatedAt: at}
+		fx := notices.Effects{Update: &u, Outbox: outbox.Plan(at, d),
 			Batch: noticeBatch(t, s, inc.Ref, incident.Change{Type: incident.EvUpdatePosted, Data: incident.UpdatePostedData{Update: u.ID, Text: text}})}
 		if err := s.DB.Commit(ctx, fx); err != nil {
 			t.Fatal(err)
@@ -209,24 +214,29 @@ func testUpdates(t *testing.T, s *Setup) {
 	if us, _ := s.DB.Updates(ctx, inc.ID, 1); len(us) != 1 || us[0].Text != "second" {
 		t.Fatalf("last update: %+v", us)
 	}
-	d, err := s.DB.UpdateDelivery(ctx, "dfirst")
-	if err != nil || d.State != notices.DeliveryPending {
+	d, err := s.DB.OutboxDelivery(ctx, "dfirst")
+	if err != nil || d.State != outbox.Pending {
 		t.Fatalf("delivery %+v %v", d, err)
 	}
-	d.State, d.Attempts = notices.DeliverySent, 1
-	if err := s.DB.RecordUpdateDelivery(ctx, d); err != nil {
+	sent := now.Add(time.Second)
+	d.State, d.Attempts, d.SentAt = outbox.Sent, 1, &sent
+	if err := s.DB.RecordOutbox(ctx, d, &outbox.Attempt{Delivery: d.ID, N: 1, At: sent, OK: true, StatusCode: 204}, true); err != nil {
 		t.Fatal(err)
 	}
 	ds, err := s.DB.UpdateDeliveries(ctx, inc.ID)
-	if err != nil || len(ds) != 2 || ds[0].State != notices.DeliverySent || ds[1].State != notices.DeliveryPending {
+	if err != nil || len(ds) != 2 || ds[0].State != notices.DeliverySent || ds[0].StatusCode != 204 || ds[1].State != notices.DeliveryPending || ds[1].StatusCode != 0 {
 		t.Fatalf("deliveries %+v %v", ds, err)
 	}
+	if got := ds[0]; got.UpdateID != "ufirst" || got.SubscriptionID != "s1" || got.Name != "ops" || got.Channel != notify.KindWebhook ||
+		got.Target != "https://hooks.example/…" || got.IncidentID != inc.ID || got.Attempts != 1 || got.SentAt == nil {
+		t.Fatalf("first delivery as shown: %+v", got)
+	}
 	jobs, err := s.DB.Claim(ctx, "w", now.Add(time.Hour), time.Minute, 10)
-	if err != nil || len(jobs) != 1 || jobs[0].ID != "dsecond" {
+	if err != nil || len(jobs) != 1 || jobs[0].ID != "dsecond" || jobs[0].Kind != outbox.JobDeliver {
 		t.Fatalf("a settled delivery keeps its job, or the pending one lost it: %+v %v", jobs, err)
 	}
-	if err := s.DB.RecordUpdateDelivery(ctx, notices.UpdateDelivery{ID: "nope"}); errs.CodeOf(err) != errs.NotFound {
-		t.Fatalf("missing delivery: %v", err)
+	if other, _ := s.DB.UpdateDeliveries(ctx, "no-such-incident"); len(other) != 0 {
+		t.Fatalf("another incident's deliveries: %+v", other)
 	}
 }
 
