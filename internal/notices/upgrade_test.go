@@ -173,8 +173,9 @@ func openWorld(t *testing.T, dsn string, clock *storetest.Clock, in *inbox) *wor
 	}
 	t.Cleanup(func() { a.Stop(context.Background()) })
 	w := &world{app: a, svc: a.Services.Notices, clock: clock, inbox: in, ctx: ctx}
-	a.Services.Paging.SetBaseURL("http://firebreak.test")
-	w.svc.SetBaseURL("http://firebreak.test")
+	for _, s := range []interface{ SetBaseURL(string) }{a.Services.Roster, a.Services.Contacts, a.Services.Escalations, w.svc} {
+		s.SetBaseURL("http://firebreak.test")
+	}
 	return w
 }
 
