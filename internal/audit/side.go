@@ -29,16 +29,16 @@ func (d *diffs) side(events []incident.Event, t *store.Tables) {
 		seq  int64
 		kind comms.RecordKind
 		at   string
-		data incident.ObligationData
+		data duties.ObligationData
 		by   string
 	}
 	type noticeEvents struct {
 		seq       int64 // the first event naming it
-		drafted   *incident.NoticeDraftedData
+		drafted   *notices.NoticeDraftedData
 		approved  map[string]bool // text hashes approved
-		submitted *incident.NoticeSubmittedData
+		submitted *notices.NoticeSubmittedData
 		subSeq    int64
-		sent      []incident.NoticeSentData
+		sent      []notices.NoticeSentData
 		sentSeq   []int64
 	}
 	facts, factsVersion, factsBy, factsEvents := duties.FactFields0(), int64(0), "", 0
@@ -60,7 +60,7 @@ func (d *diffs) side(events []incident.Event, t *store.Tables) {
 	for _, e := range events {
 		switch e.Type {
 		case incident.EvFactsUpdated:
-			var v incident.FactsUpdatedData
+			var v duties.FactsUpdatedData
 			d.decode(e, &v)
 			for _, c := range v.Changes {
 				duties.ApplyFactChange(facts, c)
@@ -68,7 +68,7 @@ func (d *diffs) side(events []incident.Event, t *store.Tables) {
 			factsVersion, factsBy = v.Version, e.Actor
 			factsEvents++
 		case incident.EvObligationSubmitted, incident.EvObligationWaived:
-			var v incident.ObligationData
+			var v duties.ObligationData
 			d.decode(e, &v)
 			kind := comms.RecordSubmitted
 			if e.Type == incident.EvObligationWaived {
@@ -80,25 +80,25 @@ func (d *diffs) side(events []incident.Event, t *store.Tables) {
 			}
 			records[k] = recordEvent{seq: e.Seq, kind: kind, at: stamp(v.At), data: v, by: e.Actor}
 		case incident.EvNoticeDrafted:
-			var v incident.NoticeDraftedData
+			var v notices.NoticeDraftedData
 			d.decode(e, &v)
 			notice(v.Notice, e.Seq).drafted = &v
 		case incident.EvNoticeApproved:
-			var v incident.NoticeApprovedData
+			var v notices.NoticeApprovedData
 			d.decode(e, &v)
 			notice(v.Notice, e.Seq).approved[v.TextSHA256] = true
 		case incident.EvNoticeSubmitted:
-			var v incident.NoticeSubmittedData
+			var v notices.NoticeSubmittedData
 			d.decode(e, &v)
 			n := notice(v.Notice, e.Seq)
 			n.submitted, n.subSeq = &v, e.Seq
 		case incident.EvNoticeSent:
-			var v incident.NoticeSentData
+			var v notices.NoticeSentData
 			d.decode(e, &v)
 			n := notice(v.Notice, e.Seq)
 			n.sent, n.sentSeq = append(n.sent, v), append(n.sentSeq, e.Seq)
 		case incident.EvUpdatePosted:
-			var v incident.UpdatePostedData
+			var v notices.UpdatePostedData
 			d.decode(e, &v)
 			updates[v.Update] = e
 			updateOrder = append(updateOrder, v.Update)
@@ -237,7 +237,7 @@ func (d *diffs) side(events []incident.Event, t *store.Tables) {
 			d.bad("stakeholder update %s has no update.posted event", u.ID)
 			continue
 		}
-		var v incident.UpdatePostedData
+		var v notices.UpdatePostedData
 		d.decode(e, &v)
 		if v.Text != u.Text {
 			d.bad("stakeholder update %s text %q differs from its update.posted event at seq %d: %q", u.ID, clip(u.Text), e.Seq, clip(v.Text))

@@ -95,7 +95,7 @@ func TestFactsAreEventsWithTheirChanges(t *testing.T) {
 	}
 	var got []string
 	for _, e := range events[1:] {
-		got = append(got, e.Actor+": "+incident.Describe(e))
+		got = append(got, e.Actor+": "+incident.Describe(e, duties.DescribeEvent))
 	}
 	want := []string{
 		"alice: facts: set aware to 2026-11-27T09:00:00Z; changed personal data from false to true; set data types to credentials; set affected individuals to 1200; set affected in EU to 1200",
@@ -204,13 +204,13 @@ func TestSubmissionAnchorsTheNextPhase(t *testing.T) {
 	}
 	_, events, _ := w.inc.Timeline(w.ctx, alice, inc.Ref)
 	last := events[len(events)-2:]
-	if got := incident.Describe(last[0]); got != nis2+" incident_notification recorded as submitted at 2026-11-28T15:00:00Z (notice notice-7)" {
+	if got := incident.Describe(last[0], duties.DescribeEvent); got != nis2+" incident_notification recorded as submitted at 2026-11-28T15:00:00Z (notice notice-7)" {
 		t.Fatalf("submission event: %q", got)
 	}
 	if last[0].OccurredAt == nil || !last[0].OccurredAt.Equal(submitted) {
 		t.Fatalf("a submission happened in the world at its time: %v", last[0].OccurredAt)
 	}
-	if got := incident.Describe(last[1]); got != gdpr+" initial_notification waived: unlikely to result in a risk (Art. 33(1))" {
+	if got := incident.Describe(last[1], duties.DescribeEvent); got != gdpr+" initial_notification waived: unlikely to result in a risk (Art. 33(1))" {
 		t.Fatalf("waiver event: %q", got)
 	}
 }

@@ -2,7 +2,6 @@ package duties
 
 import (
 	"github.com/firebreak-ir/firebreak/internal/comms"
-	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
 // FactFields renders facts the way facts.updated events name them: field
@@ -21,7 +20,7 @@ func FactFields(f comms.Facts) map[string]string {
 func FactFields0() map[string]string { return map[string]string{"personal_data": "false"} }
 
 // ApplyFactChange folds one change into fields from FactFields.
-func ApplyFactChange(fields map[string]string, c incident.FactChange) {
+func ApplyFactChange(fields map[string]string, c FactChange) {
 	if c.To == "" {
 		delete(fields, c.Field)
 		return

@@ -218,7 +218,7 @@ func (s *Service) PutFacts(ctx context.Context, actor incident.Viewer, ref strin
 		c.write.Facts, c.write.ExpectedFactsVersion = &next, cur.Version
 		c.facts.Facts = f
 		out = next
-		return []incident.Change{{Type: incident.EvFactsUpdated, Data: incident.FactsUpdatedData{Version: next.Version, Changes: diff}}}, nil
+		return []incident.Change{{Type: incident.EvFactsUpdated, Data: FactsUpdatedData{Version: next.Version, Changes: diff}}}, nil
 	})
 	return out, err
 }
@@ -322,7 +322,7 @@ func (s *Service) record(ctx context.Context, actor incident.Viewer, ref string,
 			typ, at = incident.EvObligationSubmitted, &r.At
 		}
 		return []incident.Change{{Type: typ, OccurredAt: at,
-			Data: incident.ObligationData{ObligationID: r.ObligationID, Phase: r.Phase, At: r.At, Reason: r.Reason, Notice: r.NoticeID,
+			Data: ObligationData{ObligationID: r.ObligationID, Phase: r.Phase, At: r.At, Reason: r.Reason, Notice: r.NoticeID,
 				Recipient: strings.TrimSpace(how.Recipient), Channel: strings.TrimSpace(how.Channel), Reference: strings.TrimSpace(how.Reference)}}}, nil
 	})
 }
@@ -525,11 +525,11 @@ func (s *Service) change(ctx context.Context, actor incident.Viewer, ref string,
 }
 
 // diffFacts names each field that differs between two facts.
-func diffFacts(a, b comms.Facts) []incident.FactChange {
-	var out []incident.FactChange
+func diffFacts(a, b comms.Facts) []FactChange {
+	var out []FactChange
 	add := func(field, from, to string) {
 		if from != to {
-			out = append(out, incident.FactChange{Field: field, From: from, To: to})
+			out = append(out, FactChange{Field: field, From: from, To: to})
 		}
 	}
 	stamp := func(m map[string]time.Time, k string) string {
@@ -560,7 +560,7 @@ func diffFacts(a, b comms.Facts) []incident.FactChange {
 		add("affected_by_jurisdiction."+k, get(a.AffectedByJurisdiction), get(b.AffectedByJurisdiction))
 	}
 	if a.Notes != b.Notes {
-		out = append(out, incident.FactChange{Field: "notes", From: short(a.Notes), To: short(b.Notes)})
+		out = append(out, FactChange{Field: "notes", From: short(a.Notes), To: short(b.Notes)})
 	}
 	return out
 }

@@ -12,13 +12,19 @@ import (
 // than hiding the event.
 func describeData(e Event, v any) { _ = json.Unmarshal(e.Data, v) }
 
-// Describe returns one line saying what an event did, for timelines.
-func Describe(e Event) string {
-	if s, ok := describeNotice(e); ok {
-		return s
-	}
-	if s, ok := describeDuty(e); ok {
-		return s
+// Describer says in one line what an event of its package did; ok is
+// false for events it does not describe. notices.DescribeEvent and
+// duties.DescribeEvent describe the stream-only events those packages own.
+type Describer func(e Event) (s string, ok bool)
+
+// Describe returns one line saying what an event did, for timelines. The
+// events of other packages (notices, duties) are described by them: pass
+// their Describers; an event none describes reads as its type.
+func Describe(e Event, others ...Describer) string {
+	for _, d := range others {
+		if s, ok := d(e); ok {
+			return s
+		}
 	}
 	switch e.Type {
 	case EvDeclared:

@@ -74,10 +74,10 @@ func TestApprovalCoversTheNotice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var sent []incident.NoticeSentData
+		var sent []notices.NoticeSentData
 		for _, e := range evs {
 			if e.Type == incident.EvNoticeSent {
-				var d incident.NoticeSentData
+				var d notices.NoticeSentData
 				json.Unmarshal(e.Data, &d)
 				sent = append(sent, d)
 			}

@@ -75,7 +75,7 @@ func (s *Service) AddAttachment(ctx context.Context, v incident.Viewer, ref, id,
 		a.AddedAt = now
 		n.Attachments = append(n.Attachments, a)
 		f := files([]NoticeAttachment{a})[0]
-		return s.attachmentsChanged(&n, &out, v.User, now, incident.NoticeEditedData{Added: &f})
+		return s.attachmentsChanged(&n, &out, v.User, now, NoticeEditedData{Added: &f})
 	})
 	s.derive(&out)
 	return out, err
@@ -99,7 +99,7 @@ func (s *Service) RemoveAttachment(ctx context.Context, v incident.Viewer, ref, 
 		}
 		f := files(n.Attachments[i : i+1])[0]
 		n.Attachments = slices.Delete(n.Attachments, i, i+1)
-		return s.attachmentsChanged(&n, &out, v.User, now, incident.NoticeEditedData{Removed: &f})
+		return s.attachmentsChanged(&n, &out, v.User, now, NoticeEditedData{Removed: &f})
 	})
 	s.derive(&out)
 	return out, err
@@ -107,7 +107,7 @@ func (s *Service) RemoveAttachment(ctx context.Context, v incident.Viewer, ref, 
 
 // attachmentsChanged finishes a change to a notice's files: who did it,
 // the event, and the approval it withdraws.
-func (s *Service) attachmentsChanged(n *Notice, out *Notice, by string, now time.Time, ed incident.NoticeEditedData) (Effects, []incident.Change, error) {
+func (s *Service) attachmentsChanged(n *Notice, out *Notice, by string, now time.Time, ed NoticeEditedData) (Effects, []incident.Change, error) {
 	n.touched(by, now)
 	n.Version++
 	ed.Notice, ed.Title, ed.Changed, ed.TextSHA256, ed.ContentSHA256 = n.ID, n.Title, []string{"attachments"}, n.TextSHA256, n.ContentSHA256

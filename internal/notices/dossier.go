@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/comms"
+	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
@@ -186,7 +187,7 @@ func (s *Service) Dossier(ctx context.Context, v incident.Viewer, ref string) (D
 	for _, e := range events {
 		if relevant(e) {
 			d.Timeline = append(d.Timeline, DossierEvent{Seq: e.Seq, Type: e.Type, Actor: e.Actor, RecordedAt: e.RecordedAt,
-				OccurredAt: e.OccurredAt, Text: incident.Describe(e), Data: e.Data, Hash: e.Hash, PrevHash: e.PrevHash})
+				OccurredAt: e.OccurredAt, Text: incident.Describe(e, DescribeEvent, duties.DescribeEvent), Data: e.Data, Hash: e.Hash, PrevHash: e.PrevHash})
 		}
 	}
 	if n := len(events); n > 0 {
@@ -209,7 +210,7 @@ func records(events []incident.Event, ns []Notice) []DossierRecord {
 		default:
 			continue
 		}
-		var od incident.ObligationData
+		var od duties.ObligationData
 		if err := json.Unmarshal(e.Data, &od); err != nil {
 			continue
 		}

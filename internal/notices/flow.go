@@ -89,7 +89,7 @@ func (s *Service) Draft(ctx context.Context, v incident.Viewer, ref string, in D
 	_, err = s.change(ctx, v, inc.ID, func(inc *incident.Incident, now time.Time) (Effects, []incident.Change, error) {
 		n.CreatedAt, n.Editors = now, nil
 		n.setText(title, body, v.User, now)
-		return Effects{Notice: &n}, []incident.Change{{Type: incident.EvNoticeDrafted, Data: incident.NoticeDraftedData{
+		return Effects{Notice: &n}, []incident.Change{{Type: incident.EvNoticeDrafted, Data: NoticeDraftedData{
 			Notice: n.ID, Title: n.Title, Audience: string(n.Audience), ObligationID: n.ObligationID, Phase: n.Phase, Template: n.Template}}}, nil
 	})
 	s.derive(&n)
@@ -369,7 +369,7 @@ func (s *Service) Edit(ctx context.Context, v incident.Viewer, ref, id string, i
 		if len(changed) == 0 {
 			return Effects{Notice: &n}, nil, nil
 		}
-		ed := incident.NoticeEditedData{Notice: n.ID, Title: n.Title, Changed: changed, TextSHA256: n.TextSHA256, ContentSHA256: n.ContentSHA256}
+		ed := NoticeEditedData{Notice: n.ID, Title: n.Title, Changed: changed, TextSHA256: n.TextSHA256, ContentSHA256: n.ContentSHA256}
 		if slices.Contains(changed, "title") {
 			ed.PreviousTitle = was.Title
 		}
@@ -434,7 +434,7 @@ func (s *Service) Approve(ctx context.Context, v incident.Viewer, ref, id, textS
 		n.Approval = &Approval{By: v.User, At: now, TextSHA256: n.TextSHA256, ContentSHA256: content, Note: strings.TrimSpace(note)}
 		n.Status, n.Version = Approved, n.Version+1
 		out = n
-		return Effects{Notice: &n}, []incident.Change{{Type: incident.EvNoticeApproved, Data: incident.NoticeApprovedData{
+		return Effects{Notice: &n}, []incident.Change{{Type: incident.EvNoticeApproved, Data: NoticeApprovedData{
 			Notice: n.ID, Title: n.Title, TextSHA256: n.TextSHA256, ContentSHA256: content, Audience: string(n.Audience),
 			Recipients: n.Recipients, Attachments: files(n.Attachments), Note: n.Approval.Note}}}, nil
 	})
@@ -513,7 +513,7 @@ func (s *Service) Submit(ctx context.Context, v incident.Viewer, ref, id string,
 		n.Status, n.FinalAt, n.Version = Submitted, &now, n.Version+1
 		n.Submission = &NoticeSubmission{Recipient: in.Recipient, Channel: in.Channel, At: at, Reference: in.Reference,
 			RecordedBy: v.User, RecordedAt: now, TextSHA256: n.TextSHA256}
-		d := incident.NoticeSubmittedData{Notice: n.ID, Title: n.Title, Audience: string(n.Audience), ObligationID: n.ObligationID, Phase: n.Phase,
+		d := NoticeSubmittedData{Notice: n.ID, Title: n.Title, Audience: string(n.Audience), ObligationID: n.ObligationID, Phase: n.Phase,
 			Recipient: in.Recipient, Channel: string(in.Channel), Reference: in.Reference, SubmittedAt: at, Text: n.Body,
 			TextSHA256: n.TextSHA256, Attachments: files(n.Attachments), ContentSHA256: n.ContentHash()}
 		if n.approved() {
@@ -532,10 +532,10 @@ func (s *Service) Submit(ctx context.Context, v incident.Viewer, ref, id string,
 	return out, nil
 }
 
-func files(as []NoticeAttachment) []incident.NoticeFile {
-	var out []incident.NoticeFile
+func files(as []NoticeAttachment) []NoticeFile {
+	var out []NoticeFile
 	for _, a := range as {
-		out = append(out, incident.NoticeFile{Name: a.Name, SHA256: a.SHA256, Size: a.Size})
+		out = append(out, NoticeFile{Name: a.Name, SHA256: a.SHA256, Size: a.Size})
 	}
 	return out
 }

@@ -404,7 +404,7 @@ func (n *Notice) withdraw(changed []string) *incident.Change {
 	}
 	a := n.Approval
 	n.Approval, n.Status = nil, Draft
-	return &incident.Change{Type: incident.EvNoticeApprovalWithdrawn, Data: incident.NoticeApprovalWithdrawnData{
+	return &incident.Change{Type: incident.EvNoticeApprovalWithdrawn, Data: NoticeApprovalWithdrawnData{
 		Notice: n.ID, Title: n.Title, ApprovedBy: a.By, ApprovedContentSHA256: a.ContentSHA256, ContentSHA256: n.ContentSHA256, Changed: changed}}
 }
 

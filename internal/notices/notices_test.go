@@ -130,7 +130,7 @@ func TestNoticeFlow(t *testing.T) {
 		}
 		_, evs, _ := w.app.Services.Incidents.Timeline(w.ctx, incident.Viewer{SeeAll: true}, inc.Ref)
 		last := evs[len(evs)-1]
-		var d incident.NoticeSubmittedData
+		var d notices.NoticeSubmittedData
 		json.Unmarshal(last.Data, &d)
 		if d.Text != final || d.TextSHA256 != notices.Hash(final) || len(d.Attachments) != 1 || d.Attachments[0].SHA256 != n.Attachments[0].SHA256 ||
 			d.ApprovedBy != "bob" || last.OccurredAt == nil || !last.OccurredAt.Equal(at) || last.Actor != "carol" {

@@ -144,7 +144,7 @@ func (r noticeEmail) Settled(ctx context.Context, d outbox.Delivery) error {
 			if d.SentAt != nil {
 				at = incident.Now(*d.SentAt)
 			}
-			changes = append(changes, incident.Change{Type: incident.EvNoticeSent, OccurredAt: &at, Data: incident.NoticeSentData{
+			changes = append(changes, incident.Change{Type: incident.EvNoticeSent, OccurredAt: &at, Data: NoticeSentData{
 				Notice: cur.ID, Title: cur.Title, To: d.Target.Address, MessageID: d.MessageID, Reply: d.Reply, SentAt: at,
 				TextSHA256: cur.TextSHA256, Attachments: files(cur.Attachments), ContentSHA256: cur.ContentHash(), ApprovedBy: approver(&cur),
 				MessageSHA256: d.MessageSHA256, MessageSize: d.MessageSize}})

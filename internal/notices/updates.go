@@ -149,7 +149,7 @@ func (s *Service) Post(ctx context.Context, v incident.Viewer, ref, text string)
 		next.Reminders, next.LastRemindedAt = 0, nil
 		fx.Cadence = &next
 		fx.Jobs = append(fx.Jobs, remindJob(next)...)
-		return fx, []incident.Change{{Type: incident.EvUpdatePosted, Data: incident.UpdatePostedData{Update: u.ID, Text: text, Channels: u.Channels}}}, nil
+		return fx, []incident.Change{{Type: incident.EvUpdatePosted, Data: UpdatePostedData{Update: u.ID, Text: text, Channels: u.Channels}}}, nil
 	})
 	if err != nil {
 		return StakeholderUpdate{}, err

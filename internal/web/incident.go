@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/notices"
 )
 
 type incidentData struct {
@@ -178,7 +180,7 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 		if d.Kind != "" && string(k) != d.Kind {
 			continue
 		}
-		text := incident.Describe(e)
+		text := incident.Describe(e, notices.DescribeEvent, duties.DescribeEvent)
 		if k != "" {
 			text = strings.TrimPrefix(text, string(k)+": ") // the kind is shown as a badge
 		}

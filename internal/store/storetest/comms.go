@@ -74,7 +74,7 @@ func factsChange(t *testing.T, s *Setup, inc incident.Incident, cur duties.Facts
 	t.Helper()
 	now := s.Clock.Now()
 	next, events, err := incident.Record(inc, []incident.Change{{Type: incident.EvFactsUpdated,
-		Data: incident.FactsUpdatedData{Version: cur.Version + 1, Changes: []incident.FactChange{{Field: "anchors.aware", To: "x"}}}}}, "alice", now)
+		Data: duties.FactsUpdatedData{Version: cur.Version + 1, Changes: []duties.FactChange{{Field: "anchors.aware", To: "x"}}}}}, "alice", now)
 	if err != nil {
 		t.Fatal(err)
 	}

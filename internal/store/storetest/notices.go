@@ -80,7 +80,7 @@ func testNoticeWithEvents(t *testing.T, s *Setup) {
 	now := s.Clock.Now().UTC()
 	n := notices.Notice{ID: "n1", IncidentID: inc.ID, Audience: notices.Regulator, Title: "T", Body: "exact text\n", TextSHA256: notices.Hash("exact text\n"),
 		Status: notices.Draft, Version: 1, CreatedBy: "alice", CreatedAt: now, UpdatedAt: now, Editors: []string{"alice"}, Attachments: []notices.NoticeAttachment{}}
-	fx := notices.Effects{Notice: &n, Batch: noticeBatch(t, s, inc.Ref, incident.Change{Type: incident.EvNoticeDrafted, Data: incident.NoticeDraftedData{Notice: "n1", Title: "T"}}),
+	fx := notices.Effects{Notice: &n, Batch: noticeBatch(t, s, inc.Ref, incident.Change{Type: incident.EvNoticeDrafted, Data: notices.NoticeDraftedData{Notice: "n1", Title: "T"}}),
 		Jobs: []engine.Job{{ID: "job-n1", Kind: "test.notice", RunAt: now}}}
 	if err := s.DB.Commit(ctx, fx); err != nil {
 		t.Fatal(err)
@@ -136,12 +136,12 @@ func testNoticeStale(t *testing.T, s *Setup) {
 	stale := n
 	stale.Version, stale.Body = 3, "v3\n" // the store holds 1, not 2
 	err := s.DB.Commit(ctx, notices.Effects{Notice: &stale, Jobs: []engine.Job{{Kind: "test.never", RunAt: now}},
-		Batch: noticeBatch(t, s, inc.Ref, incident.Change{Type: incident.EvNoticeApproved, Data: incident.NoticeApprovedData{Notice: "n1"}})})
+		Batch: noticeBatch(t, s, inc.Ref, incident.Change{Type: incident.EvNoticeApproved, Data: notices.NoticeApprovedData{Notice: "n1"}})})
 	if errs.CodeOf(err) != errs.Conflict {
 		t.Fatalf("stale notice: %v", err)
 	}
 	// A stale incident: the batch was recorded on version 1, which moved.
-	batch := noticeBatch(t, s, inc.Ref, incident.Change{Type: incident.EvNoticeApproved, Data: incident.NoticeApprovedData{Notice: "n1"}})
+	batch := noticeBatch(t, s, inc.Ref, incident.Change{Type: incident.EvNoticeApproved, Data: notices.NoticeApprovedData{Notice: "n1"}})
 	if _, err := s.Incidents.AddEntry(ctx, cmd(inc.Ref), incident.KindNote, "meanwhile", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func testUpdates(t *testing.T, s *Setup) {
 		d := outbox.Delivery{ID: "d" + text, Kind: notices.KindStakeholderUpdate, Subject: outbox.Subject{Kind: "update", ID: u.ID, Incident: inc.ID},
 			Target: hook, Ref: sub.ID, Payload: payload, CreatedAt: at}
 		fx := notices.Effects{Update: &u, Outbox: outbox.Plan(at, d),
-			Batch: noticeBatch(t, s, inc.Ref, incident.Change{Type: incident.EvUpdatePosted, Data: incident.UpdatePostedData{Update: u.ID, Text: text}})}
+			Batch: noticeBatch(t, s, inc.Ref, incident.Change{Type: incident.EvUpdatePosted, Data: notices.UpdatePostedData{Update: u.ID, Text: text}})}
 		if err := s.DB.Commit(ctx, fx); err != nil {
 			t.Fatal(err)
 		}
