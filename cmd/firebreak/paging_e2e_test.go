@@ -184,7 +184,7 @@ func TestKillDuringEscalation(t *testing.T) {
 			return
 		}
 		defer db.Close()
-		for _, q := range []string{`SELECT id, state, doc FROM escalations`, `SELECT id, state, last_error FROM deliveries`, `SELECT id, kind, state, run_at, last_error FROM jobs`, `SELECT id, status, doc FROM alert_groups`} {
+		for _, q := range []string{`SELECT id, state, doc FROM escalations`, `SELECT id, kind, state, last_error FROM outbox_deliveries`, `SELECT id, kind, state, run_at, last_error FROM jobs`, `SELECT id, status, doc FROM alert_groups`} {
 			rows, err := db.Query(q)
 			if err != nil {
 				t.Log(err)

@@ -180,8 +180,9 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	}
 	ro := roster.New(roster.Deps{Store: db, Users: as, Severities: sevs, Now: now, NewID: newID, Logger: log})
 	cs := contacts.New(contacts.Deps{Store: db, Users: as, Notifier: notifier, Now: now, NewID: newID, Logger: log})
-	es := escalation.New(escalation.Deps{Store: db, Roster: ro, Contacts: cs, Incidents: inc, Queue: tr, Pages: notifier,
+	es := escalation.New(escalation.Deps{Store: db, Roster: ro, Contacts: cs, Incidents: inc, Queue: tr, Outbox: ob,
 		Now: now, NewID: newID, Logger: log})
+	es.RegisterKinds(ob)
 	du := newDuties(db, inc, cs, now, log)
 	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Duties: du, Channels: notifier, People: noticePeople(cs), Now: now, NewID: newID, Logger: log})
 	// The side effects of incident events and new queue entries (pages,
@@ -352,7 +353,6 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Engine = eng
-	svc.Escalations.UsePages(limiter.Wrap(notifier), cfg.OutboundTimeout)
 	console.SetJobs(db)
 	svc.Triage.Register(a.Engine)
 	svc.Escalations.Register(a.Engine)

@@ -28,6 +28,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
 	"github.com/firebreak-ir/firebreak/internal/outbound"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
@@ -209,8 +210,7 @@ func TestHangingReceiverDelaysNoOtherPage(t *testing.T) {
 	for _, e := range q {
 		es, _ := fb.Services.Escalations.For(ctx, escalation.SubjectQueue, e.Group.ID)
 		for _, es := range es {
-			ds, _ := fb.DB.Deliveries(ctx, es.ID)
-			for _, d := range ds {
+			for _, d := range es.Deliveries {
 				attempts += len(d.History)
 			}
 		}
@@ -296,7 +296,7 @@ func TestDeadDeliveryRetryDiscard(t *testing.T) {
 	})
 	byErr := map[int]engine.DeadJob{}
 	for _, j := range dead {
-		if j.Kind != escalation.JobDeliver || j.Attempts != 1 || j.FinishedAt == nil || j.CreatedAt.IsZero() || j.State != engine.Dead {
+		if j.Kind != outbox.JobDeliver || !strings.HasPrefix(j.LastError, escalation.KindPage+": ") || j.Attempts != 1 || j.FinishedAt == nil || j.CreatedAt.IsZero() || j.State != engine.Dead {
 			t.Fatalf("dead job %+v", j)
 		}
 		if strings.Contains(j.LastError, "reply body") {
@@ -312,8 +312,8 @@ func TestDeadDeliveryRetryDiscard(t *testing.T) {
 	if len(byErr) != 2 {
 		t.Fatalf("dead jobs' errors: %+v", dead)
 	}
-	d, err := fb.DB.Delivery(ctx, byErr[410].ID)
-	if err != nil || d.State != escalation.DeliveryFailed {
+	d, err := fb.DB.OutboxDelivery(ctx, byErr[410].ID)
+	if err != nil || d.State != outbox.Failed || d.Kind != escalation.KindPage {
 		t.Fatalf("the dead job's delivery: %+v, %v", d, err)
 	}
 
@@ -337,8 +337,8 @@ func TestDeadDeliveryRetryDiscard(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, "the retried page delivered", 10*time.Second, func() bool {
-		d, err := fb.DB.Delivery(ctx, byErr[410].ID)
-		return err == nil && d.State == escalation.DeliverySent && gone.got.Load() == 1
+		d, err := fb.DB.OutboxDelivery(ctx, byErr[410].ID)
+		return err == nil && d.State == outbox.Sent && gone.got.Load() == 1
 	})
 	wantStatus(t, admin.RetryDeadJob(ctx, byErr[410].ID), http.StatusNotFound, "id") // sent: the job is gone
 
@@ -347,7 +347,7 @@ func TestDeadDeliveryRetryDiscard(t *testing.T) {
 	c := signedIn(t, fb, "admin")
 	page := browse(t, c, http.MethodGet, fb.URL()+"/admin/jobs", nil)
 	id := byErr[400].ID
-	if page.status != http.StatusOK || !strings.Contains(page.body, "paging.deliver") || !strings.Contains(page.body, `action="/admin/jobs/`+id+`/retry"`) ||
+	if page.status != http.StatusOK || !strings.Contains(page.body, outbox.JobDeliver) || !strings.Contains(page.body, `action="/admin/jobs/`+id+`/retry"`) ||
 		!strings.Contains(page.body, `action="/admin/jobs/`+id+`/discard"`) || strings.Contains(page.body, byErr[410].ID) {
 		t.Fatalf("/admin/jobs: %d\n%s", page.status, page.body)
 	}

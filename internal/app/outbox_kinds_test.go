@@ -11,9 +11,9 @@ import (
 
 // outboxKinds are the kinds of outgoing message that go through the
 // outbox. Moving a message onto the outbox adds its kind here (issue 14:
-// "page", "contact_code", "contact_test" and "duty_reminder" are still to
+// "contact_code", "contact_test" and "duty_reminder" are still to
 // come).
-var outboxKinds = []string{"status_email", "notice_email", "stakeholder_update", "update_reminder"}
+var outboxKinds = []string{"status_email", "notice_email", "stakeholder_update", "update_reminder", "page"}
 
 // TestOutboxKinds checks the server registers a renderer for every kind
 // listed, and no other.

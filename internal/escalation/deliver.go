@@ -5,134 +5,165 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/firebreak-ir/firebreak/internal/deliverylimit"
-	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/oncall"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
-// sendNow sends the deliveries due at now, in parallel, recording each
-// attempt; their jobs retry what fails or never got recorded.
-func (s *Service) sendNow(ctx context.Context, ds []Delivery, now time.Time) {
-	var wg sync.WaitGroup
-	for _, d := range ds {
-		if d.DueAt.After(now) {
-			continue
-		}
-		wg.Go(func() {
-			if err := s.deliver(ctx, d, true, 0, 1); err != nil {
-				s.log.Info("page not delivered at once; its job retries", "delivery", d.ID, "err", err)
-			}
-		})
-	}
-	wg.Wait()
+// KindPage is the outbox kind of one page to one contact method. Its
+// subject is the escalation (SubjectEscalation), with Incident set when
+// the escalation is about one; its Ref is the contact.
+const KindPage = "page"
+
+// SubjectEscalation is the outbox subject kind of a page.
+const SubjectEscalation = "escalation"
+
+// pageArgs are a KindPage delivery's payload: who is paged through which
+// contact, at which step. Target is the contact's address as shown
+// (redacted); the delivery's own Target holds the real one.
+type pageArgs struct {
+	Escalation string          `json:"escalation"`
+	User       string          `json:"user"`
+	Contact    string          `json:"contact"`
+	Channel    notify.Kind     `json:"channel"`
+	Target     string          `json:"target"`
+	Step       oncall.Position `json:"step"`
 }
 
-// ErrAckedBeforeDue marks a delivery skipped because the page was
-// acknowledged first.
+// Outbox is how pages are sent: planned into the step's transaction, sent
+// right after its commit, their jobs retrying what fails.
+type Outbox interface {
+	PlanNow(now time.Time, ds ...outbox.Delivery) outbox.Writes
+	SendNow(ctx context.Context, ids ...string) []outbox.Result
+}
+
+// RegisterKinds registers the page kind with the outbox.
+func (s *Service) RegisterKinds(o interface {
+	Handle(kind string, r outbox.Renderer)
+}) {
+	o.Handle(KindPage, pageKind{s})
+}
+
+// sendNow sends the pages of w due at now, right after their commit; the
+// outbox logs what fails and their jobs retry it.
+func (s *Service) sendNow(ctx context.Context, w outbox.Writes, now time.Time) {
+	if ids := w.IDs(now); len(ids) > 0 {
+		s.outbox.SendNow(ctx, ids...)
+	}
+}
+
+// pageDelivery is the outbox delivery of one page.
+func pageDelivery(e *Escalation, id string, a pageArgs, target notify.Target, now, due time.Time) outbox.Delivery {
+	payload, _ := json.Marshal(a) // plain strings and ints: always marshals
+	d := outbox.Delivery{ID: id, Kind: KindPage, Subject: outbox.Subject{Kind: SubjectEscalation, ID: e.ID}, Target: target,
+		Ref: a.Contact, Payload: payload, CreatedAt: now, DueAt: due}
+	if e.Subject.Kind == SubjectIncident {
+		d.Subject.Incident = e.Subject.ID
+	}
+	return d
+}
+
+// pageKind renders KindPage deliveries.
+type pageKind struct{ s *Service }
+
+// Prepare is the page as things stand at send time: skipped when the
+// escalation is no longer open (acknowledged, resolved) or the contact
+// method was removed; a fresh signed acknowledgement link each attempt.
+func (k pageKind) Prepare(ctx context.Context, d outbox.Delivery) (outbox.Message, error) {
+	s := k.s
+	var a pageArgs
+	if err := json.Unmarshal(d.Payload, &a); err != nil {
+		return outbox.Message{}, outbox.Fail(fmt.Errorf("page: bad payload: %w", err))
+	}
+	e, err := s.store.Escalation(ctx, a.Escalation)
+	if errs.CodeOf(err) == errs.NotFound {
+		return outbox.Message{}, outbox.Skip("the escalation is gone")
+	}
+	if err != nil {
+		return outbox.Message{}, err
+	}
+	if e.State != Open {
+		return outbox.Message{}, outbox.Skip(errAcked.Error() + " (" + string(e.State) + ")")
+	}
+	if _, err := s.contacts.Contact(ctx, a.Contact); errs.CodeOf(err) == errs.NotFound {
+		return outbox.Message{}, outbox.Skip("the contact method was removed")
+	} else if err != nil {
+		return outbox.Message{}, err
+	}
+	m, err := s.message(ctx, e, d.ID, a.User)
+	if err != nil {
+		return outbox.Message{}, err
+	}
+	return outbox.Text(m), nil
+}
+
+// errAcked is why a page is skipped: it was acknowledged (or no longer
+// needed) before it was due.
 var errAcked = errors.New("acknowledged before it was due")
 
-// handleDeliver sends one delivery and records the attempt. Failures that
-// may pass are retried by the engine with backoff; the last one marks the
-// delivery failed, visible where the escalation is shown.
-func (s *Service) handleDeliver(ctx context.Context, j engine.Job) error {
-	var a idArgs
-	if err := json.Unmarshal(j.Args, &a); err != nil {
-		return engine.Permanent(err)
+// deliveryView is an outbox page as the escalation views show it.
+func deliveryView(d outbox.Delivery, history []outbox.Attempt) (Delivery, error) {
+	var a pageArgs
+	if err := json.Unmarshal(d.Payload, &a); err != nil {
+		return Delivery{}, fmt.Errorf("page %s: bad payload: %w", d.ID, err)
 	}
-	d, err := s.store.Delivery(ctx, a.ID)
-	if err != nil {
-		if errs.CodeOf(err) == errs.NotFound {
-			return engine.Permanent(err)
-		}
-		return err
+	v := Delivery{ID: d.ID, EscalationID: a.Escalation, User: a.User, ContactID: a.Contact, Channel: a.Channel, Target: a.Target,
+		State: DeliveryState(d.State), Attempts: d.Attempts, LastError: d.LastError, Step: a.Step, CreatedAt: d.CreatedAt,
+		DueAt: d.DueAt, SentAt: d.SentAt, Kind: KindPage}
+	for _, at := range history {
+		v.History = append(v.History, Attempt{N: at.N, At: at.At, OK: at.OK, StatusCode: at.StatusCode, Error: at.Error, LatencyMS: at.LatencyMS})
 	}
-	return s.deliver(ctx, d, false, j.Attempt, max(j.MaxAttempts, 1))
+	return v, nil
 }
 
-// deliver sends d unless its escalation no longer needs it, and records
-// the attempt; the delivery's state becomes final (and its job goes) when
-// it is sent, skipped, or failed for good. inline is a send right after
-// the commit that created d: its failure is left to d's job.
-func (s *Service) deliver(ctx context.Context, d Delivery, inline bool, attempt, maxAttempts int) error {
-	if d.State != DeliveryPending {
-		return nil
-	}
-	e, err := s.store.Escalation(ctx, d.EscalationID)
+// deliveries lists an escalation's pages from the outbox with their
+// attempts, oldest first.
+func (s *Service) deliveries(ctx context.Context, escalationID string) ([]Delivery, error) {
+	ds, err := s.store.OutboxDeliveries(ctx, outbox.Query{Kind: KindPage, SubjectKind: SubjectEscalation, SubjectID: escalationID, Limit: 500})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	now := s.now().UTC()
-	if e.State != Open {
-		d.State = DeliverySkipped
-		d.LastError = errAcked.Error() + " (" + string(e.State) + ")"
-		return s.store.RecordAttempt(ctx, d, Attempt{})
-	}
-	c, err := s.contacts.Contact(ctx, d.ContactID)
-	if err != nil {
-		if errs.CodeOf(err) == errs.NotFound {
-			d.State, d.LastError = DeliveryFailed, "the contact method was removed"
-			return errors.Join(s.store.RecordAttempt(ctx, d, Attempt{}), engine.Permanent(err))
+	out := make([]Delivery, 0, len(ds))
+	for _, d := range ds {
+		var atts []outbox.Attempt
+		if d.Attempts > 0 {
+			if atts, err = s.store.OutboxAttempts(ctx, d.ID); err != nil {
+				return nil, err
+			}
 		}
-		return err
-	}
-	msg, err := s.message(ctx, e, d)
-	if err != nil {
-		return err
-	}
-	res, sendErr := s.pages.Notify(ctx, c.Target, msg)
-	if in, busy := deliverylimit.Busy(sendErr); busy {
-		// Not sent and not an attempt: its destination has every slot in
-		// use or is failing (circuit breaker open). The job runs again
-		// shortly instead of a worker waiting for a slot.
-		if !inline {
-			return engine.Snooze(in)
+		v, err := deliveryView(d, atts)
+		if err != nil {
+			return nil, err
 		}
-		if err := s.store.Snooze(ctx, d.ID, now.Add(in)); err != nil {
-			return errors.Join(sendErr, err)
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b Delivery) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
 		}
-		return sendErr
-	}
-	att := Attempt{N: d.Attempts + 1, At: now, OK: sendErr == nil, StatusCode: res.StatusCode,
-		LatencyMS: float64(res.Latency.Microseconds()) / 1000}
-	d.Attempts++
-	if sendErr == nil {
-		sent := s.now().UTC()
-		d.State, d.SentAt, d.LastError = DeliverySent, &sent, ""
-		if err := s.store.RecordAttempt(ctx, d, att); err != nil {
-			return err
+		if c := a.DueAt.Compare(b.DueAt); c != 0 {
+			return c
 		}
-		engine.Completed(ctx) // the final state removed the job
-		return nil
-	}
-	att.Error = sendErr.Error()
-	d.LastError = sendErr.Error()
-	retryable := notify.Retryable(sendErr)
-	if !retryable || (!inline && attempt+1 >= maxAttempts) {
-		d.State = DeliveryFailed
-	}
-	if err := s.store.RecordAttempt(ctx, d, att); err != nil {
-		return err
-	}
-	if !retryable {
-		return engine.Permanent(sendErr)
-	}
-	return sendErr
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
 }
 
-// message renders a page.
-func (s *Service) message(ctx context.Context, e Escalation, d Delivery) (notify.Message, error) {
+// message renders a page to user, with a fresh acknowledgement link that
+// names the delivery.
+func (s *Service) message(ctx context.Context, e Escalation, deliveryID, user string) (notify.Message, error) {
 	key, err := s.ackKey(ctx)
 	if err != nil {
 		return notify.Message{}, err
 	}
 	exp := s.now().Add(AckLinkTTL)
-	token := signAck(key, d.ID, exp)
-	m := notify.Message{ID: d.ID, Severity: e.Subject.Severity, Time: e.CreatedAt, AckURL: s.BaseURL() + "/ack/" + token,
+	token := signAck(key, deliveryID, exp)
+	m := notify.Message{ID: deliveryID, Severity: e.Subject.Severity, Time: e.CreatedAt, AckURL: s.BaseURL() + "/ack/" + token,
 		Fields: map[string]string{"escalation": e.ID}}
 	switch e.Subject.Kind {
 	case SubjectIncident:
@@ -153,7 +184,7 @@ func (s *Service) message(ctx context.Context, e Escalation, d Delivery) (notify
 	if e.Message != "" {
 		fmt.Fprintf(&body, "%s\n\n", e.Message)
 	}
-	fmt.Fprintf(&body, "%s is paged (%s). Acknowledge to stop the escalation.", d.User, startDetail(e.Cause, e.Policy))
+	fmt.Fprintf(&body, "%s is paged (%s). Acknowledge to stop the escalation.", user, startDetail(e.Cause, e.Policy))
 	m.Body = body.String()
 	return m, nil
 }

@@ -73,7 +73,11 @@ func (s *Service) CheckAckLink(ctx context.Context, token string) (AckLink, erro
 	if s.now().After(exp) {
 		return AckLink{}, errs.E(errs.Rule, "token", "this acknowledgement link expired at %s", exp.Format(time.RFC3339))
 	}
-	d, err := s.store.Delivery(ctx, parts[0])
+	od, err := s.store.OutboxDelivery(ctx, parts[0])
+	if err != nil || od.Kind != KindPage {
+		return AckLink{}, errBadLink
+	}
+	d, err := deliveryView(od, nil)
 	if err != nil {
 		return AckLink{}, errBadLink
 	}

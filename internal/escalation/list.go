@@ -13,7 +13,7 @@ func (s *Service) Escalation(ctx context.Context, id string) (Escalation, []Deli
 	if err != nil {
 		return e, nil, err
 	}
-	ds, err := s.store.Deliveries(ctx, id)
+	ds, err := s.deliveries(ctx, id)
 	return e, ds, err
 }
 
@@ -25,7 +25,7 @@ func (s *Service) For(ctx context.Context, kind SubjectKind, subjectID string) (
 	}
 	out := make([]EscalationView, 0, len(es))
 	for _, e := range es {
-		ds, err := s.store.Deliveries(ctx, e.ID)
+		ds, err := s.deliveries(ctx, e.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/incident"
-	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
 	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/triage"
@@ -22,7 +21,6 @@ const (
 	JobQueueEntry      = "paging.queue_entry"      // a new queue entry: page its service's policy
 	JobIncidentChanged = "paging.incident_changed" // an incident's severity or roles changed
 	JobStep            = "paging.step"             // run an escalation step
-	JobDeliver         = "paging.deliver"          // send one delivery
 	JobAcked           = "paging.acked"            // follow up an acknowledgement
 	JobQueueResolved   = "paging.queue_resolved"   // every alert of a queue entry resolved: stop its paging
 )
@@ -63,9 +61,9 @@ type Deps struct {
 	Contacts  Contacts
 	Incidents Incidents
 	Queue     Queue
-	// Pages is what pages are sent through; UsePages puts it within
-	// per-destination limits.
-	Pages  notify.Notifier
+	// Outbox sends the pages (per-destination limits, circuit breakers,
+	// retries); register KindPage with RegisterKinds.
+	Outbox Outbox
 	Now    func() time.Time
 	NewID  func() string
 	Logger *slog.Logger
@@ -80,20 +78,12 @@ type Service struct {
 	contacts  Contacts
 	incidents Incidents
 	queue     Queue
-	pages     notify.Notifier
-	// sendTimeout bounds one delivery attempt (outbound.timeout), so a
-	// page sent right after its commit is retried by its job only once
-	// that attempt must be over; notify.DefaultTimeout when zero.
-	sendTimeout time.Duration
-	now         func() time.Time
-	newID       func() string
-	log         *slog.Logger
-	baseURL     atomic.Pointer[string]
-	keys        atomic.Pointer[[]byte] // the ack-link key, once loaded
-	// owner is the engine's lease owner name (set by Register): a page
-	// sent inline holds its delivery job, so if this process dies before
-	// recording the send, a restart resends it at once.
-	owner string
+	outbox    Outbox
+	now       func() time.Time
+	newID     func() string
+	log       *slog.Logger
+	baseURL   atomic.Pointer[string]
+	keys      atomic.Pointer[[]byte] // the ack-link key, once loaded
 }
 
 // New builds the service.
@@ -101,15 +91,8 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: d.Store, roster: d.Roster, contacts: d.Contacts, incidents: d.Incidents, queue: d.Queue, pages: d.Pages,
+	return &Service{store: d.Store, roster: d.Roster, contacts: d.Contacts, incidents: d.Incidents, queue: d.Queue, outbox: d.Outbox,
 		now: d.Now, newID: d.NewID, log: d.Logger}
-}
-
-// UsePages sends pages through n (per-destination limits and circuit
-// breakers, whose refusals snooze the page's job), each attempt bounded by
-// sendTimeout. Call it before Register.
-func (s *Service) UsePages(n notify.Notifier, sendTimeout time.Duration) {
-	s.pages, s.sendTimeout = n, sendTimeout
 }
 
 // SetBaseURL sets the URL links in messages start with.
@@ -169,9 +152,9 @@ func (s *Service) start(ctx context.Context, subject Subject, cause string, pol 
 		engine.Completed(ctx)
 	}
 	if sendInBackground(ctx) {
-		go s.sendNow(context.WithoutCancel(ctx), fx.Deliveries, now)
+		go s.sendNow(context.WithoutCancel(ctx), fx.Outbox, now)
 	} else {
-		s.sendNow(ctx, fx.Deliveries, now)
+		s.sendNow(ctx, fx.Outbox, now)
 	}
 	return got, true, nil
 }
@@ -204,10 +187,6 @@ func (s *Service) Register(e interface {
 	e.Handle(JobQueueEntry, s.handleQueueEntry)
 	e.Handle(JobIncidentChanged, s.handleIncidentChanged)
 	e.Handle(JobStep, s.handleStep)
-	e.Handle(JobDeliver, s.handleDeliver)
 	e.Handle(JobAcked, s.handleAcked)
 	e.Handle(JobQueueResolved, s.handleQueueResolved)
-	if o, ok := e.(interface{ Owner() string }); ok {
-		s.owner = o.Owner()
-	}
 }

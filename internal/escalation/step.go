@@ -10,8 +10,8 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/errs"
-	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
 func (s *Service) resolve(ctx context.Context, id, reason string) (Escalation, error) {
@@ -101,7 +101,7 @@ func (s *Service) handleStep(ctx context.Context, j engine.Job) error {
 	if fx.DoneJob != "" {
 		engine.Completed(ctx)
 	}
-	s.sendNow(ctx, fx.Deliveries, now)
+	s.sendNow(ctx, fx.Outbox, now)
 	return nil
 }
 
@@ -113,8 +113,10 @@ type stepPlan struct {
 	paged []string
 	plans map[string][]contacts.Reach
 	newID func() string
-	owner string // holds the jobs of pages sent inline; see Service.owner
-	grace time.Duration
+	// plan turns the step's pages into writes: those due now are sent
+	// right after the commit, their jobs held by this process as the
+	// safety net (outbox.PlanNow).
+	plan func(now time.Time, ds ...outbox.Delivery) outbox.Writes
 }
 
 // prepareStep resolves the step at pos of e against the current
@@ -125,8 +127,8 @@ func (s *Service) prepareStep(ctx context.Context, e Escalation, pos oncall.Posi
 	if err != nil {
 		return nil, err
 	}
-	p := &stepPlan{pos: pos, step: e.Policy.Steps[pos.Step], plans: map[string][]contacts.Reach{}, newID: s.newID, owner: s.owner,
-		grace: inlineGrace(s.sendTimeout)}
+	p := &stepPlan{pos: pos, step: e.Policy.Steps[pos.Step], plans: map[string][]contacts.Reach{}, newID: s.newID,
+		plan: s.outbox.PlanNow}
 	// Resolving needs no user list: a user who cannot be reached has no
 	// verified contact, and the log says so.
 	p.paged = o.Directory(nil).Resolve(p.step, s.now())
@@ -140,20 +142,11 @@ func (s *Service) prepareStep(ctx context.Context, e Escalation, pos oncall.Posi
 	return p, nil
 }
 
-// inlineGrace is when a delivery that is sent at once right after its
-// commit is retried by its job if that send never got recorded (the
-// process died): longer than one attempt may take.
-func inlineGrace(sendTimeout time.Duration) time.Duration {
-	if sendTimeout <= 0 {
-		sendTimeout = notify.DefaultTimeout
-	}
-	return sendTimeout + 10*time.Second
-}
-
 // apply records the step on cur and returns its effects: deliveries with
 // their jobs, and the job of the next step (or of the end).
 func (p *stepPlan) apply(cur *Escalation, now time.Time) Effects {
 	var fx Effects
+	var pages []outbox.Delivery
 	pos, step := p.pos, p.step
 	detail := fmt.Sprintf("step %d of %d", pos.Step+1, len(cur.Policy.Steps))
 	if pos.Round > 0 {
@@ -169,20 +162,11 @@ func (p *stepPlan) apply(cur *Escalation, now time.Time) Effects {
 		}
 		cur.Log = append(cur.Log, LogEntry{At: now, Action: "paged", Actor: u, Detail: detail})
 		for _, pd := range p.plans[u] {
-			d := Delivery{ID: p.newID(), EscalationID: cur.ID, User: u, ContactID: pd.Contact.ID, Channel: pd.Contact.Kind,
-				Target: pd.Contact.Address, State: DeliveryPending, Step: pos, CreatedAt: now, DueAt: now.Add(pd.Delay), Kind: "page"}
-			fx.Deliveries = append(fx.Deliveries, d)
-			// The job carries the delivery's ID. A delivery due now is sent
-			// right after the commit; its job is the safety net, held by
-			// this process for the grace: due then, or at once when a
-			// restart finds this process gone (a crash mid-send).
-			runAt, holder := d.DueAt, ""
-			if pd.Delay == 0 {
-				runAt, holder = now.Add(p.grace), p.owner
-			}
-			fx.Jobs = append(fx.Jobs, engine.Job{ID: d.ID, Kind: JobDeliver, RunAt: runAt, Holder: holder, Args: jobArgs(idArgs{ID: d.ID})})
+			a := pageArgs{Escalation: cur.ID, User: u, Contact: pd.Contact.ID, Channel: pd.Contact.Kind, Target: pd.Contact.Address, Step: pos}
+			pages = append(pages, pageDelivery(cur, p.newID(), a, pd.Contact.Target, now, now.Add(pd.Delay)))
 		}
 	}
+	fx.Outbox = p.plan(now, pages...)
 	cur.StepsRun++
 	at := now.Add(step.Delay.Duration())
 	next, ok := cur.Policy.Next(pos)

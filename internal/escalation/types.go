@@ -7,6 +7,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
 // SubjectKind is what an escalation is about.
@@ -84,7 +85,8 @@ const (
 	DeliverySkipped DeliveryState = "skipped" // acknowledged before it was due
 )
 
-// Delivery is one message to one contact method of one user.
+// Delivery is one page to one contact method of one user, as the escalation
+// views show it: an outbox delivery of kind KindPage with its attempts.
 type Delivery struct {
 	ID           string          `json:"id"`
 	EscalationID string          `json:"escalation_id"`
@@ -99,7 +101,7 @@ type Delivery struct {
 	CreatedAt    time.Time       `json:"created_at"`
 	DueAt        time.Time       `json:"due_at"`
 	SentAt       *time.Time      `json:"sent_at,omitempty"`
-	// Kind is "page" or "verification".
+	// Kind is "page".
 	Kind    string    `json:"kind"`
 	History []Attempt `json:"history,omitempty"`
 }
@@ -117,8 +119,9 @@ type Attempt struct {
 // Effects are what a change to an escalation writes with it, in its
 // transaction.
 type Effects struct {
-	Deliveries []Delivery
-	Jobs       []engine.Job
+	// Outbox are the step's pages, with their jobs.
+	Outbox outbox.Writes
+	Jobs   []engine.Job
 	// UseToken records a single-use link as used; the change fails with
 	// errs.Conflict if it was used before.
 	UseToken string
@@ -140,18 +143,10 @@ type Store interface {
 	// stores both in one transaction.
 	UpdateEscalation(ctx context.Context, id string, fn func(e *Escalation) (Effects, error)) (Escalation, error)
 
-	Delivery(ctx context.Context, id string) (Delivery, error)
-	// Deliveries lists an escalation's deliveries with their attempts.
-	Deliveries(ctx context.Context, escalationID string) ([]Delivery, error)
-	// RecordAttempt stores an attempt (none when a.N is 0) and the
-	// delivery's new state; a final state also settles the delivery's
-	// job, whose ID is the delivery's: sent or skipped removes it, failed
-	// dead-letters it with d.LastError (listed, and retried, with the
-	// other dead jobs).
-	RecordAttempt(ctx context.Context, d Delivery, a Attempt) error
-	// Snooze puts a delivery's job (pending, or held for a send right
-	// after the commit) back to run at runAt, no attempt counted.
-	Snooze(ctx context.Context, id string, runAt time.Time) error
+	// The pages themselves are outbox deliveries.
+	OutboxDelivery(ctx context.Context, id string) (outbox.Delivery, error)
+	OutboxDeliveries(ctx context.Context, q outbox.Query) ([]outbox.Delivery, error)
+	OutboxAttempts(ctx context.Context, id string) ([]outbox.Attempt, error)
 
 	// ServerKey returns the named random key, creating it on first use.
 	ServerKey(ctx context.Context, name string, size int) ([]byte, error)

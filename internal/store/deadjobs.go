@@ -8,7 +8,6 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/errs"
-	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
@@ -64,14 +63,8 @@ func (db *DB) RetryDeadJob(ctx context.Context, id string) error {
 			locked_by = NULL, locked_until = NULL WHERE id = ? AND state = 'dead'`, db.dialect.t(db.now()), id); err != nil {
 			return err
 		}
-		if kind == escalation.JobDeliver {
-			// The delivery's ID is its job's; deliver sends only pending ones.
-			if _, err := db.execTx(ctx, tx, `UPDATE deliveries SET state = ? WHERE id = ? AND state = ?`,
-				string(escalation.DeliveryPending), id, string(escalation.DeliveryFailed)); err != nil {
-				return fmt.Errorf("reopen delivery: %w", err)
-			}
-		}
 		if kind == outbox.JobDeliver {
+			// The delivery's ID is its job's; the outbox sends only pending ones.
 			if _, err := db.execTx(ctx, tx, `UPDATE outbox_deliveries SET state = ? WHERE id = ? AND state = ?`,
 				string(outbox.Pending), id, string(outbox.Failed)); err != nil {
 				return fmt.Errorf("reopen delivery: %w", err)

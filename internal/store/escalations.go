@@ -200,7 +200,7 @@ func (db *DB) UpdateEscalation(ctx context.Context, id string, fn func(*escalati
 		if err := db.writeEffects(ctx, tx, fx); err != nil {
 			return err
 		}
-		jobs = len(fx.Jobs)
+		jobs = len(fx.Jobs) + len(fx.Outbox.Jobs)
 		out = e
 		return nil
 	})
@@ -210,12 +210,11 @@ func (db *DB) UpdateEscalation(ctx context.Context, id string, fn func(*escalati
 	return out, err
 }
 
-// writeEffects stores what an escalation change causes.
+// writeEffects stores what an escalation change causes: its pages in the
+// outbox, its jobs.
 func (db *DB) writeEffects(ctx context.Context, tx *sql.Tx, fx escalation.Effects) error {
-	for _, d := range fx.Deliveries {
-		if err := db.insertDelivery(ctx, tx, d); err != nil {
-			return err
-		}
+	if _, err := db.writeOutbox(ctx, tx, fx.Outbox); err != nil {
+		return err
 	}
 	if err := db.insertJobs(ctx, tx, fx.Jobs...); err != nil {
 		return err
@@ -235,132 +234,6 @@ func (db *DB) forUpdate() string {
 		return " FOR UPDATE"
 	}
 	return ""
-}
-
-// ---- deliveries ----
-
-func (db *DB) insertDelivery(ctx context.Context, tx *sql.Tx, d escalation.Delivery) error {
-	doc, err := json.Marshal(d)
-	if err != nil {
-		return fmt.Errorf("encode delivery: %w", err)
-	}
-	_, err = db.execTx(ctx, tx, insertDeliverySQL,
-		d.ID, d.EscalationID, d.User, d.ContactID, string(d.Channel), d.Target, string(d.State), d.Attempts, d.LastError,
-		db.dialect.t(d.CreatedAt), db.dialect.t(d.DueAt), db.dialect.tp(d.SentAt), string(doc))
-	if err != nil {
-		return fmt.Errorf("store delivery: %w", err)
-	}
-	return nil
-}
-
-func scanDelivery(r rowScanner) (escalation.Delivery, error) {
-	var d escalation.Delivery
-	var doc, state, lastErr string
-	var attempts int
-	var sent nullTime
-	if err := r.Scan(&doc, &state, &attempts, &lastErr, &sent); err != nil {
-		return d, err
-	}
-	if err := json.Unmarshal([]byte(doc), &d); err != nil {
-		return d, fmt.Errorf("decode delivery: %w", err)
-	}
-	d.State, d.Attempts, d.LastError, d.SentAt = escalation.DeliveryState(state), attempts, lastErr, sent.T
-	return d, nil
-}
-
-const deliveryColumns = `doc, state, attempts, last_error, sent_at`
-
-// Delivery finds one delivery.
-func (db *DB) Delivery(ctx context.Context, id string) (escalation.Delivery, error) {
-	d, err := scanDelivery(db.queryRowRead(ctx, deliverySQL, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return d, notFound("id", "no delivery %s", id)
-	}
-	if err != nil {
-		return d, fmt.Errorf("get delivery: %w", err)
-	}
-	return d, nil
-}
-
-// Deliveries lists an escalation's deliveries, oldest first, with their
-// attempts.
-func (db *DB) Deliveries(ctx context.Context, escalationID string) ([]escalation.Delivery, error) {
-	rows, err := db.read.QueryContext(ctx, db.dialect.q(`SELECT `+deliveryColumns+` FROM deliveries WHERE escalation_id = ? ORDER BY created_at, due_at, id`), escalationID)
-	if err != nil {
-		return nil, fmt.Errorf("list deliveries: %w", err)
-	}
-	out := []escalation.Delivery{}
-	idx := map[string]int{}
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list deliveries: %w", err)
-		}
-		idx[d.ID] = len(out)
-		out = append(out, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return out, nil
-	}
-	rows, err = db.read.QueryContext(ctx, db.dialect.q(`SELECT a.delivery_id, a.attempt, a.at, a.ok, a.status_code, a.error, a.latency_ms
-		FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.escalation_id = ? ORDER BY a.id`), escalationID)
-	if err != nil {
-		return nil, fmt.Errorf("list attempts: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var a escalation.Attempt
-		var at dbTime
-		if err := rows.Scan(&id, &a.N, &at, &a.OK, &a.StatusCode, &a.Error, &a.LatencyMS); err != nil {
-			return nil, fmt.Errorf("list attempts: %w", err)
-		}
-		a.At = at.Time
-		if i, ok := idx[id]; ok {
-			out[i].History = append(out[i].History, a)
-		}
-	}
-	return out, rows.Err()
-}
-
-// RecordAttempt stores an attempt (none when a.N is 0) and the delivery's
-// state.
-func (db *DB) RecordAttempt(ctx context.Context, d escalation.Delivery, a escalation.Attempt) error {
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if a.N > 0 {
-			_, err := db.execTx(ctx, tx, insertAttemptSQL,
-				d.ID, a.N, db.dialect.t(a.At), a.OK, a.StatusCode, a.Error, a.LatencyMS)
-			if err != nil {
-				return fmt.Errorf("record attempt: %w", err)
-			}
-		}
-		_, err := db.execTx(ctx, tx, updateDeliverySQL,
-			string(d.State), d.Attempts, d.LastError, db.dialect.tp(d.SentAt), d.ID)
-		if err != nil {
-			return fmt.Errorf("update delivery: %w", err)
-		}
-		switch d.State {
-		case escalation.DeliveryPending:
-		case escalation.DeliveryFailed:
-			// Failed for good: its job (same ID) is dead-lettered with the
-			// reason, so it is listed and can be retried with the other
-			// dead jobs; the engine's own Bury then leaves it alone.
-			if _, err := db.execTx(ctx, tx, buryJobSQL, db.dialect.t(db.now()), d.LastError, d.ID); err != nil {
-				return fmt.Errorf("dead-letter delivery job: %w", err)
-			}
-		default:
-			// Sent or skipped: the job has nothing left to do.
-			if _, err := db.execTx(ctx, tx, deleteJobSQL, d.ID); err != nil {
-				return fmt.Errorf("complete delivery job: %w", err)
-			}
-		}
-		return nil
-	})
 }
 
 // ServerKey returns the named key, creating it on first use.
@@ -392,9 +265,4 @@ var (
 	insertEscalationSQL    = hot(`INSERT INTO escalations (id, subject_kind, subject_id, cause, state, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (subject_kind, subject_id, cause) DO NOTHING`)
 	updateEscalationSQL = hot(`UPDATE escalations SET state = ?, doc = ? WHERE id = ?`)
-	insertDeliverySQL   = hot(`INSERT INTO deliveries (id, escalation_id, username, contact_id, channel, target, state, attempts, last_error, created_at, due_at, sent_at, doc)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	deliverySQL       = hot(`SELECT ` + deliveryColumns + ` FROM deliveries WHERE id = ?`)
-	insertAttemptSQL  = hot(`INSERT INTO delivery_attempts (delivery_id, attempt, at, ok, status_code, error, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	updateDeliverySQL = hot(`UPDATE deliveries SET state = ?, attempts = ?, last_error = ?, sent_at = ? WHERE id = ?`)
 )
