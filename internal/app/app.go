@@ -179,7 +179,8 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		sevs = append(sevs, l.Name)
 	}
 	ro := roster.New(roster.Deps{Store: db, Users: as, Severities: sevs, Now: now, NewID: newID, Logger: log})
-	cs := contacts.New(contacts.Deps{Store: db, Users: as, Notifier: notifier, Now: now, NewID: newID, Logger: log})
+	cs := contacts.New(contacts.Deps{Store: db, Users: as, Notifier: notifier, Outbox: ob, Now: now, NewID: newID, Logger: log})
+	cs.RegisterKinds(ob)
 	es := escalation.New(escalation.Deps{Store: db, Roster: ro, Contacts: cs, Incidents: inc, Queue: tr, Outbox: ob,
 		Now: now, NewID: newID, Logger: log})
 	es.RegisterKinds(ob)

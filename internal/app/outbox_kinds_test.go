@@ -11,9 +11,8 @@ import (
 
 // outboxKinds are the kinds of outgoing message that go through the
 // outbox. Moving a message onto the outbox adds its kind here (issue 14:
-// "contact_code", "contact_test" and "duty_reminder" are still to
-// come).
-var outboxKinds = []string{"status_email", "notice_email", "stakeholder_update", "update_reminder", "page"}
+// "duty_reminder" is still to come).
+var outboxKinds = []string{"status_email", "notice_email", "stakeholder_update", "update_reminder", "page", "contact_code", "contact_test"}
 
 // TestOutboxKinds checks the server registers a renderer for every kind
 // listed, and no other.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
 // Contact is one way to reach a user. Its Target holds the address and
@@ -62,6 +63,9 @@ type Store interface {
 	MarkContactVerified(ctx context.Context, id string, at time.Time) error
 	DeleteContact(ctx context.Context, id string) error
 
+	// OutboxAttempts lists a code's or test page's attempts.
+	OutboxAttempts(ctx context.Context, id string) ([]outbox.Attempt, error)
+
 	Rules(ctx context.Context, user string) ([]Rule, error)
 	PutRule(ctx context.Context, r Rule) error
 	DeleteRule(ctx context.Context, id string) error
@@ -76,11 +80,13 @@ type Users interface {
 type Deps struct {
 	Store Store
 	Users Users
-	// Notifier sends verification codes, test pages and reminders.
+	// Notifier checks targets and sends reminders.
 	Notifier notify.Notifier
-	Now      func() time.Time
-	NewID    func() string
-	Logger   *slog.Logger
+	// Outbox sends verification codes and test pages (RegisterKinds).
+	Outbox Outbox
+	Now    func() time.Time
+	NewID  func() string
+	Logger *slog.Logger
 }
 
 // Service manages people's contact methods and notification rules, and
@@ -89,11 +95,15 @@ type Service struct {
 	store    Store
 	users    Users
 	notifier notify.Notifier
-	now      func() time.Time
-	newID    func() string
-	log      *slog.Logger
-	mu       sync.Mutex
-	baseURL  atomic.Pointer[string] // set once the listening address is known
+	outbox   Outbox
+	// inline marks the codes and test pages whose request waits for
+	// them, by delivery ID, with the code to render (see send.go).
+	inline  sync.Map
+	now     func() time.Time
+	newID   func() string
+	log     *slog.Logger
+	mu      sync.Mutex
+	baseURL atomic.Pointer[string] // set once the listening address is known
 	// codeFails counts wrong verification codes per contact; five end the
 	// code, so six digits cannot be guessed.
 	codeFails map[string]int
@@ -106,7 +116,7 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: d.Store, users: d.Users, notifier: d.Notifier, now: d.Now, newID: d.NewID, log: d.Logger,
+	return &Service{store: d.Store, users: d.Users, notifier: d.Notifier, outbox: d.Outbox, now: d.Now, newID: d.NewID, log: d.Logger,
 		codeFails: map[string]int{}, lastCode: map[string]time.Time{}, sends: newSendLimiter()}
 }
 
@@ -184,18 +194,11 @@ func (s *Service) AddContact(ctx context.Context, a Actor, user string, in Conta
 	return c, nil
 }
 
+// sendCode sends code to c through the outbox (KindCode) and waits for it.
 func (s *Service) sendCode(ctx context.Context, c Contact, code string) error {
-	msg := notify.Message{
-		ID:    "verify-" + c.ID + "-" + code[:2],
-		Title: "Firebreak verification code " + code,
-		Body: fmt.Sprintf("Enter %s in Firebreak to confirm this contact method (%s) for %s. It expires in %d minutes. "+
-			"If you did not ask for this, ignore it.", code, c.Name, c.User, int(codeTTL/time.Minute)),
-		URL:  s.base() + "/oncall/me",
-		Time: s.now().UTC(),
-	}
 	sctx, cancel := context.WithTimeout(ctx, notify.DefaultTimeout)
 	defer cancel()
-	if _, err := s.notifier.Notify(sctx, c.Target, msg); err != nil {
+	if _, err := s.sendInline(sctx, KindCode, c, code); err != nil {
 		return errs.E(errs.Invalid, "target", "the verification message could not be delivered, so the contact was not added: %v", err)
 	}
 	return nil
@@ -312,9 +315,7 @@ func (s *Service) TestContact(ctx context.Context, a Actor, id string) (notify.R
 	if err := s.sends.take(s.now(), sendTest, a.User, c.Target); err != nil {
 		return notify.Result{}, err
 	}
-	msg := notify.Message{ID: "test-" + s.newID(), Title: "Firebreak test page", Body: "This is a test of " + c.Name + " for " + c.User + ".",
-		URL: s.base() + "/oncall/me", Time: s.now().UTC()}
-	r, err := s.notifier.Notify(ctx, c.Target, msg)
+	r, err := s.sendInline(ctx, KindTest, c, "")
 	if err != nil {
 		return r, errs.E(errs.Invalid, "target", "%v", err)
 	}

@@ -134,15 +134,15 @@ func (c HTTPConfig) post(ctx context.Context, a *attempt, rawURL string, header 
 // echoing it would let anyone who can add a contact read what an address
 // answers. Results and errors keep the status, its reason and the latency.
 func (a *attempt) classify(r reply) (Result, error) {
-	msg := statusLine(r.status)
+	msg := StatusLine(r.status)
 	if r.status >= 200 && r.status < 300 {
 		return a.result(r.status, msg), nil
 	}
 	return a.fail(r.status, msg, RetryableStatus(r.status), nil, http.StatusText(r.status))
 }
 
-// statusLine is "HTTP 500 Internal Server Error".
-func statusLine(code int) string {
+// StatusLine is "HTTP 500 Internal Server Error".
+func StatusLine(code int) string {
 	s := "HTTP " + strconv.Itoa(code)
 	if t := http.StatusText(code); t != "" {
 		s += " " + t
