@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
 // RunPaging runs the paging part of the contract (on-call configuration,
@@ -34,8 +33,6 @@ func RunPaging(t *testing.T, b Backend) {
 		{"ConcurrentStartsMakeOneEscalation", testConcurrentStarts},
 		{"EscalationsList", testEscalationsList},
 		{"UpdateEscalationIsAllOrNothing", testUpdateEscalation},
-		{"DeliveriesAndAttempts", testDeliveries},
-		{"SnoozeDeliveryJob", testSnooze},
 		{"ServerKeysAndFeeds", testServerKeysAndFeeds},
 	}
 	for _, tt := range tests {
@@ -52,19 +49,20 @@ func newEscalation(id, subject, cause string, at time.Time) escalation.Escalatio
 		State: escalation.Open, Next: &oncall.Position{}, NextAt: &at, CreatedBy: "root", CreatedAt: at, Log: []escalation.LogEntry{{At: at, Action: "started", Actor: "root"}}}
 }
 
-func pageDelivery(id, escalationID string, created, due time.Time) escalation.Delivery {
-	return escalation.Delivery{ID: id, EscalationID: escalationID, User: "alice", ContactID: "c1", Channel: notify.KindEmail, Target: "alice@example.com",
-		State: escalation.DeliveryPending, CreatedAt: created, DueAt: due, Kind: "page"}
+func pageDelivery(id, escalationID string, created, due time.Time) outbox.Delivery {
+	return outbox.Delivery{ID: id, Kind: "page", Subject: outbox.Subject{Kind: "escalation", ID: escalationID},
+		Target: notify.Target{Kind: notify.KindEmail, Address: "alice@example.com"}, Ref: "c1",
+		State: outbox.Pending, CreatedAt: created, DueAt: due}
 }
 
-// sends is a delivery and its job (the job's ID is the delivery's).
-func sends(ds ...escalation.Delivery) escalation.Effects {
-	var fx escalation.Effects
-	for _, d := range ds {
-		fx.Deliveries = append(fx.Deliveries, d)
-		fx.Jobs = append(fx.Jobs, engine.Job{ID: d.ID, Kind: "page", Args: json.RawMessage(`{"delivery":"` + d.ID + `"}`), RunAt: d.DueAt})
+// sends is deliveries planned as outbox writes (each with its job, whose
+// ID is the delivery's).
+func sends(ds ...outbox.Delivery) escalation.Effects {
+	var now time.Time
+	if len(ds) > 0 {
+		now = ds[0].CreatedAt
 	}
-	return fx
+	return escalation.Effects{Outbox: outbox.Plan(now, ds...)}
 }
 
 // jobState is a job's state and last error; "" when there is no such job.
@@ -110,7 +108,7 @@ func testStartEscalation(t *testing.T, s *Setup) {
 	sameJSON(t, "a second start returns the first", got, e1)
 	_, err = s.DB.Escalation(ctx, "e2")
 	wantNotFound(t, "the second escalation", err, "id")
-	_, err = s.DB.Delivery(ctx, "d2")
+	_, err = s.DB.OutboxDelivery(ctx, "d2")
 	wantNotFound(t, "the second start's delivery", err, "id")
 	if st, _ := jobState(t, s, "d2"); st != "" {
 		t.Fatalf("the second start's job was stored (%s)", st)
@@ -243,7 +241,7 @@ func testUpdateEscalation(t *testing.T, s *Setup) {
 	})
 	wantCode(t, err, errs.Rule)
 	sameJSON(t, "the escalation after a refused change", mustEscalation(t, s, "e1"), before)
-	if _, err := s.DB.Delivery(ctx, "d-refused"); errs.CodeOf(err) != errs.NotFound {
+	if _, err := s.DB.OutboxDelivery(ctx, "d-refused"); errs.CodeOf(err) != errs.NotFound {
 		t.Fatalf("a refused change's delivery was stored: %v", err)
 	}
 	if st, _ := jobState(t, s, "d1"); st != "pending" {
@@ -274,7 +272,7 @@ func testUpdateEscalation(t *testing.T, s *Setup) {
 	ack := func(who string) error {
 		_, err := s.DB.UpdateEscalation(ctx, "e1", func(e *escalation.Escalation) (escalation.Effects, error) {
 			e.State, e.AckedBy = escalation.Acknowledged, who
-			return escalation.Effects{UseToken: "link-1", Deliveries: []escalation.Delivery{pageDelivery("d-"+who, "e1", t1, t1)}}, nil
+			return escalation.Effects{UseToken: "link-1", Outbox: outbox.Plan(t1, pageDelivery("d-"+who, "e1", t1, t1))}, nil
 		})
 		return err
 	}
@@ -288,7 +286,7 @@ func testUpdateEscalation(t *testing.T, s *Setup) {
 	if e := mustEscalation(t, s, "e1"); e.AckedBy != "alice" {
 		t.Fatalf("the second use of a link changed the escalation: acked by %s", e.AckedBy)
 	}
-	if _, err := s.DB.Delivery(ctx, "d-bob"); errs.CodeOf(err) != errs.NotFound {
+	if _, err := s.DB.OutboxDelivery(ctx, "d-bob"); errs.CodeOf(err) != errs.NotFound {
 		t.Fatalf("the second use of a link stored its delivery: %v", err)
 	}
 
@@ -318,111 +316,4 @@ func testUpdateEscalation(t *testing.T, s *Setup) {
 	if e := mustEscalation(t, s, "e1"); e.StepsRun != n+1 {
 		t.Fatalf("after %d changes at once: %d steps run, want %d", n, e.StepsRun, n+1)
 	}
-}
-
-// testDeliveries: deliveries list by creation, then due time, then ID,
-// each with its attempts in order; recording an attempt stores it (none
-// for N 0) with the delivery's new state, and settles its job: pending
-// keeps it, sent and skipped remove it, failed dead-letters it with the
-// error.
-func testDeliveries(t *testing.T, s *Setup) {
-	t0 := s.Clock.Now()
-	d1 := pageDelivery("d1", "e1", t0, t0.Add(5*time.Minute))
-	d2 := pageDelivery("d2", "e1", t0, t0)
-	d3 := pageDelivery("d3", "e1", t0.Add(time.Minute), t0)
-	if _, _, err := s.DB.StartEscalation(ctx, newEscalation("e1", "inc-a", "page:1", t0), sends(d3, d1, d2)); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := s.DB.StartEscalation(ctx, newEscalation("e2", "inc-b", "page:1", t0), sends(pageDelivery("other", "e2", t0, t0))); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.DB.Delivery(ctx, "d1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sameJSON(t, "a delivery", got, d1)
-	_, err = s.DB.Delivery(ctx, "nope")
-	wantNotFound(t, "an unknown delivery", err, "id")
-
-	a1 := escalation.Attempt{N: 1, At: t0.Add(5 * time.Minute), StatusCode: 503, Error: "unavailable", LatencyMS: 12.5}
-	d1.Attempts, d1.LastError = 1, "unavailable"
-	record := func(d escalation.Delivery, a escalation.Attempt) {
-		t.Helper()
-		if err := s.DB.RecordAttempt(ctx, d, a); err != nil {
-			t.Fatalf("record %s: %v", d.ID, err)
-		}
-	}
-	record(d1, a1)
-	if st, _ := jobState(t, s, "d1"); st != "pending" {
-		t.Fatalf("a pending delivery's job is %q", st)
-	}
-	a2 := escalation.Attempt{N: 2, At: t0.Add(6 * time.Minute), OK: true, StatusCode: 200, LatencyMS: 3}
-	sent := a2.At
-	d1.State, d1.Attempts, d1.LastError, d1.SentAt = escalation.DeliverySent, 2, "", &sent
-	record(d1, a2)
-	d2.State, d2.Attempts, d2.LastError = escalation.DeliveryFailed, 1, "mailbox does not exist"
-	a3 := escalation.Attempt{N: 1, At: t0.Add(time.Minute), StatusCode: 550, Error: "mailbox does not exist"}
-	record(d2, a3)
-	d3.State = escalation.DeliverySkipped
-	record(d3, escalation.Attempt{})
-
-	for id, want := range map[string][2]string{"d1": {"", ""}, "d3": {"", ""}, "d2": {"dead", "mailbox does not exist"}, "other": {"pending", ""}} {
-		if st, le := jobState(t, s, id); st != want[0] || le != want[1] {
-			t.Errorf("job %s: %q %q, want %q %q", id, st, le, want[0], want[1])
-		}
-	}
-	ds, err := s.DB.Deliveries(ctx, "e1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range ds {
-		for j := range ds[i].History {
-			ds[i].History[j].At = ds[i].History[j].At.UTC()
-		}
-	}
-	d1.History, d2.History = []escalation.Attempt{a1, a2}, []escalation.Attempt{a3}
-	sameJSON(t, "the escalation's deliveries", ds, []escalation.Delivery{d2, d1, d3})
-	if ds, err := s.DB.Deliveries(ctx, "nope"); err != nil || len(ds) != 0 {
-		t.Fatalf("deliveries of no escalation: %v %v", ds, err)
-	}
-}
-
-// testSnooze: a delivery's job, pending or claimed, goes back to pending
-// at the time given, no attempt counted; a job that is not there, or is
-// dead, is not found.
-func testSnooze(t *testing.T, s *Setup) {
-	t0 := s.Clock.Now()
-	if _, _, err := s.DB.StartEscalation(ctx, newEscalation("e1", "inc-a", "page:1", t0), sends(pageDelivery("d1", "e1", t0, t0), pageDelivery("d2", "e1", t0, t0))); err != nil {
-		t.Fatal(err)
-	}
-	later := t0.Add(10 * time.Minute)
-	if err := s.DB.Snooze(ctx, "d1", later); err != nil {
-		t.Fatal(err)
-	}
-	jobs, err := s.DB.Claim(ctx, "w1", t0.Add(time.Minute), time.Hour, 10)
-	if err != nil || len(jobs) != 1 || jobs[0].ID != "d2" {
-		t.Fatalf("claim before the snoozed job is due: %+v %v, want d2 alone", jobs, err)
-	}
-	jobs, err = s.DB.Claim(ctx, "w1", later, time.Minute, 10)
-	if err != nil || len(jobs) != 1 || jobs[0].ID != "d1" || jobs[0].Attempt != 0 {
-		t.Fatalf("claim once the snoozed job is due: %+v %v, want d1, no attempt counted", jobs, err)
-	}
-	// A claimed job goes back to pending too.
-	if err := s.DB.Snooze(ctx, "d1", later.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if st, _ := jobState(t, s, "d1"); st != "pending" {
-		t.Fatalf("a snoozed claimed job is %q", st)
-	}
-	if next, ok, err := s.DB.NextRunAt(ctx); err != nil || !ok || !next.Equal(t0.Add(61*time.Minute)) {
-		// d2's lease (claimed at t0+1m for an hour) ends before d1 is due.
-		t.Fatalf("next run: %v %v %v", next, ok, err)
-	}
-	d2 := pageDelivery("d2", "e1", t0, t0)
-	d2.State, d2.LastError = escalation.DeliveryFailed, "gone"
-	if err := s.DB.RecordAttempt(ctx, d2, escalation.Attempt{}); err != nil {
-		t.Fatal(err)
-	}
-	wantNotFound(t, "snoozing a dead job", s.DB.Snooze(ctx, "d2", later), "id")
-	wantNotFound(t, "snoozing no job", s.DB.Snooze(ctx, "nope", later), "id")
 }
