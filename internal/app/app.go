@@ -184,7 +184,7 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	es := escalation.New(escalation.Deps{Store: db, Roster: ro, Contacts: cs, Incidents: inc, Queue: tr, Outbox: ob,
 		Now: now, NewID: newID, Logger: log})
 	es.RegisterKinds(ob)
-	du := newDuties(db, inc, cs, now, log)
+	du := newDuties(db, inc, cs, ob, now, log)
 	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Duties: du, Channels: notifier, People: noticePeople(cs), Now: now, NewID: newID, Logger: log})
 	// The side effects of incident events and new queue entries (pages,
 	// update cadences, closing an ended incident's alert groups) are jobs
@@ -359,6 +359,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	svc.Escalations.Register(a.Engine)
 	svc.Status.RegisterKinds(svc.Outbox)
 	svc.Notices.UseOutbox(svc.Outbox)
+	svc.Duties.RegisterKinds(svc.Outbox)
 	svc.Notices.Register(a.Engine)
 	svc.Duties.Register(a.Engine)
 	svc.Outbox.Register(a.Engine) // after every kind is registered

@@ -10,14 +10,15 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
 
 // newDuties builds the notification duties over the built-in obligation
-// catalog (its anchor vocabulary is what facts may set); reminders reach
-// people through their verified contact methods.
-func newDuties(db *store.DB, inc *incident.Service, people *contacts.Service, now func() time.Time, log *slog.Logger) *duties.Service {
-	d := duties.Deps{Store: db, Incidents: inc, People: people, Now: now, Logger: log}
+// catalog (its anchor vocabulary is what facts may set); reminders go
+// through the outbox to people's verified contact methods.
+func newDuties(db *store.DB, inc *incident.Service, people *contacts.Service, ob *outbox.Outbox, now func() time.Time, log *slog.Logger) *duties.Service {
+	d := duties.Deps{Store: db, Incidents: inc, People: people, Outbox: ob, Now: now, Logger: log}
 	if c, err := comms.DefaultCatalog(); err != nil {
 		// The catalog is embedded and tested; without it no duty shows.
 		log.Error("obligation catalog", "err", err)

@@ -11,8 +11,9 @@ import (
 
 // outboxKinds are the kinds of outgoing message that go through the
 // outbox. Moving a message onto the outbox adds its kind here (issue 14:
-// "duty_reminder" is still to come).
-var outboxKinds = []string{"status_email", "notice_email", "stakeholder_update", "update_reminder", "page", "contact_code", "contact_test"}
+// every kind has moved).
+var outboxKinds = []string{"status_email", "notice_email", "stakeholder_update", "update_reminder", "page", "contact_code", "contact_test",
+	"duty_reminder"}
 
 // TestOutboxKinds checks the server registers a renderer for every kind
 // listed, and no other.

@@ -17,6 +17,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
 // Reminders. Every change of an incident's duties plans its reminders
@@ -25,9 +26,10 @@ import (
 // the plan's generation. A job of an older plan does nothing, and a job
 // whose duty was met, waived or moved in the meantime does nothing either.
 // A due job reminds the comms lead and the commander (the IR lead when
-// neither is named) through each of their verified contact methods; each
-// is recorded, and a failure that may pass is retried by the engine
-// without sending again what was sent.
+// neither is named) through each of their verified contact methods: one
+// outbox delivery (KindReminder) per person and method, sent at once, its
+// own job retrying what may pass; a person with no verified method gets a
+// delivery recorded skipped.
 
 // Job kinds the service handles.
 const (
@@ -35,10 +37,16 @@ const (
 	JobReplan = "duties.replan" // plan every incident's reminders again (the profile changed)
 )
 
-// People reach a user through their verified contact methods (the pager).
+// People find a user's verified contact methods (the pager).
 type People interface {
 	VerifiedContacts(ctx context.Context, user string) ([]contacts.Contact, error)
-	Send(ctx context.Context, c contacts.Contact, m notify.Message) (notify.Result, error)
+}
+
+// Outbox sends reminders (outbox.Outbox).
+type Outbox interface {
+	PlanNow(now time.Time, ds ...outbox.Delivery) outbox.Writes
+	Write(ctx context.Context, w outbox.Writes) error
+	SendNow(ctx context.Context, ids ...string) []outbox.Result
 }
 
 // Job is a durable job (engine.Job).
@@ -177,47 +185,90 @@ func (s *Service) handleRemind(ctx context.Context, j engine.Job) error {
 	if err := json.Unmarshal(j.Args, &a); err != nil {
 		return engine.Permanent(err)
 	}
-	st, err := s.Store.Facts(ctx, a.Incident)
-	if err != nil {
+	inc, _, why, err := s.dueReminder(ctx, a)
+	if err != nil || why != "" {
 		return err
 	}
-	if st.Plan != a.Plan {
-		return nil // planned again since
-	}
-	inc, err := s.Incidents.Get(ctx, system, a.Incident)
-	if errs.CodeOf(err) == errs.NotFound {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if inc.State == incident.Dismissed || inc.State == incident.Merged {
-		return nil
-	}
-	items, err := s.itemsOf(ctx, inc.ID)
-	if err != nil {
-		return err
-	}
-	i := slices.IndexFunc(items, func(it comms.Item) bool { return it.ObligationID == a.Obligation && it.Phase == a.Phase })
-	if i < 0 {
-		return nil
-	}
-	it := items[i]
-	if it.Status == comms.Submitted || it.Status == comms.Waived || it.Status == comms.NotInForce || it.DueAt == nil || !it.DueAt.Equal(a.DueAt) {
-		return nil
-	}
-	if s.People == nil {
+	if s.People == nil || s.Outbox == nil {
 		s.Logger.Warn("duty reminder not sent: no way to reach people", "incident", inc.Ref, "obligation", a.Obligation, "phase", a.Phase)
 		return nil
 	}
-	msg := s.reminderMessage(inc, it, a, j.ID)
-	var again []error
+	var ds []outbox.Delivery
 	for _, user := range recipients(inc) {
-		if err := s.remindUser(ctx, inc, a, user, msg); err != nil {
-			again = append(again, err)
+		cs, err := s.People.VerifiedContacts(ctx, user)
+		if err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			d := reminderDelivery(a, user, contacts.Contact{})
+			d.State, d.LastError = outbox.Skipped, user+" has no verified contact method"
+			ds = append(ds, d)
+		}
+		for _, c := range cs {
+			ds = append(ds, reminderDelivery(a, user, c))
 		}
 	}
-	return errors.Join(again...)
+	// A delivery planned by an earlier run of this job is left to its own
+	// job: sending it here too could send it twice.
+	fresh := ds[:0]
+	for _, d := range ds {
+		_, err := s.Store.OutboxDelivery(ctx, d.ID)
+		switch {
+		case err == nil:
+			continue
+		case errs.CodeOf(err) != errs.NotFound:
+			return err
+		}
+		fresh = append(fresh, d)
+	}
+	now := incident.Now(s.Now())
+	w := s.Outbox.PlanNow(now, fresh...)
+	if err := s.Outbox.Write(ctx, w); err != nil {
+		return err
+	}
+	// Each delivery's job retries what fails here.
+	s.Outbox.SendNow(ctx, w.IDs(now)...)
+	return nil
+}
+
+// dueReminder finds the duty a reminder is about. why says why it is no
+// longer due (planned again since, the incident closed out, the duty met,
+// waived or moved); "" when it is.
+func (s *Service) dueReminder(ctx context.Context, a remindArgs) (incident.Incident, comms.Item, string, error) {
+	var inc incident.Incident
+	st, err := s.Store.Facts(ctx, a.Incident)
+	if err != nil {
+		return inc, comms.Item{}, "", err
+	}
+	if st.Plan != a.Plan {
+		return inc, comms.Item{}, "the reminders were planned again since", nil
+	}
+	inc, err = s.Incidents.Get(ctx, system, a.Incident)
+	if errs.CodeOf(err) == errs.NotFound {
+		return inc, comms.Item{}, "the incident is gone", nil
+	}
+	if err != nil {
+		return inc, comms.Item{}, "", err
+	}
+	if inc.State == incident.Dismissed || inc.State == incident.Merged {
+		return inc, comms.Item{}, "the incident is " + string(inc.State), nil
+	}
+	items, err := s.itemsOf(ctx, inc.ID)
+	if err != nil {
+		return inc, comms.Item{}, "", err
+	}
+	i := slices.IndexFunc(items, func(it comms.Item) bool { return it.ObligationID == a.Obligation && it.Phase == a.Phase })
+	if i < 0 {
+		return inc, comms.Item{}, "the duty no longer applies", nil
+	}
+	it := items[i]
+	switch {
+	case it.Status == comms.Submitted || it.Status == comms.Waived || it.Status == comms.NotInForce:
+		return inc, it, "the duty is " + strings.ReplaceAll(string(it.Status), "_", " "), nil
+	case it.DueAt == nil || !it.DueAt.Equal(a.DueAt):
+		return inc, it, "the duty's due instant moved", nil
+	}
+	return inc, it, "", nil
 }
 
 // recipients are the comms lead and the commander, or the IR lead when
@@ -237,62 +288,68 @@ func recipients(inc incident.Incident) []string {
 	return out
 }
 
-// remindUser sends msg to each verified contact of user that did not get
-// it yet, recording every attempt. It returns an error when a failure may
-// pass, so the job is retried.
-func (s *Service) remindUser(ctx context.Context, inc incident.Incident, a remindArgs, user string, msg notify.Message) error {
-	contacts, err := s.People.VerifiedContacts(ctx, user)
-	if err != nil {
-		return err
-	}
-	base := Reminder{IncidentID: inc.ID, ObligationID: a.Obligation, Phase: a.Phase, Mark: a.Mark, DueAt: a.DueAt, User: user, CreatedAt: incident.Now(s.Now())}
-	if len(contacts) == 0 {
-		r := base
-		r.ID, r.State, r.LastError = reminderID(a, user, ""), ReminderNoContact, user+" has no verified contact method"
-		if _, err := s.Store.Reminder(ctx, r.ID); errs.CodeOf(err) == errs.NotFound {
-			return s.Store.PutReminder(ctx, r)
-		}
-		return nil
-	}
-	var again []error
-	for _, c := range contacts {
-		r := base
-		r.ID, r.ContactID, r.Channel = reminderID(a, user, c.ID), c.ID, string(c.Kind)
-		old, err := s.Store.Reminder(ctx, r.ID)
-		switch {
-		case err == nil:
-			if old.State == ReminderSent || (old.State == ReminderFailed && old.LastError != "" && !old.retryable()) {
-				continue
-			}
-			r.Attempts, r.CreatedAt = old.Attempts, old.CreatedAt
-		case errs.CodeOf(err) != errs.NotFound:
-			return err
-		}
-		m := msg
-		m.ID = r.ID
-		_, sendErr := s.People.Send(ctx, c, m)
-		r.Attempts++
-		if sendErr == nil {
-			sent := incident.Now(s.Now())
-			r.State, r.SentAt, r.LastError = ReminderSent, &sent, ""
-		} else {
-			r.State, r.LastError = ReminderFailed, sendErr.Error()
-			if notify.Retryable(sendErr) {
-				r.LastError = retryPrefix + r.LastError
-				again = append(again, fmt.Errorf("remind %s by %s: %w", user, c.Name, sendErr))
-			}
-		}
-		if err := s.Store.PutReminder(ctx, r); err != nil {
-			return err
-		}
-	}
-	return errors.Join(again...)
+// KindReminder is the outbox kind of one duty reminder to one contact
+// method of one person.
+const KindReminder = "duty_reminder"
+
+// reminderPayload is a KindReminder delivery's payload: the reminder
+// (the JobRemind arguments) and whom it reaches by what.
+type reminderPayload struct {
+	remindArgs
+	User    string `json:"user"`
+	Contact string `json:"contact,omitempty"` // "" when the user has none
+	Channel string `json:"channel,omitempty"`
 }
 
-// retryPrefix marks a failure that is retried.
-const retryPrefix = "retrying: "
+// reminderDelivery is the reminder a to user through contact c (none:
+// c.ID is "").
+func reminderDelivery(a remindArgs, user string, c contacts.Contact) outbox.Delivery {
+	payload, _ := json.Marshal(reminderPayload{remindArgs: a, User: user, Contact: c.ID, Channel: string(c.Kind)})
+	return outbox.Delivery{ID: reminderID(a, user, c.ID), Kind: KindReminder,
+		Subject: outbox.Subject{Kind: "duty", ID: a.Obligation + ":" + a.Phase, Incident: a.Incident},
+		Target:  c.Target, Ref: c.ID, Payload: payload}
+}
 
-func (r Reminder) retryable() bool { return strings.HasPrefix(r.LastError, retryPrefix) }
+// RegisterKinds registers the reminders' outbox kind.
+func (s *Service) RegisterKinds(o interface {
+	Handle(kind string, r outbox.Renderer)
+}) {
+	o.Handle(KindReminder, reminderKind{s})
+}
+
+// reminderKind renders KindReminder deliveries.
+type reminderKind struct{ s *Service }
+
+// Prepare is the reminder as the duty stands now (each retry says how
+// long is left then); a reminder whose duty was met, waived or moved, or
+// whose plan was replaced, is skipped.
+func (k reminderKind) Prepare(ctx context.Context, d outbox.Delivery) (outbox.Message, error) {
+	var p reminderPayload
+	if err := json.Unmarshal(d.Payload, &p); err != nil {
+		return outbox.Message{}, outbox.Fail(fmt.Errorf("duty reminder: bad payload: %w", err))
+	}
+	inc, it, why, err := k.s.dueReminder(ctx, p.remindArgs)
+	switch {
+	case err != nil:
+		return outbox.Message{}, err
+	case why != "":
+		return outbox.Message{}, outbox.Skip(why)
+	}
+	return outbox.Text(k.s.reminderMessage(inc, it, d.ID)), nil
+}
+
+// reminderOf is the view of a reminder delivery.
+func reminderOf(d outbox.Delivery) Reminder {
+	var p reminderPayload
+	_ = json.Unmarshal(d.Payload, &p) // written by reminderDelivery or migration 00025
+	r := Reminder{ID: d.ID, IncidentID: d.Subject.Incident, ObligationID: p.Obligation, Phase: p.Phase, Mark: p.Mark, DueAt: p.DueAt,
+		User: p.User, ContactID: p.Contact, Channel: p.Channel, State: string(d.State), Attempts: d.Attempts, LastError: d.LastError,
+		SentAt: d.SentAt, CreatedAt: d.CreatedAt}
+	if d.State == outbox.Skipped && p.Contact == "" {
+		r.State = ReminderNoContact
+	}
+	return r
+}
 
 // reminderID names one reminder to one contact, the same on every retry.
 func reminderID(a remindArgs, user, contact string) string {
@@ -302,7 +359,7 @@ func reminderID(a remindArgs, user, contact string) string {
 }
 
 // reminderMessage says which duty is due when, to whom, and on what basis.
-func (s *Service) reminderMessage(inc incident.Incident, it comms.Item, a remindArgs, jobID string) notify.Message {
+func (s *Service) reminderMessage(inc incident.Incident, it comms.Item, id string) notify.Message {
 	now := s.Now()
 	left := it.DueAt.Sub(now)
 	when := "due in " + Countdown(left)
@@ -326,7 +383,7 @@ func (s *Service) reminderMessage(inc incident.Incident, it comms.Item, a remind
 		fmt.Fprintf(&b, "Note: %s\n", Caveat(it))
 	}
 	b.WriteString("\nRecord the notice as submitted, or waive the duty with a reason, on the incident's page.")
-	m := notify.Message{ID: jobID, Title: title, Body: b.String(), Severity: inc.Severity, Time: now,
+	m := notify.Message{ID: id, Title: title, Body: b.String(), Severity: inc.Severity, Time: now,
 		Fields: map[string]string{"incident": inc.Ref, "obligation": it.ObligationID, "phase": it.Phase, "due_at": it.DueAt.UTC().Format(time.RFC3339)}}
 	if s.baseURL != "" {
 		m.URL = s.baseURL + "/incidents/" + inc.Ref + "#duties"

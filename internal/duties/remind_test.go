@@ -1,6 +1,7 @@
 package duties_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +98,7 @@ func TestRemindersAtTheirMomentsAndRescheduledWhenFactsChange(t *testing.T) {
 	w.advanceTo(t, t0.Add(40*24*time.Hour))
 	w.want(t, "bob", 0, "")
 
-	rs, err := w.db.Reminders(w.ctx, inc.ID, 100)
+	rs, err := w.duties.Reminders(w.ctx, alice, inc.Ref, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,11 +134,47 @@ func TestReminderRetriesOnlyWhatFailed(t *testing.T) {
 	w.advanceTo(t, t0.Add(22*time.Hour+time.Minute))
 	w.want(t, "alice", 1, "early_warning due in 1 h 59 min")
 	w.want(t, "bob", 0, "")
-	rs, _ := w.db.Reminders(w.ctx, inc.ID, 10)
+	rs, _ := w.duties.Reminders(w.ctx, alice, inc.Ref, 10)
+	if len(rs) != 2 {
+		t.Fatalf("%d reminders recorded, want bob's and alice's: %+v", len(rs), rs)
+	}
 	for _, r := range rs {
 		if r.User == "alice" && (r.Attempts != 2 || r.State != duties.ReminderSent) {
 			t.Fatalf("alice's reminder: %+v", r)
 		}
+	}
+}
+
+// A reminder that waits for its retry is not sent once its duty is met
+// (which plans the reminders again).
+func TestReminderRetryDroppedWhenTheDutyIsMet(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.profile(t, duties.Profile{EntityTypes: []string{"essential_entity"}, Reminders: &duties.Reminders{Before: []string{"2h"}}})
+	inc := w.declare(t, false)
+	w.assign(t, inc.Ref, incident.CommsLead, "bob")
+	w.assign(t, inc.Ref, incident.IncidentCommander, "alice")
+	t0 := w.clock.Now()
+	w.facts(t, inc.Ref, t0)
+	w.inbox.mu.Lock()
+	w.inbox.failing["alice"] = 1
+	w.inbox.mu.Unlock()
+	w.advanceTo(t, t0.Add(22*time.Hour))
+	w.want(t, "bob", 1, "early_warning due in 2 h 0 min")
+	w.want(t, "alice", 0, "")
+	if err := w.duties.RecordSubmission(w.ctx, alice, inc.Ref, nis2, "early_warning", t0.Add(22*time.Hour), ""); err != nil {
+		t.Fatal(err)
+	}
+	w.advanceTo(t, t0.Add(22*time.Hour+time.Minute))
+	w.want(t, "alice", 0, "")
+	rs, _ := w.duties.Reminders(w.ctx, alice, inc.Ref, 10)
+	var states []string
+	for _, r := range rs {
+		states = append(states, r.User+" "+r.State+" "+r.LastError)
+	}
+	slices.Sort(states)
+	if want := []string{"alice skipped the reminders were planned again since", "bob sent "}; !slices.Equal(states, want) {
+		t.Fatalf("reminders %q, want %q", states, want)
 	}
 }
 
@@ -154,7 +191,7 @@ func TestRemindersFallBackToTheIRLead(t *testing.T) {
 	w.facts(t, other.Ref, t0)
 	w.advanceTo(t, t0.Add(24*time.Hour))
 	w.want(t, "carol", 1, "early_warning overdue")
-	rs, _ := w.db.Reminders(w.ctx, other.ID, 10)
+	rs, _ := w.duties.Reminders(w.ctx, alice, other.Ref, 10)
 	if len(rs) != 1 || rs[0].State != duties.ReminderNoContact || rs[0].User != "nobody" {
 		t.Fatalf("a reminder to someone without a contact: %+v", rs)
 	}

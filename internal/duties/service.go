@@ -13,6 +13,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/comms"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
 // Catalog works out the dated duties (comms.Catalog).
@@ -45,9 +46,10 @@ type Deps struct {
 	Catalog   Catalog
 	// Anchors is the vocabulary facts may use; DefaultAnchors when empty.
 	Anchors []string
-	// People reach the comms lead and commander; reminders are not sent
-	// without it.
+	// People find the comms lead's and commander's contact methods, and
+	// Outbox sends their reminders; reminders are not sent without both.
 	People People
+	Outbox Outbox
 	Now    func() time.Time
 	Logger *slog.Logger
 }
@@ -352,7 +354,18 @@ func (s *Service) Reminders(ctx context.Context, v incident.Viewer, ref string, 
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.Reminders(ctx, inc.ID, limit)
+	if limit <= 0 {
+		limit = 100
+	}
+	ds, err := s.Store.OutboxDeliveries(ctx, outbox.Query{Kind: KindReminder, Incident: inc.ID, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Reminder, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, reminderOf(d))
+	}
+	return out, nil
 }
 
 // ---- dated duties ----

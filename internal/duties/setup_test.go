@@ -18,6 +18,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/outbound"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 )
@@ -126,10 +127,7 @@ func (in *inbox) take(user string) []string {
 
 // people gives every user one verified webhook contact to the inbox;
 // "nobody" has none.
-type people struct {
-	in *inbox
-	wh *notify.Webhook
-}
+type people struct{ in *inbox }
 
 func (p people) VerifiedContacts(_ context.Context, user string) ([]contacts.Contact, error) {
 	if user == "nobody" {
@@ -137,10 +135,6 @@ func (p people) VerifiedContacts(_ context.Context, user string) ([]contacts.Con
 	}
 	return []contacts.Contact{{ID: "c-" + user, User: user, Name: "hook", Kind: notify.KindWebhook, Verified: true,
 		Target: notify.Target{Kind: notify.KindWebhook, Address: p.in.srv.URL + "/" + user, Secret: "0123456789abcdef-duties"}}}, nil
-}
-
-func (p people) Send(ctx context.Context, c contacts.Contact, m notify.Message) (notify.Result, error) {
-	return p.wh.Notify(ctx, c.Target, m)
 }
 
 type world struct {
@@ -172,10 +166,13 @@ func setup(t *testing.T) *world {
 	w := &world{db: db, clock: clock, ctx: ctx, inbox: newInbox(t)}
 	w.inc = incident.NewService(db, as, incident.DefaultPolicy(), clock.Now, storetest.IDs("inc"))
 	wh := &notify.Webhook{HTTPConfig: notify.HTTPConfig{Outbound: outbound.LoopbackPolicy()}, Now: clock.Now}
-	w.duties = duties.New(duties.Deps{Store: db, Incidents: w.inc, Catalog: fakeCatalog{}, People: people{w.inbox, wh}, Now: clock.Now})
+	ob := outbox.New(outbox.Deps{Store: db, Notifier: wh, Now: clock.Now})
+	w.duties = duties.New(duties.Deps{Store: db, Incidents: w.inc, Catalog: fakeCatalog{}, People: people{w.inbox}, Outbox: ob, Now: clock.Now})
 	w.duties.SetBaseURL("http://firebreak.test")
 	w.engine = engine.New(db, engine.Options{Now: clock.Now, Backoff: func(int) time.Duration { return time.Minute }})
 	w.duties.Register(w.engine)
+	w.duties.RegisterKinds(ob)
+	ob.Register(w.engine)
 	return w
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/comms"
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
 // Profile is the organisation profile as it is stored and edited: what
@@ -90,7 +91,8 @@ type RecordRow struct {
 	RecordedAt time.Time `json:"recorded_at"`
 }
 
-// Reminder is one reminder to one person through one contact method.
+// Reminder is one reminder to one person through one contact method: a
+// view of its outbox delivery (KindReminder).
 type Reminder struct {
 	ID           string     `json:"id"`
 	IncidentID   string     `json:"incident_id"`
@@ -101,17 +103,20 @@ type Reminder struct {
 	User         string     `json:"user"`
 	ContactID    string     `json:"contact_id,omitempty"`
 	Channel      string     `json:"channel,omitempty"`
-	State        string     `json:"state"` // sent, failed, no_contact
+	State        string     `json:"state"` // pending, sent, failed, skipped, no_contact
 	Attempts     int        `json:"attempts"`
 	LastError    string     `json:"last_error,omitempty"`
 	SentAt       *time.Time `json:"sent_at,omitempty"`
 	CreatedAt    time.Time  `json:"created_at"`
 }
 
-// Reminder states.
+// Reminder states: the delivery's, and no_contact for a person with no
+// verified contact method.
 const (
-	ReminderSent      = "sent"
-	ReminderFailed    = "failed"
+	ReminderPending   = string(outbox.Pending) // not sent yet, or retried
+	ReminderSent      = string(outbox.Sent)
+	ReminderFailed    = string(outbox.Failed)
+	ReminderSkipped   = string(outbox.Skipped) // its duty was met, waived or moved first
 	ReminderNoContact = "no_contact"
 )
 
@@ -153,10 +158,9 @@ type Store interface {
 	WriteDuties(ctx context.Context, w Write) error
 	// DutyIncidents lists the IDs of incidents with facts or records.
 	DutyIncidents(ctx context.Context) ([]string, error)
-	// Reminder returns one reminder; errs.NotFound when it was never tried.
-	Reminder(ctx context.Context, id string) (Reminder, error)
-	// PutReminder inserts or replaces a reminder's row.
-	PutReminder(ctx context.Context, r Reminder) error
-	// Reminders lists an incident's reminders, newest first.
-	Reminders(ctx context.Context, incidentID string, limit int) ([]Reminder, error)
+	// OutboxDelivery returns one delivery; errs.NotFound when unknown.
+	OutboxDelivery(ctx context.Context, id string) (outbox.Delivery, error)
+	// OutboxDeliveries lists deliveries, newest first: reminders are
+	// deliveries of KindReminder.
+	OutboxDeliveries(ctx context.Context, q outbox.Query) ([]outbox.Delivery, error)
 }

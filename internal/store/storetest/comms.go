@@ -26,7 +26,6 @@ func RunComms(t *testing.T, b Backend) {
 		{"FactsWithEventsAndJobs", testCommsFacts},
 		{"StaleWritesChangeNothing", testCommsStale},
 		{"RecordsOncePerPhase", testCommsRecords},
-		{"Reminders", testCommsReminders},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,33 +215,6 @@ func testCommsRecords(t *testing.T, s *Setup) {
 	// Records without facts keep a plan all the same.
 	if st, _ := s.DB.Facts(ctx, inc.ID); st.Version != 0 || st.Plan != 2 {
 		t.Fatalf("facts after records only: %+v", st)
-	}
-}
-
-func testCommsReminders(t *testing.T, s *Setup) {
-	ctx := context.Background()
-	inc := s.declare(t)
-	if _, err := s.DB.Reminder(ctx, "r-1"); errs.CodeOf(err) != errs.NotFound {
-		t.Fatalf("unknown reminder: %v, want not found", err)
-	}
-	r := duties.Reminder{ID: "r-1", IncidentID: inc.ID, ObligationID: "eu-gdpr-art33-supervisory-authority", Phase: "initial_notification",
-		Mark: "24h", DueAt: s.Clock.Now().Add(24 * time.Hour), User: "alice", ContactID: "c-1", Channel: "webhook",
-		State: duties.ReminderFailed, Attempts: 1, LastError: "503", CreatedAt: s.Clock.Now()}
-	if err := s.DB.PutReminder(ctx, r); err != nil {
-		t.Fatal(err)
-	}
-	sent := s.Clock.Now().Add(time.Minute)
-	r.State, r.Attempts, r.LastError, r.SentAt = duties.ReminderSent, 2, "", &sent
-	if err := s.DB.PutReminder(ctx, r); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.DB.Reminder(ctx, "r-1")
-	if err != nil || mustJSON(t, got) != mustJSON(t, r) {
-		t.Fatalf("reminder read back as %+v (%v), want %+v", got, err, r)
-	}
-	list, err := s.DB.Reminders(ctx, inc.ID, 10)
-	if err != nil || len(list) != 1 || list[0].ID != "r-1" {
-		t.Fatalf("reminders of the incident: %+v %v", list, err)
 	}
 }
 
