@@ -363,6 +363,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	svc.Notices.Register(a.Engine)
 	svc.Duties.Register(a.Engine)
 	svc.Outbox.Register(a.Engine) // after every kind is registered
+	console.SetDeliveries(db, svc.Outbox.Kinds())
 	// Remembered Idempotency-Key answers are deleted hourly once expired.
 	a.Engine.Handle(store.JobIdempotencySweep, db.SweepIdempotency)
 	if err := db.ScheduleIdempotencySweep(ctx); err != nil {

@@ -80,7 +80,8 @@ type Server struct {
 	desk        *reportDesk
 	status      *statusSite // the public status page; nil when off
 	notices     *notices.Service
-	jobs        DeadJobs // the dead jobs page; nil when off (SetJobs)
+	jobs        DeadJobs    // the dead jobs page; nil when off (SetJobs)
+	outbox      *outboxPage // the deliveries page; nil when off (SetDeliveries)
 	baseURL     func() string
 	log         *slog.Logger
 	now         func() time.Time
@@ -205,6 +206,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("GET /admin/jobs", s.jobsPage, auth.Admin)
 	page("POST /admin/jobs/{id}/retry", s.retryJob, auth.Admin)
 	page("POST /admin/jobs/{id}/discard", s.discardJob, auth.Admin)
+	page("GET /admin/deliveries", s.deliveriesPage, auth.Admin)
 	s.registerOnCall(mux, page)
 	s.registerDuties(page)
 	s.registerStatus(mux, page)
