@@ -37,7 +37,7 @@ const (
 	JobReplan = "duties.replan" // plan every incident's reminders again (the profile changed)
 )
 
-// People find a user's verified contact methods (the pager).
+// People find a user's verified contact methods (contacts.Service).
 type People interface {
 	VerifiedContacts(ctx context.Context, user string) ([]contacts.Contact, error)
 }
