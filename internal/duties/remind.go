@@ -338,6 +338,27 @@ func (k reminderKind) Prepare(ctx context.Context, d outbox.Delivery) (outbox.Me
 	return outbox.Text(k.s.reminderMessage(inc, it, d.ID)), nil
 }
 
+// Reminders lists the latest reminders about an incident's duties, newest
+// first.
+func (s *Service) Reminders(ctx context.Context, v incident.Viewer, ref string, limit int) ([]Reminder, error) {
+	inc, err := s.Incidents.Get(ctx, v, ref)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = 100
+	}
+	ds, err := s.Store.OutboxDeliveries(ctx, outbox.Query{Kind: KindReminder, Incident: inc.ID, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Reminder, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, reminderOf(d))
+	}
+	return out, nil
+}
+
 // reminderOf is the view of a reminder delivery.
 func reminderOf(d outbox.Delivery) Reminder {
 	var p reminderPayload

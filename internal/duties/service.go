@@ -13,7 +13,6 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/comms"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
-	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
 // Catalog works out the dated duties (comms.Catalog).
@@ -345,27 +344,6 @@ func applies(items []comms.Item, obligationID, phase string) error {
 		return errs.E(errs.Invalid, "obligation_id", "%s does not apply to this incident with its facts and the organisation profile", obligationID)
 	}
 	return errs.E(errs.Invalid, "phase", "%s has no phase %q that applies here; its phases are %s", obligationID, phase, strings.Join(phases, ", "))
-}
-
-// Reminders lists the latest reminders about an incident's duties, newest
-// first.
-func (s *Service) Reminders(ctx context.Context, v incident.Viewer, ref string, limit int) ([]Reminder, error) {
-	inc, err := s.Incidents.Get(ctx, v, ref)
-	if err != nil {
-		return nil, err
-	}
-	if limit <= 0 {
-		limit = 100
-	}
-	ds, err := s.Store.OutboxDeliveries(ctx, outbox.Query{Kind: KindReminder, Incident: inc.ID, Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Reminder, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, reminderOf(d))
-	}
-	return out, nil
 }
 
 // ---- dated duties ----
