@@ -175,8 +175,12 @@ func TestHangingReceiverDelaysNoOtherPage(t *testing.T) {
 	late := healthy.all()[0].at.Sub(accepted)
 	t.Logf("A's load in place %s after its first alert; B's page %s after its alert; A's receiver: %d connections, %d in its first 9 s",
 		loaded.Round(time.Millisecond), late.Round(time.Millisecond), hang.accepted.Load(), hang.firstWindow(9*time.Second))
-	if late > time.Second {
-		t.Fatalf("B's page came %s after its alert: A's hanging receiver delayed it (want < 1 s)", late)
+	// Waiting behind A's pages would mean waiting for their 10 s timeout,
+	// which ends 10 s after the first began (before loaded): any bound
+	// below what is left of it tells the two apart, and a loaded CI
+	// machine needs more than the second B takes when idle.
+	if limit := max(time.Second, min(5*time.Second, 9*time.Second-loaded)); late > limit {
+		t.Fatalf("B's page came %s after its alert: A's hanging receiver delayed it (want < %s)", late, limit)
 	}
 	if p := healthy.all()[0].p; !strings.Contains(p.Title, "b-1 is down") {
 		t.Fatalf("B's receiver got %+v", p)
