@@ -76,13 +76,7 @@ func (s *Server) registerContacts(api huma.API) {
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "list-contacts", Method: http.MethodGet, Path: "/api/v1/users/{username}/contacts", Tags: tags,
 		Summary: "List a person's contact methods", Description: "For themselves or an admin. Addresses are redacted; secrets are never shown.",
-	})), func(ctx context.Context, in *UsernameParam) (*struct{ Body Items[contacts.Contact] }, error) {
-		cs, err := s.contacts.Contacts(ctx, actor(ctx), in.Username)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return items(cs), nil
-	})
+	})), s.listContacts)
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "add-contact", Method: http.MethodPost, Path: "/api/v1/users/{username}/contacts", Tags: tags,
@@ -92,126 +86,47 @@ func (s *Server) registerContacts(api huma.API) {
 			"A URL at a loopback, private, link-local or metadata address is refused (422 naming address) unless the " +
 			"policy file's outbound.allow permits it. Verification codes (and resends) are limited to 5 per 15 minutes " +
 			"per person and per address (429 with Retry-After).",
-	})), func(ctx context.Context, in *struct {
-		UsernameParam
-		Body ContactBody
-	}) (*struct{ Body contacts.Contact }, error) {
-		b := in.Body
-		c, err := s.contacts.AddContact(ctx, actor(ctx), in.Username, contacts.ContactInput{Name: b.Name,
-			Target: notify.Target{Kind: notify.Kind(b.Kind), Address: strings.TrimSpace(b.Address), Secret: b.Secret, Channel: strings.TrimSpace(b.Channel)}})
-		if err != nil {
-			return nil, s.problem(ctx, untarget(err))
-		}
-		return &struct{ Body contacts.Contact }{Body: c}, nil
-	})
+	})), s.addContact)
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "verify-contact", Method: http.MethodPost, Path: "/api/v1/users/{username}/contacts/{id}/verify", Tags: tags,
 		Summary: "Verify a contact method with its code", DefaultStatus: http.StatusOK,
 		Description: "Codes expire after 30 minutes; five wrong ones end the code (resend for a new one).",
-	})), func(ctx context.Context, in *struct {
-		ContactParam
-		Body VerifyBody
-	}) (*struct{ Body contacts.Contact }, error) {
-		if err := s.userContact(ctx, in.ContactParam); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		c, err := s.contacts.VerifyContact(ctx, actor(ctx), in.ID, in.Body.Code)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body contacts.Contact }{Body: c}, nil
-	})
+	})), s.verifyContact)
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "resend-contact-code", Method: http.MethodPost, Path: "/api/v1/users/{username}/contacts/{id}/resend", Tags: tags,
 		Summary: "Send a new verification code", DefaultStatus: http.StatusNoContent,
-	})), func(ctx context.Context, in *ContactParam) (*struct{}, error) {
-		if err := s.userContact(ctx, *in); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		if err := s.contacts.ResendCode(ctx, actor(ctx), in.ID); err != nil {
-			return nil, s.problem(ctx, untarget(err))
-		}
-		return nil, nil
-	})
+	})), s.resendContactCode)
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "test-contact", Method: http.MethodPost, Path: "/api/v1/users/{username}/contacts/{id}/test", Tags: tags,
 		Summary: "Send a test page", DefaultStatus: http.StatusOK,
 		Description: "Answers with the receiver's status and the latency (never its reply's body); a failed delivery is a 422 " +
 			"naming target with the reason. At most 5 test pages per 15 minutes per person and per address (429 with Retry-After).",
-	})), func(ctx context.Context, in *ContactParam) (*struct{ Body TestResult }, error) {
-		if err := s.userContact(ctx, *in); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		r, err := s.contacts.TestContact(ctx, actor(ctx), in.ID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body TestResult }{Body: TestResult{Channel: r.Channel, Target: r.Target, StatusCode: r.StatusCode,
-			Response: r.Response, LatencyMS: float64(r.Latency.Microseconds()) / 1000}}, nil
-	})
+	})), s.testContact)
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "delete-contact", Method: http.MethodDelete, Path: "/api/v1/users/{username}/contacts/{id}", Tags: tags,
 		Summary: "Remove a contact method", DefaultStatus: http.StatusNoContent, Description: "Its notification rules go with it.",
-	})), func(ctx context.Context, in *ContactParam) (*struct{}, error) {
-		if err := s.userContact(ctx, *in); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		if err := s.contacts.DeleteContact(ctx, actor(ctx), in.ID); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return nil, nil
-	})
+	})), s.deleteContact)
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "list-notification-rules", Method: http.MethodGet, Path: "/api/v1/users/{username}/rules", Tags: tags,
 		Summary: "List a person's notification rules",
 		Description: "When paged, each rule contacts one verified method after its delay. With no rules, every verified " +
 			"method is contacted at once.",
-	})), func(ctx context.Context, in *UsernameParam) (*struct{ Body Items[contacts.Rule] }, error) {
-		rs, err := s.contacts.Rules(ctx, actor(ctx), in.Username)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return items(rs), nil
-	})
+	})), s.listNotificationRules)
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "add-notification-rule", Method: http.MethodPost, Path: "/api/v1/users/{username}/rules", Tags: tags,
 		Summary: "Add a notification rule", DefaultStatus: http.StatusCreated,
-	})), func(ctx context.Context, in *struct {
-		UsernameParam
-		Body RuleBody
-	}) (*struct{ Body contacts.Rule }, error) {
-		err := s.userContact(ctx, ContactParam{UsernameParam: in.UsernameParam, ID: in.Body.ContactID})
-		if errs.CodeOf(err) == errs.NotFound {
-			err = errs.E(errs.Invalid, "contact_id", "%s has no contact method %s", in.Username, in.Body.ContactID)
-		}
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		r, err := s.contacts.AddRule(ctx, actor(ctx), in.Username, in.Body.ContactID, in.Body.DelayMinutes)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body contacts.Rule }{Body: r}, nil
-	})
+	})), s.addNotificationRule)
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "delete-notification-rule", Method: http.MethodDelete, Path: "/api/v1/users/{username}/rules/{id}", Tags: tags,
 		Summary: "Remove a notification rule", DefaultStatus: http.StatusNoContent,
-	})), func(ctx context.Context, in *struct {
-		UsernameParam
-		ID string `path:"id" maxLength:"64"`
-	}) (*struct{}, error) {
-		if err := s.contacts.DeleteRule(ctx, actor(ctx), in.Username, in.ID); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return nil, nil
-	})
+	})), s.deleteNotificationRule)
 }
 
 // userContact checks that the contact in the path is the user's, so that
@@ -255,140 +170,48 @@ func (s *Server) registerEscalations(api huma.API) {
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "list-escalations", Method: http.MethodGet, Path: "/api/v1/escalations", Tags: tags,
 		Summary: "List escalations", Description: "Newest first; open=true lists only those still climbing their policy.",
-	}), func(ctx context.Context, in *struct {
-		Open  bool `query:"open" doc:"Only open escalations."`
-		Limit int  `query:"limit" minimum:"1" maximum:"200" default:"50"`
-	}) (*struct{ Body Items[escalation.Escalation] }, error) {
-		es, err := s.escalations.List(ctx, in.Open, in.Limit)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		out := make([]escalation.Escalation, 0, len(es))
-		seen := map[string]bool{}
-		for _, e := range es {
-			ok, err := s.canSee(ctx, e, seen)
-			if err != nil {
-				return nil, s.problem(ctx, err)
-			}
-			if ok {
-				out = append(out, e)
-			}
-		}
-		return items(out), nil
-	})
+	}), s.listEscalations)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "get-escalation", Method: http.MethodGet, Path: "/api/v1/escalations/{id}", Tags: tags,
 		Summary: "Get an escalation", Description: "With its record and every delivery, each with its attempts.",
-	}), func(ctx context.Context, in *EscalationParam) (*struct{ Body escalation.EscalationView }, error) {
-		e, ds, err := s.escalations.Escalation(ctx, in.ID)
-		if err == nil {
-			err = s.mustSee(ctx, e)
-		}
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		if ds == nil {
-			ds = []escalation.Delivery{}
-		}
-		return &struct{ Body escalation.EscalationView }{Body: escalation.EscalationView{Escalation: e, Deliveries: ds}}, nil
-	})
+	}), s.getEscalation)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "acknowledge-escalation", Method: http.MethodPost, Path: "/api/v1/escalations/{id}/ack", Tags: tags,
 		Summary: "Acknowledge: you have it", DefaultStatus: http.StatusOK,
 		Description: "Stops the escalation. You become the incident's IR Lead (or, for a commander page, its Incident " +
 			"Commander) when it has none, or the queue entry is acknowledged by you.",
-	}), func(ctx context.Context, in *EscalationParam) (*struct{ Body escalation.Escalation }, error) {
-		if err := s.seeEscalation(ctx, in.ID); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		e, err := s.escalations.Acknowledge(ctx, viewer(ctx).User, in.ID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body escalation.Escalation }{Body: e}, nil
-	})
+	}), s.acknowledgeEscalation)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "escalate-now", Method: http.MethodPost, Path: "/api/v1/escalations/{id}/escalate", Tags: tags,
 		Summary: "Escalate now", DefaultStatus: http.StatusOK,
 		Description: "Runs the next step at once instead of waiting for its delay; past the last step, starts another pass.",
-	}), func(ctx context.Context, in *EscalationParam) (*struct{ Body escalation.Escalation }, error) {
-		if err := s.seeEscalation(ctx, in.ID); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		e, err := s.escalations.EscalateNow(ctx, viewer(ctx).User, in.ID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body escalation.Escalation }{Body: e}, nil
-	})
+	}), s.escalateNow)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "incident-escalations", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/escalations", Tags: tags,
 		Summary: "An incident's escalations", Description: "Newest first, with their deliveries.",
-	}), func(ctx context.Context, in *RefParam) (*struct {
-		Body Items[escalation.EscalationView]
-	}, error) {
-		inc, err := s.incidents.Get(ctx, viewer(ctx), in.Ref)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		es, err := s.escalations.For(ctx, escalation.SubjectIncident, inc.ID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return items(es), nil
-	})
+	}), s.incidentEscalations)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "page-for-incident", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/page", Tags: tags,
 		Summary: "Page people about an incident", DefaultStatus: http.StatusCreated,
 		Description: "Starts an escalation that pages the targets at once, through their notification rules, and counts as " +
 			"unanswered after 15 minutes. Send an Idempotency-Key to make retries safe.",
-	}), func(ctx context.Context, in *struct {
-		RefParam
-		Body PageBody
-	}) (*struct{ Body escalation.Escalation }, error) {
-		e, err := s.escalations.PageIncident(ctx, viewer(ctx), in.Ref, escalation.PageInput{Targets: in.Body.Targets, Message: in.Body.Message})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body escalation.Escalation }{Body: e}, nil
-	})
+	}), s.pageForIncident)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "triage-escalations", Method: http.MethodGet, Path: "/api/v1/triage/{id}/escalations", Tags: tags,
 		Summary: "A queue entry's escalations", Description: "Newest first, with their deliveries.",
-	}), func(ctx context.Context, in *EntryParam) (*struct {
-		Body Items[escalation.EscalationView]
-	}, error) {
-		e, err := s.triage.EntryFor(ctx, viewer(ctx), in.ID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		es, err := s.escalations.For(ctx, escalation.SubjectQueue, e.Group.ID)
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return items(es), nil
-	})
+	}), s.triageEscalations)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "page-for-triage-entry", Method: http.MethodPost, Path: "/api/v1/triage/{id}/page", Tags: tags,
 		Summary: "Page people about a queue entry", DefaultStatus: http.StatusCreated,
 		Description: "As for an incident. Send an Idempotency-Key to make retries safe.",
-	}), func(ctx context.Context, in *struct {
-		EntryParam
-		Body PageBody
-	}) (*struct{ Body escalation.Escalation }, error) {
-		e, err := s.escalations.PageQueueEntry(ctx, viewer(ctx), in.ID, escalation.PageInput{Targets: in.Body.Targets, Message: in.Body.Message})
-		if err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &struct{ Body escalation.Escalation }{Body: e}, nil
-	})
+	}), s.pageForTriageEntry)
 }
 
 var errNoEscalation = func(id string) error { return errs.E(errs.NotFound, "id", "no escalation %s", id) }
@@ -435,4 +258,236 @@ func (s *Server) seeEscalation(ctx context.Context, id string) error {
 		return err
 	}
 	return s.mustSee(ctx, e)
+}
+
+func (s *Server) listContacts(ctx context.Context, in *UsernameParam) (*struct{ Body Items[contacts.Contact] }, error) {
+	cs, err := s.contacts.Contacts(ctx, actor(ctx), in.Username)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return items(cs), nil
+}
+
+// addContactInput is the input of add-contact.
+type addContactInput struct {
+	UsernameParam
+	Body ContactBody
+}
+
+func (s *Server) addContact(ctx context.Context, in *addContactInput) (*struct{ Body contacts.Contact }, error) {
+	b := in.Body
+	c, err := s.contacts.AddContact(ctx, actor(ctx), in.Username, contacts.ContactInput{Name: b.Name,
+		Target: notify.Target{Kind: notify.Kind(b.Kind), Address: strings.TrimSpace(b.Address), Secret: b.Secret, Channel: strings.TrimSpace(b.Channel)}})
+	if err != nil {
+		return nil, s.problem(ctx, untarget(err))
+	}
+	return &struct{ Body contacts.Contact }{Body: c}, nil
+}
+
+// verifyContactInput is the input of verify-contact.
+type verifyContactInput struct {
+	ContactParam
+	Body VerifyBody
+}
+
+func (s *Server) verifyContact(ctx context.Context, in *verifyContactInput) (*struct{ Body contacts.Contact }, error) {
+	if err := s.userContact(ctx, in.ContactParam); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	c, err := s.contacts.VerifyContact(ctx, actor(ctx), in.ID, in.Body.Code)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body contacts.Contact }{Body: c}, nil
+}
+
+func (s *Server) resendContactCode(ctx context.Context, in *ContactParam) (*struct{}, error) {
+	if err := s.userContact(ctx, *in); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	if err := s.contacts.ResendCode(ctx, actor(ctx), in.ID); err != nil {
+		return nil, s.problem(ctx, untarget(err))
+	}
+	return nil, nil
+}
+
+func (s *Server) testContact(ctx context.Context, in *ContactParam) (*struct{ Body TestResult }, error) {
+	if err := s.userContact(ctx, *in); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	r, err := s.contacts.TestContact(ctx, actor(ctx), in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body TestResult }{Body: TestResult{Channel: r.Channel, Target: r.Target, StatusCode: r.StatusCode,
+		Response: r.Response, LatencyMS: float64(r.Latency.Microseconds()) / 1000}}, nil
+}
+
+func (s *Server) deleteContact(ctx context.Context, in *ContactParam) (*struct{}, error) {
+	if err := s.userContact(ctx, *in); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	if err := s.contacts.DeleteContact(ctx, actor(ctx), in.ID); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return nil, nil
+}
+
+func (s *Server) listNotificationRules(ctx context.Context, in *UsernameParam) (*struct{ Body Items[contacts.Rule] }, error) {
+	rs, err := s.contacts.Rules(ctx, actor(ctx), in.Username)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return items(rs), nil
+}
+
+// addNotificationRuleInput is the input of add-notification-rule.
+type addNotificationRuleInput struct {
+	UsernameParam
+	Body RuleBody
+}
+
+func (s *Server) addNotificationRule(ctx context.Context, in *addNotificationRuleInput) (*struct{ Body contacts.Rule }, error) {
+	err := s.userContact(ctx, ContactParam{UsernameParam: in.UsernameParam, ID: in.Body.ContactID})
+	if errs.CodeOf(err) == errs.NotFound {
+		err = errs.E(errs.Invalid, "contact_id", "%s has no contact method %s", in.Username, in.Body.ContactID)
+	}
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	r, err := s.contacts.AddRule(ctx, actor(ctx), in.Username, in.Body.ContactID, in.Body.DelayMinutes)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body contacts.Rule }{Body: r}, nil
+}
+
+// deleteNotificationRuleInput is the input of delete-notification-rule.
+type deleteNotificationRuleInput struct {
+	UsernameParam
+	ID string `path:"id" maxLength:"64"`
+}
+
+func (s *Server) deleteNotificationRule(ctx context.Context, in *deleteNotificationRuleInput) (*struct{}, error) {
+	if err := s.contacts.DeleteRule(ctx, actor(ctx), in.Username, in.ID); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return nil, nil
+}
+
+// listEscalationsInput is the input of list-escalations.
+type listEscalationsInput struct {
+	Open  bool `query:"open" doc:"Only open escalations."`
+	Limit int  `query:"limit" minimum:"1" maximum:"200" default:"50"`
+}
+
+func (s *Server) listEscalations(ctx context.Context, in *listEscalationsInput) (*struct{ Body Items[escalation.Escalation] }, error) {
+	es, err := s.escalations.List(ctx, in.Open, in.Limit)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := make([]escalation.Escalation, 0, len(es))
+	seen := map[string]bool{}
+	for _, e := range es {
+		ok, err := s.canSee(ctx, e, seen)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		if ok {
+			out = append(out, e)
+		}
+	}
+	return items(out), nil
+}
+
+func (s *Server) getEscalation(ctx context.Context, in *EscalationParam) (*struct{ Body escalation.EscalationView }, error) {
+	e, ds, err := s.escalations.Escalation(ctx, in.ID)
+	if err == nil {
+		err = s.mustSee(ctx, e)
+	}
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	if ds == nil {
+		ds = []escalation.Delivery{}
+	}
+	return &struct{ Body escalation.EscalationView }{Body: escalation.EscalationView{Escalation: e, Deliveries: ds}}, nil
+}
+
+func (s *Server) acknowledgeEscalation(ctx context.Context, in *EscalationParam) (*struct{ Body escalation.Escalation }, error) {
+	if err := s.seeEscalation(ctx, in.ID); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	e, err := s.escalations.Acknowledge(ctx, viewer(ctx).User, in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body escalation.Escalation }{Body: e}, nil
+}
+
+func (s *Server) escalateNow(ctx context.Context, in *EscalationParam) (*struct{ Body escalation.Escalation }, error) {
+	if err := s.seeEscalation(ctx, in.ID); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	e, err := s.escalations.EscalateNow(ctx, viewer(ctx).User, in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body escalation.Escalation }{Body: e}, nil
+}
+
+func (s *Server) incidentEscalations(ctx context.Context, in *RefParam) (*struct {
+	Body Items[escalation.EscalationView]
+}, error) {
+	inc, err := s.incidents.Get(ctx, viewer(ctx), in.Ref)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	es, err := s.escalations.For(ctx, escalation.SubjectIncident, inc.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return items(es), nil
+}
+
+// pageForIncidentInput is the input of page-for-incident.
+type pageForIncidentInput struct {
+	RefParam
+	Body PageBody
+}
+
+func (s *Server) pageForIncident(ctx context.Context, in *pageForIncidentInput) (*struct{ Body escalation.Escalation }, error) {
+	e, err := s.escalations.PageIncident(ctx, viewer(ctx), in.Ref, escalation.PageInput{Targets: in.Body.Targets, Message: in.Body.Message})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body escalation.Escalation }{Body: e}, nil
+}
+
+func (s *Server) triageEscalations(ctx context.Context, in *EntryParam) (*struct {
+	Body Items[escalation.EscalationView]
+}, error) {
+	e, err := s.triage.EntryFor(ctx, viewer(ctx), in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	es, err := s.escalations.For(ctx, escalation.SubjectQueue, e.Group.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return items(es), nil
+}
+
+// pageForTriageEntryInput is the input of page-for-triage-entry.
+type pageForTriageEntryInput struct {
+	EntryParam
+	Body PageBody
+}
+
+func (s *Server) pageForTriageEntry(ctx context.Context, in *pageForTriageEntryInput) (*struct{ Body escalation.Escalation }, error) {
+	e, err := s.escalations.PageQueueEntry(ctx, viewer(ctx), in.ID, escalation.PageInput{Targets: in.Body.Targets, Message: in.Body.Message})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &struct{ Body escalation.Escalation }{Body: e}, nil
 }
