@@ -41,6 +41,7 @@ func (inc *Incident) Apply(e Event) error {
 			Restricted: d.Restricted, DetectedAt: d.DetectedAt, DeclaredAt: at, DeclaredBy: e.Actor,
 			Phases:     map[State]time.Time{Triage: at},
 			Postmortem: Postmortem{Status: PostmortemDraft},
+			Plans:      []AppliedPlan{}, Tasks: []Task{},
 		}
 	case EvUpdated:
 		var d UpdatedData
@@ -72,6 +73,7 @@ func (inc *Incident) Apply(e Event) error {
 		}
 		inc.State, inc.StateReason = d.To, d.Reason
 		inc.Phases[d.To] = at
+		inc.startPhases(d.To, at)
 		if d.PostmortemDue != nil {
 			due := *d.PostmortemDue
 			inc.PostmortemDue = &due
@@ -82,18 +84,67 @@ func (inc *Incident) Apply(e Event) error {
 			return err
 		}
 		inc.Roles = append(inc.Roles, Assignment{Role: d.Role, User: d.User, AssignedAt: at})
+		inc.resolveOwners()
 	case EvRoleUnassigned:
 		var d RoleData
 		if err := decode(e, &d); err != nil {
 			return err
 		}
 		inc.Roles = slices.DeleteFunc(inc.Roles, func(a Assignment) bool { return a.Role == d.Role && a.User == d.User })
+		inc.resolveOwners()
 	case EvRoleHandedOver:
 		var d HandoverData
 		if err := decode(e, &d); err != nil {
 			return err
 		}
 		inc.handOver(d, at)
+		inc.resolveOwners()
+	case EvAssessed:
+		var d AssessedData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		inc.Assessment = &Assessment{AssessedData: d, At: at, By: e.Actor}
+	case EvPlanActivated:
+		var d PlanActivatedData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		inc.applyPlanActivated(d, e.Actor, at)
+	case EvPlanDetached:
+		var d PlanDetachedData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		for i := range inc.Plans {
+			if inc.Plans[i].Name == d.Plan {
+				inc.Plans[i].Detached = true
+			}
+		}
+		inc.Tasks = slices.DeleteFunc(inc.Tasks, func(t Task) bool { return slices.Contains(d.Removed, t.Key) })
+	case EvTaskAdded:
+		var d TaskAddedData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		t := Task{Key: d.Task.Key, Phase: d.Task.Phase, Title: d.Task.Title, Instructions: d.Task.Instructions,
+			Required: d.Task.Required, DueAt: d.DueAt, State: TaskTodo, CreatedAt: at, UpdatedAt: at, Checklist: []ChecklistItem{}}
+		for _, c := range d.Task.Checklist {
+			t.Checklist = append(t.Checklist, ChecklistItem{Text: c})
+		}
+		if d.Assignee != "" {
+			t.Assignee, t.AssignedBy = d.Assignee, "hand"
+		}
+		inc.Tasks = append(inc.Tasks, t)
+		inc.resolveOwners()
+	case EvTaskUpdated:
+		var d TaskUpdatedData
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		if err := inc.applyTaskUpdated(d, e.Actor, at); err != nil {
+			return fmt.Errorf("apply %s seq %d: %w", e.Type, e.Seq, err)
+		}
 	case EvMerged:
 		var d MergeData
 		if err := decode(e, &d); err != nil {
@@ -194,4 +245,25 @@ func setIf[T any](dst *T, v *T) {
 	if v != nil {
 		*dst = *v
 	}
+}
+
+// clone deep-copies the parts of inc that Apply mutates in place.
+func clone(inc Incident) Incident {
+	c := inc
+	c.Labels = maps.Clone(inc.Labels)
+	c.Affected = slices.Clone(inc.Affected)
+	c.Roles = slices.Clone(inc.Roles)
+	c.Phases = maps.Clone(inc.Phases)
+	c.MergedFrom = slices.Clone(inc.MergedFrom)
+	c.Postmortem.ActionItems = slices.Clone(inc.Postmortem.ActionItems)
+	c.Plans = slices.Clone(inc.Plans)
+	c.Tasks = slices.Clone(inc.Tasks)
+	for i := range c.Tasks {
+		c.Tasks[i].Checklist = slices.Clone(c.Tasks[i].Checklist)
+	}
+	if inc.Assessment != nil {
+		a := *inc.Assessment
+		c.Assessment = &a
+	}
+	return c
 }

@@ -141,6 +141,9 @@ func Describe(e Event, others ...Describer) string {
 		}
 		return fmt.Sprintf("action item %d reopened: %s", d.Index+1, d.Title)
 	}
+	if s, ok := describeTask(e); ok {
+		return s
+	}
 	return e.Type
 }
 

@@ -121,7 +121,14 @@ type Incident struct {
 	MergedInto    string              `json:"merged_into,omitempty"`
 	MergedFrom    []string            `json:"merged_from"`
 	Warnings      []string            `json:"warnings"`
-	Version       int64               `json:"version"`
+	// Assessment is the latest assessment of potential impact, nil
+	// before the first.
+	Assessment *Assessment `json:"assessment"`
+	// Plans are the response plans applied, as they were then; Tasks the
+	// response work, from the plans and added by hand.
+	Plans   []AppliedPlan `json:"plans"`
+	Tasks   []Task        `json:"tasks"`
+	Version int64         `json:"version"`
 }
 
 // Holders returns the users holding role r, in assignment order.

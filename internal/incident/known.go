@@ -2,7 +2,9 @@ package incident
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/firebreak-ir/firebreak/internal/plan"
 	"strings"
 	"time"
 )
@@ -17,6 +19,9 @@ type Known struct {
 	// is open, unless the policy lets the incident's severity close
 	// without them (Policy.CloseWithDutiesOpen).
 	OpenDuties []OpenDuty
+	// Plans are the response plans that match the incident, most
+	// specific first; leaving triage activates them.
+	Plans []plan.Versioned
 }
 
 // OpenDuty is one phase of a notification duty not yet met.

@@ -39,6 +39,9 @@ type Policy struct {
 	// notification duties are neither submitted nor waived (policy file:
 	// close_requires_duties: {SEV4: false}); every other severity may not.
 	CloseWithDutiesOpen map[string]bool
+	// Impact is the assessment form (policy file: impact); nil: the
+	// default (DefaultImpact over Levels).
+	Impact *Impact
 }
 
 // DefaultPolicy returns SEV1–SEV4, Monday–Friday and five business days.
@@ -82,18 +85,6 @@ func Record(inc Incident, changes []Change, actor string, now time.Time) (Incide
 
 // Now normalises a time the way every store keeps it: UTC, microseconds.
 func Now(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-// clone deep-copies the parts of inc that Apply mutates in place.
-func clone(inc Incident) Incident {
-	c := inc
-	c.Labels = maps.Clone(inc.Labels)
-	c.Affected = slices.Clone(inc.Affected)
-	c.Roles = slices.Clone(inc.Roles)
-	c.Phases = maps.Clone(inc.Phases)
-	c.MergedFrom = slices.Clone(inc.MergedFrom)
-	c.Postmortem.ActionItems = slices.Clone(inc.Postmortem.ActionItems)
-	return c
-}
 
 // DeclareInput is what a person gives to declare an incident.
 type DeclareInput struct {
@@ -350,13 +341,19 @@ func (p *Policy) Transition(inc *Incident, to State, reason string, now time.Tim
 		due := calendar.AddBusinessDays(p.Calendar, Now(now), p.PostmortemDays)
 		d.PostmortemDue = &due
 	}
-	return []Change{{Type: EvTransitioned, Data: d}}, nil
+	changes := []Change{{Type: EvTransitioned, Data: d}}
+	if from == Triage && to == Active {
+		// Leaving triage activates the response plans that match.
+		changes = append(changes, p.ActivatePlans(inc, known.Plans, true)...)
+	}
+	return changes, nil
 }
 
 // forwardRules are the requirements of entering the next phase.
 func (p *Policy) forwardRules(inc *Incident, to State, known Known) error {
 	var v validator
 	v.code = errs.Rule
+	gateRules(&v, inc, to)
 	switch to {
 	case Active:
 		if inc.Severity == "" {

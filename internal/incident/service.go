@@ -61,8 +61,10 @@ type Service struct {
 	// duties tells the open notification duties that closing checks;
 	// nil: none are known (a server without the obligation records).
 	duties DutySource
-	now    func() time.Time
-	newID  func() string
+	// plans are the response plans leaving triage activates; nil: none.
+	plans PlanSource
+	now   func() time.Time
+	newID func() string
 	// observers hear of every recorded change, after it is committed; the
 	// web UI uses this for live updates. Set at wiring, before serving.
 	observers []func(Incident, []Event)
@@ -196,10 +198,15 @@ func (s *Service) SetDuties(d DutySource) { s.duties = d }
 // again.
 func (s *Service) known(ctx context.Context, v Viewer, inc *Incident, to State) (Known, error) {
 	var k Known
+	var err error
+	if to == Active && inc.State == Triage && s.plans != nil {
+		if k.Plans, err = s.plans.Matching(ctx, inc.Type, inc.Severity, inc.Labels); err != nil {
+			return k, err
+		}
+	}
 	if to != Closed || s.duties == nil {
 		return k, nil
 	}
-	var err error
 	k.OpenDuties, err = s.duties.OpenDuties(ctx, v, *inc)
 	return k, err
 }
