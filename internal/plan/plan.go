@@ -321,6 +321,9 @@ type Versioned struct {
 	Source    string    `json:"source"` // builtin, file or api
 	CreatedAt time.Time `json:"created_at"`
 	CreatedBy string    `json:"created_by"`
+	// Deleted marks a tombstone: the version that deleted the plan. Its
+	// Plan holds only the name and its Hash is empty.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // Select returns the plans that apply to an incident, most specific
