@@ -52,7 +52,7 @@ func TestLibrary(t *testing.T) {
 			if !ok {
 				t.Fatalf("the library has no plan %s", name)
 			}
-			if probs := p.Check(roles); len(probs) > 0 {
+			if probs := p.Check(incidentRoles); len(probs) > 0 {
 				t.Fatalf("Check: %v", probs)
 			}
 			if !slices.Equal(p.AppliesTo.Types, types) {

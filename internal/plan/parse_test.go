@@ -10,7 +10,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/plan"
 )
 
-func roles(s string) bool { return incident.Role(s).Valid() }
+func incidentRoles(s string) bool { return incident.Role(s).Valid() }
 
 const goodFile = `plans:
   - name: leaked-key
@@ -39,7 +39,7 @@ const goodFile = `plans:
 
 func TestParseFile(t *testing.T) {
 	t.Parallel()
-	plans, err := plan.ParseFile([]byte(goodFile), roles)
+	plans, err := plan.ParseFile([]byte(goodFile), incidentRoles)
 	if err != nil {
 		t.Fatalf("ParseFile: %v", err)
 	}
@@ -169,7 +169,7 @@ version: 2
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := plan.ParseFile([]byte(tt.src), roles)
+			_, err := plan.ParseFile([]byte(tt.src), incidentRoles)
 			var ps plan.FileProblems
 			if !errors.As(err, &ps) {
 				t.Fatalf("error %v (%T), want FileProblems", err, err)
@@ -196,7 +196,7 @@ func TestFileProblemsFormat(t *testing.T) {
 func TestParseFileEmpty(t *testing.T) {
 	t.Parallel()
 	for _, src := range []string{"", "\n# nothing yet\n", "plans:\n", "plans: []\n"} {
-		plans, err := plan.ParseFile([]byte(src), roles)
+		plans, err := plan.ParseFile([]byte(src), incidentRoles)
 		if err != nil || len(plans) != 0 {
 			t.Errorf("%q: %v, %d plans", src, err, len(plans))
 		}
@@ -206,11 +206,11 @@ func TestParseFileEmpty(t *testing.T) {
 func TestParseSectionIgnoresOtherKeys(t *testing.T) {
 	t.Parallel()
 	src := "public_url: https://ir.example\nplans:\n  - {name: p, title: P, tasks: [{key: a, phase: assess, title: A, due: soon}]}\n"
-	_, err := plan.ParseSection([]byte(src), roles)
+	_, err := plan.ParseSection([]byte(src), incidentRoles)
 	if err == nil || err.Error() != `3:72: plans[0].tasks[0].due: "soon" is not an ISO 8601 duration such as PT30M or P1DT4H` {
 		t.Fatalf("ParseSection: %v", err)
 	}
-	if _, err := plan.ParseFile([]byte(src), roles); err == nil || !strings.Contains(err.Error(), `1:1: public_url: unknown field`) {
+	if _, err := plan.ParseFile([]byte(src), incidentRoles); err == nil || !strings.Contains(err.Error(), `1:1: public_url: unknown field`) {
 		t.Fatalf("ParseFile takes only plans: %v", err)
 	}
 }
@@ -232,7 +232,7 @@ func TestParsePlan(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p, err := plan.ParsePlan([]byte(tt.src), roles)
+			p, err := plan.ParsePlan([]byte(tt.src), incidentRoles)
 			switch {
 			case tt.want == "" && err != nil:
 				t.Fatalf("ParsePlan: %v", err)
@@ -252,7 +252,7 @@ func FuzzParseFile(f *testing.F) {
 	f.Add([]byte(`{"plans": [{"name": "p", "applies_to": {"labels": {"a": "b"}}}]}`))
 	f.Add([]byte("plans:\n  - !!map {name: p}\n---\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		plans, err := plan.ParseFile(data, roles)
+		plans, err := plan.ParseFile(data, incidentRoles)
 		if err != nil {
 			var ps plan.FileProblems
 			if !errors.As(err, &ps) || len(ps) == 0 {
@@ -261,7 +261,7 @@ func FuzzParseFile(f *testing.F) {
 			return
 		}
 		for _, p := range plans {
-			if probs := p.Check(roles); len(probs) > 0 {
+			if probs := p.Check(incidentRoles); len(probs) > 0 {
 				t.Fatalf("a parsed plan fails Check: %v", probs)
 			}
 		}
