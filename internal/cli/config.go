@@ -67,10 +67,10 @@ func (g *globals) fileProblems(path string, err error) error {
 
 func configValidateCmd(g *globals) *cobra.Command {
 	var server bool
-	var catalog string
+	var catalog, plans string
 	cmd := &cobra.Command{
-		Use:   "validate [FILE] [--catalog CATALOG]",
-		Short: "Check an on-call file or an obligations catalog; exit 1 and name each problem's line when it has any",
+		Use:   "validate [FILE] [--catalog CATALOG] [--plans PLANS]",
+		Short: "Check an on-call file, an obligations catalog or a plans file; exit 1 and name each problem's line when it has any",
 		Long: "Check an on-call file offline: its shape (unknown keys are errors), names, times, contact\n" +
 			"methods (with their secrets from the environment), duplicates, and the references between\n" +
 			"its objects (unknown schedules, policy loops, overlapping layers…). Users it names without\n" +
@@ -78,24 +78,31 @@ func configValidateCmd(g *globals) *cobra.Command {
 			"With --server, the server also checks it (its users, severities and objects) in a dry run.\n\n" +
 			"--catalog checks a file of the organisation's own notice obligations (the catalog schema:\n" +
 			"unknown keys, deadline kinds, deadlines, anchors, conditions) as merged over the built-in\n" +
-			"catalog, offline.",
+			"catalog, offline.\n\n" +
+			"--plans checks a file of response plans (docs/plans.md: unknown keys, phases, owners,\n" +
+			"ISO 8601 due offsets, duplicate names and task keys), offline.",
 		Example: "  firebreak config validate oncall.yaml\n  firebreak config validate oncall.yaml --server\n" +
-			"  firebreak config validate --catalog obligations.yaml",
+			"  firebreak config validate --catalog obligations.yaml\n  firebreak config validate --plans plans.yaml",
 		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if catalog != "" {
 				if err := g.validateCatalog(catalog); err != nil {
 					return err
 				}
-				if len(args) == 0 {
-					if server {
-						return fmt.Errorf("--server checks an on-call file; a catalog is checked offline")
-					}
-					return nil
+			}
+			if plans != "" {
+				if err := g.validatePlans(plans); err != nil {
+					return err
 				}
 			}
+			if len(args) == 0 && (catalog != "" || plans != "") {
+				if server {
+					return fmt.Errorf("--server checks an on-call file; a catalog or a plans file is checked offline")
+				}
+				return nil
+			}
 			if len(args) == 0 {
-				return fmt.Errorf("name an on-call file, or a catalog with --catalog")
+				return fmt.Errorf("name an on-call file, or a catalog with --catalog, or a plans file with --plans")
 			}
 			o, data, err := g.loadOncall(args[0])
 			if err != nil {
@@ -122,6 +129,7 @@ func configValidateCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&server, "server", false, "also check against the server, in a dry run")
 	cmd.Flags().StringVar(&catalog, "catalog", "", "check this obligations catalog file")
+	cmd.Flags().StringVar(&plans, "plans", "", "check this response plans file")
 	return cmd
 }
 

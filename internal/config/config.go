@@ -14,6 +14,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/calendar"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/plan"
 )
 
 // File is the server configuration file (serve --policy).
@@ -61,6 +62,9 @@ type File struct {
 	Audit *AuditFile `yaml:"audit"`
 	// Reports names the service reports from people are filed on.
 	Reports *ReportsFile `yaml:"reports"`
+	// Plans are response plans kept with the policy, with the same schema
+	// as a plans file (docs/plans.md).
+	Plans []plan.Plan `yaml:"plans"`
 }
 
 // EmailFile configures the outbound SMTP relay.
@@ -84,7 +88,15 @@ func Parse(data []byte) (File, error) {
 		return f, nil
 	}
 	if err := yaml.UnmarshalWithOptions(data, &f, yaml.Strict()); err != nil {
+		// The strict decoding stops at its first problem; when the plans
+		// have any, list them all, each at its place.
+		if perr := f.checkPlans(data); perr != nil && hasPlanProblem(perr) {
+			return File{}, perr
+		}
 		return File{}, fmt.Errorf("%s", yaml.FormatError(err, false, false))
+	}
+	if err := f.checkPlans(data); err != nil {
+		return File{}, err
 	}
 	seen := map[string]bool{}
 	for i, l := range f.Severities {

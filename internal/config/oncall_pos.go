@@ -29,7 +29,10 @@ func (p Problem) Format(file string) string {
 	var b strings.Builder
 	b.WriteString(file)
 	if p.Line > 0 {
-		fmt.Fprintf(&b, ":%d:%d", p.Line, p.Column)
+		if file != "" {
+			b.WriteString(":")
+		}
+		fmt.Fprintf(&b, "%d:%d", p.Line, p.Column)
 	}
 	b.WriteString(": ")
 	if p.Path != "" {
