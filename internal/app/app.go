@@ -173,6 +173,7 @@ func NewServices(db *store.DB, now func() time.Time) *Services {
 func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, log *slog.Logger, notifier notify.Notifier, ob *outbox.Outbox) *Services {
 	as := auth.NewService(db, now, newID, auth.WithLimiter(auth.NewLimiter(now)))
 	inc := incident.NewService(db, as, policy, now, newID)
+	inc.SetTaskFinder(db)
 	tr := triage.NewService(db, db, inc, log, now, newID)
 	var sevs []string
 	for _, l := range policy.Levels {

@@ -40,7 +40,19 @@ type Filter struct {
 	Limit      int
 	Cursor     string
 	Viewer     Viewer
+	// OverdueTasks keeps only incidents with an open task past its due
+	// time (at Now).
+	OverdueTasks bool
+	// Sort is "" (newest first) or SortTaskDue: the incident whose open
+	// task is due soonest first, those without a dated open task last.
+	Sort string
+	// Now is set by the service, for OverdueTasks.
+	Now time.Time
 }
+
+// SortTaskDue orders a list by the earliest due time of each incident's
+// open tasks.
+const SortTaskDue = "task_due"
 
 // Page is one page of a list.
 type Page struct {
@@ -63,8 +75,10 @@ type Service struct {
 	duties DutySource
 	// plans are the response plans leaving triage activates; nil: none.
 	plans PlanSource
-	now   func() time.Time
-	newID func() string
+	// taskFinder is the tasks index across incidents; nil: none.
+	taskFinder TaskFinder
+	now        func() time.Time
+	newID      func() string
 	// observers hear of every recorded change, after it is committed; the
 	// web UI uses this for live updates. Set at wiring, before serving.
 	observers []func(Incident, []Event)
@@ -137,6 +151,10 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 			return Page{}, errs.E(errs.Invalid, "state", "unknown state %q; one of %s", st, joinStates(States))
 		}
 	}
+	if f.Sort != "" && f.Sort != SortTaskDue {
+		return Page{}, errs.E(errs.Invalid, "sort", "unknown sort %q; one of %s (or none: newest first)", f.Sort, SortTaskDue)
+	}
+	f.Now = s.now()
 	return s.store.List(ctx, f)
 }
 

@@ -161,8 +161,8 @@ func (db *DB) insertEvents(ctx context.Context, tx *sql.Tx, prev string, events 
 	return nil
 }
 
-// writeIndexes keeps the label and role lookup tables in step with the
-// projection. events, when given, says whether anything they index changed.
+// writeIndexes keeps the label, role and task lookup tables in step with
+// the projection. events, when given, says whether anything they index changed.
 func (db *DB) writeIndexes(ctx context.Context, tx *sql.Tx, inc *incident.Incident, events []incident.Event) error {
 	labels, roles := events == nil, events == nil
 	for _, e := range events {
@@ -192,6 +192,9 @@ func (db *DB) writeIndexes(ctx context.Context, tx *sql.Tx, inc *incident.Incide
 				return fmt.Errorf("insert role: %w", err)
 			}
 		}
+	}
+	if tasksChanged(events) {
+		return db.writeTasks(ctx, tx, inc)
 	}
 	return nil
 }
@@ -251,12 +254,15 @@ func (db *DB) List(ctx context.Context, f incident.Filter) (incident.Page, error
 		add("l0.key = ? AND l0.value = ?", labels[0], f.Labels[labels[0]])
 		labels = labels[1:]
 	}
-	if f.Cursor != "" {
+	if f.Cursor != "" && f.Sort != incident.SortTaskDue {
 		n, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return incident.Page{}, err
 		}
 		add(number+" < ?", n)
+	}
+	if f.OverdueTasks {
+		add("EXISTS (SELECT 1 FROM incident_tasks t WHERE t.incident_id = i.id AND "+openTask+" AND t.due_at < ?)", db.dialect.t(f.Now))
 	}
 	if len(f.States) > 0 {
 		add("i.state IN ("+placeholders(len(f.States))+")", toAny(f.States)...)
@@ -282,6 +288,9 @@ func (db *DB) List(ctx context.Context, f incident.Filter) (incident.Page, error
 	if !f.Viewer.SeeAll {
 		add("(i.restricted = ? OR i.declared_by = ? OR EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = i.id AND r.username = ?))",
 			false, f.Viewer.User, f.Viewer.User)
+	}
+	if f.Sort == incident.SortTaskDue {
+		return db.listByTaskDue(ctx, from, number, where, args, f.Cursor, limit)
 	}
 	query := "SELECT i.number, i.doc FROM " + from
 	if len(where) > 0 {

@@ -63,6 +63,7 @@ func NewSetup(t testing.TB, b Backend) *Setup {
 	as := auth.NewService(db, clock.Now, IDs("tok"), auth.WithLimiter(auth.NewLimiter(clock.Now)))
 	s := &Setup{DB: db, DSN: dsn, Clock: clock, Auth: as,
 		Incidents: incident.NewService(db, as, incident.DefaultPolicy(), clock.Now, IDs("inc"))}
+	s.Incidents.SetTaskFinder(db)
 	for _, u := range []auth.UserInput{{Username: "alice", Role: auth.Responder}, {Username: "bob", Role: auth.Responder}, {Username: "root", Role: auth.Admin}} {
 		if _, err := as.CreateUser(context.Background(), u); err != nil {
 			t.Fatalf("create user %s: %v", u.Username, err)
