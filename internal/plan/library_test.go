@@ -141,3 +141,24 @@ func TestLibraryReturnsCopies(t *testing.T) {
 		t.Fatal("a caller's change reached the library")
 	}
 }
+
+// TestLibrarySelect checks each type the library covers activates exactly
+// its one plan, and a type it does not cover none.
+func TestLibrarySelect(t *testing.T) {
+	t.Parallel()
+	var vs []plan.Versioned
+	for _, p := range plan.Library() {
+		vs = append(vs, plan.Versioned{Plan: p, Version: 1, Hash: p.Hash(), Source: "builtin"})
+	}
+	for name, types := range builtins {
+		for _, typ := range types {
+			got := plan.Select(vs, typ, "SEV2", map[string]string{"team": "any"})
+			if len(got) != 1 || got[0].Name != name {
+				t.Errorf("%s selects %d plans, want only %s", typ, len(got), name)
+			}
+		}
+	}
+	if got := plan.Select(vs, "availability.outage", "SEV1", nil); len(got) != 0 {
+		t.Errorf("availability.outage selects %d plans, want none", len(got))
+	}
+}
