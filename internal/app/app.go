@@ -37,6 +37,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
+	"github.com/firebreak-ir/firebreak/internal/tasks"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 	"github.com/firebreak-ir/firebreak/internal/web"
 )
@@ -116,6 +117,9 @@ type Config struct {
 	// for its answer before a retry may take it over (store.Options);
 	// store.DefaultIdempotencyStale when zero.
 	IdempotencyStale time.Duration
+	// Tasks is when task reminders go out (policy file tasks:); the
+	// defaults when zero.
+	Tasks tasks.Config
 }
 
 // ConfiguredIntegration is an integration from the configuration file.
@@ -161,6 +165,7 @@ type Services struct {
 	Notices     *notices.Service
 	Duties      *duties.Service // notification duties: facts, obligations, reminders
 	Outbox      *outbox.Outbox  // every outgoing message: status mail, notices, updates, reminders
+	Tasks       *tasks.Service  // reminders of response tasks
 }
 
 // NewServices builds the services over db with the default policy.
@@ -186,6 +191,8 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Now: now, NewID: newID, Logger: log})
 	es.RegisterKinds(ob)
 	du := newDuties(db, inc, cs, ob, now, log)
+	ts := tasks.New(tasks.Deps{Incidents: inc, People: cs, Outbox: ob, Deliveries: db, Now: now, Logger: log})
+	ts.RegisterKinds(ob)
 	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Duties: du, Channels: notifier, People: noticePeople(cs), Now: now, NewID: newID, Logger: log})
 	// The side effects of incident events and new queue entries (pages,
 	// update cadences, closing an ended incident's alert groups) are jobs
@@ -193,12 +200,12 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	// package incident, "How a change is written").
 	db.SetTriggers(store.Triggers{
 		Incident: func(i incident.Incident, evs []incident.Event) []engine.Job {
-			return slices.Concat(escalation.IncidentJobs(i, evs), notices.IncidentJobs(i, evs), triage.IncidentJobs(i, evs))
+			return slices.Concat(escalation.IncidentJobs(i, evs), notices.IncidentJobs(i, evs), triage.IncidentJobs(i, evs), ts.IncidentJobs(i, evs))
 		},
 		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueEntryJob(e.Group.ID)} },
 		Resolved: func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueResolvedJob(e.Group.ID)} },
 	})
-	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob}
+	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob, Tasks: ts}
 }
 
 // noticePeople reaches people for notices' reminders through their
@@ -285,6 +292,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	svc := newServices(db, cfg.Now, cfg.Policy, cfg.Logger, notifier, outbox.New(od))
 	docs.notices = svc.Notices
 	svc.Triage.SetReportService(cfg.ReportService)
+	svc.Tasks.Configure(cfg.Tasks)
 	svc.Triage.SetRoutes(cfg.Routes)
 	svc.Status = newStatus(db, svc, cfg)
 	var mailer notices.Mailer // a nil *notify.Email must stay a nil interface
@@ -363,6 +371,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	svc.Duties.RegisterKinds(svc.Outbox)
 	svc.Notices.Register(a.Engine)
 	svc.Duties.Register(a.Engine)
+	svc.Tasks.Register(a.Engine)
 	svc.Outbox.Register(a.Engine) // after every kind is registered
 	console.SetDeliveries(db, svc.Outbox.Kinds())
 	// Remembered Idempotency-Key answers are deleted hourly once expired.
@@ -426,6 +435,7 @@ func (a *App) Start(ctx context.Context) error {
 		s.SetBaseURL(base)
 	}
 	a.Services.Duties.SetBaseURL(a.Services.Escalations.BaseURL())
+	a.Services.Tasks.SetBaseURL(a.Services.Escalations.BaseURL())
 	// The engine outlives the request that started the server; Stop ends it.
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopJobs, a.jobsDone = cancel, make(chan struct{})

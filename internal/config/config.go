@@ -65,6 +65,12 @@ type File struct {
 	// Plans are response plans kept with the policy, with the same schema
 	// as a plans file (docs/plans.md).
 	Plans []plan.Plan `yaml:"plans"`
+	// Tasks configures when response tasks are reminded of.
+	Tasks *TasksFile `yaml:"tasks"`
+	// Impact replaces the default impact assessment form: dimensions,
+	// their answers with the severity each suggests, and rules for
+	// combinations (incident.Impact).
+	Impact *incident.Impact `yaml:"impact"`
 }
 
 // EmailFile configures the outbound SMTP relay.
@@ -145,6 +151,12 @@ func Parse(data []byte) (File, error) {
 	if err := f.Reports.check(); err != nil {
 		return File{}, err
 	}
+	if err := f.checkTasks(data); err != nil {
+		return File{}, err
+	}
+	if err := f.checkImpact(data); err != nil {
+		return File{}, err
+	}
 	if e := f.Email; e != nil {
 		switch {
 		case e.Host == "":
@@ -181,10 +193,7 @@ func Load(path string) (File, error) {
 
 // Policy returns the lifecycle policy the file describes.
 func (f File) Policy() *incident.Policy {
-	p := &incident.Policy{Levels: incident.DefaultLevels(), Calendar: calendar.Weekdays{}, PostmortemDays: 5}
-	if len(f.Severities) > 0 {
-		p.Levels = f.Severities
-	}
+	p := &incident.Policy{Levels: f.levels(), Calendar: calendar.Weekdays{}, PostmortemDays: 5, Impact: f.Impact}
 	if f.PostmortemBusinessDays != nil {
 		p.PostmortemDays = *f.PostmortemBusinessDays
 	}

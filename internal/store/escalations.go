@@ -37,7 +37,7 @@ func (db *DB) incidentJobs(ctx context.Context, tx *sql.Tx, inc incident.Inciden
 		return 0, nil
 	}
 	jobs := db.trigger.Incident(inc, events)
-	return len(jobs), db.insertJobs(ctx, tx, jobs...)
+	return len(jobs), db.insertJobsIfAbsent(ctx, tx, jobs...)
 }
 
 func (db *DB) resolvedJobs(ctx context.Context, tx *sql.Tx, e triage.Entry) (int, error) {

@@ -75,8 +75,21 @@ func (db *DB) Enqueue(ctx context.Context, jobs ...engine.Job) error {
 
 // insertJobs writes jobs as pending in tx. An empty ID gets a UUIDv7, a
 // zero RunAt means now, a zero MaxAttempts engine.DefaultMaxAttempts, and
-// empty Args {}. The caller's jobs are not modified.
+// empty Args {}. The caller's jobs are not modified. A job whose ID is
+// stored already is a conflict.
 func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs ...engine.Job) error {
+	return db.writeJobs(ctx, tx, insertJobSQL, jobs)
+}
+
+// insertJobsIfAbsent is insertJobs leaving a job whose ID is stored
+// already as it is: triggers name their jobs by what they are about
+// (a task's reminder at its due time), so the same job derived again from
+// a later event is written once.
+func (db *DB) insertJobsIfAbsent(ctx context.Context, tx *sql.Tx, jobs ...engine.Job) error {
+	return db.writeJobs(ctx, tx, insertJobIfAbsentSQL, jobs)
+}
+
+func (db *DB) writeJobs(ctx context.Context, tx *sql.Tx, query string, jobs []engine.Job) error {
 	now := db.now()
 	for _, j := range jobs {
 		if j.Kind == "" {
@@ -106,7 +119,7 @@ func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs ...engine.Job) er
 			// lease ends or is released.
 			runAt, state, lockedUntil, lockedBy = now, engine.Running, db.dialect.t(j.RunAt), j.Holder
 		}
-		_, err := db.execTx(ctx, tx, insertJobSQL,
+		_, err := db.execTx(ctx, tx, query,
 			j.ID, j.Kind, string(j.Args), db.dialect.t(runAt), string(state), j.Attempt, j.MaxAttempts, db.dialect.t(now), lockedBy, lockedUntil)
 		if db.dialect.isUnique(err) {
 			return errs.E(errs.Conflict, "id", "job %s already exists", j.ID)
@@ -334,7 +347,11 @@ func (db *DB) DeadJobs(ctx context.Context, limit int) ([]engine.Job, error) {
 	return jobs, nil
 }
 
-var insertJobSQL = hot(`INSERT INTO jobs (id, kind, args, run_at, state, attempt, max_attempts, last_error, created_at, locked_by, locked_until)
+var (
+	insertJobSQL = hot(`INSERT INTO jobs (id, kind, args, run_at, state, attempt, max_attempts, last_error, created_at, locked_by, locked_until)
 			VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)`)
+	insertJobIfAbsentSQL = hot(`INSERT INTO jobs (id, kind, args, run_at, state, attempt, max_attempts, last_error, created_at, locked_by, locked_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+)
 
 var deleteJobSQL = hot(`DELETE FROM jobs WHERE id = ?`)
