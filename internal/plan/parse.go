@@ -164,7 +164,7 @@ func document(data []byte) (ast.Node, FileProblems) {
 	}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, FileProblems{yamlProblem(err, Pos{})}
+		return nil, FileProblems{yamlProblem(err, yamlpos.Pos{})}
 	}
 	if len(file.Docs) > 1 {
 		p := FileProblem{Message: "the file holds more than one YAML document; put everything in one"}
@@ -179,9 +179,6 @@ func document(data []byte) (ast.Node, FileProblems) {
 	}
 	return file.Docs[0].Body, nil
 }
-
-// Pos is where something is written (yamlpos.Pos).
-type Pos = yamlpos.Pos
 
 // decoder decodes plans field by field, so that one field of the wrong
 // type or an unknown key is a problem at its place and every other field
@@ -202,7 +199,7 @@ func newDecoder(body ast.Node, roles Roles) *decoder {
 	return &decoder{ix: yamlpos.Build(body), roles: roles}
 }
 
-func (d *decoder) at(pos Pos, path, format string, args ...any) {
+func (d *decoder) at(pos yamlpos.Pos, path, format string, args ...any) {
 	d.probs = append(d.probs, FileProblem{Line: pos.Line, Column: pos.Col, Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -212,7 +209,7 @@ func (d *decoder) add(path, format string, args ...any) {
 }
 
 // fail records a decoding problem at path.
-func (d *decoder) fail(pos Pos, path, format string, args ...any) {
+func (d *decoder) fail(pos yamlpos.Pos, path, format string, args ...any) {
 	d.at(pos, path, format, args...)
 	d.failed = append(d.failed, path)
 }
@@ -321,7 +318,7 @@ func (d *decoder) value(n ast.Node, path string, v reflect.Value) {
 	}
 	if err := yaml.NodeToValue(n, v.Addr().Interface(), yaml.Strict()); err != nil {
 		p := yamlProblem(err, yamlpos.Of(n))
-		d.fail(Pos{Line: p.Line, Col: p.Column}, path, "%s", p.Message)
+		d.fail(yamlpos.Pos{Line: p.Line, Col: p.Column}, path, "%s", p.Message)
 	}
 }
 
@@ -447,7 +444,7 @@ func within(path, parent string) bool {
 
 // yamlProblem places an error of the YAML parser or decoder; at is where
 // the value is written, for errors that carry no place.
-func yamlProblem(err error, at Pos) FileProblem {
+func yamlProblem(err error, at yamlpos.Pos) FileProblem {
 	p := FileProblem{Line: at.Line, Column: at.Col, Message: err.Error()}
 	var ye yaml.Error
 	if errors.As(err, &ye) {
