@@ -62,7 +62,7 @@ const (
 	// FromActivation counts from when the plan was applied (the default).
 	FromActivation DueFrom = "activation"
 	// FromPhase counts from when the incident entered the task's phase:
-	// active for assess, contain and communicate, contained for
+	// triage for assess, active for contain and communicate, contained for
 	// eradicate, eradicated for recover, recovered for post_incident.
 	FromPhase DueFrom = "phase"
 )
