@@ -200,7 +200,8 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	// package incident, "How a change is written").
 	db.SetTriggers(store.Triggers{
 		Incident: func(i incident.Incident, evs []incident.Event) []engine.Job {
-			return slices.Concat(escalation.IncidentJobs(i, evs), notices.IncidentJobs(i, evs), triage.IncidentJobs(i, evs), ts.IncidentJobs(i, evs))
+			return slices.Concat(escalation.IncidentJobs(i, evs), notices.IncidentJobs(i, evs), triage.IncidentJobs(i, evs), ts.IncidentJobs(i, evs),
+				duties.AssessmentJobs(i, evs))
 		},
 		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueEntryJob(e.Group.ID)} },
 		Resolved: func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueResolvedJob(e.Group.ID)} },

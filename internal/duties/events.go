@@ -27,6 +27,9 @@ type FactChange struct {
 type FactsUpdatedData struct {
 	Version int64        `json:"version"`
 	Changes []FactChange `json:"changes"`
+	// Source says what other than a person's edit changed them:
+	// SourceAssessment; empty for an edit.
+	Source string `json:"source,omitempty"`
 }
 
 // ObligationData is the payload of incident.EvObligationSubmitted and
@@ -64,6 +67,9 @@ func DescribeEvent(e incident.Event) (s string, ok bool) {
 		parts := make([]string, 0, len(d.Changes))
 		for _, c := range d.Changes {
 			parts = append(parts, c.text())
+		}
+		if d.Source == SourceAssessment {
+			return "facts from the assessment: " + strings.Join(parts, "; "), true
 		}
 		return "facts: " + strings.Join(parts, "; "), true
 	case incident.EvObligationSubmitted:

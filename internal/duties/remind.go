@@ -136,6 +136,7 @@ func (s *Service) Register(e interface {
 }) {
 	e.Handle(JobRemind, s.handleRemind)
 	e.Handle(JobReplan, s.handleReplan)
+	e.Handle(JobAssessed, s.handleAssessed)
 }
 
 func (s *Service) handleReplan(ctx context.Context, _ engine.Job) error {

@@ -28,7 +28,9 @@
 //     Write type).
 //   - Jobs derived from events alone are written by the store in the
 //     transaction that appends the events (store.Triggers, wired in app:
-//     escalation.IncidentJobs, notices.IncidentJobs, triage.IncidentJobs).
+//     escalation.IncidentJobs, notices.IncidentJobs, triage.IncidentJobs,
+//     tasks.Service.IncidentJobs, duties.AssessmentJobs). A trigger that
+//     names its jobs (by what they are about) has each written once.
 //   - A job handler that changes state completes its own job in the same
 //     transaction (the Effects' DoneJob) and tells the engine so with
 //     engine.Completed, so the work and its completion commit together.
