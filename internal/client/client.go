@@ -168,6 +168,10 @@ type ListOptions struct {
 	Text       string
 	Limit      int
 	Cursor     string
+	// OverdueTasks keeps incidents with an open task past due; Sort
+	// "task_due" orders by the earliest open task due.
+	OverdueTasks bool
+	Sort         string
 }
 
 // Page is a page of incidents.
@@ -199,6 +203,12 @@ func (c *Client) List(ctx context.Context, o ListOptions) (Page, error) {
 	}
 	if o.Cursor != "" {
 		q.Set("cursor", o.Cursor)
+	}
+	if o.OverdueTasks {
+		q.Set("overdue_tasks", "true")
+	}
+	if o.Sort != "" {
+		q.Set("sort", o.Sort)
 	}
 	var out Page
 	err := c.do(ctx, request{method: http.MethodGet, path: "/api/v1/incidents", query: q}, &out)

@@ -97,6 +97,9 @@ type ListInput struct {
 	Q        string   `query:"q" maxLength:"200" doc:"Text in the title or summary, or a ref."`
 	Limit    int      `query:"limit" minimum:"1" maximum:"200" default:"50"`
 	Cursor   string   `query:"cursor" maxLength:"200"`
+	// OverdueTasks and Sort serve the list of incidents whose work is late.
+	OverdueTasks bool   `query:"overdue_tasks" doc:"Only incidents with an open task past its due time."`
+	Sort         string `query:"sort" enum:"newest,task_due" default:"newest" doc:"newest: newest first; task_due: the incident whose open task is due soonest first, those without a dated open task last (newest first)."`
 }
 
 // ListOutput is a page of incidents.
@@ -263,6 +266,7 @@ func (s *Server) registerIncidents(api huma.API) {
 	}), s.addTimelineEntry)
 
 	s.registerPostmortem(api, tags)
+	s.registerTasks(api, tags)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "list-severities", Method: http.MethodGet, Path: "/api/v1/severities", Tags: []string{"Configuration"},
@@ -291,7 +295,11 @@ func (s *Server) declareIncident(ctx context.Context, in *declareIncidentInput) 
 
 // listIncidents serves GET /api/v1/incidents: list incidents.
 func (s *Server) listIncidents(ctx context.Context, in *ListInput) (*ListOutput, error) {
-	f := incident.Filter{Severities: splitList(in.Severity), Type: in.Type, Text: in.Q, Limit: in.Limit, Cursor: in.Cursor, Viewer: viewer(ctx)}
+	f := incident.Filter{Severities: splitList(in.Severity), Type: in.Type, Text: in.Q, Limit: in.Limit, Cursor: in.Cursor, Viewer: viewer(ctx),
+		OverdueTasks: in.OverdueTasks}
+	if in.Sort == incident.SortTaskDue {
+		f.Sort = in.Sort
+	}
 	f.States = stateFilter(splitList(in.State))
 	for _, l := range in.Label {
 		k, v, ok := strings.Cut(l, "=")

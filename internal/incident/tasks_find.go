@@ -81,3 +81,7 @@ func (s *Service) Tasks(ctx context.Context, v Viewer, f TaskFilter) ([]TaskRow,
 	}
 	return rows, nil
 }
+
+// Progress counts the incident's tasks per phase now (see
+// Incident.Progress).
+func (s *Service) Progress(inc *Incident) []PhaseProgress { return inc.Progress(s.now()) }
