@@ -16,7 +16,6 @@ package tasks
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/engine"
@@ -78,37 +77,57 @@ func (a remindArgs) jobID() string {
 	return fmt.Sprintf("%s:%s:%s:%s:%d:%s", JobRemind, a.Incident, a.Task, a.Mark, a.DueAt.Unix(), a.Assignee)
 }
 
-// touching are the events that may date, re-date, reassign or close a
-// task.
-var touching = []string{
-	incident.EvPlanActivated, incident.EvTaskAdded, incident.EvTaskUpdated, incident.EvTransitioned,
-	incident.EvRoleAssigned, incident.EvRoleUnassigned, incident.EvRoleHandedOver,
+// touched says which tasks events may have dated, re-dated or
+// reassigned: the keys a task event names, or every task (all) after a
+// change of state (phase tasks are dated) or of roles (owners resolved).
+func touched(events []incident.Event) (keys map[string]bool, all bool) {
+	keys = map[string]bool{}
+	for _, ev := range events {
+		switch ev.Type {
+		case incident.EvTransitioned, incident.EvRoleAssigned, incident.EvRoleUnassigned, incident.EvRoleHandedOver:
+			all = true
+		case incident.EvPlanActivated:
+			var d incident.PlanActivatedData
+			_ = json.Unmarshal(ev.Data, &d) // the fold decoded it already
+			for _, t := range d.Tasks {
+				keys[t.Key] = true
+			}
+		case incident.EvTaskAdded:
+			var d incident.TaskAddedData
+			_ = json.Unmarshal(ev.Data, &d)
+			keys[d.Task.Key] = true
+		case incident.EvTaskUpdated:
+			var d incident.TaskUpdatedData
+			_ = json.Unmarshal(ev.Data, &d)
+			keys[d.Key] = true
+		}
+	}
+	return keys, all
 }
 
 // IncidentJobs returns the reminder jobs to write with an incident's new
-// events when one of them may have dated or reassigned a task: every open
-// dated task's reminders still ahead of the latest event. Jobs already
-// written are named the same and the store leaves them as they are.
+// events: each open dated task they may have dated or reassigned gets its
+// reminders still ahead of the latest event. Jobs already written are
+// named the same and the store leaves them as they are.
 func (c Config) IncidentJobs(inc incident.Incident, events []incident.Event) []engine.Job {
 	if !inc.State.Open() {
 		return nil
 	}
+	keys, all := touched(events)
+	if !all && len(keys) == 0 {
+		return nil
+	}
 	var now time.Time
-	touched := false
 	for _, ev := range events {
-		touched = touched || slices.Contains(touching, ev.Type)
 		if ev.RecordedAt.After(now) {
 			now = ev.RecordedAt
 		}
-	}
-	if !touched {
-		return nil
 	}
 	c = c.WithDefaults()
 	var jobs []engine.Job
 	for i := range inc.Tasks {
 		t := &inc.Tasks[i]
-		if !t.State.Open() || t.DueAt == nil {
+		if !t.State.Open() || t.DueAt == nil || !(all || keys[t.Key]) {
 			continue
 		}
 		due := t.DueAt.UTC()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/plan"
 )
 
 func TestIncidentJobs(t *testing.T) {
@@ -17,8 +18,22 @@ func TestIncidentJobs(t *testing.T) {
 	task := func(key string, due *time.Time, assignee string, required bool, state incident.TaskState) incident.Task {
 		return incident.Task{Key: key, DueAt: due, Assignee: assignee, Required: required, State: state, CreatedAt: t0}
 	}
-	ev := func(typ string, d time.Duration) incident.Event {
-		return incident.Event{Type: typ, RecordedAt: t0.Add(d)}
+	ev := func(typ string, d time.Duration, keys ...string) incident.Event {
+		var data any
+		switch typ {
+		case incident.EvTaskAdded:
+			data = incident.TaskAddedData{Task: plan.Task{Key: keys[0]}}
+		case incident.EvTaskUpdated:
+			data = incident.TaskUpdatedData{Key: keys[0]}
+		case incident.EvPlanActivated:
+			pd := incident.PlanActivatedData{}
+			for _, k := range keys {
+				pd.Tasks = append(pd.Tasks, plan.Task{Key: k})
+			}
+			data = pd
+		}
+		b, _ := json.Marshal(data)
+		return incident.Event{Type: typ, RecordedAt: t0.Add(d), Data: b}
 	}
 	cfg := Config{RemindBefore: 15 * time.Minute, EscalateAfter: 20 * time.Minute}
 	tests := []struct {
@@ -30,25 +45,29 @@ func TestIncidentJobs(t *testing.T) {
 	}{
 		{"required task: before, at due, escalated after the grace", incident.Active,
 			[]incident.Task{task("t1", at(time.Hour), "bob", true, incident.TaskTodo)},
-			[]incident.Event{ev(incident.EvTaskAdded, 0)},
+			[]incident.Event{ev(incident.EvTaskAdded, 0, "t1")},
 			[]string{"t1 before@45m0s>bob", "t1 overdue@1h0m0s>bob", "t1 escalate@1h20m0s>"}},
 		{"optional task: no escalation", incident.Active,
 			[]incident.Task{task("t1", at(time.Hour), "bob", false, incident.TaskInProgress)},
-			[]incident.Event{ev(incident.EvPlanActivated, 0)},
+			[]incident.Event{ev(incident.EvPlanActivated, 0, "t1")},
 			[]string{"t1 before@45m0s>bob", "t1 overdue@1h0m0s>bob"}},
 		{"short task: reminded half-way", incident.Active,
 			[]incident.Task{task("t1", at(10*time.Minute), "", false, incident.TaskTodo)},
-			[]incident.Event{ev(incident.EvTaskAdded, 0)},
+			[]incident.Event{ev(incident.EvTaskAdded, 0, "t1")},
 			[]string{"t1 before@5m0s>", "t1 overdue@10m0s>"}},
 		{"moments already past are not written again", incident.Active,
 			[]incident.Task{task("t1", at(time.Hour), "bob", true, incident.TaskTodo)},
-			[]incident.Event{ev(incident.EvTaskUpdated, time.Hour)},
+			[]incident.Event{ev(incident.EvTaskUpdated, time.Hour, "t1")},
 			[]string{"t1 escalate@1h20m0s>"}},
 		{"done, skipped and undated tasks: nothing", incident.Active,
 			[]incident.Task{task("t1", at(time.Hour), "bob", true, incident.TaskDone), task("t2", at(time.Hour), "bob", true, incident.TaskSkipped),
 				task("t3", nil, "bob", true, incident.TaskTodo)},
-			[]incident.Event{ev(incident.EvTaskUpdated, 0)},
+			[]incident.Event{ev(incident.EvPlanActivated, 0, "t1", "t2", "t3")},
 			nil},
+		{"a task event re-plans only its task", incident.Active,
+			[]incident.Task{task("t1", at(time.Hour), "bob", false, incident.TaskTodo), task("t2", at(2*time.Hour), "bob", false, incident.TaskTodo)},
+			[]incident.Event{ev(incident.EvTaskUpdated, 0, "t2")},
+			[]string{"t2 before@1h45m0s>bob", "t2 overdue@2h0m0s>bob"}},
 		{"a role change re-plans for the new holder", incident.Active,
 			[]incident.Task{task("t1", at(time.Hour), "cleo", false, incident.TaskTodo)},
 			[]incident.Event{ev(incident.EvRoleHandedOver, 0)},
@@ -102,7 +121,7 @@ func TestIncidentJobsNameWhatTheyRemindOf(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	due, later := t0.Add(time.Hour), t0.Add(2*time.Hour)
-	evs := []incident.Event{{Type: incident.EvTaskUpdated, RecordedAt: t0}}
+	evs := []incident.Event{{Type: incident.EvTaskUpdated, RecordedAt: t0, Data: json.RawMessage(`{"key":"t1"}`)}}
 	ids := func(t incident.Task) []string {
 		var out []string
 		for _, j := range (Config{}).IncidentJobs(incident.Incident{ID: "i1", State: incident.Active, Tasks: []incident.Task{t}}, evs) {

@@ -142,8 +142,13 @@ func (s *Service) handleRemind(ctx context.Context, j engine.Job) error {
 		s.d.Logger.Warn("task reminder not sent: no way to reach people", "incident", inc.Ref, "task", a.Task, "mark", a.Mark)
 		return nil
 	}
+	to := recipients(inc, a)
+	if len(to) == 0 {
+		s.d.Logger.Warn("task reminder not sent: nobody holds the IR Lead or commander role", "incident", inc.Ref, "task", a.Task, "mark", a.Mark)
+		return nil
+	}
 	var ds []outbox.Delivery
-	for _, user := range recipients(inc, a) {
+	for _, user := range to {
 		cs, err := s.d.People.VerifiedContacts(ctx, user)
 		if err != nil {
 			return err
