@@ -37,7 +37,9 @@ type sink struct {
 	sent    []string
 }
 
-func (s *sink) PlanNow(now time.Time, ds ...outbox.Delivery) outbox.Writes { return outbox.Plan(now, ds...) }
+func (s *sink) PlanNow(now time.Time, ds ...outbox.Delivery) outbox.Writes {
+	return outbox.Plan(now, ds...)
+}
 func (s *sink) Write(_ context.Context, w outbox.Writes) error {
 	s.written = append(s.written, w.Deliveries...)
 	return nil
