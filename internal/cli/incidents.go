@@ -96,7 +96,8 @@ func declareCmd(g *globals) *cobra.Command {
 func incidentsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "incidents", Aliases: []string{"incident", "inc"}, Short: "List, show and work on incidents"}
 	cmd.AddCommand(listCmd(g), showCmd(g), transitionCmd(g), assignCmd(g, true), assignCmd(g, false),
-		updateCmd(g), noteCmd(g), timelineCmd(g), postmortemCmd(g), mergeCmd(g))
+		updateCmd(g), noteCmd(g), timelineCmd(g), postmortemCmd(g), mergeCmd(g),
+		assessCmd(g), incidentPlansCmd(g), incidentPlanCmd(g))
 	return cmd
 }
 
@@ -156,6 +157,8 @@ func listCmd(g *globals) *cobra.Command {
 	fl.IntVar(&o.Limit, "limit", 50, "incidents per page (at most 200)")
 	fl.StringVar(&o.Cursor, "cursor", "", "continue after a previous page")
 	fl.BoolVar(&all, "all", false, "follow every page")
+	fl.BoolVar(&o.OverdueTasks, "overdue-tasks", false, "only incidents with an open task past its due time")
+	fl.StringVar(&o.Sort, "sort", "", "task_due: the incident whose open task is due soonest first (default newest first)")
 	return cmd
 }
 

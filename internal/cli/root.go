@@ -71,6 +71,7 @@ func Run(ctx context.Context, env Env) int {
 	root.AddCommand(dutiesCmds(g)...)
 	root.AddCommand(jobsCmd(g))
 	root.AddCommand(deliveriesCmd(g))
+	root.AddCommand(tasksCmd(g), taskCmd(g))
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(env.Stderr, "firebreak: "+oneLine(err))
 		var ee *exitError
