@@ -86,6 +86,48 @@ func (d *diffs) incident(want, doc incident.Incident, t *store.Tables) {
 			d.bad("incident_roles lacks %s=%s that the events assign", r.Role, r.User)
 		}
 	}
+	d.tasks(want, t.Tasks)
+}
+
+// tasks compares the tasks index with the tasks the events give.
+func (d *diffs) tasks(want incident.Incident, rows []store.TaskIndexRow) {
+	stored := map[string]store.TaskIndexRow{}
+	for _, r := range rows {
+		stored[r.Key] = r
+		t, ok := want.Task(r.Key)
+		if !ok {
+			d.bad("incident_tasks has %s, not in the events", r.Key)
+			continue
+		}
+		for _, c := range []struct{ name, stored, want string }{
+			{"number", strconv.FormatInt(r.Number, 10), strconv.FormatInt(want.Number, 10)},
+			{"plan", r.Plan, t.Plan},
+			{"phase", r.Phase, string(t.Phase)},
+			{"title", strconv.Quote(r.Title), strconv.Quote(t.Title)},
+			{"assignee", r.Assignee, t.Assignee},
+			{"state", r.State, string(t.State)},
+			{"required", strconv.FormatBool(r.Required), strconv.FormatBool(t.Required)},
+			{"due_at", stampp(r.DueAt), stampp(t.DueAt)},
+			{"updated_at", stampp(&r.UpdatedAt), stampp(&t.UpdatedAt)},
+		} {
+			if c.stored != c.want {
+				d.bad("incident_tasks %s.%s is %s but the events say %s", r.Key, c.name, clip(c.stored), clip(c.want))
+			}
+		}
+	}
+	for _, t := range want.Tasks {
+		if _, ok := stored[t.Key]; !ok {
+			d.bad("incident_tasks lacks %s that the events add", t.Key)
+		}
+	}
+}
+
+// stampp stamps a time as the index keeps it (to the microsecond).
+func stampp(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return stamp(t.Truncate(time.Microsecond))
 }
 
 func union[V any](a, b map[string]V) map[string]bool {

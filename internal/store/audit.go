@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/comms"
 	"github.com/firebreak-ir/firebreak/internal/duties"
@@ -44,6 +45,15 @@ type RoleRow struct {
 	Role, User string
 }
 
+// TaskIndexRow is a row of incident_tasks.
+type TaskIndexRow struct {
+	Key, Plan, Phase, Title, Assignee, State string
+	Number                                   int64
+	Required                                 bool
+	DueAt                                    *time.Time
+	UpdatedAt                                time.Time
+}
+
 // FactsRow is an incident's row in incident_facts.
 type FactsRow struct {
 	Facts     comms.Facts
@@ -64,6 +74,7 @@ type Tables struct {
 	Row     IncidentRow
 	Labels  []LabelRow
 	Roles   []RoleRow
+	Tasks   []TaskIndexRow
 	Facts   *FactsRow // nil when the incident has no row
 	Records []duties.RecordRow
 	Notices []NoticeRow
@@ -95,6 +106,18 @@ func (db *DB) tables(ctx context.Context, id string) (*Tables, error) {
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("read roles: %w", err)
+	}
+	if err := scanAll(ctx, db, `SELECT key, plan, phase, title, assignee, state, number, required, due_at, updated_at
+		FROM incident_tasks WHERE incident_id = ? ORDER BY key`, []any{id}, func(s scanner) error {
+		var r TaskIndexRow
+		var due nullTime
+		var upd dbTime
+		err := s.Scan(&r.Key, &r.Plan, &r.Phase, &r.Title, &r.Assignee, &r.State, &r.Number, &r.Required, &due, &upd)
+		r.DueAt, r.UpdatedAt = due.T, upd.Time
+		t.Tasks = append(t.Tasks, r)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("read tasks: %w", err)
 	}
 	var f FactsRow
 	var doc string
@@ -173,6 +196,7 @@ func (db *DB) AuditOrphans(ctx context.Context) ([]Orphan, error) {
 		{"events", "CAST(seq AS TEXT)"},
 		{"incident_labels", "key"},
 		{"incident_roles", "role || '=' || username"},
+		{"incident_tasks", "key"},
 		{"incident_facts", "'facts'"},
 		{"obligation_records", "obligation_id || ' ' || phase"},
 		{"notices", "id"},
