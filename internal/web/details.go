@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
@@ -127,7 +126,7 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request) {
 		s.detailsFailed(w, r, err, yours, edited)
 		return
 	}
-	http.Redirect(w, r, "/incidents/"+url.PathEscape(r.PathValue("ref"))+"?flash="+url.QueryEscape("Details saved.")+"#details", http.StatusSeeOther)
+	http.Redirect(w, r, backURL(r, r.PathValue("ref"), "details", "Details saved."), http.StatusSeeOther)
 }
 
 // detailsFailed shows the page again with the error: the fields the person
@@ -144,6 +143,7 @@ func (s *Server) detailsFailed(w http.ResponseWriter, r *http.Request, err error
 	if !ok {
 		return
 	}
+	d.setSection(returnSection(r, "details"))
 	cur := d.Orig
 	for _, f := range detailFields {
 		if edited[f.name] {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -274,18 +273,19 @@ func (s *Server) dutiesFailed(w http.ResponseWriter, r *http.Request, err error,
 		return
 	}
 	d.Duties = s.dutiesPanelFor(r.Context(), d.Inc, userFrom(r), f)
+	d.setSection(returnSection(r, "duties"))
 	if d.Duties != nil {
 		d.Duties.FormErr, d.Duties.FormKey, d.Duties.Submit, d.Duties.WaiveText = fieldText(err), key, sub, reason
 	}
 	d.Error = "Not saved: " + fieldText(err)
 	if status == http.StatusConflict {
-		d.Stale = "/incidents/" + d.Inc.Ref + "#duties"
+		d.Stale = sectionURL(d.Inc.Ref, d.Section) + "#duties"
 	}
 	s.render(w, r, status, "incident", d)
 }
 
 func (s *Server) dutiesDone(w http.ResponseWriter, r *http.Request, flash string) {
-	http.Redirect(w, r, "/incidents/"+url.PathEscape(r.PathValue("ref"))+"?flash="+url.QueryEscape(flash)+"#duties", http.StatusSeeOther)
+	http.Redirect(w, r, backURL(r, r.PathValue("ref"), "duties", flash), http.StatusSeeOther)
 }
 
 func (s *Server) saveFacts(w http.ResponseWriter, r *http.Request) {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +32,10 @@ type incidentData struct {
 	Kind     string
 	Form     incidentForm
 	Tab      string
+	// Section is the workspace section shown (workspace.go); Head is its
+	// header.
+	Section string
+	Head    incidentHead
 	Paging   *pagingPanel
 	Duties   *dutiesPanel // notification duties (duties.go)
 	// StatusPage is the incident's status page panel (status_panel.go).
@@ -65,63 +68,73 @@ type timelineItem struct {
 	Kind incident.EntryKind
 }
 
-// phase is one step of the policy's phase bar.
+// phase is one step of the phase bar: a state of the lifecycle and the
+// work done while in it.
 type phase struct {
-	Name     string
-	States   string
+	Name     string // the state: Triage, Active, …
+	Work     string // what is done while in it: assess, contain, …
+	State    incident.State
 	Status   string // done, current, pending
 	Started  *time.Time
 	Duration string
+	// Due is the post-mortem's due date, on the Recovered step once the
+	// incident has recovered.
+	Due *time.Time
 }
 
-// policyPhases groups the lifecycle into the policy's four phases.
-var policyPhases = []struct {
-	name   string
-	states []incident.State
+// lifecycle is the phase bar: one step per state, so "now" marks the
+// state the incident is in (contained is its own step, not part of
+// containing).
+var lifecycle = []struct {
+	state incident.State
+	work  string
 }{
-	{"Assess", []incident.State{incident.Triage}},
-	{"Contain", []incident.State{incident.Active, incident.Contained}},
-	{"Eradicate & recover", []incident.State{incident.Eradicated, incident.Recovered}},
-	{"Post-mortem", []incident.State{incident.Closed}},
+	{incident.Triage, "assess"},
+	{incident.Active, "contain"},
+	{incident.Contained, "eradicate"},
+	{incident.Eradicated, "recover"},
+	{incident.Recovered, "post-mortem"},
+	{incident.Closed, ""},
 }
 
 func phases(inc *incident.Incident, now time.Time) []phase {
-	cur := -1
-	for i, p := range policyPhases {
-		if slices.Contains(p.states, inc.State) && inc.State != incident.Closed {
-			cur = i
+	cur := slices.IndexFunc(lifecycle, func(p struct {
+		state incident.State
+		work  string
+	}) bool {
+		return p.state == inc.State
+	})
+	out := make([]phase, len(lifecycle))
+	for i, p := range lifecycle {
+		out[i] = phase{Name: stateNames[p.state], Work: p.work, State: p.state, Status: "pending"}
+		if at, ok := inc.Phases[p.state]; ok {
+			out[i].Started = &at
 		}
-	}
-	out := make([]phase, len(policyPhases))
-	starts := make([]*time.Time, len(policyPhases)+1)
-	for i, p := range policyPhases {
-		var names []string
-		for _, st := range p.states {
-			names = append(names, string(st))
-			if at, ok := inc.Phases[st]; ok && (starts[i] == nil || at.Before(*starts[i])) {
-				at := at
-				starts[i] = &at
-			}
-		}
-		out[i] = phase{Name: p.name, States: strings.Join(names, ", "), Started: starts[i], Status: "pending"}
 		switch {
-		case cur < 0 && starts[i] != nil, i < cur:
-			out[i].Status = "done"
 		case i == cur:
 			out[i].Status = "current"
+		case cur >= 0 && i < cur, cur < 0 && out[i].Started != nil:
+			// Dismissed or merged: the steps it went through are done.
+			out[i].Status = "done"
+		}
+		if p.state == incident.Recovered && (cur < 0 || i <= cur) {
+			out[i].Due = inc.PostmortemDue
 		}
 	}
 	for i := range out {
-		if out[i].Started == nil || out[i].Status == "pending" {
+		if out[i].Started == nil || out[i].Status == "pending" || out[i].State == incident.Closed {
 			continue
 		}
 		end := now
-		if i == len(out)-1 && out[i].Status == "current" {
-			out[i].Duration = ""
-			continue
-		}
-		if i+1 < len(out) && starts[i+1] != nil && out[i].Status == "done" {
-			end = *starts[i+1]
+		if out[i].Status == "done" {
+			// Until the next step it reached (after a move back, the
+			// later steps may have started before this one).
+			for j := i + 1; j < len(out); j++ {
+				if st := out[j].Started; st != nil && !st.Before(*out[i].Started) {
+					end = *st
+					break
+				}
+			}
 		}
 		out[i].Duration = span(end.Sub(*out[i].Started))
 	}
@@ -157,18 +170,20 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 		Roles: incident.Roles, Kinds: incident.EntryKinds, Phases: phases(&inc, now), Form: form,
 		Order: r.URL.Query().Get("order"), Kind: r.URL.Query().Get("kind")}
 	d.Live = "incident:" + inc.Ref
+	// Everyone who may see the incident sees its next step and what
+	// blocks it in the header; only responders get the forms.
+	if d.Moves, err = s.incidents.Moves(r.Context(), viewerOf(u), &inc); err != nil {
+		s.fail(w, r, err)
+		return incidentData{}, false
+	}
+	for _, m := range d.Moves {
+		if m.Backward {
+			d.Backward = append(d.Backward, m)
+		} else {
+			d.Forward = append(d.Forward, m)
+		}
+	}
 	if d.CanAct {
-		if d.Moves, err = s.incidents.Moves(r.Context(), viewerOf(u), &inc); err != nil {
-			s.fail(w, r, err)
-			return incidentData{}, false
-		}
-		for _, m := range d.Moves {
-			if m.Backward {
-				d.Backward = append(d.Backward, m)
-			} else {
-				d.Forward = append(d.Forward, m)
-			}
-		}
 		if d.Users, err = s.auth.Users(r.Context()); err != nil {
 			s.fail(w, r, err)
 			return incidentData{}, false
@@ -204,6 +219,7 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 	d.Notices = s.noticesPanelFor(r.Context(), inc, userFrom(r), d.CanAct, noticesForm{})
 	d.StatusPage = s.statusPanelFor(r.Context(), inc, userFrom(r), publishForm{}, updateForm{})
 	d.StatusOpen = d.StatusPage != nil && d.StatusPage.Public != nil && !d.StatusPage.Public.Status.Done()
+	d.setSection(returnSection(r, ""))
 	return d, true
 }
 
@@ -215,19 +231,11 @@ func labelsText(l map[string]string) string {
 	return strings.Join(lines, "\n")
 }
 
-func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.loadIncident(w, r, incidentForm{})
-	if !ok {
-		return
-	}
-	s.render(w, r, http.StatusOK, "incident", d)
-}
-
-// changed finishes a change: back to the page on success, or the page again
-// with the error and everything typed when it failed.
+// changed finishes a change: back to the section it came from on success,
+// or that section again with the error and everything typed when it failed.
 func (s *Server) changed(w http.ResponseWriter, r *http.Request, err error, form incidentForm, anchor, flash string) {
 	if err == nil {
-		http.Redirect(w, r, "/incidents/"+url.PathEscape(r.PathValue("ref"))+"?flash="+url.QueryEscape(flash)+"#"+anchor, http.StatusSeeOther)
+		http.Redirect(w, r, backURL(r, r.PathValue("ref"), anchor, flash), http.StatusSeeOther)
 		return
 	}
 	if code := codeOf(err); code == 0 {
@@ -238,10 +246,11 @@ func (s *Server) changed(w http.ResponseWriter, r *http.Request, err error, form
 	if !ok {
 		return
 	}
+	d.setSection(returnSection(r, anchor))
 	d.Error = message(err)
 	status := codeOf(err)
 	if status == http.StatusConflict {
-		d.Stale = "/incidents/" + d.Inc.Ref
+		d.Stale = sectionURL(d.Inc.Ref, d.Section)
 	}
 	s.render(w, r, status, "incident", d)
 }

@@ -100,7 +100,7 @@ func (s *Server) noticesPanelFor(ctx context.Context, inc incident.Incident, u a
 // success, or the incident page again with the error and what was typed.
 func (s *Server) noticesChanged(w http.ResponseWriter, r *http.Request, err error, f noticesForm, flash string) {
 	if err == nil {
-		http.Redirect(w, r, "/incidents/"+url.PathEscape(r.PathValue("ref"))+"?flash="+url.QueryEscape(flash)+"#comms", http.StatusSeeOther)
+		http.Redirect(w, r, backURL(r, r.PathValue("ref"), "comms", flash), http.StatusSeeOther)
 		return
 	}
 	if codeOf(err) == 0 {
@@ -113,6 +113,7 @@ func (s *Server) noticesChanged(w http.ResponseWriter, r *http.Request, err erro
 	}
 	d.Error = message(err)
 	d.Notices = s.noticesPanelFor(r.Context(), d.Inc, userFrom(r), d.CanAct, f)
+	d.setSection(returnSection(r, "comms"))
 	s.render(w, r, codeOf(err), "incident", d)
 }
 

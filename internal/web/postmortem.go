@@ -20,6 +20,8 @@ type postmortemData struct {
 	Form pmForm
 	// Revisions are the published texts, newest first.
 	Revisions []incident.Revision
+	// Head is the workspace header and tabs (workspace.go).
+	Head incidentHead
 }
 
 // Published reports whether the post-mortem is published: then it stays
@@ -50,6 +52,12 @@ func (s *Server) renderPostmortem(w http.ResponseWriter, r *http.Request, status
 		d.Stale = "/incidents/" + inc.Ref + "/postmortem"
 	}
 	d.Live = "incident:" + inc.Ref
+	moves, err := s.incidents.Moves(r.Context(), viewerOf(userFrom(r)), &inc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Head = headFor(inc, secPostmortem, d.CanAct, moves, s.dutiesPanelFor(r.Context(), inc, userFrom(r), nil))
 	// Always offer blank rows to add action items, with or without script.
 	for range 2 {
 		d.Form.Items = append(d.Form.Items, incident.ActionItem{})

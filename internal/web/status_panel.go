@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/url"
 
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/errs"
@@ -79,7 +78,7 @@ func (s *Server) statusPublishIncident(w http.ResponseWriter, r *http.Request) {
 // page again with the problem and what was typed.
 func (s *Server) statusPanelDone(w http.ResponseWriter, r *http.Request, err error, ref, flash string, pub publishForm, upd updateForm) {
 	if err == nil {
-		http.Redirect(w, r, "/incidents/"+url.PathEscape(ref)+"?flash="+url.QueryEscape(flash)+"#statuspage", http.StatusSeeOther)
+		http.Redirect(w, r, backURL(r, ref, "statuspage", flash), http.StatusSeeOther)
 		return
 	}
 	code := codeOf(err)
@@ -94,5 +93,6 @@ func (s *Server) statusPanelDone(w http.ResponseWriter, r *http.Request, err err
 	}
 	d.Error = problemText(err)
 	d.StatusPage = s.statusPanelFor(r.Context(), d.Inc, userFrom(r), pub, upd)
+	d.setSection(returnSection(r, "statuspage"))
 	s.render(w, r, code, "incident", d)
 }

@@ -207,6 +207,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("POST /admin/jobs/{id}/retry", s.retryJob, auth.Admin)
 	page("POST /admin/jobs/{id}/discard", s.discardJob, auth.Admin)
 	page("GET /admin/deliveries", s.deliveriesPage, auth.Admin)
+	s.registerWorkspace(page)
 	s.registerOnCall(mux, page)
 	s.registerDuties(page)
 	s.registerStatus(mux, page)
