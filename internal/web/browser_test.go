@@ -422,7 +422,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	b.wantText(".inc-head .meta", "SEV2")
 	b.wantText(".inc-head .meta", "Triage")
 	b.wantText(".inc-head .meta", "security.credential-compromise")
-	wantPhase(b, "Assess", 0)
+	wantPhase(b, "Triage", 0)
 
 	// Triage → active is blocked without an IR Lead: the button is disabled
 	// and the page says why.
@@ -452,10 +452,11 @@ func TestBrowserLifecycle(t *testing.T) {
 	// Activate.
 	move(b, "active", "Activate response")
 	b.wantText(".inc-head .meta", "Active")
-	wantPhase(b, "Contain", 1)
+	wantPhase(b, "Active", 1)
 
 	// A timeline entry with a time in the world, typed in New York time.
 	addWorldEntry(t, b)
+	b.open("/incidents/INC-1")
 
 	// Contain: a SEV1 needs an Incident Commander first.
 	wantBlocked(b, "contained", "Mark contained", "needs an Incident Commander")
@@ -463,7 +464,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	assign(b, "incident_commander", "bob", "Incident Commander")
 	move(b, "contained", "Mark contained")
 	b.wantText(".inc-head .meta", "Contained")
-	wantPhase(b, "Contain", 1)
+	wantPhase(b, "Contained", 2)
 
 	// Eradicate: needs a root cause.
 	wantBlocked(b, "eradicated", "Mark eradicated", "needs a root cause")
@@ -475,14 +476,20 @@ func TestBrowserLifecycle(t *testing.T) {
 	}
 	move(b, "eradicated", "Mark eradicated")
 	b.wantText(".inc-head .meta", "Eradicated")
-	wantPhase(b, "Eradicate & recover", 2)
+	wantPhase(b, "Eradicated", 3)
 
 	// Recover.
 	move(b, "recovered", "Mark recovered")
 	b.wantText(".inc-head .meta", "Recovered")
-	wantPhase(b, "Eradicate & recover", 2)
+	wantPhase(b, "Recovered", 4)
 	if c.get(t, "INC-1").PostmortemDue == nil {
 		t.Error("recovery set no post-mortem due date")
+	}
+	// Recovered: the post-mortem is what is left, with its deadline.
+	b.wantText("ol.phasebar > li.ph-current .ph-work", "post-mortem")
+	b.wantText("ol.phasebar > li.ph-current .ph-due", "post-mortem due")
+	if b.count("#inc-strip .clock-pm time") != 1 {
+		t.Errorf("the header does not show the post-mortem's due date: %s", b.text("#inc-strip"))
 	}
 
 	// Close: a SEV1 needs a published post-mortem.
@@ -505,7 +512,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	b.open("/incidents/INC-1")
 	move(b, "closed", "Close incident")
 	b.wantText(".inc-head .meta", "Closed")
-	wantPhase(b, "", 4) // closed: every phase is done, none current
+	wantPhase(b, "Closed", 5) // closed: every step before it is done
 	if n := b.count("#actions form[action$='/transition'] button[data-move]"); n != 0 {
 		t.Errorf("a closed incident still offers %d forward moves", n)
 	}
@@ -521,8 +528,8 @@ func wantPhase(b *browser, name string, index int) {
 	b.t.Helper()
 	type li struct{ Name, Class, Current string }
 	items := run(b, chromedp.Evaluate[[]li](`[...document.querySelectorAll("ol.phasebar > li")].map(l => ({Name: l.querySelector(".ph-name").textContent.trim(), Class: l.className, Current: l.getAttribute("aria-current") || ""}))`))
-	if len(items) != 4 {
-		b.t.Fatalf("phase bar has %d phases, want 4: %+v", len(items), items)
+	if len(items) != 6 {
+		b.t.Fatalf("phase bar has %d phases, want 6: %+v", len(items), items)
 	}
 	for i, it := range items {
 		want := "ph-pending"
@@ -600,7 +607,7 @@ func addWorldEntry(t *testing.T, b *browser) {
 	if _, err := chromedp.Call(b.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "America/New_York"}); err != nil {
 		t.Fatal(err)
 	}
-	b.open("/incidents/INC-1")
+	b.open("/incidents/INC-1/timeline")
 	world := time.Now().In(ny).Add(-2*time.Hour - 15*time.Minute).Truncate(time.Minute)
 	const body = "Decided to force a password reset for the 312 accounts that got in."
 	b.do(
@@ -667,12 +674,12 @@ func TestBrowserLiveUpdate(t *testing.T) {
 	bob := c.browser(ctx, t, "bob")
 	alice.signIn("alice")
 	bob.signIn("bob")
-	alice.open("/incidents/INC-1")
+	alice.open("/incidents/INC-1/timeline")
 
-	// Bob opens the page and waits until its live stream says hello.
+	// Bob opens the timeline and waits until its live stream says hello.
 	hello := chromedp.WaitEvent(network.EventSourceMessageReceived,
 		func(e network.EventEventSourceMessageReceived) bool { return e.EventName == "hello" },
-		chromedp.Navigate(c.url+"/incidents/INC-1"))
+		chromedp.Navigate(c.url+"/incidents/INC-1/timeline"))
 	run(bob, hello)
 
 	// A mark that a reload would wipe.
@@ -712,11 +719,23 @@ func TestBrowserLiveUpdate(t *testing.T) {
 	if id := run(bob, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`)); id != "entry-body" {
 		t.Errorf("bob's focus moved to %q", id)
 	}
-	if p := bob.path(); p != "/incidents/INC-1" || !run(bob, chromedp.Evaluate[bool](`window.fbSamePage === true`)) {
+	if p := bob.path(); p != "/incidents/INC-1/timeline" || !run(bob, chromedp.Evaluate[bool](`window.fbSamePage === true`)) {
 		t.Errorf("bob's page was reloaded or navigated (now at %s)", p)
 	}
-	// Forms bob is not using got the new version, so his next move is not
-	// refused as stale.
+	// On the overview, forms bob is not using get the new version, so his
+	// next move is not refused as stale.
+	run(bob, chromedp.WaitEvent(network.EventSourceMessageReceived,
+		func(e network.EventEventSourceMessageReceived) bool { return e.EventName == "hello" },
+		chromedp.Navigate(c.url+"/incidents/INC-1")))
+	inc, err = api.Get(ctx, "INC-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sev = "SEV2"
+	if _, err := api.Update(ctx, "INC-1", httpapi.PatchBody{Severity: &sev}, inc.Version); err != nil {
+		t.Fatal(err)
+	}
+	waitLive(t, bob, time.Now(), "the API's second severity", `document.querySelector("#inc-head .meta").textContent.includes("SEV2")`)
 	if v := run(bob, chromedp.Value(chromedp.CSS(`form.sevform input[name=version]`))); v != fmt.Sprint(c.get(t, "INC-1").Version) {
 		t.Errorf("bob's severity form carries version %s, want %d", v, c.get(t, "INC-1").Version)
 	}
@@ -856,9 +875,12 @@ func TestBrowserViewer(t *testing.T) {
 	b.open("/incidents/INC-1")
 	b.wantText(".inc-head h1", "Malware on a finance laptop")
 	b.wantText("#details", "EDR quarantined a loader.")
-	for _, sel := range []string{`form[action$="/transition"]`, "#actions", "#entry-form", `form[action*="/incidents/"]`, "main button", "main select", "main textarea"} {
-		if n := b.count(sel); n != 0 {
-			t.Errorf("a viewer's incident page has %d %s", n, sel)
+	for _, sec := range []string{"", "/tasks", "/timeline", "/comms", "/paging"} {
+		b.open("/incidents/INC-1" + sec)
+		for _, sel := range []string{`form[action$="/transition"]`, "#actions", "#entry-form", `form[action*="/incidents/"]`, "main button", "main select", "main textarea"} {
+			if n := b.count(sel); n != 0 {
+				t.Errorf("a viewer's incident page %q has %d %s", sec, n, sel)
+			}
 		}
 	}
 	// The post-mortem is read-only for a viewer too.
@@ -896,6 +918,8 @@ func TestBrowserScreenshots(t *testing.T) {
 			{"list", "/incidents", true},
 			{"declare", "/incidents/new", false},
 			{"incident", "/incidents/INC-1", true},
+			{"incident-timeline", "/incidents/INC-1/timeline", true},
+			{"incident-comms", "/incidents/INC-1/comms", true},
 			{"postmortem", "/incidents/INC-1/postmortem", false},
 		}
 		b.desktop()
@@ -1255,7 +1279,7 @@ func TestBrowserPagingPanel(t *testing.T) {
 
 	bob := c.browser(ctx, t, "bob")
 	bob.signIn("bob")
-	bob.open("/incidents/INC-1")
+	bob.open("/incidents/INC-1/paging")
 	bob.wantText("#paging", "Nobody has been paged about this.")
 	bob.do(chromedp.SetValue(chromedp.ID("pg-target"), "schedule:primary"),
 		chromedp.SetValue(chromedp.ID("pg-msg"), "Card payments fail since 10:02; please join the bridge."))
@@ -1269,12 +1293,12 @@ func TestBrowserPagingPanel(t *testing.T) {
 
 	alice := c.browser(ctx, t, "alice")
 	alice.signIn("alice")
-	alice.open("/incidents/INC-1")
+	alice.open("/incidents/INC-1/paging")
 	// The delivery's attempt is recorded right after the send.
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(alice.text("#paging"), "200") && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
-		alice.open("/incidents/INC-1")
+		alice.open("/incidents/INC-1/paging")
 	}
 	alice.wantText("#paging .esc-head", "open")
 	alice.wantText("#paging .deliveries", "alice")
@@ -1291,18 +1315,18 @@ func TestBrowserPagingPanel(t *testing.T) {
 	if alice.count(`#paging button`) != 1 { // only "Send page" is left
 		t.Errorf("after acknowledging, the panel still offers %d buttons", alice.count(`#paging button`))
 	}
-	_, err := chromedp.Run(alice.ctx, chromedp.Poll[bool](`document.querySelector("#roles").textContent.includes("alice")`,
+	_, err := chromedp.Run(alice.ctx, chromedp.Poll[bool](`document.querySelector("#inc-strip .strip-roles").textContent.includes("alice")`,
 		chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
 	if err != nil {
-		t.Errorf("alice did not show as IR Lead: %v (%s)", err, alice.text("#roles"))
+		t.Errorf("alice did not show as IR Lead: %v (%s)", err, alice.text("#inc-strip"))
 	}
 	for _, scheme := range []string{"light", "dark"} {
 		alice.scheme(scheme)
 		alice.desktop()
-		alice.open("/incidents/INC-1")
+		alice.open("/incidents/INC-1/paging")
 		alice.shot(dir, "incident-paging-acked-"+scheme)
 		alice.phone()
-		alice.open("/incidents/INC-1")
+		alice.open("/incidents/INC-1/paging")
 		alice.shot(dir, "incident-paging-phone-"+scheme)
 		if sw, iw, culprits := alice.overflow(); sw > iw {
 			t.Errorf("the incident page with its paging panel on a 375px phone (%s) scrolls sideways: %d > %d: %v", scheme, sw, iw, culprits)

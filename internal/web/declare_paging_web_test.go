@@ -36,7 +36,7 @@ func TestDeclaredIncidentShowsItsPageAtOnce(t *testing.T) {
 		if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, ref) {
 			t.Fatalf("declare %s: %d %s\n%s", how, r.status, r.location, r.body)
 		}
-		page := s.get(t, c, r.location)
+		page := s.get(t, c, strings.Replace(r.location, "?", "/paging?", 1))
 		i := strings.Index(page.body, `id="paging"`)
 		if i < 0 {
 			t.Fatalf("%s: no paging panel", how)

@@ -44,7 +44,7 @@ func TestBrowserNotificationDuties(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.signIn("alice")
-	b.open("/incidents/" + inc.Ref)
+	b.open("/incidents/" + inc.Ref + "/comms")
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		t.Fatal(err)
@@ -154,12 +154,13 @@ func TestBrowserNotificationDuties(t *testing.T) {
 	if !strings.HasPrefix(final.Text, "due in ") {
 		t.Fatalf("final report reads %q", final.Text)
 	}
-	b.wantText("#events", "incident_notification recorded as submitted at")
 	b.shot(dir, "duties-recorded")
+	b.open("/incidents/" + inc.Ref + "/timeline")
+	b.wantText("#events", "incident_notification recorded as submitted at")
 
 	// The panel fits a phone.
 	b.phone()
-	b.open("/incidents/" + inc.Ref)
+	b.open("/incidents/" + inc.Ref + "/comms")
 	if scroll, inner, culprits := b.overflow(); scroll > inner {
 		t.Errorf("the incident page with duties scrolls sideways on a phone (%d > %d): %v", scroll, inner, culprits)
 	}

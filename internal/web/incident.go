@@ -36,8 +36,8 @@ type incidentData struct {
 	// header.
 	Section string
 	Head    incidentHead
-	Paging   *pagingPanel
-	Duties   *dutiesPanel // notification duties (duties.go)
+	Paging  *pagingPanel
+	Duties  *dutiesPanel // notification duties (duties.go)
 	// StatusPage is the incident's status page panel (status_panel.go).
 	StatusPage *statusPanel
 	// StatusOpen: the incident has a public incident on the status page

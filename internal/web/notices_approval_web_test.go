@@ -65,7 +65,7 @@ func TestNoticeFormRecipientsAndApproval(t *testing.T) {
 	if got.Status != notices.Draft || got.Approval != nil {
 		t.Fatalf("a recipients change kept the approval: %s", got.Status)
 	}
-	r = s.get(t, alice, "/incidents/"+inc.Ref)
+	r = s.get(t, alice, "/incidents/"+inc.Ref+"/timeline")
 	if !strings.Contains(r.body, "approval withdrawn: recipients changed") {
 		t.Errorf("the incident's timeline does not show the withdrawal")
 	}

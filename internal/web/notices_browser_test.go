@@ -19,7 +19,7 @@ func TestBrowserNotices(t *testing.T) {
 	dir := shots(t)
 	alice := c.browser(ctx, t, "alice")
 	alice.signIn("alice")
-	alice.open("/incidents/" + inc.Ref)
+	alice.open("/incidents/" + inc.Ref + "/comms")
 	alice.wantText("#comms", "Next update due")
 	alice.do(chromedp.SendKeys(chromedp.ID("upd-text"), "Card form replaced; no new skimming seen."))
 	alice.submit("Post update")
@@ -68,10 +68,10 @@ func TestBrowserNotices(t *testing.T) {
 	if alice.count("#n-body") != 0 {
 		t.Fatal("a submitted notice can still be edited")
 	}
-	alice.open("/incidents/" + inc.Ref)
+	alice.open("/incidents/" + inc.Ref + "/comms")
 	alice.wantText("#notices-list", "submitted")
 	alice.phone()
-	alice.open("/incidents/" + inc.Ref)
+	alice.open("/incidents/" + inc.Ref + "/comms")
 	if sw, iw, culprits := alice.overflow(); sw > iw {
 		t.Errorf("incident page is %d px wide on a %d px phone: %v", sw, iw, culprits)
 	}

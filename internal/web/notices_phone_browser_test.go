@@ -25,7 +25,7 @@ func TestBrowserNoticesTableFitsAPhone(t *testing.T) {
 	b := c.browser(testContext(t), t, "alice")
 	b.signIn("alice")
 	b.phone()
-	b.open("/incidents/" + inc.Ref)
+	b.open("/incidents/" + inc.Ref + "/comms")
 	b.wantText("#notices-list", "eu-gdpr-art33-supervisory-authority")
 	if sw, iw, culprits := b.overflow(); sw > iw {
 		t.Errorf("incident page with notices is %d px wide on a %d px phone: %v", sw, iw, culprits)

@@ -22,7 +22,7 @@ func TestNoticesInTheBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice := s.signIn(t, "alice")
-	r := s.get(t, alice, "/incidents/"+inc.Ref)
+	r := s.get(t, alice, "/incidents/"+inc.Ref+"/comms")
 	if r.status != 200 || !strings.Contains(r.body, "Updates &amp; notices") || !strings.Contains(r.body, "Next update due") || !strings.Contains(r.body, `value="gdpr-art33"`) {
 		t.Fatalf("incident page: %d", r.status)
 	}

@@ -572,7 +572,7 @@ func TestPagingPanelChecksTheSubject(t *testing.T) {
 	}
 	e, _ := s.pageAbout(t, "INC-1", "alice")
 	alice, vera := s.signIn(t, "alice"), s.signIn(t, "vera")
-	r := s.get(t, vera, "/incidents/INC-1")
+	r := s.get(t, vera, "/incidents/INC-1/paging")
 	if !strings.Contains(r.body, `id="paging"`) || !strings.Contains(r.body, "page by bob") || strings.Contains(r.body, "/escalations/") {
 		t.Errorf("a viewer's paging panel: %s", r.body)
 	}

@@ -63,7 +63,7 @@ func TestBrowserDetailsKeepLiveChanges(t *testing.T) {
 	if strings.Contains(string(last.Data), "title") {
 		t.Fatalf("bob's save touched the title: %s", last.Data)
 	}
-	bob.wantText("ol#events", fmt.Sprintf("resolution set to %q", resolution))
+	bob.wantText("#recent", fmt.Sprintf("resolution set to %q", resolution))
 	if !strings.Contains(tl.Items[1].Text, `title "Leaked key" → "Leaked CI deploy key"`) {
 		t.Errorf("the API's change reads %q, want its from → to", tl.Items[1].Text)
 	}
@@ -78,7 +78,7 @@ func TestBrowserDetailsKeepLiveChanges(t *testing.T) {
 	if _, err := api.Update(ctx, "INC-1", httpapi.PatchBody{Summary: new(theirs)}, 0); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, bob, "the API's summary change in the timeline", `document.querySelector("ol#events").textContent.includes("API: found in two public forks")`)
+	waitFor(t, bob, "the API's summary change in the timeline", `document.querySelector("#recent").textContent.includes("API: found in two public forks")`)
 	if v := run(bob, chromedp.Value(chromedp.ID("d-summary"))); v != mine {
 		t.Fatalf("bob's summary was replaced under him: %q", v)
 	}

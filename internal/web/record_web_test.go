@@ -235,7 +235,7 @@ func TestHandOverInTheConsole(t *testing.T) {
 	if h := inc.Holders(incident.Responder); len(h) != 1 || h[0] != "alice" {
 		t.Fatalf("responders %v", h)
 	}
-	page = s.get(t, c, "/incidents/INC-1").body
+	page = s.get(t, c, "/incidents/INC-1/timeline").body
 	if !strings.Contains(page, "Incident Commander handed over from alice to vera (alice stays as responder): going off shift") {
 		t.Error("the timeline does not show the handover with its note")
 	}

@@ -86,7 +86,7 @@ func TestPublicReport(t *testing.T) {
 	if d.status != http.StatusSeeOther || !strings.HasPrefix(d.location, "/incidents/INC-1") {
 		t.Fatalf("declare from the report: %d %s", d.status, d.location)
 	}
-	if p := s.get(t, alice, "/incidents/INC-1"); !strings.Contains(p.body, "declared from report (external report)") {
+	if p := s.get(t, alice, "/incidents/INC-1/timeline"); !strings.Contains(p.body, "declared from report (external report)") {
 		t.Fatal("the incident's timeline does not say it came from the external report")
 	}
 	// A colleague reporting is recorded as the reporter.

@@ -143,7 +143,7 @@ func TestBrowserStatusPage(t *testing.T) {
 	s := c.browser(ctx, t, "alice")
 	s.signIn("alice")
 	s.phone()
-	s.open("/incidents/" + other.Ref)
+	s.open("/incidents/" + other.Ref + "/comms")
 	if v := run(s, chromedp.Evaluate[string](`document.getElementById("pf-title").value`)); v != "" {
 		t.Fatalf("the public title starts as %q, want empty", v)
 	}

@@ -40,7 +40,7 @@ func TestStatusPageForms(t *testing.T) {
 	}
 
 	// alice declared it and sees it, but may not publish it.
-	page := s.get(t, alice, path)
+	page := s.get(t, alice, path+"/comms")
 	want(page, 200, "only an administrator may publish it")
 	if strings.Contains(page.body, `action="`+path+`/status-page"`) {
 		t.Error("alice is offered the publish form")
@@ -50,11 +50,11 @@ func TestStatusPageForms(t *testing.T) {
 
 	// The administrator is asked to confirm; without it, the form comes
 	// back with what was typed.
-	want(s.get(t, admin, path), 200, `name="confirm_restricted"`, `id="pf-title" name="title" required maxlength="200" value=""`)
+	want(s.get(t, admin, path+"/comms"), 200, `name="confirm_restricted"`, `id="pf-title" name="title" required maxlength="200" value=""`)
 	want(s.post(t, admin, path+"/status-page", form), http.StatusUnprocessableEntity, "set confirm_restricted to publish it", `value="Account changes delayed"`)
 	form.Set("confirm_restricted", "1")
 	r := s.post(t, admin, path+"/status-page", form)
-	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, path+"?flash=") {
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, path+"/comms?flash=") {
 		t.Fatalf("publish: %d %s", r.status, r.location)
 	}
 	pub := s.get(t, s.browser(t), "/status")
@@ -63,7 +63,7 @@ func TestStatusPageForms(t *testing.T) {
 		t.Error("the internal title or ref is public")
 	}
 	// Its page now shows the public face; alice may not post to it.
-	want(s.get(t, alice, path), 200, "On the", "Account changes delayed", "Only an administrator may update the public page")
+	want(s.get(t, alice, path+"/comms"), 200, "On the", "Account changes delayed", "Only an administrator may update the public page")
 	pi, err := s.app.Services.Status.ForIncident(ctx, secret.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func TestStatusPageForms(t *testing.T) {
 	update := url.Values{"status": {"identified"}, "body": {"We know why."}, "back": {path}}
 	want(s.post(t, alice, "/status/admin/incidents/"+pi.ID+"/updates", update), http.StatusForbidden,
 		"only an administrator may publish it or update its public page", "SECRET insider case")
-	if r := s.post(t, admin, "/status/admin/incidents/"+pi.ID+"/updates", update); r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, path+"?flash=") {
+	if r := s.post(t, admin, "/status/admin/incidents/"+pi.ID+"/updates", update); r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, path+"/comms?flash=") {
 		t.Fatalf("update from the incident's page: %d %s", r.status, r.location)
 	}
 

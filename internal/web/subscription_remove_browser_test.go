@@ -54,7 +54,7 @@ func TestRemovingAnUpdateChannelIsConfirmed(t *testing.T) {
 	// With script: the box is required, and the dialog's Cancel keeps it.
 	b := c.browser(testContext(t), t, "alice")
 	b.signIn("alice")
-	b.open("/incidents/" + inc.Ref)
+	b.open("/incidents/" + inc.Ref + "/comms")
 	b.do(chromedp.Click(chromedp.CSS("details.subs summary")))
 	// Each dialog is answered with the next value sent on accept; what it
 	// said arrives on dialogs.
@@ -85,7 +85,7 @@ func TestRemovingAnUpdateChannelIsConfirmed(t *testing.T) {
 	if m := <-dialogs; m != "Stop sending this incident's updates to war room?" {
 		t.Fatalf("dialog: %q", m)
 	}
-	b.open("/incidents/" + inc.Ref)
+	b.open("/incidents/" + inc.Ref + "/comms")
 	if n := remaining(); n != 1 {
 		t.Fatalf("Cancel removed the channel (%d left)", n)
 	}

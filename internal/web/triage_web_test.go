@@ -107,7 +107,7 @@ func TestTriageDeclareFromAlerts(t *testing.T) {
 	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/incidents/INC-1") {
 		t.Fatalf("declare: %d %s\n%s", r.status, r.location, r.body)
 	}
-	inc := s.get(t, c, "/incidents/INC-1")
+	inc := s.get(t, c, "/incidents/INC-1/timeline")
 	for _, want := range []string{"Checkout 5xx", "declared from alertmanager (prod-am)", "2 alert(s)", `datetime="2026-11-26T22:52:14Z"`} {
 		if !strings.Contains(inc.body, want) {
 			t.Errorf("incident page lacks %q", want)

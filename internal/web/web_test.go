@@ -241,7 +241,7 @@ func TestWholeIncidentWithoutScript(t *testing.T) {
 	}
 	waiveOpenDuties(t, s.app.Services.Duties, "INC-1")
 	step("/transition", url.Values{"to": {"closed"}, "version": {v()}}, 303, "")
-	page = s.get(t, c, "/incidents/INC-1")
+	page = s.get(t, c, "/incidents/INC-1/timeline")
 	for _, want := range []string{"Closed", "happened", "2026-11-27T02:12:00Z", "first attacker login", "recovered → closed"} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("incident page lacks %q", want)

@@ -172,6 +172,17 @@ func (s *Server) showSection(w http.ResponseWriter, r *http.Request, section str
 	s.render(w, r, http.StatusOK, "incident", d)
 }
 
+// Recent is the overview's latest few timeline entries, newest first.
+func (d incidentData) Recent() []timelineItem {
+	const n = 5
+	items := d.Timeline
+	if d.Order == "asc" {
+		items = slices.Clone(items)
+		slices.Reverse(items)
+	}
+	return items[:min(n, len(items))]
+}
+
 // setSection shows d as section, with its header and tabs.
 func (d *incidentData) setSection(section string) {
 	if !slices.ContainsFunc(sections, func(s struct{ Name, Label, Path string }) bool { return s.Name == section }) {

@@ -172,7 +172,10 @@
     switch (e.key) {
       case "n": if (document.querySelector("a[href='/incidents/new']")) location.href = "/incidents/new"; break;
       case "/": var q = document.getElementById("q"); if (q) { e.preventDefault(); q.focus(); } else location.href = "/incidents#q"; break;
-      case "e": var b = document.getElementById("entry-body"); if (b) { e.preventDefault(); b.focus(); } break;
+      case "e":
+        var b = document.getElementById("entry-body"), tl = document.querySelector('.tabs a[data-section="timeline"]');
+        if (b) { e.preventDefault(); b.focus(); } else if (tl) location.href = tl.href + "#entry-form"; // the form is on the Timeline
+        break;
       case "g": pendingG = true; break;
       case "?": var d = document.getElementById("keys"); if (d && d.showModal) d.showModal(); break;
     }
