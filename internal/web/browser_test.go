@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -1315,11 +1316,17 @@ func TestBrowserPagingPanel(t *testing.T) {
 	if alice.count(`#paging button`) != 1 { // only "Send page" is left
 		t.Errorf("after acknowledging, the panel still offers %d buttons", alice.count(`#paging button`))
 	}
-	_, err := chromedp.Run(alice.ctx, chromedp.Poll[bool](`document.querySelector("#inc-strip .strip-roles").textContent.includes("alice")`,
-		chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
-	if err != nil {
-		t.Errorf("alice did not show as IR Lead: %v (%s)", err, alice.text("#inc-strip"))
+	// The role comes from a job run after the acknowledgement; the page
+	// may have connected its live stream after that, so wait for the
+	// role, then look.
+	leads := func() []string { inc := c.get(t, "INC-1"); return inc.Holders(incident.IRLead) }
+	for end := time.Now().Add(5 * time.Second); !slices.Contains(leads(), "alice"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("acknowledging did not make alice IR Lead")
+		}
 	}
+	alice.open("/incidents/INC-1/paging")
+	alice.wantText("#inc-strip .strip-roles", "alice")
 	for _, scheme := range []string{"light", "dark"} {
 		alice.scheme(scheme)
 		alice.desktop()

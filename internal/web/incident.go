@@ -85,10 +85,7 @@ type phase struct {
 // lifecycle is the phase bar: one step per state, so "now" marks the
 // state the incident is in (contained is its own step, not part of
 // containing).
-var lifecycle = []struct {
-	state incident.State
-	work  string
-}{
+var lifecycle = []lifeStep{
 	{incident.Triage, "assess"},
 	{incident.Active, "contain"},
 	{incident.Contained, "eradicate"},
@@ -97,13 +94,13 @@ var lifecycle = []struct {
 	{incident.Closed, ""},
 }
 
+type lifeStep struct {
+	state incident.State
+	work  string
+}
+
 func phases(inc *incident.Incident, now time.Time) []phase {
-	cur := slices.IndexFunc(lifecycle, func(p struct {
-		state incident.State
-		work  string
-	}) bool {
-		return p.state == inc.State
-	})
+	cur := slices.IndexFunc(lifecycle, func(p lifeStep) bool { return p.state == inc.State })
 	out := make([]phase, len(lifecycle))
 	for i, p := range lifecycle {
 		out[i] = phase{Name: stateNames[p.state], Work: p.work, State: p.state, Status: "pending"}
