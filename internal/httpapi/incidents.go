@@ -236,7 +236,7 @@ func (s *Server) registerIncidents(api huma.API) {
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "transition-incident", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/transition", Tags: tags,
 		Summary: "Move an incident to another state", DefaultStatus: http.StatusOK,
-		Description: "Answers 422 naming what is missing (severity, ir_lead, incident_commander, root_cause, postmortem, reason) when a rule blocks the move. Closing also needs every notification duty that applies or may apply submitted or waived: each open one is named obligations.<obligation_id>, with its phase and due instant (the policy file's close_requires_duties relaxes this per severity). Closing also resolves the incident's public incident on the status page, if still open, unless resolve_status_page is false.",
+		Description: "Answers 422 naming what is missing (severity, ir_lead, incident_commander, root_cause, postmortem, reason) when a rule blocks the move. Each required task still open that gates the state asked for (assess and contain gate contained, eradicate eradicated, recover recovered, communicate and post_incident closed) is one detail tasks.<key>, naming the task, its state and its assignee. Closing also needs every notification duty that applies or may apply submitted or waived: each open one is named obligations.<obligation_id>, with its phase and due instant (the policy file's close_requires_duties relaxes this per severity). Closing also resolves the incident's public incident on the status page, if still open, unless resolve_status_page is false.",
 	}), s.transitionIncident)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
