@@ -18,6 +18,18 @@ const (
 	flashSubscribeStarted flashCode = "subscribed"
 	flashJobRetried       flashCode = "jobretried"
 	flashJobDiscarded     flashCode = "jobdiscarded"
+	flashTaskAdded        flashCode = "taskadded"
+	flashTaskStarted      flashCode = "taskstarted"
+	flashTaskDone         flashCode = "taskdone"
+	flashTaskBlocked      flashCode = "taskblocked"
+	flashTaskSkipped      flashCode = "taskskipped"
+	flashTaskReopened     flashCode = "taskreopened"
+	flashTaskAssigned     flashCode = "taskassigned"
+	flashTaskTicked       flashCode = "taskticked"
+	flashTaskNotes        flashCode = "tasknotes"
+	flashPlanApplied      flashCode = "planapplied"
+	flashPlanDetached     flashCode = "plandetached"
+	flashAssessed         flashCode = "assessed"
 )
 
 // flashText is every flash message by its code.
@@ -27,6 +39,18 @@ var flashText = map[flashCode]string{
 	flashSubscribeStarted: "Check your inbox: we sent a link to confirm your subscription. It works for 24 hours.",
 	flashJobRetried:       "The job is due again and runs in a moment.",
 	flashJobDiscarded:     "The job is discarded: kept for the record, never run.",
+	flashTaskAdded:        "The task is added.",
+	flashTaskStarted:      "The task is in progress.",
+	flashTaskDone:         "The task is done.",
+	flashTaskBlocked:      "The task is blocked.",
+	flashTaskSkipped:      "The task is skipped.",
+	flashTaskReopened:     "The task is open again.",
+	flashTaskAssigned:     "The task's assignee is changed.",
+	flashTaskTicked:       "The checklist is updated.",
+	flashTaskNotes:        "The task's notes are saved.",
+	flashPlanApplied:      "The plan is applied: its tasks are below.",
+	flashPlanDetached:     "The plan is detached: its open tasks are removed, its done ones stay.",
+	flashAssessed:         "The assessment is recorded.",
 }
 
 // withFlash is path with c's flash code in its query; path has no query

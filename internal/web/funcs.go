@@ -79,5 +79,8 @@ func (s *Server) funcs() template.FuncMap {
 		"hasRole":  func(inc incident.Incident, r incident.Role) bool { return len(inc.Holders(r)) > 0 },
 		"eventDot": func(e incident.Event) string { return strings.ReplaceAll(e.Type, ".", "-") },
 		"sprintf":  fmt.Sprintf,
+		// The response work (tasks.go).
+		"taskState":  func(st incident.TaskState) string { return taskStateNames[st] },
+		"gatedTasks": gatedTasks,
 	}
 }

@@ -45,6 +45,10 @@ type incidentData struct {
 	StatusOpen bool
 	// Notices is the updates and notices panel (notices.go).
 	Notices *noticesPanel
+	// Tasks are the response work (tasks.go); Assess the assessment of
+	// impact (assess.go).
+	Tasks  *tasksPanel
+	Assess *assessPanel
 	// Orig is what the Details form's fields were rendered from (the stored
 	// values); the form sends it back so the server applies only the fields
 	// the person changed (details.go).
@@ -216,6 +220,8 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 	d.Notices = s.noticesPanelFor(r.Context(), inc, userFrom(r), d.CanAct, noticesForm{})
 	d.StatusPage = s.statusPanelFor(r.Context(), inc, userFrom(r), publishForm{}, updateForm{})
 	d.StatusOpen = d.StatusPage != nil && d.StatusPage.Public != nil && !d.StatusPage.Public.Status.Done()
+	d.Tasks = s.tasksPanelFor(r.Context(), inc, d.CanAct, d.Users)
+	d.Assess = s.assessPanelFor(inc, d.CanAct, nil)
 	d.setSection(returnSection(r, ""))
 	return d, true
 }

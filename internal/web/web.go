@@ -212,6 +212,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerDuties(page)
 	s.registerStatus(mux, page)
 	s.registerNotices(mux, page)
+	s.registerTasks(page)
+	s.registerAssess(page)
 }
 
 // Protect wraps the whole site: cross-origin state changes are refused
@@ -274,7 +276,13 @@ func viewerOf(u auth.User) incident.Viewer {
 
 func (s *Server) base(r *http.Request, title, nav string) base {
 	u := userFrom(r)
-	return base{Title: title, User: u, CanAct: u.Role.Allows(auth.Responder), IsAdmin: u.Role == auth.Admin, Nav: nav, Flash: r.URL.Query().Get("flash")}
+	// A flash code (flash.go) shows its fixed sentence; the older pages
+	// still carry their sentence itself.
+	flash := r.URL.Query().Get("flash")
+	if t := flashOf(r); t != "" {
+		flash = t
+	}
+	return base{Title: title, User: u, CanAct: u.Role.Allows(auth.Responder), IsAdmin: u.Role == auth.Admin, Nav: nav, Flash: flash}
 }
 
 const sessionCookie = "fb_session"

@@ -112,6 +112,7 @@ type incidentHead struct {
 // headFor builds the header from what the section already loaded.
 func headFor(inc incident.Incident, section string, canAct bool, moves []incident.Move, dp *dutiesPanel) incidentHead {
 	h := incidentHead{Inc: inc, Section: section, CanAct: canAct}
+	h.NextTaskDue, h.NextTaskTitle = nextTaskDue(&inc)
 	for _, s := range sections {
 		h.Tabs = append(h.Tabs, tab{Name: s.Name, Label: s.Label, URL: sectionURL(inc.Ref, s.Name), Current: s.Name == section})
 	}
