@@ -34,6 +34,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/outbound"
 	"github.com/firebreak-ir/firebreak/internal/outbox"
+	"github.com/firebreak-ir/firebreak/internal/plan"
 	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
@@ -93,6 +94,16 @@ type Config struct {
 	// ReportService is the on-call service reports from people are filed
 	// on (policy file reports.service); "security" when empty.
 	ReportService string
+	// Library is the built-in response plans, put at start when new or
+	// upgraded unless an administrator changed them (plan.Service.Sync);
+	// serve passes plan.Library(). Nil puts none, so tests that walk an
+	// incident through its phases are not gated by plan tasks they do
+	// not mean to test.
+	Library []plan.Plan
+	// Plans are the configured response plans (the policy file's and the
+	// plans file's), put at start whenever they differ from the stored
+	// version.
+	Plans []plan.Plan
 	// Organization, when set, is the organisation profile obligations are
 	// matched against, applied at start.
 	Organization *duties.Profile
@@ -166,6 +177,7 @@ type Services struct {
 	Duties      *duties.Service // notification duties: facts, obligations, reminders
 	Outbox      *outbox.Outbox  // every outgoing message: status mail, notices, updates, reminders
 	Tasks       *tasks.Service  // reminders of response tasks
+	Plans       *plan.Service   // response plans, versioned
 }
 
 // NewServices builds the services over db with the default policy.
@@ -179,6 +191,9 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	as := auth.NewService(db, now, newID, auth.WithLimiter(auth.NewLimiter(now)))
 	inc := incident.NewService(db, as, policy, now, newID)
 	inc.SetTaskFinder(db)
+	plans := plan.NewService(db, now)
+	plans.Roles = func(r string) bool { return incident.Role(r).Valid() }
+	inc.SetPlans(plans)
 	tr := triage.NewService(db, db, inc, log, now, newID)
 	var sevs []string
 	for _, l := range policy.Levels {
@@ -206,7 +221,7 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueEntryJob(e.Group.ID)} },
 		Resolved: func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueResolvedJob(e.Group.ID)} },
 	})
-	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob, Tasks: ts}
+	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob, Tasks: ts, Plans: plans}
 }
 
 // noticePeople reaches people for notices' reminders through their
@@ -310,6 +325,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Catalog != nil {
 		svc.Duties.SetCatalog(cfg.Catalog, cfg.Catalog.Anchors())
 	}
+	if err := svc.Plans.Sync(ctx, cfg.Library, cfg.Plans); err != nil {
+		_ = db.Close() // the failure being returned is the one to report
+		return nil, fmt.Errorf("response plans: %w", err)
+	}
 	if err := applyOrganization(ctx, svc.Duties, cfg.Organization); err != nil {
 		_ = db.Close() // the failure being returned is the one to report
 		return nil, fmt.Errorf("organization from the configuration: %w", err)
@@ -346,7 +365,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	api := httpapi.New(httpapi.Deps{
 		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Duties: svc.Duties, Notices: svc.Notices, Jobs: db, Deliveries: db, Idempotency: db, DB: db,
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
-		Status: svc.Status, BaseURL: public.String,
+		Status: svc.Status, Plans: svc.Plans, BaseURL: public.String,
 	})
 	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
@@ -375,6 +394,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	svc.Tasks.Register(a.Engine)
 	svc.Outbox.Register(a.Engine) // after every kind is registered
 	console.SetDeliveries(db, svc.Outbox.Kinds())
+	console.SetPlans(svc.Plans)
 	// Remembered Idempotency-Key answers are deleted hourly once expired.
 	a.Engine.Handle(store.JobIdempotencySweep, db.SweepIdempotency)
 	if err := db.ScheduleIdempotencySweep(ctx); err != nil {

@@ -72,6 +72,7 @@ func Run(ctx context.Context, env Env) int {
 	root.AddCommand(jobsCmd(g))
 	root.AddCommand(deliveriesCmd(g))
 	root.AddCommand(tasksCmd(g), taskCmd(g))
+	root.AddCommand(plansCmd(g))
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(env.Stderr, "firebreak: "+oneLine(err))
 		var ee *exitError

@@ -13,13 +13,14 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/config"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/plan"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
 func serveCmd(g *globals) *cobra.Command {
 	var f dbFlags
-	var addr, level, policy, publicURL, catalogPath, trustProxy string
+	var addr, level, policy, publicURL, catalogPath, trustProxy, plansPath string
 	var af auditFlags
 	var smtpAddr, smtpReports, smtpAlerts string
 	var smtpMax int64
@@ -66,6 +67,10 @@ func serveCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			plans, err := loadPlans(first(plansPath, g.env.Getenv("FIREBREAK_PLANS")))
+			if err != nil {
+				return err
+			}
 			mail, err := emailConfig(cfg.Email, g.env.Getenv)
 			if err != nil {
 				return err
@@ -97,6 +102,7 @@ func serveCmd(g *globals) *cobra.Command {
 				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt, ReportService: cfg.ReportService(),
 				SMTPAddr: first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")), SMTP: smtpCfg,
 				Policy: cfg.Policy(), Outbound: cfg.OutboundPolicy(), OutboundTimeout: cfg.OutboundTimeout(), Organization: cfg.Organization, Catalog: catalog, Notices: cfg.NoticesConfig(), Tasks: cfg.TaskReminders(),
+				Library: plan.Library(), Plans: plans,
 				Addr: first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),
 				RequestTimeout: requestTimeout, DiskReserve: diskReserveMiB << 20, DiskMinFree: diskMinFreeMiB << 20, IdempotencyStale: idemStale,
 				BootstrapToken: g.env.Getenv("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN"),
@@ -130,6 +136,7 @@ func serveCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&policy, "policy", "", "YAML file with severity levels and post-mortem days (default $FIREBREAK_POLICY; built-in SEV1–SEV4)")
 	cmd.Flags().StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	cmd.Flags().StringVar(&catalogPath, "catalog", "", "YAML file with the organisation's own notification obligations, merged over the built-in catalog (default $FIREBREAK_CATALOG)")
+	cmd.Flags().StringVar(&plansPath, "plans", "", "YAML file of response plans (plans: a list), put at start whenever one differs from its stored version (default $FIREBREAK_PLANS)")
 	cmd.Flags().StringVar(&trustProxy, "trust-proxy", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (default $FIREBREAK_TRUST_PROXY; none: the headers are ignored)")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL people reach this server at, for links in pages (default $FIREBREAK_PUBLIC_URL, public_url in the --policy file, or the listening address)")
 	cmd.Flags().StringVar(&smtpAddr, "smtp-addr", "", "address of the inbound SMTP listener, e.g. 10.0.0.5:2525 (default $FIREBREAK_SMTP_ADDR; off when empty)")

@@ -27,10 +27,17 @@ type setup struct {
 	tokens map[string]string // username → token
 }
 
-func newSetup(t *testing.T) *setup {
+func newSetup(t *testing.T) *setup { t.Helper(); return newSetupWith(t, nil) }
+
+// newSetupWith is newSetup with the configuration changed by edit.
+func newSetupWith(t *testing.T, edit func(*app.Config)) *setup {
 	t.Helper()
-	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DSN: storetest.SQLiteDSN(t), BootstrapToken: adminToken, Version: "test",
-		Outbound: outbound.LoopbackPolicy()})
+	cfg := app.Config{Addr: "127.0.0.1:0", DSN: storetest.SQLiteDSN(t), BootstrapToken: adminToken, Version: "test",
+		Outbound: outbound.LoopbackPolicy()}
+	if edit != nil {
+		edit(&cfg)
+	}
+	a, err := app.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notices"
+	"github.com/firebreak-ir/firebreak/internal/plan"
 	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
@@ -52,6 +53,7 @@ type Deps struct {
 	Duties      *duties.Service // notification duties; nil leaves their routes out
 	Notices     *notices.Service
 	Status      *status.Service // the status page; nil leaves its routes out
+	Plans       *plan.Service   // response plans; nil leaves their routes out
 	Jobs        Jobs
 	Deliveries  Deliveries // the outbox; nil leaves its route out
 	Idempotency Idempotency
@@ -76,6 +78,7 @@ type Server struct {
 	duties      *duties.Service  // nil: no notification duties
 	notices     *notices.Service // nil: no notices
 	status      *status.Service
+	plans       *plan.Service // nil: no plans routes
 	jobs        Jobs
 	deliveries  Deliveries
 	idem        Idempotency
@@ -89,7 +92,7 @@ type Server struct {
 
 // New builds the API and its route table.
 func New(d Deps) *Server {
-	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, roster: d.Roster, contacts: d.Contacts, escalations: d.Escalations, duties: d.Duties, notices: d.Notices, status: d.Status, jobs: d.Jobs, deliveries: d.Deliveries, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
+	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, roster: d.Roster, contacts: d.Contacts, escalations: d.Escalations, duties: d.Duties, notices: d.Notices, status: d.Status, plans: d.Plans, jobs: d.Jobs, deliveries: d.Deliveries, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Firebreak API", d.Version)
 	cfg.OpenAPIPath = "/api/v1/openapi"
@@ -123,6 +126,7 @@ func New(d Deps) *Server {
 	s.registerDuties(api)
 	s.registerNotices(api)
 	s.registerStatus(api)
+	s.registerPlans(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)

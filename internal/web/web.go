@@ -28,6 +28,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notices"
+	"github.com/firebreak-ir/firebreak/internal/plan"
 	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/triage"
@@ -80,8 +81,9 @@ type Server struct {
 	desk        *reportDesk
 	status      *statusSite // the public status page; nil when off
 	notices     *notices.Service
-	jobs        DeadJobs    // the dead jobs page; nil when off (SetJobs)
-	outbox      *outboxPage // the deliveries page; nil when off (SetDeliveries)
+	jobs        DeadJobs      // the dead jobs page; nil when off (SetJobs)
+	outbox      *outboxPage   // the deliveries page; nil when off (SetDeliveries)
+	plans       *plan.Service // the plans pages; nil when off (SetPlans)
 	baseURL     func() string
 	log         *slog.Logger
 	now         func() time.Time
@@ -208,6 +210,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("POST /admin/jobs/{id}/discard", s.discardJob, auth.Admin)
 	page("GET /admin/deliveries", s.deliveriesPage, auth.Admin)
 	s.registerWorkspace(page)
+	s.registerPlans(page)
 	s.registerOnCall(mux, page)
 	s.registerDuties(page)
 	s.registerStatus(mux, page)

@@ -1,0 +1,5 @@
+package httpapi
+
+// PlanViewOf is planView, for the test that it answers plan.Versioned's
+// JSON.
+var PlanViewOf = planView
