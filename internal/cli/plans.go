@@ -11,6 +11,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
 
+	"github.com/firebreak-ir/firebreak/internal/config"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/plan"
@@ -235,8 +236,8 @@ func loadPlans(path string) ([]plan.Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--plans: %w", err)
 	}
-	plans, err := plan.ParseFile(data, func(r string) bool { return incident.Role(r).Valid() })
-	if ps := (plan.FileProblems)(nil); errors.As(err, &ps) {
+	plans, err := config.ParsePlans(data)
+	if ps := (config.Problems)(nil); errors.As(err, &ps) {
 		return nil, fmt.Errorf("--plans: %d problem(s):\n%s", len(ps), ps.Format(path))
 	}
 	return plans, err

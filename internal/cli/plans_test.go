@@ -1,15 +1,19 @@
 package cli_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/app"
+	"github.com/firebreak-ir/firebreak/internal/cli"
 	"github.com/firebreak-ir/firebreak/internal/plan"
+	"github.com/firebreak-ir/firebreak/internal/store"
 )
 
 // TestPlansCLI: a fresh server lists the ten built-in plans; a plan shows
@@ -137,5 +141,70 @@ func write(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestServePlans: serve puts the built-in library, the policy file's plans
+// and the --plans file's at start; a plans file with problems stops it
+// before it starts, each problem at FILE:LINE:COL.
+func TestServePlans(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dsn := filepath.Join(dir, "firebreak.db")
+	policy, file, bad := filepath.Join(dir, "policy.yaml"), filepath.Join(dir, "plans.yaml"), filepath.Join(dir, "bad.yaml")
+	write(t, policy, "plans:\n  - name: from-policy\n    title: From the policy\n    tasks:\n      - {key: a, phase: assess, title: A}\n")
+	write(t, file, "plans:\n  - name: from-file\n    title: From the file\n    tasks:\n      - {key: a, phase: assess, title: A}\n")
+	write(t, bad, "plans:\n  - name: broken\n    title: Broken\n    tasks:\n      - key: a\n        phase: someday\n        title: A\n")
+	env := func(string) string { return "" }
+
+	var out, errOut bytes.Buffer
+	code := cli.Run(context.Background(), cli.Env{Args: []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--plans", bad}, Getenv: env,
+		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut})
+	if code == 0 || !strings.Contains(errOut.String(), bad+":6:") {
+		t.Fatalf("serve with a broken plans file: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan int)
+	logFile, err := os.Create(filepath.Join(dir, "serve.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	go func() {
+		served <- cli.Run(ctx, cli.Env{Args: []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--policy", policy, "--plans", file},
+			Getenv: env, Stdin: strings.NewReader(""), Stdout: logFile, Stderr: logFile})
+	}()
+	serveLog := func() string { b, _ := os.ReadFile(logFile.Name()); return string(b) }
+	// The plans are put before serve says it is serving.
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(serveLog(), "is serving on"); {
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("serve did not start (exit %d)\n%s", <-served, serveLog())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	db, err := store.Open(context.Background(), dsn, store.Options{})
+	if err != nil {
+		stop()
+		<-served
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, err := db.LatestPlans(context.Background())
+	if err != nil || len(got) != 12 {
+		stop()
+		t.Fatalf("serve put %d plans, want the 10 built-in ones and 2 configured: %v", len(got), err)
+	}
+	stop()
+	if code := <-served; code != 0 {
+		t.Fatalf("serve: exit %d\n%s", code, serveLog())
+	}
+	sources := map[string]string{}
+	for _, v := range got {
+		sources[v.Name] = v.Source
+	}
+	if sources["from-policy"] != plan.SourceFile || sources["from-file"] != plan.SourceFile || sources["credential-compromise"] != plan.SourceBuiltin {
+		t.Fatalf("plans after start: %v", sources)
 	}
 }

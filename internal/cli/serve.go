@@ -5,6 +5,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/web"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,10 +68,13 @@ func serveCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// The policy file's plans and the plans file's; a name in both
+			// is refused at start.
 			plans, err := loadPlans(first(plansPath, g.env.Getenv("FIREBREAK_PLANS")))
 			if err != nil {
 				return err
 			}
+			plans = append(slices.Clone(cfg.Plans), plans...)
 			mail, err := emailConfig(cfg.Email, g.env.Getenv)
 			if err != nil {
 				return err
