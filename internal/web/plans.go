@@ -55,6 +55,7 @@ type planData struct {
 	base
 	Plan    plan.Versioned
 	Current bool // the version shown is the current one
+	Deleted bool // the plan is deleted; an old version is shown
 	// Description is the plan's description rendered from Markdown.
 	Description template.HTML
 	Phases      []planPhase
@@ -145,12 +146,18 @@ func (s *Server) planPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderPlan(w http.ResponseWriter, r *http.Request, status int, name string, version int, text string, problems []planProblem) {
 	ctx := r.Context()
 	cur, err := s.plans.Get(ctx, name)
+	// A version of a plan deleted since is still shown: incidents that
+	// applied it link to it.
+	deleted := false
+	if e, ok := errs.As(err); ok && e.Code == errs.NotFound && version > 0 {
+		deleted, err = true, nil
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	shown := cur
-	if version > 0 && version != cur.Version {
+	if version > 0 && (deleted || version != cur.Version) {
 		if shown, err = s.plans.Version(ctx, name, version); err != nil {
 			s.fail(w, r, err)
 			return
@@ -172,8 +179,8 @@ func (s *Server) renderPlan(w http.ResponseWriter, r *http.Request, status int, 
 		}
 		text = string(b)
 	}
-	d := planData{base: s.base(r, shown.Title+" · Plans", "plans"), Plan: shown, Current: shown.Version == cur.Version,
-		Versions: vs, YAML: text, Problems: problems}
+	d := planData{base: s.base(r, shown.Title+" · Plans", "plans"), Plan: shown, Current: !deleted && shown.Version == cur.Version,
+		Deleted: deleted, Versions: vs, YAML: text, Problems: problems}
 	if len(problems) > 0 {
 		d.Error = fmt.Sprintf("The plan was not saved: %d %s below.", len(problems), plural(len(problems), "problem", "problems"))
 	}
@@ -203,7 +210,10 @@ func (s *Server) savePlan(w http.ResponseWriter, r *http.Request) {
 	name, text := r.PathValue("name"), r.PostFormValue("yaml")
 	v, changed, err := s.putPlanYAML(r, name, text)
 	if ps, ok := planProblems(err); ok {
-		s.renderPlan(w, r, http.StatusUnprocessableEntity, name, 0, text, ps)
+		// Shown again over the version it was edited from, which may
+		// belong to a plan deleted since.
+		from, _ := strconv.Atoi(r.PostFormValue("from"))
+		s.renderPlan(w, r, http.StatusUnprocessableEntity, name, max(from, 0), text, ps)
 		return
 	}
 	if err != nil {

@@ -141,4 +141,21 @@ tasks:
 	if l := s.get(t, admin, "/admin/plans"); strings.Contains(l.body, "plan-webshop-outage") {
 		t.Error("a deleted plan is listed")
 	}
+	// Its versions stay readable, and saving one puts the plan back.
+	gone := s.get(t, admin, "/admin/plans/webshop-outage?version=1")
+	if gone.status != http.StatusOK || !strings.Contains(gone.body, "was deleted") || !strings.Contains(gone.body, "Fail back") ||
+		strings.Contains(gone.body, `name="confirm"`) || !strings.Contains(gone.body, `id="version-2"`) {
+		t.Fatalf("a deleted plan's version: %d\n%s", gone.status, gone.body)
+	}
+	r = s.post(t, admin, "/admin/plans/webshop-outage", url.Values{"yaml": {strings.Replace(newPlan, "recover", "later", 1)}, "from": {"1"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "was deleted") || !strings.Contains(r.body, "tasks[0].phase") {
+		t.Errorf("a deleted plan saved with a problem: %d\n%s", r.status, r.body)
+	}
+	r = s.post(t, admin, "/admin/plans/webshop-outage", url.Values{"yaml": {newPlan}, "from": {"1"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("put back: %d\n%s", r.status, r.body)
+	}
+	if v, err := s.app.Services.Plans.Get(ctx, "webshop-outage"); err != nil || v.Version != 3 {
+		t.Errorf("put back: %+v %v", v, err)
+	}
 }
