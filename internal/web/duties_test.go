@@ -112,6 +112,13 @@ func TestDutiesPanelWithoutScript(t *testing.T) {
 		t.Error("the script's hooks (data-due, data-utc) are missing")
 	}
 
+	// Every section's header shows the nearest legal deadline: the 24 h
+	// early warning.
+	tl := s.get(t, alice, base+"/timeline").body
+	if i := strings.Index(tl, `class="clock clock-legal`); i < 0 || !strings.Contains(tl[i:], `data-due="2026-11-28T08:10:00Z">due in 23 h 10 min</span> <span class="hint">`+nis2+` early_warning`) {
+		t.Errorf("the header's nearest deadline is not the early warning: %.400s", tl[max(i, 0):])
+	}
+
 	// A viewer sees the clocks, not the forms.
 	vpage := s.get(t, vera, base+"/comms").body
 	if !strings.Contains(vpage, "due in 23 h 10 min") || strings.Contains(vpage, "Record as submitted") || strings.Contains(vpage, `name="anchor_aware"`) {

@@ -68,6 +68,8 @@ func TestReturnSectionIsOnlyASection(t *testing.T) {
 	for _, c := range []struct{ ret, anchor, want string }{
 		{"timeline", "top", "/incidents/INC-1/timeline?flash=ok#top"},
 		{"comms", "paging", "/incidents/INC-1/comms?flash=ok#paging"},
+		{"postmortem", "top", "/incidents/INC-1/postmortem?flash=ok#top"},
+		{"tasks", "top", "/incidents/INC-1/tasks?flash=ok#top"},
 		{"", "duties", "/incidents/INC-1/comms?flash=ok#duties"},
 		{"", "roles", "/incidents/INC-1?flash=ok#roles"},
 		{"https://evil.example", "timeline", "/incidents/INC-1/timeline?flash=ok#timeline"},

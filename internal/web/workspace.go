@@ -186,7 +186,9 @@ func (d incidentData) Recent() []timelineItem {
 
 // setSection shows d as section, with its header and tabs.
 func (d *incidentData) setSection(section string) {
-	if !slices.ContainsFunc(sections, func(s struct{ Name, Label, Path string }) bool { return s.Name == section }) {
+	// The post-mortem is its own page (postmortem.go): a change sent from
+	// its header that fails is shown on the overview.
+	if section == secPostmortem || !slices.ContainsFunc(sections, func(s struct{ Name, Label, Path string }) bool { return s.Name == section }) {
 		section = secOverview
 	}
 	d.Section = section

@@ -116,6 +116,10 @@ func TestWorkspaceRedirectsBack(t *testing.T) {
 	if r.status != http.StatusConflict || !strings.Contains(r.body, `aria-current="page">Paging</a>`) || !strings.Contains(r.body, `href="/incidents/INC-1/paging" class="button secondary reload"`) {
 		t.Errorf("stale move from paging: %d, on paging: %v", r.status, strings.Contains(r.body, `aria-current="page">Paging</a>`))
 	}
+	r = s.post(t, alice, "/incidents/INC-1/transition", url.Values{"to": {"closed"}, "return": {"postmortem"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `aria-current="page">Overview</a>`) || !strings.Contains(r.body, `id="actions"`) {
+		t.Errorf("a refused move from the post-mortem's header: %d, on the overview: %v", r.status, strings.Contains(r.body, `aria-current="page">Overview</a>`))
+	}
 	if r := s.get(t, alice, "/incidents/INC-1/timeline"); !strings.Contains(r.body, "four") {
 		t.Error("the entries were not added")
 	}
