@@ -67,7 +67,7 @@ func TestAssessmentFeedsTheFacts(t *testing.T) {
 		t.Fatal("the GDPR breach notification applies before personal data is known")
 	}
 	cmd := incident.Command{Actor: lena, Ref: inc.Ref}
-	answers := map[string]string{"data": "special_or_credentials", "service": "none", "customers": "some", "legal": "possible", "spread": "contained"}
+	answers := map[string]string{"data": "special_category", "service": "none", "customers": "some", "legal": "possible", "spread": "contained"}
 	if _, err := a.Services.Incidents.Assess(ctx, cmd, incident.AssessInput{Answers: answers}); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestAssessmentFeedsTheFacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !st.Facts.PersonalData || !slices.Equal(st.Facts.DataTypes, []string{"payment_card", "credentials"}) || st.Version != 2 || st.UpdatedBy != "firebreak" {
+	if !st.Facts.PersonalData || !slices.Equal(st.Facts.DataTypes, []string{"payment_card", "special_category"}) || st.Version != 2 || st.UpdatedBy != "firebreak" {
 		t.Fatalf("facts after the assessment: %+v", st)
 	}
 	if !gdpr() {
@@ -87,7 +87,7 @@ func TestAssessmentFeedsTheFacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := evs[len(evs)-1]
-	if d, _ := duties.DescribeEvent(last); last.Type != incident.EvFactsUpdated || d != "facts from the assessment: changed personal data from false to true; changed data types from payment_card to payment_card, credentials" {
+	if d, _ := duties.DescribeEvent(last); last.Type != incident.EvFactsUpdated || d != "facts from the assessment: changed personal data from false to true; changed data types from payment_card to payment_card, special_category" {
 		t.Fatalf("last event %s: %q", last.Type, d)
 	}
 

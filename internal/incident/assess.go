@@ -67,12 +67,16 @@ func DefaultImpact(levels []Level) Impact {
 	}
 	personal := opt("personal", "Personal data", 2)
 	personal.PersonalData = true
-	special := opt("special_or_credentials", "Special-category personal data, or credentials and secrets", 1)
-	special.PersonalData, special.DataTypes = true, []string{"credentials"}
+	// Credentials are not personal data by themselves: a leaked CI token
+	// is severe without making the privacy duties apply.
+	creds := opt("credentials", "Credentials, keys or secrets", 1)
+	creds.DataTypes = []string{"credentials"}
+	special := opt("special_category", "Special-category personal data (health, biometrics, beliefs…)", 1)
+	special.PersonalData, special.DataTypes = true, []string{"special_category"}
 	return Impact{
 		Dimensions: []Dimension{
 			{Key: "data", Question: "What data may be affected?", Options: []ImpactOption{
-				opt("none", "None", 4), opt("internal", "Internal or confidential business data", 3), personal, special}},
+				opt("none", "None", 4), opt("internal", "Internal or confidential business data", 3), personal, creds, special}},
 			{Key: "service", Question: "What happens to the service?", Options: []ImpactOption{
 				opt("none", "No impact", 4), opt("degraded", "Degraded", 3), opt("partial_outage", "Partial outage", 2), opt("full_outage", "Full outage", 1)}},
 			{Key: "customers", Question: "How many customers may be affected?", Options: []ImpactOption{

@@ -126,7 +126,7 @@ func TestAssess(t *testing.T) {
 	t.Parallel()
 	p := DefaultPolicy()
 	inc := build(t, p, DeclareInput{Title: "t", Severity: "SEV3"})
-	answers := map[string]string{"data": "special_or_credentials", "service": "none", "customers": "some", "legal": "possible", "spread": "contained"}
+	answers := map[string]string{"data": "credentials", "service": "none", "customers": "some", "legal": "possible", "spread": "contained"}
 	cases := []struct {
 		name   string
 		in     AssessInput
@@ -157,7 +157,7 @@ func TestAssess(t *testing.T) {
 				t.Fatal(err)
 			}
 			a := next.Assessment
-			if next.Severity != c.sev || a == nil || a.Suggested != "SEV1" || !a.PersonalData || a.DataTypes[0] != "credentials" {
+			if next.Severity != c.sev || a == nil || a.Suggested != "SEV1" || a.PersonalData || a.DataTypes[0] != "credentials" {
 				t.Fatalf("severity %s assessment %+v", next.Severity, a)
 			}
 			if !strings.Contains(Describe(Event{Type: EvAssessed, Data: mustJSON(t, ch[0].Data)}), "suggests SEV1") {

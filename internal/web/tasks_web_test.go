@@ -203,14 +203,14 @@ func TestAssessForm(t *testing.T) {
 	s, c := taskSite(t, time.Now, "availability.outage")
 	const path = "/incidents/INC-1/assess"
 	answers := func(do string, kv ...string) url.Values {
-		f := url.Values{"do": {do}, "a_data": {"special_or_credentials"}, "a_service": {"none"}, "a_customers": {"some"}, "a_legal": {"none"}, "a_spread": {"contained"}}
+		f := url.Values{"do": {do}, "a_data": {"credentials"}, "a_service": {"none"}, "a_customers": {"some"}, "a_legal": {"none"}, "a_spread": {"contained"}}
 		for i := 0; i+1 < len(kv); i += 2 {
 			f.Set(kv[i], kv[i+1])
 		}
 		return f
 	}
 	overview := s.get(t, c, "/incidents/INC-1")
-	for _, want := range []string{`id="assess"`, `name="a_data"`, `value="special_or_credentials"`, "Assess impact"} {
+	for _, want := range []string{`id="assess"`, `name="a_data"`, `value="credentials"`, "Assess impact"} {
 		if !strings.Contains(overview.body, want) {
 			t.Errorf("the overview lacks %q", want)
 		}
@@ -219,8 +219,8 @@ func TestAssessForm(t *testing.T) {
 	// Suggest needs every answer, and says which is missing.
 	wantPost(t, s, c, path, url.Values{"do": {"suggest"}, "a_data": {"personal"}}, http.StatusUnprocessableEntity, `id="dim-service-err"`, "is unanswered")
 	// The suggestion and why, worked out on the server; nothing recorded.
-	r := wantPost(t, s, c, path, answers("suggest"), http.StatusOK, `id="assess-suggestion"`, "SEV1", "data: Special-category")
-	if !strings.Contains(r.body, `value="special_or_credentials" checked`) {
+	r := wantPost(t, s, c, path, answers("suggest"), http.StatusOK, `id="assess-suggestion"`, "SEV1", "data: Credentials, keys or secrets")
+	if !strings.Contains(r.body, `value="credentials" checked`) {
 		t.Error("the suggestion lost the answers")
 	}
 	if inc := s.incident(t, "INC-1"); inc.Assessment != nil || inc.Severity != "SEV2" {
@@ -235,7 +235,7 @@ func TestAssessForm(t *testing.T) {
 		t.Fatalf("after recording: severity %s, assessment %+v", inc.Severity, inc.Assessment)
 	}
 	overview = s.get(t, c, "/incidents/INC-1?flash=assessed")
-	for _, want := range []string{"The assessment is recorded.", `id="assess-latest"`, "Special-category personal data, or credentials and secrets"} {
+	for _, want := range []string{"The assessment is recorded.", `id="assess-latest"`, "Credentials, keys or secrets"} {
 		if !strings.Contains(overview.body, want) {
 			t.Errorf("the overview after recording lacks %q", want)
 		}
