@@ -8,9 +8,15 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
+// listRow is an incident with its response work counted.
+type listRow struct {
+	incident.Incident
+	Done, Total, Overdue int
+}
+
 type listData struct {
 	base
-	Items      []incident.Incident
+	Items      []listRow
 	Counts     map[incident.State]int
 	Open       int
 	States     []incident.State
@@ -19,7 +25,11 @@ type listData struct {
 	Severity   string
 	Type       string
 	Q          string
-	NextCursor string
+	// OverdueTasks keeps incidents with an open task past due; Sort
+	// "task_due" puts the one whose next task is due soonest first.
+	OverdueTasks bool
+	Sort         string
+	NextCursor   string
 	NextURL    string
 	Now        any
 }
@@ -29,13 +39,17 @@ var openStates = []incident.State{incident.Triage, incident.Active, incident.Con
 func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	d := listData{base: s.base(r, "Incidents", "incidents"), States: incident.States, Levels: s.incidents.Policy().Levels,
-		State: q.Get("state"), Severity: q.Get("severity"), Type: q.Get("type"), Q: q.Get("q")}
+		State: q.Get("state"), Severity: q.Get("severity"), Type: q.Get("type"), Q: q.Get("q"),
+		OverdueTasks: q.Get("overdue_tasks") != "", Sort: q.Get("sort")}
+	if d.Sort != incident.SortTaskDue {
+		d.Sort = ""
+	}
 	d.Live = "list"
 	if d.State == "" {
 		d.State = "open"
 	}
 	v := viewerOf(userFrom(r))
-	f := incident.Filter{Type: d.Type, Text: d.Q, Limit: 50, Cursor: q.Get("cursor"), Viewer: v}
+	f := incident.Filter{Type: d.Type, Text: d.Q, Limit: 50, Cursor: q.Get("cursor"), Viewer: v, OverdueTasks: d.OverdueTasks, Sort: d.Sort}
 	switch d.State {
 	case "open":
 		f.States = openStates
@@ -51,7 +65,15 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d.Items, d.NextCursor = page.Items, page.NextCursor
+	d.NextCursor = page.NextCursor
+	now := s.now()
+	for _, inc := range page.Items {
+		row := listRow{Incident: inc}
+		for _, p := range inc.Progress(now) {
+			row.Done, row.Total, row.Overdue = row.Done+p.Done, row.Total+p.Total, row.Overdue+p.Overdue
+		}
+		d.Items = append(d.Items, row)
+	}
 	if d.NextCursor != "" {
 		nq := url.Values{}
 		for k, vs := range q {
