@@ -16,22 +16,22 @@ type listRow struct {
 
 type listData struct {
 	base
-	Items      []listRow
-	Counts     map[incident.State]int
-	Open       int
-	States     []incident.State
-	Levels     []incident.Level
-	State      string
-	Severity   string
-	Type       string
-	Q          string
+	Items    []listRow
+	Counts   map[incident.State]int
+	Open     int
+	States   []incident.State
+	Levels   []incident.Level
+	State    string
+	Severity string
+	Type     string
+	Q        string
 	// OverdueTasks keeps incidents with an open task past due; Sort
 	// "task_due" puts the one whose next task is due soonest first.
 	OverdueTasks bool
 	Sort         string
 	NextCursor   string
-	NextURL    string
-	Now        any
+	NextURL      string
+	Now          any
 }
 
 var openStates = []incident.State{incident.Triage, incident.Active, incident.Contained, incident.Eradicated, incident.Recovered}
