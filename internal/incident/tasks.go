@@ -222,9 +222,6 @@ func (inc *Incident) applyPlanActivated(d PlanActivatedData, actor string, at ti
 		for _, c := range pt.Checklist {
 			t.Checklist = append(t.Checklist, ChecklistItem{Text: c})
 		}
-		if strings.HasPrefix(pt.Owner, "user:") {
-			t.Assignee, t.AssignedBy = strings.TrimPrefix(pt.Owner, "user:"), "plan"
-		}
 		t.DueAt = inc.dueOf(&t, at)
 		inc.Tasks = append(inc.Tasks, t)
 	}
@@ -276,8 +273,15 @@ func (inc *Incident) startPhases(to State, at time.Time) {
 func (inc *Incident) resolveOwners() {
 	for i := range inc.Tasks {
 		t := &inc.Tasks[i]
-		if t.AssignedBy != "" || strings.Contains(t.Owner, ":") {
+		if t.AssignedBy == "hand" {
 			continue
+		}
+		if user, ok := strings.CutPrefix(t.Owner, "user:"); ok {
+			t.Assignee, t.AssignedBy = user, "plan"
+			continue
+		}
+		if strings.HasPrefix(t.Owner, "team:") {
+			continue // a team's task waits for someone to take it
 		}
 		role := IRLead
 		if t.Owner != "" {

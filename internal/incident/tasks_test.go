@@ -19,6 +19,7 @@ func testPlans() []plan.Versioned {
 			{Key: "scope-exposure", Phase: plan.Contain, Title: "Scope the exposure"},
 			{Key: "remove-persistence", Phase: plan.Eradicate, Title: "Remove persistence", Due: "PT2H", DueFrom: plan.FromPhase, Required: true},
 			{Key: "verify-unused", Phase: plan.Recover, Title: "Verify the old secret is unused", Required: true},
+			{Key: "call-vendor", Phase: plan.Recover, Title: "Call the vendor", Owner: "user:vendor-manager"},
 		}}
 	base := plan.Plan{Name: "baseline", Title: "Baseline",
 		Tasks: []plan.Task{
@@ -40,8 +41,21 @@ func TestPlanActivationGatesAndOwners(t *testing.T) {
 		assign(p, IRLead, "lead"), assign(p, IncidentCommander, "ic"),
 		func(inc *Incident) ([]Change, error) { return p.Transition(inc, Active, "", t0, Known{Plans: plans}) },
 	)
-	if len(inc.Plans) != 2 || len(inc.Tasks) != 6 {
-		t.Fatalf("plans %d tasks %d, want 2 and 6 (scope-exposure merged)", len(inc.Plans), len(inc.Tasks))
+	if len(inc.Plans) != 2 || len(inc.Tasks) != 7 {
+		t.Fatalf("plans %d tasks %d, want 2 and 7 (scope-exposure merged)", len(inc.Plans), len(inc.Tasks))
+	}
+	// A task the plan gives a person goes back to them when a hand-made
+	// assignment is taken back.
+	someone, nobody := "ic", ""
+	back := step(t, &inc, "lead",
+		func(inc *Incident) ([]Change, error) {
+			return p.UpdateTask(inc, "call-vendor", TaskUpdate{Assignee: &someone}, t0)
+		},
+		func(inc *Incident) ([]Change, error) {
+			return p.UpdateTask(inc, "call-vendor", TaskUpdate{Assignee: &nobody}, t0)
+		})
+	if cv, _ := back.Task("call-vendor"); cv.Assignee != "vendor-manager" {
+		t.Fatalf("given back to its owner: %+v", cv)
 	}
 	activated := inc.Phases[Active]
 	rs, _ := inc.Task("revoke-sessions")
