@@ -8,8 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/app"
+	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/plan"
+	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 )
 
 // taskSite is a site with INC-1 of type typ declared by alice, who leads
@@ -17,8 +20,25 @@ import (
 // only those a test adds.
 func taskSite(t *testing.T, now func() time.Time, typ string) (*site, *http.Client) {
 	t.Helper()
-	s := newSiteAt(t, now)
 	ctx := context.Background()
+	// The built-in plans, as serve puts them.
+	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: storetest.SQLiteDSN(t), BootstrapToken: "fbk_test_bootstrap_admin_token_0123456789", Now: now, Library: plan.Library()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Stop(context.Background()) })
+	for _, u := range []auth.UserInput{{Username: "alice", Role: auth.Responder}, {Username: "vera", Role: auth.Viewer}} {
+		if _, err := a.Services.Auth.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Services.Auth.SetPassword(ctx, u.Username, "correct horse battery"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := &site{app: a, url: a.URL()}
 	inc := s.app.Services.Incidents
 	if _, err := inc.Declare(ctx, "alice", incident.DeclareInput{Title: "Deploy key leaked", Severity: "SEV2", Type: typ, Source: incident.SourceInternal}); err != nil {
 		t.Fatal(err)
@@ -316,6 +336,13 @@ func TestMyTasks(t *testing.T) {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("/my/tasks lacks %q", want)
 		}
+	}
+	// Nor through the incident's own pages and forms.
+	if r := s.get(t, c, "/incidents/INC-3/tasks"); r.status != http.StatusNotFound || strings.Contains(r.body, "Secret insider task") {
+		t.Errorf("the restricted incident's tasks answered alice %d", r.status)
+	}
+	if r := s.post(t, c, "/incidents/INC-3/tasks/own-1", url.Values{"action": {"done"}}); r.status != http.StatusNotFound || strings.Contains(r.body, "Secret insider task") {
+		t.Errorf("a change to the restricted incident's task answered alice %d", r.status)
 	}
 	if p := s.get(t, s.signIn(t, "vera"), "/my/tasks"); !strings.Contains(p.body, "Bob&#39;s task") || strings.Contains(p.body, "Due in two hours") {
 		t.Errorf("vera's tasks are wrong:\n%s", p.body)
