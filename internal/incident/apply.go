@@ -228,6 +228,21 @@ func warnings(inc *Incident) []string {
 	if inc.Significant && inc.State.Open() && len(inc.Holders(IncidentCommander)) == 0 {
 		w = append(w, "significant severity without an incident commander: one is needed before the incident can be contained")
 	}
+	if inc.State.Open() {
+		asked := map[Role]string{}
+		for _, p := range inc.Plans {
+			for _, r := range p.Roles {
+				if _, ok := asked[r]; !ok && !p.Detached {
+					asked[r] = p.Title
+				}
+			}
+		}
+		for _, r := range Roles {
+			if title, ok := asked[r]; ok && len(inc.Holders(r)) == 0 && !(r == IncidentCommander && inc.Significant) {
+				w = append(w, fmt.Sprintf("the %s plan asks for a %s: nobody holds the role", title, r.Title()))
+			}
+		}
+	}
 	return w
 }
 

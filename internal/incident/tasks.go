@@ -53,6 +53,8 @@ type AppliedPlan struct {
 	Hash      string    `json:"hash"`
 	AppliedAt time.Time `json:"applied_at"`
 	AppliedBy string    `json:"applied_by"`
+	// Roles are the incident roles the plan asks to be filled.
+	Roles []Role `json:"roles,omitempty"`
 	// Detached plans' open tasks were removed; their done ones stay.
 	Detached bool `json:"detached,omitempty"`
 }
@@ -169,6 +171,7 @@ type PlanActivatedData struct {
 	Version int         `json:"version"`
 	Hash    string      `json:"hash"`
 	Tasks   []plan.Task `json:"tasks"`
+	Roles   []Role      `json:"roles,omitempty"` // the roles the plan asks for
 	// Merged are the plan's task keys an earlier plan already had: the
 	// earlier task stands for both.
 	Merged []string `json:"merged,omitempty"`
@@ -212,7 +215,7 @@ type CheckData struct {
 // applyPlanActivated adds the plan's tasks; due times count from the event
 // or from the start of the task's phase, when it has started.
 func (inc *Incident) applyPlanActivated(d PlanActivatedData, actor string, at time.Time) {
-	inc.Plans = append(inc.Plans, AppliedPlan{Name: d.Plan, Title: d.Title, Version: d.Version, Hash: d.Hash, AppliedAt: at, AppliedBy: actor})
+	inc.Plans = append(inc.Plans, AppliedPlan{Name: d.Plan, Title: d.Title, Version: d.Version, Hash: d.Hash, AppliedAt: at, AppliedBy: actor, Roles: d.Roles})
 	for _, pt := range d.Tasks {
 		t := Task{
 			Key: pt.Key, Plan: d.Plan, Phase: pt.Phase, Title: pt.Title, Instructions: pt.Instructions,

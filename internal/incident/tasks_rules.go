@@ -23,6 +23,9 @@ func (p *Policy) ActivatePlans(inc *Incident, plans []plan.Versioned, auto bool)
 			continue
 		}
 		d := PlanActivatedData{Plan: pl.Name, Title: pl.Title, Version: pl.Version, Hash: pl.Hash, Auto: auto, Tasks: []plan.Task{}}
+		for _, r := range pl.Roles {
+			d.Roles = append(d.Roles, Role(r))
+		}
 		for _, t := range pl.Tasks {
 			if have[t.Key] {
 				d.Merged = append(d.Merged, t.Key)

@@ -11,7 +11,7 @@ import (
 )
 
 func testPlans() []plan.Versioned {
-	cred := plan.Plan{Name: "credential-compromise", Title: "Credential compromise",
+	cred := plan.Plan{Name: "credential-compromise", Title: "Credential compromise", Roles: []string{"incident_commander", "comms_lead"},
 		AppliesTo: plan.Match{Types: []string{"security.credential-compromise"}},
 		Tasks: []plan.Task{
 			{Key: "revoke-sessions", Phase: plan.Contain, Title: "Revoke sessions", Owner: "incident_commander", Due: "PT30M", Required: true, Checklist: []string{"SSO", "VPN"}},
@@ -56,6 +56,9 @@ func TestPlanActivationGatesAndOwners(t *testing.T) {
 		})
 	if cv, _ := back.Task("call-vendor"); cv.Assignee != "vendor-manager" {
 		t.Fatalf("given back to its owner: %+v", cv)
+	}
+	if len(inc.Warnings) != 1 || !strings.Contains(inc.Warnings[0], "Credential compromise plan asks for a Comms Lead") {
+		t.Fatalf("warnings %q", inc.Warnings)
 	}
 	activated := inc.Phases[Active]
 	rs, _ := inc.Task("revoke-sessions")
