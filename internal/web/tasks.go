@@ -108,7 +108,7 @@ func (s *Server) tasksPanelFor(ctx context.Context, inc incident.Incident, canAc
 		tp := taskPhase{Phase: ph, Title: ph.Title()}
 		if start, ok := inc.Phases[incident.PhaseStart(ph)]; ok {
 			end := now
-			if gate, ok := inc.Phases[incident.GatedBy(ph)]; ok && !gate.Before(start) {
+			if gate, ok := inc.Phases[phaseEnd(ph)]; ok && !gate.Before(start) {
 				end = gate
 			}
 			tp.Started, tp.InPhase = true, span(end.Sub(start))
@@ -160,6 +160,15 @@ func (s *Server) tasksPanelFor(ctx context.Context, inc incident.Incident, canAc
 var taskStateNames = map[incident.TaskState]string{
 	incident.TaskTodo: "To do", incident.TaskInProgress: "In progress", incident.TaskBlocked: "Blocked",
 	incident.TaskDone: "Done", incident.TaskSkipped: "Skipped",
+}
+
+// phaseEnd is the state that ends a plan phase's time: assessing ends on
+// leaving triage, though its required tasks gate containment.
+func phaseEnd(ph plan.Phase) incident.State {
+	if ph == plan.Assess {
+		return incident.Active
+	}
+	return incident.GatedBy(ph)
 }
 
 // gateList is the open required tasks that keep an incident out of To.

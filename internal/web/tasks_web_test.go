@@ -350,3 +350,32 @@ func TestMyTasks(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestTaskPhaseTimes: each phase shows its time so far, the assessment's
+// ending when the incident leaves triage.
+func TestTaskPhaseTimes(t *testing.T) {
+	t.Parallel()
+	clk := &clock{}
+	s, c := taskSite(t, clk.now, "availability.outage")
+	ctx := context.Background()
+	svc := s.app.Services.Incidents
+	cmd := incident.Command{Actor: incident.Viewer{User: "alice"}, Ref: "INC-1"}
+	for _, ph := range []plan.Phase{plan.Assess, plan.Contain} {
+		if _, err := svc.AddTask(ctx, cmd, incident.TaskInput{Title: "Work of " + string(ph), Phase: ph}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.advance(10 * time.Minute)
+	if _, err := svc.Transition(ctx, cmd, incident.Active, ""); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(5 * time.Minute)
+	page := s.get(t, c, "/incidents/INC-1/tasks")
+	for ph, want := range map[string]string{"assess": "10m in phase", "contain": "5m in phase"} {
+		_, head, _ := strings.Cut(page.body, `id="phase-`+ph+`-h"`)
+		head, _, _ = strings.Cut(head, "</h3>")
+		if !strings.Contains(head, want) {
+			t.Errorf("the %s phase says %q, want %q", ph, head, want)
+		}
+	}
+}
