@@ -26,7 +26,9 @@ func streamOnly(t string) bool {
 	case EvNoticeDrafted, EvNoticeApproved, EvNoticeEdited, EvNoticeApprovalWithdrawn, EvNoticeSubmitted, EvNoticeSent, EvUpdatePosted:
 		return true
 	}
-	return dutyEvent(t) // facts and obligation records: see duties.go
+	// facts and obligation records (duties.go); assets, indicators,
+	// credentials, fixes and evidence (records.go)
+	return dutyEvent(t) || recordEvent(t)
 }
 
 // Recorded tells the service's observers (live updates) of events that
