@@ -2,18 +2,18 @@ package incident
 
 import "strings"
 
-// RecordPrefixes are the event types of the records responders keep beside
+// recordPrefixes are the event types of the records responders keep beside
 // an incident — affected assets, indicators of compromise, compromised
 // credentials, fixes and evidence with its custody. Each record's package
 // owns its payloads and writes its events with its own rows in one
 // transaction (like notices and duties); the incident's state does not
 // change, but every change is hash-chained with the rest of the record.
-var RecordPrefixes = []string{"asset.", "indicator.", "credential.", "fix.", "evidence."}
+var recordPrefixes = []string{"asset.", "indicator.", "credential.", "fix.", "evidence."}
 
 // recordEvent reports whether t is an event of a record kept beside the
 // incident.
 func recordEvent(t string) bool {
-	for _, p := range RecordPrefixes {
+	for _, p := range recordPrefixes {
 		if strings.HasPrefix(t, p) {
 			return true
 		}
