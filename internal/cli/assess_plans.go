@@ -87,7 +87,7 @@ func incidentPlanCmd(g *globals) *cobra.Command {
 			return g.print(inc, func(w io.Writer) { fmt.Fprintf(w, "%s: detached %s\n", inc.Ref, args[1]) })
 		},
 	}
-	detach.Flags().StringVar(&reason, "reason", "", "why, for the record")
+	detach.Flags().StringVar(&reason, "reason", "", "why, for the record (required)")
 	cmd.AddCommand(apply, detach)
 	return cmd
 }

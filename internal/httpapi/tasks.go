@@ -255,7 +255,7 @@ type detachPlanInput struct {
 	RefParam
 	IfMatch
 	Name   string `path:"name" maxLength:"100" doc:"The plan's name."`
-	Reason string `query:"reason" maxLength:"20000" doc:"Why, for the record."`
+	Reason string `query:"reason" maxLength:"20000" required:"true" doc:"Why, for the record (422, reason, when missing)."`
 }
 
 // detachPlan serves DELETE /api/v1/incidents/{ref}/plans/{name}: detach a response plan.

@@ -57,7 +57,8 @@ func (p *Policy) DetachPlan(inc *Incident, name, reason string) ([]Change, error
 	}
 	reason = strings.TrimSpace(reason)
 	var v validator
-	v.text("reason", reason, MaxText, false)
+	// Taking tasks away is never silent: the record says why.
+	v.text("reason", reason, MaxText, true)
 	if err := v.err(); err != nil {
 		return nil, err
 	}

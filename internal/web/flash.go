@@ -27,6 +27,7 @@ const (
 	flashTaskAssigned     flashCode = "taskassigned"
 	flashTaskTicked       flashCode = "taskticked"
 	flashTaskNotes        flashCode = "tasknotes"
+	flashTaskDue          flashCode = "taskdue"
 	flashPlanApplied      flashCode = "planapplied"
 	flashPlanDetached     flashCode = "plandetached"
 	flashAssessed         flashCode = "assessed"
@@ -48,6 +49,7 @@ var flashText = map[flashCode]string{
 	flashTaskAssigned:     "The task's assignee is changed.",
 	flashTaskTicked:       "The checklist is updated.",
 	flashTaskNotes:        "The task's notes are saved.",
+	flashTaskDue:          "The task's due time is set.",
 	flashPlanApplied:      "The plan is applied: its tasks are below.",
 	flashPlanDetached:     "The plan is detached: its open tasks are removed, its done ones stay.",
 	flashAssessed:         "The assessment is recorded.",

@@ -291,6 +291,7 @@ func (s *Server) addTask(w http.ResponseWriter, r *http.Request) {
 var taskActions = map[string]flashCode{
 	"start": flashTaskStarted, "done": flashTaskDone, "block": flashTaskBlocked, "skip": flashTaskSkipped,
 	"reopen": flashTaskReopened, "assign": flashTaskAssigned, "tick": flashTaskTicked, "notes": flashTaskNotes,
+	"due": flashTaskDue,
 }
 
 func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) {
@@ -299,7 +300,7 @@ func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) {
 	}
 	key, action := r.PathValue("key"), r.PostFormValue("action")
 	f := taskForm{Key: key, Action: action, Values: map[string]string{}}
-	for _, k := range []string{"blocker", "reason", "assignee", "notes"} {
+	for _, k := range []string{"blocker", "reason", "assignee", "notes", "due_at"} {
 		f.Values[k] = r.PostFormValue(k)
 	}
 	code, ok := taskActions[action]
@@ -327,6 +328,23 @@ func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) {
 		in.Assignee = text("assignee")
 	case "notes":
 		in.Notes = text("notes")
+	case "due":
+		if r.PostFormValue("clear_due") != "" {
+			in.ClearDue = true
+			break
+		}
+		due, err := parseLocalTime(f.Values["due_at"], r.PostFormValue("tz_offset"))
+		switch {
+		case err != nil:
+			err = invalid("due_at", "%s", err.Error())
+		case due == nil:
+			err = invalid("due_at", "give a due time, or tick “No due time”")
+		}
+		if err != nil {
+			s.tasksFailed(w, r, err, f)
+			return
+		}
+		in.DueAt = due
 	case "tick":
 		i, err := strconv.Atoi(r.PostFormValue("item"))
 		if err != nil {

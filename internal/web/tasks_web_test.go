@@ -122,6 +122,8 @@ func TestTaskFormsWithoutScript(t *testing.T) {
 	wantPost(t, s, c, task, url.Values{"action": {"assign"}, "assignee": {"nobody"}}, http.StatusUnprocessableEntity, `class="field-error"`)
 	wantPost(t, s, c, task, url.Values{"action": {"tick"}, "item": {"7"}, "done": {"yes"}}, http.StatusUnprocessableEntity, "checklist items")
 	wantPost(t, s, c, task, url.Values{"action": {"explode"}}, http.StatusUnprocessableEntity, "unknown task action")
+	wantPost(t, s, c, task, url.Values{"action": {"due"}, "due_at": {"tomorrow-ish"}}, http.StatusUnprocessableEntity, "is not a date and time")
+	wantPost(t, s, c, task, url.Values{"action": {"due"}, "due_at": {""}}, http.StatusUnprocessableEntity, "No due time")
 	wantPost(t, s, c, base+"/no-such", url.Values{"action": {"done"}}, http.StatusNotFound)
 	if tk := s.task(t, "INC-1", "own-1"); tk.State != incident.TaskTodo || tk.Assignee != "alice" {
 		t.Fatalf("refused changes changed the task: %+v", tk)
@@ -136,6 +138,10 @@ func TestTaskFormsWithoutScript(t *testing.T) {
 		{url.Values{"action": {"tick"}, "item": {"0"}, "done": {"yes"}}, "taskticked", func(tk incident.Task) bool { return tk.Checklist[0].Done }},
 		{url.Values{"action": {"assign"}, "assignee": {"vera"}}, "taskassigned", func(tk incident.Task) bool { return tk.Assignee == "vera" }},
 		{url.Values{"action": {"notes"}, "notes": {"Key id 1234 is the one"}}, "tasknotes", func(tk incident.Task) bool { return tk.Notes == "Key id 1234 is the one" }},
+		{url.Values{"action": {"due"}, "due_at": {"2099-01-02T03:04"}, "tz_offset": {"-60"}}, "taskdue", func(tk incident.Task) bool {
+			return tk.DueAt != nil && tk.DueAt.Equal(time.Date(2099, 1, 2, 2, 4, 0, 0, time.UTC))
+		}},
+		{url.Values{"action": {"due"}, "clear_due": {"1"}}, "taskdue", func(tk incident.Task) bool { return tk.DueAt == nil }},
 		{url.Values{"action": {"block"}, "blocker": {"the vendor's answer"}}, "taskblocked", func(tk incident.Task) bool {
 			return tk.State == incident.TaskBlocked && tk.Blocker == "the vendor's answer"
 		}},
