@@ -14,6 +14,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/evidence"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 )
@@ -171,7 +172,7 @@ type TimelineItem struct {
 
 func timelineItem(e incident.Event) TimelineItem {
 	return TimelineItem{Seq: e.Seq, Type: e.Type, Kind: incident.EntryKindOf(e), Actor: e.Actor, RecordedAt: e.RecordedAt,
-		OccurredAt: e.OccurredAt, Text: incident.Describe(e, notices.DescribeEvent, duties.DescribeEvent), Data: e.Data, Hash: e.Hash, PrevHash: e.PrevHash}
+		OccurredAt: e.OccurredAt, Text: incident.Describe(e, notices.DescribeEvent, duties.DescribeEvent, evidence.DescribeEvent), Data: e.Data, Hash: e.Hash, PrevHash: e.PrevHash}
 }
 
 // TimelineInput filters GET /timeline.

@@ -12,6 +12,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/escalation"
+	"github.com/firebreak-ir/firebreak/internal/evidence"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 )
@@ -196,7 +197,7 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 		if d.Kind != "" && string(k) != d.Kind {
 			continue
 		}
-		text := incident.Describe(e, notices.DescribeEvent, duties.DescribeEvent)
+		text := incident.Describe(e, notices.DescribeEvent, duties.DescribeEvent, evidence.DescribeEvent)
 		if k != "" {
 			text = strings.TrimPrefix(text, string(k)+": ") // the kind is shown as a badge
 		}
