@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/firebreak-ir/firebreak/internal/alert"
+	"github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/audit"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/comms"
@@ -178,6 +179,7 @@ type Services struct {
 	Outbox      *outbox.Outbox  // every outgoing message: status mail, notices, updates, reminders
 	Tasks       *tasks.Service  // reminders of response tasks
 	Plans       *plan.Service   // response plans, versioned
+	Assets      *assets.Service // affected assets and the inventory, credentials, fixes
 }
 
 // NewServices builds the services over db with the default policy.
@@ -208,6 +210,8 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	du := newDuties(db, inc, cs, ob, now, log)
 	ts := tasks.New(tasks.Deps{Incidents: inc, People: cs, Outbox: ob, Deliveries: db, Now: now, Logger: log})
 	ts.RegisterKinds(ob)
+	am := assets.New(assets.Deps{Store: db, Incidents: inc, Now: now, Logger: log})
+	inc.SetAssets(am)
 	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Duties: du, Channels: notifier, People: noticePeople(cs), Now: now, NewID: newID, Logger: log})
 	// The side effects of incident events and new queue entries (pages,
 	// update cadences, closing an ended incident's alert groups) are jobs
@@ -221,7 +225,7 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueEntryJob(e.Group.ID)} },
 		Resolved: func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueResolvedJob(e.Group.ID)} },
 	})
-	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob, Tasks: ts, Plans: plans}
+	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob, Tasks: ts, Plans: plans, Assets: am}
 }
 
 // noticePeople reaches people for notices' reminders through their

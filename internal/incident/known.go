@@ -22,6 +22,12 @@ type Known struct {
 	// Plans are the response plans that match the incident, most
 	// specific first; leaving triage activates them.
 	Plans []plan.Versioned
+	// OpenAssets are the assets confirmed affected and neither restored
+	// nor accepted unrestored: recovering is refused while any is.
+	OpenAssets []OpenRecord
+	// OpenCredentials are the credentials confirmed compromised and not
+	// yet revoked: eradicating is refused while any is.
+	OpenCredentials []OpenRecord
 }
 
 // OpenDuty is one phase of a notification duty not yet met.

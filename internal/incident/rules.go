@@ -354,6 +354,7 @@ func (p *Policy) forwardRules(inc *Incident, to State, known Known) error {
 	var v validator
 	v.code = errs.Rule
 	gateRules(&v, inc, to)
+	assetRules(&v, to, known)
 	switch to {
 	case Active:
 		if inc.Severity == "" {

@@ -73,6 +73,9 @@ type Service struct {
 	// duties tells the open notification duties that closing checks;
 	// nil: none are known (a server without the obligation records).
 	duties DutySource
+	// assets tells the open assets and credentials recovering and
+	// eradicating check; nil: none.
+	assets AssetSource
 	// plans are the response plans leaving triage activates; nil: none.
 	plans PlanSource
 	// taskFinder is the tasks index across incidents; nil: none.
@@ -222,6 +225,17 @@ func (s *Service) known(ctx context.Context, v Viewer, inc *Incident, to State) 
 			return k, err
 		}
 	}
+	if (to == Eradicated || to == Recovered) && s.assets != nil {
+		assets, creds, err := s.assets.OpenRecords(ctx, v, *inc)
+		if err != nil {
+			return k, err
+		}
+		if to == Eradicated {
+			k.OpenCredentials = creds
+		} else {
+			k.OpenAssets = assets
+		}
+	}
 	if to != Closed || s.duties == nil {
 		return k, nil
 	}
@@ -245,10 +259,13 @@ func (s *Service) Transition(ctx context.Context, c Command, to State, reason st
 // know of inc (the open notification duties closing checks).
 func (s *Service) Moves(ctx context.Context, v Viewer, inc *Incident) ([]Move, error) {
 	var k Known
-	if inc.State == Recovered {
-		var err error
-		if k, err = s.known(ctx, v, inc, Closed); err != nil {
-			return nil, err
+	if r := inc.State.rank(); r >= 0 && r+1 < len(forward) {
+		switch next := forward[r+1]; next {
+		case Eradicated, Recovered, Closed:
+			var err error
+			if k, err = s.known(ctx, v, inc, next); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return s.policy.Moves(inc, s.now(), k), nil

@@ -201,6 +201,9 @@ func (db *DB) AuditOrphans(ctx context.Context) ([]Orphan, error) {
 		{"obligation_records", "obligation_id || ' ' || phase"},
 		{"notices", "id"},
 		{"stakeholder_updates", "id"},
+		{"incident_assets", "kind || ':' || identifier"},
+		{"incident_credentials", "id"},
+		{"incident_fixes", "id"},
 	} {
 		err := scanAll(ctx, db, `SELECT incident_id, `+q.key+` FROM `+q.table+` t WHERE NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = t.incident_id) ORDER BY 1, 2`, nil,
 			func(s scanner) error {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	assetrec "github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/escalation"
@@ -197,7 +198,8 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 		if d.Kind != "" && string(k) != d.Kind {
 			continue
 		}
-		text := incident.Describe(e, notices.DescribeEvent, duties.DescribeEvent, evidence.DescribeEvent)
+		text := incident.Describe(e, notices.DescribeEvent, duties.DescribeEvent, evidence.DescribeEvent,
+			assetrec.DescribeEvent)
 		if k != "" {
 			text = strings.TrimPrefix(text, string(k)+": ") // the kind is shown as a badge
 		}
