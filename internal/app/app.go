@@ -30,6 +30,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/indicators"
 	"github.com/firebreak-ir/firebreak/internal/mailin"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/notify"
@@ -175,11 +176,12 @@ type Services struct {
 	Escalations *escalation.Service // escalations, deliveries, acknowledgements, pages by hand
 	Status      *status.Service     // the public status page
 	Notices     *notices.Service
-	Duties      *duties.Service // notification duties: facts, obligations, reminders
-	Outbox      *outbox.Outbox  // every outgoing message: status mail, notices, updates, reminders
-	Tasks       *tasks.Service  // reminders of response tasks
-	Plans       *plan.Service   // response plans, versioned
-	Assets      *assets.Service // affected assets and the inventory, credentials, fixes
+	Duties      *duties.Service     // notification duties: facts, obligations, reminders
+	Outbox      *outbox.Outbox      // every outgoing message: status mail, notices, updates, reminders
+	Tasks       *tasks.Service      // reminders of response tasks
+	Plans       *plan.Service       // response plans, versioned
+	Assets      *assets.Service     // affected assets and the inventory, credentials, fixes
+	Indicators  *indicators.Service // indicators of compromise kept beside incidents
 }
 
 // NewServices builds the services over db with the default policy.
@@ -225,7 +227,8 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueEntryJob(e.Group.ID)} },
 		Resolved: func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueResolvedJob(e.Group.ID)} },
 	})
-	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob, Tasks: ts, Plans: plans, Assets: am}
+	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob, Tasks: ts, Plans: plans, Assets: am,
+		Indicators: indicators.New(indicators.Deps{Store: db, Incidents: inc, Now: now, NewID: newID, Logger: log})}
 }
 
 // noticePeople reaches people for notices' reminders through their

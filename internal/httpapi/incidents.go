@@ -17,6 +17,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/evidence"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/indicators"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 )
 
@@ -174,7 +175,7 @@ type TimelineItem struct {
 func timelineItem(e incident.Event) TimelineItem {
 	return TimelineItem{Seq: e.Seq, Type: e.Type, Kind: incident.EntryKindOf(e), Actor: e.Actor, RecordedAt: e.RecordedAt,
 		OccurredAt: e.OccurredAt, Text: incident.Describe(e, notices.DescribeEvent, duties.DescribeEvent, evidence.DescribeEvent,
-			assets.DescribeEvent), Data: e.Data, Hash: e.Hash, PrevHash: e.PrevHash}
+			assets.DescribeEvent, indicators.DescribeEvent), Data: e.Data, Hash: e.Hash, PrevHash: e.PrevHash}
 }
 
 // TimelineInput filters GET /timeline.

@@ -15,6 +15,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/evidence"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/indicators"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 )
 
@@ -199,7 +200,7 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 			continue
 		}
 		text := incident.Describe(e, notices.DescribeEvent, duties.DescribeEvent, evidence.DescribeEvent,
-			assetrec.DescribeEvent)
+			assetrec.DescribeEvent, indicators.DescribeEvent)
 		if k != "" {
 			text = strings.TrimPrefix(text, string(k)+": ") // the kind is shown as a badge
 		}
