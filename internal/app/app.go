@@ -28,6 +28,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/escalation"
+	"github.com/firebreak-ir/firebreak/internal/evidence"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/indicators"
@@ -116,6 +117,9 @@ type Config struct {
 	// Audit, when set, signs checkpoints of the audit record at start and
 	// periodically.
 	Audit *AuditConfig
+	// Evidence says where uploaded evidence is kept and how large a file
+	// may be.
+	Evidence EvidenceConfig
 	// Backup schedules verified backups of a SQLite database.
 	Backup BackupConfig
 	// RequestTimeout bounds each request's wait for the database; past it
@@ -182,6 +186,7 @@ type Services struct {
 	Plans       *plan.Service       // response plans, versioned
 	Assets      *assets.Service     // affected assets and the inventory, credentials, fixes
 	Indicators  *indicators.Service // indicators of compromise kept beside incidents
+	Evidence    *evidence.Service   // evidence and its chain of custody
 }
 
 // NewServices builds the services over db with the default policy.
@@ -228,7 +233,8 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Resolved: func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueResolvedJob(e.Group.ID)} },
 	})
 	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob, Tasks: ts, Plans: plans, Assets: am,
-		Indicators: indicators.New(indicators.Deps{Store: db, Incidents: inc, Now: now, NewID: newID, Logger: log})}
+		Indicators: indicators.New(indicators.Deps{Store: db, Incidents: inc, Now: now, NewID: newID, Logger: log}),
+		Evidence:   evidence.New(evidence.Deps{Store: db, Incidents: inc, Now: now, Logger: log})}
 }
 
 // noticePeople reaches people for notices' reminders through their
@@ -313,6 +319,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	docs := &documents{}
 	od.Mailer = docs
 	svc := newServices(db, cfg.Now, cfg.Policy, cfg.Logger, notifier, outbox.New(od))
+	configureEvidence(svc.Evidence, cfg.Evidence, cfg.DSN)
 	docs.notices = svc.Notices
 	svc.Triage.SetReportService(cfg.ReportService)
 	svc.Tasks.Configure(cfg.Tasks)

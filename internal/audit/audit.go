@@ -14,6 +14,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/firebreak-ir/firebreak/internal/evidence"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
@@ -94,6 +95,9 @@ type Options struct {
 	// Checkpoints, whose signatures the caller has verified, are each
 	// checked against the global log.
 	Checkpoints []Checkpoint
+	// EvidenceFiles, when set, is where uploaded evidence is kept: every
+	// file the events name is rehashed against them.
+	EvidenceFiles *evidence.Files
 }
 
 // Verify checks the database alone; see VerifyWith.
@@ -107,6 +111,7 @@ func Verify(ctx context.Context, src Source) (Report, error) {
 func VerifyWith(ctx context.Context, src Source, opt Options) (Report, error) {
 	r := Report{Problems: []Problem{}, Notes: []string{}, Checkpoints: []CheckpointResult{}}
 	refs := map[string]string{}
+	seen := map[string]fileCheck{}
 	err := src.EachStream(ctx, func(s store.Stream) error {
 		r.Incidents++
 		r.Events += len(s.Events)
@@ -114,6 +119,13 @@ func VerifyWith(ctx context.Context, src Source, opt Options) (Report, error) {
 			refs[s.Projection.ID] = s.Ref
 		}
 		r.Problems = append(r.Problems, check(s)...)
+		if opt.EvidenceFiles != nil {
+			ps, err := evidenceFiles(ctx, opt.EvidenceFiles, s, seen)
+			if err != nil {
+				return err
+			}
+			r.Problems = append(r.Problems, ps...)
+		}
 		return nil
 	})
 	if err != nil {
@@ -259,6 +271,7 @@ func check(s store.Stream) []Problem {
 	d.incident(folded, s.Projection, s.Tables)
 	if s.Tables != nil {
 		d.side(s.Events, s.Tables)
+		d.evidence(foldEvidence(s.Events, bad), s.Tables.Evidence)
 	}
 	return out
 }

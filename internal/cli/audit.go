@@ -16,6 +16,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/audit"
 	"github.com/firebreak-ir/firebreak/internal/config"
+	"github.com/firebreak-ir/firebreak/internal/evidence"
 	"github.com/firebreak-ir/firebreak/internal/store"
 )
 
@@ -38,10 +39,7 @@ func (f *auditFlags) add(cmd *cobra.Command, withPolicy bool) {
 // then the policy file's audit: section, then files in the data directory
 // (the SQLite file's directory, or --data-dir for PostgreSQL).
 func auditSettings(g *globals, db *dbFlags, f *auditFlags, file *config.AuditFile) app.AuditConfig {
-	dir := first(db.dataDir, g.env.Getenv("FIREBREAK_DATA_DIR"), "firebreak-data")
-	if dsn := db.dsn(g); !store.IsPostgres(dsn) {
-		dir = filepath.Dir(strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:"))
-	}
+	dir := dataDir(g, db)
 	if file == nil {
 		file = &config.AuditFile{}
 	}
@@ -51,6 +49,15 @@ func auditSettings(g *globals, db *dbFlags, f *auditFlags, file *config.AuditFil
 		Every:   file.Every(),
 		Webhook: file.CheckpointWebhook,
 	}
+}
+
+// dataDir is the data directory: the SQLite file's directory, or
+// --data-dir for PostgreSQL.
+func dataDir(g *globals, db *dbFlags) string {
+	if dsn := db.dsn(g); !store.IsPostgres(dsn) {
+		return filepath.Dir(strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:"))
+	}
+	return first(db.dataDir, g.env.Getenv("FIREBREAK_DATA_DIR"), "firebreak-data")
 }
 
 func (f *auditFlags) load(g *globals, db *dbFlags) (app.AuditConfig, error) {
@@ -78,7 +85,9 @@ func auditVerifyCmd(g *globals) *cobra.Command {
 every incident's hash chain and the order of its events; every row that lists,
 permissions and duties rely on (the incident's columns and document, labels,
 roles, facts, obligation records, notices against the text hashes in their
-events, stakeholder updates) rebuilt from the events, naming each difference;
+events, stakeholder updates, evidence) rebuilt from the events, naming each
+difference; every uploaded evidence file in the data directory's evidence/
+rehashed against the hash its evidence.added event recorded;
 rows of missing incidents; gaps in the global sequence (on SQLite).
 
 With --checkpoint FILE it also recomputes the global head over the events up
@@ -124,6 +133,7 @@ rewrite that re-sealed every chain. Exits 1 when anything differs.`,
 				return err
 			}
 			defer closeDB(db, &err)
+			opt.EvidenceFiles = evidence.NewFiles(app.EvidenceDir(dataDir(g, &f)))
 			r, err := audit.VerifyWith(cmd.Context(), db, opt)
 			if err != nil {
 				return err

@@ -113,6 +113,8 @@ func serveCmd(g *globals) *cobra.Command {
 				Version:        Version, Logger: log, Out: g.env.Stdout,
 				Backup: bk,
 				Audit:  &ac,
+				// Uploaded evidence is kept in the data directory.
+				Evidence: app.EvidenceConfig{Dir: app.EvidenceDir(dataDir(g, &f)), MaxBytes: cfg.EvidenceMaxBytes()},
 			})
 			if err != nil {
 				return err

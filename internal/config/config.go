@@ -60,6 +60,8 @@ type File struct {
 	Outbound *OutboundFile `yaml:"outbound"`
 	// Audit configures signed checkpoints of the audit record.
 	Audit *AuditFile `yaml:"audit"`
+	// Evidence limits uploaded evidence files.
+	Evidence *EvidenceFile `yaml:"evidence"`
 	// Reports names the service reports from people are filed on.
 	Reports *ReportsFile `yaml:"reports"`
 	// Plans are response plans kept with the policy, with the same schema
@@ -149,6 +151,9 @@ func Parse(data []byte) (File, error) {
 		return File{}, err
 	}
 	if err := f.Reports.check(); err != nil {
+		return File{}, err
+	}
+	if err := f.Evidence.check(); err != nil {
 		return File{}, err
 	}
 	if err := f.checkTasks(data); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/comms"
 	"github.com/firebreak-ir/firebreak/internal/duties"
+	"github.com/firebreak-ir/firebreak/internal/evidence"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 )
 
@@ -79,6 +80,8 @@ type Tables struct {
 	Records []duties.RecordRow
 	Notices []NoticeRow
 	Updates []notices.StakeholderUpdate
+	// Evidence are the incident's evidence rows (package evidence).
+	Evidence []evidence.Item
 }
 
 // tables reads an incident's rows outside its stream.
@@ -133,6 +136,9 @@ func (db *DB) tables(ctx context.Context, id string) (*Tables, error) {
 		t.Facts = &f
 	}
 	if t.Records, err = db.Records(ctx, id); err != nil {
+		return nil, err
+	}
+	if t.Evidence, err = db.EvidenceItems(ctx, id); err != nil {
 		return nil, err
 	}
 	if err := scanAll(ctx, db, `SELECT incident_id, status, version, doc FROM notices WHERE incident_id = ? ORDER BY created_at, id`, []any{id}, func(s scanner) error {
@@ -204,6 +210,7 @@ func (db *DB) AuditOrphans(ctx context.Context) ([]Orphan, error) {
 		{"incident_assets", "kind || ':' || identifier"},
 		{"incident_credentials", "id"},
 		{"incident_fixes", "id"},
+		{"evidence", "'EV-' || CAST(number AS TEXT)"},
 	} {
 		err := scanAll(ctx, db, `SELECT incident_id, `+q.key+` FROM `+q.table+` t WHERE NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = t.incident_id) ORDER BY 1, 2`, nil,
 			func(s scanner) error {
