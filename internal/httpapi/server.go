@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/duties"
@@ -54,6 +55,9 @@ type Deps struct {
 	Notices     *notices.Service
 	Status      *status.Service // the status page; nil leaves its routes out
 	Plans       *plan.Service   // response plans; nil leaves their routes out
+	// Assets are the affected assets, credentials and fixes; nil leaves
+	// their routes out.
+	Assets      *assets.Service
 	Jobs        Jobs
 	Deliveries  Deliveries // the outbox; nil leaves its route out
 	Idempotency Idempotency
@@ -78,7 +82,8 @@ type Server struct {
 	duties      *duties.Service  // nil: no notification duties
 	notices     *notices.Service // nil: no notices
 	status      *status.Service
-	plans       *plan.Service // nil: no plans routes
+	plans       *plan.Service   // nil: no plans routes
+	assets      *assets.Service // nil: no asset, credential or fix routes
 	jobs        Jobs
 	deliveries  Deliveries
 	idem        Idempotency
@@ -109,6 +114,7 @@ func New(d Deps) *Server {
 	cfg.CreateHooks = nil
 	cfg.Transformers = append(cfg.Transformers, trimErrorValues, noteSecrets)
 	s.baseURL = d.BaseURL
+	s.assets = d.Assets
 	api := humago.New(mux, cfg)
 	// A repeated Idempotency-Key is answered from memory only after the
 	// caller is authorised again (idempotency.go).
@@ -127,6 +133,7 @@ func New(d Deps) *Server {
 	s.registerNotices(api)
 	s.registerStatus(api)
 	s.registerPlans(api)
+	s.registerAssets(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)
