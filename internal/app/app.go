@@ -380,7 +380,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Duties: svc.Duties, Notices: svc.Notices, Jobs: db, Deliveries: db, Idempotency: db, DB: db,
 		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
 		Status: svc.Status, Plans: svc.Plans, BaseURL: public.String,
-		Assets: svc.Assets,
+		Assets:     svc.Assets,
+		Indicators: svc.Indicators,
 	})
 	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {

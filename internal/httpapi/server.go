@@ -22,6 +22,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/indicators"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/plan"
 	"github.com/firebreak-ir/firebreak/internal/roster"
@@ -57,7 +58,9 @@ type Deps struct {
 	Plans       *plan.Service   // response plans; nil leaves their routes out
 	// Assets are the affected assets, credentials and fixes; nil leaves
 	// their routes out.
-	Assets      *assets.Service
+	Assets *assets.Service
+	// Indicators of compromise; nil leaves their routes out.
+	Indicators  *indicators.Service
 	Jobs        Jobs
 	Deliveries  Deliveries // the outbox; nil leaves its route out
 	Idempotency Idempotency
@@ -82,8 +85,9 @@ type Server struct {
 	duties      *duties.Service  // nil: no notification duties
 	notices     *notices.Service // nil: no notices
 	status      *status.Service
-	plans       *plan.Service   // nil: no plans routes
-	assets      *assets.Service // nil: no asset, credential or fix routes
+	plans       *plan.Service       // nil: no plans routes
+	assets      *assets.Service     // nil: no asset, credential or fix routes
+	indicators  *indicators.Service // nil: no indicator routes
 	jobs        Jobs
 	deliveries  Deliveries
 	idem        Idempotency
@@ -98,6 +102,7 @@ type Server struct {
 // New builds the API and its route table.
 func New(d Deps) *Server {
 	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, roster: d.Roster, contacts: d.Contacts, escalations: d.Escalations, duties: d.Duties, notices: d.Notices, status: d.Status, plans: d.Plans, jobs: d.Jobs, deliveries: d.Deliveries, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
+	s.indicators = d.Indicators
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Firebreak API", d.Version)
 	cfg.OpenAPIPath = "/api/v1/openapi"
@@ -134,6 +139,7 @@ func New(d Deps) *Server {
 	s.registerStatus(api)
 	s.registerPlans(api)
 	s.registerAssets(api)
+	s.registerIndicators(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)
