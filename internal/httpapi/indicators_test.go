@@ -26,7 +26,9 @@ func TestIndicatorsOverHTTP(t *testing.T) {
 
 	text := `{"text":"C2 hxxps://evil[.]example/login and 198.51.100.7, dropper d41d8cd98f00b204e9800998ecf8427e","preview":true}`
 	a := s.must(t, 200, "rita", "POST", "/api/v1/incidents/INC-1/indicators", text)
-	var prev struct{ Candidates []struct{ Type, Value string } }
+	var prev struct {
+		Candidates []struct{ Type, Value string }
+	}
 	if err := json.Unmarshal([]byte(a.raw), &prev); err != nil || len(prev.Candidates) != 3 || prev.Candidates[0].Value != "https://evil.example/login" {
 		t.Fatalf("preview: %s", a.raw)
 	}
