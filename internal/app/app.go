@@ -382,6 +382,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Status: svc.Status, Plans: svc.Plans, BaseURL: public.String,
 		Assets:     svc.Assets,
 		Indicators: svc.Indicators,
+		Evidence:   svc.Evidence,
 	})
 	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/escalation"
+	"github.com/firebreak-ir/firebreak/internal/evidence"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/indicators"
 	"github.com/firebreak-ir/firebreak/internal/notices"
@@ -60,7 +61,9 @@ type Deps struct {
 	// their routes out.
 	Assets *assets.Service
 	// Indicators of compromise; nil leaves their routes out.
-	Indicators  *indicators.Service
+	Indicators *indicators.Service
+	// Evidence and its custody; nil leaves its routes out.
+	Evidence    *evidence.Service
 	Jobs        Jobs
 	Deliveries  Deliveries // the outbox; nil leaves its route out
 	Idempotency Idempotency
@@ -88,6 +91,7 @@ type Server struct {
 	plans       *plan.Service       // nil: no plans routes
 	assets      *assets.Service     // nil: no asset, credential or fix routes
 	indicators  *indicators.Service // nil: no indicator routes
+	evidence    *evidence.Service   // nil: no evidence routes
 	jobs        Jobs
 	deliveries  Deliveries
 	idem        Idempotency
@@ -120,6 +124,7 @@ func New(d Deps) *Server {
 	cfg.Transformers = append(cfg.Transformers, trimErrorValues, noteSecrets)
 	s.baseURL = d.BaseURL
 	s.assets = d.Assets
+	s.evidence = d.Evidence
 	api := humago.New(mux, cfg)
 	// A repeated Idempotency-Key is answered from memory only after the
 	// caller is authorised again (idempotency.go).
@@ -140,6 +145,7 @@ func New(d Deps) *Server {
 	s.registerPlans(api)
 	s.registerAssets(api)
 	s.registerIndicators(api)
+	s.registerEvidence(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)
