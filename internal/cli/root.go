@@ -74,6 +74,7 @@ func Run(ctx context.Context, env Env) int {
 	root.AddCommand(tasksCmd(g), taskCmd(g))
 	root.AddCommand(plansCmd(g))
 	root.AddCommand(assetsCmds(g)...)
+	root.AddCommand(iocsCmd(g))
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(env.Stderr, "firebreak: "+oneLine(err))
 		var ee *exitError

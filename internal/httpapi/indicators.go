@@ -53,12 +53,15 @@ type AddIndicatorsBody struct {
 // AddIndicatorsOutput says what was added.
 type AddIndicatorsOutput struct {
 	Status int
-	Body   struct {
-		Ref        string                 `json:"ref"`
-		Added      []indicators.Indicator `json:"added"`
-		Existing   []indicators.Indicator `json:"existing" doc:"Indicators found that the incident already held; left as they were."`
-		Candidates []indicators.Candidate `json:"candidates,omitempty" doc:"With preview: the indicators found, typed and normalised, none saved."`
-	}
+	Body   AddIndicatorsResult
+}
+
+// AddIndicatorsResult says what an add did.
+type AddIndicatorsResult struct {
+	Ref        string                 `json:"ref"`
+	Added      []indicators.Indicator `json:"added"`
+	Existing   []indicators.Indicator `json:"existing" doc:"Indicators found that the incident already held; left as they were."`
+	Candidates []indicators.Candidate `json:"candidates,omitempty" doc:"With preview: the indicators found, typed and normalised, none saved."`
 }
 
 // addIndicatorsInput is what add-indicators takes.
@@ -86,11 +89,14 @@ type lookupInput struct {
 
 // LookupOutput lists the incidents holding a value.
 type LookupOutput struct {
-	Body struct {
-		Value     string                 `json:"value"`
-		ReadAs    []indicators.Candidate `json:"read_as" doc:"Each type the value is valid as, with its normal form."`
-		Sightings []indicators.Sighting  `json:"sightings" doc:"The indicators of incidents you may see with one of those, newest first."`
-	}
+	Body LookupResult
+}
+
+// LookupResult is what a lookup found.
+type LookupResult struct {
+	Value     string                 `json:"value"`
+	ReadAs    []indicators.Candidate `json:"read_as" doc:"Each type the value is valid as, with its normal form."`
+	Sightings []indicators.Sighting  `json:"sightings" doc:"The indicators of incidents you may see with one of those, newest first."`
 }
 
 func (s *Server) registerIndicators(api huma.API) {
