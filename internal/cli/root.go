@@ -75,6 +75,7 @@ func Run(ctx context.Context, env Env) int {
 	root.AddCommand(plansCmd(g))
 	root.AddCommand(assetsCmds(g)...)
 	root.AddCommand(iocsCmd(g))
+	root.AddCommand(evidenceCmd(g))
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(env.Stderr, "firebreak: "+oneLine(err))
 		var ee *exitError

@@ -237,3 +237,18 @@ func FuzzParseID(f *testing.F) {
 		}
 	})
 }
+
+func TestReportHTMLEscapes(t *testing.T) {
+	r := evidence.Report{Ref: "INC-1", Title: "<script>x</script>", LastSeq: 3, LastHash: "abc",
+		Items: []evidence.History{{Item: evidence.Item{ID: "EV-1", Name: "<b>n</b>", SHA256: "ff"},
+			Custody: []evidence.Custody{{Seq: 2, Actor: "alice", Detail: "added evidence EV-1", Hash: "h2"}}}}}
+	var b strings.Builder
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.Contains(out, "<script>x") || strings.Contains(out, "<b>n") || !strings.Contains(out, "#3 with hash") && !strings.Contains(out, "event #3") ||
+		!strings.Contains(out, "<code>abc</code>") || !strings.Contains(out, "#2 h2") {
+		t.Fatalf("report page:\n%s", out)
+	}
+}
