@@ -31,6 +31,13 @@ const (
 	flashPlanApplied      flashCode = "planapplied"
 	flashPlanDetached     flashCode = "plandetached"
 	flashAssessed         flashCode = "assessed"
+	flashAssetAdded       flashCode = "assetadded"
+	flashAssetMoved       flashCode = "assetmoved"
+	flashAssetAccepted    flashCode = "assetaccepted"
+	flashCredentialAdded  flashCode = "credadded"
+	flashCredentialMoved  flashCode = "credmoved"
+	flashFixAdded         flashCode = "fixadded"
+	flashFixUpdated       flashCode = "fixupdated"
 )
 
 // flashText is every flash message by its code.
@@ -53,6 +60,13 @@ var flashText = map[flashCode]string{
 	flashPlanApplied:      "The plan is applied: its tasks are below.",
 	flashPlanDetached:     "The plan is detached: its open tasks are removed, its done ones stay.",
 	flashAssessed:         "The assessment is recorded.",
+	flashAssetAdded:       "The asset is added.",
+	flashAssetMoved:       "The asset's state is changed.",
+	flashAssetAccepted:    "The asset is accepted unrestored: the incident may recover without it.",
+	flashCredentialAdded:  "The credential is added.",
+	flashCredentialMoved:  "The credential's state is changed.",
+	flashFixAdded:         "The fix is added.",
+	flashFixUpdated:       "The fix is updated.",
 }
 
 // withFlash is path with c's flash code in its query; path has no query

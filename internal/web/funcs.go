@@ -82,5 +82,11 @@ func (s *Server) funcs() template.FuncMap {
 		// The response work (tasks.go).
 		"taskState":  func(st incident.TaskState) string { return taskStateNames[st] },
 		"gatedTasks": gatedTasks,
+		// The records beside an incident (assets.go).
+		"stateWords": func(v any) string { return strings.ReplaceAll(fmt.Sprint(v), "_", " ") },
+		"pathEscape": url.PathEscape,
+		"join":       strings.Join,
+		"lastMove":   lastMove,
+		"fixForm":    fixForm,
 	}
 }

@@ -52,6 +52,9 @@ type incidentData struct {
 	// impact (assess.go).
 	Tasks  *tasksPanel
 	Assess *assessPanel
+	// AssetsPanel is the Assets section: assets, credentials, fixes
+	// (assets.go).
+	AssetsPanel *assetsPanel
 	// Orig is what the Details form's fields were rendered from (the stored
 	// values); the form sends it back so the server applies only the fields
 	// the person changed (details.go).

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	assetrec "github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/duties"
@@ -58,6 +59,9 @@ type Deps struct {
 	Status *status.Service
 	// Notices are notices, the dossier and stakeholder updates; nil leaves them out.
 	Notices *notices.Service
+	// Assets are the affected assets, credentials and fixes, and the
+	// inventory; nil leaves their section and pages out.
+	Assets *assetrec.Service
 	// SecurityTxt configures /.well-known/security.txt.
 	SecurityTxt SecurityTxt
 	// BaseURL is the URL people reach this server at (the configured
@@ -81,9 +85,10 @@ type Server struct {
 	desk        *reportDesk
 	status      *statusSite // the public status page; nil when off
 	notices     *notices.Service
-	jobs        DeadJobs      // the dead jobs page; nil when off (SetJobs)
-	outbox      *outboxPage   // the deliveries page; nil when off (SetDeliveries)
-	plans       *plan.Service // the plans pages; nil when off (SetPlans)
+	jobs        DeadJobs          // the dead jobs page; nil when off (SetJobs)
+	outbox      *outboxPage       // the deliveries page; nil when off (SetDeliveries)
+	plans       *plan.Service     // the plans pages; nil when off (SetPlans)
+	assets      *assetrec.Service // the Assets section and inventory; nil when off
 	baseURL     func() string
 	log         *slog.Logger
 	now         func() time.Time
@@ -113,6 +118,7 @@ func New(d Deps) (*Server, error) {
 	s.notices = d.Notices
 	s.duties = d.Duties
 	s.baseURL = d.BaseURL
+	s.assets = d.Assets
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
@@ -217,6 +223,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerNotices(mux, page)
 	s.registerTasks(page)
 	s.registerAssess(page)
+	s.registerAssets(page)
 }
 
 // Protect wraps the whole site: cross-origin state changes are refused

@@ -34,6 +34,7 @@ var sections = []struct{ Name, Label, Path string }{
 	{secTimeline, "Timeline", "/timeline"},
 	{secComms, "Communications", "/comms"},
 	{secPaging, "Paging", "/paging"},
+	{secAssets, "Assets", "/assets"},
 	{secPostmortem, "Post-mortem", "/postmortem"},
 }
 
