@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ type iocsFlags struct {
 	tlp, state, source, notes string
 	confidence                int
 	preview                   bool
+	format                    string
 }
 
 // iocsCmd is "firebreak iocs": an incident's indicators of compromise.
@@ -24,13 +26,15 @@ type iocsFlags struct {
 func iocsCmd(g *globals) *cobra.Command {
 	var f iocsFlags
 	cmd := &cobra.Command{
-		Use:   "iocs REF [add TYPE VALUE | paste | set ID] | iocs lookup VALUE",
+		Use:   "iocs REF [add TYPE VALUE | paste | set ID | export | import FILE] | iocs lookup VALUE",
 		Short: "List, add, paste and change an incident's indicators of compromise; look a value up across incidents",
 		Example: `  firebreak iocs INC-7
   firebreak iocs INC-7 add domain evil[.]example --tlp amber+strict --source "mail gateway"
   firebreak iocs INC-7 paste --preview < report.txt
   firebreak iocs INC-7 paste --tlp green < report.txt
   firebreak iocs INC-7 set 0193… --state blocked
+  firebreak iocs INC-7 export --format stix > iocs.json
+  firebreak iocs INC-9 import iocs.json
   firebreak iocs lookup 198.51.100.7`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,8 +64,18 @@ func iocsCmd(g *globals) *cobra.Command {
 					return usage("firebreak iocs %s set ID --state STATE", ref)
 				}
 				return setIOC(cmd, g, ref, rest[0], f)
+			case "export":
+				if len(rest) != 0 {
+					return usage("firebreak iocs %s export [--format stix|csv]", ref)
+				}
+				return exportIOCs(cmd, g, ref, f.format)
+			case "import":
+				if len(rest) != 1 {
+					return usage("firebreak iocs %s import BUNDLE.json", ref)
+				}
+				return importIOCs(cmd, g, ref, rest[0])
 			default:
-				return usage("unknown verb %q: use add, paste or set", verb)
+				return usage("unknown verb %q: use add, paste, set, export or import", verb)
 			}
 		},
 	}
@@ -72,6 +86,7 @@ func iocsCmd(g *globals) *cobra.Command {
 	fl.StringVar(&f.notes, "notes", "", "notes")
 	fl.IntVar(&f.confidence, "confidence", -1, "confidence 0–100")
 	fl.BoolVar(&f.preview, "preview", false, "paste: show what would be added, saving nothing")
+	fl.StringVar(&f.format, "format", "stix", "export: stix (a STIX 2.1 bundle) or csv")
 	return cmd
 }
 
@@ -223,5 +238,36 @@ func lookupIOC(cmd *cobra.Command, g *globals, value string) error {
 			fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\n", s.IncidentRef, s.Type, truncate(s.Value, 60), s.State, strings.ToUpper(string(s.TLP)), truncate(s.Title, 50))
 		}
 		t.Flush()
+	})
+}
+
+func exportIOCs(cmd *cobra.Command, g *globals, ref, format string) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	data, err := c.ExportIndicators(cmd.Context(), ref, format)
+	if err != nil {
+		return err
+	}
+	_, err = cmd.OutOrStdout().Write(data)
+	return err
+}
+
+func importIOCs(cmd *cobra.Command, g *globals, ref, file string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	res, err := c.ImportIndicators(cmd.Context(), ref, data)
+	if err != nil {
+		return err
+	}
+	return g.print(res, func(w io.Writer) {
+		fmt.Fprintf(w, "%s: %d added, %d already held, %d skipped\n", ref, len(res.Added), len(res.Existing), res.Skipped)
 	})
 }

@@ -2,6 +2,8 @@ package cli_test
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -39,6 +41,20 @@ func TestIOCsFromTheCLI(t *testing.T) {
 		t.Fatalf("set: %s", out)
 	}
 	h.fails(t, "give what to change", "iocs", "INC-1", "set", list[0].ID)
+	bundle := h.ok(t, "iocs", "INC-1", "export", "--format", "stix")
+	if !strings.Contains(bundle, "[domain-name:value = 'evil.example']") {
+		t.Fatalf("export: %s", bundle)
+	}
+	if csv := h.ok(t, "iocs", "INC-1", "export", "--format", "csv"); !strings.HasPrefix(csv, "id,type,value") {
+		t.Fatalf("export csv: %s", csv)
+	}
+	file := filepath.Join(t.TempDir(), "bundle.json")
+	if err := os.WriteFile(file, []byte(bundle), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := h.ok(t, "iocs", "INC-2", "import", file); !strings.Contains(out, "INC-2: 3 added, 1 already held, 0 skipped") {
+		t.Fatalf("import: %s", out)
+	}
 	out = h.ok(t, "iocs", "lookup", "198.51.100[.]7")
 	if !strings.Contains(out, "ipv4 198.51.100.7") || !strings.Contains(out, "INC-1") || !strings.Contains(out, "INC-2") {
 		t.Fatalf("lookup: %s", out)

@@ -2,8 +2,12 @@ package client
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/indicators"
@@ -37,5 +41,45 @@ func (c *Client) UpdateIndicator(ctx context.Context, ref, id string, p indicato
 func (c *Client) LookupIndicator(ctx context.Context, value string) (httpapi.LookupResult, error) {
 	var out httpapi.LookupResult
 	err := c.do(ctx, request{method: http.MethodGet, path: "/api/v1/indicators/lookup", query: url.Values{"value": {value}}}, &out)
+	return out, err
+}
+
+// ExportIndicators returns an incident's indicators as a STIX 2.1 bundle
+// (format "stix") or CSV ("csv"), as the server wrote them.
+func (c *Client) ExportIndicators(ctx context.Context, ref, format string) ([]byte, error) {
+	u := c.BaseURL + incPath(ref, "indicators", "export") + "?" + url.Values{"format": {format}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", c.BaseURL, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read answer: %w", err)
+	}
+	if resp.StatusCode >= 300 {
+		e := &Error{Status: resp.StatusCode}
+		if json.Unmarshal(data, &e.Problem) != nil {
+			e.Problem.Detail = strings.TrimSpace(string(data))
+		}
+		return nil, e
+	}
+	return data, nil
+}
+
+// ImportIndicators adds the indicators of a STIX 2.1 bundle.
+func (c *Client) ImportIndicators(ctx context.Context, ref string, bundle []byte) (indicators.ImportResult, error) {
+	var out indicators.ImportResult
+	if !json.Valid(bundle) {
+		return out, fmt.Errorf("the bundle is not JSON")
+	}
+	err := c.do(ctx, request{method: http.MethodPost, path: incPath(ref, "indicators", "import"), body: json.RawMessage(bundle)}, &out)
 	return out, err
 }

@@ -113,7 +113,7 @@ func (s *Server) registerIndicators(api huma.API) {
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "add-indicators", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/indicators", Tags: tags,
-		Summary: "Add an indicator, or those found in pasted text", DefaultStatus: http.StatusCreated,
+		Summary: "Add an indicator, or those found in pasted text", DefaultStatus: http.StatusCreated, MaxBodyBytes: 2*indicators.MaxPaste + 64<<10,
 		Description: "Either type and value (refanged and normalised: evil[.]example is stored as evil.example; 409 when the incident already holds it), " +
 			"or text: every indicator found is added in one event, duplicates folded and ones already held listed in existing. " +
 			"With preview, the candidates found are returned (200) and nothing is saved. 422 names the bad field (indicators[3].value in a bulk add).",
@@ -124,6 +124,20 @@ func (s *Server) registerIndicators(api huma.API) {
 		Summary:     "Change an indicator",
 		Description: "State (active, blocked, false_positive, expired), TLP (clear, green, amber, amber+strict, red), source, confidence (0–100), notes, first_seen, last_seen; fields left out stay. The change is an event on the timeline.",
 	}), s.updateIndicator)
+
+	huma.Register(api, op(auth.Viewer, huma.Operation{
+		OperationID: "export-indicators", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/indicators/export", Tags: tags,
+		Summary: "Export an incident's indicators as STIX 2.1 or CSV",
+		Description: "format=stix (the default): a STIX 2.1 bundle with an indicator per indicator (pattern_type stix, such as [ipv4-addr:value = '198.51.100.1'], " +
+			"its ID a UUIDv5 of type and value, so stable), a vulnerability per CVE, and the TLP 2.0 marking-definitions they reference. format=csv: one row per indicator.",
+	}), s.exportIndicators)
+
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "import-indicators", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/indicators/import", Tags: tags,
+		Summary: "Import indicators from a STIX 2.1 bundle", DefaultStatus: http.StatusCreated, MaxBodyBytes: indicators.MaxBundle,
+		Description: "The body is the bundle. Indicators whose patterns are comparisons with = joined by OR are added (one per comparison), and vulnerabilities named by a CVE; " +
+			"TLP 2.0 and TLP 1.0 markings are read. Others are counted in skipped. One event; ones the incident holds are left as they are.",
+	}), s.importIndicators)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "lookup-indicator", Method: http.MethodGet, Path: "/api/v1/indicators/lookup", Tags: tags,
@@ -230,4 +244,55 @@ func (s *Server) lookupIndicator(ctx context.Context, in *lookupInput) (*LookupO
 		o.Body.ReadAs = append(o.Body.ReadAs, indicators.Candidate{Type: k.Type, Value: k.Value})
 	}
 	return o, nil
+}
+
+// exportInput is what export-indicators takes.
+type exportInput struct {
+	RefParam
+	Format string `query:"format" enum:"stix,csv" default:"stix" doc:"stix or csv."`
+}
+
+// ExportOutput is an export file.
+type ExportOutput struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Body               []byte
+}
+
+// exportIndicators serves GET /api/v1/incidents/{ref}/indicators/export.
+func (s *Server) exportIndicators(ctx context.Context, in *exportInput) (*ExportOutput, error) {
+	format := in.Format
+	if format == "" {
+		format = "stix"
+	}
+	data, err := s.indicators.Export(ctx, viewer(ctx), in.Ref, format)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	o := &ExportOutput{ContentType: "application/stix+json;version=2.1", Body: data,
+		ContentDisposition: `attachment; filename="` + in.Ref + `-indicators.json"`}
+	if format == "csv" {
+		o.ContentType, o.ContentDisposition = "text/csv; charset=utf-8", `attachment; filename="`+in.Ref+`-indicators.csv"`
+	}
+	return o, nil
+}
+
+// importInput is what import-indicators takes: the bundle.
+type importInput struct {
+	RefParam
+	RawBody []byte
+}
+
+// ImportOutput says what an import did.
+type ImportOutput struct {
+	Body indicators.ImportResult
+}
+
+// importIndicators serves POST /api/v1/incidents/{ref}/indicators/import.
+func (s *Server) importIndicators(ctx context.Context, in *importInput) (*ImportOutput, error) {
+	res, err := s.indicators.Import(ctx, viewer(ctx), in.Ref, in.RawBody)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &ImportOutput{Body: res}, nil
 }

@@ -90,3 +90,60 @@ func (s *setup) indicators(t *testing.T, user, ref string) []httpapi.IndicatorVi
 	}
 	return out.Items
 }
+
+func TestIndicatorsExportAndImport(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	s.must(t, 201, "rita", "POST", "/api/v1/incidents", `{"title":"source"}`)
+	s.must(t, 201, "rita", "POST", "/api/v1/incidents", `{"title":"target"}`)
+	s.must(t, 201, "rita", "POST", "/api/v1/incidents/INC-1/indicators", `{"text":"hxxp://evil[.]example/x 198.51.100.7 CVE-2024-3094 C:\\Users\\Public\\x.exe","tlp":"red"}`)
+	a := s.must(t, 200, "vera", "GET", "/api/v1/incidents/INC-1/indicators/export?format=stix", "")
+	if ct := a.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/stix+json") {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	for _, want := range []string{`"pattern": "[ipv4-addr:value = '198.51.100.7']"`, `"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"`, `"tlp_2_0": "red"`} {
+		if !strings.Contains(a.raw, want) {
+			t.Errorf("the bundle lacks %s:\n%s", want, a.raw)
+		}
+	}
+	imp := s.must(t, 201, "rita", "POST", "/api/v1/incidents/INC-2/indicators/import", a.raw)
+	var res struct {
+		Added   []struct{ Type, Value, TLP string }
+		Skipped int
+	}
+	if err := json.Unmarshal([]byte(imp.raw), &res); err != nil || len(res.Added) != 4 || res.Skipped != 0 {
+		t.Fatalf("import: %s", imp.raw)
+	}
+	// The same set both ways: INC-2 exports what INC-1 did, but for the
+	// bundle's own ID.
+	b := s.must(t, 200, "vera", "GET", "/api/v1/incidents/INC-2/indicators/export", "")
+	patterns := func(raw string) []string {
+		var bundle struct{ Objects []map[string]any }
+		if err := json.Unmarshal([]byte(raw), &bundle); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, o := range bundle.Objects {
+			out = append(out, o["id"].(string)+" "+strings.Join(toStrings(o["object_marking_refs"]), ","))
+		}
+		slices.Sort(out)
+		return out
+	}
+	if x, y := patterns(a.raw), patterns(b.raw); !slices.Equal(x, y) {
+		t.Errorf("round trip:\n%v\n%v", x, y)
+	}
+	c := s.must(t, 200, "vera", "GET", "/api/v1/incidents/INC-1/indicators/export?format=csv", "")
+	if !strings.HasPrefix(c.raw, "id,type,value,tlp") || !strings.Contains(c.raw, "cve,CVE-2024-3094,red") {
+		t.Errorf("csv:\n%s", c.raw)
+	}
+	s.refused(t, 422, "bundle", "rita", "POST", "/api/v1/incidents/INC-2/indicators/import", `{"type":"not-a-bundle"}`)
+}
+
+func toStrings(v any) []string {
+	var out []string
+	list, _ := v.([]any)
+	for _, x := range list {
+		out = append(out, x.(string))
+	}
+	return out
+}
