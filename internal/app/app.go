@@ -412,6 +412,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	svc.Outbox.Register(a.Engine) // after every kind is registered
 	console.SetDeliveries(db, svc.Outbox.Kinds())
 	console.SetPlans(svc.Plans)
+	console.SetEvidence(svc.Evidence)
 	// Remembered Idempotency-Key answers are deleted hourly once expired.
 	a.Engine.Handle(store.JobIdempotencySweep, db.SweepIdempotency)
 	if err := db.ScheduleIdempotencySweep(ctx); err != nil {

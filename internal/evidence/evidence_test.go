@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"mime/multipart"
 	"os"
 	"path/filepath"
 	"strings"
@@ -251,4 +252,21 @@ func TestReportHTMLEscapes(t *testing.T) {
 		!strings.Contains(out, "<code>abc</code>") || !strings.Contains(out, "#2 h2") {
 		t.Fatalf("report page:\n%s", out)
 	}
+}
+
+func FuzzUploadFields(f *testing.F) {
+	f.Add("--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nlog\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.log\"\r\n\r\nbytes\r\n--b--\r\n")
+	f.Add("--b\r\nContent-Disposition: form-data; name=\"acquired_at\"\r\n\r\nnot a time\r\n--b--\r\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		in, part, err := evidence.UploadFields(multipart.NewReader(strings.NewReader(body), "b"))
+		if err != nil {
+			if _, ok := errs.As(err); !ok {
+				t.Fatalf("not a problem for the user: %v", err)
+			}
+			return
+		}
+		if part == nil || part.FormName() != "file" {
+			t.Fatalf("no file part: %+v", in)
+		}
+	})
 }

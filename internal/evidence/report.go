@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"html/template"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -18,4 +19,12 @@ var custodyTemplate = template.Must(template.New("custody").Funcs(template.FuncM
 // console and from the command line.
 func (r Report) WriteHTML(w io.Writer) error {
 	return custodyTemplate.Execute(w, r)
+}
+
+// ReportStyle is the report page's style sheet, for a Content-Security-
+// Policy that allows it by its hash.
+func ReportStyle() string {
+	_, rest, _ := strings.Cut(custodyHTML, "<style>")
+	style, _, _ := strings.Cut(rest, "</style>")
+	return style
 }

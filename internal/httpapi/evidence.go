@@ -3,13 +3,11 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -174,57 +172,8 @@ func (s *Server) addEvidence(ctx context.Context, in *addEvidenceInput) (*struct
 	return &struct{ Body EvidenceItem }{EvidenceItem(it)}, nil
 }
 
-// UploadFields reads the form fields of an evidence upload up to its file
-// part, which it returns unread; the form in the console posts the same.
-func UploadFields(mr *multipart.Reader) (evidence.FileInput, *multipart.Part, error) {
-	var in evidence.FileInput
-	for {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return in, nil, errs.E(errs.Invalid, "file", "the upload has no file part")
-		}
-		if err != nil {
-			return in, nil, errs.E(errs.Invalid, "file", "the upload does not decode: %v", err)
-		}
-		if p.FormName() == "file" {
-			if strings.TrimSpace(in.Name) == "" {
-				in.Name = p.FileName()
-			}
-			if in.ContentType == "" {
-				in.ContentType = p.Header.Get("Content-Type")
-			}
-			return in, p, nil
-		}
-		v, err := io.ReadAll(io.LimitReader(p, maxEvidenceJSON+1))
-		if err != nil || len(v) > maxEvidenceJSON {
-			return in, nil, errs.E(errs.Invalid, p.FormName(), "the field does not read or is too long")
-		}
-		s := string(v)
-		switch p.FormName() {
-		case "name":
-			in.Name = s
-		case "description":
-			in.Description = s
-		case "source":
-			in.Acquisition.Source = s
-		case "method":
-			in.Acquisition.Method = s
-		case "acquired_by":
-			in.Acquisition.By = s
-		case "acquired_at":
-			if strings.TrimSpace(s) != "" {
-				t, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
-				if err != nil {
-					return in, nil, errs.E(errs.Invalid, "acquired_at", "is not an RFC 3339 time")
-				}
-				in.Acquisition.At = &t
-			}
-		}
-	}
-}
-
 func (s *Server) uploadEvidence(ctx context.Context, ref string, mr *multipart.Reader) (evidence.Item, error) {
-	in, part, err := UploadFields(mr)
+	in, part, err := evidence.UploadFields(mr)
 	if err != nil {
 		return evidence.Item{}, err
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/escalation"
+	"github.com/firebreak-ir/firebreak/internal/evidence"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/plan"
@@ -89,6 +90,7 @@ type Server struct {
 	outbox      *outboxPage       // the deliveries page; nil when off (SetDeliveries)
 	plans       *plan.Service     // the plans pages; nil when off (SetPlans)
 	assets      *assetrec.Service // the Assets section and inventory; nil when off
+	evidence    *evidence.Service // the evidence section; nil when off (SetEvidence)
 	baseURL     func() string
 	log         *slog.Logger
 	now         func() time.Time

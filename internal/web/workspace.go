@@ -25,6 +25,7 @@ const (
 	secComms      = "comms"
 	secPaging     = "paging"
 	secPostmortem = "postmortem"
+	secEvidence   = "evidence"
 )
 
 // sections are the tabs in order; Path is what follows /incidents/{ref}.
@@ -35,6 +36,7 @@ var sections = []struct{ Name, Label, Path string }{
 	{secComms, "Communications", "/comms"},
 	{secPaging, "Paging", "/paging"},
 	{secAssets, "Assets", "/assets"},
+	{secEvidence, "Evidence", "/evidence"},
 	{secPostmortem, "Post-mortem", "/postmortem"},
 }
 
@@ -143,6 +145,7 @@ func (s *Server) registerWorkspace(page func(string, http.HandlerFunc, auth.Role
 	page("GET /incidents/{ref}/timeline", s.incidentTimelinePage, auth.Viewer)
 	page("GET /incidents/{ref}/comms", s.incidentCommsPage, auth.Viewer)
 	page("GET /incidents/{ref}/paging", s.incidentPagingPage, auth.Viewer)
+	s.registerEvidence(page)
 }
 
 func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
