@@ -2,6 +2,7 @@ package assets
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -31,7 +32,8 @@ type Store interface {
 	// InventoryAsset is one inventory asset with the incidents it was in
 	// that the viewer may see, newest first.
 	InventoryAsset(ctx context.Context, v incident.Viewer, kind Kind, identifier string) (InventoryAsset, error)
-	// ImportAssets adds or updates inventory assets outside any incident.
+	// ImportAssets adds inventory assets or updates them outside any
+	// incident; an empty owner or criticality keeps the stored one.
 	ImportAssets(ctx context.Context, as []Asset) error
 }
 
@@ -105,6 +107,21 @@ func (s *Service) Inventory(ctx context.Context, f InventoryFilter) ([]Asset, er
 // InventoryAsset is one inventory asset with the incidents v may see.
 func (s *Service) InventoryAsset(ctx context.Context, v incident.Viewer, kind Kind, identifier string) (InventoryAsset, error) {
 	return s.Store.InventoryAsset(ctx, v, kind, strings.TrimSpace(identifier))
+}
+
+// ImportInventory adds the assets of an inventory CSV (ParseInventory)
+// or updates their owner and criticality; an empty owner or criticality
+// keeps the stored one. Imported outside any incident, it is no event on
+// an incident's chain. It answers how many assets it took.
+func (s *Service) ImportInventory(ctx context.Context, r io.Reader) (int, error) {
+	as, err := ParseInventory(r, incident.Now(s.Now()))
+	if err != nil {
+		return 0, err
+	}
+	if err := s.Store.ImportAssets(ctx, as); err != nil {
+		return 0, err
+	}
+	return len(as), nil
 }
 
 // OpenRecords are an incident's assets that hold up recovery and its

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -74,8 +75,39 @@ func assetsCmd(g *globals) *cobra.Command {
 	fl.StringVar(&how, "how", "", "move: what was done")
 	fl.StringVar(&task, "task", "", "move: the key of the response task that did it")
 	fl.StringVar(&reason, "reason", "", "accept: why it may stay unrestored")
-	cmd.AddCommand(inventoryCmd(g))
+	cmd.AddCommand(inventoryCmd(g), importAssetsCmd(g))
 	return cmd
+}
+
+func importAssetsCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import an inventory CSV (kind,identifier,owner,criticality); - reads standard input",
+		Example: `  firebreak assets import inventory.csv
+  cmdb-export | firebreak assets import -`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var data []byte
+			var err error
+			if args[0] == "-" {
+				data, err = io.ReadAll(io.LimitReader(g.env.Stdin, 8<<20))
+			} else {
+				data, err = os.ReadFile(args[0])
+			}
+			if err != nil {
+				return fmt.Errorf("read the inventory: %w", err)
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			n, err := c.ImportInventory(cmd.Context(), data)
+			if err != nil {
+				return err
+			}
+			return g.print(map[string]int{"imported": n}, func(w io.Writer) { fmt.Fprintf(w, "Imported %d assets.\n", n) })
+		},
+	}
 }
 
 func acceptedText(a assets.IncidentAsset) string {

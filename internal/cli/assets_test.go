@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -51,4 +53,20 @@ func TestAssetsFromTheCLI(t *testing.T) {
 	if out := h.ok(t, "assets", "inventory", "repository", "acme/api"); !strings.Contains(out, "INC-1") || !strings.Contains(out, "(accepted)") {
 		t.Fatalf("inventory asset: %s", out)
 	}
+
+	csv := filepath.Join(t.TempDir(), "inventory.csv")
+	if err := os.WriteFile(csv, []byte("kind,identifier,owner,criticality\nhost,web-9,ops,low\nrepository,acme/api,,critical\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := h.ok(t, "assets", "import", csv); !strings.Contains(out, "Imported 2 assets.") {
+		t.Fatalf("import: %s", out)
+	}
+	if out := h.ok(t, "assets", "inventory", "--kind", "repository"); !strings.Contains(out, "critical") || !strings.Contains(out, "platform") {
+		t.Fatalf("inventory after the import: %s", out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(bad, []byte("kind,identifier\ntoaster,x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.fails(t, "line 2: kind must be one of", "assets", "import", bad)
 }

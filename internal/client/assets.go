@@ -1,7 +1,10 @@
 package client
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -110,4 +113,15 @@ func (c *Client) InventoryAsset(ctx context.Context, kind, identifier string) (a
 	var out assets.InventoryAsset
 	err := c.do(ctx, request{method: http.MethodGet, path: "/api/v1/assets/" + url.PathEscape(kind) + "/" + url.PathEscape(identifier)}, &out)
 	return out, err
+}
+
+// ImportInventory sends an inventory CSV; it answers how many assets it took.
+func (c *Client) ImportInventory(ctx context.Context, csv []byte) (int, error) {
+	var out struct {
+		Imported int `json:"imported"`
+	}
+	err := c.stream(ctx, http.MethodPost, "/api/v1/assets/import", "text/csv", bytes.NewReader(csv), func(body io.Reader) error {
+		return json.NewDecoder(body).Decode(&out)
+	})
+	return out.Imported, err
 }

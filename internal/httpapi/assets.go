@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"time"
@@ -182,6 +183,11 @@ func (s *Server) registerAssets(api huma.API) {
 		Summary:     "List the asset inventory",
 		Description: "Every asset any incident named, by kind and identifier; an asset only restricted incidents the caller may not see named is left out.",
 	}), s.listAssets)
+	huma.Register(api, op(auth.Responder, huma.Operation{
+		OperationID: "import-assets", Method: http.MethodPost, Path: "/api/v1/assets/import", Tags: tags,
+		Summary: "Import an inventory CSV", DefaultStatus: http.StatusOK, MaxBodyBytes: 8 << 20,
+		Description: "A header naming the columns — kind and identifier, optionally owner and criticality, in any order — then an asset a line. New assets are added, known ones get the owner and criticality given (an empty cell keeps the stored value). All or nothing: every problem is named with its line (422, csv).",
+	}), s.importAssets)
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-asset", Method: http.MethodGet, Path: "/api/v1/assets/{kind}/{identifier}", Tags: tags,
 		Summary:     "Read an inventory asset",
@@ -356,4 +362,26 @@ func (s *Server) getAsset(ctx context.Context, in *getAssetInput) (*InventoryAss
 		return nil, s.problem(ctx, err)
 	}
 	return &InventoryAssetOutput{Body: a}, nil
+}
+
+type importAssetsInput struct {
+	RawBody []byte `contentType:"text/csv"`
+}
+
+// AssetImportOutput says how many assets an import took.
+type AssetImportOutput struct {
+	Body struct {
+		Imported int `json:"imported"`
+	}
+}
+
+// importAssets serves POST /api/v1/assets/import.
+func (s *Server) importAssets(ctx context.Context, in *importAssetsInput) (*AssetImportOutput, error) {
+	n, err := s.assets.ImportInventory(ctx, bytes.NewReader(in.RawBody))
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := &AssetImportOutput{}
+	out.Body.Imported = n
+	return out, nil
 }

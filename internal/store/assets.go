@@ -168,9 +168,23 @@ func (db *DB) upsertAssets(ctx context.Context, tx *sql.Tx, as []assets.Asset) e
 	return nil
 }
 
-// ImportAssets adds or updates inventory assets, all or none.
+// ImportAssets adds or updates inventory assets, all or none; an empty
+// owner or criticality keeps the stored one.
 func (db *DB) ImportAssets(ctx context.Context, as []assets.Asset) error {
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return db.upsertAssets(ctx, tx, as) })
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		for _, a := range as {
+			_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO assets (kind, identifier, owner, criticality, updated_at) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (kind, identifier) DO UPDATE SET
+				owner = CASE WHEN excluded.owner = '' THEN assets.owner ELSE excluded.owner END,
+				criticality = CASE WHEN excluded.criticality = '' THEN assets.criticality ELSE excluded.criticality END,
+				updated_at = excluded.updated_at`),
+				string(a.Kind), a.Identifier, a.Owner, string(a.Criticality), db.dialect.t(a.UpdatedAt))
+			if err != nil {
+				return fmt.Errorf("import inventory asset %s %s: %w", a.Kind, a.Identifier, err)
+			}
+		}
+		return nil
+	})
 }
 
 // Inventory lists inventory assets by kind and identifier. An asset that

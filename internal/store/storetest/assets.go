@@ -135,10 +135,18 @@ func testInventory(t *testing.T, s *Setup, a *assets.Service) {
 		}
 		return out
 	}
-	if got := list(assets.InventoryFilter{Viewer: bob}); !reflect.DeepEqual(got, []string{"account:ceo@example.com", "host:spare-1"}) {
+	// An import keeps what its empty cells do not say.
+	n, err := a.ImportInventory(ctx, strings.NewReader("kind,identifier,owner,criticality\ndatabase,hr-db,,critical\nhost,spare-2,ops,\n"))
+	if err != nil || n != 2 {
+		t.Fatalf("import: %d %v", n, err)
+	}
+	if got, err := a.InventoryAsset(ctx, alice, assets.KindDatabase, "hr-db"); err != nil || got.Owner != "people" || got.Criticality != assets.CriticalityCritical {
+		t.Fatalf("hr-db after the import: %+v %v", got.Asset, err)
+	}
+	if got := list(assets.InventoryFilter{Viewer: bob}); !reflect.DeepEqual(got, []string{"account:ceo@example.com", "host:spare-1", "host:spare-2"}) {
 		t.Fatalf("bob's inventory %v", got)
 	}
-	if got := list(assets.InventoryFilter{Viewer: alice}); len(got) != 3 {
+	if got := list(assets.InventoryFilter{Viewer: alice}); len(got) != 4 {
 		t.Fatalf("alice's inventory %v", got)
 	}
 	if got := list(assets.InventoryFilter{Viewer: alice, Kind: assets.KindDatabase}); !reflect.DeepEqual(got, []string{"database:hr-db"}) {
