@@ -41,6 +41,8 @@ const (
 	flashEvidenceAdded       flashCode = "evidenceadded"
 	flashEvidenceTransferred flashCode = "evidencemoved"
 	flashEvidenceDisposed    flashCode = "evidencedisposed"
+	flashIndicatorsAdded     flashCode = "iocsadded"
+	flashIndicatorUpdated    flashCode = "iocupdated"
 )
 
 // flashText is every flash message by its code.
@@ -73,6 +75,8 @@ var flashText = map[flashCode]string{
 	flashEvidenceAdded:       "The evidence is added and its acquisition recorded on the incident's chain.",
 	flashEvidenceTransferred: "The transfer of custody is recorded.",
 	flashEvidenceDisposed:    "The disposal is recorded; the item and its history stay.",
+	flashIndicatorsAdded:     "The indicators are added.",
+	flashIndicatorUpdated:    "The indicator is changed.",
 }
 
 // withFlash is path with c's flash code in its query; path has no query

@@ -55,6 +55,8 @@ type incidentData struct {
 	// AssetsPanel is the Assets section: assets, credentials, fixes
 	// (assets.go).
 	AssetsPanel *assetsPanel
+	// IndicatorsPanel is the Indicators section (indicators.go).
+	IndicatorsPanel *iocsPanel
 	// Orig is what the Details form's fields were rendered from (the stored
 	// values); the form sends it back so the server applies only the fields
 	// the person changed (details.go).

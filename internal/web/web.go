@@ -29,6 +29,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/evidence"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/indicators"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/plan"
 	"github.com/firebreak-ir/firebreak/internal/roster"
@@ -63,6 +64,9 @@ type Deps struct {
 	// Assets are the affected assets, credentials and fixes, and the
 	// inventory; nil leaves their section and pages out.
 	Assets *assetrec.Service
+	// Indicators are the indicators of compromise; nil leaves their
+	// section out.
+	Indicators *indicators.Service
 	// SecurityTxt configures /.well-known/security.txt.
 	SecurityTxt SecurityTxt
 	// BaseURL is the URL people reach this server at (the configured
@@ -86,11 +90,12 @@ type Server struct {
 	desk        *reportDesk
 	status      *statusSite // the public status page; nil when off
 	notices     *notices.Service
-	jobs        DeadJobs          // the dead jobs page; nil when off (SetJobs)
-	outbox      *outboxPage       // the deliveries page; nil when off (SetDeliveries)
-	plans       *plan.Service     // the plans pages; nil when off (SetPlans)
-	assets      *assetrec.Service // the Assets section and inventory; nil when off
-	evidence    *evidence.Service // the evidence section; nil when off (SetEvidence)
+	jobs        DeadJobs            // the dead jobs page; nil when off (SetJobs)
+	outbox      *outboxPage         // the deliveries page; nil when off (SetDeliveries)
+	plans       *plan.Service       // the plans pages; nil when off (SetPlans)
+	assets      *assetrec.Service   // the Assets section and inventory; nil when off
+	evidence    *evidence.Service   // the evidence section; nil when off (SetEvidence)
+	indicators  *indicators.Service // the Indicators section; nil when off
 	baseURL     func() string
 	log         *slog.Logger
 	now         func() time.Time
@@ -121,6 +126,7 @@ func New(d Deps) (*Server, error) {
 	s.duties = d.Duties
 	s.baseURL = d.BaseURL
 	s.assets = d.Assets
+	s.indicators = d.Indicators
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
@@ -226,6 +232,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerTasks(page)
 	s.registerAssess(page)
 	s.registerAssets(page)
+	s.registerIndicators(page)
 }
 
 // Protect wraps the whole site: cross-origin state changes are refused

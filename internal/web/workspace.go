@@ -37,6 +37,7 @@ var sections = []struct{ Name, Label, Path string }{
 	{secPaging, "Paging", "/paging"},
 	{secAssets, "Assets", "/assets"},
 	{secEvidence, "Evidence", "/evidence"},
+	{secIndicators, "Indicators", "/indicators"},
 	{secPostmortem, "Post-mortem", "/postmortem"},
 }
 
