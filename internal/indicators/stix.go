@@ -73,11 +73,10 @@ func Pattern(t Type, value string) string {
 		}
 		return "[ipv4-addr:value = " + quote(value) + "]"
 	case FilePath:
+		// The directory keeps its trailing separator, so a path mixing /
+		// and \ is read back as it was written.
 		i := strings.LastIndexAny(value, `/\`)
-		dir, name := value[:i], value[i+1:]
-		if dir == "" {
-			dir = value[:i+1]
-		}
+		dir, name := value[:i+1], value[i+1:]
 		if name == "" {
 			return "[directory:path = " + quote(value) + "]"
 		}
@@ -278,11 +277,14 @@ func parsePattern(p string) ([]Key, bool) {
 			v := lit[1:]
 			i += 3
 			if path == "file:parent_directory_ref.path" && i+4 < len(toks) && toks[i] == "AND" && toks[i+1] == "file:name" && toks[i+2] == "=" && strings.HasPrefix(toks[i+3], "'") {
-				sep := `/`
-				if strings.Contains(v, `\`) {
-					sep = `\`
+				if !strings.HasSuffix(v, `/`) && !strings.HasSuffix(v, `\`) {
+					sep := `/`
+					if strings.Contains(v, `\`) {
+						sep = `\`
+					}
+					v += sep
 				}
-				out = append(out, Key{FilePath, strings.TrimSuffix(v, sep) + sep + toks[i+3][1:]})
+				out = append(out, Key{FilePath, v + toks[i+3][1:]})
 				i += 4
 			} else {
 				t, ok := typeOfPath(path, v)

@@ -19,7 +19,7 @@ func TestPatterns(t *testing.T) {
 		{CIDR, "2001:db8::/32", "[ipv6-addr:value = '2001:db8::/32']"},
 		{SHA256, strings.Repeat("a", 64), "[file:hashes.'SHA-256' = '" + strings.Repeat("a", 64) + "']"},
 		{MD5, strings.Repeat("b", 32), "[file:hashes.MD5 = '" + strings.Repeat("b", 32) + "']"},
-		{FilePath, `C:\Users\O'Neil\x.exe`, `[file:parent_directory_ref.path = 'C:\\Users\\O\'Neil' AND file:name = 'x.exe']`},
+		{FilePath, `C:\Users\O'Neil\x.exe`, `[file:parent_directory_ref.path = 'C:\\Users\\O\'Neil\\' AND file:name = 'x.exe']`},
 		{RegistryKey, `HKEY_CURRENT_USER\Run`, `[windows-registry-key:key = 'HKEY_CURRENT_USER\\Run']`},
 		{CVE, "CVE-2024-3094", ""},
 	}
