@@ -241,7 +241,7 @@ func (s *Server) lookupIndicator(ctx context.Context, in *lookupInput) (*LookupO
 	o := &LookupOutput{}
 	o.Body.Value, o.Body.Sightings = in.Value, found
 	for _, k := range keys {
-		o.Body.ReadAs = append(o.Body.ReadAs, indicators.Candidate{Type: k.Type, Value: k.Value})
+		o.Body.ReadAs = append(o.Body.ReadAs, indicators.Candidate(k))
 	}
 	return o, nil
 }
