@@ -73,8 +73,8 @@ func evidenceCmd(g *globals) *cobra.Command {
 					if err != nil {
 						return err
 					}
-					defer f.Close()
 					it, err = c.UploadEvidence(ctx, ref, fileIn, filepath.Base(rest[1]), f)
+					_ = f.Close() // only read: its close says nothing the upload did not
 					if err != nil {
 						return err
 					}
