@@ -38,6 +38,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/outbound"
 	"github.com/firebreak-ir/firebreak/internal/outbox"
 	"github.com/firebreak-ir/firebreak/internal/plan"
+	"github.com/firebreak-ir/firebreak/internal/postmortem"
 	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
@@ -137,6 +138,9 @@ type Config struct {
 	// Tasks is when task reminders go out (policy file tasks:); the
 	// defaults when zero.
 	Tasks tasks.Config
+	// PostmortemTemplates are the policy file's post-mortem templates,
+	// laid over the built-in ones (postmortem_templates:).
+	PostmortemTemplates postmortem.Templates
 }
 
 // ConfiguredIntegration is an integration from the configuration file.
@@ -187,6 +191,7 @@ type Services struct {
 	Assets      *assets.Service     // affected assets and the inventory, credentials, fixes
 	Indicators  *indicators.Service // indicators of compromise kept beside incidents
 	Evidence    *evidence.Service   // evidence and its chain of custody
+	Postmortem  *postmortem.Service // post-mortems drafted from the record: figures, drafts
 }
 
 // NewServices builds the services over db with the default policy.
@@ -232,9 +237,11 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueEntryJob(e.Group.ID)} },
 		Resolved: func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueResolvedJob(e.Group.ID)} },
 	})
+	iocs := indicators.New(indicators.Deps{Store: db, Incidents: inc, Now: now, NewID: newID, Logger: log})
 	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob, Tasks: ts, Plans: plans, Assets: am,
-		Indicators: indicators.New(indicators.Deps{Store: db, Incidents: inc, Now: now, NewID: newID, Logger: log}),
-		Evidence:   evidence.New(evidence.Deps{Store: db, Incidents: inc, Now: now, Logger: log})}
+		Indicators: iocs,
+		Evidence:   evidence.New(evidence.Deps{Store: db, Incidents: inc, Now: now, Logger: log}),
+		Postmortem: newPostmortem(inc, &postmortemSources{escalations: es, duties: du, assets: am, indicators: iocs})}
 }
 
 // noticePeople reaches people for notices' reminders through their
@@ -323,6 +330,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	docs.notices = svc.Notices
 	svc.Triage.SetReportService(cfg.ReportService)
 	svc.Tasks.Configure(cfg.Tasks)
+	svc.Postmortem.Configure(cfg.PostmortemTemplates)
 	svc.Triage.SetRoutes(cfg.Routes)
 	svc.Status = newStatus(db, svc, cfg)
 	var mailer notices.Mailer // a nil *notify.Email must stay a nil interface

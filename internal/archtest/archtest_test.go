@@ -42,7 +42,7 @@ var edge = map[string]bool{
 var pure = []string{
 	"internal/alert", "internal/calendar", "internal/comms", "internal/errs",
 	"internal/incident", "internal/intake", "internal/markdown", "internal/oncall",
-	"internal/plan", "internal/yamlpos",
+	"internal/plan", "internal/postmortem", "internal/yamlpos",
 }
 
 var impure = []string{"database/sql", "net", "net/http", "os", "os/exec"}

@@ -1,0 +1,90 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/firebreak-ir/firebreak/internal/assets"
+	"github.com/firebreak-ir/firebreak/internal/duties"
+	"github.com/firebreak-ir/firebreak/internal/escalation"
+	"github.com/firebreak-ir/firebreak/internal/evidence"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/indicators"
+	"github.com/firebreak-ir/firebreak/internal/notices"
+	"github.com/firebreak-ir/firebreak/internal/postmortem"
+)
+
+// postmortemSources gathers what a post-mortem's figures read beside the
+// incident's stream from the services that keep it.
+type postmortemSources struct {
+	escalations *escalation.Service
+	duties      *duties.Service
+	assets      *assets.Service
+	indicators  *indicators.Service
+}
+
+var _ postmortem.Sources = (*postmortemSources)(nil)
+
+func newPostmortem(inc *incident.Service, src *postmortemSources) *postmortem.Service {
+	return postmortem.New(inc, src, notices.DescribeEvent, duties.DescribeEvent, evidence.DescribeEvent,
+		assets.DescribeEvent, indicators.DescribeEvent)
+}
+
+// Records reads the pages of the incident and of the signals linked to it,
+// its duties and facts, assets, credentials and indicators. The caller has
+// read the incident for v, so v may see it.
+func (p *postmortemSources) Records(ctx context.Context, v incident.Viewer, inc incident.Incident, events []incident.Event) (postmortem.Records, error) {
+	var r postmortem.Records
+	subjects := []struct {
+		kind escalation.SubjectKind
+		id   string
+	}{{escalation.SubjectIncident, inc.ID}}
+	for _, e := range events {
+		if e.Type != incident.EvSignalLinked {
+			continue
+		}
+		var d incident.SignalData
+		if json.Unmarshal(e.Data, &d) == nil && d.GroupID != "" {
+			subjects = append(subjects, struct {
+				kind escalation.SubjectKind
+				id   string
+			}{escalation.SubjectQueue, d.GroupID})
+		}
+	}
+	for _, s := range subjects {
+		es, err := p.escalations.For(ctx, s.kind, s.id)
+		if err != nil {
+			return r, err
+		}
+		for _, e := range es {
+			r.Pages = append(r.Pages, postmortem.Page{At: e.CreatedAt, AckedAt: e.AckedAt, AckedBy: e.AckedBy})
+		}
+	}
+	items, err := p.duties.Items(ctx, v, inc.Ref)
+	if err != nil {
+		return r, err
+	}
+	r.Duties = items
+	if r.Facts, err = p.duties.Facts(ctx, v, inc.Ref); err != nil {
+		return r, err
+	}
+	_, recs, err := p.assets.Records(ctx, v, inc.Ref)
+	if err != nil {
+		return r, err
+	}
+	for _, a := range recs.Assets {
+		r.Assets = append(r.Assets, postmortem.Asset{Kind: string(a.Kind), Identifier: a.Identifier, State: string(a.State), Accepted: a.Accepted})
+	}
+	for _, c := range recs.Credentials {
+		r.Credentials = append(r.Credentials, postmortem.Credential{ID: c.ID, Name: c.Name, State: string(c.State)})
+	}
+	_, iocs, err := p.indicators.List(ctx, v, inc.Ref)
+	if err != nil {
+		return r, err
+	}
+	r.Indicators = map[string]int{}
+	for _, i := range iocs {
+		r.Indicators[string(i.Type)]++
+	}
+	return r, nil
+}

@@ -1,0 +1,76 @@
+package postmortem
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/firebreak-ir/firebreak/internal/incident"
+)
+
+// Incidents read an incident with its stream for a viewer, refusing one
+// the viewer may not see (incident.Service).
+type Incidents interface {
+	Timeline(ctx context.Context, v incident.Viewer, ref string) (incident.Incident, []incident.Event, error)
+}
+
+// Sources gather the records beside an incident the figures read: pages,
+// duties, facts, assets, credentials, indicators. The app implements it
+// over the services that keep them.
+type Sources interface {
+	Records(ctx context.Context, v incident.Viewer, inc incident.Incident, events []incident.Event) (Records, error)
+}
+
+// Service drafts post-mortems from the record.
+type Service struct {
+	incidents  Incidents
+	sources    Sources
+	templates  Templates
+	describers []incident.Describer
+}
+
+// New builds the service: describers caption the timeline's events of
+// other packages (notices, duties, assets, evidence, indicators).
+func New(incidents Incidents, sources Sources, describers ...incident.Describer) *Service {
+	return &Service{incidents: incidents, sources: sources, templates: Builtin(), describers: describers}
+}
+
+// Configure lays the policy file's templates over the built-in ones.
+// Call it before serving.
+func (s *Service) Configure(t Templates) { s.templates = Builtin().With(t) }
+
+// Templates are the templates in force.
+func (s *Service) Templates() Templates { return s.templates }
+
+// Result is a drafted post-mortem: the incident as read, its figures,
+// the prompts of its template and the draft. Nothing of it is saved.
+type Result struct {
+	Incident incident.Incident      `json:"-"`
+	Events   []incident.Event       `json:"-"`
+	Figures  Figures                `json:"figures"`
+	Prompts  Prompts                `json:"prompts"`
+	Doc      incident.PostmortemDoc `json:"draft"`
+}
+
+// Figures reads an incident and the records beside it for v and computes
+// its figures; an incident v may not see is not found.
+func (s *Service) Figures(ctx context.Context, v incident.Viewer, ref string) (Result, error) {
+	inc, events, err := s.incidents.Timeline(ctx, v, ref)
+	if err != nil {
+		return Result{}, err
+	}
+	recs, err := s.sources.Records(ctx, v, inc, events)
+	if err != nil {
+		return Result{}, fmt.Errorf("postmortem: the records of %s: %w", inc.Ref, err)
+	}
+	return Result{Incident: inc, Events: events, Figures: Compute(inc, events, recs), Prompts: s.templates.For(inc.Type)}, nil
+}
+
+// Draft drafts the post-mortem of an incident for v from its record.
+func (s *Service) Draft(ctx context.Context, v incident.Viewer, ref string) (Result, error) {
+	r, err := s.Figures(ctx, v, ref)
+	if err != nil {
+		return r, err
+	}
+	r.Doc = Draft(r.Figures, r.Incident, r.Events, r.Prompts, s.describers...)
+	return r, nil
+}
