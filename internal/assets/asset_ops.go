@@ -45,8 +45,7 @@ func (s *Service) AddAsset(ctx context.Context, actor incident.Viewer, ref strin
 	if err != nil && errs.CodeOf(err) != errs.NotFound {
 		return IncidentAsset{}, err
 	}
-	var out IncidentAsset
-	err = s.change(ctx, actor, ref, func(c *change) ([]incident.Change, error) {
+	done, err := s.change(ctx, actor, ref, func(c *change) ([]incident.Change, error) {
 		if err := open(&c.inc); err != nil {
 			return nil, err
 		}
@@ -64,14 +63,14 @@ func (s *Service) AddAsset(ctx context.Context, actor incident.Viewer, ref strin
 		if in.Criticality != "" {
 			a.Criticality = in.Criticality
 		}
-		out = IncidentAsset{Asset: a, State: in.State, Note: in.Note, AddedBy: actor.User, AddedAt: c.now,
-			Moves: []Move{{To: string(in.State), By: actor.User, At: c.now}}}
 		c.write.Inventory = []Asset{a}
-		c.write.Assets = []IncidentAsset{out}
 		return []incident.Change{{Type: EvAssetAdded, Data: AssetData{Kind: a.Kind, Identifier: a.Identifier, Owner: a.Owner,
 			Criticality: a.Criticality, State: in.State, Note: in.Note}}}, nil
 	})
-	return out, err
+	if err != nil {
+		return IncidentAsset{}, err
+	}
+	return done.Assets[0], nil
 }
 
 // MoveInput is a move of an asset's or a credential's state: to where,
@@ -99,8 +98,7 @@ func (s *Service) MoveAsset(ctx context.Context, actor incident.Viewer, ref stri
 		return IncidentAsset{}, err
 	}
 	to := State(in.To)
-	var out IncidentAsset
-	err := s.change(ctx, actor, ref, func(c *change) ([]incident.Change, error) {
+	done, err := s.change(ctx, actor, ref, func(c *change) ([]incident.Change, error) {
 		if err := open(&c.inc); err != nil {
 			return nil, err
 		}
@@ -117,14 +115,12 @@ func (s *Service) MoveAsset(ctx context.Context, actor incident.Viewer, ref stri
 		if a.State == to {
 			return nil, errs.E(errs.Conflict, "to", "%s %s is already %s", kind, identifier, words(string(to)))
 		}
-		from := a.State
-		a.State = to
-		a.Moves = append(slices.Clip(a.Moves), Move{From: string(from), To: string(to), By: actor.User, At: c.now, How: in.How, Task: in.Task})
-		out = a
-		c.write.Assets = []IncidentAsset{a}
-		return []incident.Change{{Type: EvAssetMoved, Data: AssetMovedData{Kind: a.Kind, Identifier: a.Identifier, From: from, To: to, How: in.How, Task: in.Task}}}, nil
+		return []incident.Change{{Type: EvAssetMoved, Data: AssetMovedData{Kind: a.Kind, Identifier: a.Identifier, From: a.State, To: to, How: in.How, Task: in.Task}}}, nil
 	})
-	return out, err
+	if err != nil {
+		return IncidentAsset{}, err
+	}
+	return done.Assets[0], nil
 }
 
 // AssetUpdate changes an incident's asset; nil fields stay. Owner and
@@ -164,7 +160,7 @@ func (s *Service) UpdateAsset(ctx context.Context, actor incident.Viewer, ref st
 		return IncidentAsset{}, err
 	}
 	var out IncidentAsset
-	err := s.change(ctx, actor, ref, func(c *change) ([]incident.Change, error) {
+	done, err := s.change(ctx, actor, ref, func(c *change) ([]incident.Change, error) {
 		if err := open(&c.inc); err != nil {
 			return nil, err
 		}
@@ -200,10 +196,11 @@ func (s *Service) UpdateAsset(ctx context.Context, actor incident.Viewer, ref st
 			a.UpdatedAt = c.now
 			c.write.Inventory = []Asset{a.Asset}
 		}
-		out = a
-		c.write.Assets = []IncidentAsset{a}
 		return []incident.Change{{Type: EvAssetUpdated, Data: AssetData{Kind: a.Kind, Identifier: a.Identifier, Owner: a.Owner,
 			Criticality: a.Criticality, State: a.State, Accepted: a.Accepted, AcceptedReason: a.AcceptedReason, Note: a.Note, Changed: changed}}}, nil
 	})
-	return out, err
+	if err != nil || len(done.Assets) == 0 { // an update that changed nothing
+		return out, err
+	}
+	return done.Assets[0], nil
 }

@@ -50,22 +50,20 @@ func (s *Service) AddCredential(ctx context.Context, actor incident.Viewer, ref 
 	if err := in.check(incident.Now(s.Now())); err != nil {
 		return Credential{}, err
 	}
-	var out Credential
-	err := s.change(ctx, actor, ref, func(c *change) ([]incident.Change, error) {
+	done, err := s.change(ctx, actor, ref, func(c *change) ([]incident.Change, error) {
 		if err := open(&c.inc); err != nil {
 			return nil, err
 		}
 		if len(c.rec.Credentials) >= MaxRecords {
 			return nil, errs.E(errs.Invalid, "name", "%s has %d credentials, the most one incident keeps", c.inc.Ref, MaxRecords)
 		}
-		out = Credential{ID: fmt.Sprintf("C%d", len(c.rec.Credentials)+1), Kind: in.Kind, Name: in.Name, WhereUsed: in.WhereUsed,
-			Owner: in.Owner, ExposedIn: in.ExposedIn, ExposedAt: in.ExposedAt, State: in.State, AddedBy: actor.User, AddedAt: c.now,
-			Moves: []Move{{To: string(in.State), By: actor.User, At: c.now}}}
-		c.write.Credentials = []Credential{out}
-		return []incident.Change{{Type: EvCredentialAdded, Data: CredentialData{ID: out.ID, Kind: out.Kind, Name: out.Name, WhereUsed: out.WhereUsed,
-			Owner: out.Owner, ExposedIn: out.ExposedIn, ExposedAt: out.ExposedAt, State: out.State}}}, nil
+		return []incident.Change{{Type: EvCredentialAdded, Data: CredentialData{ID: fmt.Sprintf("C%d", len(c.rec.Credentials)+1), Kind: in.Kind,
+			Name: in.Name, WhereUsed: in.WhereUsed, Owner: in.Owner, ExposedIn: in.ExposedIn, ExposedAt: in.ExposedAt, State: in.State}}}, nil
 	})
-	return out, err
+	if err != nil {
+		return Credential{}, err
+	}
+	return done.Credentials[0], nil
 }
 
 // MoveCredential moves a credential to another state (credential.moved),
@@ -79,8 +77,7 @@ func (s *Service) MoveCredential(ctx context.Context, actor incident.Viewer, ref
 	}
 	to := CredState(in.To)
 	id = strings.ToUpper(strings.TrimSpace(id))
-	var out Credential
-	err := s.change(ctx, actor, ref, func(c *change) ([]incident.Change, error) {
+	done, err := s.change(ctx, actor, ref, func(c *change) ([]incident.Change, error) {
 		if err := open(&c.inc); err != nil {
 			return nil, err
 		}
@@ -97,12 +94,10 @@ func (s *Service) MoveCredential(ctx context.Context, actor incident.Viewer, ref
 		if cr.State == to {
 			return nil, errs.E(errs.Conflict, "to", "credential %s is already %s", id, words(string(to)))
 		}
-		from := cr.State
-		cr.State = to
-		cr.Moves = append(slices.Clip(cr.Moves), Move{From: string(from), To: string(to), By: actor.User, At: c.now, How: in.How, Task: in.Task})
-		out = cr
-		c.write.Credentials = []Credential{cr}
-		return []incident.Change{{Type: EvCredentialMoved, Data: CredentialMovedData{ID: id, From: from, To: to, How: in.How, Task: in.Task}}}, nil
+		return []incident.Change{{Type: EvCredentialMoved, Data: CredentialMovedData{ID: id, From: cr.State, To: to, How: in.How, Task: in.Task}}}, nil
 	})
-	return out, err
+	if err != nil {
+		return Credential{}, err
+	}
+	return done.Credentials[0], nil
 }

@@ -95,8 +95,7 @@ func (s *Service) AddFix(ctx context.Context, actor incident.Viewer, ref string,
 	if err := ck.err(); err != nil {
 		return Fix{}, err
 	}
-	var out Fix
-	err := s.change(ctx, actor, ref, func(c *change) ([]incident.Change, error) {
+	done, err := s.change(ctx, actor, ref, func(c *change) ([]incident.Change, error) {
 		if err := open(&c.inc); err != nil {
 			return nil, err
 		}
@@ -108,12 +107,14 @@ func (s *Service) AddFix(ctx context.Context, actor incident.Viewer, ref string,
 		if len(c.rec.Fixes) >= MaxRecords {
 			return nil, errs.E(errs.Invalid, "vulnerability", "%s has %d fixes, the most one incident keeps", c.inc.Ref, MaxRecords)
 		}
-		out = Fix{ID: fmt.Sprintf("F%d", len(c.rec.Fixes)+1), AddedBy: actor.User, AddedAt: c.now}
-		out.set(in, c.now)
-		c.write.Fixes = []Fix{out}
-		return []incident.Change{{Type: EvFixAdded, Data: out.data(nil)}}, nil
+		f := Fix{ID: fmt.Sprintf("F%d", len(c.rec.Fixes)+1)}
+		f.set(in, c.now)
+		return []incident.Change{{Type: EvFixAdded, Data: f.data(nil)}}, nil
 	})
-	return out, err
+	if err != nil {
+		return Fix{}, err
+	}
+	return done.Fixes[0], nil
 }
 
 // UpdateFix replaces a fix's fields (fix.updated naming those that
@@ -125,7 +126,7 @@ func (s *Service) UpdateFix(ctx context.Context, actor incident.Viewer, ref, id 
 	}
 	id = strings.ToUpper(strings.TrimSpace(id))
 	var out Fix
-	err := s.change(ctx, actor, ref, func(c *change) ([]incident.Change, error) {
+	done, err := s.change(ctx, actor, ref, func(c *change) ([]incident.Change, error) {
 		if err := open(&c.inc); err != nil {
 			return nil, err
 		}
@@ -146,11 +147,12 @@ func (s *Service) UpdateFix(ctx context.Context, actor incident.Viewer, ref, id 
 		if len(changed) == 0 {
 			return nil, nil
 		}
-		out = f
-		c.write.Fixes = []Fix{f}
 		return []incident.Change{{Type: EvFixUpdated, Data: f.data(changed)}}, nil
 	})
-	return out, err
+	if err != nil || len(done.Fixes) == 0 { // an update that changed nothing
+		return out, err
+	}
+	return done.Fixes[0], nil
 }
 
 func (f *Fix) set(in FixInput, now time.Time) {

@@ -153,12 +153,16 @@ type change struct {
 	write Write
 }
 
-// change loads the incident's records, lets decide fill in the write and
-// name the events, and commits it all at once; a concurrent change of the
-// incident makes it decide again on the fresh state (incident.Retry).
-func (s *Service) change(ctx context.Context, actor incident.Viewer, ref string, decide func(c *change) ([]incident.Change, error)) error {
+// change loads the incident's records, lets decide name the events (and
+// the inventory rows to write), folds the events into the records (Apply:
+// the rows are what the events say, as the audit rebuilds them), and
+// commits it all at once; a concurrent change of the incident makes it
+// decide again on the fresh state (incident.Retry). It returns the
+// records the events touched, as written.
+func (s *Service) change(ctx context.Context, actor incident.Viewer, ref string, decide func(c *change) ([]incident.Change, error)) (Records, error) {
 	var next incident.Incident
 	var events []incident.Event
+	var done Records
 	err := incident.Retry(ctx, func(ctx context.Context) (incident.Write, error) {
 		inc, err := s.Incidents.Get(ctx, actor, ref)
 		if err != nil {
@@ -168,7 +172,7 @@ func (s *Service) change(ctx context.Context, actor incident.Viewer, ref string,
 		if c.rec, err = s.Store.IncidentRecords(ctx, inc.ID); err != nil {
 			return nil, err
 		}
-		events = nil
+		events, done = nil, Records{}
 		changes, err := decide(c)
 		if err != nil || len(changes) == 0 {
 			return nil, err
@@ -176,15 +180,19 @@ func (s *Service) change(ctx context.Context, actor incident.Viewer, ref string,
 		if next, events, err = incident.Record(inc, changes, actor.User, c.now); err != nil {
 			return nil, err
 		}
+		if done, err = c.rec.fold(events); err != nil {
+			return nil, err
+		}
+		c.write.Assets, c.write.Credentials, c.write.Fixes = done.Assets, done.Credentials, done.Fixes
 		c.write.IncidentID = inc.ID
 		c.write.Batch = incident.Batch{ExpectedVersion: inc.Version, Events: events, Next: next}
 		return func(ctx context.Context) error { return s.Store.WriteRecords(ctx, c.write) }, nil
 	})
 	if err != nil || len(events) == 0 {
-		return err
+		return Records{}, err
 	}
 	s.Incidents.Recorded(next, events)
-	return nil
+	return done, nil
 }
 
 // checkTask checks that a task named as the one that did a move is the
