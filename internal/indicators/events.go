@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
@@ -27,6 +28,11 @@ type AddedItem struct {
 	State      State  `json:"state"`
 	Source     string `json:"source,omitempty"`
 	Confidence int    `json:"confidence"`
+	// Notes and the sightings are carried so the events alone rebuild
+	// the row (Apply); added after the first events, hence at the end.
+	Notes     string     `json:"notes,omitempty"`
+	FirstSeen *time.Time `json:"first_seen,omitempty"`
+	LastSeen  *time.Time `json:"last_seen,omitempty"`
 }
 
 // AddedData is the payload of EvAdded: every indicator one request added
@@ -35,7 +41,9 @@ type AddedData struct {
 	Indicators []AddedItem `json:"indicators"`
 }
 
-// FieldChange is one field of an indicator that changed.
+// FieldChange is one field of an indicator that changed. A change of
+// notes carries the new notes in To, so the events alone rebuild the row;
+// timelines say only "notes changed".
 type FieldChange struct {
 	Field string `json:"field"`
 	From  string `json:"from,omitempty"`

@@ -3,6 +3,7 @@ package indicators
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -212,7 +213,7 @@ func (s *Service) add(ctx context.Context, actor incident.Viewer, ref string, in
 		fresh = append(fresh, ind)
 	}
 	var res AddResult
-	err := s.change(ctx, actor, ref, func(inc incident.Incident, have []Indicator, w *Write) ([]incident.Change, error) {
+	done, err := s.change(ctx, actor, ref, func(inc incident.Incident, have []Indicator, w *Write) ([]incident.Change, error) {
 		res = AddResult{Added: []Indicator{}, Existing: []Indicator{}}
 		held := map[Key]Indicator{}
 		for _, h := range have {
@@ -232,15 +233,21 @@ func (s *Service) add(ctx context.Context, actor incident.Viewer, ref string, in
 			f.ID, f.IncidentID = s.NewID(), inc.ID
 			held[f.Key()] = Indicator{} // a duplicate within the request is folded silently
 			res.Added = append(res.Added, f)
-			items = append(items, AddedItem{ID: f.ID, Type: f.Type, Value: f.Value, TLP: f.TLP, State: f.State, Source: f.Source, Confidence: f.Confidence})
+			items = append(items, AddedItem{ID: f.ID, Type: f.Type, Value: f.Value, TLP: f.TLP, State: f.State, Source: f.Source, Confidence: f.Confidence,
+				Notes: f.Notes, FirstSeen: f.FirstSeen, LastSeen: f.LastSeen})
 		}
 		if len(items) == 0 {
 			return nil, nil
 		}
-		w.Add = res.Added
 		return []incident.Change{{Type: EvAdded, Data: AddedData{Indicators: items}}}, nil
 	})
-	return res, err
+	if err != nil {
+		return AddResult{}, err
+	}
+	if len(done.Add) > 0 {
+		res.Added = done.Add // as the events made them
+	}
+	return res, nil
 }
 
 // build checks an input and makes the indicator it describes.
@@ -299,7 +306,7 @@ func check(i Indicator, now time.Time) error {
 // sightings; an unchanged patch changes nothing.
 func (s *Service) Update(ctx context.Context, actor incident.Viewer, ref, id string, p Patch) (Indicator, error) {
 	var out Indicator
-	err := s.change(ctx, actor, ref, func(inc incident.Incident, have []Indicator, w *Write) ([]incident.Change, error) {
+	done, err := s.change(ctx, actor, ref, func(inc incident.Incident, have []Indicator, w *Write) ([]incident.Change, error) {
 		old, err := find(have, inc.Ref, id)
 		if err != nil {
 			return nil, err
@@ -317,12 +324,12 @@ func (s *Service) Update(ctx context.Context, actor incident.Viewer, ref, id str
 		if len(changes) == 0 {
 			return nil, nil
 		}
-		next.UpdatedAt = now
-		out = next
-		w.Update = []Indicator{next}
 		return []incident.Change{{Type: EvUpdated, Data: UpdatedData{ID: next.ID, Type: next.Type, Value: next.Value, Changes: changes}}}, nil
 	})
-	return out, err
+	if err != nil || len(done.Update) == 0 { // a patch that changed nothing
+		return out, err
+	}
+	return done.Update[0], nil
 }
 
 func apply(i Indicator, p Patch) (Indicator, error) {
@@ -373,22 +380,25 @@ func diff(a, b Indicator) []FieldChange {
 	add("source", a.Source, b.Source)
 	add("confidence", strconv.Itoa(a.Confidence), strconv.Itoa(b.Confidence))
 	if a.Notes != b.Notes {
-		// Notes can be long and may say more than the event should carry.
-		out = append(out, FieldChange{Field: "notes"})
+		// The new notes only: the old ones are in the event before.
+		out = append(out, FieldChange{Field: "notes", To: b.Notes})
 	}
 	add("first_seen", stamp(a.FirstSeen), stamp(b.FirstSeen))
 	add("last_seen", stamp(a.LastSeen), stamp(b.LastSeen))
 	return out
 }
 
-// change loads the incident and its indicators, lets decide fill in the
-// write and name the events, and commits them together; a concurrent
-// change of the incident makes it decide again (incident.Retry).
-func (s *Service) change(ctx context.Context, actor incident.Viewer, ref string, decide func(inc incident.Incident, have []Indicator, w *Write) ([]incident.Change, error)) error {
+// change loads the incident and its indicators, lets decide name the
+// events, folds them into the indicators (Apply: the rows are what the
+// events say, as the audit rebuilds them), and commits them together; a
+// concurrent change of the incident makes it decide again
+// (incident.Retry). It returns the write as committed.
+func (s *Service) change(ctx context.Context, actor incident.Viewer, ref string, decide func(inc incident.Incident, have []Indicator, w *Write) ([]incident.Change, error)) (Write, error) {
 	var next incident.Incident
 	var events []incident.Event
+	var w Write
 	err := incident.Retry(ctx, func(ctx context.Context) (incident.Write, error) {
-		events = nil
+		events, w = nil, Write{}
 		inc, err := s.Incidents.Get(ctx, actor, ref)
 		if err != nil {
 			return nil, err
@@ -397,7 +407,6 @@ func (s *Service) change(ctx context.Context, actor incident.Viewer, ref string,
 		if err != nil {
 			return nil, err
 		}
-		var w Write
 		changes, err := decide(inc, have, &w)
 		if err != nil || len(changes) == 0 {
 			return nil, err
@@ -405,14 +414,61 @@ func (s *Service) change(ctx context.Context, actor incident.Viewer, ref string,
 		if next, events, err = incident.Record(inc, changes, actor.User, s.Now()); err != nil {
 			return nil, err
 		}
+		if err := w.fold(have, events); err != nil {
+			return nil, err
+		}
 		w.IncidentID = inc.ID
 		w.Batch = incident.Batch{ExpectedVersion: inc.Version, Events: events, Next: next}
 		return func(ctx context.Context) error { return s.Store.WriteIndicators(ctx, w) }, nil
 	})
 	if err != nil || len(events) == 0 {
-		return err
+		return Write{}, err
 	}
 	s.Incidents.Recorded(next, events)
+	return w, nil
+}
+
+// fold sets the rows of w to the indicators the events add and change,
+// as Apply makes them from the stored ones.
+func (w *Write) fold(have []Indicator, events []incident.Event) error {
+	m := make(map[string]*Indicator, len(have))
+	for _, h := range have {
+		m[h.ID] = &h
+	}
+	stored := make(map[string]bool, len(have))
+	for id := range m {
+		stored[id] = true
+	}
+	var ids []string
+	for _, e := range events {
+		if err := Apply(m, e); err != nil {
+			return err
+		}
+		switch e.Type {
+		case EvAdded:
+			var d AddedData
+			_ = json.Unmarshal(e.Data, &d) // Apply decoded it just now
+			for _, it := range d.Indicators {
+				ids = append(ids, it.ID)
+			}
+		case EvUpdated:
+			var d UpdatedData
+			_ = json.Unmarshal(e.Data, &d)
+			ids = append(ids, d.ID)
+		}
+	}
+	w.Add, w.Update = nil, nil
+	seen := map[string]bool{}
+	for _, id := range ids {
+		switch {
+		case seen[id]:
+		case stored[id]:
+			w.Update = append(w.Update, *m[id])
+		default:
+			w.Add = append(w.Add, *m[id])
+		}
+		seen[id] = true
+	}
 	return nil
 }
 
