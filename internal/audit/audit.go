@@ -272,6 +272,7 @@ func check(s store.Stream) []Problem {
 	if s.Tables != nil {
 		d.side(s.Events, s.Tables)
 		d.evidence(foldEvidence(s.Events, bad), s.Tables.Evidence)
+		d.records(foldRecords(s.Events, bad), s.Tables)
 	}
 	return out
 }

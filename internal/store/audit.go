@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/comms"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/evidence"
+	"github.com/firebreak-ir/firebreak/internal/indicators"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 )
 
@@ -82,6 +84,103 @@ type Tables struct {
 	Updates []notices.StakeholderUpdate
 	// Evidence are the incident's evidence rows (package evidence).
 	Evidence []evidence.Item
+	// Assets, Credentials and Fixes are the incident's rows of package
+	// assets, column by column with their documents.
+	Assets      []AssetRow
+	Credentials []CredentialRow
+	Fixes       []FixRow
+	// Indicators are the incident's indicators (every column).
+	Indicators []indicators.Indicator
+}
+
+// AssetRow is a row of incident_assets. Doc is its document as stored:
+// the owner and criticality are the inventory's, kept in assets, not here.
+type AssetRow struct {
+	Kind, Identifier, State string
+	Accepted                bool
+	Seq                     int64
+	AddedAt, UpdatedAt      time.Time
+	Doc                     assets.IncidentAsset
+	BadDoc                  string // why Doc does not decode
+}
+
+// CredentialRow is a row of incident_credentials.
+type CredentialRow struct {
+	ID, State string
+	Seq       int64
+	AddedAt   time.Time
+	Doc       assets.Credential
+	BadDoc    string
+}
+
+// FixRow is a row of incident_fixes.
+type FixRow struct {
+	ID      string
+	Seq     int64
+	AddedAt time.Time
+	Doc     assets.Fix
+	BadDoc  string
+}
+
+// recordRows reads an incident's rows of packages assets and indicators.
+func (db *DB) recordRows(ctx context.Context, id string, t *Tables) error {
+	err := scanAll(ctx, db, `SELECT kind, identifier, state, accepted, seq, added_at, updated_at, doc FROM incident_assets
+		WHERE incident_id = ? ORDER BY seq, kind, identifier`, []any{id}, func(s scanner) error {
+		var r AssetRow
+		var added, upd dbTime
+		var doc string
+		if err := s.Scan(&r.Kind, &r.Identifier, &r.State, &r.Accepted, &r.Seq, &added, &upd, &doc); err != nil {
+			return err
+		}
+		r.AddedAt, r.UpdatedAt = added.Time, upd.Time
+		r.BadDoc = decodeDoc(doc, &r.Doc)
+		t.Assets = append(t.Assets, r)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read assets: %w", err)
+	}
+	err = scanAll(ctx, db, `SELECT id, state, seq, added_at, doc FROM incident_credentials WHERE incident_id = ? ORDER BY seq, id`, []any{id}, func(s scanner) error {
+		var r CredentialRow
+		var added dbTime
+		var doc string
+		if err := s.Scan(&r.ID, &r.State, &r.Seq, &added, &doc); err != nil {
+			return err
+		}
+		r.AddedAt = added.Time
+		r.BadDoc = decodeDoc(doc, &r.Doc)
+		t.Credentials = append(t.Credentials, r)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read credentials: %w", err)
+	}
+	err = scanAll(ctx, db, `SELECT id, seq, added_at, doc FROM incident_fixes WHERE incident_id = ? ORDER BY seq, id`, []any{id}, func(s scanner) error {
+		var r FixRow
+		var added dbTime
+		var doc string
+		if err := s.Scan(&r.ID, &r.Seq, &added, &doc); err != nil {
+			return err
+		}
+		r.AddedAt = added.Time
+		r.BadDoc = decodeDoc(doc, &r.Doc)
+		t.Fixes = append(t.Fixes, r)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read fixes: %w", err)
+	}
+	t.Indicators, err = db.Indicators(ctx, id)
+	return err
+}
+
+// decodeDoc decodes a row's document and says why it does not: the audit
+// names such a row rather than stopping at it.
+func decodeDoc(doc string, v any) string {
+	if err := json.Unmarshal([]byte(doc), v); err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 // tables reads an incident's rows outside its stream.
@@ -139,6 +238,9 @@ func (db *DB) tables(ctx context.Context, id string) (*Tables, error) {
 		return nil, err
 	}
 	if t.Evidence, err = db.EvidenceItems(ctx, id); err != nil {
+		return nil, err
+	}
+	if err := db.recordRows(ctx, id, t); err != nil {
 		return nil, err
 	}
 	if err := scanAll(ctx, db, `SELECT incident_id, status, version, doc FROM notices WHERE incident_id = ? ORDER BY created_at, id`, []any{id}, func(s scanner) error {
@@ -210,6 +312,7 @@ func (db *DB) AuditOrphans(ctx context.Context) ([]Orphan, error) {
 		{"incident_assets", "kind || ':' || identifier"},
 		{"incident_credentials", "id"},
 		{"incident_fixes", "id"},
+		{"indicators", "id"},
 		{"evidence", "'EV-' || CAST(number AS TEXT)"},
 	} {
 		err := scanAll(ctx, db, `SELECT incident_id, `+q.key+` FROM `+q.table+` t WHERE NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = t.incident_id) ORDER BY 1, 2`, nil,
