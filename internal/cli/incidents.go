@@ -158,6 +158,7 @@ func listCmd(g *globals) *cobra.Command {
 	fl.StringVar(&o.Cursor, "cursor", "", "continue after a previous page")
 	fl.BoolVar(&all, "all", false, "follow every page")
 	fl.BoolVar(&o.OverdueTasks, "overdue-tasks", false, "only incidents with an open task past its due time")
+	fl.StringVar(&o.Postmortem, "postmortem", "", "overdue: only recovered incidents whose post-mortem is past due and not published")
 	fl.StringVar(&o.Sort, "sort", "", "task_due: the incident whose open task is due soonest first (default newest first)")
 	return cmd
 }

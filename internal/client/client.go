@@ -171,7 +171,10 @@ type ListOptions struct {
 	// OverdueTasks keeps incidents with an open task past due; Sort
 	// "task_due" orders by the earliest open task due.
 	OverdueTasks bool
-	Sort         string
+	// Postmortem "overdue" keeps recovered incidents whose post-mortem is
+	// past due and not published.
+	Postmortem string
+	Sort       string
 }
 
 // Page is a page of incidents.
@@ -206,6 +209,9 @@ func (c *Client) List(ctx context.Context, o ListOptions) (Page, error) {
 	}
 	if o.OverdueTasks {
 		q.Set("overdue_tasks", "true")
+	}
+	if o.Postmortem != "" {
+		q.Set("postmortem", o.Postmortem)
 	}
 	if o.Sort != "" {
 		q.Set("sort", o.Sort)

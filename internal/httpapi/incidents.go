@@ -102,6 +102,7 @@ type ListInput struct {
 	Cursor   string   `query:"cursor" maxLength:"200"`
 	// OverdueTasks and Sort serve the list of incidents whose work is late.
 	OverdueTasks bool   `query:"overdue_tasks" doc:"Only incidents with an open task past its due time."`
+	Postmortem   string `query:"postmortem" enum:"overdue" doc:"overdue: only recovered incidents whose post-mortem is past its due time and not published."`
 	Sort         string `query:"sort" enum:"newest,task_due" default:"newest" doc:"newest: newest first; task_due: the incident whose open task is due soonest first, those without a dated open task last (newest first)."`
 }
 
@@ -300,7 +301,7 @@ func (s *Server) declareIncident(ctx context.Context, in *declareIncidentInput) 
 // listIncidents serves GET /api/v1/incidents: list incidents.
 func (s *Server) listIncidents(ctx context.Context, in *ListInput) (*ListOutput, error) {
 	f := incident.Filter{Severities: splitList(in.Severity), Type: in.Type, Text: in.Q, Limit: in.Limit, Cursor: in.Cursor, Viewer: viewer(ctx),
-		OverdueTasks: in.OverdueTasks}
+		OverdueTasks: in.OverdueTasks, PostmortemOverdue: in.Postmortem == "overdue"}
 	if in.Sort == incident.SortTaskDue {
 		f.Sort = in.Sort
 	}

@@ -43,10 +43,13 @@ type Filter struct {
 	// OverdueTasks keeps only incidents with an open task past its due
 	// time (at Now).
 	OverdueTasks bool
+	// PostmortemOverdue keeps only recovered incidents whose post-mortem
+	// is past its due time (at Now) and not published.
+	PostmortemOverdue bool
 	// Sort is "" (newest first) or SortTaskDue: the incident whose open
 	// task is due soonest first, those without a dated open task last.
 	Sort string
-	// Now is set by the service, for OverdueTasks.
+	// Now is set by the service, for OverdueTasks and PostmortemOverdue.
 	Now time.Time
 }
 

@@ -40,10 +40,10 @@ func (db *DB) Create(ctx context.Context, build func(number int64) (incident.Inc
 			return fmt.Errorf("encode incident: %w", err)
 		}
 		_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO incidents
-			(id, number, ref, title, summary, type, severity, state, restricted, declared_by, declared_at, updated_at, version, doc)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			(id, number, ref, title, summary, type, severity, state, restricted, declared_by, declared_at, updated_at, version, doc, postmortem_open_due)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			inc.ID, inc.Number, inc.Ref, inc.Title, inc.Summary, inc.Type, inc.Severity, string(inc.State), inc.Restricted,
-			inc.DeclaredBy, db.dialect.t(inc.DeclaredAt), db.dialect.t(inc.UpdatedAt), inc.Version, string(doc))
+			inc.DeclaredBy, db.dialect.t(inc.DeclaredAt), db.dialect.t(inc.UpdatedAt), inc.Version, string(doc), db.postmortemOpenDue(&inc))
 		if err != nil {
 			if db.dialect.isUnique(err) {
 				return errs.E(errs.Conflict, "id", "incident %s already exists", inc.ID)
@@ -107,10 +107,10 @@ func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, b *incident.Batch) er
 	// The version check and the row lock in one statement: a concurrent
 	// writer either committed first (no row matches: conflict) or waits.
 	res, err := tx.ExecContext(ctx, db.dialect.q(`UPDATE incidents SET
-		title = ?, summary = ?, type = ?, severity = ?, state = ?, restricted = ?, updated_at = ?, version = ?, doc = ?
+		title = ?, summary = ?, type = ?, severity = ?, state = ?, restricted = ?, updated_at = ?, version = ?, doc = ?, postmortem_open_due = ?
 		WHERE id = ? AND version = ?`),
 		next.Title, next.Summary, next.Type, next.Severity, string(next.State), next.Restricted,
-		db.dialect.t(next.UpdatedAt), next.Version, string(doc), next.ID, b.ExpectedVersion)
+		db.dialect.t(next.UpdatedAt), next.Version, string(doc), db.postmortemOpenDue(next), next.ID, b.ExpectedVersion)
 	if err != nil {
 		return fmt.Errorf("update incident %s: %w", next.Ref, err)
 	}
@@ -199,6 +199,15 @@ func (db *DB) writeIndexes(ctx context.Context, tx *sql.Tx, inc *incident.Incide
 	return nil
 }
 
+// postmortemOpenDue is the postmortem_open_due column of inc: its
+// post-mortem's due instant while outstanding, else NULL.
+func (db *DB) postmortemOpenDue(inc *incident.Incident) any {
+	if due, ok := inc.PostmortemOpenDue(); ok {
+		return db.dialect.t(due)
+	}
+	return nil
+}
+
 var refPattern = regexp.MustCompile(`(?i)^INC-([0-9]{1,18})$`)
 
 // Get finds an incident by ID or ref.
@@ -263,6 +272,9 @@ func (db *DB) List(ctx context.Context, f incident.Filter) (incident.Page, error
 	}
 	if f.OverdueTasks {
 		add("EXISTS (SELECT 1 FROM incident_tasks t WHERE t.incident_id = i.id AND "+openTask+" AND t.due_at < ?)", db.dialect.t(f.Now))
+	}
+	if f.PostmortemOverdue {
+		add("i.postmortem_open_due < ?", db.dialect.t(f.Now))
 	}
 	if len(f.States) > 0 {
 		add("i.state IN ("+placeholders(len(f.States))+")", toAny(f.States)...)
