@@ -220,7 +220,7 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Now: now, NewID: newID, Logger: log})
 	es.RegisterKinds(ob)
 	du := newDuties(db, inc, cs, ob, now, log)
-	ts := tasks.New(tasks.Deps{Incidents: inc, People: cs, Outbox: ob, Deliveries: db, Now: now, Logger: log})
+	ts := tasks.New(tasks.Deps{Incidents: inc, People: cs, Outbox: ob, Deliveries: db, Calendar: policy.Calendar, Now: now, Logger: log})
 	ts.RegisterKinds(ob)
 	am := assets.New(assets.Deps{Store: db, Incidents: inc, Now: now, Logger: log})
 	inc.SetAssets(am)
@@ -231,7 +231,7 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	// package incident, "How a change is written").
 	db.SetTriggers(store.Triggers{
 		Incident: func(i incident.Incident, evs []incident.Event) []engine.Job {
-			return slices.Concat(escalation.IncidentJobs(i, evs), notices.IncidentJobs(i, evs), triage.IncidentJobs(i, evs), ts.IncidentJobs(i, evs),
+			return slices.Concat(escalation.IncidentJobs(i, evs), notices.IncidentJobs(i, evs), triage.IncidentJobs(i, evs), ts.IncidentJobs(i, evs), ts.PostmortemJobs(i, evs),
 				duties.AssessmentJobs(i, evs))
 		},
 		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueEntryJob(e.Group.ID)} },

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/calendar"
 	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/engine"
@@ -58,8 +59,11 @@ type Deps struct {
 	People     People
 	Outbox     Outbox
 	Deliveries Deliveries
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// Calendar counts business days for the post-mortem's reminders (the
+	// incident policy's); Monday to Friday when nil.
+	Calendar calendar.Calendar
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Service plans and sends task reminders.
@@ -109,18 +113,20 @@ func (s *Service) IncidentJobs(inc incident.Incident, events []incident.Event) [
 	return c.IncidentJobs(inc, events)
 }
 
-// Register attaches the reminder job's handler to an engine.
+// Register attaches the reminder jobs' handlers to an engine.
 func (s *Service) Register(e interface {
 	Handle(kind string, h engine.Handler)
 }) {
 	e.Handle(JobRemind, s.handleRemind)
+	e.Handle(JobPostmortem, s.handlePostmortem)
 }
 
-// RegisterKinds registers the reminders' outbox kind.
+// RegisterKinds registers the reminders' outbox kinds.
 func (s *Service) RegisterKinds(o interface {
 	Handle(kind string, r outbox.Renderer)
 }) {
 	o.Handle(KindReminder, reminderKind{s})
+	o.Handle(KindPostmortemReminder, pmKind{s})
 }
 
 var system = incident.Viewer{User: "firebreak", SeeAll: true}
@@ -162,6 +168,11 @@ func (s *Service) handleRemind(ctx context.Context, j engine.Job) error {
 			ds = append(ds, reminderDelivery(a, user, c))
 		}
 	}
+	return s.deliver(ctx, ds)
+}
+
+// deliver writes the deliveries not planned yet and sends them at once.
+func (s *Service) deliver(ctx context.Context, ds []outbox.Delivery) error {
 	// A delivery planned by an earlier run of this job is left to its own
 	// job: sending it here too could send it twice.
 	fresh := ds[:0]

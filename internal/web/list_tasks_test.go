@@ -54,3 +54,52 @@ func TestListOverdueTasks(t *testing.T) {
 		t.Fatalf("overdue filter (%d):\n%s", r.status, r.body)
 	}
 }
+
+// TestListOverduePostmortems: the list keeps the recovered incidents
+// whose post-mortem is past due and unpublished when asked, and marks them.
+func TestListOverduePostmortems(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s := newSiteAt(t, clock)
+	ctx := context.Background()
+	lead := incident.Viewer{User: "alice"}
+	late, err := s.app.Services.Incidents.Declare(ctx, "alice", incident.DeclareInput{Title: "Waiting for its review", Severity: "SEV3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := incident.Command{Actor: lead, Ref: late.Ref}
+	if _, err := s.app.Services.Incidents.Assign(ctx, c, incident.IRLead, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []incident.State{incident.Active, incident.Contained} {
+		if _, err := s.app.Services.Incidents.Transition(ctx, c, st, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.app.Services.Incidents.Update(ctx, c, incident.UpdateInput{RootCause: new("weak password")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []incident.State{incident.Eradicated, incident.Recovered} {
+		if _, err := s.app.Services.Incidents.Transition(ctx, c, st, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calm, err := s.app.Services.Incidents.Declare(ctx, "alice", incident.DeclareInput{Title: "Still being handled", Severity: "SEV3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := s.signIn(t, "alice")
+	if r := s.get(t, cl, "/incidents?postmortem=overdue"); strings.Contains(r.body, late.Ref) || strings.Contains(r.body, calm.Ref) {
+		t.Fatalf("nothing is overdue yet:\n%s", r.body)
+	}
+	mu.Lock()
+	now = now.Add(8 * 24 * time.Hour)
+	mu.Unlock()
+	cl = s.signIn(t, "alice") // the session ran out meanwhile
+	r := s.get(t, cl, "/incidents?postmortem=overdue")
+	if r.status != 200 || !strings.Contains(r.body, `href="/incidents/`+late.Ref+`/postmortem">post-mortem overdue</a>`) ||
+		strings.Contains(r.body, ">"+calm.Title+"<") || !strings.Contains(r.body, `<option value="overdue" selected>`) {
+		t.Fatalf("overdue post-mortems (%d):\n%s", r.status, r.body)
+	}
+}
