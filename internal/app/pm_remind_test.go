@@ -116,12 +116,18 @@ func TestPostmortemReminders(t *testing.T) {
 			func() (incident.Incident, error) {
 				return a.Services.Incidents.Assign(ctx, c, incident.IncidentCommander, "bob")
 			},
-			func() (incident.Incident, error) { return a.Services.Incidents.Transition(ctx, c, incident.Contained, "") },
+			func() (incident.Incident, error) {
+				return a.Services.Incidents.Transition(ctx, c, incident.Contained, "")
+			},
 			func() (incident.Incident, error) {
 				return a.Services.Incidents.Update(ctx, c, incident.UpdateInput{RootCause: new("phished password")})
 			},
-			func() (incident.Incident, error) { return a.Services.Incidents.Transition(ctx, c, incident.Eradicated, "") },
-			func() (incident.Incident, error) { return a.Services.Incidents.Transition(ctx, c, incident.Recovered, "") },
+			func() (incident.Incident, error) {
+				return a.Services.Incidents.Transition(ctx, c, incident.Eradicated, "")
+			},
+			func() (incident.Incident, error) {
+				return a.Services.Incidents.Transition(ctx, c, incident.Recovered, "")
+			},
 		} {
 			if inc, err = step(); err != nil {
 				t.Fatalf("%s step %d: %v", title, i, err)
