@@ -106,7 +106,7 @@ func serveCmd(g *globals) *cobra.Command {
 				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt, ReportService: cfg.ReportService(),
 				SMTPAddr: first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")), SMTP: smtpCfg,
 				Policy: cfg.Policy(), Outbound: cfg.OutboundPolicy(), OutboundTimeout: cfg.OutboundTimeout(), Organization: cfg.Organization, Catalog: catalog, Notices: cfg.NoticesConfig(), Tasks: cfg.TaskReminders(),
-				Library: plan.Library(), Plans: plans,
+				Library: plan.Library(), Plans: plans, PostmortemTemplates: cfg.Templates(),
 				Addr: first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),
 				RequestTimeout: requestTimeout, DiskReserve: diskReserveMiB << 20, DiskMinFree: diskMinFreeMiB << 20, IdempotencyStale: idemStale,
 				BootstrapToken: g.env.Getenv("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN"),

@@ -15,6 +15,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/plan"
+	"github.com/firebreak-ir/firebreak/internal/postmortem"
 )
 
 // File is the server configuration file (serve --policy).
@@ -73,6 +74,9 @@ type File struct {
 	// their answers with the severity each suggests, and rules for
 	// combinations (incident.Impact).
 	Impact *incident.Impact `yaml:"impact"`
+	// PostmortemTemplates set the prompts of drafted post-mortems per
+	// incident type pattern over the built-in templates (postmortem.go).
+	PostmortemTemplates postmortem.Templates `yaml:"postmortem_templates"`
 }
 
 // EmailFile configures the outbound SMTP relay.
@@ -160,6 +164,9 @@ func Parse(data []byte) (File, error) {
 		return File{}, err
 	}
 	if err := f.checkImpact(data); err != nil {
+		return File{}, err
+	}
+	if err := f.checkPostmortemTemplates(data); err != nil {
 		return File{}, err
 	}
 	if e := f.Email; e != nil {
