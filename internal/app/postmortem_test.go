@@ -118,7 +118,7 @@ func TestPostmortemFigures(t *testing.T) {
 			}
 			f := r.Figures
 			min := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
-			d := func(m int) string { return postmortem.Duration(time.Duration(m) * time.Minute).String() }
+			d := func(m int) string { return postmortem.DurationOf(time.Duration(m) * time.Minute).String() }
 			check := func(name string, got, want any) {
 				t.Helper()
 				if got != want {
@@ -178,6 +178,15 @@ func TestPostmortemFigures(t *testing.T) {
 			if !strings.Contains(r.Doc.Summary, "How was the attacker's access removed?") || len(r.Prompts.From) != 2 {
 				t.Errorf("the security template: %q %v", r.Doc.Summary, r.Prompts.From)
 			}
+			// The saved post-mortem exports with the figures of now.
+			doc, err := s.app.Services.Postmortem.Document(context.Background(), incident.Viewer{User: "alice"}, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if doc.Status != "draft" || doc.Revision != 0 || doc.Figures.TimeToRecover.String() != d(180) || doc.Incident.Ref != ref ||
+				!strings.Contains(postmortem.Markdown(doc), "| Time to recover (declared → recovered) | 3h |") {
+				t.Errorf("document %+v", doc)
+			}
 			// Restricted, it is not found for someone not on it.
 			yes := true
 			if _, err := s.app.Services.Incidents.Update(context.Background(), incident.Command{Actor: incident.Viewer{User: "alice"}, Ref: ref}, incident.UpdateInput{Restricted: &yes}); err != nil {
@@ -185,6 +194,9 @@ func TestPostmortemFigures(t *testing.T) {
 			}
 			if _, err := s.app.Services.Postmortem.Draft(context.Background(), incident.Viewer{User: "carol"}, ref); errs.CodeOf(err) != errs.NotFound {
 				t.Fatalf("a restricted incident's draft for carol: %v", err)
+			}
+			if _, err := s.app.Services.Postmortem.Document(context.Background(), incident.Viewer{User: "carol"}, ref); errs.CodeOf(err) != errs.NotFound {
+				t.Fatalf("a restricted incident's post-mortem for carol: %v", err)
 			}
 		})
 	}

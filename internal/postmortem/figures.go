@@ -118,34 +118,24 @@ type Figures struct {
 	Events int `json:"events"`
 }
 
-// Duration is a time span that encodes as whole seconds beside a text
-// such as "2h 5m", so people and programs read it alike.
-type Duration time.Duration
-
-// MarshalJSON encodes d as {"seconds": n, "text": "…"}.
-func (d Duration) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		Seconds int64  `json:"seconds"`
-		Text    string `json:"text"`
-	}{int64(time.Duration(d) / time.Second), d.String()})
+// Duration is a time span as whole seconds beside a text such as
+// "2h 5m", so people and programs read it alike.
+type Duration struct {
+	Seconds int64  `json:"seconds"`
+	Text    string `json:"text"`
 }
 
-// UnmarshalJSON reads what MarshalJSON wrote.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var v struct {
-		Seconds int64 `json:"seconds"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*d = Duration(time.Duration(v.Seconds) * time.Second)
-	return nil
+// DurationOf is d as a Duration.
+func DurationOf(d time.Duration) Duration {
+	return Duration{Seconds: int64(d / time.Second), Text: durationText(d)}
 }
 
-// String reads like "3d 2h 5m", "12m" or "40s"; seconds show only under a
-// minute.
-func (d Duration) String() string {
-	t := time.Duration(d)
+// String is the text.
+func (d Duration) String() string { return d.Text }
+
+// durationText reads like "3d 2h 5m", "12m" or "40s"; seconds show only
+// under a minute.
+func durationText(t time.Duration) string {
 	neg := t < 0
 	if neg {
 		t = -t
@@ -223,7 +213,7 @@ func worldTime(e incident.Event) time.Time {
 }
 
 func span(from, to time.Time) *Duration {
-	d := Duration(to.Sub(from))
+	d := DurationOf(to.Sub(from))
 	return &d
 }
 
@@ -341,7 +331,7 @@ func (f *Figures) phases(events []incident.Event) {
 		}
 		p := PhaseTime{State: s, Entered: at, Times: times[s]}
 		if s != cur {
-			p.Duration = ptr(Duration(total[s]))
+			p.Duration = ptr(DurationOf(total[s]))
 		}
 		f.Phases = append(f.Phases, p)
 	}

@@ -30,7 +30,7 @@ func (s *stream) move(actor string, at time.Duration, from, to incident.State) {
 
 func at(d time.Duration) time.Time   { return t0.Add(d) }
 func pat(d time.Duration) *time.Time { return ptr(t0.Add(d)) }
-func dur(d time.Duration) *Duration  { return ptr(Duration(d)) }
+func dur(d time.Duration) *Duration  { return ptr(DurationOf(d)) }
 func intp(n int) *int                { return &n }
 func duty(id, phase string, a comms.Applicability, due *time.Time, r *comms.Record) comms.Item {
 	return comms.Item{ObligationID: id, Phase: phase, Recipient: "regulator", Applicability: a, DueAt: due, Record: r, Status: comms.Pending}
@@ -165,16 +165,12 @@ func TestDurationString(t *testing.T) {
 		want string
 	}{{40 * time.Second, "40s"}, {0, "0s"}, {12 * time.Minute, "12m"}, {2*time.Hour + 5*time.Minute + 30*time.Second, "2h 5m"},
 		{3 * time.Hour, "3h"}, {74*time.Hour + time.Minute, "3d 2h 1m"}, {-90 * time.Minute, "-1h 30m"}} {
-		if got := Duration(c.d).String(); got != c.want {
+		if got := DurationOf(c.d).String(); got != c.want {
 			t.Errorf("%v: %q, want %q", c.d, got, c.want)
 		}
 	}
-	b, err := json.Marshal(Duration(90 * time.Minute))
+	b, err := json.Marshal(DurationOf(90 * time.Minute))
 	if err != nil || string(b) != `{"seconds":5400,"text":"1h 30m"}` {
 		t.Fatalf("%s %v", b, err)
-	}
-	var d Duration
-	if err := json.Unmarshal(b, &d); err != nil || d != Duration(90*time.Minute) {
-		t.Fatalf("%v %v", d, err)
 	}
 }

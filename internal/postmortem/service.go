@@ -26,6 +26,7 @@ type Service struct {
 	sources    Sources
 	templates  Templates
 	describers []incident.Describer
+	actions    Actions // nil: the items an older post-mortem's text holds
 }
 
 // New builds the service: describers caption the timeline's events of
@@ -73,4 +74,31 @@ func (s *Service) Draft(ctx context.Context, v incident.Viewer, ref string) (Res
 	}
 	r.Doc = Draft(r.Figures, r.Incident, r.Events, r.Prompts, s.describers...)
 	return r, nil
+}
+
+// Actions list the action items that came from an incident (package
+// actions, where the app wires it); without them the export lists the
+// items an older post-mortem holds in its text.
+type Actions interface {
+	ForIncident(ctx context.Context, v incident.Viewer, inc incident.Incident) ([]ActionItem, error)
+}
+
+// SetActions wires the action items. Call it before serving.
+func (s *Service) SetActions(a Actions) { s.actions = a }
+
+// Document reads an incident's saved post-mortem for v as an export
+// holds it, with the figures computed now and the action plan; an
+// incident v may not see is not found.
+func (s *Service) Document(ctx context.Context, v incident.Viewer, ref string) (Document, error) {
+	r, err := s.Figures(ctx, v, ref)
+	if err != nil {
+		return Document{}, err
+	}
+	d := saved(r.Incident, r.Events, r.Figures)
+	if s.actions != nil {
+		if d.ActionItems, err = s.actions.ForIncident(ctx, v, r.Incident); err != nil {
+			return Document{}, fmt.Errorf("postmortem: the action items of %s: %w", r.Incident.Ref, err)
+		}
+	}
+	return d.normalized(), nil
 }
