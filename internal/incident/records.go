@@ -8,7 +8,10 @@ import "strings"
 // owns its payloads and writes its events with its own rows in one
 // transaction (like notices and duties); the incident's state does not
 // change, but every change is hash-chained with the rest of the record.
-var recordPrefixes = []string{"asset.", "indicator.", "credential.", "fix.", "evidence."}
+// Action items (action., package actions) are follow-ups that outlive the
+// incident: nothing in the fold stops them after it closed, and package
+// actions is the one record that deliberately takes them then.
+var recordPrefixes = []string{"asset.", "indicator.", "credential.", "fix.", "evidence.", "action."}
 
 // recordEvent reports whether t is an event of a record kept beside the
 // incident.
