@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/actions"
 	"github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/comms"
 	"github.com/firebreak-ir/firebreak/internal/duties"
@@ -91,6 +92,9 @@ type Tables struct {
 	Fixes       []FixRow
 	// Indicators are the incident's indicators (every column).
 	Indicators []indicators.Indicator
+	// Actions are the action items that came from the incident (package
+	// actions).
+	Actions []actions.Action
 }
 
 // AssetRow is a row of incident_assets. Doc is its document as stored:
@@ -240,6 +244,9 @@ func (db *DB) tables(ctx context.Context, id string) (*Tables, error) {
 	if t.Evidence, err = db.EvidenceItems(ctx, id); err != nil {
 		return nil, err
 	}
+	if t.Actions, err = db.IncidentActions(ctx, id); err != nil {
+		return nil, err
+	}
 	if err := db.recordRows(ctx, id, t); err != nil {
 		return nil, err
 	}
@@ -314,6 +321,7 @@ func (db *DB) AuditOrphans(ctx context.Context) ([]Orphan, error) {
 		{"incident_fixes", "id"},
 		{"indicators", "id"},
 		{"evidence", "'EV-' || CAST(number AS TEXT)"},
+		{"actions", "'ACT-' || CAST(number AS TEXT)"},
 	} {
 		err := scanAll(ctx, db, `SELECT incident_id, `+q.key+` FROM `+q.table+` t WHERE NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = t.incident_id) ORDER BY 1, 2`, nil,
 			func(s scanner) error {
