@@ -273,6 +273,7 @@ func check(s store.Stream) []Problem {
 		d.side(s.Events, s.Tables)
 		d.evidence(foldEvidence(s.Events, bad), s.Tables.Evidence)
 		d.records(foldRecords(s.Events, bad), s.Tables)
+		d.actions(foldActions(s.Ref, s.Events, bad), s.Tables.Actions)
 	}
 	return out
 }
