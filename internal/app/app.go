@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/firebreak-ir/firebreak/internal/actions"
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/audit"
@@ -192,6 +193,7 @@ type Services struct {
 	Indicators  *indicators.Service // indicators of compromise kept beside incidents
 	Evidence    *evidence.Service   // evidence and its chain of custody
 	Postmortem  *postmortem.Service // post-mortems drafted from the record: figures, drafts
+	Actions     *actions.Service    // action items: follow-ups that outlive their incident
 }
 
 // NewServices builds the services over db with the default policy.
@@ -224,6 +226,7 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	ts.RegisterKinds(ob)
 	am := assets.New(assets.Deps{Store: db, Incidents: inc, Now: now, Logger: log})
 	inc.SetAssets(am)
+	ac := actions.New(actions.Deps{Store: db, Incidents: inc, Users: as, Teams: rosterTeams{ro}, Outbox: ob, Now: now, Logger: log})
 	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Duties: du, Channels: notifier, People: noticePeople(cs), Now: now, NewID: newID, Logger: log})
 	// The side effects of incident events and new queue entries (pages,
 	// update cadences, closing an ended incident's alert groups) are jobs
@@ -241,7 +244,8 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob, Tasks: ts, Plans: plans, Assets: am,
 		Indicators: iocs,
 		Evidence:   evidence.New(evidence.Deps{Store: db, Incidents: inc, Now: now, Logger: log}),
-		Postmortem: newPostmortem(inc, &postmortemSources{escalations: es, duties: du, assets: am, indicators: iocs})}
+		Postmortem: newPostmortem(inc, &postmortemSources{escalations: es, duties: du, assets: am, indicators: iocs}),
+		Actions:    ac}
 }
 
 // noticePeople reaches people for notices' reminders through their

@@ -11,6 +11,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/firebreak-ir/firebreak/internal/actions"
 	"github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/duties"
@@ -176,7 +177,7 @@ type TimelineItem struct {
 func timelineItem(e incident.Event) TimelineItem {
 	return TimelineItem{Seq: e.Seq, Type: e.Type, Kind: incident.EntryKindOf(e), Actor: e.Actor, RecordedAt: e.RecordedAt,
 		OccurredAt: e.OccurredAt, Text: incident.Describe(e, notices.DescribeEvent, duties.DescribeEvent, evidence.DescribeEvent,
-			assets.DescribeEvent, indicators.DescribeEvent), Data: e.Data, Hash: e.Hash, PrevHash: e.PrevHash}
+			assets.DescribeEvent, indicators.DescribeEvent, actions.DescribeEvent), Data: e.Data, Hash: e.Hash, PrevHash: e.PrevHash}
 }
 
 // TimelineInput filters GET /timeline.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/actions"
 	assetrec "github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/duties"
@@ -205,7 +206,7 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 			continue
 		}
 		text := incident.Describe(e, notices.DescribeEvent, duties.DescribeEvent, evidence.DescribeEvent,
-			assetrec.DescribeEvent, indicators.DescribeEvent)
+			assetrec.DescribeEvent, indicators.DescribeEvent, actions.DescribeEvent)
 		if k != "" {
 			text = strings.TrimPrefix(text, string(k)+": ") // the kind is shown as a badge
 		}
