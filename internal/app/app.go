@@ -227,6 +227,7 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	am := assets.New(assets.Deps{Store: db, Incidents: inc, Now: now, Logger: log})
 	inc.SetAssets(am)
 	ac := actions.New(actions.Deps{Store: db, Incidents: inc, Users: as, Teams: rosterTeams{ro}, Outbox: ob, Now: now, Logger: log})
+	inc.SetRecords(recordRefs{db})
 	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Duties: du, Channels: notifier, People: noticePeople(cs), Now: now, NewID: newID, Logger: log})
 	// The side effects of incident events and new queue entries (pages,
 	// update cadences, closing an ended incident's alert groups) are jobs

@@ -158,6 +158,7 @@ type EntryBody struct {
 	Kind       string     `json:"kind" enum:"note,decision,action,evidence,communication"`
 	Body       string     `json:"body" minLength:"1" maxLength:"65536"`
 	OccurredAt *time.Time `json:"occurred_at,omitempty" doc:"When it happened in the world, if known; distinct from when it is recorded."`
+	Refs       []string   `json:"refs,omitempty" maxItems:"20" doc:"Records of this incident the entry is about: asset:<kind>:<identifier>, indicator:<id or value>, evidence:EV-<n>, credential:C<n>, fix:F<n>. Stored in canonical form; an unknown record is refused naming refs[i]."`
 }
 
 // TimelineItem is one event as the timeline shows it.
@@ -169,6 +170,7 @@ type TimelineItem struct {
 	RecordedAt time.Time          `json:"recorded_at"`
 	OccurredAt *time.Time         `json:"occurred_at,omitempty"`
 	Text       string             `json:"text" doc:"What happened, in a line."`
+	Refs       []string           `json:"refs,omitempty" doc:"For entries: the records of the incident they reference, canonical."`
 	Data       json.RawMessage    `json:"data"`
 	Hash       string             `json:"hash"`
 	PrevHash   string             `json:"prev_hash"`
@@ -177,7 +179,7 @@ type TimelineItem struct {
 func timelineItem(e incident.Event) TimelineItem {
 	return TimelineItem{Seq: e.Seq, Type: e.Type, Kind: incident.EntryKindOf(e), Actor: e.Actor, RecordedAt: e.RecordedAt,
 		OccurredAt: e.OccurredAt, Text: incident.Describe(e, notices.DescribeEvent, duties.DescribeEvent, evidence.DescribeEvent,
-			assets.DescribeEvent, indicators.DescribeEvent, actions.DescribeEvent), Data: e.Data, Hash: e.Hash, PrevHash: e.PrevHash}
+			assets.DescribeEvent, indicators.DescribeEvent, actions.DescribeEvent), Refs: incident.EntryRefsOf(e), Data: e.Data, Hash: e.Hash, PrevHash: e.PrevHash}
 }
 
 // TimelineInput filters GET /timeline.
@@ -485,7 +487,8 @@ type addTimelineEntryInput struct {
 
 // addTimelineEntry serves POST /api/v1/incidents/{ref}/timeline: add a note, decision, action, evidence or communication.
 func (s *Server) addTimelineEntry(ctx context.Context, in *addTimelineEntryInput) (*struct{ Body TimelineItem }, error) {
-	e, err := s.incidents.AddEntry(ctx, incident.Command{Actor: viewer(ctx), Ref: in.Ref}, incident.EntryKind(in.Body.Kind), in.Body.Body, in.Body.OccurredAt)
+	e, err := s.incidents.AddEntryWith(ctx, incident.Command{Actor: viewer(ctx), Ref: in.Ref}, incident.EntryInput{Kind: incident.EntryKind(in.Body.Kind),
+		Body: in.Body.Body, OccurredAt: in.Body.OccurredAt, Refs: in.Body.Refs})
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}

@@ -200,6 +200,9 @@ type MergeData struct {
 type EntryData struct {
 	Kind EntryKind `json:"kind"`
 	Body string    `json:"body"`
+	// Refs are the records of the incident the entry is about, canonical
+	// (entry_refs.go); omitted when none, so older entries hash as before.
+	Refs []string `json:"refs,omitempty"`
 }
 
 // SignalData is the payload of EvSignalLinked: where the incident's signals

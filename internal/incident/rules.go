@@ -434,18 +434,25 @@ func assignable(inc *Incident, role Role, user string) error {
 // AddEntry decides a timeline entry written by a person. occurredAt is when
 // it happened in the world, if the writer knows.
 func (p *Policy) AddEntry(inc *Incident, kind EntryKind, body string, occurredAt *time.Time, now time.Time) ([]Change, error) {
+	return p.AddEntryRefs(inc, EntryInput{Kind: kind, Body: body, OccurredAt: occurredAt}, nil, now)
+}
+
+// AddEntryRefs decides a timeline entry that may reference the incident's
+// records; known are the records there are (see entry_refs.go).
+func (p *Policy) AddEntryRefs(inc *Incident, in EntryInput, known []RecordRef, now time.Time) ([]Change, error) {
 	var v validator
-	if !kind.Valid() {
-		v.add("kind", "unknown kind %q; one of note, decision, action, evidence, communication", kind)
+	if !in.Kind.Valid() {
+		v.add("kind", "unknown kind %q; one of note, decision, action, evidence, communication", in.Kind)
 	}
-	v.text("body", body, MaxBody, true)
-	if occurredAt != nil && occurredAt.After(Now(now).Add(5*time.Minute)) {
-		v.add("occurred_at", "%s", inFuture("happened at", *occurredAt, now))
+	v.text("body", in.Body, MaxBody, true)
+	if in.OccurredAt != nil && in.OccurredAt.After(Now(now).Add(5*time.Minute)) {
+		v.add("occurred_at", "%s", inFuture("happened at", *in.OccurredAt, now))
 	}
+	refs := resolveRefs(&v, inc, in.Refs, known)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	return []Change{{Type: EvEntryAdded, Data: EntryData{Kind: kind, Body: body}, OccurredAt: occurredAt}}, nil
+	return []Change{{Type: EvEntryAdded, Data: EntryData{Kind: in.Kind, Body: in.Body, Refs: refs}, OccurredAt: in.OccurredAt}}, nil
 }
 
 // Merge decides merging src into dst: src ends as merged, dst records it.

@@ -83,8 +83,10 @@ type Service struct {
 	plans PlanSource
 	// taskFinder is the tasks index across incidents; nil: none.
 	taskFinder TaskFinder
-	now        func() time.Time
-	newID      func() string
+	// records lists the records entries may reference; nil: none.
+	records RecordLister
+	now     func() time.Time
+	newID   func() string
 	// observers hear of every recorded change, after it is committed; the
 	// web UI uses this for live updates. Set at wiring, before serving.
 	observers []func(Incident, []Event)
@@ -296,11 +298,7 @@ func (s *Service) Unassign(ctx context.Context, c Command, role Role, user strin
 
 // AddEntry writes a timeline entry and returns the recorded event.
 func (s *Service) AddEntry(ctx context.Context, c Command, kind EntryKind, body string, occurredAt *time.Time) (Event, error) {
-	var recorded Event
-	_, err := s.doEvents(ctx, c, func(inc *Incident, now time.Time) ([]Change, error) {
-		return s.policy.AddEntry(inc, kind, body, occurredAt, now)
-	}, func(evs []Event) { recorded = evs[0] })
-	return recorded, err
+	return s.AddEntryWith(ctx, c, EntryInput{Kind: kind, Body: body, OccurredAt: occurredAt})
 }
 
 // SavePostmortem replaces the post-mortem record; once published, a change
