@@ -345,11 +345,13 @@ func updateCmd(g *globals) *cobra.Command {
 
 func noteCmd(g *globals) *cobra.Command {
 	var kind, at string
+	var refs []string
 	cmd := &cobra.Command{
 		Use:   "note REF TEXT",
 		Short: "Add a note, decision, action, evidence or communication to the timeline",
 		Example: `  firebreak incidents note INC-7 "Rotated the CI token" --kind action
   firebreak incidents note INC-7 "Attacker first logged in" --kind evidence --at 2026-11-27T03:12:00Z
+  firebreak incidents note INC-7 "Isolated; the shell called home" --kind decision --ref asset:host:web-1 --ref indicator:198.51.100.7 --ref evidence:EV-1
   echo "long text" | firebreak incidents note INC-7 -`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -369,15 +371,21 @@ func noteCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			item, err := c.AddEntry(cmd.Context(), args[0], httpapi.EntryBody{Kind: kind, Body: body, OccurredAt: occurred})
+			item, err := c.AddEntry(cmd.Context(), args[0], httpapi.EntryBody{Kind: kind, Body: body, OccurredAt: occurred, Refs: refs})
 			if err != nil {
 				return err
 			}
-			return g.print(item, func(w io.Writer) { fmt.Fprintf(w, "Added %s to %s (seq %d)\n", kind, args[0], item.Seq) })
+			return g.print(item, func(w io.Writer) {
+				fmt.Fprintf(w, "Added %s to %s (seq %d)\n", kind, args[0], item.Seq)
+				for _, r := range item.Refs {
+					fmt.Fprintf(w, "  about %s\n", r)
+				}
+			})
 		},
 	}
 	cmd.Flags().StringVar(&kind, "kind", "note", "note, decision, action, evidence or communication")
 	cmd.Flags().StringVar(&at, "at", "", "when it happened in the world (RFC 3339), if not now")
+	cmd.Flags().StringArrayVar(&refs, "ref", nil, "a record of the incident the entry is about (repeatable): asset:KIND:IDENTIFIER, indicator:ID-or-VALUE, evidence:EV-N, credential:CN, fix:FN")
 	return cmd
 }
 
@@ -401,7 +409,11 @@ func timelineCmd(g *globals) *cobra.Command {
 				t := tab(w)
 				fmt.Fprintln(t, "SEQ\tRECORDED\tHAPPENED\tACTOR\tWHAT")
 				for _, it := range tl.Items {
-					fmt.Fprintf(t, "%d\t%s\t%s\t%s\t%s\n", it.Seq, ts(it.RecordedAt), tsp(it.OccurredAt), it.Actor, truncate(strings.ReplaceAll(it.Text, "\n", " "), 100))
+					what := truncate(strings.ReplaceAll(it.Text, "\n", " "), 100)
+					if len(it.Refs) > 0 {
+						what += " [" + strings.Join(it.Refs, ", ") + "]" // the records it is about, whole
+					}
+					fmt.Fprintf(t, "%d\t%s\t%s\t%s\t%s\n", it.Seq, ts(it.RecordedAt), tsp(it.OccurredAt), it.Actor, what)
 				}
 				t.Flush()
 			})
