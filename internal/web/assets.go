@@ -31,6 +31,7 @@ type assetsPanel struct {
 	Form       map[string]string // what was typed, when a form failed
 	Errs       map[string]string // its problems by field
 	FailedForm string            // which form failed: asset, credential, fix
+	Links      *recordLinks      // each record's timeline lines
 }
 
 func (s *Server) registerAssets(page func(string, http.HandlerFunc, auth.Role)) {
@@ -67,7 +68,7 @@ func (s *Server) showAssets(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	p := &assetsPanel{Ref: d.Inc.Ref, CanAct: d.CanAct, Records: rec, Kinds: assetrec.Kinds, States: assetrec.States, Crits: assetrec.Criticalities,
-		CredKinds: assetrec.CredKinds, CredStates: assetrec.CredStates, FixKinds: assetrec.FixKinds, Form: values, FailedForm: form}
+		CredKinds: assetrec.CredKinds, CredStates: assetrec.CredStates, FixKinds: assetrec.FixKinds, Form: values, FailedForm: form, Links: d.Links}
 	if err != nil {
 		p.Errs = fieldErrs(err)
 		d.Error = "Not saved: " + message(err)

@@ -35,6 +35,7 @@ type evidenceData struct {
 	Inc   incident.Incident
 	Head  incidentHead
 	Items []evidence.Item
+	Links *recordLinks // each item's timeline lines
 	// Form holds what was typed into a refused form, by field.
 	Form map[string]string
 }
@@ -55,7 +56,7 @@ func (s *Server) renderEvidence(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	v := viewerOf(userFrom(r))
-	inc, err := s.incidents.Get(r.Context(), v, r.PathValue("ref"))
+	inc, events, err := s.incidents.Timeline(r.Context(), v, r.PathValue("ref"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -72,6 +73,15 @@ func (s *Server) renderEvidence(w http.ResponseWriter, r *http.Request, status i
 	}
 	d := evidenceData{base: s.base(r, "Evidence · "+inc.Ref+" · "+inc.Title, "incidents"), Inc: inc, Items: items, Form: form}
 	d.Head = headFor(inc, secEvidence, d.CanAct, moves, s.dutiesPanelFor(r.Context(), inc, userFrom(r), nil))
+	records, err := s.incidents.Records(r.Context(), inc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Links = newRecordLinks(inc.Ref, d.CanAct, records)
+	for _, e := range events {
+		d.Links.add(e)
+	}
 	d.Live = "incident:" + inc.Ref
 	if failed != nil {
 		d.Error = failed.Error()

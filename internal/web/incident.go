@@ -58,6 +58,10 @@ type incidentData struct {
 	AssetsPanel *assetsPanel
 	// IndicatorsPanel is the Indicators section (indicators.go).
 	IndicatorsPanel *iocsPanel
+	// Records are the incident's records an entry may reference, and
+	// Links each record's timeline lines (record_links.go).
+	Records []incident.RecordRef
+	Links   *recordLinks
 	// Orig is what the Details form's fields were rendered from (the stored
 	// values); the form sends it back so the server applies only the fields
 	// the person changed (details.go).
@@ -72,6 +76,7 @@ type incidentData struct {
 type incidentForm struct {
 	Title, Summary, Type, RootCause, Resolution, Affected, Labels string
 	EntryKind, EntryBody, EntryAt, Reason, To                     string
+	EntryRefs                                                     string // chosen records, one a line
 	PageTarget, PageMessage                                       string
 }
 
@@ -79,6 +84,13 @@ type timelineItem struct {
 	incident.Event
 	Text string
 	Kind incident.EntryKind
+	// Links are the records the line is about (record_links.go).
+	Links []recordLink
+}
+
+// HasRef says whether the entry form had ref chosen.
+func (f incidentForm) HasRef(ref string) bool {
+	return slices.Contains(strings.Split(f.EntryRefs, "\n"), ref)
 }
 
 // phase is one step of the phase bar: a state of the lifecycle and the
@@ -200,8 +212,14 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 		}
 		d.Users = slices.DeleteFunc(d.Users, func(u auth.User) bool { return !u.Active })
 	}
+	if d.Records, err = s.incidents.Records(r.Context(), inc); err != nil {
+		s.fail(w, r, err)
+		return incidentData{}, false
+	}
+	d.Links = newRecordLinks(inc.Ref, d.CanAct, d.Records)
 	for _, e := range events {
 		k := incident.EntryKindOf(e)
+		links := d.Links.add(e) // every line, so each record links to all its lines
 		if d.Kind != "" && string(k) != d.Kind {
 			continue
 		}
@@ -210,7 +228,7 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 		if k != "" {
 			text = strings.TrimPrefix(text, string(k)+": ") // the kind is shown as a badge
 		}
-		d.Timeline = append(d.Timeline, timelineItem{Event: e, Text: text, Kind: k})
+		d.Timeline = append(d.Timeline, timelineItem{Event: e, Text: text, Kind: k, Links: links})
 	}
 	if d.Order != "asc" {
 		d.Order = "desc"
@@ -223,6 +241,8 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 		d.Form = incidentForm{Title: inc.Title, Summary: inc.Summary, Type: inc.Type, RootCause: inc.RootCause, Resolution: inc.Resolution,
 			Affected: strings.Join(inc.Affected, "\n"), Labels: labelsText(inc.Labels), EntryKind: string(incident.KindNote),
 			PageTarget: form.PageTarget, PageMessage: form.PageMessage}
+		// A record's "write about it" link chooses it on the entry form.
+		d.Form.EntryRefs = strings.Join(r.URL.Query()["ref"], "\n")
 	}
 	d.Orig = detailsOf(inc)
 	d.Duties = s.dutiesPanelFor(r.Context(), inc, u, nil)
@@ -342,13 +362,15 @@ func (s *Server) addEntry(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
 	}
-	f := incidentForm{EntryKind: r.PostFormValue("kind"), EntryBody: r.PostFormValue("body"), EntryAt: r.PostFormValue("occurred_at")}
+	refs := r.PostForm["refs"]
+	f := incidentForm{EntryKind: r.PostFormValue("kind"), EntryBody: r.PostFormValue("body"), EntryAt: r.PostFormValue("occurred_at"), EntryRefs: strings.Join(refs, "\n")}
 	at, err := parseLocalTime(f.EntryAt, r.PostFormValue("tz_offset"))
 	if err != nil {
 		s.changed(w, r, invalid("occurred_at", "%s", err.Error()), f, "timeline", "")
 		return
 	}
-	_, err = s.incidents.AddEntry(r.Context(), incident.Command{Actor: viewerOf(userFrom(r)), Ref: r.PathValue("ref")}, incident.EntryKind(f.EntryKind), f.EntryBody, at)
+	_, err = s.incidents.AddEntryWith(r.Context(), incident.Command{Actor: viewerOf(userFrom(r)), Ref: r.PathValue("ref")},
+		incident.EntryInput{Kind: incident.EntryKind(f.EntryKind), Body: f.EntryBody, OccurredAt: at, Refs: refs})
 	s.changed(w, r, err, f, "timeline", "Added to the timeline.")
 }
 

@@ -26,6 +26,7 @@ type iocsPanel struct {
 	TLP        string                 // the TLP chosen for the paste
 	Candidates []indicators.Candidate // a preview's
 	Errs       map[string]string
+	Links      *recordLinks // each indicator's timeline lines
 }
 
 // iocRow is an indicator with where else it was seen.
@@ -69,7 +70,7 @@ func (s *Server) showIndicators(w http.ResponseWriter, r *http.Request, status i
 	if p == nil {
 		p = &iocsPanel{}
 	}
-	p.Ref, p.CanAct, p.States, p.TLPs = d.Inc.Ref, d.CanAct, indicators.States, indicators.TLPs
+	p.Ref, p.CanAct, p.States, p.TLPs, p.Links = d.Inc.Ref, d.CanAct, indicators.States, indicators.TLPs, d.Links
 	for _, i := range list {
 		p.Items = append(p.Items, iocRow{Indicator: i, Seen: seen[i.Key()]})
 	}
