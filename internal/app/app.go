@@ -396,6 +396,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Assets:     svc.Assets,
 		Indicators: svc.Indicators,
 		Evidence:   svc.Evidence,
+		Actions:    svc.Actions,
 	})
 	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, Assets: svc.Assets, Indicators: svc.Indicators, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {

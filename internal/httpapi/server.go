@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/firebreak-ir/firebreak/internal/actions"
 	"github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/contacts"
@@ -63,7 +64,9 @@ type Deps struct {
 	// Indicators of compromise; nil leaves their routes out.
 	Indicators *indicators.Service
 	// Evidence and its custody; nil leaves its routes out.
-	Evidence    *evidence.Service
+	Evidence *evidence.Service
+	// Actions are the action items; nil leaves their routes out.
+	Actions     *actions.Service
 	Jobs        Jobs
 	Deliveries  Deliveries // the outbox; nil leaves its route out
 	Idempotency Idempotency
@@ -92,6 +95,7 @@ type Server struct {
 	assets      *assets.Service     // nil: no asset, credential or fix routes
 	indicators  *indicators.Service // nil: no indicator routes
 	evidence    *evidence.Service   // nil: no evidence routes
+	actions     *actions.Service    // nil: no action item routes
 	jobs        Jobs
 	deliveries  Deliveries
 	idem        Idempotency
@@ -125,6 +129,7 @@ func New(d Deps) *Server {
 	s.baseURL = d.BaseURL
 	s.assets = d.Assets
 	s.evidence = d.Evidence
+	s.actions = d.Actions
 	api := humago.New(mux, cfg)
 	// A repeated Idempotency-Key is answered from memory only after the
 	// caller is authorised again (idempotency.go).
@@ -146,6 +151,7 @@ func New(d Deps) *Server {
 	s.registerAssets(api)
 	s.registerIndicators(api)
 	s.registerEvidence(api)
+	s.registerActions(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)
