@@ -56,7 +56,7 @@ type ActionIDParam struct {
 type ActionListInput struct {
 	Owner    string   `query:"owner" maxLength:"200" doc:"A user name, or me."`
 	Team     string   `query:"team" maxLength:"200" doc:"A team name, or mine (every team the caller is a member of)."`
-	State    []string `query:"state" doc:"open, in_progress, done, wont_do; repeat for several; every state when left out."`
+	State    []string `query:"state,explode" doc:"open, in_progress, done, wont_do; repeat or comma-separate for several; every state when left out."`
 	Overdue  bool     `query:"overdue" doc:"Only items still open past their due date."`
 	Incident string   `query:"incident" maxLength:"64" doc:"Only this incident's items (INC-7)."`
 	Limit    int      `query:"limit" minimum:"1" maximum:"500" default:"500"`
