@@ -2,6 +2,7 @@ package indicators_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -221,4 +222,39 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestSightingsMatchEachKeyExactly: keys are looked up as pairs; one
+// key's value under another key's type is not a match.
+func TestSightingsMatchEachKeyExactly(t *testing.T) {
+	storetest.ForEachBackend(t, func(t *testing.T, b storetest.Backend) {
+		w := setup(t, b)
+		one, two := w.declare(t, false), w.declare(t, false)
+		for _, x := range []struct {
+			inc incident.Incident
+			in  indicators.Input
+		}{
+			{one, indicators.Input{Type: indicators.Domain, Value: "evil.example"}},
+			{two, indicators.Input{Type: indicators.FileName, Value: "evil.example"}},
+			{two, indicators.Input{Type: indicators.Domain, Value: "other.example"}},
+			{two, indicators.Input{Type: indicators.FileName, Value: "dropper.exe"}},
+		} {
+			if _, err := w.iocs.Add(w.ctx, alice, x.inc.Ref, x.in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := w.db.Sightings(w.ctx, alice, []indicators.Key{{Type: indicators.Domain, Value: "evil.example"},
+			{Type: indicators.FileName, Value: "other.example"}, {Type: indicators.FileName, Value: "dropper.exe"}}, "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, s := range got {
+			keys = append(keys, string(s.Type)+" "+s.Value)
+		}
+		slices.Sort(keys)
+		if want := []string{"domain evil.example", "file_name dropper.exe"}; !equal(keys, want) {
+			t.Errorf("found %q, want %q", keys, want)
+		}
+	})
 }

@@ -98,12 +98,26 @@ func (db *DB) Sightings(ctx context.Context, v incident.Viewer, keys []indicator
 	}
 	var where []string
 	var args []any
-	// One (type = ? AND value = ?) per key: each is a seek on
-	// indicators_type_value on both backends.
+	// One (value = ? AND type IN (…)) per value: a lookup reads one value
+	// as every type it is valid as (an address is also a valid account,
+	// process, mutex… name), and one IN list is one index scan on
+	// indicators_type_value where an OR per key had PostgreSQL plan and
+	// OR six bitmap scans (five times the cost, measured); SQLite seeks
+	// once per type either way.
 	var or []string
+	byValue := map[string][]any{}
+	var values []string
 	for _, k := range keys {
-		or = append(or, "(x.type = ? AND x.value = ?)")
-		args = append(args, string(k.Type), k.Value)
+		if _, ok := byValue[k.Value]; !ok {
+			values = append(values, k.Value)
+		}
+		byValue[k.Value] = append(byValue[k.Value], string(k.Type))
+	}
+	for _, v := range values {
+		types := byValue[v]
+		or = append(or, "(x.value = ? AND x.type IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(types)), ", ")+"))")
+		args = append(args, v)
+		args = append(args, types...)
 	}
 	where = append(where, "("+strings.Join(or, " OR ")+")")
 	if except != "" {

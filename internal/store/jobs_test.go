@@ -60,7 +60,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, e jobsEnv)) {
 	}
 }
 
-func freshPostgres(t *testing.T) string {
+func freshPostgres(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(postgresEnv)
 	b := make([]byte, 6)
