@@ -33,6 +33,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/indicators"
+	"github.com/firebreak-ir/firebreak/internal/insights"
 	"github.com/firebreak-ir/firebreak/internal/mailin"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/notify"
@@ -142,6 +143,9 @@ type Config struct {
 	// PostmortemTemplates are the policy file's post-mortem templates,
 	// laid over the built-in ones (postmortem_templates:).
 	PostmortemTemplates postmortem.Templates
+	// Insights is the organisation's time zone and working hours for
+	// the insights (policy file insights:).
+	Insights InsightsConfig
 }
 
 // ConfiguredIntegration is an integration from the configuration file.
@@ -170,6 +174,7 @@ type App struct {
 	done     chan error
 	stopOnce sync.Once
 	public   *publicURL // where people reach us, for absolute URLs
+	gauges   *insights.Gauges
 	// Checkpoints signs checkpoints of the audit record; nil when off.
 	Checkpoints     *audit.Checkpointer
 	checkpointsDone chan struct{}
@@ -194,6 +199,7 @@ type Services struct {
 	Evidence    *evidence.Service   // evidence and its chain of custody
 	Postmortem  *postmortem.Service // post-mortems drafted from the record: figures, drafts
 	Actions     *actions.Service    // action items: follow-ups that outlive their incident
+	Insights    *insights.Service   // the program's figures: counts, times to each phase, on-time rates, pages
 }
 
 // NewServices builds the services over db with the default policy.
@@ -246,7 +252,8 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Indicators: iocs,
 		Evidence:   evidence.New(evidence.Deps{Store: db, Incidents: inc, Now: now, Logger: log}),
 		Postmortem: newPostmortem(inc, &postmortemSources{escalations: es, duties: du, assets: am, indicators: iocs}),
-		Actions:    ac}
+		Actions:    ac,
+		Insights:   newInsights(db, du, policy, sevs, InsightsConfig{}, now, log)}
 }
 
 // noticePeople reaches people for notices' reminders through their
@@ -331,6 +338,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	docs := &documents{}
 	od.Mailer = docs
 	svc := newServices(db, cfg.Now, cfg.Policy, cfg.Logger, notifier, outbox.New(od))
+	svc.Insights = newInsights(db, svc.Duties, cfg.Policy, levelNames(cfg.Policy), cfg.Insights, cfg.Now, cfg.Logger)
+	// The insights gauges read every incident of 90 days: worked out in
+	// the background (Start), never per scrape.
+	gauges := insights.NewGauges(svc.Insights, 0)
+	reg.MustRegister(gauges)
 	configureEvidence(svc.Evidence, cfg.Evidence, cfg.DSN)
 	docs.notices = svc.Notices
 	svc.Triage.SetReportService(cfg.ReportService)
@@ -397,8 +409,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Indicators: svc.Indicators,
 		Evidence:   svc.Evidence,
 		Actions:    svc.Actions,
+		Insights:   svc.Insights,
 	})
-	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, Assets: svc.Assets, Indicators: svc.Indicators, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now})
+	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, Assets: svc.Assets, Indicators: svc.Indicators, Insights: svc.Insights, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		_ = db.Close() // the failure being returned is the one to report
 		return nil, err
@@ -408,7 +421,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	for _, p := range []string{"/api/", "/hooks/", "/healthz", "/readyz", "/metrics"} {
 		root.Handle(p, api.Handler())
 	}
-	a := &App{cfg: cfg, DB: db, Services: svc, public: public, done: make(chan error, 1)}
+	a := &App{cfg: cfg, DB: db, Services: svc, public: public, done: make(chan error, 1), gauges: gauges}
 	if err := newCheckpointer(a); err != nil {
 		_ = db.Close() // the failure being returned is the one to report
 		return nil, err
@@ -498,6 +511,7 @@ func (a *App) Start(ctx context.Context) error {
 		if a.cfg.Backup.Dir != "" && a.DB.Backend() == "sqlite" {
 			wg.Go(func() { a.runBackups(jctx) })
 		}
+		wg.Go(func() { a.gauges.Run(jctx) })
 		if err := a.Engine.Run(jctx); err != nil && !errors.Is(err, context.Canceled) {
 			a.cfg.Logger.Error("job engine stopped", "err", err)
 		}

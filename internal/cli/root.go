@@ -77,6 +77,7 @@ func Run(ctx context.Context, env Env) int {
 	root.AddCommand(iocsCmd(g))
 	root.AddCommand(evidenceCmd(g))
 	root.AddCommand(actionsCmd(g))
+	root.AddCommand(insightsCmd(g))
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(env.Stderr, "firebreak: "+oneLine(err))
 		var ee *exitError

@@ -25,6 +25,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/evidence"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/indicators"
+	"github.com/firebreak-ir/firebreak/internal/insights"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/plan"
 	"github.com/firebreak-ir/firebreak/internal/roster"
@@ -66,7 +67,9 @@ type Deps struct {
 	// Evidence and its custody; nil leaves its routes out.
 	Evidence *evidence.Service
 	// Actions are the action items; nil leaves their routes out.
-	Actions     *actions.Service
+	Actions *actions.Service
+	// Insights are the program's figures; nil leaves their routes out.
+	Insights    *insights.Service
 	Jobs        Jobs
 	Deliveries  Deliveries // the outbox; nil leaves its route out
 	Idempotency Idempotency
@@ -96,6 +99,7 @@ type Server struct {
 	indicators  *indicators.Service // nil: no indicator routes
 	evidence    *evidence.Service   // nil: no evidence routes
 	actions     *actions.Service    // nil: no action item routes
+	insights    *insights.Service   // nil: no insights routes
 	jobs        Jobs
 	deliveries  Deliveries
 	idem        Idempotency
@@ -130,6 +134,7 @@ func New(d Deps) *Server {
 	s.assets = d.Assets
 	s.evidence = d.Evidence
 	s.actions = d.Actions
+	s.insights = d.Insights
 	api := humago.New(mux, cfg)
 	// A repeated Idempotency-Key is answered from memory only after the
 	// caller is authorised again (idempotency.go).
@@ -152,6 +157,7 @@ func New(d Deps) *Server {
 	s.registerIndicators(api)
 	s.registerEvidence(api)
 	s.registerActions(api)
+	s.registerInsights(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)

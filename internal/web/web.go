@@ -30,6 +30,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/evidence"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/indicators"
+	"github.com/firebreak-ir/firebreak/internal/insights"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/plan"
 	"github.com/firebreak-ir/firebreak/internal/roster"
@@ -67,6 +68,8 @@ type Deps struct {
 	// Indicators are the indicators of compromise; nil leaves their
 	// section out.
 	Indicators *indicators.Service
+	// Insights are the program's figures; nil leaves /insights out.
+	Insights *insights.Service
 	// SecurityTxt configures /.well-known/security.txt.
 	SecurityTxt SecurityTxt
 	// BaseURL is the URL people reach this server at (the configured
@@ -96,6 +99,7 @@ type Server struct {
 	assets      *assetrec.Service   // the Assets section and inventory; nil when off
 	evidence    *evidence.Service   // the evidence section; nil when off (SetEvidence)
 	indicators  *indicators.Service // the Indicators section; nil when off
+	insights    *insights.Service   // /insights; nil when off
 	baseURL     func() string
 	log         *slog.Logger
 	now         func() time.Time
@@ -127,6 +131,7 @@ func New(d Deps) (*Server, error) {
 	s.baseURL = d.BaseURL
 	s.assets = d.Assets
 	s.indicators = d.Indicators
+	s.insights = d.Insights
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
@@ -233,6 +238,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAssess(page)
 	s.registerAssets(page)
 	s.registerIndicators(page)
+	s.registerInsights(page)
 }
 
 // Protect wraps the whole site: cross-origin state changes are refused
