@@ -101,7 +101,9 @@ func serveCmd(g *globals) *cobra.Command {
 			if idemStale <= 0 {
 				return &exitError{code: 2, err: fmt.Errorf("--idempotency-stale must be positive")}
 			}
+			tz, workStart, workEnd := cfg.InsightsHours()
 			a, err := app.New(cmd.Context(), app.Config{
+				Insights:  app.InsightsConfig{TimeZone: tz, WorkStart: workStart, WorkEnd: workEnd},
 				PublicURL: first(publicURL, g.env.Getenv("FIREBREAK_PUBLIC_URL"), cfg.PublicURL), Email: mail, TrustProxy: proxies,
 				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt, ReportService: cfg.ReportService(),
 				SMTPAddr: first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")), SMTP: smtpCfg,

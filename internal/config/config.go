@@ -70,6 +70,9 @@ type File struct {
 	Plans []plan.Plan `yaml:"plans"`
 	// Tasks configures when response tasks are reminded of.
 	Tasks *TasksFile `yaml:"tasks"`
+	// Insights sets the organisation's time zone and working hours for
+	// the insights.
+	Insights *InsightsFile `yaml:"insights"`
 	// Impact replaces the default impact assessment form: dimensions,
 	// their answers with the severity each suggests, and rules for
 	// combinations (incident.Impact).
@@ -167,6 +170,9 @@ func Parse(data []byte) (File, error) {
 		return File{}, err
 	}
 	if err := f.checkPostmortemTemplates(data); err != nil {
+		return File{}, err
+	}
+	if err := f.checkInsights(data); err != nil {
 		return File{}, err
 	}
 	if e := f.Email; e != nil {
