@@ -115,8 +115,14 @@ func Extract(text string) []Candidate {
 				start, end = loc[2], loc[3]
 			}
 			m := text[start:end]
-			if f.typ(m) == URL || f.typ(m) == FilePath || f.typ(m) == RegistryKey {
+			switch f.typ(m) {
+			case URL, FilePath, RegistryKey:
 				m = strings.TrimRight(m, ".,;:!?)]}'\"")
+				end = start + len(m)
+			case IPv6, CIDR:
+				// An address ending a sentence: its full stop is not part
+				// of it (the pattern takes dots for IPv4-mapped forms).
+				m = strings.TrimRight(m, ".")
 				end = start + len(m)
 			}
 			if overlaps(taken, start, end) || f.bounded && !bounded(text, start, end) {

@@ -106,7 +106,7 @@ C2 at 198[.]51[.]100[.]7 and 2001:db8::7, range 203.0.113.0/24; also 198.51.100.
 Dropper invoice.pdf.exe (sha256 ` + strings.ToUpper(sha) + `) wrote C:\Users\Public\svc.exe and
 HKCU\Software\Microsoft\Windows\CurrentVersion\Run\updater. Exploited CVE-2023-23397.
 Beacon to bücher.example; std::string and 10:30:00 and v1.2.3 and report.txt are not indicators.
-Version 1.2.3.4.5 neither. See /tmp/.x/payload too.`
+Version 1.2.3.4.5 neither. See /tmp/.x/payload too. Last from 2001:DB8::0:1.`
 	got := Extract(text)
 	want := []Candidate{
 		{Email, "alice@evil-corp.com"},
@@ -121,6 +121,7 @@ Version 1.2.3.4.5 neither. See /tmp/.x/payload too.`
 		{CVE, "CVE-2023-23397"},
 		{Domain, "xn--bcher-kva.example"},
 		{FilePath, "/tmp/.x/payload"},
+		{IPv6, "2001:db8::1"},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("Extract:\n got %v\nwant %v", got, want)
