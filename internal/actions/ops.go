@@ -278,6 +278,6 @@ func (s *Service) change(ctx context.Context, actor incident.Viewer, ref string,
 // each configured webhook, and a GitHub issue for a new item when the
 // mapping is on.
 func (s *Service) deliveries(a Action, e incident.Event) []outbox.Delivery {
-	cfg, base := s.config()
-	return hookDeliveries(cfg, base, a, e)
+	cfg, _ := s.config()
+	return hookDeliveries(cfg, a, e)
 }

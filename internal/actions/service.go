@@ -3,12 +3,15 @@ package actions
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/outbox"
 )
 
@@ -70,11 +73,23 @@ type Teams interface {
 	Teams(ctx context.Context) (map[string][]string, error)
 }
 
-// Outbox plans and sends the webhook and tracker deliveries
+// Outbox plans and sends the webhook, tracker and reminder deliveries
 // (outbox.Outbox).
 type Outbox interface {
 	PlanNow(now time.Time, ds ...outbox.Delivery) outbox.Writes
+	Write(ctx context.Context, w outbox.Writes) error
 	SendNow(ctx context.Context, ids ...string) []outbox.Result
+}
+
+// People find a user's verified contact methods (contacts.Service).
+type People interface {
+	VerifiedContacts(ctx context.Context, user string) ([]contacts.Contact, error)
+}
+
+// Deliveries finds a delivery planned already (the store).
+type Deliveries interface {
+	// OutboxDelivery returns one delivery; errs.NotFound when unknown.
+	OutboxDelivery(ctx context.Context, id string) (outbox.Delivery, error)
 }
 
 // Deps are the service's collaborators.
@@ -84,8 +99,11 @@ type Deps struct {
 	Users     Users
 	Teams     Teams // nil: any team name is taken
 	Outbox    Outbox
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// People and Deliveries reach owners with reminders.
+	People     People
+	Deliveries Deliveries
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
 
 // Service keeps action items.
@@ -95,6 +113,8 @@ type Service struct {
 	mu      sync.RWMutex
 	cfg     Config
 	baseURL string
+	hook    *notify.Webhook // signs and posts webhooks (UseHTTP)
+	http    *http.Client    // the guarded client GitHub is called with (UseHTTP)
 }
 
 // New builds the service with the default Config.

@@ -137,6 +137,10 @@ type Config struct {
 	// for its answer before a retry may take it over (store.Options);
 	// store.DefaultIdempotencyStale when zero.
 	IdempotencyStale time.Duration
+	// Actions configures action items (policy file actions:): the time
+	// zone due dates are days in, reminders, webhooks and the GitHub
+	// mapping.
+	Actions actions.Config
 	// Tasks is when task reminders go out (policy file tasks:); the
 	// defaults when zero.
 	Tasks tasks.Config
@@ -232,7 +236,8 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	ts.RegisterKinds(ob)
 	am := assets.New(assets.Deps{Store: db, Incidents: inc, Now: now, Logger: log})
 	inc.SetAssets(am)
-	ac := actions.New(actions.Deps{Store: db, Incidents: inc, Users: as, Teams: rosterTeams{ro}, Outbox: ob, Now: now, Logger: log})
+	ac := actions.New(actions.Deps{Store: db, Incidents: inc, Users: as, Teams: rosterTeams{ro}, Outbox: ob, People: cs, Deliveries: db, Now: now, Logger: log})
+	ac.RegisterKinds(ob)
 	inc.SetRecords(recordRefs{db})
 	ns := notices.New(notices.Deps{Store: db, Incidents: inc, Duties: du, Channels: notifier, People: noticePeople(cs), Now: now, NewID: newID, Logger: log})
 	// The side effects of incident events and new queue entries (pages,
@@ -242,7 +247,7 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	db.SetTriggers(store.Triggers{
 		Incident: func(i incident.Incident, evs []incident.Event) []engine.Job {
 			return slices.Concat(escalation.IncidentJobs(i, evs), notices.IncidentJobs(i, evs), triage.IncidentJobs(i, evs), ts.IncidentJobs(i, evs), ts.PostmortemJobs(i, evs),
-				duties.AssessmentJobs(i, evs))
+				duties.AssessmentJobs(i, evs), ac.IncidentJobs(i, evs))
 		},
 		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueEntryJob(e.Group.ID)} },
 		Resolved: func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueResolvedJob(e.Group.ID)} },
@@ -347,6 +352,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	docs.notices = svc.Notices
 	svc.Triage.SetReportService(cfg.ReportService)
 	svc.Tasks.Configure(cfg.Tasks)
+	configureActions(svc.Actions, cfg)
 	svc.Postmortem.Configure(cfg.PostmortemTemplates)
 	svc.Triage.SetRoutes(cfg.Routes)
 	svc.Status = newStatus(db, svc, cfg)
@@ -436,6 +442,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	svc.Notices.Register(a.Engine)
 	svc.Duties.Register(a.Engine)
 	svc.Tasks.Register(a.Engine)
+	svc.Actions.Register(a.Engine)
 	svc.Outbox.Register(a.Engine) // after every kind is registered
 	console.SetDeliveries(db, svc.Outbox.Kinds())
 	console.SetPlans(svc.Plans)
@@ -502,6 +509,7 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	a.Services.Duties.SetBaseURL(a.Services.Escalations.BaseURL())
 	a.Services.Tasks.SetBaseURL(a.Services.Escalations.BaseURL())
+	a.Services.Actions.SetBaseURL(a.Services.Escalations.BaseURL())
 	// The engine outlives the request that started the server; Stop ends it.
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopJobs, a.jobsDone = cancel, make(chan struct{})

@@ -102,8 +102,13 @@ func serveCmd(g *globals) *cobra.Command {
 				return &exitError{code: 2, err: fmt.Errorf("--idempotency-stale must be positive")}
 			}
 			tz, workStart, workEnd := cfg.InsightsHours()
+			actionsCfg, err := cfg.ActionsConfig(g.env.Getenv)
+			if err != nil {
+				return &exitError{code: 2, err: err}
+			}
 			a, err := app.New(cmd.Context(), app.Config{
 				Insights:  app.InsightsConfig{TimeZone: tz, WorkStart: workStart, WorkEnd: workEnd},
+				Actions:   actionsCfg,
 				PublicURL: first(publicURL, g.env.Getenv("FIREBREAK_PUBLIC_URL"), cfg.PublicURL), Email: mail, TrustProxy: proxies,
 				Routes: intake.Routes, Integrations: intake.Integrations, SecurityTxt: intake.SecurityTxt, ReportService: cfg.ReportService(),
 				SMTPAddr: first(smtpAddr, g.env.Getenv("FIREBREAK_SMTP_ADDR")), SMTP: smtpCfg,

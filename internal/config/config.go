@@ -73,6 +73,9 @@ type File struct {
 	// Insights sets the organisation's time zone and working hours for
 	// the insights.
 	Insights *InsightsFile `yaml:"insights"`
+	// Actions configures action items: their time zone, reminders,
+	// webhooks and the GitHub mapping.
+	Actions *ActionsFile `yaml:"actions"`
 	// Impact replaces the default impact assessment form: dimensions,
 	// their answers with the severity each suggests, and rules for
 	// combinations (incident.Impact).

@@ -68,6 +68,13 @@ func (e *Error) Retryable() bool { return e.retryable }
 // Unwrap gives the cause, for errors.Is(err, context.DeadlineExceeded).
 func (e *Error) Unwrap() error { return e.err }
 
+// NewError is a failed delivery by a channel outside this package (an
+// outbox kind that sends itself): target redacted, msg free of secrets,
+// cause kept for errors.Is but never shown.
+func NewError(kind Kind, target string, status int, retryable bool, cause error, msg string) *Error {
+	return &Error{Channel: kind, Target: target, StatusCode: status, Message: msg, retryable: retryable, err: cause}
+}
+
 // Retryable reports whether err is a delivery failure worth retrying.
 // Errors that are not an *Error (a bug, an invalid target) are not.
 func Retryable(err error) bool {

@@ -193,6 +193,16 @@ type Settler interface {
 	Settled(ctx context.Context, d Delivery) error
 }
 
+// Sender is a Renderer that sends its kind's messages itself, through the
+// limiter like every other: a kind whose destination's secret lives in
+// the configuration rather than in the delivery row (so it is never
+// stored), or whose reply matters (a tracker answers the issue it
+// opened: Sent.MessageID and Sent.Reply are kept on the delivery for the
+// Settled hook). Errors follow notify's: notify.Retryable ones are retried.
+type Sender interface {
+	Send(ctx context.Context, d Delivery, m Message) (notify.Sent, error)
+}
+
 type skipError struct{ reason string }
 
 func (s *skipError) Error() string { return "skipped: " + s.reason }

@@ -280,6 +280,15 @@ func (o *Outbox) deliver(ctx context.Context, d Delivery, inline, last bool) (De
 // send sends msg through the limiter: the notifier for a text, the
 // mailer for a document.
 func (o *Outbox) send(ctx context.Context, d Delivery, msg Message) (notify.Result, notify.Sent, error) {
+	if s, ok := o.kinds[d.Kind].(Sender); ok {
+		var sent notify.Sent
+		res, err := o.limited(ctx, d.Target, func() (notify.Result, error) {
+			var err error
+			sent, err = s.Send(ctx, d, msg)
+			return sent.Result, err
+		})
+		return res, sent, err
+	}
 	if msg.Document == nil {
 		if o.notifier == nil {
 			return notify.Result{}, notify.Sent{}, errs.E(errs.Rule, "channel", "no outbound channels are configured")
