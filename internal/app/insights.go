@@ -1,9 +1,11 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/actions"
 	"github.com/firebreak-ir/firebreak/internal/calendar"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/incident"
@@ -37,7 +39,31 @@ func newInsights(db *store.DB, du *duties.Service, policy *incident.Policy, orde
 		hours.Start, hours.End = c.WorkStart, c.WorkEnd
 	}
 	hours.Days = policy.Calendar
-	return insights.New(insights.Deps{Store: db, Duties: du, Hours: hours, Order: order, Now: now, Logger: log})
+	return insights.New(insights.Deps{Store: db, Duties: du, Actions: actionDues{db}, Hours: hours, Order: order, Now: now, Logger: log})
+}
+
+// actionDues gives the insights each incident's action items: due at the
+// end of their due date, done when closed as done; those closed as won't
+// do are left out, neither on time nor late.
+type actionDues struct{ db *store.DB }
+
+func (a actionDues) ActionsDue(ctx context.Context, incidentID string) ([]insights.Due, error) {
+	items, err := a.db.IncidentActions(ctx, incidentID)
+	if err != nil {
+		return nil, err
+	}
+	var out []insights.Due
+	for _, it := range items {
+		switch {
+		case it.State == actions.WontDo:
+			continue
+		case it.State == actions.Done && it.ClosedAt != nil:
+			out = append(out, insights.Due{At: it.DueAt, Done: it.ClosedAt})
+		default:
+			out = append(out, insights.Due{At: it.DueAt})
+		}
+	}
+	return out, nil
 }
 
 // levelNames are the policy's severities, most severe first.

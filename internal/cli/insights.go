@@ -57,14 +57,18 @@ func insightsCmd(g *globals) *cobra.Command {
 func printInsights(w io.Writer, rep insights.Report) {
 	fmt.Fprintf(w, "Insights per %s and %s, %s to %s (%s)\n\n", rep.Period, rep.By, rep.From.Format("2006-01-02"), rep.To.AddDate(0, 0, -1).Format("2006-01-02"), rep.TimeZone)
 	t := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(t, "PERIOD\tGROUP\tINCIDENTS\tMTTA p50\tDECLARE p50\tCONTAIN p50\tERADICATE p50\tRECOVER p50\tPOST-MORTEMS\tDUTIES")
+	fmt.Fprintln(t, "PERIOD\tGROUP\tINCIDENTS\tMTTA p50\tDECLARE p50\tCONTAIN p50\tERADICATE p50\tRECOVER p50\tPOST-MORTEMS\tDUTIES\tACTION ITEMS")
 	rows := rep.Rows
 	if rep.By != insights.ByNone {
 		rows = append(append([]insights.Row{}, rows...), rep.Totals...)
 	}
 	for _, r := range rows {
-		fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Period, r.Group, cliCount(r.Incidents, r.Suppressed),
-			cliP50(r.MTTA), cliP50(r.ToDeclare), cliP50(r.ToContain), cliP50(r.ToEradicate), cliP50(r.ToRecover), cliRate(r.Postmortems), cliRate(r.Duties))
+		actions := "-"
+		if r.Actions != nil {
+			actions = cliRate(*r.Actions)
+		}
+		fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Period, r.Group, cliCount(r.Incidents, r.Suppressed),
+			cliP50(r.MTTA), cliP50(r.ToDeclare), cliP50(r.ToContain), cliP50(r.ToEradicate), cliP50(r.ToRecover), cliRate(r.Postmortems), cliRate(r.Duties), actions)
 	}
 	_ = t.Flush() // a failing terminal has nothing to tell
 	if len(rep.People) > 0 {

@@ -130,7 +130,7 @@ func TestPercentile(t *testing.T) {
 // small is two visible incidents and one hidden in one week, and one
 // visible alone in the next; and pages.
 func small() (Query, []Bucket, []Record, []Page) {
-	q := Query{Period: Week, By: BySeverity, From: at("2026-11-23T00:00:00Z"), To: at("2026-12-07T00:00:00Z"), Loc: time.UTC, Order: []string{"SEV1", "SEV2"}}
+	q := Query{Period: Week, By: BySeverity, From: at("2026-11-23T00:00:00Z"), To: at("2026-12-07T00:00:00Z"), Loc: time.UTC, Order: []string{"SEV1", "SEV2"}, Actions: true}
 	bs, _ := Buckets(q.Period, q.From, q.To, q.Loc)
 	rec := func(id, sev string, visible bool, declared string, mins int) Record {
 		d := at(declared)
@@ -146,6 +146,10 @@ func small() (Query, []Bucket, []Record, []Page) {
 	recs[0].PostmortemDue, recs[0].PostmortemPublished = ptr(at("2026-11-26T10:00:00Z")), ptr(at("2026-11-26T09:00:00Z"))
 	recs[1].PostmortemDue = ptr(at("2026-11-27T10:00:00Z")) // never published: late
 	recs[3].PostmortemDue = ptr(at("2026-12-20T10:00:00Z")) // due later than now, not done: neither
+	// Action items: one done on time, one done late, one open and overdue,
+	// one due after now and open (neither).
+	recs[0].Actions = []Due{{At: at("2026-11-28T00:00:00Z"), Done: ptr(at("2026-11-27T09:00:00Z"))}, {At: at("2026-11-28T00:00:00Z"), Done: ptr(at("2026-11-28T09:00:00Z"))}}
+	recs[1].Actions = []Due{{At: at("2026-11-29T00:00:00Z")}, {At: at("2026-12-20T00:00:00Z")}}
 	pages := []Page{
 		{User: "carol", At: at("2026-11-25T03:00:00Z"), IncidentID: "3", OutOfHours: true},
 		{User: "dave", At: at("2026-11-25T10:00:00Z"), IncidentID: "1", Visible: true},
@@ -176,6 +180,9 @@ func TestComputeSuppressesSmallHiddenCells(t *testing.T) {
 			}
 			if *r.Postmortems.Due != 2 || *r.Postmortems.OnTime != 1 || *r.Postmortems.Percent != 50 {
 				t.Errorf("post-mortems %+v", r.Postmortems)
+			}
+			if a := r.Actions; a == nil || *a.Due != 3 || *a.OnTime != 1 || *a.Percent != 33.3 {
+				t.Errorf("action items %+v", a)
 			}
 		}
 		if r.Period == "2026-W48" && r.Group == "SEV1" && (!r.MTTA.Suppressed || r.MTTA.Mean != nil || len(r.Refs) != 0) {

@@ -44,6 +44,7 @@ func NewGauges(svc *Service, interval time.Duration) *Gauges {
 	}
 	d("postmortems_on_time_ratio", "Post-mortems first published by their due time, of those due.", "severity")
 	d("duties_on_time_ratio", "Notification duties submitted by their due time, of those due.", "severity")
+	d("actions_on_time_ratio", "Action items done by the end of their due date, of those due.", "severity")
 	d("pages", "Pages per person.", "user")
 	d("out_of_hours_pages", "Pages per person outside working hours.", "user")
 	d("computed_timestamp_seconds", "When these gauges were last computed.")
@@ -68,7 +69,7 @@ var nobody = incident.Viewer{User: "\x00metrics"}
 // Refresh computes the gauges now.
 func (g *Gauges) Refresh(ctx context.Context) error {
 	now := g.svc.d.Now()
-	q := Query{Period: Quarter, By: BySeverity, From: now.Add(-Window), To: now, Loc: g.svc.d.Hours.Loc, Order: g.svc.d.Order}
+	q := Query{Period: Quarter, By: BySeverity, From: now.Add(-Window), To: now, Loc: g.svc.d.Hours.Loc, Order: g.svc.d.Order, Actions: g.svc.d.Actions != nil}
 	bs := []Bucket{{Label: "window", Start: q.From, End: q.To}}
 	rep, err := g.svc.compute(ctx, nobody, q, bs)
 	if err != nil {
@@ -134,6 +135,9 @@ func (g *Gauges) Collect(ch chan<- prometheus.Metric) {
 		}
 		if p := r.Duties.Percent; p != nil {
 			gauge("duties_on_time_ratio", *p/100, r.Group)
+		}
+		if r.Actions != nil && r.Actions.Percent != nil {
+			gauge("actions_on_time_ratio", *r.Actions.Percent/100, r.Group)
 		}
 	}
 	for _, p := range rep.People {

@@ -26,6 +26,12 @@ type Duties interface {
 	ItemsByID(ctx context.Context, incidentID string) ([]comms.Item, error)
 }
 
+// Actions lists an incident's action items with their due times, done
+// or not, leaving out those closed as won't do; nil leaves their rate out.
+type Actions interface {
+	ActionsDue(ctx context.Context, incidentID string) ([]Due, error)
+}
+
 // Lookback is how long before a report's start incidents are still read:
 // a post-mortem or a duty due in the range may belong to an incident
 // declared up to this long before it.
@@ -33,9 +39,10 @@ const Lookback = 180 * 24 * time.Hour
 
 // Deps are what the service needs.
 type Deps struct {
-	Store  Store
-	Duties Duties
-	Hours  Hours
+	Store   Store
+	Duties  Duties
+	Actions Actions
+	Hours   Hours
 	// Order orders severities, most severe first.
 	Order  []string
 	Now    func() time.Time
@@ -113,7 +120,7 @@ func (s *Service) Query(in Request) (Query, error) {
 	if !to.After(from) {
 		return Query{}, errs.E(errs.Invalid, "to", "must not be before from")
 	}
-	return Query{Period: in.Period, By: in.By, From: from, To: to, Loc: loc, Order: s.d.Order}, nil
+	return Query{Period: in.Period, By: in.By, From: from, To: to, Loc: loc, Order: s.d.Order, Actions: s.d.Actions != nil}, nil
 }
 
 // Report computes q's figures as v sees them.
@@ -139,7 +146,13 @@ func (s *Service) compute(ctx context.Context, v incident.Viewer, q Query, bs []
 				return Report{}, fmt.Errorf("insights: duties of %s: %w", src.Incident.Ref, err)
 			}
 		}
-		r := Build(v, src, items, nil)
+		var acts []Due
+		if s.d.Actions != nil {
+			if acts, err = s.d.Actions.ActionsDue(ctx, src.Incident.ID); err != nil {
+				return Report{}, fmt.Errorf("insights: action items of %s: %w", src.Incident.Ref, err)
+			}
+		}
+		r := Build(v, src, items, acts)
 		visible[r.ID] = r.Visible
 		recs = append(recs, r)
 	}
