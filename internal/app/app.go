@@ -416,6 +416,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Evidence:   svc.Evidence,
 		Actions:    svc.Actions,
 		Insights:   svc.Insights,
+		Postmortem: svc.Postmortem,
 	})
 	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, Assets: svc.Assets, Indicators: svc.Indicators, Insights: svc.Insights, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {

@@ -26,8 +26,10 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/indicators"
 	"github.com/firebreak-ir/firebreak/internal/insights"
+	"github.com/firebreak-ir/firebreak/internal/markdown"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/plan"
+	"github.com/firebreak-ir/firebreak/internal/postmortem"
 	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
@@ -69,7 +71,10 @@ type Deps struct {
 	// Actions are the action items; nil leaves their routes out.
 	Actions *actions.Service
 	// Insights are the program's figures; nil leaves their routes out.
-	Insights    *insights.Service
+	Insights *insights.Service
+	// Postmortem drafts post-mortems from the record and exports them;
+	// nil leaves the draft and export routes out.
+	Postmortem  *postmortem.Service
 	Jobs        Jobs
 	Deliveries  Deliveries // the outbox; nil leaves its route out
 	Idempotency Idempotency
@@ -100,6 +105,8 @@ type Server struct {
 	evidence    *evidence.Service   // nil: no evidence routes
 	actions     *actions.Service    // nil: no action item routes
 	insights    *insights.Service   // nil: no insights routes
+	postmortem  *postmortem.Service // nil: no post-mortem draft and export routes
+	markdown    *markdown.Renderer  // renders exported post-mortems
 	jobs        Jobs
 	deliveries  Deliveries
 	idem        Idempotency
@@ -118,6 +125,7 @@ func New(d Deps) *Server {
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Firebreak API", d.Version)
 	cfg.OpenAPIPath = "/api/v1/openapi"
+	cfg.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
 	// No docs page: huma's loads its viewer from a CDN, and Firebreak must
 	// work with no outside service. The OpenAPI document is enough.
 	cfg.DocsPath = ""
@@ -135,6 +143,7 @@ func New(d Deps) *Server {
 	s.evidence = d.Evidence
 	s.actions = d.Actions
 	s.insights = d.Insights
+	s.postmortem, s.markdown = d.Postmortem, newMarkdown()
 	api := humago.New(mux, cfg)
 	// A repeated Idempotency-Key is answered from memory only after the
 	// caller is authorised again (idempotency.go).
@@ -158,6 +167,7 @@ func New(d Deps) *Server {
 	s.registerEvidence(api)
 	s.registerActions(api)
 	s.registerInsights(api)
+	s.registerPostmortemDraft(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)
