@@ -256,7 +256,7 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob, Tasks: ts, Plans: plans, Assets: am,
 		Indicators: iocs,
 		Evidence:   evidence.New(evidence.Deps{Store: db, Incidents: inc, Now: now, Logger: log}),
-		Postmortem: newPostmortem(inc, &postmortemSources{escalations: es, duties: du, assets: am, indicators: iocs}),
+		Postmortem: newPostmortem(inc, &postmortemSources{escalations: es, duties: du, assets: am, indicators: iocs}, ac),
 		Actions:    ac,
 		Insights:   newInsights(db, du, policy, sevs, InsightsConfig{}, now, log)}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/firebreak-ir/firebreak/internal/actions"
 	"github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/duties"
 	"github.com/firebreak-ir/firebreak/internal/escalation"
@@ -25,9 +26,32 @@ type postmortemSources struct {
 
 var _ postmortem.Sources = (*postmortemSources)(nil)
 
-func newPostmortem(inc *incident.Service, src *postmortemSources) *postmortem.Service {
-	return postmortem.New(inc, src, notices.DescribeEvent, duties.DescribeEvent, evidence.DescribeEvent,
-		assets.DescribeEvent, indicators.DescribeEvent)
+func newPostmortem(inc *incident.Service, src *postmortemSources, ac *actions.Service) *postmortem.Service {
+	pm := postmortem.New(inc, src, notices.DescribeEvent, duties.DescribeEvent, evidence.DescribeEvent,
+		assets.DescribeEvent, indicators.DescribeEvent, actions.DescribeEvent)
+	pm.SetActions(postmortemActions{ac})
+	return pm
+}
+
+// postmortemActions are the action items of an incident, as its
+// post-mortem's action plan lists them.
+type postmortemActions struct{ actions *actions.Service }
+
+func (p postmortemActions) ForIncident(ctx context.Context, v incident.Viewer, inc incident.Incident) ([]postmortem.ActionItem, error) {
+	_, items, err := p.actions.ForIncident(ctx, v, inc.Ref)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]postmortem.ActionItem, 0, len(items))
+	for _, a := range items {
+		url := a.Tracker.URL
+		if url == "" {
+			url = a.Tracker.Key
+		}
+		out = append(out, postmortem.ActionItem{ID: a.ID, Title: a.Title, Owner: a.Owner, Due: a.Due, State: string(a.State),
+			Kind: string(a.Kind), Priority: string(a.Priority), URL: url})
+	}
+	return out, nil
 }
 
 // Records reads the pages of the incident and of the signals linked to it,

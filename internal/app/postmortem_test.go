@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/actions"
 	"github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/duties"
@@ -178,13 +179,19 @@ func TestPostmortemFigures(t *testing.T) {
 			if !strings.Contains(r.Doc.Summary, "How was the attacker's access removed?") || len(r.Prompts.From) != 2 {
 				t.Errorf("the security template: %q %v", r.Doc.Summary, r.Prompts.From)
 			}
-			// The saved post-mortem exports with the figures of now.
+			// The saved post-mortem exports with the figures of now and
+			// the incident's action items.
+			if _, err := s.app.Services.Actions.Create(context.Background(), incident.Viewer{User: "alice"}, ref, actions.Input{Title: "Scan repositories for keys",
+				Owner: "bob", Due: "2026-12-20", Tracker: actions.Tracker{URL: "https://tracker.example/SEC-1"}}); err != nil {
+				t.Fatal(err)
+			}
 			doc, err := s.app.Services.Postmortem.Document(context.Background(), incident.Viewer{User: "alice"}, ref)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if doc.Status != "draft" || doc.Revision != 0 || doc.Figures.TimeToRecover.String() != d(180) || doc.Incident.Ref != ref ||
-				!strings.Contains(postmortem.Markdown(doc), "| Time to recover (declared → recovered) | 3h |") {
+				!strings.Contains(postmortem.Markdown(doc), "| Time to recover (declared → recovered) | 3h |") ||
+				len(doc.ActionItems) != 1 || doc.ActionItems[0].ID != "ACT-1" || doc.ActionItems[0].Owner != "bob" || doc.ActionItems[0].URL != "https://tracker.example/SEC-1" {
 				t.Errorf("document %+v", doc)
 			}
 			// Restricted, it is not found for someone not on it.

@@ -77,8 +77,8 @@ func (s *Service) Draft(ctx context.Context, v incident.Viewer, ref string) (Res
 }
 
 // Actions list the action items that came from an incident (package
-// actions, where the app wires it); without them the export lists the
-// items an older post-mortem holds in its text.
+// actions, where the app wires it); the export lists them after the items
+// an older post-mortem holds in its text.
 type Actions interface {
 	ForIncident(ctx context.Context, v incident.Viewer, inc incident.Incident) ([]ActionItem, error)
 }
@@ -96,9 +96,11 @@ func (s *Service) Document(ctx context.Context, v incident.Viewer, ref string) (
 	}
 	d := saved(r.Incident, r.Events, r.Figures)
 	if s.actions != nil {
-		if d.ActionItems, err = s.actions.ForIncident(ctx, v, r.Incident); err != nil {
+		items, err := s.actions.ForIncident(ctx, v, r.Incident)
+		if err != nil {
 			return Document{}, fmt.Errorf("postmortem: the action items of %s: %w", r.Incident.Ref, err)
 		}
+		d.ActionItems = append(d.ActionItems, items...) // after an older text's own rows, if it has any
 	}
 	return d.normalized(), nil
 }
