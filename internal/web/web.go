@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/firebreak-ir/firebreak/internal/actions"
 	assetrec "github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/contacts"
@@ -98,6 +99,7 @@ type Server struct {
 	plans       *plan.Service       // the plans pages; nil when off (SetPlans)
 	assets      *assetrec.Service   // the Assets section and inventory; nil when off
 	evidence    *evidence.Service   // the evidence section; nil when off (SetEvidence)
+	actions     *actions.Service    // the action items page; nil when off (SetActions)
 	indicators  *indicators.Service // the Indicators section; nil when off
 	insights    *insights.Service   // /insights; nil when off
 	baseURL     func() string

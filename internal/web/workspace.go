@@ -147,6 +147,7 @@ func (s *Server) registerWorkspace(page func(string, http.HandlerFunc, auth.Role
 	page("GET /incidents/{ref}/comms", s.incidentCommsPage, auth.Viewer)
 	page("GET /incidents/{ref}/paging", s.incidentPagingPage, auth.Viewer)
 	s.registerEvidence(page)
+	s.registerActions(page)
 }
 
 func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
