@@ -87,7 +87,7 @@ func TestLifecycleThroughAPI(t *testing.T) {
 func testLifecycle(t *testing.T, s *setup) {
 	ctx := context.Background()
 	alice := s.user(t, "alice", "responder")
-	s.user(t, "bob", "responder")
+	bob := s.user(t, "bob", "responder")
 	step := func() { s.clock.Advance(10 * time.Minute) }
 
 	inc, err := alice.Declare(ctx, httpapi.DeclareBody{Title: "Credential leak on build server", Type: "security.credential-compromise"}, "")
@@ -154,9 +154,27 @@ func testLifecycle(t *testing.T, s *setup) {
 	step()
 	_, err = alice.Transition(ctx, ref, "closed", "")
 	wantStatus(t, err, 422, "postmortem")
-	if _, err = alice.SavePostmortem(ctx, ref, httpapi.PostmortemBody{Status: "published", Body: "# What happened\n...",
-		ActionItems: []incident.ActionItem{{Title: "Secret scanning in CI", Owner: "bob", Due: "2026-12-11"}}}); err != nil {
+	if _, err = alice.SavePostmortem(ctx, ref, httpapi.PostmortemBody{Summary: "# What happened\n...",
+		RootCauses: []incident.Cause{{Category: incident.CauseAccess, Text: "a CI token in a public repository"}}}); err != nil {
 		t.Fatal(err)
+	}
+	step()
+	// The review: the IR Lead (alice, who wrote it) and the commander
+	// (bob); bob's approval is the one the policy asks for.
+	_, err = alice.PublishPostmortem(ctx, ref)
+	wantStatus(t, err, 422, "status")
+	if pm, err := alice.RequestPostmortemReview(ctx, ref, nil); err != nil || !slices.Equal(pm.Reviewers, []string{"alice", "bob"}) {
+		t.Fatalf("request review: %v %+v", err, pm)
+	}
+	_, err = alice.ReviewPostmortem(ctx, ref, httpapi.ReviewBody{Verdict: "approve"})
+	wantStatus(t, err, 403, "reviewer")
+	step()
+	if _, err = bob.ReviewPostmortem(ctx, ref, httpapi.ReviewBody{Verdict: "approve", Comment: "clear"}); err != nil {
+		t.Fatal(err)
+	}
+	step()
+	if pm, err := alice.PublishPostmortem(ctx, ref); err != nil || pm.Status != "published" || pm.PublishedAt == nil {
+		t.Fatalf("publish: %v %+v", err, pm)
 	}
 	step()
 	waiveOpenDuties(t, s.app.Services.Duties, ref)
@@ -178,16 +196,17 @@ func testLifecycle(t *testing.T, s *setup) {
 		if it.Type == "obligation.waived" {
 			continue // the possible duties the admin waived so it could close
 		}
-		if it.Actor != "alice" {
+		if it.Actor != "alice" && !(it.Actor == "bob" && it.Type == incident.EvPostmortemReviewed) {
 			t.Fatalf("timeline item %d: %+v", i, it)
 		}
 		got = append(got, it.Text)
 	}
 	wantText := []string{`declared INC-1 "Credential leak on build server"`, "severity  → SEV1", "alice is IR Lead", "triage → active",
 		"bob is Incident Commander", "active → contained", `root cause set to "CI token committed to a public repository"`, "contained → eradicated",
-		"eradicated → recovered", "post-mortem published", "recovered → closed"}
+		"eradicated → recovered", "post-mortem text saved", "post-mortem review requested from alice, bob", "bob approved the post-mortem", "post-mortem published", "recovered → closed"}
 	wantText[1] = "classified as SEV1"
-	if !slices.Equal(got, wantText) {
+	// The post-mortem's lines end with the hash of their text.
+	if !slices.EqualFunc(got, wantText, strings.HasPrefix) {
 		t.Fatalf("timeline:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantText, "\n"))
 	}
 }

@@ -105,7 +105,17 @@ func TestWholeIncidentFromTheCLI(t *testing.T) {
 	}
 	h.ok(t, "incidents", "note", "INC-1", "Attacker first logged in", "--kind", "evidence", "--at", "2026-11-01T03:12:00Z")
 	h.fails(t, "postmortem", "incidents", "transition", "INC-1", "closed")
-	h.ok(t, "incidents", "postmortem", "INC-1", "--body", "# Review", "--status", "published")
+	review := filepath.Join(t.TempDir(), "review.md")
+	if err := os.WriteFile(review, []byte("# Post-mortem\n\n## Summary\n\nA CI token leaked.\n\n## Root causes\n\n- [access] the token was in a public repo\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.ok(t, "incidents", "postmortem", "edit", "INC-1", "--file", review)
+	h.ok(t, "incidents", "postmortem", "request-review", "INC-1")
+	alice := h.env["FIREBREAK_TOKEN"]
+	h.env["FIREBREAK_TOKEN"] = h.tokenFor(t, "bob")
+	h.ok(t, "incidents", "postmortem", "approve", "INC-1")
+	h.env["FIREBREAK_TOKEN"] = alice
+	h.ok(t, "incidents", "postmortem", "publish", "INC-1")
 	h.waiveOpenDuties(t, "INC-1")
 	h.ok(t, "incidents", "transition", "INC-1", "closed")
 

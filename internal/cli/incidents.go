@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -421,117 +420,6 @@ func timelineCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringSliceVar(&kinds, "kind", nil, "only entries of these kinds")
 	cmd.Flags().BoolVar(&desc, "desc", false, "newest first")
-	return cmd
-}
-
-func postmortemCmd(g *globals) *cobra.Command {
-	var status, body, bodyFile, lessons, reason string
-	var done, undone []int
-	var revisions bool
-	cmd := &cobra.Command{
-		Use:   "postmortem REF",
-		Short: "Show the post-mortem, or write it with --body/--body-file and --status",
-		Long: `Show the post-mortem, or write it with --body/--body-file and --status.
-
-Once published, a post-mortem stays published: --status draft is refused; a
-changed text publishes a new revision and needs --reason; --done N ticks action
-item N (1 for the first) without touching the text. --revisions lists every
-published text with its author, time, reason and SHA-256.`,
-		Example: `  firebreak incidents postmortem INC-7
-  firebreak incidents postmortem INC-7 --body-file review.md --lessons "Scan CI for secrets" --status published
-  firebreak incidents postmortem INC-7 --body-file review-v2.md --reason "the vendor's forensics report"
-  firebreak incidents postmortem INC-7 --done 1
-  firebreak incidents postmortem INC-7 --revisions`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			pm, err := c.Postmortem(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			fl := cmd.Flags()
-			if fl.Changed("status") || fl.Changed("body") || fl.Changed("body-file") || fl.Changed("lessons") || fl.Changed("reason") {
-				in := httpapi.PostmortemBody{Status: string(pm.Status), Body: pm.Body, Lessons: pm.Lessons, ActionItems: pm.ActionItems, Reason: reason}
-				if fl.Changed("status") {
-					in.Status = status
-				}
-				if fl.Changed("body") {
-					in.Body = body
-				}
-				if fl.Changed("body-file") {
-					b, err := os.ReadFile(bodyFile)
-					if err != nil {
-						return fmt.Errorf("--body-file: %w", err)
-					}
-					in.Body = string(b)
-				}
-				if fl.Changed("lessons") {
-					in.Lessons = lessons
-				}
-				if pm, err = c.SavePostmortem(ctx, args[0], in); err != nil {
-					return err
-				}
-			}
-			for _, n := range done {
-				if pm, err = c.SetActionItem(ctx, args[0], n, true); err != nil {
-					return fmt.Errorf("--done %d: %w", n, err)
-				}
-			}
-			for _, n := range undone {
-				if pm, err = c.SetActionItem(ctx, args[0], n, false); err != nil {
-					return fmt.Errorf("--undone %d: %w", n, err)
-				}
-			}
-			if revisions {
-				revs, err := c.PostmortemRevisions(ctx, args[0])
-				if err != nil {
-					return err
-				}
-				return g.print(revs, func(w io.Writer) {
-					fmt.Fprintf(w, "Post-mortem of %s: first published %s\n", revs.Ref, tsp(revs.PublishedAt))
-					for _, r := range revs.Items {
-						why := r.Reason
-						if r.N == 1 {
-							why = "first publication"
-						}
-						fmt.Fprintf(w, "%d  %s  %s  sha256 %s  %s\n", r.N, ts(r.At), r.Author, r.TextSHA256, why)
-					}
-				})
-			}
-			return g.print(pm, func(w io.Writer) {
-				fmt.Fprintf(w, "Post-mortem of %s: %s, due %s\n", pm.Ref, pm.Status, tsp(pm.Due))
-				if pm.PublishedAt != nil {
-					fmt.Fprintf(w, "First published %s\n", ts(*pm.PublishedAt))
-				}
-				if pm.Body != "" {
-					fmt.Fprintf(w, "\n%s\n", pm.Body)
-				}
-				if pm.Lessons != "" {
-					fmt.Fprintf(w, "\nLessons learned:\n%s\n", pm.Lessons)
-				}
-				for i, a := range pm.ActionItems {
-					done := " "
-					if a.Done {
-						done = "x"
-					}
-					fmt.Fprintf(w, "%d. [%s] %s (owner %s, due %s)\n", i+1, done, a.Title, dash(a.Owner), dash(a.Due))
-				}
-			})
-		},
-	}
-	fl := cmd.Flags()
-	fl.StringVar(&status, "status", "", "draft or published (a published post-mortem stays published)")
-	fl.StringVar(&body, "body", "", "the review, in Markdown")
-	fl.StringVar(&bodyFile, "body-file", "", "read the body from a file")
-	fl.StringVar(&lessons, "lessons", "", "lessons learned")
-	fl.StringVar(&reason, "reason", "", "why a published post-mortem's text changes (its new revision)")
-	fl.IntSliceVar(&done, "done", nil, "mark action item N done (1 for the first); repeat for several")
-	fl.IntSliceVar(&undone, "undone", nil, "mark action item N not done")
-	fl.BoolVar(&revisions, "revisions", false, "list the published revisions")
 	return cmd
 }
 

@@ -2,14 +2,16 @@ package cli_test
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 // TestRecordStaysTrueFromTheCLI is issue 12 defects 2 and 3 as the CLI
-// meets them: on a closed SEV1, `incidents postmortem --status draft` is
-// refused naming status, a changed text needs --reason and shows in
-// --revisions; assigning a held role hands it over with --note.
+// meets them: on a closed SEV1, asking for a review of the published
+// post-mortem is refused naming status, a changed text needs --reason and
+// shows in revisions; assigning a held role hands it over with --note.
 func TestRecordStaysTrueFromTheCLI(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -32,15 +34,27 @@ func TestRecordStaysTrueFromTheCLI(t *testing.T) {
 	h.ok(t, "incidents", "update", "INC-1", "--root-cause", "a CI log printed the key")
 	h.ok(t, "incidents", "transition", "INC-1", "eradicated")
 	h.ok(t, "incidents", "transition", "INC-1", "recovered")
-	h.ok(t, "incidents", "postmortem", "INC-1", "--body", "# Review", "--status", "published")
+	dir := t.TempDir()
+	v1, v2 := filepath.Join(dir, "v1.md"), filepath.Join(dir, "v2.md")
+	for f, text := range map[string]string{v1: "## Summary\n\n# Review\n", v2: "## Summary\n\n# Review, corrected\n"} {
+		if err := os.WriteFile(f, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// alice is IR Lead and commander: the only possible reviewer, she
+	// approves her own text.
+	h.ok(t, "incidents", "postmortem", "edit", "INC-1", "--file", v1)
+	h.ok(t, "incidents", "postmortem", "request-review", "INC-1")
+	h.ok(t, "incidents", "postmortem", "approve", "INC-1")
+	h.ok(t, "incidents", "postmortem", "publish", "INC-1")
 	h.waiveOpenDuties(t, "INC-1")
 	h.ok(t, "incidents", "transition", "INC-1", "closed")
 
-	h.fails(t, "status: the post-mortem of INC-1 was published", "incidents", "postmortem", "INC-1", "--status", "draft")
-	h.fails(t, "reason", "incidents", "postmortem", "INC-1", "--body", "# Review, corrected")
-	h.ok(t, "incidents", "postmortem", "INC-1", "--body", "# Review, corrected", "--reason", "the vendor's report")
-	h.fails(t, "no action item 1", "incidents", "postmortem", "INC-1", "--done", "1")
-	out = h.ok(t, "incidents", "postmortem", "INC-1", "--revisions")
+	h.fails(t, "status: the post-mortem of INC-1 is published", "incidents", "postmortem", "request-review", "INC-1")
+	h.fails(t, "reason", "incidents", "postmortem", "edit", "INC-1", "--file", v2)
+	h.ok(t, "incidents", "postmortem", "edit", "INC-1", "--file", v2, "--reason", "the vendor's report")
+	h.fails(t, "no action item 1", "incidents", "postmortem", "action-item", "INC-1", "1")
+	out = h.ok(t, "incidents", "postmortem", "revisions", "INC-1")
 	if !strings.Contains(out, "first publication") || !strings.Contains(out, "the vendor's report") || !strings.Contains(out, "\n2  ") {
 		t.Errorf("revisions:\n%s", out)
 	}

@@ -312,12 +312,8 @@ func (c *Client) AddEntry(ctx context.Context, ref string, in httpapi.EntryBody)
 	return out, err
 }
 
-// Postmortem is the post-mortem with its due date.
-type Postmortem struct {
-	Ref string     `json:"ref"`
-	Due *time.Time `json:"due"`
-	incident.Postmortem
-}
+// Postmortem is the post-mortem with its due date and its review.
+type Postmortem = httpapi.PostmortemView
 
 // Postmortem reads the post-mortem.
 func (c *Client) Postmortem(ctx context.Context, ref string) (Postmortem, error) {
@@ -326,10 +322,32 @@ func (c *Client) Postmortem(ctx context.Context, ref string) (Postmortem, error)
 	return out, err
 }
 
-// SavePostmortem replaces the post-mortem.
+// SavePostmortem replaces the post-mortem's text.
 func (c *Client) SavePostmortem(ctx context.Context, ref string, in httpapi.PostmortemBody) (Postmortem, error) {
 	var out Postmortem
 	err := c.do(ctx, request{method: http.MethodPut, path: incPath(ref, "postmortem"), body: in}, &out)
+	return out, err
+}
+
+// RequestPostmortemReview sends the post-mortem to reviewers (none: the
+// defaults).
+func (c *Client) RequestPostmortemReview(ctx context.Context, ref string, reviewers []string) (Postmortem, error) {
+	var out Postmortem
+	err := c.do(ctx, request{method: http.MethodPost, path: incPath(ref, "postmortem", "review"), body: httpapi.ReviewRequestBody{Reviewers: reviewers}}, &out)
+	return out, err
+}
+
+// ReviewPostmortem gives the caller's verdict on the current text.
+func (c *Client) ReviewPostmortem(ctx context.Context, ref string, in httpapi.ReviewBody) (Postmortem, error) {
+	var out Postmortem
+	err := c.do(ctx, request{method: http.MethodPost, path: incPath(ref, "postmortem", "reviews"), body: in}, &out)
+	return out, err
+}
+
+// PublishPostmortem publishes the approved text.
+func (c *Client) PublishPostmortem(ctx context.Context, ref string) (Postmortem, error) {
+	var out Postmortem
+	err := c.do(ctx, request{method: http.MethodPost, path: incPath(ref, "postmortem", "publish")}, &out)
 	return out, err
 }
 

@@ -25,6 +25,9 @@ type File struct {
 	// PostmortemBusinessDays is the time from recovery to the post-mortem
 	// due date (default 5).
 	PostmortemBusinessDays *int `yaml:"postmortem_business_days"`
+	// PostmortemApprovals is how many named reviewers must approve a
+	// post-mortem's text before it is published (default 1, at most 10).
+	PostmortemApprovals *int `yaml:"postmortem_approvals"`
 	// CloseRequiresDuties relaxes, per severity, the rule that an incident
 	// closes only once every notification duty that applies or may apply
 	// is submitted or waived: {SEV4: false} lets SEV4 incidents close with
@@ -131,6 +134,9 @@ func Parse(data []byte) (File, error) {
 	if d := f.PostmortemBusinessDays; d != nil && (*d < 1 || *d > 60) {
 		return File{}, fmt.Errorf("postmortem_business_days: %d is not between 1 and 60", *d)
 	}
+	if n := f.PostmortemApprovals; n != nil && (*n < 1 || *n > 10) {
+		return File{}, fmt.Errorf("postmortem_approvals: %d is not between 1 and 10", *n)
+	}
 	if err := f.checkClosing(); err != nil {
 		return File{}, err
 	}
@@ -217,6 +223,10 @@ func (f File) Policy() *incident.Policy {
 	p := &incident.Policy{Levels: f.levels(), Calendar: calendar.Weekdays{}, PostmortemDays: 5, Impact: f.Impact}
 	if f.PostmortemBusinessDays != nil {
 		p.PostmortemDays = *f.PostmortemBusinessDays
+	}
+	p.PostmortemApprovals = 1
+	if f.PostmortemApprovals != nil {
+		p.PostmortemApprovals = *f.PostmortemApprovals
 	}
 	if h, ok := calendar.Lookup(f.HolidayCalendar); ok {
 		p.Calendar = h

@@ -17,6 +17,9 @@ func TestParse(t *testing.T) {
 		{"duplicate level", "severities:\n  - name: P1\n  - name: P1\n", "severities[1].name: P1 is listed twice"},
 		{"bad level name", "severities:\n  - name: 'P 1'\n", `severities[0].name: "P 1" must be`},
 		{"days out of range", "postmortem_business_days: 0\n", "postmortem_business_days: 0 is not between 1 and 60"},
+		{"approvals", "postmortem_approvals: 2\n", ""},
+		{"no approvals", "postmortem_approvals: 0\n", "postmortem_approvals: 0 is not between 1 and 10"},
+		{"too many approvals", "postmortem_approvals: 11\n", "postmortem_approvals: 11 is not between 1 and 10"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -38,7 +41,10 @@ func TestParse(t *testing.T) {
 	if len(p.Levels) != 1 || !p.Levels[0].Significant || p.PostmortemDays != 3 {
 		t.Fatalf("policy %+v", p)
 	}
-	if d := (File{}).Policy(); len(d.Levels) != 4 || d.PostmortemDays != 5 {
+	if f, _ := Parse([]byte("postmortem_approvals: 2\n")); f.Policy().PostmortemApprovals != 2 {
+		t.Fatalf("approvals %d", f.Policy().PostmortemApprovals)
+	}
+	if d := (File{}).Policy(); len(d.Levels) != 4 || d.PostmortemDays != 5 || d.PostmortemApprovals != 1 {
 		t.Fatalf("default policy %+v", d)
 	}
 }

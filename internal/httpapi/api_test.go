@@ -140,8 +140,10 @@ func TestBadInputIsAClearProblemAndStoresNothing(t *testing.T) {
 		{"bad cursor", "GET", "/api/v1/incidents?cursor=zzz", ``, 422, "cursor"},
 		{"bad state filter", "GET", "/api/v1/incidents?state=bogus", ``, 422, "state"},
 		{"bad If-Match", "PATCH", "/api/v1/incidents/INC-1", `{"title":"y"}`, 422, "If-Match"},
-		{"bad action item date", "PUT", "/api/v1/incidents/INC-1/postmortem", `{"status":"draft","action_items":[{"title":"a","owner":"rob","due":"soon","done":false}]}`, 422, "action_items[0].due"},
-		{"publish without body", "PUT", "/api/v1/incidents/INC-1/postmortem", `{"status":"published"}`, 422, "body"},
+		{"unknown cause category", "PUT", "/api/v1/incidents/INC-1/postmortem", `{"root_causes":[{"category":"gremlins","text":"x"}]}`, 422, "body.root_causes[0].category"},
+		{"publish a draft", "POST", "/api/v1/incidents/INC-1/postmortem/publish", ``, 422, "status"},
+		{"review without text", "POST", "/api/v1/incidents/INC-1/postmortem/review", `{}`, 422, "summary"},
+		{"unknown verdict", "POST", "/api/v1/incidents/INC-1/postmortem/reviews", `{"verdict":"maybe"}`, 422, "body.verdict"},
 		{"unknown API route", "GET", "/api/v1/nothing", ``, 404, ""},
 	}
 	for _, tt := range tests {

@@ -40,7 +40,7 @@ func (inc *Incident) Apply(e Event) error {
 			Labels: maps.Clone(d.Labels), Affected: slices.Clone(d.Affected),
 			Restricted: d.Restricted, DetectedAt: d.DetectedAt, DeclaredAt: at, DeclaredBy: e.Actor,
 			Phases:     map[State]time.Time{Triage: at},
-			Postmortem: Postmortem{Status: PostmortemDraft},
+			Postmortem: emptyPostmortem(),
 			Plans:      []AppliedPlan{}, Tasks: []Task{},
 		}
 	case EvUpdated:
@@ -160,38 +160,10 @@ func (inc *Incident) Apply(e Event) error {
 		inc.MergedFrom = append(inc.MergedFrom, d.OtherRef)
 	case EvEntryAdded, EvSignalLinked, EvAlertFired, EvAlertResolved, EvAttachmentAccessed:
 		// These live in the stream only; the current state does not change.
-	case EvPostmortemSaved:
-		var d PostmortemData
-		if err := decode(e, &d); err != nil {
+	case EvPostmortemSaved, EvPostmortemRevised, EvActionItemUpdated, EvPostmortemReviewRequested, EvPostmortemReviewed, EvPostmortemPublished:
+		if err := inc.applyPostmortem(e); err != nil {
 			return err
 		}
-		pm := Postmortem{Status: d.Status, Body: d.Body, Lessons: d.Lessons, ActionItems: slices.Clone(d.ActionItems), PublishedAt: inc.Postmortem.PublishedAt, UpdatedAt: &at}
-		if d.Status == PostmortemPublished && inc.Postmortem.Status != PostmortemPublished {
-			pm.PublishedAt = &at
-		}
-		if d.Status != PostmortemPublished {
-			pm.PublishedAt = nil
-		}
-		inc.Postmortem = pm
-	case EvPostmortemRevised:
-		var d RevisedData
-		if err := decode(e, &d); err != nil {
-			return err
-		}
-		// A revision never changes the status or the first publication.
-		inc.Postmortem.Body, inc.Postmortem.Lessons = d.Body, d.Lessons
-		inc.Postmortem.ActionItems = slices.Clone(d.ActionItems)
-		inc.Postmortem.UpdatedAt = &at
-	case EvActionItemUpdated:
-		var d ActionItemData
-		if err := decode(e, &d); err != nil {
-			return err
-		}
-		if d.Index < 0 || d.Index >= len(inc.Postmortem.ActionItems) {
-			return fmt.Errorf("apply %s seq %d: no action item %d", e.Type, e.Seq, d.Index)
-		}
-		inc.Postmortem.ActionItems = slices.Clone(inc.Postmortem.ActionItems)
-		inc.Postmortem.ActionItems[d.Index].Done = d.Done
 	default:
 		if !streamOnly(e.Type) { // notices and updates: see notices.go
 			return fmt.Errorf("apply: unknown event type %q at seq %d", e.Type, e.Seq)
@@ -271,6 +243,9 @@ func clone(inc Incident) Incident {
 	c.Phases = maps.Clone(inc.Phases)
 	c.MergedFrom = slices.Clone(inc.MergedFrom)
 	c.Postmortem.ActionItems = slices.Clone(inc.Postmortem.ActionItems)
+	c.Postmortem.Authors = slices.Clone(inc.Postmortem.Authors)
+	c.Postmortem.Reviewers = slices.Clone(inc.Postmortem.Reviewers)
+	c.Postmortem.Reviews = slices.Clone(inc.Postmortem.Reviews)
 	c.Plans = slices.Clone(inc.Plans)
 	c.Tasks = slices.Clone(inc.Tasks)
 	for i := range c.Tasks {

@@ -125,7 +125,10 @@ func Describe(e Event, others ...Describer) string {
 	case EvPostmortemSaved:
 		var d PostmortemData
 		describeData(e, &d)
-		if d.Status == PostmortemPublished {
+		switch {
+		case d.Doc != nil:
+			return fmt.Sprintf("post-mortem text saved (sha256 %.12s)", d.TextSHA256)
+		case d.Status == PostmortemPublished:
 			return "post-mortem published"
 		}
 		return "post-mortem saved as draft"
@@ -133,6 +136,25 @@ func Describe(e Event, others ...Describer) string {
 		var d RevisedData
 		describeData(e, &d)
 		return fmt.Sprintf("post-mortem revised (text sha256 %.12s): %s", d.TextSHA256, d.Reason)
+	case EvPostmortemReviewRequested:
+		var d ReviewRequestedData
+		describeData(e, &d)
+		return fmt.Sprintf("post-mortem review requested from %s", strings.Join(d.Reviewers, ", "))
+	case EvPostmortemReviewed:
+		var d ReviewedData
+		describeData(e, &d)
+		verdict := "approved the post-mortem"
+		if d.Verdict == ChangesRequested {
+			verdict = "asked for changes to the post-mortem"
+		}
+		if d.Comment != "" {
+			return fmt.Sprintf("%s %s (text sha256 %.12s): %s", d.Reviewer, verdict, d.TextSHA256, d.Comment)
+		}
+		return fmt.Sprintf("%s %s (text sha256 %.12s)", d.Reviewer, verdict, d.TextSHA256)
+	case EvPostmortemPublished:
+		var d PublishedData
+		describeData(e, &d)
+		return fmt.Sprintf("post-mortem published (text sha256 %.12s), approved by %s", d.TextSHA256, strings.Join(d.Approvals, ", "))
 	case EvActionItemUpdated:
 		var d ActionItemData
 		describeData(e, &d)

@@ -39,6 +39,27 @@ const (
 	EvActionItemUpdated = "postmortem.action_item_updated"
 )
 
+// Event types of the post-mortem's review.
+const (
+	// EvPostmortemReviewRequested sends the text to its reviewers (again,
+	// to change them).
+	EvPostmortemReviewRequested = "postmortem.review_requested"
+	// EvPostmortemReviewed is a reviewer's verdict on a text.
+	EvPostmortemReviewed = "postmortem.reviewed"
+	// EvPostmortemPublished publishes the approved text: revision 1.
+	EvPostmortemPublished = "postmortem.published"
+)
+
+// PostmortemEvent reports whether events of type t belong to the
+// post-mortem.
+func PostmortemEvent(t string) bool {
+	switch t {
+	case EvPostmortemSaved, EvPostmortemRevised, EvActionItemUpdated, EvPostmortemReviewRequested, EvPostmortemReviewed, EvPostmortemPublished:
+		return true
+	}
+	return false
+}
+
 // Event is one recorded change. Seq is gapless per incident and starts at 1;
 // GlobalSeq orders events across incidents and is assigned by the store.
 type Event struct {
@@ -230,24 +251,51 @@ type AlertData struct {
 	Apart string `json:"apart,omitempty"`
 }
 
-// PostmortemData is the payload of EvPostmortemSaved: the whole record.
-// TextSHA256 is set on the first publication (see PostmortemTextHash).
+// PostmortemData is the payload of EvPostmortemSaved. Since the structured
+// post-mortem it holds the whole text in Doc, with its hash (DocHash), and
+// the status it was saved in, which it does not change. Older events hold
+// Body, Lessons and ActionItems instead, and their Status set the status
+// (TextSHA256, by PostmortemTextHash, on the first publication).
 type PostmortemData struct {
 	Status      PostmortemStatus `json:"status"`
-	Body        string           `json:"body"`
-	Lessons     string           `json:"lessons"`
-	ActionItems []ActionItem     `json:"action_items"`
+	Doc         *PostmortemDoc   `json:"doc,omitempty"`
+	Body        string           `json:"body,omitempty"`
+	Lessons     string           `json:"lessons,omitempty"`
+	ActionItems []ActionItem     `json:"action_items,omitempty"`
 	TextSHA256  string           `json:"text_sha256,omitempty"`
 }
 
 // RevisedData is the payload of EvPostmortemRevised: the whole new text of
-// a published post-mortem, why it changed, and its hash.
+// a published post-mortem (Doc; Body, Lessons and ActionItems in older
+// events), why it changed, and its hash.
 type RevisedData struct {
-	Reason      string       `json:"reason"`
-	TextSHA256  string       `json:"text_sha256"`
-	Body        string       `json:"body"`
-	Lessons     string       `json:"lessons"`
-	ActionItems []ActionItem `json:"action_items"`
+	Reason      string         `json:"reason"`
+	TextSHA256  string         `json:"text_sha256"`
+	Doc         *PostmortemDoc `json:"doc,omitempty"`
+	Body        string         `json:"body,omitempty"`
+	Lessons     string         `json:"lessons,omitempty"`
+	ActionItems []ActionItem   `json:"action_items,omitempty"`
+}
+
+// ReviewRequestedData is the payload of EvPostmortemReviewRequested.
+type ReviewRequestedData struct {
+	Reviewers  []string `json:"reviewers"`
+	TextSHA256 string   `json:"text_sha256"`
+}
+
+// ReviewedData is the payload of EvPostmortemReviewed.
+type ReviewedData struct {
+	Reviewer   string  `json:"reviewer"`
+	Verdict    Verdict `json:"verdict"`
+	Comment    string  `json:"comment,omitempty"`
+	TextSHA256 string  `json:"text_sha256"`
+}
+
+// PublishedData is the payload of EvPostmortemPublished: the text
+// published and who approved it.
+type PublishedData struct {
+	TextSHA256 string   `json:"text_sha256"`
+	Approvals  []string `json:"approvals"`
 }
 
 // ActionItemData is the payload of EvActionItemUpdated: the item at Index

@@ -37,7 +37,7 @@ func FuzzDeclare(f *testing.F) {
 // FuzzEventData makes sure a corrupt stored payload is an error, never a panic.
 func FuzzEventData(f *testing.F) {
 	for _, typ := range []string{EvDeclared, EvUpdated, EvTransitioned, EvRoleAssigned, EvPostmortemSaved, EvMerged,
-		EvRoleHandedOver, EvPostmortemRevised, EvActionItemUpdated} {
+		EvRoleHandedOver, EvPostmortemRevised, EvActionItemUpdated, EvPostmortemReviewRequested, EvPostmortemReviewed, EvPostmortemPublished} {
 		f.Add(typ, []byte(`{}`))
 	}
 	f.Add(EvUpdated, []byte(`{"labels":null,"title":1}`))

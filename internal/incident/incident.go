@@ -164,22 +164,45 @@ func (inc *Incident) Participant(user string) bool {
 	return false
 }
 
-// PostmortemStatus is draft or published.
+// PostmortemStatus is draft, in_review or published.
 type PostmortemStatus string
 
 const (
 	PostmortemDraft     PostmortemStatus = "draft"
+	PostmortemInReview  PostmortemStatus = "in_review"
 	PostmortemPublished PostmortemStatus = "published"
 )
 
-// Postmortem is the review written after recovery.
+// Postmortem is the review written after recovery: its text, who wrote
+// and who reviews it, and the verdicts given.
 type Postmortem struct {
-	Status      PostmortemStatus `json:"status"`
-	Body        string           `json:"body"`
-	Lessons     string           `json:"lessons"`
-	ActionItems []ActionItem     `json:"action_items"`
-	PublishedAt *time.Time       `json:"published_at,omitempty"`
-	UpdatedAt   *time.Time       `json:"updated_at,omitempty"`
+	Status PostmortemStatus `json:"status" enum:"draft,in_review,published"`
+	Doc    PostmortemDoc    `json:"doc"`
+	// TextSHA256 is DocHash(Doc): approvals are given to a text.
+	TextSHA256 string `json:"text_sha256"`
+	// Authors wrote the text since it was last published (or ever, before
+	// the first publication).
+	Authors   []string `json:"authors"`
+	Reviewers []string `json:"reviewers"`
+	// Reviews are every verdict given, oldest first; those on an older
+	// text no longer count (see Verdicts).
+	Reviews []Review `json:"reviews"`
+	// ActionItems are those of a post-mortem written before action items
+	// were kept on their own (package actions); new texts hold none.
+	ActionItems []ActionItem `json:"action_items"`
+	// PublishedAt is the first publication: the evidence that the
+	// post-mortem was on time; later revisions leave it.
+	PublishedAt *time.Time `json:"published_at,omitempty"`
+	UpdatedAt   *time.Time `json:"updated_at,omitempty"`
+}
+
+// Review is one reviewer's verdict on one text.
+type Review struct {
+	Reviewer   string    `json:"reviewer"`
+	Verdict    Verdict   `json:"verdict" enum:"approve,changes_requested"`
+	Comment    string    `json:"comment"`
+	TextSHA256 string    `json:"text_sha256" doc:"The text the verdict was given to."`
+	At         time.Time `json:"at"`
 }
 
 // ActionItem is one follow-up with an owner.

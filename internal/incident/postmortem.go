@@ -4,131 +4,147 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/firebreak-ir/firebreak/internal/errs"
 )
 
-// PostmortemInput is the whole post-mortem record as edited. Reason says
+// Limits of a post-mortem document beyond MaxBody per Markdown section.
+const (
+	MaxTimelineItems = 500
+	MaxCauses        = 50
+	MaxWhys          = 20
+)
+
+// PostmortemInput is the whole post-mortem text as edited. Reason says
 // why a published post-mortem changes; it is needed then and only then.
 type PostmortemInput struct {
-	Status      PostmortemStatus
-	Body        string
-	Lessons     string
-	ActionItems []ActionItem
-	Reason      string
+	Doc    PostmortemDoc
+	Reason string
 }
 
-// SavePostmortem decides saving (and perhaps publishing) the post-mortem.
-// Once published it stays published: a change to its text is a new
-// revision with a reason, ticking action items done changes only them, and
-// the first publication time is kept as the evidence that it was on time.
+// SavePostmortem decides saving the post-mortem's text. A draft stays a
+// draft; a text in review stays in review, its earlier approvals now for an
+// older text (see Postmortem.Approvals); a published one stays published
+// and a changed text is a new revision that needs a reason. The first
+// publication time is kept as the evidence that it was on time.
 func (p *Policy) SavePostmortem(inc *Incident, in PostmortemInput) ([]Change, error) {
-	cur := inc.Postmortem
-	published := cur.Status == PostmortemPublished
-	var v validator
-	if in.Status == "" {
-		in.Status = PostmortemDraft
-		if published {
-			in.Status = PostmortemPublished
-		}
+	if inc.State == Merged {
+		return nil, pmErr(ErrPMMerged, "state", "%s was merged into %s", inc.Ref, inc.MergedInto)
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
-	if in.Status != PostmortemDraft && in.Status != PostmortemPublished {
-		v.add("status", "unknown status %q; draft or published", in.Status)
-	}
-	v.text("body", in.Body, MaxBody, false)
-	v.text("lessons", in.Lessons, MaxBody, false)
+	doc := in.Doc.Normalized()
+	var v validator
+	validateDoc(&v, inc, doc)
 	v.text("reason", in.Reason, MaxText, false)
-	if len(in.ActionItems) > MaxActionItems {
-		v.add("action_items", "at most %d items", MaxActionItems)
-	}
-	for i, a := range in.ActionItems {
-		f := fmt.Sprintf("action_items[%d]", i)
-		v.text(f+".title", a.Title, MaxTitle, true)
-		v.text(f+".owner", a.Owner, MaxTitle, false)
-		if a.Due != "" {
-			if _, err := time.Parse(time.DateOnly, a.Due); err != nil {
-				v.add(f+".due", "must be a date as YYYY-MM-DD")
-			}
-		}
-	}
-	if in.Status == PostmortemPublished && strings.TrimSpace(in.Body) == "" {
-		v.add("body", "a published post-mortem needs a body")
-	}
-	if inc.State == Merged {
-		v.add("state", "%s was merged into %s", inc.Ref, inc.MergedInto)
-	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if in.ActionItems == nil {
-		in.ActionItems = []ActionItem{}
-	}
-	hash := PostmortemTextHash(in.Body, in.Lessons, in.ActionItems)
-	if published {
-		return revise(inc, in, hash)
-	}
-	if cur.Status == in.Status && cur.Body == in.Body && cur.Lessons == in.Lessons && slices.Equal(cur.ActionItems, in.ActionItems) {
-		return nil, nil
-	}
-	d := PostmortemData{Status: in.Status, Body: in.Body, Lessons: in.Lessons, ActionItems: in.ActionItems}
-	if in.Status == PostmortemPublished {
-		d.TextSHA256 = hash
-	}
-	return []Change{{Type: EvPostmortemSaved, Data: d}}, nil
-}
-
-// revise decides a change to a published post-mortem.
-func revise(inc *Incident, in PostmortemInput, hash string) ([]Change, error) {
+	hash := DocHash(doc)
 	cur := inc.Postmortem
-	if in.Status != PostmortemPublished {
-		since := ""
-		if cur.PublishedAt != nil {
-			since = " on " + cur.PublishedAt.UTC().Format("2006-01-02 15:04Z")
-		}
-		return nil, errs.E(errs.Rule, "status", "the post-mortem of %s was published%s and stays published; change it by publishing a revision with a reason", inc.Ref, since)
-	}
-	if hash != PostmortemTextHash(cur.Body, cur.Lessons, cur.ActionItems) {
-		if in.Reason == "" {
-			return nil, errs.E(errs.Rule, "reason", "the post-mortem is published: a change to its text is a new revision and needs a reason")
-		}
-		return []Change{{Type: EvPostmortemRevised, Data: RevisedData{Reason: in.Reason, TextSHA256: hash,
-			Body: in.Body, Lessons: in.Lessons, ActionItems: in.ActionItems}}}, nil
-	}
-	// The same text: only action items' done marks may have changed.
-	var changes []Change
-	for i, a := range in.ActionItems {
-		if a.Done != cur.ActionItems[i].Done {
-			changes = append(changes, Change{Type: EvActionItemUpdated, Data: ActionItemData{Index: i, Title: a.Title, Done: a.Done}})
-		}
-	}
-	return changes, nil
-}
-
-// SetActionItem decides marking action item i (from 0) of the post-mortem
-// done or not, leaving the rest of the record as it is.
-func (p *Policy) SetActionItem(inc *Incident, i int, done bool) ([]Change, error) {
-	items := inc.Postmortem.ActionItems
-	if i < 0 || i >= len(items) {
-		return nil, errs.E(errs.NotFound, "index", "the post-mortem of %s has no action item %d (it has %d)", inc.Ref, i+1, len(items))
-	}
-	if inc.State == Merged {
-		return nil, errs.E(errs.Rule, "state", "%s was merged into %s", inc.Ref, inc.MergedInto)
-	}
-	if items[i].Done == done {
+	if hash == cur.TextSHA256 {
 		return nil, nil
 	}
-	return []Change{{Type: EvActionItemUpdated, Data: ActionItemData{Index: i, Title: items[i].Title, Done: done}}}, nil
+	if cur.Status == PostmortemPublished {
+		if in.Reason == "" {
+			return nil, pmErr(ErrPMNeedsReason, "reason", "the post-mortem is published: a change to its text is a new revision and needs a reason")
+		}
+		return []Change{{Type: EvPostmortemRevised, Data: RevisedData{Reason: in.Reason, TextSHA256: hash, Doc: &doc}}}, nil
+	}
+	return []Change{{Type: EvPostmortemSaved, Data: PostmortemData{Status: cur.Status, Doc: &doc, TextSHA256: hash}}}, nil
 }
 
-// PostmortemTextHash is the SHA-256 (hex) of a post-mortem's text: the
-// review, the lessons and each action item's title, owner and due date
-// (not whether it is done), each length-prefixed as in Event.Canonical.
+// validateDoc checks every section; times of the timeline are the author's
+// word for lines they added and copied from the events for the others.
+func validateDoc(v *validator, inc *Incident, d PostmortemDoc) {
+	v.text("summary", d.Summary, MaxBody, false)
+	v.text("impact", d.Impact, MaxBody, false)
+	v.text("went_well", d.WentWell, MaxBody, false)
+	v.text("hard", d.Hard, MaxBody, false)
+	v.text("lessons", d.Lessons, MaxBody, false)
+	if len(d.Timeline) > MaxTimelineItems {
+		v.add("timeline", "at most %d lines", MaxTimelineItems)
+	}
+	for i, t := range d.Timeline {
+		f := fmt.Sprintf("timeline[%d]", i)
+		v.text(f+".text", t.Text, MaxText, false)
+		switch {
+		case t.Seq < 0 || t.Seq > inc.Version:
+			v.add(f+".seq", "%s has no event %d (its events are 1 to %d)", inc.Ref, t.Seq, inc.Version)
+		case t.Seq == 0 && t.At.IsZero():
+			v.add(f+".at", "a line the author adds needs its time")
+		case t.Seq == 0 && strings.TrimSpace(t.Text) == "":
+			v.add(f+".text", "a line the author adds needs its text")
+		}
+	}
+	causes := func(name string, cs []Cause) {
+		if len(cs) > MaxCauses {
+			v.add(name, "at most %d", MaxCauses)
+		}
+		for i, c := range cs {
+			f := fmt.Sprintf("%s[%d]", name, i)
+			if !slices.Contains(CauseCategories, c.Category) {
+				v.add(f+".category", "unknown category %q; one of %s", c.Category, causeNames())
+			}
+			v.text(f+".text", c.Text, MaxText, true)
+		}
+	}
+	causes("root_causes", d.RootCauses)
+	causes("contributing_factors", d.Contributing)
+	if len(d.Whys) > MaxWhys {
+		v.add("whys", "at most %d", MaxWhys)
+	}
+	for i, w := range d.Whys {
+		v.text(fmt.Sprintf("whys[%d]", i), w, MaxText, true)
+	}
+}
+
+func causeNames() string {
+	names := make([]string, len(CauseCategories))
+	for i, c := range CauseCategories {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Normalized returns d with empty lists rather than none and times in UTC
+// to the microsecond, so that one text has one hash however it was sent.
+func (d PostmortemDoc) Normalized() PostmortemDoc {
+	n := d
+	n.Timeline = make([]TimelineItem, len(d.Timeline))
+	for i, t := range d.Timeline {
+		t.At = Now(t.At)
+		if t.RecordedAt != nil {
+			r := Now(*t.RecordedAt)
+			t.RecordedAt = &r
+		}
+		n.Timeline[i] = t
+	}
+	n.RootCauses = append([]Cause{}, d.RootCauses...)
+	n.Contributing = append([]Cause{}, d.Contributing...)
+	n.Whys = append([]string{}, d.Whys...)
+	return n
+}
+
+// DocHash is the SHA-256 (hex) of a post-mortem's text: its normalised
+// JSON behind a version prefix. Approvals are given to a hash, and each
+// published revision is kept on the chain with it.
+func DocHash(d PostmortemDoc) string {
+	b, err := json.Marshal(d.Normalized())
+	if err != nil { // a struct of strings, times and ints always encodes
+		panic(fmt.Sprintf("post-mortem hash: %v", err))
+	}
+	sum := sha256.Sum256(append([]byte("firebreak-postmortem-v2\n"), b...))
+	return hex.EncodeToString(sum[:])
+}
+
+// PostmortemTextHash is the SHA-256 (hex) of a post-mortem's text as it was
+// before the structured document: the review, the lessons and each action
+// item's title, owner and due date, each length-prefixed as in
+// Event.Canonical. Old streams' revisions are listed with it.
 func PostmortemTextHash(body, lessons string, items []ActionItem) string {
 	var b bytes.Buffer
 	field := func(s string) {
@@ -150,18 +166,26 @@ func PostmortemTextHash(body, lessons string, items []ActionItem) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// legacyDoc reads a post-mortem written before the structured document:
+// its body is the summary.
+func legacyDoc(body, lessons string) PostmortemDoc {
+	return PostmortemDoc{Summary: body, Lessons: lessons}.Normalized()
+}
+
 // Revision is one published text of a post-mortem: the first publication
 // is revision 1, each later change to the text the next.
 type Revision struct {
-	N           int          `json:"n"`
-	Seq         int64        `json:"seq" doc:"The event that recorded it, on the incident's hash chain."`
-	Author      string       `json:"author"`
-	At          time.Time    `json:"at"`
-	Reason      string       `json:"reason" doc:"Empty for the first publication."`
-	TextSHA256  string       `json:"text_sha256"`
-	Body        string       `json:"body"`
-	Lessons     string       `json:"lessons"`
-	ActionItems []ActionItem `json:"action_items"`
+	N          int           `json:"n"`
+	Seq        int64         `json:"seq" doc:"The event that recorded it, on the incident's hash chain."`
+	Author     string        `json:"author"`
+	At         time.Time     `json:"at"`
+	Reason     string        `json:"reason" doc:"Empty for the first publication."`
+	TextSHA256 string        `json:"text_sha256"`
+	Approvals  []string      `json:"approvals" doc:"Who approved this text before it was published (the first publication)."`
+	Doc        PostmortemDoc `json:"doc"`
+	// ActionItems are those of a post-mortem from before action items
+	// were kept on their own.
+	ActionItems []ActionItem `json:"action_items,omitempty"`
 }
 
 // Revisions lists the published texts of a post-mortem from the incident's
@@ -170,15 +194,13 @@ type Revision struct {
 func Revisions(events []Event) []Revision {
 	var out []Revision
 	published := false
-	add := func(e Event, reason, hash, body, lessons string, items []ActionItem) {
-		if hash == "" {
-			hash = PostmortemTextHash(body, lessons, items)
-		}
-		if items == nil {
-			items = []ActionItem{}
+	var cur PostmortemDoc
+	add := func(e Event, reason, hash string, doc PostmortemDoc, approvals []string, items []ActionItem) {
+		if approvals == nil {
+			approvals = []string{}
 		}
 		out = append(out, Revision{N: len(out) + 1, Seq: e.Seq, Author: e.Actor, At: e.RecordedAt, Reason: reason,
-			TextSHA256: hash, Body: body, Lessons: lessons, ActionItems: items})
+			TextSHA256: hash, Approvals: approvals, Doc: doc, ActionItems: items})
 	}
 	for _, e := range events {
 		switch e.Type {
@@ -187,21 +209,42 @@ func Revisions(events []Event) []Revision {
 			if decode(e, &d) != nil {
 				continue
 			}
+			if d.Doc != nil {
+				cur = d.Doc.Normalized()
+				continue
+			}
+			cur = legacyDoc(d.Body, d.Lessons)
 			if d.Status != PostmortemPublished {
 				published = false
 				continue
 			}
 			h := PostmortemTextHash(d.Body, d.Lessons, d.ActionItems)
 			if !published || out[len(out)-1].TextSHA256 != h {
-				add(e, "", d.TextSHA256, d.Body, d.Lessons, d.ActionItems)
+				if d.TextSHA256 != "" {
+					h = d.TextSHA256
+				}
+				add(e, "", h, cur, nil, slices.Clone(d.ActionItems))
 			}
+			published = true
+		case EvPostmortemPublished:
+			var d PublishedData
+			if decode(e, &d) != nil {
+				continue
+			}
+			add(e, "", d.TextSHA256, cur, d.Approvals, nil)
 			published = true
 		case EvPostmortemRevised:
 			var d RevisedData
 			if decode(e, &d) != nil {
 				continue
 			}
-			add(e, d.Reason, d.TextSHA256, d.Body, d.Lessons, d.ActionItems)
+			if d.Doc != nil {
+				cur = d.Doc.Normalized()
+				add(e, d.Reason, d.TextSHA256, cur, nil, nil)
+				continue
+			}
+			cur = legacyDoc(d.Body, d.Lessons)
+			add(e, d.Reason, d.TextSHA256, cur, nil, slices.Clone(d.ActionItems))
 		}
 	}
 	return out

@@ -35,6 +35,10 @@ type Policy struct {
 	Levels         []Level
 	Calendar       calendar.Calendar
 	PostmortemDays int // business days from recovery to the post-mortem due date
+	// PostmortemApprovals is how many reviewers must approve a
+	// post-mortem's text before it is published (policy file:
+	// postmortem_approvals); below 1 counts as 1.
+	PostmortemApprovals int
 	// CloseWithDutiesOpen names the severities that may close while
 	// notification duties are neither submitted nor waived (policy file:
 	// close_requires_duties: {SEV4: false}); every other severity may not.

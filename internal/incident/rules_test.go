@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,9 +46,39 @@ func set(p *Policy, in UpdateInput) func(*Incident) ([]Change, error) {
 	return func(inc *Incident) ([]Change, error) { return p.Update(inc, in) }
 }
 
+// publish writes, reviews (by a reviewer who did not write it, when there
+// is one) and publishes a post-mortem, as one step.
 func publish(p *Policy) func(*Incident) ([]Change, error) {
 	return func(inc *Incident) ([]Change, error) {
-		return p.SavePostmortem(inc, PostmortemInput{Status: PostmortemPublished, Body: "review"})
+		cur := clone(*inc)
+		var all []Change
+		for _, step := range []func(i *Incident) ([]Change, error){
+			func(i *Incident) ([]Change, error) {
+				return p.SavePostmortem(i, PostmortemInput{Doc: PostmortemDoc{Summary: "review"}})
+			},
+			func(i *Incident) ([]Change, error) { return p.RequestReview(i, nil) },
+			func(i *Incident) ([]Change, error) {
+				r := i.Postmortem.Reviewers[0]
+				for _, u := range i.Postmortem.Reviewers {
+					if !slices.Contains(i.Postmortem.Authors, u) {
+						r = u
+						break
+					}
+				}
+				return p.Review(i, r, Approve, "")
+			},
+			func(i *Incident) ([]Change, error) { return p.Publish(i) },
+		} {
+			ch, err := step(&cur)
+			if err != nil {
+				return nil, err
+			}
+			if cur, _, err = Record(cur, ch, "alice", t0); err != nil {
+				return nil, err
+			}
+			all = append(all, ch...)
+		}
+		return all, nil
 	}
 }
 

@@ -301,12 +301,6 @@ func (s *Service) AddEntry(ctx context.Context, c Command, kind EntryKind, body 
 	return s.AddEntryWith(ctx, c, EntryInput{Kind: kind, Body: body, OccurredAt: occurredAt})
 }
 
-// SavePostmortem replaces the post-mortem record; once published, a change
-// to its text is a new revision (see Policy.SavePostmortem).
-func (s *Service) SavePostmortem(ctx context.Context, c Command, in PostmortemInput) (Incident, error) {
-	return s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) { return s.policy.SavePostmortem(inc, in) })
-}
-
 // SetActionItem marks action item i (from 0) done or not.
 func (s *Service) SetActionItem(ctx context.Context, c Command, i int, done bool) (Incident, error) {
 	return s.do(ctx, c, func(inc *Incident, _ time.Time) ([]Change, error) { return s.policy.SetActionItem(inc, i, done) })

@@ -104,9 +104,15 @@ func closeIncident(t *testing.T, w *world, ref string) {
 		func() error { _, err := s.Transition(w.ctx, c, incident.Eradicated, ""); return err },
 		func() error { _, err := s.Transition(w.ctx, c, incident.Recovered, ""); return err },
 		func() error {
-			_, err := s.SavePostmortem(w.ctx, c, incident.PostmortemInput{Status: incident.PostmortemPublished, Body: "Review"})
+			_, err := s.SavePostmortem(w.ctx, c, incident.PostmortemInput{Doc: incident.PostmortemDoc{Summary: "Review"}})
 			return err
 		},
+		func() error { _, err := s.RequestPostmortemReview(w.ctx, c, nil); return err },
+		func() error {
+			_, err := s.ReviewPostmortem(w.ctx, cmd("carol", ref), incident.Approve, "")
+			return err
+		},
+		func() error { _, err := s.PublishPostmortem(w.ctx, c); return err },
 		func() error { waiveOpenDuties(t, w.app.Services.Duties, ref); return nil },
 		func() error { _, err := s.Transition(w.ctx, c, incident.Closed, ""); return err },
 	}

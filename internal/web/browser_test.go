@@ -495,18 +495,28 @@ func TestBrowserLifecycle(t *testing.T) {
 
 	// Close: a SEV1 needs a published post-mortem.
 	wantBlocked(b, "closed", "Close incident", "needs a published post-mortem")
-	b.do(chromedp.Click(chromedp.Search(`//a[normalize-space()="Open the post-mortem"]`)), chromedp.WaitVisible(chromedp.ID("pm-body")))
+	b.do(chromedp.Click(chromedp.Search(`//a[normalize-space()="Open the post-mortem"]`)), chromedp.WaitVisible(chromedp.ID("pm-summary")))
 	b.wantPath("/incidents/INC-1/postmortem")
-	b.do(chromedp.SetValue(chromedp.ID("pm-body"), "## What happened\nA credential-stuffing wave hit /login."),
-		chromedp.SetValue(chromedp.ID("pm-lessons"), "Rate-limit sign-in per account and per ASN."),
-		chromedp.SetValue(chromedp.ID("it-t0"), "Add per-account login rate limit"),
-		chromedp.SetValue(chromedp.ID("it-o0"), "bob"))
+	b.do(chromedp.SetValue(chromedp.ID("pm-summary"), "## What happened\nA credential-stuffing wave hit /login."),
+		chromedp.SetValue(chromedp.ID("pm-lessons"), "Rate-limit sign-in per account and per ASN."))
+	if status := b.submit("Save"); status != http.StatusOK {
+		t.Fatalf("save answered %d", status)
+	}
+	if status := b.submit("Request review"); status != http.StatusOK {
+		t.Fatalf("request review answered %d", status)
+	}
+	b.wantText("#pm-status", "In review")
+	// bob, the commander, approves what alice wrote.
+	if _, err := c.app.Services.Incidents.ReviewPostmortem(context.Background(), incident.Command{Actor: incident.Viewer{User: "bob"}, Ref: "INC-1"}, incident.Approve, ""); err != nil {
+		t.Fatal(err)
+	}
+	b.open("/incidents/INC-1/postmortem")
 	if status := b.submit("Publish"); status != http.StatusOK {
 		t.Fatalf("publish answered %d", status)
 	}
 	b.wantText(".notice.ok", "Post-mortem published.")
 	b.wantText("#pm-status", "Published")
-	if pm := c.get(t, "INC-1").Postmortem; pm.Status != incident.PostmortemPublished || len(pm.ActionItems) != 1 {
+	if pm := c.get(t, "INC-1").Postmortem; pm.Status != incident.PostmortemPublished || pm.Doc.Lessons == "" {
 		t.Fatalf("post-mortem after publishing: %+v", pm)
 	}
 	waiveOpenDuties(t, c.app.Services.Duties, "INC-1")
@@ -1025,10 +1035,10 @@ func seedRich(t *testing.T, c *console) {
 		_, err := svc.AddEntry(ctx, one("INC-1"), e.kind, e.body, e.at)
 		must(err)
 	}
-	_, err = svc.SavePostmortem(ctx, one("INC-1"), incident.PostmortemInput{Status: incident.PostmortemDraft,
-		Body:        "## Summary\nA credential-stuffing wave against /login.\n\n## Timeline\nSee the incident timeline.",
-		Lessons:     "Per-account rate limits would have stopped most of it.",
-		ActionItems: []incident.ActionItem{{Title: "Per-account login rate limit", Owner: "bob", Due: time.Now().AddDate(0, 0, 14).Format("2006-01-02")}}})
+	_, err = svc.SavePostmortem(ctx, one("INC-1"), incident.PostmortemInput{Doc: incident.PostmortemDoc{
+		Summary:    "A credential-stuffing wave against /login.",
+		RootCauses: []incident.Cause{{Category: incident.CauseSecurityControl, Text: "No per-account rate limit on sign-in."}},
+		Lessons:    "Per-account rate limits would have stopped most of it."}})
 	must(err)
 
 	_, err = svc.Assign(ctx, one("INC-3"), incident.IRLead, "alice")

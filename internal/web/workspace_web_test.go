@@ -33,7 +33,7 @@ func TestWorkspaceSections(t *testing.T) {
 		{"/timeline", "Timeline", []string{`id="events"`, "key seen in a public gist", `id="entry-form"`}, []string{`id="phasebar"`, `id="duties"`}},
 		{"/comms", "Communications", []string{`id="duties"`, `id="comms"`}, []string{`id="events"`, `id="paging"`}},
 		{"/paging", "Paging", []string{`id="paging"`, `id="page-form"`}, []string{`id="events"`, `id="duties"`}},
-		{"/postmortem", "Post-mortem", []string{`id="pm-body"`}, []string{`id="events"`, `id="phasebar"`}},
+		{"/postmortem", "Post-mortem", []string{`id="pm-summary"`}, []string{`id="events"`, `id="phasebar"`}},
 	} {
 		r := s.get(t, alice, "/incidents/INC-1"+c.path)
 		if r.status != http.StatusOK {

@@ -270,9 +270,14 @@ func walk(t *testing.T, s *Setup, title string) incident.Incident {
 		func() (incident.Incident, error) { return s.Incidents.Transition(ctx, c, incident.Eradicated, "") },
 		func() (incident.Incident, error) { return s.Incidents.Transition(ctx, c, incident.Recovered, "") },
 		func() (incident.Incident, error) {
-			return s.Incidents.SavePostmortem(ctx, c, incident.PostmortemInput{Status: incident.PostmortemPublished, Body: "what happened",
-				ActionItems: []incident.ActionItem{{Title: "rotate", Owner: "bob", Due: "2026-12-10"}}})
+			return s.Incidents.SavePostmortem(ctx, c, incident.PostmortemInput{Doc: incident.PostmortemDoc{Summary: "what happened",
+				RootCauses: []incident.Cause{{Category: incident.CauseAccess, Text: "a key in a public repository"}}}})
 		},
+		func() (incident.Incident, error) { return s.Incidents.RequestPostmortemReview(ctx, c, nil) },
+		func() (incident.Incident, error) {
+			return s.Incidents.ReviewPostmortem(ctx, incident.Command{Actor: incident.Viewer{User: "bob"}, Ref: inc.Ref}, incident.Approve, "")
+		},
+		func() (incident.Incident, error) { return s.Incidents.PublishPostmortem(ctx, c) },
 		func() (incident.Incident, error) { return s.Incidents.Transition(ctx, c, incident.Closed, "") },
 	}
 	for i, step := range steps {
