@@ -175,8 +175,19 @@ func TestPostmortemReminders(t *testing.T) {
 	if !strings.Contains(last.Body, "Due: 2026-12-28T09:00:00Z (due in ") || last.URL != "http://firebreak.test/incidents/"+last.Fields["incident"]+"/postmortem" {
 		t.Fatalf("half-way reminder: %+v", last)
 	}
-	if _, err := a.Services.Incidents.SavePostmortem(ctx, incident.Command{Actor: incident.Viewer{User: "lena"}, Ref: incB.Ref},
-		incident.PostmortemInput{Status: incident.PostmortemPublished, Body: "what happened"}); err != nil {
+	// B's post-mortem: lena writes it, bob (the commander) approves it, lena
+	// publishes it.
+	lena, bobB := incident.Command{Actor: incident.Viewer{User: "lena"}, Ref: incB.Ref}, incident.Command{Actor: incident.Viewer{User: "bob"}, Ref: incB.Ref}
+	if _, err := a.Services.Incidents.SavePostmortem(ctx, lena, incident.PostmortemInput{Doc: incident.PostmortemDoc{Summary: "what happened"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Services.Incidents.RequestPostmortemReview(ctx, lena, []string{"bob"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Services.Incidents.ReviewPostmortem(ctx, bobB, incident.Approve, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Services.Incidents.PublishPostmortem(ctx, lena); err != nil {
 		t.Fatal(err)
 	}
 	// Thursday 24 December: the business day before Monday 28 (25 and 26

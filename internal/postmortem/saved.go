@@ -11,7 +11,7 @@ import (
 func saved(inc incident.Incident, events []incident.Event, fig Figures) Document {
 	pm := inc.Postmortem
 	d := Document{Incident: HeaderOf(inc, fig), Status: string(pm.Status), Figures: fig,
-		Postmortem: incident.PostmortemDoc{Summary: pm.Body, Lessons: pm.Lessons}}
+		Postmortem: pm.Doc}
 	if pm.Status == incident.PostmortemPublished {
 		d.PublishedAt = pm.PublishedAt
 		if revs := incident.Revisions(events); len(revs) > 0 {

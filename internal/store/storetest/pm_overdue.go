@@ -58,7 +58,19 @@ func testPostmortemOverdue(t *testing.T, s *Setup) {
 	want(t, "past due, to a participant", list(alice), []string{secret.Ref, open.Ref})
 	want(t, "past due, to someone else", list(incident.Viewer{User: "carol"}), []string{open.Ref})
 	want(t, "past due, to an admin", list(incident.Viewer{User: "root", SeeAll: true}), []string{secret.Ref, open.Ref})
-	if _, err := s.Incidents.SavePostmortem(ctx, cmd(open.Ref), incident.PostmortemInput{Status: incident.PostmortemPublished, Body: "what happened"}); err != nil {
+	// alice, the IR Lead of a SEV3 with no commander, is the only possible
+	// reviewer: she approves her own text.
+	c := cmd(open.Ref)
+	if _, err := s.Incidents.SavePostmortem(ctx, c, incident.PostmortemInput{Doc: incident.PostmortemDoc{Summary: "what happened"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Incidents.RequestPostmortemReview(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Incidents.ReviewPostmortem(ctx, c, incident.Approve, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Incidents.PublishPostmortem(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	want(t, "after one is published", list(alice), []string{secret.Ref})
