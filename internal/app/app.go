@@ -449,6 +449,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	console.SetPlans(svc.Plans)
 	console.SetEvidence(svc.Evidence)
 	console.SetActions(svc.Actions)
+	console.SetPostmortems(svc.Postmortem)
 	// Remembered Idempotency-Key answers are deleted hourly once expired.
 	a.Engine.Handle(store.JobIdempotencySweep, db.SweepIdempotency)
 	if err := db.ScheduleIdempotencySweep(ctx); err != nil {

@@ -19,6 +19,15 @@ func saved(inc incident.Incident, events []incident.Event, fig Figures) Document
 			d.Revision, d.TextSHA256 = last.N, last.TextSHA256
 		}
 	}
+	verdicts := pm.Verdicts()
+	for _, u := range pm.Reviewers {
+		r := Reviewer{User: u}
+		if v, ok := verdicts[u]; ok {
+			at := v.At
+			r.Verdict, r.At, r.Comment = string(v.Verdict), &at, v.Comment
+		}
+		d.Reviewers = append(d.Reviewers, r)
+	}
 	for _, a := range pm.ActionItems {
 		state := "open"
 		if a.Done {

@@ -50,6 +50,10 @@ type postmortemData struct {
 	// Unsaved says Doc differs from the saved text (a preview or a draft
 	// not saved yet).
 	Unsaved bool
+	// Exports says the page links the exports (package postmortem wired).
+	Exports bool
+	// Drafted says the form holds a draft from the record, not saved.
+	Drafted bool
 	// Review: who approves, who asked for changes, what the viewer may do.
 	Approvals        []string
 	ChangesRequested []string
@@ -91,7 +95,15 @@ func (s *Server) postmortemPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.renderPostmortem(w, r, http.StatusOK, inc, inc.Postmortem.Doc, "", "")
+	doc, drafted, err := s.draftFor(r, inc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !drafted {
+		doc = inc.Postmortem.Doc
+	}
+	s.renderPostmortem(w, r, http.StatusOK, inc, doc, "", "")
 }
 
 // renderPostmortem renders the page with doc in the form.
@@ -111,6 +123,8 @@ func (s *Server) renderPostmortem(w http.ResponseWriter, r *http.Request, status
 		ApprovalsNeeded: s.incidents.PostmortemApprovals(), IsReviewer: slices.Contains(pm.Reviewers, me), IsAuthor: slices.Contains(pm.Authors, me),
 		AuthorMayApprove: s.incidents.AuthorMayApprove(&inc), Categories: incident.CauseCategories}
 	d.Unsaved = incident.DocHash(d.Doc) != pm.TextSHA256
+	d.Exports = s.postmortems != nil
+	d.Drafted = r.Method == http.MethodGet && d.Unsaved
 	d.Lines = timelineLines(d.Doc, events)
 	d.CauseSets = []causeSet{
 		{"rc", "Root causes", append(slices.Clone(d.Doc.RootCauses), incident.Cause{})},

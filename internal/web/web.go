@@ -34,6 +34,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/insights"
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/plan"
+	"github.com/firebreak-ir/firebreak/internal/postmortem"
 	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/triage"
@@ -102,6 +103,7 @@ type Server struct {
 	actions     *actions.Service    // the action items page; nil when off (SetActions)
 	indicators  *indicators.Service // the Indicators section; nil when off
 	insights    *insights.Service   // /insights; nil when off
+	postmortems *postmortem.Service // post-mortem drafts and exports; nil when off (SetPostmortems)
 	baseURL     func() string
 	log         *slog.Logger
 	now         func() time.Time
@@ -209,6 +211,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("POST /incidents/{ref}/postmortem/review", s.requestPostmortemReview, auth.Responder)
 	page("POST /incidents/{ref}/postmortem/reviews", s.reviewPostmortem, auth.Responder)
 	page("POST /incidents/{ref}/postmortem/publish", s.publishPostmortem, auth.Responder)
+	s.registerPostmortemExports(page)
 	page("GET /events", s.events, auth.Viewer)
 	page("GET /account", s.accountPage, auth.Viewer)
 	page("POST /account/password", s.changePassword, auth.Viewer)
