@@ -86,7 +86,11 @@ func seed(t *testing.T, s *storetest.Setup) {
 		default:
 			set(recovered.AddDate(0, 0, 3))
 		}
-		must(s.Incidents.SavePostmortem(ctx, c, incident.PostmortemInput{Status: incident.PostmortemPublished, Body: "what happened"}))
+		// alice is IR Lead and commander: the only possible reviewer.
+		must(s.Incidents.SavePostmortem(ctx, c, incident.PostmortemInput{Doc: incident.PostmortemDoc{Summary: "what happened"}}))
+		must(s.Incidents.RequestPostmortemReview(ctx, c, nil))
+		must(s.Incidents.ReviewPostmortem(ctx, c, incident.Approve, ""))
+		must(s.Incidents.PublishPostmortem(ctx, c))
 	}
 	set(time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC))
 }
