@@ -9,14 +9,15 @@ import (
 
 // /actions: action items across the incidents the signed-in person may
 // see — theirs, their teams', the overdue ones, or all — soonest due
-// first, filtered by state. Read-only here: items are added and changed
-// over the API and the CLI.
+// first, filtered by state, each linked to its incident's Action items
+// section (actions_section.go), where items are added and changed.
 
 // SetActions turns the action items page on.
 func (s *Server) SetActions(a *actions.Service) { s.actions = a }
 
 func (s *Server) registerActions(page func(string, http.HandlerFunc, auth.Role)) {
 	page("GET /actions", s.actionsPage, auth.Viewer)
+	s.registerActionsSection(page)
 }
 
 type actionsData struct {

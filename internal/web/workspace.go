@@ -38,6 +38,7 @@ var sections = []struct{ Name, Label, Path string }{
 	{secAssets, "Assets", "/assets"},
 	{secEvidence, "Evidence", "/evidence"},
 	{secIndicators, "Indicators", "/indicators"},
+	{secActions, "Action items", "/actions"},
 	{secPostmortem, "Post-mortem", "/postmortem"},
 }
 
