@@ -41,6 +41,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/outbox"
 	"github.com/firebreak-ir/firebreak/internal/plan"
 	"github.com/firebreak-ir/firebreak/internal/postmortem"
+	"github.com/firebreak-ir/firebreak/internal/related"
 	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
@@ -204,6 +205,7 @@ type Services struct {
 	Postmortem  *postmortem.Service // post-mortems drafted from the record: figures, drafts
 	Actions     *actions.Service    // action items: follow-ups that outlive their incident
 	Insights    *insights.Service   // the program's figures: counts, times to each phase, on-time rates, pages
+	Related     *related.Service    // past incidents sharing a type, asset or indicator
 }
 
 // NewServices builds the services over db with the default policy.
@@ -258,7 +260,8 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Evidence:   evidence.New(evidence.Deps{Store: db, Incidents: inc, Now: now, Logger: log}),
 		Postmortem: newPostmortem(inc, &postmortemSources{escalations: es, duties: du, assets: am, indicators: iocs}, ac),
 		Actions:    ac,
-		Insights:   newInsights(db, du, policy, sevs, InsightsConfig{}, now, log)}
+		Insights:   newInsights(db, du, policy, sevs, InsightsConfig{}, now, log),
+		Related:    related.New(related.Deps{Store: db, Incidents: inc, Now: now, Logger: log})}
 }
 
 // noticePeople reaches people for notices' reminders through their
@@ -417,6 +420,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Actions:    svc.Actions,
 		Insights:   svc.Insights,
 		Postmortem: svc.Postmortem,
+		Related:    svc.Related,
 	})
 	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, Assets: svc.Assets, Indicators: svc.Indicators, Insights: svc.Insights, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/plan"
 	"github.com/firebreak-ir/firebreak/internal/postmortem"
+	"github.com/firebreak-ir/firebreak/internal/related"
 	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
@@ -74,7 +75,10 @@ type Deps struct {
 	Insights *insights.Service
 	// Postmortem drafts post-mortems from the record and exports them;
 	// nil leaves the draft and export routes out.
-	Postmortem  *postmortem.Service
+	Postmortem *postmortem.Service
+	// Related finds past incidents sharing a type, asset or indicator;
+	// nil leaves its route out.
+	Related     *related.Service
 	Jobs        Jobs
 	Deliveries  Deliveries // the outbox; nil leaves its route out
 	Idempotency Idempotency
@@ -107,6 +111,7 @@ type Server struct {
 	insights    *insights.Service   // nil: no insights routes
 	postmortem  *postmortem.Service // nil: no post-mortem draft and export routes
 	markdown    *markdown.Renderer  // renders exported post-mortems
+	related     *related.Service    // nil: no related-incidents route
 	jobs        Jobs
 	deliveries  Deliveries
 	idem        Idempotency
@@ -144,6 +149,7 @@ func New(d Deps) *Server {
 	s.actions = d.Actions
 	s.insights = d.Insights
 	s.postmortem, s.markdown = d.Postmortem, newMarkdown()
+	s.related = d.Related
 	api := humago.New(mux, cfg)
 	// A repeated Idempotency-Key is answered from memory only after the
 	// caller is authorised again (idempotency.go).
@@ -168,6 +174,7 @@ func New(d Deps) *Server {
 	s.registerActions(api)
 	s.registerInsights(api)
 	s.registerPostmortemDraft(api)
+	s.registerRelated(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)
