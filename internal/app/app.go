@@ -454,6 +454,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	console.SetEvidence(svc.Evidence)
 	console.SetActions(svc.Actions)
 	console.SetPostmortems(svc.Postmortem)
+	console.SetRelated(svc.Related)
 	// Remembered Idempotency-Key answers are deleted hourly once expired.
 	a.Engine.Handle(store.JobIdempotencySweep, db.SweepIdempotency)
 	if err := db.ScheduleIdempotencySweep(ctx); err != nil {

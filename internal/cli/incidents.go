@@ -96,7 +96,7 @@ func incidentsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "incidents", Aliases: []string{"incident", "inc"}, Short: "List, show and work on incidents"}
 	cmd.AddCommand(listCmd(g), showCmd(g), transitionCmd(g), assignCmd(g, true), assignCmd(g, false),
 		updateCmd(g), noteCmd(g), timelineCmd(g), withPostmortemDrafts(postmortemCmd(g), g), mergeCmd(g),
-		assessCmd(g), incidentPlansCmd(g), incidentPlanCmd(g))
+		assessCmd(g), incidentPlansCmd(g), incidentPlanCmd(g), relatedCmd(g))
 	return cmd
 }
 

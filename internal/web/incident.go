@@ -62,6 +62,8 @@ type incidentData struct {
 	// Links each record's timeline lines (record_links.go).
 	Records []incident.RecordRef
 	Links   *recordLinks
+	// Related is the overview's past incidents in common (related.go).
+	Related *relatedPanel
 	// Orig is what the Details form's fields were rendered from (the stored
 	// values); the form sends it back so the server applies only the fields
 	// the person changed (details.go).
@@ -253,6 +255,9 @@ func (s *Server) loadIncident(w http.ResponseWriter, r *http.Request, form incid
 	d.Tasks = s.tasksPanelFor(r.Context(), inc, d.CanAct, d.Users)
 	d.Assess = s.assessPanelFor(inc, d.CanAct, nil)
 	d.setSection(returnSection(r, ""))
+	if d.Section == secOverview {
+		d.Related = s.relatedPanelFor(r.Context(), viewerOf(u), inc)
+	}
 	return d, true
 }
 

@@ -35,6 +35,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/notices"
 	"github.com/firebreak-ir/firebreak/internal/plan"
 	"github.com/firebreak-ir/firebreak/internal/postmortem"
+	"github.com/firebreak-ir/firebreak/internal/related"
 	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/triage"
@@ -104,6 +105,7 @@ type Server struct {
 	indicators  *indicators.Service // the Indicators section; nil when off
 	insights    *insights.Service   // /insights; nil when off
 	postmortems *postmortem.Service // post-mortem drafts and exports; nil when off (SetPostmortems)
+	related     *related.Service    // the overview's related incidents; nil when off (SetRelated)
 	baseURL     func() string
 	log         *slog.Logger
 	now         func() time.Time
