@@ -261,7 +261,7 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 		Postmortem: newPostmortem(inc, &postmortemSources{escalations: es, duties: du, assets: am, indicators: iocs}, ac),
 		Actions:    ac,
 		Insights:   newInsights(db, du, policy, sevs, InsightsConfig{}, now, log),
-		Related:    related.New(related.Deps{Store: db, Incidents: inc, Now: now, Logger: log})}
+		Related:    related.New(related.Deps{Store: db, Incidents: inc, Actions: relatedActions{db}, Now: now, Logger: log})}
 }
 
 // noticePeople reaches people for notices' reminders through their

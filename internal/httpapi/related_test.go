@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firebreak-ir/firebreak/internal/actions"
 	"github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/indicators"
@@ -45,6 +46,17 @@ func TestRelatedIncidents(t *testing.T) {
 	ioc("rob", old.Ref, "203.0.113.7")
 	if _, err := s.app.Services.Incidents.SavePostmortem(ctx, incident.Command{Actor: incident.Viewer{User: "rob"}, Ref: old.Ref}, incident.PostmortemInput{
 		Body: "draft", ActionItems: []incident.ActionItem{{Title: "Enforce hardware keys", Owner: "rob"}, {Title: "Block the sender", Owner: "rob", Done: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	// A tracked action item stands for the incident's open follow-ups;
+	// one done is not listed.
+	for _, title := range []string{"Enforce hardware keys everywhere", "Retire the old mail gateway"} {
+		if _, err := s.app.Services.Actions.Create(ctx, incident.Viewer{User: "rob"}, old.Ref, actions.Input{Title: title, Owner: "rob", Due: "2030-01-15"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := actions.Done
+	if _, err := s.app.Services.Actions.Update(ctx, incident.Viewer{User: "rob"}, "ACT-2", actions.Patch{State: &done}); err != nil {
 		t.Fatal(err)
 	}
 	other := declare("rob", "Unrelated outage", "availability", false)
@@ -89,7 +101,7 @@ func TestRelatedIncidents(t *testing.T) {
 		t.Errorf("because: %v", because)
 	}
 	items := first["open_action_items"].([]any)
-	if len(items) != 1 || items[0].(map[string]any)["title"] != "Enforce hardware keys" || first["postmortem"].(map[string]any)["status"] != "draft" {
+	if len(items) != 1 || items[0].(map[string]any)["title"] != "Enforce hardware keys everywhere" || items[0].(map[string]any)["id"] != "ACT-1" || first["postmortem"].(map[string]any)["status"] != "draft" {
 		t.Errorf("open action items %v, post-mortem %v", items, first["postmortem"])
 	}
 	if a := s.call(t, "admin", "GET", "/api/v1/incidents/"+now.Ref+"/related", ""); !strings.Contains(a.raw, `"by":"asset","kind":"host","value":"web-1"`) {

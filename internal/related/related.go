@@ -43,6 +43,7 @@ type Match struct {
 
 // OpenItem is a follow-up of a past incident still open.
 type OpenItem struct {
+	ID    string `json:"id,omitempty" doc:"The action item (ACT-12); empty for a post-mortem's own list."`
 	Title string `json:"title"`
 	Owner string `json:"owner,omitempty"`
 	Due   string `json:"due,omitempty"` // a calendar date, YYYY-MM-DD
@@ -87,8 +88,8 @@ type Incidents interface {
 }
 
 // Actions finds the open action items of incidents, by incident ID (the
-// action items' store); without it the post-mortem's own action items
-// that are not done stand in.
+// action items' store). For an incident it has none for, the
+// post-mortem's own action items that are not done stand in.
 type Actions interface {
 	OpenActionItems(ctx context.Context, incidentIDs []string) (map[string][]OpenItem, error)
 }
@@ -159,9 +160,8 @@ func (s *Service) For(ctx context.Context, v incident.Viewer, inc incident.Incid
 		if due, ok := p.PostmortemOpenDue(); ok && now.After(due) {
 			r.Postmortem.Overdue = true
 		}
-		if s.d.Actions != nil {
-			r.OpenItems = items[p.ID]
-		} else {
+		r.OpenItems = items[p.ID]
+		if len(r.OpenItems) == 0 {
 			for _, a := range p.Postmortem.ActionItems {
 				if !a.Done {
 					r.OpenItems = append(r.OpenItems, OpenItem{Title: a.Title, Owner: a.Owner, Due: a.Due, State: "open"})
