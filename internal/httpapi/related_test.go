@@ -44,10 +44,6 @@ func TestRelatedIncidents(t *testing.T) {
 	asset("rita", secret.Ref, "web-1")
 	old := declare("rob", "Phishing wave in March", "security.phishing", false)
 	ioc("rob", old.Ref, "203.0.113.7")
-	if _, err := s.app.Services.Incidents.SavePostmortem(ctx, incident.Command{Actor: incident.Viewer{User: "rob"}, Ref: old.Ref}, incident.PostmortemInput{
-		Body: "draft", ActionItems: []incident.ActionItem{{Title: "Enforce hardware keys", Owner: "rob"}, {Title: "Block the sender", Owner: "rob", Done: true}}}); err != nil {
-		t.Fatal(err)
-	}
 	// A tracked action item stands for the incident's open follow-ups;
 	// one done is not listed.
 	for _, title := range []string{"Enforce hardware keys everywhere", "Retire the old mail gateway"} {
@@ -101,7 +97,7 @@ func TestRelatedIncidents(t *testing.T) {
 		t.Errorf("because: %v", because)
 	}
 	items := first["open_action_items"].([]any)
-	if len(items) != 1 || items[0].(map[string]any)["title"] != "Enforce hardware keys everywhere" || items[0].(map[string]any)["id"] != "ACT-1" || first["postmortem"].(map[string]any)["status"] != "draft" {
+	if len(items) != 1 || items[0].(map[string]any)["title"] != "Enforce hardware keys everywhere" || items[0].(map[string]any)["id"] != "ACT-1" {
 		t.Errorf("open action items %v, post-mortem %v", items, first["postmortem"])
 	}
 	if a := s.call(t, "admin", "GET", "/api/v1/incidents/"+now.Ref+"/related", ""); !strings.Contains(a.raw, `"by":"asset","kind":"host","value":"web-1"`) {

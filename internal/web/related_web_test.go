@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firebreak-ir/firebreak/internal/actions"
 	"github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
@@ -29,20 +30,18 @@ func TestOverviewRelated(t *testing.T) {
 		return inc
 	}
 	secret := declare("Board member account takeover", "", true)
-	if _, err := s.app.Services.Incidents.SavePostmortem(ctx, incident.Command{Actor: alice, Ref: secret.Ref}, incident.PostmortemInput{
-		Body: "draft", ActionItems: []incident.ActionItem{{Title: "Secret fix", Owner: "alice"}}}); err != nil {
+	if _, err := s.app.Services.Actions.Create(ctx, alice, secret.Ref, actions.Input{Title: "Secret fix", Owner: "alice", Due: "2030-01-15"}); err != nil {
 		t.Fatal(err)
 	}
 	old := declare("VPN brute force", "security.access", false)
-	if _, err := s.app.Services.Incidents.SavePostmortem(ctx, incident.Command{Actor: alice, Ref: old.Ref}, incident.PostmortemInput{
-		Body: "draft", ActionItems: []incident.ActionItem{{Title: "Rate-limit VPN logins", Owner: "alice", Due: "2027-01-15"}}}); err != nil {
+	if _, err := s.app.Services.Actions.Create(ctx, alice, old.Ref, actions.Input{Title: "Rate-limit VPN logins", Owner: "alice", Due: "2030-01-15"}); err != nil {
 		t.Fatal(err)
 	}
 	cur := declare("VPN brute force again", "security.access", false)
 
 	a := s.get(t, s.signIn(t, "alice"), "/incidents/"+cur.Ref)
 	for _, want := range []string{`<h2 id="related-h">This happened before</h2>`, `data-related="` + old.Ref + `"`, `data-related="` + secret.Ref + `"`,
-		"Rate-limit VPN logins — alice, due 2027-01-15", "Secret fix", "2 of their fixes are still open", "host <code>vpn-gw</code>", "type <code>security.access</code>"} {
+		"Rate-limit VPN logins — alice, due 2030-01-15", "Secret fix", "2 of their fixes are still open", "host <code>vpn-gw</code>", "type <code>security.access</code>"} {
 		if !strings.Contains(a.body, want) {
 			t.Errorf("alice's overview lacks %q", want)
 		}
