@@ -17,6 +17,7 @@ func (s *Server) SetActions(a *actions.Service) { s.actions = a }
 
 func (s *Server) registerActions(page func(string, http.HandlerFunc, auth.Role)) {
 	page("GET /actions", s.actionsPage, auth.Viewer)
+	page("GET /actions/{id}", s.actionItemPage, auth.Viewer)
 	s.registerActionsSection(page)
 }
 
@@ -69,4 +70,20 @@ func (s *Server) actionsPage(w http.ResponseWriter, r *http.Request) {
 		d.Items = append(d.Items, actionRow{Action: a, Late: a.Overdue(f.Now)})
 	}
 	s.render(w, r, http.StatusOK, "actions", d)
+}
+
+// actionItemPage is an item's own address, the one reminders and
+// webhooks carry: it goes to the item on its incident's Action items
+// section. An item of an incident the viewer may not see is not found.
+func (s *Server) actionItemPage(w http.ResponseWriter, r *http.Request) {
+	if s.actions == nil {
+		http.NotFound(w, r)
+		return
+	}
+	a, err := s.actions.Get(r.Context(), viewerOf(userFrom(r)), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, actionsSectionURL(a.Incident, a.ID), http.StatusSeeOther)
 }

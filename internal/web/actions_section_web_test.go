@@ -153,6 +153,12 @@ func TestActionsSection(t *testing.T) {
 	if r := s.get(t, vera, "/incidents/"+secret.Ref+"/actions"); r.status != 404 || strings.Contains(r.body, "Secret follow-up") || strings.Contains(r.body, "Insider") {
 		t.Fatalf("outsider on restricted: %d\n%s", r.status, r.body)
 	}
+	if r := s.get(t, vera, "/actions/"+sa.ID); r.status != 404 || strings.Contains(r.body, "Secret follow-up") {
+		t.Fatalf("outsider on a restricted item's address: %d\n%s", r.status, r.body)
+	}
+	if r := s.get(t, alice, "/actions/"+strings.ToLower(sa.ID)); r.status != 303 || r.location != "/incidents/"+secret.Ref+"/actions#"+sa.ID {
+		t.Fatalf("an item's address: %d %q", r.status, r.location)
+	}
 	if r := s.post(t, alice, base+"/"+sa.ID+"/state", form("move", "done", "version", "1")); r.status != 404 {
 		t.Fatalf("item through another incident: %d", r.status)
 	}
