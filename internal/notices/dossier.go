@@ -112,8 +112,14 @@ type DossierChainEnd struct {
 // relevant says whether an event belongs in the dossier: everything but
 // alert traffic, the post-mortem and people's working notes.
 func relevant(e incident.Event) bool {
+	// The post-mortem's events (its text, review and publication) are
+	// named by the incident package, so new ones stay out without a
+	// change here.
+	if incident.PostmortemEvent(e.Type) {
+		return false
+	}
 	switch e.Type {
-	case incident.EvAlertFired, incident.EvAlertResolved, incident.EvSignalLinked, incident.EvPostmortemSaved, incident.EvPostmortemRevised, incident.EvActionItemUpdated:
+	case incident.EvAlertFired, incident.EvAlertResolved, incident.EvSignalLinked:
 		return false
 	case incident.EvEntryAdded:
 		k := incident.EntryKindOf(e)
