@@ -10,7 +10,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/firebreak-ir/firebreak/internal/actions"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
@@ -146,14 +145,18 @@ func TestBrowserPostmortem(t *testing.T) {
 	alice.wantText("#rev-1", "approved by bob")
 	alice.shot(dir, "postmortem-published")
 
-	// The action item comes from the post-mortem's incident, for bob.
-	// Through the service: the console has no form to create one yet.
-	item, err := c.app.Services.Actions.Create(context.Background(), incident.Viewer{User: "alice"}, "INC-1", actions.Input{
-		Title: "Enforce phishing-resistant sign-in for staff", Owner: "bob",
-		Due: time.Now().AddDate(0, 0, 14).Format("2006-01-02"), Kind: actions.Prevent})
-	if err != nil {
-		t.Fatal(err)
+	// An action item, added on the incident's Action items section, for bob.
+	due := c.app.Services.Actions.Now().In(c.app.Services.Actions.Zone()).AddDate(0, 0, 14).Format(time.DateOnly)
+	alice.open("/incidents/INC-1/actions")
+	alice.do(chromedp.WaitVisible(chromedp.ID("action-new")),
+		chromedp.SetValue(chromedp.ID("new-title"), "Enforce phishing-resistant sign-in for staff"),
+		chromedp.SetValue(chromedp.ID("new-owner"), "bob"),
+		chromedp.SetValue(chromedp.ID("new-due"), due),
+		chromedp.SetValue(chromedp.ID("new-kind"), "prevent"))
+	if status := alice.submit("Add the action item"); status != http.StatusOK {
+		t.Fatalf("add answered %d: %s", status, alice.text("#notices"))
 	}
+	alice.wantText("#ACT-1 .action-state", "open")
 
 	// Close the incident, its notification duties waived first (the
 	// security type's catalog asks).
@@ -164,19 +167,19 @@ func TestBrowserPostmortem(t *testing.T) {
 		t.Fatalf("after closing: %s", st)
 	}
 
-	// The item lives on under bob's /actions.
+	// The item lives on under bob's /actions; after the close he follows
+	// it to its section and marks it done.
 	bob.open("/actions")
-	bob.wantText("#"+item.ID, "Enforce phishing-resistant sign-in for staff")
-	bob.wantText("#"+item.ID, "INC-1")
-	bob.wantText("#"+item.ID, "open")
-
-	// After the close bob marks it done.
-	done := actions.Done
-	if _, err := c.app.Services.Actions.Update(context.Background(), incident.Viewer{User: "bob"}, item.ID, actions.Patch{State: &done}); err != nil {
-		t.Fatalf("done after close: %v", err)
+	bob.wantText("#ACT-1", "Enforce phishing-resistant sign-in for staff")
+	bob.wantText("#ACT-1", "INC-1")
+	bob.wantText("#ACT-1", "open")
+	bob.do(chromedp.Click(chromedp.CSS(`#ACT-1 a[href*="/actions#ACT-1"]`)), chromedp.WaitVisible(chromedp.ID("action-list")))
+	if status := bob.submit("Done"); status != http.StatusOK {
+		t.Fatalf("done after the close answered %d: %s", status, bob.text("#notices"))
 	}
+	bob.wantText("#ACT-1 .action-state", "done")
 	bob.open("/actions?view=mine&state=done")
-	bob.wantText("#"+item.ID, "done")
+	bob.wantText("#ACT-1", "done")
 
 	// Published stays published: no control sends it back, and a forged
 	// request for review (the one way back towards review) is refused.
