@@ -128,7 +128,7 @@ func (inc *Incident) Apply(e Event) error {
 			return err
 		}
 		t := Task{Key: d.Task.Key, Phase: d.Task.Phase, Title: d.Task.Title, Instructions: d.Task.Instructions,
-			Required: d.Task.Required, DueAt: d.DueAt, State: TaskTodo, CreatedAt: at, UpdatedAt: at, Checklist: []ChecklistItem{}}
+			Owner: d.Task.Owner, Required: d.Task.Required, DueAt: d.DueAt, State: TaskTodo, CreatedAt: at, UpdatedAt: at, Checklist: []ChecklistItem{}}
 		for _, c := range d.Task.Checklist {
 			t.Checklist = append(t.Checklist, ChecklistItem{Text: c})
 		}

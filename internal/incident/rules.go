@@ -346,6 +346,9 @@ func (p *Policy) Transition(inc *Incident, to State, reason string, now time.Tim
 		d.PostmortemDue = &due
 	}
 	changes := []Change{{Type: EvTransitioned, Data: d}}
+	if d.PostmortemDue != nil {
+		changes = append(changes, p.reviewTask(inc, *d.PostmortemDue)...)
+	}
 	if from == Triage && to == Active {
 		// Leaving triage activates the response plans that match.
 		changes = append(changes, p.ActivatePlans(inc, known.Plans, true)...)
