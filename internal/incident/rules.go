@@ -341,14 +341,13 @@ func (p *Policy) Transition(inc *Incident, to State, reason string, now time.Tim
 	default:
 		return nil, errs.E(errs.Rule, "to", "phases cannot be skipped: from %s the next state is %s", from, forward[from.rank()+1])
 	}
+	var review []Change // recovering adds the review meeting's task
 	if to == Recovered {
 		due := calendar.AddBusinessDays(p.Calendar, Now(now), p.PostmortemDays)
 		d.PostmortemDue = &due
+		review = p.reviewTask(inc, due)
 	}
-	changes := []Change{{Type: EvTransitioned, Data: d}}
-	if d.PostmortemDue != nil {
-		changes = append(changes, p.reviewTask(inc, *d.PostmortemDue)...)
-	}
+	changes := append([]Change{{Type: EvTransitioned, Data: d}}, review...)
 	if from == Triage && to == Active {
 		// Leaving triage activates the response plans that match.
 		changes = append(changes, p.ActivatePlans(inc, known.Plans, true)...)
