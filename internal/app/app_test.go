@@ -203,7 +203,7 @@ func testLifecycle(t *testing.T, s *setup) {
 	}
 	wantText := []string{`declared INC-1 "Credential leak on build server"`, "severity  → SEV1", "alice is IR Lead", "triage → active",
 		"bob is Incident Commander", "active → contained", `root cause set to "CI token committed to a public repository"`, "contained → eradicated",
-		"eradicated → recovered", "post-mortem text saved", "post-mortem review requested from alice, bob", "bob approved the post-mortem", "post-mortem published", "recovered → closed"}
+		"eradicated → recovered", "task added (post_incident): Hold the post-mortem review", "post-mortem text saved", "post-mortem review requested from alice, bob", "bob approved the post-mortem", "post-mortem published", "recovered → closed"}
 	wantText[1] = "classified as SEV1"
 	// The post-mortem's lines end with the hash of their text.
 	if !slices.EqualFunc(got, wantText, strings.HasPrefix) {
