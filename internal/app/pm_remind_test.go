@@ -55,7 +55,9 @@ func TestPostmortemReminders(t *testing.T) {
 	take := func() []string {
 		mu.Lock()
 		defer mu.Unlock()
-		out := gotten
+		// The review meeting's task has reminders of its own (the tasks'
+		// before-due ones); this test is about the deadline's.
+		out := slices.DeleteFunc(gotten, func(g string) bool { return !strings.Contains(g, " postmortem_") })
 		gotten = nil
 		slices.Sort(out)
 		return out
