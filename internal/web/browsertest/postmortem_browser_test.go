@@ -1,4 +1,4 @@
-package web_test
+package browsertest
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/firebreak-ir/firebreak/internal/duties/dutiestest"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
@@ -160,7 +161,7 @@ func TestBrowserPostmortem(t *testing.T) {
 
 	// Close the incident, its notification duties waived first (the
 	// security type's catalog asks).
-	waiveOpenDuties(t, c.app.Services.Duties, "INC-1")
+	dutiestest.WaiveOpen(t, c.app.Services.Duties, "INC-1")
 	alice.open("/incidents/INC-1")
 	move(alice, "closed", "Close incident")
 	if st := c.get(t, "INC-1").State; st != incident.Closed {

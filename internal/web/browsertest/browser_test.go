@@ -1,4 +1,4 @@
-package web_test
+package browsertest
 
 // The browser suite drives the console in a real headless Chromium against
 // the whole app running in-process on a loopback port with a SQLite store.
@@ -31,6 +31,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/client"
 	"github.com/firebreak-ir/firebreak/internal/contacts"
+	"github.com/firebreak-ir/firebreak/internal/duties/dutiestest"
 	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/httpapi"
 	"github.com/firebreak-ir/firebreak/internal/incident"
@@ -519,7 +520,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	if pm := c.get(t, "INC-1").Postmortem; pm.Status != incident.PostmortemPublished || pm.Doc.Lessons == "" {
 		t.Fatalf("post-mortem after publishing: %+v", pm)
 	}
-	waiveOpenDuties(t, c.app.Services.Duties, "INC-1")
+	dutiestest.WaiveOpen(t, c.app.Services.Duties, "INC-1")
 	b.open("/incidents/INC-1")
 	move(b, "closed", "Close incident")
 	b.wantText(".inc-head .meta", "Closed")
