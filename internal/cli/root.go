@@ -16,11 +16,9 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
 
+	"github.com/firebreak-ir/firebreak/internal/buildinfo"
 	"github.com/firebreak-ir/firebreak/internal/client"
 )
-
-// Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
-var Version = "dev"
 
 // Env is what the commands read from the process: arguments, environment
 // and streams, passed in so tests run the CLI in-process.
@@ -49,7 +47,10 @@ func Run(ctx context.Context, env Env) int {
 		Short:         "Firebreak: incident response, from the first signal to the closed post-mortem",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version: the same build info as the version command, on one line.
+		Version: buildinfo.Read().String(),
 	}
+	root.SetVersionTemplate("firebreak {{.Version}}\n")
 	root.SetArgs(env.Args)
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)

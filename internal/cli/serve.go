@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/firebreak-ir/firebreak/internal/app"
+	"github.com/firebreak-ir/firebreak/internal/buildinfo"
 	"github.com/firebreak-ir/firebreak/internal/config"
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/plan"
@@ -117,7 +118,7 @@ func serveCmd(g *globals) *cobra.Command {
 				Addr: first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),
 				RequestTimeout: requestTimeout, DiskReserve: diskReserveMiB << 20, DiskMinFree: diskMinFreeMiB << 20, IdempotencyStale: idemStale,
 				BootstrapToken: g.env.Getenv("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN"),
-				Version:        Version, Logger: log, Out: g.env.Stdout,
+				Version:        buildinfo.Read().Token(), Logger: log, Out: g.env.Stdout,
 				Backup: bk,
 				Audit:  &ac,
 				// Uploaded evidence is kept in the data directory.
@@ -134,7 +135,7 @@ func serveCmd(g *globals) *cobra.Command {
 			if i := strings.Index(dsn, "@"); i > 0 && strings.Contains(dsn, "://") {
 				dsn = dsn[:strings.Index(dsn, "://")+3] + "…" + dsn[i:] // never print a password
 			}
-			fmt.Fprintf(g.env.Stdout, "Firebreak %s is serving on %s (database: %s)\n", Version, a.URL(), dsn)
+			fmt.Fprintf(g.env.Stdout, "Firebreak %s is serving on %s (database: %s)\n", buildinfo.Read().Token(), a.URL(), dsn)
 			if a.SMTPAddr() != "" {
 				fmt.Fprintf(g.env.Stdout, "SMTP listener on %s: reports to %s, alerts to %s\n", a.SMTPAddr(),
 					orNone(smtpCfg.Mailboxes.Reports), orNone(smtpCfg.Mailboxes.Alerts))
