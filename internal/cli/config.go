@@ -97,12 +97,12 @@ func configValidateCmd(g *globals) *cobra.Command {
 			}
 			if len(args) == 0 && (catalog != "" || plans != "") {
 				if server {
-					return fmt.Errorf("--server checks an on-call file; a catalog or a plans file is checked offline")
+					return usage("--server checks an on-call file; a catalog or a plans file is checked offline")
 				}
 				return nil
 			}
 			if len(args) == 0 {
-				return fmt.Errorf("name an on-call file, or a catalog with --catalog, or a plans file with --plans")
+				return usage("name an on-call file, or a catalog with --catalog, or a plans file with --plans")
 			}
 			o, data, err := g.loadOncall(args[0])
 			if err != nil {

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -74,7 +73,7 @@ func factsCmd(g *globals) *cobra.Command {
 				for _, kv := range set {
 					k, v, ok := strings.Cut(kv, "=")
 					if !ok || k == "" {
-						return fmt.Errorf("--set %q: want ANCHOR=TIME, such as aware=2026-11-27T09:00:00Z", kv)
+						return usage("--set %q: want ANCHOR=TIME, such as aware=2026-11-27T09:00:00Z", kv)
 					}
 					if v == "now" {
 						v = time.Now().UTC().Format(time.RFC3339)
@@ -101,7 +100,7 @@ func factsCmd(g *globals) *cobra.Command {
 						k, v, ok := strings.Cut(kv, "=")
 						n, err := strconv.Atoi(v)
 						if !ok || k == "" || err != nil {
-							return fmt.Errorf("--affected %q: want JURISDICTION=COUNT, such as US-CA=600", kv)
+							return usage("--affected %q: want JURISDICTION=COUNT, such as US-CA=600", kv)
 						}
 						in.AffectedByJurisdiction[k] = n
 					}
@@ -288,7 +287,7 @@ func evaluateCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if factsPath == "" {
-				return errors.New("--facts FILE is required")
+				return usage("--facts FILE is required")
 			}
 			var f duties.FactsInput
 			if err := g.readStrict(factsPath, &f); err != nil {
@@ -336,7 +335,7 @@ func submitObligationCmd(g *globals) *cobra.Command {
 			if at != "" {
 				t, err := time.Parse(time.RFC3339, at)
 				if err != nil {
-					return fmt.Errorf("--at %q: want an RFC 3339 time such as 2026-11-28T15:00:00Z", at)
+					return usage("--at %q: want an RFC 3339 time such as 2026-11-28T15:00:00Z", at)
 				}
 				b.At = &t
 			}
@@ -374,7 +373,7 @@ func waiveCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if strings.TrimSpace(reason) == "" {
-				return errors.New("--reason is required: a waiver says why the duty is not met")
+				return usage("--reason is required: a waiver says why the duty is not met")
 			}
 			c, err := g.client()
 			if err != nil {
@@ -416,7 +415,7 @@ func orgCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if path == "" {
-				return errors.New("--file FILE is required")
+				return usage("--file FILE is required")
 			}
 			var p duties.Profile
 			if err := g.readStrict(path, &p); err != nil {

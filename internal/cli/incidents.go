@@ -24,7 +24,7 @@ func parseLabels(ls []string) (map[string]string, error) {
 	for _, l := range ls {
 		k, v, ok := strings.Cut(l, "=")
 		if !ok || k == "" {
-			return nil, fmt.Errorf("--label must be key=value, got %q", l)
+			return nil, usage("--label must be key=value, got %q", l)
 		}
 		m[k] = v
 	}
@@ -37,7 +37,7 @@ func parseTime(flag, s string) (*time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return nil, fmt.Errorf("--%s must be an RFC 3339 time such as 2026-11-27T03:12:00Z", flag)
+		return nil, usage("--%s must be an RFC 3339 time such as 2026-11-27T03:12:00Z", flag)
 	}
 	return &t, nil
 }
@@ -320,7 +320,7 @@ func updateCmd(g *globals) *cobra.Command {
 				b.Restricted = &restricted
 			}
 			if b == (httpapi.PatchBody{}) {
-				return fmt.Errorf("nothing to change: give at least one flag (see --help)")
+				return usage("nothing to change: give at least one flag (see --help)")
 			}
 			inc, err := c.Update(cmd.Context(), args[0], b, 0)
 			if err != nil {

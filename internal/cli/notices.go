@@ -236,7 +236,7 @@ func noticeEditCmd(g *globals) *cobra.Command {
 				b.Body = &body
 			}
 			if b.Title == nil && b.Body == nil {
-				return fmt.Errorf("nothing to change: give --title or --body-file")
+				return usage("nothing to change: give --title or --body-file")
 			}
 			n, err := c.EditNotice(cmd.Context(), args[0], args[1], b, version)
 			if err != nil {

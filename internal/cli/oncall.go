@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -78,7 +77,7 @@ func onCallShiftsCmd(g *globals) *cobra.Command {
 		Example: "  firebreak oncall shifts primary\n  firebreak oncall shifts primary --from 2026-12-01T00:00:00Z --days 31",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if days < 1 || days > 90 {
-				return errors.New("--days must be between 1 and 90")
+				return usage("--days must be between 1 and 90")
 			}
 			start := time.Now()
 			if t, err := parseTime("from", from); err != nil {
@@ -288,7 +287,7 @@ func onCallOverrideCmd(g *globals) *cobra.Command {
 				})
 			}
 			if strings.TrimSpace(user) == "" {
-				return errors.New("--user is required: who is on call instead")
+				return usage("--user is required: who is on call instead")
 			}
 			start := time.Now()
 			if t, err := parseTime("from", from); err != nil {
@@ -299,16 +298,16 @@ func onCallOverrideCmd(g *globals) *cobra.Command {
 			var end time.Time
 			switch {
 			case fl.Changed("to") == fl.Changed("for"):
-				return errors.New("give one of --to (RFC 3339) or --for (a duration such as 3h)")
+				return usage("give one of --to (RFC 3339) or --for (a duration such as 3h)")
 			case fl.Changed("for"):
 				if dur <= 0 {
-					return errors.New("--for must be a positive duration such as 3h")
+					return usage("--for must be a positive duration such as 3h")
 				}
 				end = start.Add(dur)
 			default:
 				t, err := parseTime("to", to)
 				if err != nil || t == nil {
-					return errors.New("--to must be an RFC 3339 time such as 2026-12-25T08:00:00Z")
+					return usage("--to must be an RFC 3339 time such as 2026-12-25T08:00:00Z")
 				}
 				end = *t
 			}
@@ -351,7 +350,7 @@ func onCallCalendarCmd(g *globals) *cobra.Command {
 			var u string
 			switch {
 			case rotate && len(args) == 1:
-				return errors.New("--rotate replaces every feed URL you hold, the schedules' included: give no SCHEDULE")
+				return usage("--rotate replaces every feed URL you hold, the schedules' included: give no SCHEDULE")
 			case rotate:
 				var who string
 				if who, err = g.userOrMe(cmd, c, user); err == nil {
@@ -359,7 +358,7 @@ func onCallCalendarCmd(g *globals) *cobra.Command {
 				}
 			case len(args) == 1:
 				if user != "" {
-					return errors.New("give a SCHEDULE or --user, not both")
+					return usage("give a SCHEDULE or --user, not both")
 				}
 				u, err = c.ScheduleCalendar(cmd.Context(), args[0])
 			default:
@@ -394,7 +393,7 @@ func (g *globals) userOrMe(cmd *cobra.Command, c *client.Client, user string) (s
 // minutes converts a whole number of minutes given as a duration.
 func minutes(flag string, d time.Duration) (int, error) {
 	if d < 0 || d%time.Minute != 0 {
-		return 0, fmt.Errorf("--%s must be a whole number of minutes, such as 0, 2m or 1h30m", flag)
+		return 0, usage("--%s must be a whole number of minutes, such as 0, 2m or 1h30m", flag)
 	}
 	return int(d / time.Minute), nil
 }

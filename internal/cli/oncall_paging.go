@@ -3,7 +3,6 @@ package cli
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -147,7 +146,7 @@ func readSecret(g *globals, path string) (string, error) {
 	}
 	s := strings.TrimSpace(string(data))
 	if s == "" {
-		return "", errors.New("--secret-file is empty")
+		return "", usage("--secret-file is empty")
 	}
 	return s, nil
 }
@@ -331,7 +330,7 @@ func pageCmd(g *globals) *cobra.Command {
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if (len(args) == 1) == (entry != "") {
-				return errors.New("name an INCIDENT (such as INC-7) or --triage ID, not both")
+				return usage("name an INCIDENT (such as INC-7) or --triage ID, not both")
 			}
 			var in httpapi.PageBody
 			for _, t := range []struct {
@@ -343,7 +342,7 @@ func pageCmd(g *globals) *cobra.Command {
 				}
 			}
 			if len(in.Targets) == 0 {
-				return errors.New("say whom to page: --user, --schedule or --policy")
+				return usage("say whom to page: --user, --schedule or --policy")
 			}
 			in.Message = message
 			c, err := g.client()
@@ -468,7 +467,7 @@ func escalationsCmd(g *globals) *cobra.Command {
 				return g.print(v, func(w io.Writer) { showEscalation(w, v) })
 			}
 			if ref != "" && entry != "" {
-				return errors.New("give --incident or --triage, not both")
+				return usage("give --incident or --triage, not both")
 			}
 			if ref != "" || entry != "" {
 				var views []escalation.EscalationView

@@ -228,7 +228,7 @@ func pmActionItemCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := strconv.Atoi(args[1])
 			if err != nil {
-				return fmt.Errorf("the action item number %q is not a number", args[1])
+				return usage("the action item number %q is not a number", args[1])
 			}
 			c, err := g.client()
 			if err != nil {

@@ -39,9 +39,32 @@ type globals struct {
 	cfgPath string
 }
 
-// Run executes the CLI and returns the process exit code.
+// Run executes the CLI and returns the process exit code: 0 on success, 2
+// for a usage error (unknown command or flag, a missing or extra argument,
+// a bad flag value), 1 for a failure (a problem from the server, a network
+// error, a failed check).
 func Run(ctx context.Context, env Env) int {
 	g := &globals{env: env}
+	root := newRoot(g)
+	root.SetArgs(env.Args)
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return 0
+	}
+	code := exitCode(err)
+	msg := "firebreak: " + oneLine(err)
+	if code == exitUsage && cmd != nil {
+		msg += " (see " + cmd.CommandPath() + " --help)"
+	}
+	fmt.Fprintln(env.Stderr, msg)
+	return code
+}
+
+// newRoot builds the whole command tree.
+func newRoot(g *globals) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "firebreak",
 		Short:         "Firebreak: incident response, from the first signal to the closed post-mortem",
@@ -51,10 +74,6 @@ func Run(ctx context.Context, env Env) int {
 		Version: buildinfo.Read().String(),
 	}
 	root.SetVersionTemplate("firebreak {{.Version}}\n")
-	root.SetArgs(env.Args)
-	root.SetIn(env.Stdin)
-	root.SetOut(env.Stdout)
-	root.SetErr(env.Stderr)
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.url, "url", "", "server URL (default $FIREBREAK_URL, the config file, or http://127.0.0.1:8080)")
 	pf.StringVar(&g.token, "token", "", "API token (default $FIREBREAK_TOKEN or the config file)")
@@ -79,25 +98,9 @@ func Run(ctx context.Context, env Env) int {
 	root.AddCommand(evidenceCmd(g))
 	root.AddCommand(actionsCmd(g))
 	root.AddCommand(insightsCmd(g))
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(env.Stderr, "firebreak: "+oneLine(err))
-		var ee *exitError
-		if errors.As(err, &ee) {
-			return ee.code
-		}
-		return 1
-	}
-	return 0
+	classifyErrors(root)
+	return root
 }
-
-// exitError carries a specific exit code.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
 
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
@@ -169,7 +172,7 @@ func (g *globals) json() bool { return g.output == "json" }
 
 func (g *globals) checkOutput() error {
 	if g.output != "table" && g.output != "json" {
-		return fmt.Errorf("--output must be table or json, not %q", g.output)
+		return usage("--output must be table or json, not %q", g.output)
 	}
 	return nil
 }

@@ -15,11 +15,6 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/plan"
 )
 
-// usage is a mistake in the command line: exit code 2.
-func usage(format string, args ...any) error {
-	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
-}
-
 // tasksCmd is "firebreak tasks": one incident's tasks, or tasks across
 // incidents (--mine, list).
 func tasksCmd(g *globals) *cobra.Command {

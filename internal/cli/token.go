@@ -30,7 +30,7 @@ func tokenCreateCmd(g *globals) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if user == "" {
-				return fmt.Errorf("--user is required")
+				return usage("--user is required")
 			}
 			db, err := f.open(cmd.Context(), g, slog.New(slog.DiscardHandler))
 			if err != nil {
@@ -65,7 +65,7 @@ func tokenListCmd(g *globals) *cobra.Command {
 		Use: "list", Short: "List a user's tokens", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if user == "" {
-				return fmt.Errorf("--user is required")
+				return usage("--user is required")
 			}
 			db, err := f.open(cmd.Context(), g, slog.New(slog.DiscardHandler))
 			if err != nil {

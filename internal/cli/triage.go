@@ -3,7 +3,6 @@ package cli
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -237,7 +236,7 @@ func triageDismissCmd(g *globals) *cobra.Command {
 		Example: `  firebreak triage dismiss 0193… --reason "false positive: load test"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if strings.TrimSpace(reason) == "" {
-				return errors.New("--reason is required: say why it needs no incident, such as \"false positive: load test\"")
+				return usage("--reason is required: say why it needs no incident, such as \"false positive: load test\"")
 			}
 			c, err := g.client()
 			if err != nil {
@@ -264,10 +263,10 @@ func triageSnoozeCmd(g *globals) *cobra.Command {
 			var at time.Time
 			switch fl := cmd.Flags(); {
 			case fl.Changed("until") == fl.Changed("for"):
-				return errors.New("give one of --until (RFC 3339) or --for (a duration such as 2h)")
+				return usage("give one of --until (RFC 3339) or --for (a duration such as 2h)")
 			case fl.Changed("for"):
 				if dur <= 0 {
-					return errors.New("--for must be a positive duration such as 2h or 30m")
+					return usage("--for must be a positive duration such as 2h or 30m")
 				}
 				at = time.Now().Add(dur)
 			default:
@@ -276,7 +275,7 @@ func triageSnoozeCmd(g *globals) *cobra.Command {
 					return err
 				}
 				if t == nil {
-					return errors.New("--until must be an RFC 3339 time such as 2026-11-27T09:00:00Z")
+					return usage("--until must be an RFC 3339 time such as 2026-11-27T09:00:00Z")
 				}
 				at = *t
 			}

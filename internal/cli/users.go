@@ -97,7 +97,7 @@ func usersUpdateCmd(g *globals) *cobra.Command {
 				b.Active = &active
 			}
 			if b == (httpapi.UserPatchBody{}) {
-				return fmt.Errorf("nothing to change: give --name, --email, --role or --active")
+				return usage("nothing to change: give --name, --email, --role or --active")
 			}
 			u, err := c.UpdateUser(cmd.Context(), args[0], b)
 			if err != nil {
