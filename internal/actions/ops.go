@@ -126,7 +126,7 @@ func (s *Service) Update(ctx context.Context, actor incident.Viewer, id string, 
 			return incident.Change{}, notFound(n)
 		}
 		if p.IfVersion != 0 && p.IfVersion != cur.Version {
-			return incident.Change{}, errs.E(errs.Conflict, "If-Match", "%s is at version %d, not %d: someone changed it meanwhile", cur.ID, cur.Version, p.IfVersion)
+			return incident.Change{}, errs.E(errs.Precondition, "If-Match", "%s is at version %d, not %d: someone changed it meanwhile", cur.ID, cur.Version, p.IfVersion)
 		}
 		a := *cur
 		var changed []string

@@ -83,8 +83,8 @@ func TestFactsAreEventsWithTheirChanges(t *testing.T) {
 	}
 	in.Anchors["discovered"] = "2026-11-26T22:15:00Z"
 	in.AffectedIndividuals = ptr(1300)
-	if _, err := w.duties.PutFacts(w.ctx, alice, inc.Ref, in, ptr(int64(0))); errs.CodeOf(err) != errs.Conflict {
-		t.Fatalf("stale version: %v, want conflict", err)
+	if _, err := w.duties.PutFacts(w.ctx, alice, inc.Ref, in, ptr(int64(0))); errs.CodeOf(err) != errs.Precondition {
+		t.Fatalf("stale version: %v, want a failed precondition", err)
 	}
 	if _, err := w.duties.PutFacts(w.ctx, incident.Viewer{User: "bob"}, inc.Ref, in, ptr(int64(1))); err != nil {
 		t.Fatal(err)

@@ -204,7 +204,7 @@ func (s *Service) PutFacts(ctx context.Context, actor incident.Viewer, ref strin
 	err = s.change(ctx, actor, ref, expectedVersion != nil, func(c *change) ([]incident.Change, error) {
 		cur := c.facts
 		if expectedVersion != nil && *expectedVersion != cur.Version {
-			return nil, errs.E(errs.Conflict, "version", "the facts of %s changed since you loaded them: they are at version %d; reload and try again", c.inc.Ref, cur.Version)
+			return nil, errs.E(errs.Precondition, "version", "the facts of %s changed since you loaded them: they are at version %d; reload and try again", c.inc.Ref, cur.Version)
 		}
 		if err := in.checkAnchors(f, cur.Facts, s.Now(), c.inc.DetectedAt, c.org.anchorLead()); err != nil {
 			return nil, err

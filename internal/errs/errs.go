@@ -18,7 +18,8 @@ const (
 	Invalid      Code = "invalid"      // malformed input (422)
 	Rule         Code = "rule"         // a lifecycle rule blocks the change (422)
 	NotFound     Code = "not_found"    // 404
-	Conflict     Code = "conflict"     // stale version, duplicate, a state that moved on (409)
+	Conflict     Code = "conflict"     // duplicate, a state that moved on, a concurrent write (409)
+	Precondition Code = "precondition" // the version the caller named (If-Match) is no longer current (412)
 	Unauthorized Code = "unauthorized" // 401
 	Forbidden    Code = "forbidden"    // 403
 	RateLimited  Code = "rate_limited" // too many attempts; the message says when to retry (429)
@@ -76,8 +77,9 @@ func As(err error) (*Error, bool) {
 }
 
 // HTTPStatus is the status an error of code c answers with, at every edge.
-// A conflict with the resource's current state (a stale version, a duplicate
-// name, a one-use link already used) is 409 per RFC 9110 §15.5.10; input
+// A conflict with the resource's current state (a duplicate name, a one-use
+// link already used) is 409 per RFC 9110 §15.5.10; a version the caller
+// named that is no longer current (a stale If-Match) is 412 per §13.1.1; input
 // that can never succeed as sent, or that a lifecycle rule blocks, is 422.
 // Internal and unknown codes are 500.
 func HTTPStatus(c Code) int {
@@ -88,6 +90,8 @@ func HTTPStatus(c Code) int {
 		return http.StatusNotFound
 	case Conflict:
 		return http.StatusConflict
+	case Precondition:
+		return http.StatusPreconditionFailed
 	case Unauthorized:
 		return http.StatusUnauthorized
 	case Forbidden:

@@ -19,6 +19,7 @@ func TestHTTPStatus(t *testing.T) {
 		{Rule, http.StatusUnprocessableEntity},
 		{NotFound, http.StatusNotFound},
 		{Conflict, http.StatusConflict},
+		{Precondition, http.StatusPreconditionFailed},
 		{Unauthorized, http.StatusUnauthorized},
 		{Forbidden, http.StatusForbidden},
 		{RateLimited, http.StatusTooManyRequests},
@@ -79,7 +80,8 @@ func TestStatusOf(t *testing.T) {
 		err  error
 		want int
 	}{
-		{"coded", E(Conflict, "version", "stale"), http.StatusConflict},
+		{"coded", E(Conflict, "name", "taken"), http.StatusConflict},
+		{"stale", E(Precondition, "If-Match", "stale"), http.StatusPreconditionFailed},
 		{"wrapped", fmt.Errorf("save: %w", E(NotFound, "", "no such incident")), http.StatusNotFound},
 		{"codeless", errors.New("disk on fire"), http.StatusInternalServerError},
 	} {

@@ -93,7 +93,7 @@ func (s *Server) registerActions(api huma.API) {
 		OperationID: "update-action", Method: http.MethodPatch, Path: "/api/v1/actions/{id}", Tags: tags,
 		Summary: "Change an action item",
 		Description: "Fields, or the state (open → in_progress → done or wont_do, with a reason for wont_do; either end may be reopened). " +
-			"Each change is an action.updated event on the incident's chain, also after the incident closed. If-Match applies it only to that version (409 otherwise).",
+			"Each change is an action.updated event on the incident's chain, also after the incident closed. If-Match applies it only to that version (412 otherwise).",
 	}), s.updateAction)
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "list-incident-actions", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/actions", Tags: tags,

@@ -76,7 +76,7 @@ func TestActionItems(t *testing.T) {
 	}
 	// Changes: If-Match, won't do needs a reason, and after close.
 	s.mustCall(t, 200, "rob", "PATCH", "/api/v1/actions/ACT-1", `{"state":"in_progress"}`, "If-Match", `"1"`)
-	if a := s.call(t, "rob", "PATCH", "/api/v1/actions/ACT-1", `{"title":"x"}`, "If-Match", `"1"`); a.status != 409 {
+	if a := s.call(t, "rob", "PATCH", "/api/v1/actions/ACT-1", `{"title":"x"}`, "If-Match", `"1"`); a.status != 412 {
 		t.Fatalf("stale If-Match: %d %s", a.status, a.raw)
 	}
 	if a := s.call(t, "rob", "PATCH", "/api/v1/actions/ACT-2", `{"state":"wont_do"}`); a.status != 422 || strings.Join(a.locations(), ",") != "reason" {

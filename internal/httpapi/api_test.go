@@ -294,7 +294,7 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 }
 
-func TestStaleVersionIsAConflict(t *testing.T) {
+func TestStaleIfMatchFailsThePrecondition(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t)
 	a := s.call(t, "rita", "POST", "/api/v1/incidents", `{"title":"v"}`)
@@ -306,7 +306,7 @@ func TestStaleVersionIsAConflict(t *testing.T) {
 		t.Fatalf("patch with current version: %d %s", b.status, b.raw)
 	}
 	b := s.call(t, "rob", "PATCH", "/api/v1/incidents/INC-1", `{"title":"v3"}`, "If-Match", etag)
-	if b.status != 409 || !contains(b.locations(), "version") {
+	if b.status != 412 || !contains(b.locations(), "version") {
 		t.Fatalf("patch with stale version: %d %s", b.status, b.raw)
 	}
 }

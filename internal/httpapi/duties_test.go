@@ -70,7 +70,7 @@ func TestFactsVersionsAndRoles(t *testing.T) {
 	if a.header.Get("ETag") != `"1"` || a.body["anchors"].(map[string]any)["aware"] != "2026-11-27T08:00:00Z" || a.body["updated_by"] != "rita" {
 		t.Fatalf("facts saved: %s", a.raw)
 	}
-	if a := s.must(t, 409, "rob", "PUT", "/api/v1/incidents/INC-1/facts", `{"personal_data":false}`, "If-Match", `"0"`); !contains(a.locations(), "version") {
+	if a := s.must(t, 412, "rob", "PUT", "/api/v1/incidents/INC-1/facts", `{"personal_data":false}`, "If-Match", `"0"`); !contains(a.locations(), "version") {
 		t.Fatalf("stale facts: %s", a.raw)
 	}
 	s.must(t, 200, "rob", "PUT", "/api/v1/incidents/INC-1/facts", `{"personal_data":false}`)

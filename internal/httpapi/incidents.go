@@ -40,10 +40,10 @@ type RefParam struct {
 }
 
 // IfMatch carries the version the client last saw; when given, a newer
-// incident answers 409 instead of applying the change to a state the client
-// never saw.
+// incident answers 412 Precondition Failed (RFC 9110 §13.1.1) instead of
+// applying the change to a state the client never saw.
 type IfMatch struct {
-	IfMatch string `header:"If-Match" doc:"The incident version (its ETag) the change is based on."`
+	IfMatch string `header:"If-Match" doc:"The version (its ETag) the change is based on; when it is no longer current the answer is 412."`
 }
 
 func (m IfMatch) version() (*int64, error) {

@@ -227,7 +227,11 @@ func TestCustomerNoticeByEmail(t *testing.T) {
 	if a.status != 200 {
 		t.Fatalf("edit: %d %s", a.status, a.raw)
 	}
+	stale := n.Version
 	n = decodeNotice(t, a)
+	if a := s.call(t, "rita", "PATCH", "/api/v1/incidents/"+ref+"/notices/"+n.ID, `{"body":"x"}`, "If-Match", fmt.Sprintf(`"%d"`, stale)); a.status != 412 {
+		t.Fatalf("edit on a stale version: %d %s", a.status, a.raw)
+	}
 	report := []byte("%PDF-1.7\nforensic report\x00\x01\x02")
 	a = s.call(t, "rita", "POST", "/api/v1/incidents/"+ref+"/notices/"+n.ID+"/attachments",
 		mustJSON(t, map[string]any{"name": "report.pdf", "content_type": "application/pdf", "content": report}))

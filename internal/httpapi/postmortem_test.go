@@ -106,7 +106,7 @@ func TestPostmortemReviewAPI(t *testing.T) {
 	if a.status != 200 || !slices.Equal(pm.Approvals, []string{"rob"}) {
 		t.Fatalf("approve: %d %s", a.status, a.raw)
 	}
-	check(t, "publish on a stale version", "rita", "POST", "/postmortem/publish", ``, 409, "", "If-Match", `"1"`)
+	check(t, "publish on a stale version", "rita", "POST", "/postmortem/publish", ``, 412, "", "If-Match", `"1"`)
 	a = s.call(t, "rita", "POST", "/api/v1/incidents/INC-1/postmortem/publish", ``)
 	first, _ := a.body["published_at"].(string)
 	if a.status != 200 || a.body["status"] != "published" || first == "" {

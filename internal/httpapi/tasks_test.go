@@ -75,9 +75,9 @@ func TestTasksAPI(t *testing.T) {
 		t.Fatalf("block without a blocker: %d %s", a.status, a.raw)
 	}
 	s.mustCall(t, 404, "rita", "PATCH", base+"/tasks/no-such-task", `{"state":"done"}`)
-	// If-Match: a stale version is a conflict, the current one applies.
+	// If-Match: a stale version fails the precondition, the current one applies.
 	cur := s.mustCall(t, 200, "rita", "GET", base, "").header.Get("ETag")
-	s.mustCall(t, 409, "rita", "PATCH", base+"/tasks/"+k1, `{"state":"done"}`, "If-Match", `"1"`)
+	s.mustCall(t, 412, "rita", "PATCH", base+"/tasks/"+k1, `{"state":"done"}`, "If-Match", `"1"`)
 	s.mustCall(t, 200, "rita", "PATCH", base+"/tasks/"+k1, `{"check":{"index":1,"done":true}}`, "If-Match", cur)
 	s.mustCall(t, 200, "rob", "PATCH", base+"/tasks/"+k1, `{"state":"done"}`)
 	s.mustCall(t, 200, "rob", "PATCH", base+"/tasks/"+k2, `{"state":"skipped","reason":"rotated already"}`)

@@ -37,8 +37,16 @@ type Decide func(ctx context.Context) (Write, error)
 func Retry(ctx context.Context, decide Decide) error { return change(ctx, MaxAttempts, decide) }
 
 // Once decides and writes once: for callers who named the version they
-// saw, a conflict is theirs to resolve, not ours to retry.
-func Once(ctx context.Context, decide Decide) error { return change(ctx, 1, decide) }
+// saw, a conflict is theirs to resolve, not ours to retry. A concurrent
+// write between the load and the write means what they named is no longer
+// current: that is an errs.Precondition (412), not a conflict.
+func Once(ctx context.Context, decide Decide) error {
+	err := change(ctx, 1, decide)
+	if e, ok := errs.As(err); ok && e.Code == errs.Conflict && e.Field == "version" {
+		return &errs.Error{Code: errs.Precondition, Field: e.Field, Message: e.Message, Details: e.Details}
+	}
+	return err
+}
 
 func change(ctx context.Context, attempts int, decide Decide) error {
 	for n := 1; ; n++ {

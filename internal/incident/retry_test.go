@@ -25,7 +25,7 @@ func TestRetry(t *testing.T) {
 		{name: "gives up at the bound", conflicts: MaxAttempts + 5, decisions: MaxAttempts, want: conflict},
 		{name: "a refusal is final", decideErr: refused, decisions: 1, want: refused},
 		{name: "other write errors are final", writeErr: errs.E(errs.Invalid, "x", "bad"), decisions: 1},
-		{name: "once does not retry", once: true, conflicts: 2, decisions: 1, want: conflict},
+		{name: "once does not retry", once: true, conflicts: 2, decisions: 1, want: errs.E(errs.Precondition, "version", "changed meanwhile")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,7 +55,11 @@ func TestRetry(t *testing.T) {
 			if want == nil {
 				want = tc.writeErr
 			}
-			if !errors.Is(err, want) && err != want {
+			if w, ok := want.(*errs.Error); ok {
+				if e, _ := errs.As(err); e == nil || e.Code != w.Code || e.Error() != w.Error() {
+					t.Errorf("err = %v (%s), want %v (%s)", err, errs.CodeOf(err), want, w.Code)
+				}
+			} else if !errors.Is(err, want) && err != want {
 				t.Errorf("err = %v, want %v", err, want)
 			}
 		})
@@ -82,5 +86,30 @@ func TestRetryStopsWhenCtxEnds(t *testing.T) {
 	})
 	if !errors.Is(err, context.Canceled) || n != 1 {
 		t.Fatalf("err %v after %d decisions, want context.Canceled after 1", err, n)
+	}
+}
+
+// Once is for callers who named the version they saw: a concurrent write is
+// their precondition failing (412), and any other refusal stays as it was.
+func TestOnceStaleWriteFailsThePrecondition(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		write error
+		want  errs.Code
+	}{
+		{"version taken meanwhile", errs.E(errs.Conflict, "version", "changed meanwhile"), errs.Precondition},
+		{"duplicate", errs.E(errs.Conflict, "id", "exists"), errs.Conflict},
+		{"rule", errs.E(errs.Rule, "severity", "needed"), errs.Rule},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			n := 0
+			err := Once(t.Context(), func(context.Context) (Write, error) {
+				n++
+				return func(context.Context) error { return tt.write }, nil
+			})
+			if errs.CodeOf(err) != tt.want || n != 1 {
+				t.Fatalf("err %v (%s) after %d decisions, want %s after 1", err, errs.CodeOf(err), n, tt.want)
+			}
+		})
 	}
 }

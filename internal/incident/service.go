@@ -177,7 +177,8 @@ func (s *Service) Timeline(ctx context.Context, v Viewer, ref string) (Incident,
 }
 
 // Command identifies who acts on which incident, and optionally the version
-// they saw: when set, a newer incident is a conflict rather than a retry.
+// they saw: when set, a newer incident fails the precondition
+// (errs.Precondition) rather than being decided again.
 type Command struct {
 	Actor           Viewer
 	Ref             string
@@ -454,5 +455,5 @@ func (s *Service) change(ctx context.Context, c Command, decide Decide) error {
 }
 
 func staleErr(inc Incident) error {
-	return errs.E(errs.Conflict, "version", "%s changed since you loaded it: it is at version %d; reload and try again", inc.Ref, inc.Version)
+	return errs.E(errs.Precondition, "version", "%s changed since you loaded it: it is at version %d; reload and try again", inc.Ref, inc.Version)
 }

@@ -330,7 +330,7 @@ func (s *Service) Edit(ctx context.Context, v incident.Viewer, ref, id string, i
 			return Effects{}, nil, err
 		}
 		if in.Version != nil && *in.Version != n.Version {
-			return Effects{}, nil, errs.E(errs.Conflict, "version", "notice %s changed since you loaded it: it is at version %d; reload and try again", n.ID, n.Version)
+			return Effects{}, nil, errs.E(errs.Precondition, "version", "notice %s changed since you loaded it: it is at version %d; reload and try again", n.ID, n.Version)
 		}
 		title, body := n.Title, n.Body
 		if in.Title != nil {

@@ -78,7 +78,7 @@ func TestNoticeFlow(t *testing.T) {
 			t.Fatalf("edit: %+v %v", n, err)
 		}
 		_, err = w.svc.Edit(w.ctx, viewer("alice"), inc.Ref, n.ID, notices.EditInput{Body: &body, Version: &old})
-		wantCode(t, err, errs.Conflict, "changed since you loaded it")
+		wantCode(t, err, errs.Precondition, "changed since you loaded it")
 		_, err = w.svc.Approve(w.ctx, viewer("bob"), inc.Ref, n.ID, strings.Repeat("0", 64), "", "")
 		wantCode(t, err, errs.Conflict, "text changed since you read it")
 		if n, err = w.svc.Approve(w.ctx, viewer("bob"), inc.Ref, n.ID, n.TextSHA256, "", ""); err != nil {

@@ -181,7 +181,7 @@ func (s *Server) actionRefused(w http.ResponseWriter, r *http.Request, err error
 	case errs.Invalid, errs.Rule:
 		f.Errs = formErrs(err)
 		s.renderActionsSection(w, r, http.StatusUnprocessableEntity, err, f)
-	case errs.Conflict:
+	case errs.Conflict, errs.Precondition:
 		f.Errs = formErrs(err)
 		s.renderActionsSection(w, r, http.StatusConflict, err, f)
 	default:

@@ -101,7 +101,7 @@ func (s *Server) evidenceRefused(w http.ResponseWriter, r *http.Request, err err
 	switch errs.CodeOf(err) {
 	case errs.Invalid, errs.Rule:
 		s.renderEvidence(w, r, http.StatusUnprocessableEntity, err, form)
-	case errs.Conflict:
+	case errs.Conflict, errs.Precondition:
 		s.renderEvidence(w, r, http.StatusConflict, err, form)
 	default:
 		s.fail(w, r, err)

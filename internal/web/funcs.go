@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -23,6 +24,10 @@ func codeOf(err error) int {
 	switch e.Code {
 	case errs.Invalid, errs.Rule, errs.Conflict, errs.NotFound, errs.RateLimited, errs.Forbidden:
 		return errs.HTTPStatus(e.Code)
+	case errs.Precondition:
+		// A form's hidden version is no HTTP precondition (no If-Match was
+		// sent): the page shown again reports a conflict with what changed.
+		return http.StatusConflict
 	}
 	return 0
 }

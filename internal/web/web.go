@@ -402,6 +402,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side. Nothing you typed was saved; go back and try again.")
 	case e.Code == errs.Forbidden:
 		s.errorPage(w, r, status, "You may not do this.")
+	case e.Code == errs.Precondition:
+		s.errorPage(w, r, codeOf(err), message(err))
 	case e.Code == errs.Unavailable:
 		// A full disk: nothing was saved, and trying again later works.
 		w.Header().Set("Retry-After", "5")
@@ -417,7 +419,7 @@ func message(err error) string {
 	if !ok {
 		return "Something went wrong on our side; nothing was changed. Try again."
 	}
-	if e.Code == errs.Conflict {
+	if e.Code == errs.Conflict || e.Code == errs.Precondition {
 		return "Someone else changed this incident while you were working on it. What you typed is kept below; reload to see their change, then submit again."
 	}
 	if len(e.Details) > 1 {
