@@ -248,7 +248,7 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	// package incident, "How a change is written").
 	db.SetTriggers(store.Triggers{
 		Incident: func(i incident.Incident, evs []incident.Event) []engine.Job {
-			return slices.Concat(escalation.IncidentJobs(i, evs), notices.IncidentJobs(i, evs), triage.IncidentJobs(i, evs), ts.IncidentJobs(i, evs), ts.PostmortemJobs(i, evs),
+			return slices.Concat(escalation.IncidentJobs(i, evs), notices.IncidentJobs(i, evs), triage.IncidentJobs(i, evs), ts.IncidentJobs(i, evs), ts.PostmortemJobs(i, evs), tasks.MeetingJobs(i, evs),
 				duties.AssessmentJobs(i, evs), ac.IncidentJobs(i, evs))
 		},
 		Entry:    func(e triage.Entry) []engine.Job { return []engine.Job{escalation.QueueEntryJob(e.Group.ID)} },
@@ -258,7 +258,7 @@ func newServices(db *store.DB, now func() time.Time, policy *incident.Policy, lo
 	return &Services{Auth: as, Incidents: inc, Triage: tr, Roster: ro, Contacts: cs, Escalations: es, Notices: ns, Duties: du, Outbox: ob, Tasks: ts, Plans: plans, Assets: am,
 		Indicators: iocs,
 		Evidence:   evidence.New(evidence.Deps{Store: db, Incidents: inc, Now: now, Logger: log}),
-		Postmortem: newPostmortem(inc, &postmortemSources{escalations: es, duties: du, assets: am, indicators: iocs}, ac),
+		Postmortem: newPostmortem(inc, &postmortemSources{escalations: es, duties: du, assets: am, indicators: iocs}, ac, invitees{users: as, contacts: cs}, ts),
 		Actions:    ac,
 		Insights:   newInsights(db, du, policy, sevs, InsightsConfig{}, now, log),
 		Related:    related.New(related.Deps{Store: db, Incidents: inc, Actions: relatedActions{db}, Now: now, Logger: log})}
@@ -512,7 +512,7 @@ func (a *App) Start(ctx context.Context) error {
 	if base == "" {
 		base = a.URL()
 	}
-	for _, s := range []interface{ SetBaseURL(string) }{a.Services.Roster, a.Services.Contacts, a.Services.Escalations, a.Services.Notices} {
+	for _, s := range []interface{ SetBaseURL(string) }{a.Services.Roster, a.Services.Contacts, a.Services.Escalations, a.Services.Notices, a.Services.Postmortem} {
 		s.SetBaseURL(base)
 	}
 	a.Services.Duties.SetBaseURL(a.Services.Escalations.BaseURL())

@@ -13,7 +13,7 @@ import (
 // outbox. Moving a message onto the outbox adds its kind here (issue 14:
 // every kind has moved).
 var outboxKinds = []string{"status_email", "notice_email", "stakeholder_update", "update_reminder", "page", "contact_code", "contact_test",
-	"duty_reminder", "task_reminder", "postmortem_reminder", "action_reminder", "action_webhook", "action_github_issue"}
+	"duty_reminder", "task_reminder", "postmortem_reminder", "postmortem_meeting_invite", "action_reminder", "action_webhook", "action_github_issue"}
 
 // TestOutboxKinds checks the server registers a renderer for every kind
 // listed, and no other.

@@ -6,13 +6,18 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/actions"
 	"github.com/firebreak-ir/firebreak/internal/assets"
+	"github.com/firebreak-ir/firebreak/internal/auth"
+	"github.com/firebreak-ir/firebreak/internal/contacts"
 	"github.com/firebreak-ir/firebreak/internal/duties"
+	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/escalation"
 	"github.com/firebreak-ir/firebreak/internal/evidence"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 	"github.com/firebreak-ir/firebreak/internal/indicators"
 	"github.com/firebreak-ir/firebreak/internal/notices"
+	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/postmortem"
+	"github.com/firebreak-ir/firebreak/internal/tasks"
 )
 
 // postmortemSources gathers what a post-mortem's figures read beside the
@@ -26,10 +31,14 @@ type postmortemSources struct {
 
 var _ postmortem.Sources = (*postmortemSources)(nil)
 
-func newPostmortem(inc *incident.Service, src *postmortemSources, ac *actions.Service) *postmortem.Service {
+// newPostmortem builds the post-mortem service; the review meeting's
+// invitations it builds are what the tasks service sends.
+func newPostmortem(inc *incident.Service, src *postmortemSources, ac *actions.Service, people invitees, ts *tasks.Service) *postmortem.Service {
 	pm := postmortem.New(inc, src, notices.DescribeEvent, duties.DescribeEvent, evidence.DescribeEvent,
 		assets.DescribeEvent, indicators.DescribeEvent, actions.DescribeEvent)
 	pm.SetActions(postmortemActions{ac})
+	pm.SetPeople(people)
+	ts.SetInvitations(pm)
 	return pm
 }
 
@@ -111,4 +120,36 @@ func (p *postmortemSources) Records(ctx context.Context, v incident.Viewer, inc 
 		r.Indicators[string(i.Type)]++
 	}
 	return r, nil
+}
+
+// invitees tell who a participant of a review meeting is: their display
+// name, the address of their first verified email contact (else the
+// email of their account), and whether they are an admin, who sees every
+// incident.
+type invitees struct {
+	users    *auth.Service
+	contacts *contacts.Service
+}
+
+func (p invitees) Invitee(ctx context.Context, user string) (postmortem.Invitee, error) {
+	out := postmortem.Invitee{User: user}
+	u, err := p.users.User(ctx, user)
+	switch {
+	case errs.CodeOf(err) == errs.NotFound:
+		return out, nil // a user since removed is named, never invited
+	case err != nil:
+		return out, err
+	}
+	out.Name, out.Email, out.SeeAll = u.DisplayName, u.Email, u.Role == auth.Admin
+	cs, err := p.contacts.VerifiedContacts(ctx, user)
+	if err != nil {
+		return out, err
+	}
+	for _, c := range cs {
+		if c.Kind == notify.KindEmail {
+			out.Email = c.Target.Address
+			break
+		}
+	}
+	return out, nil
 }

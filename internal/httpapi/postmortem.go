@@ -76,6 +76,7 @@ type PostmortemView struct {
 	ActionItems []incident.ActionItem `json:"action_items"`
 	PublishedAt *time.Time            `json:"published_at,omitempty" doc:"The first publication: the evidence that the post-mortem was on time."`
 	UpdatedAt   *time.Time            `json:"updated_at,omitempty"`
+	Meeting     *incident.Meeting     `json:"meeting,omitempty" doc:"The review meeting as last scheduled; absent until one is."`
 }
 
 // PostmortemOutput is a post-mortem answer, with the incident version.
@@ -100,7 +101,7 @@ func (s *Server) postmortemOut(inc incident.Incident) *PostmortemOutput {
 		Authors: pm.Authors, Reviewers: pm.Reviewers, Reviews: pm.Reviews,
 		Approvals: pm.Approvals(), ChangesRequested: pm.ChangesRequested(),
 		ApprovalsNeeded: s.incidents.PostmortemApprovals(), AuthorMayApprove: s.incidents.AuthorMayApprove(&inc),
-		ActionItems: pm.ActionItems, PublishedAt: pm.PublishedAt, UpdatedAt: pm.UpdatedAt,
+		ActionItems: pm.ActionItems, PublishedAt: pm.PublishedAt, UpdatedAt: pm.UpdatedAt, Meeting: pm.Meeting,
 	}}
 }
 

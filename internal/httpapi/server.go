@@ -174,6 +174,7 @@ func New(d Deps) *Server {
 	s.registerActions(api)
 	s.registerInsights(api)
 	s.registerPostmortemDraft(api)
+	s.registerPostmortemMeeting(api)
 	s.registerRelated(api)
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)

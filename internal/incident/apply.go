@@ -160,7 +160,8 @@ func (inc *Incident) Apply(e Event) error {
 		inc.MergedFrom = append(inc.MergedFrom, d.OtherRef)
 	case EvEntryAdded, EvSignalLinked, EvAlertFired, EvAlertResolved, EvAttachmentAccessed:
 		// These live in the stream only; the current state does not change.
-	case EvPostmortemSaved, EvPostmortemRevised, EvActionItemUpdated, EvPostmortemReviewRequested, EvPostmortemReviewed, EvPostmortemPublished:
+	case EvPostmortemSaved, EvPostmortemRevised, EvActionItemUpdated, EvPostmortemReviewRequested, EvPostmortemReviewed, EvPostmortemPublished,
+		EvPostmortemMeetingScheduled:
 		if err := inc.applyPostmortem(e); err != nil {
 			return err
 		}

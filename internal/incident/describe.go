@@ -155,6 +155,14 @@ func Describe(e Event, others ...Describer) string {
 		var d PublishedData
 		describeData(e, &d)
 		return fmt.Sprintf("post-mortem published (text sha256 %.12s), approved by %s", d.TextSHA256, strings.Join(d.Approvals, ", "))
+	case EvPostmortemMeetingScheduled:
+		var d MeetingData
+		describeData(e, &d)
+		verb := "scheduled"
+		if d.Sequence > 0 {
+			verb = "moved"
+		}
+		return fmt.Sprintf("post-mortem review meeting %s: %s for %d min with %s", verb, d.Start.UTC().Format("2006-01-02 15:04Z"), d.DurationMinutes, strings.Join(d.Participants, ", "))
 	case EvActionItemUpdated:
 		var d ActionItemData
 		describeData(e, &d)

@@ -54,7 +54,8 @@ const (
 // post-mortem.
 func PostmortemEvent(t string) bool {
 	switch t {
-	case EvPostmortemSaved, EvPostmortemRevised, EvActionItemUpdated, EvPostmortemReviewRequested, EvPostmortemReviewed, EvPostmortemPublished:
+	case EvPostmortemSaved, EvPostmortemRevised, EvActionItemUpdated, EvPostmortemReviewRequested, EvPostmortemReviewed, EvPostmortemPublished,
+		EvPostmortemMeetingScheduled:
 		return true
 	}
 	return false

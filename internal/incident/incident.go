@@ -194,6 +194,8 @@ type Postmortem struct {
 	// post-mortem was on time; later revisions leave it.
 	PublishedAt *time.Time `json:"published_at,omitempty"`
 	UpdatedAt   *time.Time `json:"updated_at,omitempty"`
+	// Meeting is the review meeting as last scheduled; nil: none yet.
+	Meeting *Meeting `json:"meeting,omitempty"`
 }
 
 // Review is one reviewer's verdict on one text.

@@ -82,6 +82,8 @@ func (inc *Incident) applyPostmortem(e Event) error {
 			return err
 		}
 		pm.Reviews = append(slices.Clone(pm.Reviews), Review{Reviewer: d.Reviewer, Verdict: d.Verdict, Comment: d.Comment, TextSHA256: d.TextSHA256, At: at})
+	case EvPostmortemMeetingScheduled:
+		return pm.applyMeeting(e)
 	case EvPostmortemPublished:
 		var d PublishedData
 		if err := decode(e, &d); err != nil {

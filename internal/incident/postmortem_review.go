@@ -23,6 +23,7 @@ var (
 	ErrPMOwnText          = errors.New("post-mortem: approving one's own text")
 	ErrPMChangesRequested = errors.New("post-mortem: changes requested")
 	ErrPMTooFewApprovals  = errors.New("post-mortem: not enough approvals")
+	ErrPMNotOutstanding   = errors.New("post-mortem: not outstanding")
 )
 
 // MaxReviewers bounds the reviewers of one post-mortem.

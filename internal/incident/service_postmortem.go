@@ -2,7 +2,9 @@ package incident
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
@@ -75,3 +77,28 @@ func (s *Service) PostmortemApprovals() int { return s.policy.Approvals() }
 // AuthorMayApprove reports whether an author of the text under review may
 // approve it (see Policy.AuthorMayApprove).
 func (s *Service) AuthorMayApprove(inc *Incident) bool { return s.policy.AuthorMayApprove(inc) }
+
+// ScheduleMeeting schedules (or moves) the post-mortem's review meeting.
+// Each named participant must be an active user: an unknown one is
+// refused naming its place, participants[i].
+func (s *Service) ScheduleMeeting(ctx context.Context, c Command, in MeetingInput) (Incident, error) {
+	var v validator
+	for i, p := range in.Participants {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			v.add(fmt.Sprintf("participants[%d]", i), "is empty")
+			continue
+		}
+		ok, err := s.users.UserExists(ctx, p)
+		if err != nil {
+			return Incident{}, err
+		}
+		if !ok {
+			v.add(fmt.Sprintf("participants[%d]", i), "no active user %q", p)
+		}
+	}
+	if err := v.err(); err != nil {
+		return Incident{}, err
+	}
+	return s.do(ctx, c, func(inc *Incident, now time.Time) ([]Change, error) { return s.policy.ScheduleMeeting(inc, in, now) })
+}

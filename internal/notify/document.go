@@ -27,7 +27,11 @@ type Document struct {
 	Text        string
 	HTML        string // optional: the text rendered, a whole HTML document
 	Attachments []File
-	Time        time.Time
+	// Calendar, when set, is an iCalendar request (RFC 5546, METHOD:REQUEST):
+	// it goes as the text/calendar alternative mail clients offer to
+	// accept, and as invite.ics for those that only list attachments.
+	Calendar []byte
+	Time     time.Time
 }
 
 // File is an attachment.
@@ -151,6 +155,13 @@ func (e *Email) document(to string, d Document) (*gomail.Msg, string, error) {
 	msg.SetBodyString(gomail.TypeTextPlain, d.Text)
 	if d.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, d.HTML)
+	}
+	if len(d.Calendar) > 0 {
+		// Not one of AttachmentTypes: it is made here, never uploaded.
+		msg.AddAlternativeString(gomail.ContentType("text/calendar; method=REQUEST"), string(d.Calendar))
+		if err := msg.AttachReader("invite.ics", bytes.NewReader(d.Calendar), gomail.WithFileContentType("application/ics")); err != nil {
+			return nil, "", fmt.Errorf("email: the invitation: %w", err)
+		}
 	}
 	for _, f := range d.Attachments {
 		if err := HeaderText(f.Name); err != nil || f.Name == "" {

@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/mail"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +88,63 @@ func TestSendDocumentRefused(t *testing.T) {
 	_, err := emailFor(srv).SendDocument(context.Background(), "nobody@customer.example", Document{ID: "x", Subject: "s", Text: "t\n"})
 	if err == nil || Retryable(err) || !strings.Contains(err.Error(), "550") {
 		t.Fatalf("err %v (retryable %v)", err, Retryable(err))
+	}
+}
+
+// An invitation travels as the text/calendar alternative with its method
+// (what mail clients offer to accept) and as invite.ics, byte for byte.
+func TestSendDocumentCalendar(t *testing.T) {
+	t.Parallel()
+	srv := startSMTP(t, nil)
+	e := emailFor(srv)
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:x@t\r\nSUMMARY:Review " + strings.Repeat("é", 40) + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	if _, err := e.SendDocument(context.Background(), "ann@example.org", Document{ID: "inv-1", Subject: "Invitation", Text: "Join us.\n", Calendar: []byte(ics)}); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.received()
+	if len(got) != 1 {
+		t.Fatalf("received %d", len(got))
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(got[0].data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := map[string][]byte{}
+	var walk func(ct string, body io.Reader)
+	walk = func(ct string, body io.Reader) {
+		mt, params, err := mime.ParseMediaType(ct)
+		if err != nil {
+			t.Fatalf("content type %q: %v", ct, err)
+		}
+		if !strings.HasPrefix(mt, "multipart/") {
+			b, _ := io.ReadAll(body)
+			parts[mt+" method="+params["method"]] = b
+			return
+		}
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r io.Reader = p
+			if p.Header.Get("Content-Transfer-Encoding") == "base64" {
+				r = base64.NewDecoder(base64.StdEncoding, p)
+			}
+			walk(p.Header.Get("Content-Type"), r)
+		}
+	}
+	walk(m.Header.Get("Content-Type"), m.Body)
+	if got := string(parts["text/calendar method=REQUEST"]); got != ics {
+		t.Errorf("text/calendar part %q, want %q (parts %v)", got, ics, slices.Collect(maps.Keys(parts)))
+	}
+	if got := string(parts["application/ics method="]); got != ics {
+		t.Errorf("invite.ics %q, want %q", got, ics)
+	}
+	if got := string(parts["text/plain method="]); got != "Join us.\n" && got != "Join us.\r\n" {
+		t.Errorf("text %q", got)
 	}
 }

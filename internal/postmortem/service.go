@@ -27,6 +27,7 @@ type Service struct {
 	templates  Templates
 	describers []incident.Describer
 	actions    Actions // nil: the items an older post-mortem's text holds
+	meeting    meetingDeps
 }
 
 // New builds the service: describers caption the timeline's events of

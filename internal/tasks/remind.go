@@ -62,8 +62,11 @@ type Deps struct {
 	// Calendar counts business days for the post-mortem's reminders (the
 	// incident policy's); Monday to Friday when nil.
 	Calendar calendar.Calendar
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Invitations build the review meeting's invitations; nil: none are
+	// sent (set later with SetInvitations, before serving).
+	Invitations Invitations
+	Now         func() time.Time
+	Logger      *slog.Logger
 }
 
 // Service plans and sends task reminders.
@@ -119,7 +122,12 @@ func (s *Service) Register(e interface {
 }) {
 	e.Handle(JobRemind, s.handleRemind)
 	e.Handle(JobPostmortem, s.handlePostmortem)
+	e.Handle(JobMeetingInvite, s.handleMeeting)
 }
+
+// SetInvitations wires the review meeting's invitations (the post-mortem
+// service, built after this one). Call it before serving.
+func (s *Service) SetInvitations(i Invitations) { s.d.Invitations = i }
 
 // RegisterKinds registers the reminders' outbox kinds.
 func (s *Service) RegisterKinds(o interface {
@@ -127,6 +135,7 @@ func (s *Service) RegisterKinds(o interface {
 }) {
 	o.Handle(KindReminder, reminderKind{s})
 	o.Handle(KindPostmortemReminder, pmKind{s})
+	o.Handle(KindMeetingInvite, meetingKind{s})
 }
 
 var system = incident.Viewer{User: "firebreak", SeeAll: true}
