@@ -122,7 +122,7 @@ func (k webhookKind) Prepare(_ context.Context, d outbox.Delivery) (outbox.Messa
 	if p.Event == EvUpdated {
 		verb = "updated (" + strings.Join(p.Changed, ", ") + ")"
 	}
-	m := notify.Message{ID: d.ID, Title: fmt.Sprintf("%s %s: %s", a.ID, verb, a.Title), Body: a.Description, Severity: string(a.Priority), Time: p.At,
+	m := notify.Message{ID: d.ID, Kind: "Action item", Title: fmt.Sprintf("%s %s: %s", a.ID, verb, a.Title), Body: a.Description, Severity: string(a.Priority), Time: p.At,
 		Fields: map[string]string{
 			"event": p.Event, "action": a.ID, "number": strconv.FormatInt(a.Number, 10), "incident": a.Incident,
 			"title": a.Title, "description": a.Description, "owner": a.Owner, "team": a.Team,

@@ -221,7 +221,7 @@ func (s *Service) reminder(a Action, mark, id string) notify.Message {
 		fmt.Fprintf(&b, "Tracked at: %s\n", strings.TrimSpace(a.Tracker.Key+" "+a.Tracker.URL))
 	}
 	b.WriteString("\nMark it done, or won't do with a reason, under Action items.")
-	m := notify.Message{ID: id, Title: fmt.Sprintf("%s: action item %q %s", a.ID, a.Title, when), Body: b.String(), Severity: string(a.Priority), Time: now,
+	m := notify.Message{ID: id, Kind: "Reminder", Title: fmt.Sprintf("%s: action item %q %s", a.ID, a.Title, when), Body: b.String(), Severity: string(a.Priority), Time: now,
 		Fields: map[string]string{"action": a.ID, "incident": a.Incident, "mark": mark, "due": a.Due, "due_at": a.DueAt.UTC().Format(time.RFC3339)}}
 	if base != "" {
 		m.URL = base + "/actions/" + a.ID

@@ -121,12 +121,13 @@ func (k sendKind) Prepare(ctx context.Context, d outbox.Delivery) (outbox.Messag
 		} else if err != nil {
 			return outbox.Message{}, err
 		}
-		return outbox.Text(notify.Message{ID: "test-" + d.ID[len(KindTest)+1:], Title: "Firebreak test page",
+		return outbox.Text(notify.Message{ID: "test-" + d.ID[len(KindTest)+1:], Kind: "Test page", Title: "Firebreak test page",
 			Body: "This is a test of " + a.Name + " for " + a.User + ".", URL: s.base() + "/oncall/me", Time: s.now().UTC()}), nil
 	}
 	code := v.(string)
 	return outbox.Text(notify.Message{
 		ID:    "verify-" + a.Contact + "-" + code[:2],
+		Kind:  "Verification code",
 		Title: "Firebreak verification code " + code,
 		Body: fmt.Sprintf("Enter %s in Firebreak to confirm this contact method (%s) for %s. It expires in %d minutes. "+
 			"If you did not ask for this, ignore it.", code, a.Name, a.User, int(codeTTL/time.Minute)),

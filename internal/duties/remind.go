@@ -405,7 +405,7 @@ func (s *Service) reminderMessage(inc incident.Incident, it comms.Item, id strin
 		fmt.Fprintf(&b, "Note: %s\n", Caveat(it))
 	}
 	b.WriteString("\nRecord the notice as submitted, or waive the duty with a reason, on the incident's page.")
-	m := notify.Message{ID: id, Title: title, Body: b.String(), Severity: inc.Severity, Time: now,
+	m := notify.Message{ID: id, Kind: "Reminder", Title: title, Body: b.String(), Severity: inc.Severity, Time: now,
 		Fields: map[string]string{"incident": inc.Ref, "obligation": it.ObligationID, "phase": it.Phase, "due_at": it.DueAt.UTC().Format(time.RFC3339)}}
 	if s.baseURL != "" {
 		m.URL = s.baseURL + "/incidents/" + inc.Ref + "#duties"

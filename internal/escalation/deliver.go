@@ -163,7 +163,7 @@ func (s *Service) message(ctx context.Context, e Escalation, deliveryID, user st
 	}
 	exp := s.now().Add(AckLinkTTL)
 	token := signAck(key, deliveryID, exp)
-	m := notify.Message{ID: deliveryID, Severity: e.Subject.Severity, Time: e.CreatedAt, AckURL: s.BaseURL() + "/ack/" + token,
+	m := notify.Message{ID: deliveryID, Kind: "Page", Severity: e.Subject.Severity, Time: e.CreatedAt, AckURL: s.BaseURL() + "/ack/" + token,
 		Fields: map[string]string{"escalation": e.ID}}
 	switch e.Subject.Kind {
 	case SubjectIncident:
@@ -176,9 +176,6 @@ func (s *Service) message(ctx context.Context, e Escalation, deliveryID, user st
 		if e.Subject.Service != "" {
 			m.Fields["service"] = e.Subject.Service
 		}
-	}
-	if e.Subject.Severity != "" {
-		m.Title = "[" + e.Subject.Severity + "] " + m.Title
 	}
 	var body strings.Builder
 	if e.Message != "" {

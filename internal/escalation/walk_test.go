@@ -385,6 +385,11 @@ func TestSignificantIncidentPagesCommander(t *testing.T) {
 	if len(ms) != 1 || !strings.Contains(ms[0].Title, inc.Ref) {
 		t.Fatalf("SEV1 without a commander: carol got %+v", ms)
 	}
+	// The severity is its own field: each channel shows it once (a tag in
+	// the title too made Slack and email read "[SEV1] [SEV1] INC-…").
+	if m := ms[0]; m.Title != inc.Ref+" Card data in logs" || m.Severity != "SEV1" || m.Kind != "Page" {
+		t.Errorf("page title %q severity %q kind %q", m.Title, m.Severity, m.Kind)
+	}
 	// Carol acknowledges: she becomes the Incident Commander.
 	token := ms[0].AckURL[strings.LastIndex(ms[0].AckURL, "/")+1:]
 	if _, err := w.svc.Escalations.AckByLink(w.ctx, token); err != nil {

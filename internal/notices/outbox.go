@@ -256,7 +256,7 @@ func (s *Service) prepareUpdate(ctx context.Context, d outbox.Delivery) (outbox.
 	if err != nil {
 		return outbox.Message{}, err
 	}
-	return outbox.Text(notify.Message{ID: d.ID, Title: inc.Ref + " " + inc.Title + ": update", Body: u.Text, Severity: inc.Severity,
+	return outbox.Text(notify.Message{ID: d.ID, Kind: "Stakeholder update", Title: inc.Ref + " " + inc.Title + ": update", Body: u.Text, Severity: inc.Severity,
 		URL: s.link(inc.Ref), Time: u.PostedAt, Fields: map[string]string{"incident": inc.Ref, "state": string(inc.State), "posted by": u.PostedBy}}), nil
 }
 
@@ -315,7 +315,7 @@ func (s *Service) prepareReminder(ctx context.Context, d outbox.Delivery) (outbo
 			return outbox.Message{}, outbox.Skip("the contact was removed or is not verified")
 		}
 	}
-	return outbox.Text(notify.Message{ID: d.ID, Severity: inc.Severity, Time: p.Due, URL: s.link(inc.Ref),
+	return outbox.Text(notify.Message{ID: d.ID, Kind: "Reminder", Severity: inc.Severity, Time: p.Due, URL: s.link(inc.Ref),
 		Title: fmt.Sprintf("%s %s: a stakeholder update is due", inc.Ref, inc.Title),
 		Body: fmt.Sprintf("An update on %s was due at %s; the last was at %s. Post one on the incident's page, or: firebreak update %s \"…\"",
 			inc.Ref, p.Due.UTC().Format("15:04 UTC"), p.Last.UTC().Format("15:04 UTC"), inc.Ref),

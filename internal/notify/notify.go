@@ -18,7 +18,8 @@ const DefaultTimeout = 10 * time.Second
 // Message is one page, rendered by every channel in its own format.
 type Message struct {
 	ID       string            // idempotency key: the same page retried keeps its ID
-	Title    string            // one line
+	Kind     string            // what it is, for people: "Page", "Stakeholder update", "Reminder"…; "Message" when empty
+	Title    string            // one line, without the severity: each channel shows Severity its own way
 	Body     string            // plain text
 	Severity string            // "SEV1", "critical"…; shown, not interpreted
 	URL      string            // link to the incident or queue item
@@ -27,6 +28,15 @@ type Message struct {
 	Time     time.Time         // when the page was raised
 	// Headers are extra mail headers (List-Unsubscribe…); email only.
 	Headers map[string]string
+}
+
+// What returns m.Kind, or "Message" when it is empty: the word a channel
+// puts before the message's ID.
+func (m Message) What() string {
+	if m.Kind == "" {
+		return "Message"
+	}
+	return m.Kind
 }
 
 // Notifier delivers a Message to a Target. On failure the error is an

@@ -27,6 +27,7 @@ const (
 func testMessage() Message {
 	return Message{
 		ID:       "pg_01HX7Q",
+		Kind:     "Page",
 		Title:    "Checkout errors <5xx> & timeouts",
 		Body:     "Error rate 12% on checkout.\nSecond line.",
 		Severity: "SEV1",

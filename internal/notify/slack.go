@@ -165,7 +165,7 @@ func SlackPayload(m Message) SlackMessage {
 		ctx = append(ctx, fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", m.Time.Unix(), m.Time.UTC().Format(time.RFC3339)))
 	}
 	if m.ID != "" {
-		ctx = append(ctx, "Page "+slackEscape(m.ID))
+		ctx = append(ctx, slackEscape(m.What()+" "+m.ID))
 	}
 	if len(ctx) > 0 {
 		blocks = append(blocks, SlackBlock{Type: "context", Elements: []SlackElement{{Type: "mrkdwn", Text: strings.Join(ctx, " · ")}}})

@@ -44,7 +44,8 @@ func checkSlackBlocks(t *testing.T, p SlackMessage, m Message) {
 		t.Errorf("section fields = %+v", s.Fields)
 	}
 	c := types["context"]
-	if len(c.Elements) != 1 || c.Elements[0].Type != "mrkdwn" || !strings.Contains(c.Elements[0].Text.(string), "SEV1") {
+	if len(c.Elements) != 1 || c.Elements[0].Type != "mrkdwn" || !strings.Contains(c.Elements[0].Text.(string), "SEV1") ||
+		!strings.Contains(c.Elements[0].Text.(string), "Page "+m.ID) {
 		t.Errorf("context = %+v", c.Elements)
 	}
 	a := types["actions"]

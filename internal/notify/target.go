@@ -63,7 +63,7 @@ func (t Target) Validate() error {
 		if len(t.Secret) < MinKeyBytes {
 			return errs.E(errs.Invalid, "secret", "the webhook signing key must be at least %d bytes", MinKeyBytes)
 		}
-		return nil
+		return validStandardSecret(t.Secret)
 	case KindSlack:
 		if t.Secret != "" || t.Channel != "" {
 			if t.Address != "" {

@@ -29,11 +29,12 @@ const DefaultTolerance = 5 * time.Minute
 // WebhookPayload is the JSON body of a generic webhook.
 type WebhookPayload struct {
 	ID       string            `json:"id"`
+	Kind     string            `json:"kind"` // Message.What: "Page", "Stakeholder update"…
 	Title    string            `json:"title"`
 	Body     string            `json:"body"`
 	Severity string            `json:"severity"`
 	URL      string            `json:"url"`
-	AckURL   string            `json:"ack_url"`
+	AckURL   string            `json:"ack_url,omitempty"` // pages only
 	Fields   map[string]string `json:"fields"`
 	Time     time.Time         `json:"time"`
 }
@@ -60,7 +61,7 @@ func (w *Webhook) Notify(ctx context.Context, t Target, m Message) (Result, erro
 		fields = map[string]string{}
 	}
 	body, err := json.Marshal(WebhookPayload{
-		ID: m.ID, Title: m.Title, Body: m.Body, Severity: m.Severity,
+		ID: m.ID, Kind: m.What(), Title: m.Title, Body: m.Body, Severity: m.Severity,
 		URL: m.URL, AckURL: m.AckURL, Fields: fields, Time: m.Time.UTC(),
 	})
 	if err != nil {
@@ -77,6 +78,11 @@ func (w *Webhook) Notify(ctx context.Context, t Target, m Message) (Result, erro
 	if m.ID != "" {
 		h.Set(HeaderMessageID, m.ID)
 	}
+	// The Standard Webhooks set beside ours, so off-the-shelf verifiers work.
+	id := StandardID(m.ID, body)
+	h.Set(HeaderWebhookID, id)
+	h.Set(HeaderWebhookTimestamp, ts)
+	h.Set(HeaderWebhookSignature, SignStandard(StandardKey(t.Secret), id, ts, body))
 	r, err := w.post(ctx, a, t.Address, h, body)
 	if err != nil {
 		return a.result(0, ""), err

@@ -62,13 +62,13 @@ func TestWebhookSignedDeliveryAndReplay(t *testing.T) {
 	if err := dec.Decode(&p); err != nil {
 		t.Fatalf("payload: %v", err)
 	}
-	want := WebhookPayload{ID: m.ID, Title: m.Title, Body: m.Body, Severity: m.Severity, URL: m.URL, AckURL: m.AckURL, Fields: m.Fields, Time: m.Time}
+	want := WebhookPayload{ID: m.ID, Kind: "Page", Title: m.Title, Body: m.Body, Severity: m.Severity, URL: m.URL, AckURL: m.AckURL, Fields: m.Fields, Time: m.Time}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("payload = %+v\nwant %+v", p, want)
 	}
 	var raw map[string]any
 	_ = json.Unmarshal(c.body, &raw)
-	for _, k := range []string{"id", "title", "body", "severity", "url", "ack_url", "fields", "time"} {
+	for _, k := range []string{"id", "kind", "title", "body", "severity", "url", "ack_url", "fields", "time"} {
 		if _, ok := raw[k]; !ok {
 			t.Errorf("payload lacks %q", k)
 		}

@@ -169,7 +169,7 @@ func (s *Service) pmMessage(inc incident.Incident, mark, user, id string) notify
 	default:
 		b.WriteString("\nWrite the post-mortem, have it reviewed and publish it before it is due.")
 	}
-	m := notify.Message{ID: id, Title: fmt.Sprintf("%s: post-mortem %s", inc.Ref, when), Body: b.String(), Severity: inc.Severity, Time: now,
+	m := notify.Message{ID: id, Kind: "Reminder", Title: fmt.Sprintf("%s: post-mortem %s", inc.Ref, when), Body: b.String(), Severity: inc.Severity, Time: now,
 		Fields: map[string]string{"incident": inc.Ref, "mark": mark, "due_at": due.UTC().Format(time.RFC3339)}}
 	if base != "" {
 		m.URL = base + "/incidents/" + inc.Ref + "/postmortem"

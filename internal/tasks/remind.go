@@ -331,7 +331,7 @@ func (s *Service) message(inc incident.Incident, t incident.Task, mark, id strin
 	} else {
 		b.WriteString("\nMark it done, or skip it with a reason, on the incident's tasks.")
 	}
-	m := notify.Message{ID: id, Title: title, Body: b.String(), Severity: inc.Severity, Time: now,
+	m := notify.Message{ID: id, Kind: "Reminder", Title: title, Body: b.String(), Severity: inc.Severity, Time: now,
 		Fields: map[string]string{"incident": inc.Ref, "task": t.Key, "mark": mark, "due_at": t.DueAt.UTC().Format(time.RFC3339)}}
 	if base != "" {
 		m.URL = base + "/incidents/" + inc.Ref + "/tasks"
