@@ -204,6 +204,7 @@ func TestStatusPagePublishedAndRestricted(t *testing.T) {
 	never := []string{"INTERNAL", "db01", "SECRET", "breach", "Billing delays", "Invoices are delayed", open.Ref, secret.Ref}
 	docs := []string{"/status", "/status/history", "/status/feed.atom", "/status/api/v2/summary.json", "/status/api/v2/status.json",
 		"/status/api/v2/incidents.json", "/status/api/v2/incidents/unresolved.json", "/status/api/v2/components.json", "/status/api/v2/scheduled-maintenances.json",
+		"/status/api/v2/scheduled-maintenances/upcoming.json", "/status/api/v2/scheduled-maintenances/active.json",
 		"/status/incidents/" + pubID}
 	noneOf := func(when string, words []string) {
 		t.Helper()

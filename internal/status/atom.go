@@ -55,7 +55,7 @@ type atomText struct {
 
 // Atom renders the feed of p.Incidents at feedURL (its own absolute URL).
 func (p Public) Atom(feedURL string) ([]byte, error) {
-	f := atomFeed{ID: feedURL, Title: p.Page.Name + " status", Updated: atomTime(p.UpdatedAt()),
+	f := atomFeed{ID: feedURL, Title: feedTitle(p.Page.Name), Updated: atomTime(p.UpdatedAt()),
 		Links:  []atomLink{{Rel: "self", Type: "application/atom+xml", Href: feedURL}, {Rel: "alternate", Type: "text/html", Href: p.URL}},
 		Author: atomPerson{Name: p.Page.Name, URI: p.URL}, Gen: "Firebreak"}
 	for _, inc := range p.Incidents {
@@ -122,4 +122,13 @@ func oneLine(s string, limit int) string {
 		return string(r[:limit-1]) + "…"
 	}
 	return s
+}
+
+// feedTitle names the feed after the page without saying "status" twice
+// ("Example Co Status", not "Example Co Status status").
+func feedTitle(name string) string {
+	if strings.HasSuffix(strings.ToLower(strings.TrimSpace(name)), "status") {
+		return name
+	}
+	return name + " status"
 }

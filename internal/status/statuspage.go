@@ -111,7 +111,8 @@ type IncidentsDoc struct {
 	Incidents []SPIncident `json:"incidents"`
 }
 
-// MaintenancesDoc is /api/v2/scheduled-maintenances.json.
+// MaintenancesDoc is /api/v2/scheduled-maintenances.json, and its
+// upcoming.json and active.json.
 type MaintenancesDoc struct {
 	Page                  SPPage       `json:"page"`
 	ScheduledMaintenances []SPIncident `json:"scheduled_maintenances"`
@@ -252,11 +253,21 @@ func Sorted(comps []Component) []Component {
 }
 
 // SPIncident is one public incident in Statuspage's shape.
-func (p Public) SPIncident(inc Incident) SPIncident {
-	byID := map[string]Component{}
-	for _, c := range p.Components {
-		byID[c.ID] = c
+func (p Public) SPIncident(inc Incident) SPIncident { return p.spIncident(inc, p.spByID()) }
+
+// spByID is every component (not group) as components[] shows it, so an
+// incident's components carry the same group_id and position.
+func (p Public) spByID() map[string]SPComponent {
+	byID := map[string]SPComponent{}
+	for _, c := range p.SPComponents() {
+		if !c.Group {
+			byID[c.ID] = c
+		}
 	}
+	return byID
+}
+
+func (p Public) spIncident(inc Incident, byID map[string]SPComponent) SPIncident {
 	out := SPIncident{ID: inc.ID, Name: inc.Title, Status: inc.Status, CreatedAt: p.In(inc.CreatedAt), UpdatedAt: p.In(inc.UpdatedAt),
 		MonitoringAt: p.inp(inc.MonitoringAt), ResolvedAt: p.inp(inc.ResolvedAt), Impact: inc.Impact,
 		Shortlink: p.IncidentURL(inc.ID), StartedAt: p.In(inc.CreatedAt), PageID: p.Page.ID,
@@ -267,9 +278,9 @@ func (p Public) SPIncident(inc Incident) SPIncident {
 			out.StartedAt = p.In(*inc.ScheduledFor)
 		}
 	}
-	for i, id := range inc.Components {
+	for _, id := range inc.Components {
 		if c, ok := byID[id]; ok {
-			out.Components = append(out.Components, p.spComponent(c, nil, i+1))
+			out.Components = append(out.Components, c)
 		}
 	}
 	for _, u := range inc.Updates {
@@ -313,9 +324,10 @@ func (p Public) Split() (incidents, maintenances []Incident) {
 }
 
 func (p Public) spList(incs []Incident) []SPIncident {
+	byID := p.spByID()
 	out := []SPIncident{}
 	for _, i := range incs {
-		out = append(out, p.SPIncident(i))
+		out = append(out, p.spIncident(i, byID))
 	}
 	return out
 }
@@ -348,11 +360,14 @@ func (p Public) IncidentsDoc(unresolved bool) IncidentsDoc {
 	return IncidentsDoc{Page: p.SPPage(), Incidents: p.spList(out)}
 }
 
-// MaintenancesDoc lists maintenances.
-func (p Public) MaintenancesDoc() MaintenancesDoc {
+// MaintenancesDoc lists maintenances: all of them (scheduled-maintenances.json)
+// when no status is given, else those in one of the statuses — Scheduled
+// for upcoming.json, InProgress and Verifying for active.json, as
+// Statuspage's own endpoints filter.
+func (p Public) MaintenancesDoc(statuses ...Status) MaintenancesDoc {
 	var out []Incident
 	for _, i := range p.Incidents {
-		if i.Kind == KindMaintenance {
+		if i.Kind == KindMaintenance && (len(statuses) == 0 || slices.Contains(statuses, i.Status)) {
 			out = append(out, i)
 		}
 	}

@@ -34,6 +34,10 @@ func (s *Server) registerStatus(mux *http.ServeMux, page func(string, http.Handl
 	mux.HandleFunc("GET /status/api/v2/incidents.json", s.statusJSON(func(p status.Public) any { return p.IncidentsDoc(false) }))
 	mux.HandleFunc("GET /status/api/v2/incidents/unresolved.json", s.statusJSON(func(p status.Public) any { return p.IncidentsDoc(true) }))
 	mux.HandleFunc("GET /status/api/v2/scheduled-maintenances.json", s.statusJSON(func(p status.Public) any { return p.MaintenancesDoc() }))
+	mux.HandleFunc("GET /status/api/v2/scheduled-maintenances/upcoming.json", s.statusJSON(func(p status.Public) any { return p.MaintenancesDoc(status.Scheduled) }))
+	mux.HandleFunc("GET /status/api/v2/scheduled-maintenances/active.json", s.statusJSON(func(p status.Public) any {
+		return p.MaintenancesDoc(status.InProgress, status.Verifying)
+	}))
 	mux.HandleFunc("POST /status/subscribe", s.subscribe)
 	mux.HandleFunc("GET /status/confirm/{token}", s.subscriptionLink("confirm", false))
 	mux.HandleFunc("POST /status/confirm/{token}", s.subscriptionLink("confirm", true))
