@@ -56,8 +56,10 @@ func (l *Limiter) Attempt(keys ...string) error {
 		}
 	}
 	if !retry.IsZero() {
-		wait := retry.Sub(now).Round(time.Second)
-		return errs.E(errs.RateLimited, "", "too many failed sign-in attempts; try again after %s (in %s)", retry.UTC().Format(time.RFC3339), wait)
+		wait := max(retry.Sub(now).Round(time.Second), time.Second)
+		e := errs.E(errs.RateLimited, "", "too many failed sign-in attempts; try again after %s (in %s)", retry.UTC().Format(time.RFC3339), wait)
+		e.RetryAfter = retry.Sub(now)
+		return e
 	}
 	for _, k := range keys {
 		f := l.live(k, now)

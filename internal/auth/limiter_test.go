@@ -103,6 +103,9 @@ func TestLimiterSaysWhenToRetry(t *testing.T) {
 	if errs.CodeOf(err) != errs.RateLimited || err.Error() != want {
 		t.Fatalf("got %v, want %q", err, want)
 	}
+	if ra := errs.RetryAfter(err); ra != "270" {
+		t.Fatalf("Retry-After %q, want 270 (4m30s)", ra)
+	}
 }
 
 func TestLimiterIsSafeAndBoundedUnderLoad(t *testing.T) {

@@ -217,7 +217,9 @@ func (s *Service) ResendCode(ctx context.Context, a Actor, id string) error {
 	last, now := s.lastCode[id], s.now()
 	if now.Sub(last) < time.Minute {
 		s.mu.Unlock()
-		return errs.E(errs.RateLimited, "id", "a code was sent less than a minute ago; wait before asking for another")
+		e := errs.E(errs.RateLimited, "id", "a code was sent less than a minute ago; wait before asking for another")
+		e.RetryAfter = last.Add(time.Minute).Sub(now)
+		return e
 	}
 	if err := s.sends.take(now, sendVerify, a.User, c.Target); err != nil {
 		s.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -102,6 +103,16 @@ func HTTPStatus(c Code) int {
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
+}
+
+// RetryAfter is the Retry-After value (whole seconds, rounded up) of err's
+// RetryAfter, or "" when it names no wait.
+func RetryAfter(err error) string {
+	e, ok := As(err)
+	if !ok || e.RetryAfter <= 0 {
+		return ""
+	}
+	return strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10)
 }
 
 // StatusOf is the HTTP status of err: its code's, or 500 without one.

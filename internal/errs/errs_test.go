@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"net/http"
 	"testing"
+	"time"
 )
 
 func TestHTTPStatus(t *testing.T) {
@@ -87,6 +88,26 @@ func TestStatusOf(t *testing.T) {
 	} {
 		if got := StatusOf(tt.err); got != tt.want {
 			t.Errorf("%s: StatusOf = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	limited := func(d time.Duration) error { e := E(RateLimited, "", "later"); e.RetryAfter = d; return e }
+	for _, tt := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"whole seconds", limited(15 * time.Minute), "900"},
+		{"rounded up", limited(1500 * time.Millisecond), "2"},
+		{"under a second", limited(time.Millisecond), "1"},
+		{"wrapped", fmt.Errorf("send: %w", limited(time.Minute)), "60"},
+		{"no wait named", E(RateLimited, "", "later"), ""},
+		{"codeless", errors.New("x"), ""},
+	} {
+		if got := RetryAfter(tt.err); got != tt.want {
+			t.Errorf("%s: RetryAfter = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }

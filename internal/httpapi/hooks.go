@@ -48,6 +48,7 @@ func (s *Server) hooks(w http.ResponseWriter, r *http.Request) {
 		e, ok := errs.As(err)
 		switch {
 		case ok && e.Code == errs.Unauthorized:
+			w.Header().Set("WWW-Authenticate", hookChallenge(token))
 			writeProblem(w, http.StatusUnauthorized, e.Message)
 		case ok && e.Code == errs.Invalid:
 			writeJSONProblem(w, http.StatusBadRequest, e.Message, detailsOf(e))
@@ -82,6 +83,17 @@ func (s *Server) hooks(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(rec) // a failure means the client went away
+}
+
+// hookChallenge is the WWW-Authenticate of a refused webhook (RFC 9110
+// §11.6.1): the token travels as a Bearer credential (RFC 6750) or in the
+// path, and one that was sent but is not known is invalid_token (§3.1).
+func hookChallenge(token string) string {
+	c := `Bearer realm="firebreak-hooks"`
+	if token != "" {
+		c += `, error="invalid_token"`
+	}
+	return c
 }
 
 // hookProblem is a problem that also carries what was stored.

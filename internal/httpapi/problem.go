@@ -3,8 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -37,9 +35,8 @@ func (s *Server) problem(ctx context.Context, err error) error {
 	for _, d := range details {
 		m.Errors = append(m.Errors, &huma.ErrorDetail{Location: d.Field, Message: d.Message})
 	}
-	if e.RetryAfter > 0 {
-		secs := int64((e.RetryAfter + time.Second - 1) / time.Second)
-		return huma.ErrorWithHeaders(m, http.Header{"Retry-After": {strconv.FormatInt(secs, 10)}})
+	if ra := errs.RetryAfter(e); ra != "" {
+		return huma.ErrorWithHeaders(m, http.Header{"Retry-After": {ra}})
 	}
 	return m
 }

@@ -393,3 +393,35 @@ func TestTriageQueueOrder(t *testing.T) {
 		t.Fatalf("order %q, want %s", got, want)
 	}
 }
+
+// A refused webhook says how to authenticate (RFC 9110 §11.6.1): no token
+// is a bare Bearer challenge, an unknown one is invalid_token (RFC 6750).
+func TestHookRefusalChallenges(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t)
+	for _, tt := range []struct {
+		name, path, auth, want string
+	}{
+		{"unknown token in the path", "/hooks/generic/fbk_nope", "", `Bearer realm="firebreak-hooks", error="invalid_token"`},
+		{"unknown Bearer token", "/hooks/generic", "Bearer fbk_nope", `Bearer realm="firebreak-hooks", error="invalid_token"`},
+		{"no token", "/hooks/generic", "", `Bearer realm="firebreak-hooks"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), "POST", s.url+tt.path, strings.NewReader(`{"summary":"x"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != tt.want {
+				t.Fatalf("%d WWW-Authenticate %q, want 401 with %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), tt.want)
+			}
+		})
+	}
+}

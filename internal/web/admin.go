@@ -185,6 +185,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Error = message(err)
+		retryAfter(w, err)
 		s.render(w, r, codeOf(err), "account", d)
 		return
 	}

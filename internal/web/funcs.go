@@ -32,6 +32,14 @@ func codeOf(err error) int {
 	return 0
 }
 
+// retryAfter sends Retry-After for a refusal that says when to try again
+// (a rate limit, an unavailable database).
+func retryAfter(w http.ResponseWriter, err error) {
+	if ra := errs.RetryAfter(err); ra != "" {
+		w.Header().Set("Retry-After", ra)
+	}
+}
+
 func invalid(field, format string, args ...any) error {
 	return errs.E(errs.Invalid, field, format, args...)
 }

@@ -117,6 +117,7 @@ func (s *Server) meDone(w http.ResponseWriter, r *http.Request, err error, ancho
 		s.fail(w, r, err)
 		return
 	}
+	retryAfter(w, err)
 	s.renderMe(w, r, status, func(d *meData) {
 		d.Error = fieldMessage(err)
 		set(d)

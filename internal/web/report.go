@@ -132,6 +132,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 		host = r.RemoteAddr
 	}
 	if err := s.desk.limiter.Attempt("report:" + host); err != nil {
+		retryAfter(w, err)
 		s.renderReport(w, r, http.StatusTooManyRequests, f, "Too many reports from your address in a short time. Your text is kept below; try again later.", "")
 		return
 	}

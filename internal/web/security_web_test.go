@@ -296,8 +296,8 @@ func TestTrustProxy(t *testing.T) {
 		t.Errorf("behind a trusted proxy over HTTP: %d, the session cookie is Secure", r.StatusCode)
 	}
 	exhaust(behind, "203.0.113.7")
-	if r := signIn(behind, "someone", "wrong password", "X-Forwarded-For", "203.0.113.7"); r.StatusCode != http.StatusTooManyRequests {
-		t.Errorf("sixth guess from 203.0.113.7: %d, want 429", r.StatusCode)
+	if r := signIn(behind, "someone", "wrong password", "X-Forwarded-For", "203.0.113.7"); r.StatusCode != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Errorf("sixth guess from 203.0.113.7: %d Retry-After %q, want 429 with Retry-After", r.StatusCode, r.Header.Get("Retry-After"))
 	}
 	if r := signIn(behind, "alice", "correct horse battery", "X-Forwarded-For", "203.0.113.8"); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("another client behind the same proxy: %d, want it let in", r.StatusCode)

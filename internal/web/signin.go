@@ -71,6 +71,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 			}
 		case errs.RateLimited:
 			status = http.StatusTooManyRequests
+			retryAfter(w, err)
 			e, _ := errs.As(err)
 			d.Error = "Too many failed attempts. " + strings.ToUpper(e.Message[:1]) + e.Message[1:] + "."
 		default:

@@ -347,6 +347,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 		host = r.RemoteAddr
 	}
 	if err := st.limiter.Attempt("subscribe-from:"+host, "subscribe-to:"+addr); err != nil {
+		retryAfter(w, err)
 		s.renderStatusHome(w, r, http.StatusTooManyRequests, email, "Too many subscriptions from your address, or to this email, in a short time. Try again in 15 minutes.")
 		return
 	}

@@ -407,8 +407,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case e.Code == errs.Unavailable:
 		// A full disk: nothing was saved, and trying again later works.
 		w.Header().Set("Retry-After", "5")
+		retryAfter(w, err)
 		s.errorPage(w, r, status, e.Message+" Go back and try again in a moment.")
 	default:
+		retryAfter(w, err)
 		s.errorPage(w, r, status, e.Message)
 	}
 }
