@@ -12,7 +12,7 @@ import (
 
 // withPostmortemDrafts adds draft and export to the post-mortem command.
 func withPostmortemDrafts(pm *cobra.Command, g *globals) *cobra.Command {
-	pm.AddCommand(pmDraftCmd(g), pmExportCmd(g))
+	pm.AddCommand(pmDraftCmd(g), pmExportCmd(g), pmMeetingCmd(g))
 	return pm
 }
 
