@@ -199,6 +199,9 @@ func TestEveryRouteIsDeniedByDefault(t *testing.T) {
 	paths := doc.body["paths"].(map[string]any)
 	n := 0
 	for path, ops := range paths {
+		if strings.HasPrefix(path, "/hooks/") {
+			continue // webhooks take an integration's secret, not a token (hooks tests)
+		}
 		for method, raw := range ops.(map[string]any) {
 			o := raw.(map[string]any)
 			p := strings.NewReplacer("{ref}", "INC-1", "{role}", "ir_lead", "{user}", "rita", "{username}", "rita", "{id}", "x").Replace(path)

@@ -98,9 +98,9 @@ func op(role auth.Role, o huma.Operation) huma.Operation {
 		o.Extensions = map[string]any{}
 	}
 	o.Extensions[roleExtension] = string(role)
-	if o.Errors == nil {
-		o.Errors = []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity}
-	}
+	// The other statuses it can answer are declared from its shape once
+	// every operation is in the document (completeDocument).
+	o.Errors = append(o.Errors, http.StatusUnauthorized, http.StatusForbidden)
 	return o
 }
 

@@ -30,6 +30,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	type operation struct{ method, path, url, role, owner string }
 	var ops []operation
 	for path, raw := range paths {
+		if strings.HasPrefix(path, "/hooks/") {
+			continue // webhooks take an integration's secret, not a role (hooks tests)
+		}
 		for method, o := range raw.(map[string]any) {
 			m := strings.ToUpper(method)
 			role, _ := o.(map[string]any)["x-firebreak-role"].(string)

@@ -233,7 +233,7 @@ func (s *Server) registerIncidents(api huma.API) {
 	}), s.listIncidents)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
-		OperationID: "get-incident", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}", Tags: tags, Summary: "Get an incident",
+		OperationID: "get-incident", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}", Tags: tags, Summary: "Get an incident", Description: "Its ETag is its version, for If-Match on changes. A restricted incident is 404 to those who may not see it.",
 	}), s.getIncident)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
@@ -249,7 +249,7 @@ func (s *Server) registerIncidents(api huma.API) {
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "merge-incident", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/merge", Tags: tags,
-		Summary: "Merge an incident into another open incident", DefaultStatus: http.StatusOK,
+		Summary: "Merge an incident into another open incident", Description: "This incident becomes merged, linked both ways with the open incident named by into; the reason is recorded.", DefaultStatus: http.StatusOK,
 	}), s.mergeIncident)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
@@ -260,7 +260,7 @@ func (s *Server) registerIncidents(api huma.API) {
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "unassign-role", Method: http.MethodDelete, Path: "/api/v1/incidents/{ref}/roles/{role}/{user}", Tags: tags,
-		Summary: "Unassign a role",
+		Summary: "Unassign a role", Description: "Removes the user from the role on the incident; the change is an event on the timeline.",
 	}), s.unassignRole)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
@@ -270,7 +270,7 @@ func (s *Server) registerIncidents(api huma.API) {
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "add-timeline-entry", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/timeline", Tags: tags,
-		Summary: "Add a note, decision, action, evidence or communication", DefaultStatus: http.StatusCreated,
+		Summary: "Add a note, decision, action, evidence or communication", Description: "A person's entry on the timeline: kind says which, occurred_at when it happened in the world (defaults to now). Entries are events of the incident's hash chain and are never changed.", DefaultStatus: http.StatusCreated,
 	}), s.addTimelineEntry)
 
 	s.registerPostmortem(api, tags)
@@ -278,7 +278,7 @@ func (s *Server) registerIncidents(api huma.API) {
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "list-severities", Method: http.MethodGet, Path: "/api/v1/severities", Tags: []string{"Configuration"},
-		Summary: "List the severity levels",
+		Summary: "List the severity levels", Description: "The severity levels of the policy: the built-in SEV1–SEV4 unless the policy file defines its own.",
 	}), s.listSeverities)
 }
 

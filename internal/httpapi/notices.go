@@ -115,7 +115,7 @@ func (s *Server) registerNotices(api huma.API) {
 	}
 	tags := []string{"Notices"}
 	huma.Register(api, op(auth.Viewer, huma.Operation{
-		OperationID: "list-notices", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/notices", Tags: tags, Summary: "List an incident's notices",
+		OperationID: "list-notices", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/notices", Tags: tags, Summary: "List an incident's notices", Description: "Every notice of the incident, drafts and sent ones.",
 	}), s.listNotices)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
@@ -125,7 +125,7 @@ func (s *Server) registerNotices(api huma.API) {
 	}), s.draftNotice)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
-		OperationID: "get-notice", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/notices/{id}", Tags: tags, Summary: "Get a notice",
+		OperationID: "get-notice", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/notices/{id}", Tags: tags, Summary: "Get a notice", Description: "A notice of the incident, with its text and state.",
 	}), s.getNotice)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
@@ -156,7 +156,7 @@ func (s *Server) registerNotices(api huma.API) {
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-notice-attachment", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/notices/{id}/attachments/{sha256}", Tags: tags,
-		Summary: "Download a notice's attachment",
+		Summary: "Download a notice's attachment", Description: "The attachment's bytes, named by their SHA-256.",
 	}), s.getNoticeAttachment)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
@@ -364,7 +364,7 @@ func (s *Server) registerNoticeTemplates(api huma.API) {
 	}), s.listNoticeTemplates)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
-		OperationID: "get-notice-template", Method: http.MethodGet, Path: "/api/v1/notice-templates/{name}", Tags: tags, Summary: "Get a notice template",
+		OperationID: "get-notice-template", Method: http.MethodGet, Path: "/api/v1/notice-templates/{name}", Tags: tags, Summary: "Get a notice template", Description: "A notice template by name, with its text.",
 	}), s.getNoticeTemplate)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
@@ -375,7 +375,7 @@ func (s *Server) registerNoticeTemplates(api huma.API) {
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "delete-notice-template", Method: http.MethodDelete, Path: "/api/v1/notice-templates/{name}", Tags: tags,
-		Summary: "Delete a stored notice template", DefaultStatus: http.StatusNoContent,
+		Summary: "Delete a stored notice template", Description: "Removes a template stored with PUT.", DefaultStatus: http.StatusNoContent,
 	}), s.deleteNoticeTemplate)
 }
 
@@ -463,23 +463,23 @@ func (s *Server) registerUpdates(api huma.API) {
 	}), s.listIncidentSubscriptions)
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "subscribe-incident", Method: http.MethodPost, Path: "/api/v1/incidents/{ref}/subscriptions", Tags: tags,
-		Summary: "Send an incident's updates to a channel", DefaultStatus: http.StatusCreated,
+		Summary: "Send an incident's updates to a channel", Description: "Each stakeholder update of this incident is sent to the channel (email, signed webhook, Slack or Teams).", DefaultStatus: http.StatusCreated,
 	}), s.subscribeIncident)
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "unsubscribe-incident", Method: http.MethodDelete, Path: "/api/v1/incidents/{ref}/subscriptions/{id}", Tags: tags,
-		Summary: "Stop sending an incident's updates to a channel", DefaultStatus: http.StatusNoContent,
+		Summary: "Stop sending an incident's updates to a channel", Description: "The channel receives no further updates of this incident.", DefaultStatus: http.StatusNoContent,
 	}), s.unsubscribeIncident)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "list-subscriptions", Method: http.MethodGet, Path: "/api/v1/subscriptions", Tags: tags,
-		Summary: "Channels that receive every incident's updates",
+		Summary: "Channels that receive every incident's updates", Description: "The channels that receive the stakeholder updates of every unrestricted incident.",
 	}), s.listSubscriptions)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "subscribe", Method: http.MethodPost, Path: "/api/v1/subscriptions", Tags: tags,
-		Summary: "Send every unrestricted incident's updates to a channel", DefaultStatus: http.StatusCreated,
+		Summary: "Send every unrestricted incident's updates to a channel", Description: "Every stakeholder update of an unrestricted incident is sent to the channel (email, signed webhook, Slack or Teams).", DefaultStatus: http.StatusCreated,
 	}), s.subscribe)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "unsubscribe", Method: http.MethodDelete, Path: "/api/v1/subscriptions/{id}", Tags: tags,
-		Summary: "Remove a global subscription", DefaultStatus: http.StatusNoContent,
+		Summary: "Remove a global subscription", Description: "The channel receives no further updates.", DefaultStatus: http.StatusNoContent,
 	}), s.unsubscribe)
 }
 

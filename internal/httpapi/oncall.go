@@ -206,7 +206,7 @@ func (s *Server) registerSchedules(api huma.API) {
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "schedule-on-call", Method: http.MethodGet, Path: "/api/v1/schedules/{name}/oncall", Tags: tags,
-		Summary: "Who is on call in a schedule",
+		Summary: "Who is on call in a schedule", Description: "Who is on call in the schedule at a time (at; now by default).",
 	}), s.scheduleOnCall)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
@@ -236,7 +236,7 @@ func (s *Server) registerSchedules(api huma.API) {
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "user-shifts", Method: http.MethodGet, Path: "/api/v1/users/{username}/shifts", Tags: tags,
-		Summary: "A person's shifts in every schedule",
+		Summary: "A person's shifts in every schedule", Description: "The person's shifts across every schedule between from and to (default 14 days, at most 90).",
 	}), s.userShifts)
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{

@@ -47,11 +47,11 @@ func registerObjects[T any](s *Server, api huma.API, k objectKind[T]) {
 	}), r.list)
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-" + k.one, Method: http.MethodGet, Path: base + "/{name}", Tags: tags,
-		Summary: "Get a " + strings.ReplaceAll(k.one, "-", " "),
+		Summary: "Get " + aOrAn(strings.ReplaceAll(k.one, "-", " ")), Description: k.describeIt,
 	}), r.get)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "put-" + k.one, Method: http.MethodPut, Path: base + "/{name}", Tags: tags,
-		Summary: "Create or replace a " + strings.ReplaceAll(k.one, "-", " "),
+		Summary: "Create or replace " + aOrAn(strings.ReplaceAll(k.one, "-", " ")),
 		Description: k.describeIt + " The body's " + k.nameField + " must be the one in the path, or left out. " +
 			"The whole configuration is checked before anything is stored: a problem answers 422 naming the field " +
 			"and nothing changes. 201 when created, 200 when replaced.",
@@ -59,7 +59,7 @@ func registerObjects[T any](s *Server, api huma.API, k objectKind[T]) {
 	optionalField(api, reflect.TypeFor[T](), k.nameField)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "delete-" + k.one, Method: http.MethodDelete, Path: base + "/{name}", Tags: tags,
-		Summary: "Delete a " + strings.ReplaceAll(k.one, "-", " "), DefaultStatus: http.StatusNoContent,
+		Summary: "Delete " + aOrAn(strings.ReplaceAll(k.one, "-", " ")), DefaultStatus: http.StatusNoContent,
 		Description: "Refused with 422 naming the referring objects while anything still refers to it.",
 	}), r.del)
 }
@@ -151,4 +151,12 @@ func relativeTo(err error, prefix string) error {
 		c.Details = append(c.Details, errs.Detail{Field: rel(d.Field), Message: d.Message})
 	}
 	return &c
+}
+
+// aOrAn puts the indefinite article before a kind's name.
+func aOrAn(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }

@@ -80,6 +80,7 @@ func (s *Server) registerContacts(api huma.API) {
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "add-contact", Method: http.MethodPost, Path: "/api/v1/users/{username}/contacts", Tags: tags,
+		Errors:  []int{http.StatusTooManyRequests},
 		Summary: "Add a contact method", DefaultStatus: http.StatusCreated,
 		Description: "Sends a six-digit verification code to it, and stores it only if that message was delivered " +
 			"(else 422 naming target, and nothing is stored). It is used for pages once verified with the code. " +
@@ -96,11 +97,13 @@ func (s *Server) registerContacts(api huma.API) {
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "resend-contact-code", Method: http.MethodPost, Path: "/api/v1/users/{username}/contacts/{id}/resend", Tags: tags,
-		Summary: "Send a new verification code", DefaultStatus: http.StatusNoContent,
+		Errors:  []int{http.StatusTooManyRequests},
+		Summary: "Send a new verification code", Description: "Sends a new six-digit code to an unverified contact method. At most one a minute, and 5 codes per 15 minutes per person and per address (429 with Retry-After).", DefaultStatus: http.StatusNoContent,
 	})), s.resendContactCode)
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "test-contact", Method: http.MethodPost, Path: "/api/v1/users/{username}/contacts/{id}/test", Tags: tags,
+		Errors:  []int{http.StatusTooManyRequests},
 		Summary: "Send a test page", DefaultStatus: http.StatusOK,
 		Description: "Answers with the receiver's status and the latency (never its reply's body); a failed delivery is a 422 " +
 			"naming target with the reason. At most 5 test pages per 15 minutes per person and per address (429 with Retry-After).",
@@ -120,12 +123,12 @@ func (s *Server) registerContacts(api huma.API) {
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "add-notification-rule", Method: http.MethodPost, Path: "/api/v1/users/{username}/rules", Tags: tags,
-		Summary: "Add a notification rule", DefaultStatus: http.StatusCreated,
+		Summary: "Add a notification rule", Description: "When the person is paged, the contact method (one of theirs) is used delay_minutes after the page. For themselves or an admin.", DefaultStatus: http.StatusCreated,
 	})), s.addNotificationRule)
 
 	huma.Register(api, s.own(op(auth.Viewer, huma.Operation{
 		OperationID: "delete-notification-rule", Method: http.MethodDelete, Path: "/api/v1/users/{username}/rules/{id}", Tags: tags,
-		Summary: "Remove a notification rule", DefaultStatus: http.StatusNoContent,
+		Summary: "Remove a notification rule", Description: "For themselves or an admin. The contact method stays.", DefaultStatus: http.StatusNoContent,
 	})), s.deleteNotificationRule)
 }
 

@@ -109,7 +109,7 @@ func (s *Server) postmortemOut(inc incident.Incident) *PostmortemOutput {
 // incidents' tags.
 func (s *Server) registerPostmortem(api huma.API, tags []string) {
 	huma.Register(api, op(auth.Viewer, huma.Operation{
-		OperationID: "get-postmortem", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/postmortem", Tags: tags, Summary: "Read the post-mortem",
+		OperationID: "get-postmortem", Method: http.MethodGet, Path: "/api/v1/incidents/{ref}/postmortem", Tags: tags, Summary: "Read the post-mortem", Description: "The incident's post-mortem as it stands: draft, in review or published.",
 	}), s.getPostmortem)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{

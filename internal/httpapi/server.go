@@ -176,6 +176,8 @@ func New(d Deps) *Server {
 	s.registerPostmortemDraft(api)
 	s.registerPostmortemMeeting(api)
 	s.registerRelated(api)
+	s.documentHooks(api)
+	completeDocument(api.OpenAPI())
 
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)

@@ -130,11 +130,11 @@ func (s *Server) registerStatus(api huma.API) {
 	tags := []string{"Status page"}
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-status-page", Method: http.MethodGet, Path: "/api/v1/status/page", Tags: tags,
-		Summary: "Get the status page's settings",
+		Summary: "Get the status page's settings", Description: "The public status page's name and time zone.",
 	}), s.getStatusPage)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "set-status-page", Method: http.MethodPatch, Path: "/api/v1/status/page", Tags: tags,
-		Summary: "Change the status page's name or time zone",
+		Summary: "Change the status page's name or time zone", Description: "Fields left out stay. The time zone is an IANA name; it sets the days of the page's history.",
 	}), s.setStatusPage)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
@@ -153,7 +153,7 @@ func (s *Server) registerStatus(api huma.API) {
 	}), s.updateStatusComponent)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "delete-status-component", Method: http.MethodDelete, Path: "/api/v1/status/components/{id}", Tags: tags,
-		Summary: "Remove a component and its history", DefaultStatus: http.StatusNoContent,
+		Summary: "Remove a component and its history", Description: "The component leaves the status page, with its history.", DefaultStatus: http.StatusNoContent,
 	}), s.deleteStatusComponent)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
@@ -172,7 +172,7 @@ func (s *Server) registerStatus(api huma.API) {
 	}), s.publishIncident)
 	huma.Register(api, op(auth.Viewer, huma.Operation{
 		OperationID: "get-public-incident", Method: http.MethodGet, Path: "/api/v1/status/incidents/{id}", Tags: tags,
-		Summary: "Get a public incident with its updates",
+		Summary: "Get a public incident with its updates", Description: "A published incident as the status page shows it, with every public update.",
 	}), s.getPublicIncident)
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "post-public-update", Method: http.MethodPost, Path: "/api/v1/status/incidents/{id}/updates", Tags: tags,
@@ -182,7 +182,7 @@ func (s *Server) registerStatus(api huma.API) {
 	}), s.postPublicUpdate)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "unpublish-incident", Method: http.MethodDelete, Path: "/api/v1/status/incidents/{id}", Tags: tags,
-		Summary: "Remove a public incident and its updates from the status page", DefaultStatus: http.StatusNoContent,
+		Summary: "Remove a public incident and its updates from the status page", Description: "The public incident and its updates leave the status page.", DefaultStatus: http.StatusNoContent,
 	}), s.unpublishIncident)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
@@ -191,7 +191,7 @@ func (s *Server) registerStatus(api huma.API) {
 	}), s.listStatusSubscribers)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "delete-status-subscriber", Method: http.MethodDelete, Path: "/api/v1/status/subscribers/{id}", Tags: tags,
-		Summary: "Remove a subscriber", DefaultStatus: http.StatusNoContent,
+		Summary: "Remove a subscriber", Description: "The subscriber gets no further status page notifications.", DefaultStatus: http.StatusNoContent,
 	}), s.deleteStatusSubscriber)
 }
 

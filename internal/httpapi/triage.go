@@ -161,12 +161,12 @@ func (s *Server) registerTriage(api huma.API) {
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "acknowledge-triage-entry", Method: http.MethodPost, Path: "/api/v1/triage/{id}/acknowledge", Tags: tags,
-		Summary: "Acknowledge: start the assessment", DefaultStatus: http.StatusOK,
+		Summary: "Acknowledge: start the assessment", Description: "Marks the queue entry acknowledged by the caller: its assessment has started. It counts toward the time to acknowledge.", DefaultStatus: http.StatusOK,
 	}), s.acknowledgeTriageEntry)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "dismiss-triage-entry", Method: http.MethodPost, Path: "/api/v1/triage/{id}/dismiss", Tags: tags,
-		Summary: "Dismiss as a false positive or duplicate", DefaultStatus: http.StatusOK,
+		Summary: "Dismiss as a false positive or duplicate", Description: "Closes the queue entry without an incident; the reason is required and kept.", DefaultStatus: http.StatusOK,
 	}), s.dismissTriageEntry)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{

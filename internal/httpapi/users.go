@@ -62,20 +62,20 @@ type MeOutput struct {
 func (s *Server) registerUsers(api huma.API) {
 	tags := []string{"Users"}
 	huma.Register(api, op(auth.Viewer, huma.Operation{
-		OperationID: "me", Method: http.MethodGet, Path: "/api/v1/me", Tags: tags, Summary: "Who am I",
+		OperationID: "me", Method: http.MethodGet, Path: "/api/v1/me", Tags: tags, Summary: "Who am I", Description: "The user the API token belongs to, with their role.",
 	}), s.me)
 
 	huma.Register(api, op(auth.Viewer, huma.Operation{
-		OperationID: "list-users", Method: http.MethodGet, Path: "/api/v1/users", Tags: tags, Summary: "List users",
+		OperationID: "list-users", Method: http.MethodGet, Path: "/api/v1/users", Tags: tags, Summary: "List users", Description: "Every user with their role.",
 	}), s.listUsers)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
-		OperationID: "create-user", Method: http.MethodPost, Path: "/api/v1/users", Tags: tags, Summary: "Create a user",
+		OperationID: "create-user", Method: http.MethodPost, Path: "/api/v1/users", Tags: tags, Summary: "Create a user", Description: "The role defaults to responder. The user signs in to the console once an admin sets a password, and uses the API with a token created for them.",
 		DefaultStatus: http.StatusCreated,
 	}), s.createUser)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
-		OperationID: "update-user", Method: http.MethodPatch, Path: "/api/v1/users/{username}", Tags: tags, Summary: "Change a user's role, details or active flag",
+		OperationID: "update-user", Method: http.MethodPatch, Path: "/api/v1/users/{username}", Tags: tags, Summary: "Change a user's role, details or active flag", Description: "Fields left out stay. Deactivating (active false) revokes the user's API tokens and ends their sessions for good; reactivation restores the account, not its old credentials.",
 	}), s.updateUser)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
@@ -85,7 +85,7 @@ func (s *Server) registerUsers(api huma.API) {
 	}), s.setPassword)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
-		OperationID: "list-tokens", Method: http.MethodGet, Path: "/api/v1/tokens", Tags: tags, Summary: "List a user's API tokens",
+		OperationID: "list-tokens", Method: http.MethodGet, Path: "/api/v1/tokens", Tags: tags, Summary: "List a user's API tokens", Description: "The user's tokens, without their secrets: those are stored hashed and shown once, at creation.",
 	}), s.listTokens)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
@@ -94,7 +94,7 @@ func (s *Server) registerUsers(api huma.API) {
 	}), s.createToken)
 
 	huma.Register(api, op(auth.Admin, huma.Operation{
-		OperationID: "revoke-token", Method: http.MethodDelete, Path: "/api/v1/tokens/{id}", Tags: tags, Summary: "Revoke an API token",
+		OperationID: "revoke-token", Method: http.MethodDelete, Path: "/api/v1/tokens/{id}", Tags: tags, Summary: "Revoke an API token", Description: "The token stops working at once.",
 		DefaultStatus: http.StatusNoContent,
 	}), s.revokeToken)
 }
