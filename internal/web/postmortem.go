@@ -71,6 +71,8 @@ type postmortemData struct {
 	Revisions []incident.Revision
 	// Head is the workspace header and tabs (workspace.go).
 	Head incidentHead
+	// Meeting is the review meeting's form (postmortem_meeting.go).
+	Meeting meetingForm
 }
 
 // Published reports whether the post-mortem is published: then it stays
@@ -107,7 +109,8 @@ func (s *Server) postmortemPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // renderPostmortem renders the page with doc in the form.
-func (s *Server) renderPostmortem(w http.ResponseWriter, r *http.Request, status int, inc incident.Incident, doc incident.PostmortemDoc, reason, errMsg string) {
+// A meeting form given is the one sent back with its refusals.
+func (s *Server) renderPostmortem(w http.ResponseWriter, r *http.Request, status int, inc incident.Incident, doc incident.PostmortemDoc, reason, errMsg string, meeting ...meetingForm) {
 	v := viewerOf(userFrom(r))
 	_, events, err := s.incidents.Timeline(r.Context(), v, inc.Ref)
 	if err != nil {
@@ -135,6 +138,10 @@ func (s *Server) renderPostmortem(w http.ResponseWriter, r *http.Request, status
 		reviewers = incident.DefaultReviewers(&inc)
 	}
 	d.ReviewersInput = strings.Join(reviewers, ", ")
+	d.Meeting = meetingFormOf(&inc)
+	if len(meeting) > 0 {
+		d.Meeting = meeting[0]
+	}
 	d.Preview = markdown(incident.DocMarkdown(d.Doc))
 	d.Error = errMsg
 	if status == http.StatusConflict {

@@ -18,6 +18,7 @@ func (s *Server) registerPostmortemExports(page func(string, http.HandlerFunc, a
 	page("GET /incidents/{ref}/postmortem/export.md", s.postmortemExport, auth.Viewer)
 	page("GET /incidents/{ref}/postmortem/export.html", s.postmortemExport, auth.Viewer)
 	page("GET /incidents/{ref}/postmortem/export.json", s.postmortemExport, auth.Viewer)
+	s.registerPostmortemMeeting(page)
 }
 
 // draftFor is the draft an empty post-mortem of a recovered (or closed)

@@ -106,6 +106,21 @@ func TestBrowserPostmortem(t *testing.T) {
 	alice.wantText(".notice.ok", "Review requested from bob.")
 	alice.wantText("#pm-status", "In review")
 
+	// Schedule the review meeting: it shows with its .ics link.
+	start := time.Now().UTC().Add(2 * time.Hour).Truncate(time.Minute)
+	alice.do(chromedp.SetValue(chromedp.ID("mt-start"), start.Format("2006-01-02T15:04")), chromedp.SetValue(chromedp.ID("mt-location"), "Room 4"))
+	if status := alice.submit("Schedule the meeting"); status != http.StatusOK {
+		t.Fatalf("schedule answered %d: %s", status, alice.text("#notices"))
+	}
+	alice.wantText(".notice.ok", "the invitation goes to alice, bob")
+	alice.wantText("#meeting-when", "Room 4")
+	if n := alice.count("#meeting-ics[href='/incidents/INC-1/postmortem/meeting.ics']"); n != 1 {
+		t.Errorf("%d links to the .ics", n)
+	}
+	if m := c.get(t, "INC-1").Postmortem.Meeting; m == nil || !m.Start.Equal(start) || m.DurationMinutes != 60 {
+		t.Errorf("meeting %+v, want at %s for 60 min", m, start)
+	}
+
 	// bob asks for changes, with a comment.
 	bob := c.browser(ctx, t, "bob")
 	bob.signIn("bob")
