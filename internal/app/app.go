@@ -16,7 +16,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/firebreak-ir/firebreak/internal/actions"
 	"github.com/firebreak-ir/firebreak/internal/alert"
@@ -46,6 +46,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/tasks"
+	"github.com/firebreak-ir/firebreak/internal/telemetry"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 	"github.com/firebreak-ir/firebreak/internal/web"
 )
@@ -57,6 +58,9 @@ type Config struct {
 	BootstrapToken string // FIREBREAK_BOOTSTRAP_ADMIN_TOKEN
 	Version        string
 	Logger         *slog.Logger
+	// Tracing makes the spans of requests, jobs, the store and outgoing
+	// requests; nil is the no-op tracer (telemetry.NewTracing).
+	Tracing trace.TracerProvider
 	// Policy is the lifecycle policy (severity levels, post-mortem days);
 	// nil is the default.
 	Policy *incident.Policy
@@ -329,7 +333,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cfg.Policy = incident.DefaultPolicy()
 	}
 	reg := prometheus.NewRegistry()
-	eng := engine.New(db, engine.Options{Now: cfg.Now, Logger: cfg.Logger, Registry: reg,
+	eng := engine.New(db, engine.Options{Now: cfg.Now, Logger: cfg.Logger, Registry: reg, Tracing: cfg.Tracing,
 		// One SQLite file has one server: jobs a killed process had claimed
 		// resume at once instead of after their lease.
 		SingleNode: db.Backend() == "sqlite"})
@@ -401,18 +405,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		fmt.Fprintln(cfg.Out)
 	}
 	public := &publicURL{configured: cfg.PublicURL}
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if db.Backend() == "sqlite" {
-		reg.MustRegister(
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "firebreak_sqlite_wal_bytes",
-				Help: "Size of the SQLite write-ahead log; truncated past its limit between write batches."}, func() float64 { return float64(db.WALBytes()) }),
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "firebreak_data_free_bytes",
-				Help: "Free space on the data directory's file system."}, func() float64 { return float64(db.FreeBytes()) }),
-		)
-	}
+	registerMetrics(reg, db)
+	observe := telemetry.NewHTTP(telemetry.HTTPOptions{Logger: cfg.Logger, Registry: reg, Tracing: cfg.Tracing, Now: cfg.Now})
 	api := httpapi.New(httpapi.Deps{
 		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Duties: svc.Duties, Notices: svc.Notices, Jobs: db, Deliveries: db, Idempotency: db, DB: db,
-		Logger: cfg.Logger, Registry: reg, Version: cfg.Version,
+		Logger: cfg.Logger, Registry: reg, Version: cfg.Version, HTTP: observe,
 		Status: svc.Status, Plans: svc.Plans, BaseURL: public.String,
 		Assets:     svc.Assets,
 		Indicators: svc.Indicators,
@@ -463,7 +460,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	db.OnJobs(a.Engine.Notify)
 	a.srv = &http.Server{
-		Handler:           web.TrustForwarded(web.Protect(root), cfg.TrustProxy),
+		// The access log sees the client TrustForwarded found, and every
+		// answer, a refused form post's too.
+		Handler:           web.TrustForwarded(observe.Handler(web.Protect(telemetry.Route(root))), cfg.TrustProxy),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

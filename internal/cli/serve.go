@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/web"
@@ -17,12 +18,13 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/notify"
 	"github.com/firebreak-ir/firebreak/internal/plan"
 	"github.com/firebreak-ir/firebreak/internal/store"
+	"github.com/firebreak-ir/firebreak/internal/telemetry"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
 func serveCmd(g *globals) *cobra.Command {
 	var f dbFlags
-	var addr, level, policy, publicURL, catalogPath, trustProxy, plansPath string
+	var addr, level, logFormat, policy, publicURL, catalogPath, trustProxy, plansPath string
 	var af auditFlags
 	var smtpAddr, smtpReports, smtpAlerts string
 	var smtpMax int64
@@ -40,11 +42,19 @@ func serveCmd(g *globals) *cobra.Command {
 			if err := lvl.UnmarshalText([]byte(level)); err != nil {
 				return fmt.Errorf("--log-level: %w", err)
 			}
-			log := slog.New(slog.NewTextHandler(g.env.Stderr, &slog.HandlerOptions{Level: lvl}))
 			cfg, err := config.Load(first(policy, g.env.Getenv("FIREBREAK_POLICY")))
 			if err != nil {
 				return err
 			}
+			log, err := telemetry.NewLogger(g.env.Stderr, first(logFormat, g.env.Getenv("FIREBREAK_LOG_FORMAT"), cfg.LogFormat()), lvl)
+			if err != nil {
+				return &exitError{code: 2, err: fmt.Errorf("--log-format: %w", err)}
+			}
+			tracing, err := serveTracing(cmd.Context(), g, cfg)
+			if err != nil {
+				return err
+			}
+			defer tracing.close(log)
 			smtpCfg := app.SMTPConfig{MaxBytes: smtpMax, Mailboxes: triage.Mailboxes{Reports: splitList(smtpReports), Alerts: splitList(smtpAlerts)}}
 			if smtpMax <= 0 {
 				return fmt.Errorf("--smtp-max-size must be positive, got %d", smtpMax)
@@ -118,7 +128,7 @@ func serveCmd(g *globals) *cobra.Command {
 				Addr: first(addr, g.env.Getenv("FIREBREAK_ADDR"), "127.0.0.1:8080"), DSN: f.dsn(g),
 				RequestTimeout: requestTimeout, DiskReserve: diskReserveMiB << 20, DiskMinFree: diskMinFreeMiB << 20, IdempotencyStale: idemStale,
 				BootstrapToken: g.env.Getenv("FIREBREAK_BOOTSTRAP_ADMIN_TOKEN"),
-				Version:        buildinfo.Read().Token(), Logger: log, Out: g.env.Stdout,
+				Version:        buildinfo.Read().Token(), Logger: log, Out: g.env.Stdout, Tracing: tracing.Provider(),
 				Backup: bk,
 				Audit:  &ac,
 				// Uploaded evidence is kept in the data directory.
@@ -149,6 +159,7 @@ func serveCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&addr, "addr", "", "address to listen on (default $FIREBREAK_ADDR or 127.0.0.1:8080)")
 	cmd.Flags().StringVar(&policy, "policy", "", "YAML file with severity levels and post-mortem days (default $FIREBREAK_POLICY; built-in SEV1–SEV4)")
 	cmd.Flags().StringVar(&level, "log-level", "info", "debug, info, warn or error")
+	cmd.Flags().StringVar(&logFormat, "log-format", "", "text or json (default $FIREBREAK_LOG_FORMAT, logging.format in the --policy file, or text)")
 	cmd.Flags().StringVar(&catalogPath, "catalog", "", "YAML file with the organisation's own notification obligations, merged over the built-in catalog (default $FIREBREAK_CATALOG)")
 	cmd.Flags().StringVar(&plansPath, "plans", "", "YAML file of response plans (plans: a list), put at start whenever one differs from its stored version (default $FIREBREAK_PLANS)")
 	cmd.Flags().StringVar(&trustProxy, "trust-proxy", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (default $FIREBREAK_TRUST_PROXY; none: the headers are ignored)")
@@ -224,4 +235,29 @@ func emailConfig(f *config.EmailFile, getenv func(string) string) (*notify.Email
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return e, nil
+}
+
+// serveTracing is OpenTelemetry tracing as configured: exported over
+// OTLP/HTTP to $OTEL_EXPORTER_OTLP_ENDPOINT or tracing.otlp_endpoint in
+// the policy file, off (the no-op tracer) when neither is set.
+func serveTracing(ctx context.Context, g *globals, cfg config.File) (serverTracing, error) {
+	endpoint := first(g.env.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), cfg.OTLPEndpoint())
+	if endpoint != "" {
+		if err := config.CheckOTLPEndpoint(endpoint); err != nil {
+			return serverTracing{}, &exitError{code: 2, err: fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)}
+		}
+	}
+	t, err := telemetry.NewTracing(ctx, endpoint, buildinfo.Read().Token())
+	return serverTracing{t}, err
+}
+
+type serverTracing struct{ *telemetry.Tracing }
+
+// close exports the spans still buffered, for at most five seconds.
+func (t serverTracing) close(log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := t.Shutdown(ctx); err != nil {
+		log.Warn("export the last spans", "err", err)
+	}
 }

@@ -86,6 +86,10 @@ type File struct {
 	// PostmortemTemplates set the prompts of drafted post-mortems per
 	// incident type pattern over the built-in templates (postmortem.go).
 	PostmortemTemplates postmortem.Templates `yaml:"postmortem_templates"`
+	// Logging sets the server's log format (telemetry.go).
+	Logging *LoggingFile `yaml:"logging"`
+	// Tracing exports OpenTelemetry spans over OTLP (telemetry.go).
+	Tracing *TracingFile `yaml:"tracing"`
 }
 
 // EmailFile configures the outbound SMTP relay.
@@ -161,6 +165,9 @@ func Parse(data []byte) (File, error) {
 		return File{}, err
 	}
 	if err := f.checkOutbound(data); err != nil {
+		return File{}, err
+	}
+	if err := f.checkTelemetry(); err != nil {
 		return File{}, err
 	}
 	if err := f.Audit.check(); err != nil {

@@ -12,8 +12,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/telemetry"
 )
 
 // Handler does the work of one kind of job. It must be idempotent: after a
@@ -43,6 +47,8 @@ type Options struct {
 	Backoff func(attempt int) time.Duration
 	// Registry, when set, receives the engine's metrics.
 	Registry prometheus.Registerer
+	// Tracing makes a span of each job run; the no-op tracer when nil.
+	Tracing trace.TracerProvider
 }
 
 const (
@@ -85,7 +91,8 @@ type Engine struct {
 	single   bool
 	backoff  func(int) time.Duration
 	metrics  *metrics // nil without a registry
-	worker   string   // names our leases
+	tracer   trace.Tracer
+	worker   string // names our leases
 	handlers map[string]Handler
 	wake     chan struct{}
 	started  atomic.Bool
@@ -97,6 +104,7 @@ func New(s Store, o Options) *Engine {
 		store: s, now: o.Now, log: o.Logger, workers: o.Workers, poll: o.Poll, lease: o.Lease,
 		single: o.SingleNode, backoff: o.Backoff,
 		worker:   newOwner(),
+		tracer:   telemetry.Tracer(o.Tracing),
 		handlers: map[string]Handler{},
 		wake:     make(chan struct{}, 1),
 	}
@@ -304,8 +312,18 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 	}
 }
 
-// run runs one claimed job and records its outcome.
-func (e *Engine) run(ctx context.Context, j Job) error {
+// run runs one claimed job and records its outcome, in a span of its
+// own: the handler's store writes and outgoing requests are its children.
+func (e *Engine) run(ctx context.Context, j Job) (err error) {
+	ctx, span := e.tracer.Start(ctx, "job "+j.Kind, trace.WithSpanKind(trace.SpanKindConsumer))
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String("job.kind", j.Kind), attribute.String("job.id", j.ID), attribute.Int("job.attempt", j.Attempt+1))
+	}
+	defer func() { telemetry.End(span, err) }()
+	return e.runJob(ctx, j)
+}
+
+func (e *Engine) runJob(ctx context.Context, j Job) error {
 	start := e.now()
 	e.metrics.started(j, start)
 	var err error
@@ -316,6 +334,9 @@ func (e *Engine) run(ctx context.Context, j Job) error {
 		cancel()
 	} else {
 		err = Permanent(fmt.Errorf("no handler for job kind %q", j.Kind))
+	}
+	if sp := trace.SpanFromContext(ctx); err != nil && sp.IsRecording() {
+		sp.SetStatus(codes.Error, err.Error())
 	}
 	if err == nil && done.Load() {
 		return nil

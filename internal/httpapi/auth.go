@@ -10,6 +10,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/telemetry"
 )
 
 type ctxKey int
@@ -37,6 +38,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			ctx = context.WithValue(ctx, authErrKey, err)
 		} else {
 			ctx = context.WithValue(ctx, principalKey, p)
+			telemetry.SetUser(ctx, p.User.Username)
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -34,6 +34,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
 	"github.com/firebreak-ir/firebreak/internal/store"
+	"github.com/firebreak-ir/firebreak/internal/telemetry"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -86,6 +87,10 @@ type Deps struct {
 	Logger      *slog.Logger
 	Registry    *prometheus.Registry
 	Version     string
+	// HTTP observes every request (access log, metrics, spans); the app
+	// passes the one that wraps all its routes. When nil the API wraps
+	// its own handler in one, on Logger and Registry.
+	HTTP *telemetry.HTTP
 	// BaseURL is the URL people reach this server at (the configured
 	// public URL, else the listening one), for absolute URLs in answers;
 	// never taken from a request's Host.
@@ -117,7 +122,6 @@ type Server struct {
 	idem        Idempotency
 	db          Pinger
 	log         *slog.Logger
-	metrics     *metrics
 	handler     http.Handler
 	api         huma.API
 	baseURL     func() string
@@ -125,7 +129,7 @@ type Server struct {
 
 // New builds the API and its route table.
 func New(d Deps) *Server {
-	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, roster: d.Roster, contacts: d.Contacts, escalations: d.Escalations, duties: d.Duties, notices: d.Notices, status: d.Status, plans: d.Plans, jobs: d.Jobs, deliveries: d.Deliveries, idem: d.Idempotency, db: d.DB, log: d.Logger, metrics: newMetrics(d.Registry)}
+	s := &Server{incidents: d.Incidents, auth: d.Auth, triage: d.Triage, roster: d.Roster, contacts: d.Contacts, escalations: d.Escalations, duties: d.Duties, notices: d.Notices, status: d.Status, plans: d.Plans, jobs: d.Jobs, deliveries: d.Deliveries, idem: d.Idempotency, db: d.DB, log: d.Logger}
 	s.indicators = d.Indicators
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Firebreak API", d.Version)
@@ -190,7 +194,10 @@ func New(d Deps) *Server {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
 	})
-	s.handler = s.authenticate(s.idempotent(s.metrics.wrap(mux)))
+	s.handler = s.authenticate(s.idempotent(telemetry.Route(mux)))
+	if d.HTTP == nil {
+		s.handler = telemetry.NewHTTP(telemetry.HTTPOptions{Logger: d.Logger, Registry: d.Registry}).Handler(s.handler)
+	}
 	return s
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/telemetry"
 )
 
 // MaxRedirects is how many redirects a Client follows; each is checked.
@@ -22,9 +24,10 @@ const MaxRedirects = 3
 // address (checked once more, as a number, by the socket's Control hook).
 // It uses no proxy. Redirects are followed up to MaxRedirects, each target
 // checked by CheckURL before it is requested and by the dialer when it is
-// connected to. Set no Timeout on it; bound each request by its context.
+// connected to. Each request carries its trace (traceparent) and is a
+// client span when traced. Set no Timeout on it; bound each request by its context.
 func Client(p Policy) *http.Client {
-	return &http.Client{Transport: Transport(p), CheckRedirect: p.CheckRedirect}
+	return &http.Client{Transport: telemetry.Transport(Transport(p)), CheckRedirect: p.CheckRedirect}
 }
 
 // Transport is the guarded transport under Client, for a client that

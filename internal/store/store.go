@@ -23,10 +23,12 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
+	"go.opentelemetry.io/otel/attribute"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/telemetry"
 )
 
 //go:embed migrations
@@ -413,7 +415,14 @@ func sqlitePath(dsn string) string {
 // use the context it is given. On SQLite, concurrent calls share one
 // transaction and one fsync (see groupCommit); fn then runs inside a
 // savepoint, so its error undoes its own writes only.
-func (db *DB) tx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (db *DB) tx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) (err error) {
+	// One span per transaction, the store's one write path; a child of
+	// the request's or job's span, none when they are not traced.
+	ctx, span := telemetry.Start(ctx, "store.tx")
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String("db.system", db.Backend()))
+	}
+	defer func() { telemetry.End(span, err) }()
 	if c := idemClaimOf(ctx); c != nil {
 		// A request under an Idempotency-Key: its key is marked applied
 		// in this same transaction (idempotency.go).

@@ -38,6 +38,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/related"
 	"github.com/firebreak-ir/firebreak/internal/roster"
 	"github.com/firebreak-ir/firebreak/internal/status"
+	"github.com/firebreak-ir/firebreak/internal/telemetry"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -345,6 +346,7 @@ func (s *Server) signedIn(need auth.Role, next http.HandlerFunc) http.Handler {
 			http.Error(w, "Unauthorized: sign in first.", http.StatusUnauthorized)
 			return
 		}
+		telemetry.SetUser(r.Context(), u.Username)
 		if !u.Role.Allows(need) {
 			r = r.WithContext(context.WithValue(r.Context(), userKey, u))
 			s.errorPage(w, r, http.StatusForbidden, "Your role ("+string(u.Role)+") may not do this; it needs "+string(need)+".")
