@@ -1,11 +1,12 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/oncall"
 )
 
 // Calendar feeds: a schedule's final schedule, or one person's shifts in
@@ -30,11 +31,13 @@ func (s *Server) feedAllowed(ctx context.Context, kind, name, token string) (boo
 	return s.roster.CheckCalendarToken(ctx, kind, name, token)
 }
 
-// feedRange is from a week ago to 90 days ahead, from the start of the
-// hour, so the feed (and its DTSTAMP) stays the same within an hour.
-func (s *Server) feedRange() (time.Time, time.Time) {
-	now := s.now().UTC().Truncate(time.Hour)
-	return now.Add(-feedPast), now.Add(feedFuture)
+// feed is a calendar from a week ago to 90 days ahead, the window starting
+// on the hour; generated now (its DTSTAMP). Events keep their UIDs as the
+// window moves (see oncall.Feed).
+func (s *Server) feed(name, user string, schedules ...oncall.Schedule) []byte {
+	now := s.now().UTC()
+	from := now.Truncate(time.Hour)
+	return oncall.Feed{Name: name, Schedules: schedules, User: user, From: from.Add(-feedPast), To: from.Add(feedFuture), Stamp: now}.ICS()
 }
 
 func (s *Server) scheduleFeed(w http.ResponseWriter, r *http.Request) {
@@ -60,12 +63,12 @@ func (s *Server) scheduleFeed(w http.ResponseWriter, r *http.Request) {
 		s.feedError(w, r, err)
 		return
 	}
-	from, to := s.feedRange()
-	writeCalendar(w, name, sch.ICS(from, to, ""))
+	writeCalendar(w, name, s.feed("On call: "+sch.Name, "", sch))
 }
 
-// userFeed joins the person's events from every schedule's own feed, so
-// that each event keeps the UID it has there.
+// userFeed is the person's shifts in every schedule, written by the same
+// writer as the schedule feeds, so each event is the one (UID included)
+// the schedule's feed has.
 func (s *Server) userFeed(w http.ResponseWriter, r *http.Request) {
 	user := r.PathValue("username")
 	token, ok := feedToken(r)
@@ -85,41 +88,12 @@ func (s *Server) userFeed(w http.ResponseWriter, r *http.Request) {
 		s.feedError(w, r, err)
 		return
 	}
-	from, to := s.feedRange()
-	var b bytes.Buffer
-	for _, line := range []string{"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Firebreak//On-call schedules//EN",
-		"CALSCALE:GREGORIAN", "METHOD:PUBLISH", "X-WR-CALNAME:On call: " + icsText(user)} {
-		b.WriteString(line + "\r\n")
-	}
+	var schedules []oncall.Schedule
 	for _, name := range sortedKeys(o.Schedules) {
-		b.Write(events(o.Schedules[name].ICS(from, to, user)))
+		schedules = append(schedules, o.Schedules[name])
 	}
-	b.WriteString("END:VCALENDAR\r\n")
-	writeCalendar(w, user, b.Bytes())
+	writeCalendar(w, user, s.feed("On call: "+user, user, schedules...))
 }
-
-// events returns the VEVENT blocks of a feed, lines and folding intact.
-func events(feed []byte) []byte {
-	var out bytes.Buffer
-	in := false
-	for line := range bytes.SplitAfterSeq(feed, []byte("\r\n")) {
-		switch {
-		case bytes.Equal(line, []byte("BEGIN:VEVENT\r\n")):
-			in = true
-			out.Write(line)
-		case bytes.Equal(line, []byte("END:VEVENT\r\n")):
-			in = false
-			out.Write(line)
-		case in:
-			out.Write(line)
-		}
-	}
-	return out.Bytes()
-}
-
-// icsText escapes a TEXT value (RFC 5545 section 3.3.11). User names are
-// short and plain, so the line needs no folding.
-var icsText = strings.NewReplacer(`\`, `\\`, `;`, `\;`, `,`, `\,`, "\n", `\n`, "\r", "").Replace
 
 func writeCalendar(w http.ResponseWriter, name string, body []byte) {
 	h := w.Header()

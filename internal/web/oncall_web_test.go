@@ -326,6 +326,44 @@ func TestCalendarFeeds(t *testing.T) {
 		t.Errorf("vera, on call nowhere, has %d events", n)
 	}
 
+	// An hour later (the feed window moved), every event keeps its UID and
+	// start; DTSTAMP is when each feed was made; alice's feed has the
+	// schedule feed's events, UIDs included.
+	byUID := func(evs []ical.Event) map[string]string {
+		out := map[string]string{}
+		for _, e := range evs {
+			uid, _ := e.Props.Text(ical.PropUID)
+			start, _ := e.DateTimeStart(time.UTC)
+			sm, _ := e.Props.Text(ical.PropSummary)
+			out[uid] = start.Format(time.RFC3339) + " " + sm
+		}
+		return out
+	}
+	stamp := func(evs []ical.Event) time.Time {
+		v, _ := evs[0].Props.DateTime(ical.PropDateTimeStamp, time.UTC)
+		return v
+	}
+	before, mineBefore := parse(feed("schedule", "primary")), parse(feed("user", "alice"))
+	s.clock.advance(time.Hour)
+	after := parse(feed("schedule", "primary"))
+	a, b := byUID(before), byUID(after)
+	for uid, ev := range a {
+		if b[uid] != ev {
+			t.Errorf("an hour later, UID %s is %q, was %q", uid, b[uid], ev)
+		}
+	}
+	if len(a) != len(b) {
+		t.Errorf("%d events, then %d an hour later", len(a), len(b))
+	}
+	if d := stamp(after).Sub(stamp(before)); d < time.Hour || d > time.Hour+time.Minute {
+		t.Errorf("DTSTAMP moved by %s, want the hour between the two feeds", d)
+	}
+	for uid, ev := range byUID(mineBefore) {
+		if a[uid] != ev {
+			t.Errorf("alice's event %s %q is %q in the schedule feed", uid, ev, a[uid])
+		}
+	}
+
 	good := feed("schedule", "primary")
 	aliceTok := strings.TrimSuffix(strings.TrimPrefix(feed("user", "alice"), "/calendars/users/alice/"), ".ics")
 	for _, p := range []string{
