@@ -161,18 +161,31 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 	s.renderReport(w, r, http.StatusOK, reportForm{}, "", ref)
 }
 
-// securityTxt serves RFC 9116's file, pointing at the report form.
+// securityTxt serves RFC 9116's file, pointing at the report form. Every
+// URI is built from the public URL (never the request's Host) and web URIs
+// must be https (RFC 9116 section 2.5): over plain http the form and
+// Canonical are left out, and with no contact left the file is not served.
 func (s *Server) securityTxt(w http.ResponseWriter, r *http.Request) {
 	base := s.siteURL()
+	secure := strings.HasPrefix(base, "https://")
 	var b strings.Builder
+	contacts := 0
 	for _, c := range s.desk.sectxt.Contacts {
-		fmt.Fprintf(&b, "Contact: %s\n", c)
+		if strings.HasPrefix(c, "https://") || strings.HasPrefix(c, "mailto:") || strings.HasPrefix(c, "tel:") {
+			fmt.Fprintf(&b, "Contact: %s\n", c)
+			contacts++
+		}
 	}
-	fmt.Fprintf(&b, "Contact: %s/report\n", base)
-	// Expires is required and should be under a year away; generating it
-	// keeps it fresh without anyone editing a file.
-	fmt.Fprintf(&b, "Expires: %s\n", s.desk.now().UTC().Add(180*24*time.Hour).Truncate(time.Second).Format(time.RFC3339))
-	if s.desk.sectxt.Policy != "" {
+	if secure {
+		fmt.Fprintf(&b, "Contact: %s/report\n", base)
+		contacts++
+	}
+	if contacts == 0 {
+		http.NotFound(w, r)
+		return
+	}
+	fmt.Fprintf(&b, "Expires: %s\n", securityTxtExpires(s.desk.now()).Format(time.RFC3339))
+	if strings.HasPrefix(s.desk.sectxt.Policy, "https://") {
 		fmt.Fprintf(&b, "Policy: %s\n", s.desk.sectxt.Policy)
 	}
 	langs := s.desk.sectxt.Languages
@@ -180,7 +193,18 @@ func (s *Server) securityTxt(w http.ResponseWriter, r *http.Request) {
 		langs = "en"
 	}
 	fmt.Fprintf(&b, "Preferred-Languages: %s\n", langs)
-	fmt.Fprintf(&b, "Canonical: %s/.well-known/security.txt\n", base)
+	if secure {
+		fmt.Fprintf(&b, "Canonical: %s/.well-known/security.txt\n", base)
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte(b.String()))
+}
+
+// securityTxtExpires is the file's Expires: the first day of the month six
+// months after now's, in UTC. It is the same date all month (not a moment
+// recomputed on every request) and is renewed when the month turns, so it
+// always lies five to six months ahead: under the year RFC 9116 asks.
+func securityTxtExpires(now time.Time) time.Time {
+	y, m, _ := now.UTC().Date()
+	return time.Date(y, m+6, 1, 0, 0, 0, 0, time.UTC)
 }

@@ -213,7 +213,9 @@ func TestAbsoluteURLsFromPublicURL(t *testing.T) {
 	s := newSiteWith(t, func(c *app.Config) { c.PublicURL = public + "/" })
 	c := s.browser(t)
 	_, txt := s.raw(t, c, "GET", "/.well-known/security.txt", "evil.example", nil, forged...)
-	for _, want := range []string{"Contact: " + public + "/report\n", "Canonical: " + public + "/.well-known/security.txt\n"} {
+	y, m, _ := time.Now().UTC().Date()
+	expires := time.Date(y, m+6, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339)
+	for _, want := range []string{"Contact: " + public + "/report\n", "Canonical: " + public + "/.well-known/security.txt\n", "Expires: " + expires + "\n"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("security.txt lacks %q:\n%s", want, txt)
 		}
@@ -243,11 +245,13 @@ func TestAbsoluteURLsFromPublicURL(t *testing.T) {
 		t.Errorf("API integration: %d webhook_url %q, want %s/hooks/grafana/<token>\n%s", r.StatusCode, it.WebhookURL, public, body)
 	}
 
-	// Without a public URL: the listening address, not the Host header.
+	// Without an https public URL there is no https URI to give (the
+	// listening address is http, and the Host header is never believed):
+	// with no other contact, no file.
 	plain := newSiteWith(t, func(*app.Config) {})
-	_, txt = plain.raw(t, plain.browser(t), "GET", "/.well-known/security.txt", "evil.example", nil, forged...)
-	if !strings.Contains(txt, "Contact: "+plain.url+"/report\n") || strings.Contains(txt, "evil.example") {
-		t.Errorf("security.txt without a public URL:\n%s", txt)
+	r, txt = plain.raw(t, plain.browser(t), "GET", "/.well-known/security.txt", "evil.example", nil, forged...)
+	if r.StatusCode != http.StatusNotFound || strings.Contains(txt, "evil.example") || strings.Contains(txt, "Contact:") {
+		t.Errorf("security.txt without a public URL: %d\n%s", r.StatusCode, txt)
 	}
 }
 
@@ -308,9 +312,9 @@ func TestTrustProxy(t *testing.T) {
 		t.Errorf("locked client claiming another address first: %d, want 429", r.StatusCode)
 	}
 	// Host is never believed, proxy or not.
-	_, txt := behind.raw(t, behind.browser(t), "GET", "/.well-known/security.txt", "evil.example", nil, forged...)
-	if !strings.Contains(txt, "Contact: "+behind.url+"/report\n") {
-		t.Errorf("security.txt behind a trusted proxy:\n%s", txt)
+	r, txt := behind.raw(t, behind.browser(t), "GET", "/.well-known/security.txt", "evil.example", nil, forged...)
+	if r.StatusCode != http.StatusNotFound || strings.Contains(txt, "evil.example") {
+		t.Errorf("security.txt behind a trusted proxy, no https public URL: %d\n%s", r.StatusCode, txt)
 	}
 
 	direct := newSiteWith(t, func(*app.Config) {})
