@@ -12,12 +12,13 @@ const (
 	SourceAlertmanager Source = "alertmanager"
 	SourceGrafana      Source = "grafana"
 	SourceGeneric      Source = "generic"
+	SourcePagerDuty    Source = "pagerduty" // PagerDuty Events API v2
 	SourceEmail        Source = "email"
 	SourceReport       Source = "report"
 )
 
 // Sources lists every source.
-var Sources = []Source{SourceAlertmanager, SourceGrafana, SourceGeneric, SourceEmail, SourceReport}
+var Sources = []Source{SourceAlertmanager, SourceGrafana, SourceGeneric, SourcePagerDuty, SourceEmail, SourceReport}
 
 // Valid reports whether s is a known source.
 func (s Source) Valid() bool { return slices.Contains(Sources, s) }

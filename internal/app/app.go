@@ -426,7 +426,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	root := http.NewServeMux()
 	console.Register(root)
-	for _, p := range []string{"/api/", "/hooks/", "/healthz", "/readyz", "/metrics"} {
+	for _, p := range []string{"/api/", "/hooks/", "/v2/enqueue", "/healthz", "/readyz", "/metrics"} {
 		root.Handle(p, api.Handler())
 	}
 	a := &App{cfg: cfg, DB: db, Services: svc, public: public, done: make(chan error, 1), gauges: gauges}

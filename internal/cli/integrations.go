@@ -59,7 +59,7 @@ func integrationsCreateCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create KIND NAME",
 		Short: "Add an integration; its webhook URL and token are printed once",
-		Long: "Add an integration of KIND (alertmanager, grafana or generic). The answer holds the webhook\n" +
+		Long: "Add an integration of KIND (alertmanager, grafana, generic or pagerduty). The answer holds the webhook\n" +
 			"URL to configure in the sender and its token; they are shown this once. The URL is built\n" +
 			"from the address the CLI used to reach the server: check the sender can reach it.",
 		Example: "  firebreak integrations create alertmanager prom --service checkout --team payments\n" +

@@ -88,7 +88,7 @@ security_txt:
 		{"bad window", "routes:\n  - service: x\n    group_window: soon\n", `routes[0].group_window: "soon" is not a duration`},
 		{"unknown route key", "routes:\n  - service: x\n    reciever: y\n", `unknown field "reciever"`},
 		{"integration without token_env", "integrations:\n  - name: prom\n    kind: alertmanager\n", "integrations[0].token_env: name the environment variable"},
-		{"integration kind", "integrations:\n  - name: prom\n    kind: nagios\n    token_env: X\n", `integrations[0].kind: "nagios" is not alertmanager, grafana or generic`},
+		{"integration kind", "integrations:\n  - name: prom\n    kind: nagios\n    token_env: X\n", `integrations[0].kind: "nagios" is not alertmanager, grafana, generic or pagerduty`},
 		{"duplicate integration", "integrations:\n  - {name: a, kind: generic, token_env: X}\n  - {name: a, kind: generic, token_env: Y}\n", "integrations[1].name: a is listed twice"},
 		{"contact scheme", "security_txt:\n  contacts: ['security@example.com']\n", `security_txt.contacts[0]: "security@example.com" must be a mailto:, https: or tel: URI`},
 	}

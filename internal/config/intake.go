@@ -92,8 +92,8 @@ func (f File) checkIntake() error {
 			return fmt.Errorf("%s.name: is required", at)
 		case seen[in.Name]:
 			return fmt.Errorf("%s.name: %s is listed twice", at, in.Name)
-		case in.Kind != "alertmanager" && in.Kind != "grafana" && in.Kind != "generic":
-			return fmt.Errorf("%s.kind: %q is not alertmanager, grafana or generic", at, in.Kind)
+		case in.Kind != "alertmanager" && in.Kind != "grafana" && in.Kind != "generic" && in.Kind != "pagerduty":
+			return fmt.Errorf("%s.kind: %q is not alertmanager, grafana, generic or pagerduty", at, in.Kind)
 		case in.TokenEnv == "":
 			return fmt.Errorf("%s.token_env: name the environment variable that holds the integration's secret", at)
 		}

@@ -183,6 +183,9 @@ func New(d Deps) *Server {
 	s.documentHooks(api)
 	completeDocument(api.OpenAPI())
 
+	mux.HandleFunc("POST /hooks/pagerduty/{token}", s.pagerduty)
+	mux.HandleFunc("POST /hooks/pagerduty", s.pagerduty)
+	mux.HandleFunc("POST /v2/enqueue", s.pagerduty) // PagerDuty's own path
 	mux.HandleFunc("POST /hooks/{kind}/{token}", s.hooks)
 	mux.HandleFunc("POST /hooks/{kind}", s.hooks)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -18,7 +18,7 @@ import (
 
 // IntegrationBody adds an integration.
 type IntegrationBody struct {
-	Kind    string `json:"kind" enum:"alertmanager,grafana,generic" doc:"The format the sender speaks."`
+	Kind    string `json:"kind" enum:"alertmanager,grafana,generic,pagerduty" doc:"The format the sender speaks; pagerduty is the PagerDuty Events API v2."`
 	Name    string `json:"name" minLength:"1" maxLength:"63" doc:"Lowercase letters, digits, . _ -; shown as the source of its alerts."`
 	Service string `json:"service,omitempty" maxLength:"100" doc:"The service its alerts are about; defaults to the name."`
 	Team    string `json:"team,omitempty" maxLength:"100" doc:"The team that owns them."`

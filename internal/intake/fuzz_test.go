@@ -38,7 +38,7 @@ func checkBatch(t *testing.T, src alert.Source, b Batch, err error) {
 		if errs.CodeOf(err) != errs.Invalid {
 			t.Fatalf("error without the Invalid code: %v", err)
 		}
-		if b.Alerts != nil || b.Problems != nil || b.Truncated != 0 {
+		if b.Alerts != nil || b.Problems != nil || b.Truncated != 0 || b.Acks != nil {
 			t.Fatalf("refused body with a non-empty batch: %+v", b)
 		}
 		return
@@ -65,7 +65,17 @@ func checkBatch(t *testing.T, src alert.Source, b Batch, err error) {
 				t.Fatalf("empty link in %+v", a)
 			}
 		}
-		if src == alert.SourceGeneric {
+		if src == alert.SourcePagerDuty {
+			if a.Fingerprint == "" || a.Fingerprint != a.DedupKey || a.Labels["alertname"] != a.Fingerprint || len(a.Summary) > MaxSummary ||
+				(a.Status == alert.StatusFiring && a.Summary == "") || !utf8.ValidString(a.Summary) {
+				t.Fatalf("pagerduty alert out of bounds: %+v", a)
+			}
+			for _, l := range a.Links {
+				if !strings.HasPrefix(l.URL, "http://") && !strings.HasPrefix(l.URL, "https://") {
+					t.Fatalf("unsafe link %q", l.URL)
+				}
+			}
+		} else if src == alert.SourceGeneric {
 			if a.Fingerprint == "" || (a.Status == alert.StatusFiring && a.Summary == "") || len(a.Labels) > MaxLabels ||
 				len(a.Summary) > MaxSummary || !utf8.ValidString(a.Summary) {
 				t.Fatalf("generic alert out of bounds: %+v", a)
@@ -102,5 +112,22 @@ func FuzzGeneric(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		b, err := Generic(body, delivery)
 		checkBatch(t, alert.SourceGeneric, b, err)
+	})
+}
+
+func FuzzPagerDuty(f *testing.F) {
+	seed(f, "pagerduty-", `{"event_action":"trigger","payload":{"summary":"s","source":"h","severity":"info","custom_details":"x"},"images":[{"src":"https://x.example/a.png","href":"https://x.example"}]}`,
+		`{"event_action":"acknowledge","dedup_key":"k"}`, `{"event_action":"resolve","dedup_key":null}`, `{"event_action":"trigger","payload":null,"links":null}`)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		b, err := PagerDuty(body, delivery)
+		checkBatch(t, alert.SourcePagerDuty, b, err)
+		if err == nil && len(b.Acks)+len(b.Alerts) > 1 {
+			t.Fatalf("one event made %d alerts and %d acks", len(b.Alerts), len(b.Acks))
+		}
+		for _, k := range b.Acks {
+			if strings.TrimSpace(k) == "" || len(k) > MaxDedupKey {
+				t.Fatalf("bad ack key %q", k)
+			}
+		}
 	})
 }

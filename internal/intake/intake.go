@@ -42,6 +42,9 @@ type Batch struct {
 	// Truncated counts the alerts the sender left out of the body
 	// (Alertmanager's and Grafana's truncatedAlerts, under max_alerts).
 	Truncated int
+	// Acks are the dedup keys the sender acknowledged (PagerDuty's
+	// acknowledge): the entries of those alerts are acknowledged.
+	Acks []string
 }
 
 // Parser parses one body. A non-nil error means the body is not the format
@@ -57,6 +60,8 @@ func ParserFor(src alert.Source) (Parser, bool) {
 		return Grafana, true
 	case alert.SourceGeneric:
 		return Generic, true
+	case alert.SourcePagerDuty:
+		return PagerDuty, true
 	}
 	return nil, false
 }

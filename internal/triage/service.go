@@ -102,7 +102,7 @@ func (s *Service) CreateIntegration(ctx context.Context, actor string, in Integr
 	var details []errs.Detail
 	bad := func(f, m string) { details = append(details, errs.Detail{Field: f, Message: m}) }
 	if _, ok := intake.ParserFor(in.Kind); !ok {
-		bad("kind", fmt.Sprintf("unknown kind %q; one of alertmanager, grafana, generic", in.Kind))
+		bad("kind", fmt.Sprintf("unknown kind %q; one of alertmanager, grafana, generic, pagerduty", in.Kind))
 	}
 	if !namePattern.MatchString(in.Name) {
 		bad("name", "must be 1–63 lowercase letters, digits, or . _ -")
@@ -193,14 +193,20 @@ func (s *Service) DisableIntegration(ctx context.Context, id string) error {
 
 // Receipt says what a delivery did.
 type Receipt struct {
-	Integration string           `json:"integration"`
-	Accepted    int              `json:"accepted"`
-	NewGroups   int              `json:"new_groups"`
-	Repeats     int              `json:"repeats"`
-	Resolved    int              `json:"resolved"`
-	Ignored     int              `json:"ignored"`
-	Truncated   int              `json:"truncated,omitempty"`
-	Problems    []intake.Problem `json:"problems"`
+	Integration string `json:"integration"`
+	Accepted    int    `json:"accepted"`
+	NewGroups   int    `json:"new_groups"`
+	Repeats     int    `json:"repeats"`
+	Resolved    int    `json:"resolved"`
+	Ignored     int    `json:"ignored"`
+	Truncated   int    `json:"truncated,omitempty"`
+	// Acknowledged counts the entries a sender's acknowledge (PagerDuty's)
+	// acknowledged.
+	Acknowledged int              `json:"acknowledged,omitempty"`
+	Problems     []intake.Problem `json:"problems"`
+	// DedupKey is the key of a single-event delivery (PagerDuty's answer
+	// carries it, made up when a trigger had none).
+	DedupKey string `json:"dedup_key,omitempty"`
 }
 
 // Receive authenticates a delivery by its integration's secret, parses it,
@@ -224,9 +230,22 @@ func (s *Service) Receive(ctx context.Context, kind alert.Source, secret string,
 	if err != nil {
 		return Receipt{}, err
 	}
-	r := Receipt{Integration: it.Name, Accepted: len(batch.Alerts), Truncated: batch.Truncated, Problems: batch.Problems}
+	r := Receipt{Integration: it.Name, Accepted: len(batch.Alerts) + len(batch.Acks), Truncated: batch.Truncated, Problems: batch.Problems}
 	if r.Problems == nil {
 		r.Problems = []intake.Problem{}
+	}
+	switch {
+	case len(batch.Alerts) == 1 && len(batch.Acks) == 0:
+		r.DedupKey = batch.Alerts[0].DedupKey
+	case len(batch.Alerts) == 0 && len(batch.Acks) == 1:
+		r.DedupKey = batch.Acks[0]
+	}
+	for _, key := range batch.Acks {
+		n, err := s.acknowledgeAlert(ctx, it, key, now)
+		if err != nil {
+			return Receipt{}, err
+		}
+		r.Acknowledged += n
 	}
 	if len(batch.Alerts) == 0 {
 		return r, nil

@@ -109,6 +109,10 @@ type Store interface {
 	// not see is not found, exactly as a missing one.
 	Entry(ctx context.Context, v incident.Viewer, id string) (Entry, error)
 	Items(ctx context.Context, groupID string) ([]alert.Item, error)
+	// FiringGroups returns the IDs of the groups holding a firing alert
+	// with this fingerprint that came through the integration, newest
+	// first.
+	FiringGroups(ctx context.Context, integration, fingerprint string) ([]string, error)
 	// UpdateEntry changes an entry v may see with fn and records the
 	// action, in one transaction; an empty l.Action records nothing (a
 	// claim that the action's own record will follow). An entry v may not

@@ -30,6 +30,7 @@ var integrationKinds = []integrationKind{
 	{alert.SourceAlertmanager, "Prometheus Alertmanager"},
 	{alert.SourceGrafana, "Grafana alerting"},
 	{alert.SourceGeneric, "Generic JSON webhook"},
+	{alert.SourcePagerDuty, "PagerDuty Events API v2"},
 }
 
 // createdIntegration is what an admin needs to connect a new integration,

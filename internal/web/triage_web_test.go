@@ -251,6 +251,24 @@ func TestIntegrationsPage(t *testing.T) {
 	if r := s.get(t, s.signIn(t, "alice"), "/admin/integrations"); r.status != http.StatusForbidden {
 		t.Errorf("responder on integrations: %d", r.status)
 	}
+
+	// A PagerDuty integration: the page shows the Events API URL and the
+	// routing key to paste, and an event sent with them is taken.
+	r = s.post(t, c, "/admin/integrations", url.Values{"kind": {"pagerduty"}, "name": {"pd-nagios"}})
+	m = regexp.MustCompile(`id="hook-token" class="mono" readonly value="([^"]+)"`).FindStringSubmatch(r.body)
+	if r.status != 200 || m == nil || !strings.Contains(r.body, "<code>"+s.url+"/hooks/pagerduty</code> as the Events API v2 URL") ||
+		!strings.Contains(r.body, "integration key (<code>routing_key</code>)") {
+		t.Fatalf("create pagerduty: %d\n%s", r.status, r.body)
+	}
+	event := `{"routing_key":"` + m[1] + `","event_action":"trigger","dedup_key":"disk-db-1","payload":{"summary":"Disk full on db-1","source":"db-1","severity":"warning"}}`
+	resp, err := http.Post(s.url+"/hooks/pagerduty", "application/json", strings.NewReader(event))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("pagerduty event with the shown routing key: %d", resp.StatusCode)
+	}
 }
 
 // TestBrowserTriageScreenshots looks at the queue and an entry in light and
