@@ -69,6 +69,7 @@ func (s *Server) pagerduty(w http.ResponseWriter, r *http.Request) {
 			if token == "" {
 				msg = "missing routing_key: put the integration's token in routing_key, or use /hooks/pagerduty/{token}"
 			}
+			w.Header().Set("WWW-Authenticate", hookChallenge(token))
 			writeProblem(w, http.StatusUnauthorized, msg)
 		case ok && e.Code == errs.Invalid:
 			writePD(w, http.StatusBadRequest, pdAnswer{Status: "invalid event", Message: "Event object is invalid", Errors: []string{located(e.Field, e.Message)}})

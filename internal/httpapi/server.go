@@ -181,6 +181,7 @@ func New(d Deps) *Server {
 	s.registerPostmortemMeeting(api)
 	s.registerRelated(api)
 	s.documentHooks(api)
+	s.documentPagerDuty(api)
 	completeDocument(api.OpenAPI())
 
 	mux.HandleFunc("POST /hooks/pagerduty/{token}", s.pagerduty)
