@@ -37,6 +37,11 @@ func evidenceCmd(g *globals) *cobra.Command {
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ref, rest := args[0], args[1:]
+			// This command's -o shadows the global one: it names download's
+			// file, and for every other verb it is the output format.
+			if (len(rest) == 0 || rest[0] != "download") && output != "" {
+				g.output = output
+			}
 			c, err := g.client()
 			if err != nil {
 				return err

@@ -41,6 +41,12 @@ func exitCode(err error) int {
 	return exitUsage
 }
 
+// groupAnnotation marks a command that only groups others: run alone, it
+// shows its help.
+const groupAnnotation = "firebreak/group"
+
+func groupOnly(c *cobra.Command) bool { return c.Annotations[groupAnnotation] == "true" }
+
 // classifyErrors walks the tree once: an error from a command's own hooks
 // is a failure unless the command said it is a usage error; a command that
 // only groups others answers an unknown subcommand with a usage error
@@ -54,6 +60,10 @@ func classifyErrors(c *cobra.Command) {
 			return nil
 		}
 		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		if c.Annotations == nil {
+			c.Annotations = map[string]string{}
+		}
+		c.Annotations[groupAnnotation] = "true"
 	}
 	for _, hook := range []*func(*cobra.Command, []string) error{&c.PersistentPreRunE, &c.PreRunE, &c.RunE, &c.PostRunE, &c.PersistentPostRunE} {
 		if run := *hook; run != nil {

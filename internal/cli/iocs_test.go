@@ -33,10 +33,13 @@ func TestIOCsFromTheCLI(t *testing.T) {
 	if !strings.Contains(out, "198.51.100.7") || !strings.Contains(out, "INC-2") || !strings.Contains(out, "AMBER+STRICT") {
 		t.Fatalf("list: %s", out)
 	}
-	var list []struct{ ID, Type, Value string }
-	if err := json.Unmarshal([]byte(h.ok(t, "iocs", "INC-1", "-o", "json")), &list); err != nil || len(list) != 4 {
-		t.Fatalf("list -o json: %v %v", list, err)
+	var page struct {
+		Items []struct{ ID, Type, Value string }
 	}
+	if err := json.Unmarshal([]byte(h.ok(t, "iocs", "INC-1", "-o", "json")), &page); err != nil || len(page.Items) != 4 {
+		t.Fatalf("list -o json: %v %v", page, err)
+	}
+	list := page.Items
 	if out := h.ok(t, "iocs", "INC-1", "set", list[0].ID, "--state", "blocked"); !strings.Contains(out, "blocked") {
 		t.Fatalf("set: %s", out)
 	}

@@ -45,7 +45,8 @@ func TestNoticesFromTheCLI(t *testing.T) {
 	if out = h.ok(t, "notices", "INC-1"); !strings.Contains(out, n.ID) || !strings.Contains(out, "submitted") {
 		t.Fatalf("list: %s", out)
 	}
-	if out = h.ok(t, "notices", "list", "INC-1", "-o", "json"); !strings.HasPrefix(strings.TrimSpace(out), "[") {
+	if out = h.ok(t, "notices", "list", "INC-1", "-o", "json"); !strings.HasPrefix(strings.TrimSpace(out), `{
+  "items": [`) {
 		t.Fatalf("list -o json: %s", out)
 	}
 	if out = h.ok(t, "notices", "templates"); !strings.Contains(out, "gdpr-art33") {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -11,6 +12,36 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
+
+// listShape gives every list printed with -o json one shape, an object
+// {"items": [...]} that can grow fields (next, total) without breaking
+// scripts: a bare slice is wrapped, and an "items" field holding a nil slice
+// is printed as [] rather than null. It is applied in print, the one place
+// JSON is written, so a new command cannot forget it.
+func listShape(v any) any {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		if rv.Kind() == reflect.Slice && rv.IsNil() {
+			rv = reflect.MakeSlice(rv.Type(), 0, 0)
+		}
+		return struct {
+			Items any `json:"items"`
+		}{rv.Interface()}
+	case reflect.Struct:
+		for i := range rv.NumField() {
+			f := rv.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "items" && f.IsExported() && f.Type.Kind() == reflect.Slice && rv.Field(i).IsNil() {
+				cp := reflect.New(rv.Type()).Elem()
+				cp.Set(rv)
+				cp.Field(i).Set(reflect.MakeSlice(f.Type, 0, 0))
+				return cp.Interface()
+			}
+		}
+	}
+	return v
+}
 
 func tab(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
 

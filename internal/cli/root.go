@@ -177,7 +177,8 @@ func (g *globals) checkOutput() error {
 	return nil
 }
 
-// print writes v as JSON with -o json, else calls table.
+// print writes v as JSON with -o json, else calls table. Every list has
+// one JSON shape, {"items": [...]} (see listShape).
 func (g *globals) print(v any, table func(w io.Writer)) error {
 	if err := g.checkOutput(); err != nil {
 		return err
@@ -185,7 +186,7 @@ func (g *globals) print(v any, table func(w io.Writer)) error {
 	if g.json() {
 		enc := json.NewEncoder(g.env.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+		return enc.Encode(listShape(v))
 	}
 	table(g.env.Stdout)
 	return nil

@@ -125,7 +125,17 @@ func showTasks(cmd *cobra.Command, g *globals, ref string) error {
 	if err != nil {
 		return err
 	}
-	return g.print(it, func(w io.Writer) {
+	// The tasks are the list, so they are its items, as in every list's JSON.
+	board := struct {
+		Ref       string                   `json:"ref"`
+		Version   int64                    `json:"version"`
+		State     incident.State           `json:"state"`
+		Items     []incident.Task          `json:"items"`
+		Progress  []incident.PhaseProgress `json:"progress"`
+		Plans     []incident.AppliedPlan   `json:"plans"`
+		Suggested []httpapi.SuggestedPlan  `json:"suggested_plans"`
+	}{it.Ref, it.Version, it.State, it.Tasks, it.Progress, it.Plans, it.Suggested}
+	return g.print(board, func(w io.Writer) {
 		fmt.Fprintf(w, "%s is %s\n", it.Ref, it.State)
 		if len(it.Tasks) == 0 {
 			fmt.Fprintln(w, "No tasks.")

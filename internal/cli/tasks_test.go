@@ -64,12 +64,14 @@ func TestTasksFromTheCLI(t *testing.T) {
 	if !strings.Contains(out, "INC-1") || !strings.Contains(out, "own-2") || !strings.Contains(out, "own-3") || strings.Contains(out, "own-1") {
 		t.Fatalf("bob's tasks: %s", out)
 	}
-	var rows []struct {
-		IncidentRef string `json:"incident_ref"`
-		Key, State  string
+	var mine struct {
+		Items []struct {
+			IncidentRef string `json:"incident_ref"`
+			Key, State  string
+		}
 	}
-	if err := json.Unmarshal([]byte(h.ok(t, "tasks", "--mine", "-o", "json")), &rows); err != nil || len(rows) != 2 || rows[0].State == "" {
-		t.Fatalf("tasks --mine -o json: %+v %v", rows, err)
+	if err := json.Unmarshal([]byte(h.ok(t, "tasks", "--mine", "-o", "json")), &mine); err != nil || len(mine.Items) != 2 || mine.Items[0].State == "" {
+		t.Fatalf("tasks --mine -o json: %+v %v", mine, err)
 	}
 	if out := h.ok(t, "tasks", "list", "--assignee", "alice"); !strings.Contains(out, "own-1") || strings.Contains(out, "own-2") {
 		t.Fatalf("alice's tasks: %s", out)

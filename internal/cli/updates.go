@@ -135,7 +135,18 @@ func updatesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.print(v, func(w io.Writer) {
+			// The updates are the list, so they are its items, as in every list's JSON.
+			view := struct {
+				Ref            string                      `json:"ref"`
+				Items          []notices.StakeholderUpdate `json:"items"`
+				Deliveries     []notices.UpdateDelivery    `json:"deliveries"`
+				EveryMinutes   int                         `json:"every_minutes"`
+				NextDue        *time.Time                  `json:"next_due,omitempty"`
+				Overdue        bool                        `json:"overdue"`
+				Reminders      int                         `json:"reminders"`
+				LastRemindedAt *time.Time                  `json:"last_reminded_at,omitempty"`
+			}{v.Ref, v.Updates, v.Deliveries, v.EveryMinutes, v.NextDue, v.Overdue, v.Reminders, v.LastRemindedAt}
+			return g.print(view, func(w io.Writer) {
 				switch {
 				case v.EveryMinutes == 0 || v.NextDue == nil:
 					fmt.Fprintln(w, "No update cadence for this incident now.")
