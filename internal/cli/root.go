@@ -99,6 +99,7 @@ func newRoot(g *globals) *cobra.Command {
 	root.AddCommand(actionsCmd(g))
 	root.AddCommand(insightsCmd(g))
 	classifyErrors(root)
+	addCompletion(g, root)
 	return root
 }
 
