@@ -95,8 +95,9 @@ func actionAddCmd(g *globals) *cobra.Command {
 	var tr httpapi.TrackerBody
 	cmd := &cobra.Command{
 		Use:   "add REF --title TITLE --owner USER --due YYYY-MM-DD",
-		Short: "Add an action item to an incident (also after it closed)",
-		Args:  cobra.ExactArgs(1),
+		Short: "Add an action item to an incident (also after it closed)", Example: `  firebreak actions add INC-7 --title "Alert on CI token use from new IPs" --owner dana --due 2026-12-18
+  firebreak actions add INC-7 --title "Move CI to OIDC" --kind prevent --priority p1 --tracker-key OPS-42 --tracker-url https://tracker.example/OPS-42`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -128,8 +129,9 @@ func actionAddCmd(g *globals) *cobra.Command {
 func actionShowCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show ACT-N",
-		Short: "Show an action item",
-		Args:  cobra.ExactArgs(1),
+		Short: "Show an action item", Example: `  firebreak actions show ACT-3
+  firebreak actions show ACT-3 -o json`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -159,8 +161,9 @@ func actionEditCmd(g *globals) *cobra.Command {
 	var version int64
 	cmd := &cobra.Command{
 		Use:   "edit ACT-N [--title …] [--owner …] [--due …] …",
-		Short: "Change an action item's fields (those given)",
-		Args:  cobra.ExactArgs(1),
+		Short: "Change an action item's fields (those given)", Example: `  firebreak actions edit ACT-3 --due 2027-01-15 --owner bob
+  firebreak actions edit ACT-3 --title "Rotate every deploy key" --if-version 2`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -207,10 +210,15 @@ func actionEditCmd(g *globals) *cobra.Command {
 func actionMoveCmd(g *globals, verb string, to actions.State, short string) *cobra.Command {
 	var reason string
 	var version int64
+	example := "  firebreak actions " + verb + " ACT-3\n  firebreak actions " + verb + " ACT-3 --if-version 4"
+	if to == actions.WontDo {
+		example = `  firebreak actions wont-do ACT-3 --reason "superseded by ACT-5"`
+	}
 	cmd := &cobra.Command{
-		Use:   verb + " ACT-N",
-		Short: short,
-		Args:  cobra.ExactArgs(1),
+		Use:     verb + " ACT-N",
+		Short:   short,
+		Example: example,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {

@@ -17,8 +17,9 @@ func migrateCmd(g *globals) *cobra.Command {
 	var f dbFlags
 	cmd := &cobra.Command{
 		Use:   "migrate",
-		Short: "Apply pending database migrations (serve does this at start too)",
-		Args:  cobra.NoArgs,
+		Short: "Apply pending database migrations (serve does this at start too)", Example: `  firebreak migrate --data-dir /var/lib/firebreak
+  firebreak migrate --db postgres://firebreak@db.internal/firebreak`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			log := slog.New(slog.NewTextHandler(g.env.Stderr, nil))
 			db, err := f.open(cmd.Context(), g, log)

@@ -17,7 +17,7 @@ import (
 // incidentPlansCmd is "firebreak incident plans REF".
 func incidentPlansCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "plans REF", Short: "Show the response plans applied to an incident and those that match and are not applied", Args: cobra.ExactArgs(1),
+		Use: "plans REF", Short: "Show the response plans applied to an incident and those that match and are not applied", Example: `  firebreak incidents plans INC-7`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -46,7 +46,7 @@ func incidentPlansCmd(g *globals) *cobra.Command {
 func incidentPlanCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "plan", Short: "Apply a response plan to an incident by hand, or detach one"}
 	apply := &cobra.Command{
-		Use: "apply REF NAME", Short: "Apply a plan's current version: its tasks are added (a key the incident has is merged)", Args: cobra.ExactArgs(2),
+		Use: "apply REF NAME", Short: "Apply a plan's current version: its tasks are added (a key the incident has is merged)", Example: `  firebreak incidents plan apply INC-7 ddos`, Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -74,7 +74,7 @@ func incidentPlanCmd(g *globals) *cobra.Command {
 	}
 	var reason string
 	detach := &cobra.Command{
-		Use: "detach REF NAME", Short: "Detach a plan: its open tasks are removed, its done ones stay", Args: cobra.ExactArgs(2),
+		Use: "detach REF NAME", Short: "Detach a plan: its open tasks are removed, its done ones stay", Example: `  firebreak incidents plan detach INC-7 ddos --reason "not a DDoS after all"`, Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {

@@ -150,7 +150,9 @@ func inventoryCmd(g *globals) *cobra.Command {
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "inventory [KIND IDENTIFIER]",
-		Short: "List the asset inventory, or show one asset with the incidents it was in",
+		Short: "List the asset inventory, or show one asset with the incidents it was in", Example: `  firebreak assets inventory
+  firebreak assets inventory --kind host --q web
+  firebreak assets inventory host web-1`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 0 && len(args) != 2 {
 				return usage("give no asset, or KIND IDENTIFIER")

@@ -80,7 +80,9 @@ func auditVerifyCmd(g *globals) *cobra.Command {
 	var publicKey string
 	cmd := &cobra.Command{
 		Use:   "verify",
-		Short: "Check every hash chain, every table against its events, and the history against signed checkpoints",
+		Short: "Check every hash chain, every table against its events, and the history against signed checkpoints", Example: `  firebreak audit verify
+  firebreak audit verify --db postgres://firebreak@db.internal/firebreak
+  firebreak audit verify --checkpoint checkpoints.jsonl --public-key "$(cat firebreak-audit.pub)"`,
 		Long: `Reads the database directly (the server may be running or not) and checks:
 every incident's hash chain and the order of its events; every row that lists,
 permissions and duties rely on (the incident's columns and document, labels,
@@ -204,7 +206,8 @@ func auditCheckpointCmd(g *globals) *cobra.Command {
 	var webhook string
 	cmd := &cobra.Command{
 		Use:   "checkpoint",
-		Short: "Sign a checkpoint of the record now and append it to the checkpoint file",
+		Short: "Sign a checkpoint of the record now and append it to the checkpoint file", Example: `  firebreak audit checkpoint
+  firebreak audit checkpoint --data-dir /var/lib/firebreak`,
 		Long: `Opens the database and the signing key directly (the server may be running or
 not), signs the global head, the event count and the time, appends the
 checkpoint to the checkpoint file (continuing its numbering and its head),
@@ -256,8 +259,8 @@ func auditPublicKeyCmd(g *globals) *cobra.Command {
 	var af auditFlags
 	cmd := &cobra.Command{
 		Use:   "public-key",
-		Short: "Print the public key checkpoints are signed with (give it to whoever keeps the copies)",
-		Args:  cobra.NoArgs,
+		Short: "Print the public key checkpoints are signed with (give it to whoever keeps the copies)", Example: `  firebreak audit public-key > firebreak-audit.pub`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ac, err := af.load(g, &f)
 			if err != nil {

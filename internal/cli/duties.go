@@ -193,8 +193,9 @@ func obligationsCmd(g *globals) *cobra.Command {
 func vocabularyCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "vocabulary",
-		Short: "List the words profiles and facts may use: roles, entity types, sectors, data types, anchors, jurisdictions, calendars",
-		Args:  cobra.NoArgs,
+		Short: "List the words profiles and facts may use: roles, entity types, sectors, data types, anchors, jurisdictions, calendars", Example: `  firebreak obligations vocabulary
+  firebreak obligations vocabulary -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.checkOutput(); err != nil {
 				return err
@@ -278,7 +279,8 @@ func evaluateCmd(g *globals) *cobra.Command {
 	var factsPath, orgPath string
 	cmd := &cobra.Command{
 		Use:   "evaluate --facts FILE [--org FILE]",
-		Short: "Work out the duties that facts would bring, without an incident (planning, tabletop)",
+		Short: "Work out the duties that facts would bring, without an incident (planning, tabletop)", Example: `  firebreak obligations evaluate --facts facts.json
+  firebreak obligations evaluate --facts facts.json --org org.yaml`,
 		Long: "FILE holds facts as JSON or YAML, as GET /api/v1/incidents/REF/facts shows them; --org a profile\n" +
 			"as firebreak org show -o json shows it (the server's profile when left out). Nothing is stored.",
 		Args: cobra.NoArgs,
@@ -397,11 +399,13 @@ func orgCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "org",
 		Aliases: []string{"organization", "organisation"},
-		Short:   "Show or set the organisation profile that notification duties are matched against",
-		Args:    cobra.NoArgs,
-		RunE:    func(cmd *cobra.Command, _ []string) error { return orgShow(cmd, g) },
+		Short:   "Show or set the organisation profile that notification duties are matched against", Example: `  firebreak org
+  firebreak org set --file org.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return orgShow(cmd, g) },
 	}
-	show := &cobra.Command{Use: "show", Short: "Show the organisation profile", Args: cobra.NoArgs,
+	show := &cobra.Command{Use: "show", Short: "Show the organisation profile", Example: `  firebreak org show
+  firebreak org show -o json`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return orgShow(cmd, g) }}
 	var path string
 	set := &cobra.Command{

@@ -105,8 +105,11 @@ func listCmd(g *globals) *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List incidents, newest first",
-		Args:  cobra.NoArgs,
+		Short: "List incidents, newest first", Example: `  firebreak incidents list
+  firebreak incidents list --state open --severity SEV1 --label env=prod
+  firebreak incidents list --query "checkout" --state all --all -o json
+  firebreak incidents list --overdue-tasks --sort task_due`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -165,8 +168,9 @@ func listCmd(g *globals) *cobra.Command {
 func showCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show REF",
-		Short: "Show an incident",
-		Args:  cobra.ExactArgs(1),
+		Short: "Show an incident", Example: `  firebreak incidents show INC-7
+  firebreak incidents show INC-7 -o json | jq .state`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -235,12 +239,18 @@ func assignCmd(g *globals, assign bool) *cobra.Command {
 		use, short = "unassign REF ROLE USER", "Take a role on an incident from a user"
 		long = short + ".\nRoles: ir_lead, incident_commander, comms_lead, scribe, responder."
 	}
+	example := "  firebreak incidents assign INC-7 ir_lead alice\n" +
+		`  firebreak incidents assign INC-7 incident_commander bob --note "alice is off shift"`
+	if !assign {
+		example = "  firebreak incidents unassign INC-7 responder carol"
+	}
 	var note string
 	cmd := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Long:  long,
-		Args:  cobra.ExactArgs(3),
+		Use:     use,
+		Short:   short,
+		Long:    long,
+		Example: example,
+		Args:    cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -393,8 +403,9 @@ func timelineCmd(g *globals) *cobra.Command {
 	var desc bool
 	cmd := &cobra.Command{
 		Use:   "timeline REF",
-		Short: "Show an incident's timeline: every change, who made it, and when",
-		Args:  cobra.ExactArgs(1),
+		Short: "Show an incident's timeline: every change, who made it, and when", Example: `  firebreak incidents timeline INC-7
+  firebreak incidents timeline INC-7 --kind evidence --kind decision --desc`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -427,8 +438,8 @@ func mergeCmd(g *globals) *cobra.Command {
 	var reason string
 	cmd := &cobra.Command{
 		Use:   "merge REF INTO",
-		Short: "Merge an incident into another open incident (linked both ways)",
-		Args:  cobra.ExactArgs(2),
+		Short: "Merge an incident into another open incident (linked both ways)", Example: `  firebreak incidents merge INC-8 INC-7 --reason "same outage, reported twice"`,
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {

@@ -21,7 +21,7 @@ func integrationsCmd(g *globals) *cobra.Command {
 
 func integrationsListCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "list", Short: "List integrations", Args: cobra.NoArgs,
+		Use: "list", Short: "List integrations", Example: `  firebreak integrations list`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -94,7 +94,7 @@ func integrationsCreateCmd(g *globals) *cobra.Command {
 
 func integrationsDisableCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "disable ID", Short: "Disable an integration: its token stops working", Args: cobra.ExactArgs(1),
+		Use: "disable ID", Short: "Disable an integration: its token stops working", Example: `  firebreak integrations disable 0193…`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {

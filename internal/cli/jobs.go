@@ -52,7 +52,7 @@ func jobsCmd(g *globals) *cobra.Command {
 	dead.Flags().BoolVar(&discarded, "discarded", false, "list the discarded jobs instead")
 	dead.Flags().IntVar(&limit, "limit", 100, "at most this many (1–500)")
 	dead.AddCommand(&cobra.Command{
-		Use: "retry ID", Short: "Run a dead job again, due now, attempts afresh (a failed page is sent again)", Args: cobra.ExactArgs(1),
+		Use: "retry ID", Short: "Run a dead job again, due now, attempts afresh (a failed page is sent again)", Example: `  firebreak jobs dead retry 0193…`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -65,7 +65,7 @@ func jobsCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}, &cobra.Command{
-		Use: "discard ID", Short: "Set a dead job aside: kept for the record, never run", Args: cobra.ExactArgs(1),
+		Use: "discard ID", Short: "Set a dead job aside: kept for the record, never run", Example: `  firebreak jobs dead discard 0193…`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {

@@ -74,7 +74,7 @@ func runVerb(parent, c *cobra.Command, args []string) error {
 
 func noticeListCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "list INC-7", Short: "List an incident's notices", Args: cobra.ExactArgs(1),
+		Use: "list INC-7", Short: "List an incident's notices", Example: `  firebreak notices list INC-7`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -166,7 +166,8 @@ func noticeDraftCmd(g *globals) *cobra.Command {
 	var b httpapi.NoticeDraftBody
 	var bodyFile string
 	cmd := &cobra.Command{
-		Use: "draft INC-7", Short: "Draft a notice from a template (or your own title and body)", Args: cobra.ExactArgs(1),
+		Use: "draft INC-7", Short: "Draft a notice from a template (or your own title and body)", Example: `  firebreak notices draft INC-7 --obligation eu-gdpr-art33-supervisory-authority --phase initial_notification
+  firebreak notices draft INC-7 --audience customer --title "Security notice" --body-file notice.md`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -197,7 +198,8 @@ func noticeDraftCmd(g *globals) *cobra.Command {
 func noticeShowCmd(g *globals) *cobra.Command {
 	var text bool
 	cmd := &cobra.Command{
-		Use: "show INC-7 ID", Short: "Show a notice with its hash, approval, submission and deliveries", Args: cobra.ExactArgs(2),
+		Use: "show INC-7 ID", Short: "Show a notice with its hash, approval, submission and deliveries", Example: `  firebreak notices show INC-7 0193…
+  firebreak notices show INC-7 0193… --text > notice.md`, Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -218,7 +220,7 @@ func noticeEditCmd(g *globals) *cobra.Command {
 	var title, bodyFile string
 	var version int64
 	cmd := &cobra.Command{
-		Use: "edit INC-7 ID", Short: "Change a draft's title or body", Args: cobra.ExactArgs(2),
+		Use: "edit INC-7 ID", Short: "Change a draft's title or body", Example: `  firebreak notices edit INC-7 0193… --body-file notice.md`, Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -254,7 +256,8 @@ func noticeEditCmd(g *globals) *cobra.Command {
 func noticeApproveCmd(g *globals) *cobra.Command {
 	var b httpapi.NoticeApproveBody
 	cmd := &cobra.Command{
-		Use: "approve INC-7 ID", Short: "Approve a notice's text (by someone who wrote none of it)", Args: cobra.ExactArgs(2),
+		Use: "approve INC-7 ID", Short: "Approve a notice's text (by someone who wrote none of it)", Example: `  firebreak notices approve INC-7 0193…
+  firebreak notices approve INC-7 0193… --sha256 9f86d0…   # the text you read`, Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -275,7 +278,7 @@ func noticeApproveCmd(g *globals) *cobra.Command {
 func noticeAttachCmd(g *globals) *cobra.Command {
 	var ctype string
 	cmd := &cobra.Command{
-		Use: "attach INC-7 ID FILE", Short: "Attach a file to a notice (kept by its SHA-256)", Args: cobra.ExactArgs(3),
+		Use: "attach INC-7 ID FILE", Short: "Attach a file to a notice (kept by its SHA-256)", Example: `  firebreak notices attach INC-7 0193… report.pdf`, Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -307,7 +310,7 @@ func noticeSubmitCmd(g *globals) *cobra.Command {
 	var b httpapi.NoticeSubmitBody
 	var at string
 	cmd := &cobra.Command{
-		Use: "submit INC-7 ID", Short: "Record a notice as submitted: its text becomes final", Args: cobra.ExactArgs(2),
+		Use: "submit INC-7 ID", Short: "Record a notice as submitted: its text becomes final", Example: `  firebreak notices submit INC-7 0193… --recipient "Datenschutzbehörde" --channel regulator_portal --reference DSB-2026-118`, Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -335,7 +338,7 @@ func noticeSubmitCmd(g *globals) *cobra.Command {
 func noticeSendCmd(g *globals) *cobra.Command {
 	var b httpapi.NoticeSendBody
 	cmd := &cobra.Command{
-		Use: "send INC-7 ID", Short: "Email a notice, one message per recipient; its text becomes final", Args: cobra.ExactArgs(2),
+		Use: "send INC-7 ID", Short: "Email a notice, one message per recipient; its text becomes final", Example: `  firebreak notices send INC-7 0193… --to dpo@customer.example`, Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {

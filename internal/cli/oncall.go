@@ -118,7 +118,7 @@ func onCallShiftsCmd(g *globals) *cobra.Command {
 
 func onCallSchedulesCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "schedules", Short: "List schedules", Args: cobra.NoArgs,
+		Use: "schedules", Short: "List schedules", Example: `  firebreak oncall schedules`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -165,7 +165,7 @@ func rotationText(r oncall.Rotation) string {
 
 func onCallPoliciesCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "policies", Short: "List escalation policies", Args: cobra.NoArgs,
+		Use: "policies", Short: "List escalation policies", Example: `  firebreak oncall policies`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -206,7 +206,7 @@ func stepsText(steps []oncall.Step) string {
 
 func onCallTeamsCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "teams", Short: "List teams", Args: cobra.NoArgs,
+		Use: "teams", Short: "List teams", Example: `  firebreak oncall teams`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -234,7 +234,7 @@ func onCallTeamsCmd(g *globals) *cobra.Command {
 
 func onCallServicesCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "services", Short: "List services", Args: cobra.NoArgs,
+		Use: "services", Short: "List services", Example: `  firebreak oncall services`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {

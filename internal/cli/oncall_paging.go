@@ -36,7 +36,8 @@ func contactsCmd(g *globals) *cobra.Command {
 	}
 	cmd.PersistentFlags().StringVar(&user, "user", "", "whose contact methods (admins; default you)")
 	list := &cobra.Command{
-		Use: "list", Short: "List your contact methods", Args: cobra.NoArgs,
+		Use: "list", Short: "List your contact methods", Example: `  firebreak contacts list
+  firebreak contacts list --user alice   # admins: someone else's`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return listContacts(cmd, g, user) },
 	}
 	cmd.AddCommand(list, contactsAddCmd(g, &user), contactsVerifyCmd(g, &user), contactsResendCmd(g, &user),
@@ -153,7 +154,7 @@ func readSecret(g *globals, path string) (string, error) {
 
 func contactsVerifyCmd(g *globals, user *string) *cobra.Command {
 	return &cobra.Command{
-		Use: "verify ID CODE", Short: "Verify a contact method with the code it received", Args: cobra.ExactArgs(2),
+		Use: "verify ID CODE", Short: "Verify a contact method with the code it received", Example: `  firebreak contacts verify 0193… 123456`, Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, who, err := g.clientFor(cmd, *user)
 			if err != nil {
@@ -172,7 +173,7 @@ func contactsVerifyCmd(g *globals, user *string) *cobra.Command {
 
 func contactsResendCmd(g *globals, user *string) *cobra.Command {
 	return &cobra.Command{
-		Use: "resend ID", Short: "Send a new verification code", Args: cobra.ExactArgs(1),
+		Use: "resend ID", Short: "Send a new verification code", Example: `  firebreak contacts resend 0193…`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, who, err := g.clientFor(cmd, *user)
 			if err != nil {
@@ -188,7 +189,7 @@ func contactsResendCmd(g *globals, user *string) *cobra.Command {
 
 func contactsTestCmd(g *globals, user *string) *cobra.Command {
 	return &cobra.Command{
-		Use: "test ID", Short: "Send a test page to a contact method", Args: cobra.ExactArgs(1),
+		Use: "test ID", Short: "Send a test page to a contact method", Example: `  firebreak contacts test 0193…`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, who, err := g.clientFor(cmd, *user)
 			if err != nil {
@@ -211,7 +212,7 @@ func contactsTestCmd(g *globals, user *string) *cobra.Command {
 
 func contactsRmCmd(g *globals, user *string) *cobra.Command {
 	return &cobra.Command{
-		Use: "rm ID", Aliases: []string{"remove", "delete"}, Short: "Remove a contact method and its notification rules", Args: cobra.ExactArgs(1),
+		Use: "rm ID", Aliases: []string{"remove", "delete"}, Short: "Remove a contact method and its notification rules", Example: `  firebreak contacts rm 0193…`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, who, err := g.clientFor(cmd, *user)
 			if err != nil {
@@ -241,12 +242,14 @@ func rulesCmd(g *globals) *cobra.Command {
 	}
 	cmd.PersistentFlags().StringVar(&user, "user", "", "whose rules (admins; default you)")
 	list := &cobra.Command{
-		Use: "list", Short: "List your notification rules", Args: cobra.NoArgs,
+		Use: "list", Short: "List your notification rules", Example: `  firebreak rules list
+  firebreak rules list --user alice   # admins: someone else's`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return listRules(cmd, g, user) },
 	}
 	var after time.Duration
 	add := &cobra.Command{
-		Use: "add CONTACT_ID [--after DURATION]", Short: "Contact a method when paged, after a delay", Args: cobra.ExactArgs(1),
+		Use: "add CONTACT_ID [--after DURATION]", Short: "Contact a method when paged, after a delay", Example: `  firebreak rules add 0193…
+  firebreak rules add 0193… --after 5m`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := minutes("after", after)
 			if err != nil {
@@ -267,7 +270,7 @@ func rulesCmd(g *globals) *cobra.Command {
 	}
 	add.Flags().DurationVar(&after, "after", 0, "how long after the page, in whole minutes (such as 2m; default at once)")
 	rm := &cobra.Command{
-		Use: "rm ID", Aliases: []string{"remove", "delete"}, Short: "Remove a notification rule", Args: cobra.ExactArgs(1),
+		Use: "rm ID", Aliases: []string{"remove", "delete"}, Short: "Remove a notification rule", Example: `  firebreak rules rm 0193…`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, who, err := g.clientFor(cmd, user)
 			if err != nil {
@@ -409,7 +412,8 @@ func escalationState(e escalation.Escalation) string {
 
 func ackCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "ack ESCALATION_ID", Aliases: []string{"acknowledge"}, Short: "Acknowledge a page: you have it, the escalation stops",
+		Use: "ack ESCALATION_ID", Aliases: []string{"acknowledge"}, Short: "Acknowledge a page: you have it, the escalation stops", Example: `  firebreak ack 0193…
+  firebreak escalations --open   # the IDs of the pages still climbing`,
 		Long: "Acknowledge a page: the escalation stops, and you become the incident's IR Lead (or, for a\n" +
 			"commander page, its Incident Commander) when it has none, or the queue entry is acknowledged by you.",
 		Args: cobra.ExactArgs(1),
@@ -429,7 +433,7 @@ func ackCmd(g *globals) *cobra.Command {
 
 func escalateCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "escalate ESCALATION_ID", Short: "Run an escalation's next step now instead of waiting", Args: cobra.ExactArgs(1),
+		Use: "escalate ESCALATION_ID", Short: "Run an escalation's next step now instead of waiting", Example: `  firebreak escalate 0193…`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {

@@ -32,7 +32,7 @@ func plansCmd(g *globals) *cobra.Command {
 
 func plansListCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "list", Short: "List the current plans: name, version, source, tasks, what they apply to", Args: cobra.NoArgs,
+		Use: "list", Short: "List the current plans: name, version, source, tasks, what they apply to", Example: `  firebreak plans list`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -245,7 +245,7 @@ func loadPlans(path string) ([]plan.Plan, error) {
 
 func plansDeleteCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "delete NAME", Short: "Delete a plan (admin): no longer activated; its versions stay, and incidents keep what they applied", Args: cobra.ExactArgs(1),
+		Use: "delete NAME", Short: "Delete a plan (admin): no longer activated; its versions stay, and incidents keep what they applied", Example: `  firebreak plans delete ddos`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -262,7 +262,7 @@ func plansDeleteCmd(g *globals) *cobra.Command {
 
 func plansVersionsCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "versions NAME", Short: "List a plan's versions, oldest first: source, when, by whom", Args: cobra.ExactArgs(1),
+		Use: "versions NAME", Short: "List a plan's versions, oldest first: source, when, by whom", Example: `  firebreak plans versions ddos`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {

@@ -36,7 +36,7 @@ new revision and needs --reason.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return showPostmortem(cmd, g, args[0]) },
 	}
-	show := &cobra.Command{Use: "show REF", Short: "Show the post-mortem and where its review stands", Args: cobra.ExactArgs(1),
+	show := &cobra.Command{Use: "show REF", Short: "Show the post-mortem and where its review stands", Example: `  firebreak incidents postmortem show INC-7`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return showPostmortem(cmd, g, args[0]) }}
 	cmd.AddCommand(show, pmEditCmd(g), pmRequestReviewCmd(g), pmVerdictCmd(g, incident.Approve), pmVerdictCmd(g, incident.ChangesRequested),
 		pmPublishCmd(g), pmRevisionsCmd(g), pmActionItemCmd(g))
@@ -91,7 +91,7 @@ func pmEditCmd(g *globals) *cobra.Command {
 	var file, reason string
 	cmd := &cobra.Command{
 		Use:   "edit REF --file FILE",
-		Short: "Replace the post-mortem's text from a YAML, JSON or Markdown file",
+		Short: "Replace the post-mortem's text from a YAML, JSON or Markdown file", Example: `  firebreak incidents postmortem edit INC-7 --file review.md --reason "timeline fixed"`,
 		Long: `Replace the post-mortem's text from a file, by its extension:
 .json and .yaml/.yml hold the whole document (the fields of
 "firebreak incidents postmortem show -o json"'s doc: summary, impact,
@@ -134,8 +134,9 @@ func pmRequestReviewCmd(g *globals) *cobra.Command {
 	var reviewers []string
 	cmd := &cobra.Command{
 		Use:   "request-review REF",
-		Short: "Ask for a review (default reviewers: the IR Lead and, when significant, the commander)",
-		Args:  cobra.ExactArgs(1),
+		Short: "Ask for a review (default reviewers: the IR Lead and, when significant, the commander)", Example: `  firebreak incidents postmortem request-review INC-7
+  firebreak incidents postmortem request-review INC-7 --reviewer bob --reviewer carol`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -155,11 +156,13 @@ func pmRequestReviewCmd(g *globals) *cobra.Command {
 func pmVerdictCmd(g *globals, v incident.Verdict) *cobra.Command {
 	var comment string
 	use, short := "approve REF", "Approve the current text (as a named reviewer)"
+	example := `  firebreak incidents postmortem approve INC-7 --comment "Clear; ship it"`
 	if v == incident.ChangesRequested {
 		use, short = "request-changes REF --comment TEXT", "Ask for changes to the current text (as a named reviewer)"
+		example = `  firebreak incidents postmortem request-changes INC-7 --comment "Name the detection gap"`
 	}
 	cmd := &cobra.Command{
-		Use: use, Short: short, Args: cobra.ExactArgs(1),
+		Use: use, Short: short, Example: example, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -178,7 +181,7 @@ func pmVerdictCmd(g *globals, v incident.Verdict) *cobra.Command {
 
 func pmPublishCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "publish REF", Short: "Publish the approved text", Args: cobra.ExactArgs(1),
+		Use: "publish REF", Short: "Publish the approved text", Example: `  firebreak incidents postmortem publish INC-7`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -195,7 +198,7 @@ func pmPublishCmd(g *globals) *cobra.Command {
 
 func pmRevisionsCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "revisions REF", Short: "List the published texts with author, time, reason and SHA-256", Args: cobra.ExactArgs(1),
+		Use: "revisions REF", Short: "List the published texts with author, time, reason and SHA-256", Example: `  firebreak incidents postmortem revisions INC-7`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -224,7 +227,8 @@ func pmRevisionsCmd(g *globals) *cobra.Command {
 func pmActionItemCmd(g *globals) *cobra.Command {
 	var undone bool
 	cmd := &cobra.Command{
-		Use: "action-item REF N", Short: "Mark action item N of an older post-mortem done (or not, with --undone)", Args: cobra.ExactArgs(2),
+		Use: "action-item REF N", Short: "Mark action item N of an older post-mortem done (or not, with --undone)", Example: `  firebreak incidents postmortem action-item INC-7 2
+  firebreak incidents postmortem action-item INC-7 2 --undone`, Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := strconv.Atoi(args[1])
 			if err != nil {

@@ -13,8 +13,8 @@ import (
 func relatedCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "related REF",
-		Short: "Past incidents sharing this one's type, an asset or an indicator, with their post-mortems and open action items",
-		Args:  cobra.ExactArgs(1),
+		Short: "Past incidents sharing this one's type, an asset or an indicator, with their post-mortems and open action items", Example: `  firebreak incidents related INC-7`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {

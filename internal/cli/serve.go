@@ -35,8 +35,10 @@ func serveCmd(g *globals) *cobra.Command {
 	var diskReserveMiB, diskMinFreeMiB int64
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the server (API, metrics) on an embedded SQLite database or PostgreSQL",
-		Args:  cobra.NoArgs,
+		Short: "Run the server (API, metrics) on an embedded SQLite database or PostgreSQL", Example: `  firebreak serve
+  firebreak serve --addr 0.0.0.0:8080 --data-dir /var/lib/firebreak --public-url https://firebreak.example.com
+  firebreak serve --db postgres://firebreak@db.internal/firebreak --policy policy.yaml`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var lvl slog.Level
 			if err := lvl.UnmarshalText([]byte(level)); err != nil {

@@ -178,6 +178,7 @@ func taskCmd(g *globals) *cobra.Command {
 	state := func(use, short string, st incident.TaskState) *cobra.Command {
 		return &cobra.Command{
 			Use: use + " REF KEY", Short: short, Args: cobra.ExactArgs(2),
+			Example: "  firebreak task " + use + " INC-7 revoke-sessions",
 			RunE: func(cmd *cobra.Command, args []string) error {
 				s := string(st)
 				return patchTask(cmd, g, args[0], args[1], httpapi.TaskPatchBody{State: &s})

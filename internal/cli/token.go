@@ -62,7 +62,8 @@ func tokenListCmd(g *globals) *cobra.Command {
 	var f dbFlags
 	var user string
 	cmd := &cobra.Command{
-		Use: "list", Short: "List a user's tokens", Args: cobra.NoArgs,
+		Use: "list", Short: "List a user's tokens", Example: `  firebreak token list --user alice
+  firebreak token list --user alice --db postgres://firebreak@db.internal/firebreak`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if user == "" {
 				return usage("--user is required")
@@ -94,7 +95,8 @@ func tokenListCmd(g *globals) *cobra.Command {
 func tokenRevokeCmd(g *globals) *cobra.Command {
 	var f dbFlags
 	cmd := &cobra.Command{
-		Use: "revoke ID", Short: "Revoke a token", Args: cobra.ExactArgs(1),
+		Use: "revoke ID", Short: "Revoke a token", Example: `  firebreak token list --user alice   # its ID
+  firebreak token revoke 0193…`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			db, err := f.open(cmd.Context(), g, slog.New(slog.DiscardHandler))
 			if err != nil {

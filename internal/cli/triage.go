@@ -59,7 +59,8 @@ func triageListCmd(g *globals) *cobra.Command {
 	var limit int
 	var cursor string
 	cmd := &cobra.Command{
-		Use: "list", Short: "List entries awaiting assessment, most severe first, then newest", Args: cobra.NoArgs,
+		Use: "list", Short: "List entries awaiting assessment, most severe first, then newest", Example: `  firebreak triage list
+  firebreak triage list --all --every-page -o json`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -109,7 +110,7 @@ func triageListCmd(g *globals) *cobra.Command {
 
 func triageShowCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "show ID", Short: "Show an entry: labels, annotations, links, alerts and its record", Args: cobra.ExactArgs(1),
+		Use: "show ID", Short: "Show an entry: labels, annotations, links, alerts and its record", Example: `  firebreak triage show 0193…`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -214,7 +215,7 @@ func printEntry(g *globals, e httpapi.TriageEntry, verb string) error {
 
 func triageAckCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "ack ID", Aliases: []string{"acknowledge"}, Short: "Acknowledge an entry: you are assessing it", Args: cobra.ExactArgs(1),
+		Use: "ack ID", Aliases: []string{"acknowledge"}, Short: "Acknowledge an entry: you are assessing it", Example: `  firebreak triage ack 0193…`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {

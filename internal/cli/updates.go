@@ -23,8 +23,9 @@ func noticeCmds(g *globals) []*cobra.Command {
 func noticeTemplatesCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "templates [NAME]",
-		Short: "List notice templates, or show one",
-		Args:  cobra.MaximumNArgs(1),
+		Short: "List notice templates, or show one", Example: `  firebreak notices templates
+  firebreak notices templates gdpr-art33`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -125,7 +126,8 @@ func stakeholderUpdateCmd(g *globals) *cobra.Command {
 
 func updatesCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "updates INC-7", Short: "An incident's stakeholder updates and when the next is due", Args: cobra.ExactArgs(1),
+		Use: "updates INC-7", Short: "An incident's stakeholder updates and when the next is due", Example: `  firebreak updates INC-7
+  firebreak updates INC-7 -o json | jq .next_due`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -200,7 +202,8 @@ func subscriptionsCmd(g *globals) *cobra.Command {
 	var b httpapi.SubscriptionBody
 	var secretEnv string
 	add := &cobra.Command{
-		Use: "add", Short: "Add a channel", Args: cobra.NoArgs,
+		Use: "add", Short: "Add a channel", Example: `  firebreak subscriptions add --incident INC-7 --name "war room" --kind slack --address https://hooks.slack.com/services/…
+  firebreak subscriptions add --name leadership --kind email --address leadership@example.com`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -223,7 +226,7 @@ func subscriptionsCmd(g *globals) *cobra.Command {
 	add.Flags().StringVar(&b.Address, "address", "", "email address, or incoming-webhook URL")
 	add.Flags().StringVar(&secretEnv, "secret-env", "", "environment variable holding a webhook's HMAC key")
 	rm := &cobra.Command{
-		Use: "rm ID", Short: "Remove a channel", Args: cobra.ExactArgs(1),
+		Use: "rm ID", Short: "Remove a channel", Example: `  firebreak subscriptions rm 0193…`, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {

@@ -32,7 +32,8 @@ func printUsers(g *globals, users []auth.User) error {
 
 func usersListCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "list", Short: "List users", Args: cobra.NoArgs,
+		Use: "list", Short: "List users", Example: `  firebreak users list
+  firebreak users list -o json | jq -r '.items[].username'`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -160,7 +161,7 @@ func readLine(r io.Reader) (string, error) {
 
 func whoamiCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use: "whoami", Short: "Show the user the token belongs to", Args: cobra.NoArgs,
+		Use: "whoami", Short: "Show the user the token belongs to", Example: `  firebreak users whoami`, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
