@@ -69,7 +69,7 @@ func addCompletion(g *globals, c *cobra.Command) {
 	if c.Name() == "create" {
 		kinds = nil // "users create USERNAME" names a new user
 	}
-	if c.ValidArgsFunction == nil && c.Runnable() && hasKind(kinds) {
+	if c.ValidArgsFunction == nil && c.Runnable() && !groupOnly(c) && hasKind(kinds) {
 		c.ValidArgsFunction = func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 			if len(args) >= len(kinds) || kinds[len(args)] == noCompletion {
 				return nil, cobra.ShellCompDirectiveDefault

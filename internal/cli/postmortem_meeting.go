@@ -60,6 +60,7 @@ Scheduling marks the review task started; its owner completes it.`,
 	cmd.Flags().StringSliceVar(&with, "with", nil, "participants' usernames, comma-separated (default: the role holders and reviewers)")
 	cmd.Flags().StringVar(&location, "location", "", "a room, or the URL of a call")
 	show := &cobra.Command{Use: "show REF", Short: "Show the review meeting", Args: cobra.ExactArgs(1),
+		Example: "  firebreak incidents postmortem meeting show INC-7",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -72,6 +73,7 @@ Scheduling marks the review task started; its owner completes it.`,
 			return printMeeting(g, m)
 		}}
 	ics := &cobra.Command{Use: "ics REF", Short: "Write the review meeting's invitation (iCalendar) to standard output", Args: cobra.ExactArgs(1),
+		Example: "  firebreak incidents postmortem meeting ics INC-7 > review.ics",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
