@@ -405,7 +405,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		fmt.Fprintln(cfg.Out)
 	}
 	public := &publicURL{configured: cfg.PublicURL}
-	registerMetrics(reg, db)
+	registerMetrics(reg, db, eng.Kinds, cfg.Logger)
 	observe := telemetry.NewHTTP(telemetry.HTTPOptions{Logger: cfg.Logger, Registry: reg, Tracing: cfg.Tracing, Now: cfg.Now})
 	api := httpapi.New(httpapi.Deps{
 		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Duties: svc.Duties, Notices: svc.Notices, Jobs: db, Deliveries: db, Idempotency: db, DB: db,

@@ -316,6 +316,15 @@ func TestDeadDeliveryRetryDiscard(t *testing.T) {
 	if len(byErr) != 2 {
 		t.Fatalf("dead jobs' errors: %+v", dead)
 	}
+	// The metrics count what the API lists: these pages died in their
+	// inline send, not in an engine run.
+	metrics := scrape(t, fb.URL())
+	for _, want := range []string{`firebreak_jobs{kind="outbox.deliver",state="dead"} 2`, `firebreak_jobs_dead_total{kind="outbox.deliver"} 2`,
+		`firebreak_jobs{kind="paging.step",state="running"} 0`, `firebreak_escalations_open `, `firebreak_queue_entries_open 2`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s:\n%s", want, grepLines(metrics, "firebreak_jobs"))
+		}
+	}
 	d, err := fb.DB.OutboxDelivery(ctx, byErr[410].ID)
 	if err != nil || d.State != outbox.Failed || d.Kind != escalation.KindPage {
 		t.Fatalf("the dead job's delivery: %+v, %v", d, err)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	randv2 "math/rand/v2"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -167,6 +169,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	if !e.started.CompareAndSwap(false, true) {
 		return errors.New("engine: Run called twice")
 	}
+	e.metrics.known(e.Kinds())
 	if err := e.releaseDead(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -473,6 +476,16 @@ func SnoozedFor(err error) (time.Duration, bool) {
 	return 0, false
 }
 
+// Kinds lists the job kinds handlers are registered for, sorted.
+func (e *Engine) Kinds() []string {
+	return slices.Sorted(maps.Keys(e.handlers))
+}
+
+// Buried counts, in firebreak_jobs_dead_total, a job its caller
+// dead-lettered outside a run of the engine (a delivery sent inline
+// right after its commit, refused for good).
+func (e *Engine) Buried(kind string) { e.metrics.buried(Job{Kind: kind}) }
+
 // Workers is how many jobs the engine runs at once.
 func (e *Engine) Workers() int { return e.workers }
 
@@ -501,6 +514,18 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	reg.MustRegister(m.run, m.failures, m.dead, m.lag)
 	return m
+}
+
+// known makes every series of kinds present, at 0 until it counts.
+func (m *metrics) known(kinds []string) {
+	if m == nil {
+		return
+	}
+	for _, k := range kinds {
+		m.run.WithLabelValues(k)
+		m.failures.WithLabelValues(k)
+		m.dead.WithLabelValues(k)
+	}
 }
 
 func (m *metrics) started(j Job, at time.Time) {

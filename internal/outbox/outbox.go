@@ -53,6 +53,7 @@ type Outbox struct {
 	grace    time.Duration
 	kinds    map[string]Renderer
 	owner    string
+	buried   func(kind string) // counts a job buried inline; nil before Register
 	metrics  *metrics
 }
 
@@ -105,12 +106,14 @@ func (o *Outbox) Kinds() []string {
 type Engine interface {
 	Handle(kind string, h engine.Handler)
 	Owner() string
+	// Buried counts a job dead-lettered outside the engine's runs.
+	Buried(kind string)
 }
 
 // Register attaches the delivery job to e; PlanNow holds due-now jobs for
 // e's owner.
 func (o *Outbox) Register(e Engine) {
-	o.owner = e.Owner()
+	o.owner, o.buried = e.Owner(), e.Buried
 	e.Handle(JobDeliver, o.handle)
 }
 
@@ -364,6 +367,11 @@ func (o *Outbox) settle(ctx context.Context, d Delivery, inline bool, r Renderer
 		err := o.store.Bury(ctx, d.ID, o.now(), d.Kind+": "+d.LastError)
 		if errs.CodeOf(err) != errs.NotFound && err != nil {
 			return &storeError{err}
+		}
+		if err == nil && o.buried != nil {
+			// Dead without an engine run: counted like the engine's, so
+			// firebreak_jobs_dead_total agrees with GET /api/v1/jobs/dead.
+			o.buried(JobDeliver)
 		}
 		return failure
 	}
