@@ -253,6 +253,34 @@ func TestStatusPagePublishedAndRestricted(t *testing.T) {
 		resp.Body.Close()
 	}
 
+	// HEAD answers as GET does, without the body: the same validators,
+	// caching and length, so a monitor's HEAD probe is as good as a GET.
+	for _, d := range append(docs, "/.well-known/security.txt") {
+		var got [2]*http.Response
+		for i, m := range []string{"GET", "HEAD"} {
+			req, _ := http.NewRequest(m, e.url+d, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if m == "HEAD" && len(b) != 0 {
+				t.Errorf("HEAD %s sent a body of %d bytes", d, len(b))
+			}
+			got[i] = resp
+		}
+		g, h := got[0], got[1]
+		for _, k := range []string{"ETag", "Cache-Control", "Content-Type", "Content-Length", "Last-Modified"} {
+			if g.Header.Get(k) != h.Header.Get(k) {
+				t.Errorf("%s: %s is %q on GET, %q on HEAD", d, k, g.Header.Get(k), h.Header.Get(k))
+			}
+		}
+		if g.StatusCode != 200 || h.StatusCode != 200 || (d != "/.well-known/security.txt" && g.Header.Get("ETag") == "") {
+			t.Errorf("%s: GET %d HEAD %d ETag %q", d, g.StatusCode, h.StatusCode, g.Header.Get("ETag"))
+		}
+	}
+
 	feed := parseFeed(t, e.get(t, "/status/feed.atom", 200))
 	if len(feed.Items) != 1 || feed.Items[0].Title != "Slow API responses" || !strings.Contains(feed.Items[0].Content, "We are investigating slow responses") ||
 		feed.Items[0].Link != e.url+"/status/incidents/"+pubID {

@@ -198,7 +198,7 @@ func New(d Deps) *Server {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
 	})
-	s.handler = s.authenticate(s.idempotent(telemetry.Route(mux)))
+	s.handler = s.authenticate(s.idempotent(telemetry.Route(notModified(mux))))
 	if d.HTTP == nil {
 		s.handler = telemetry.NewHTTP(telemetry.HTTPOptions{Logger: d.Logger, Registry: d.Registry}).Handler(s.handler)
 	}

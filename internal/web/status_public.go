@@ -156,7 +156,9 @@ func (s *Server) renderPublic(w http.ResponseWriter, r *http.Request, code int, 
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	if r.Method == http.MethodGet && code == http.StatusOK && w.Header().Get("Cache-Control") == "" {
+	// HEAD answers exactly as GET, without the body (RFC 9110 §9.3.2).
+	read := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if read && code == http.StatusOK && w.Header().Get("Cache-Control") == "" {
 		// Kept by browsers and proxies, but checked every time: people
 		// reload a status page to see the latest, and get a 304 when
 		// nothing changed.
