@@ -83,7 +83,7 @@ func newRoot(g *globals) *cobra.Command {
 	root.AddCommand(
 		serveCmd(g), declareCmd(g), incidentsCmd(g), usersCmd(g), tokenCmd(g),
 		passwordCmd(g), auditCmd(g), migrateCmd(g), versionCmd(g),
-		integrationsCmd(g), triageCmd(g), reportCmd(g), backupCmd(g), restoreCmd(g),
+		integrationsCmd(g), triageCmd(g), reportCmd(g), backupCmd(g), restoreCmd(g), apiCmd(g),
 	)
 	root.AddCommand(onCallCmds(g)...)
 	root.AddCommand(configCmd(g))

@@ -226,3 +226,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// OpenAPI is the API's OpenAPI document.
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
