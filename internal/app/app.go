@@ -183,7 +183,6 @@ type App struct {
 	done     chan error
 	stopOnce sync.Once
 	public   *publicURL // where people reach us, for absolute URLs
-	api      *httpapi.Server
 	gauges   *insights.Gauges
 	// Checkpoints signs checkpoints of the audit record; nil when off.
 	Checkpoints     *audit.Checkpointer
@@ -430,7 +429,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	for _, p := range []string{"/api/", "/hooks/", "/v2/enqueue", "/healthz", "/readyz", "/metrics"} {
 		root.Handle(p, api.Handler())
 	}
-	a := &App{cfg: cfg, DB: db, Services: svc, public: public, done: make(chan error, 1), gauges: gauges, api: api}
+	a := &App{cfg: cfg, DB: db, Services: svc, public: public, done: make(chan error, 1), gauges: gauges}
 	if err := newCheckpointer(a); err != nil {
 		_ = db.Close() // the failure being returned is the one to report
 		return nil, err

@@ -2,9 +2,10 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 )
@@ -24,8 +25,15 @@ func OpenAPIDocument(ctx context.Context, version string, v30 bool) (doc []byte,
 		return nil, fmt.Errorf("openapi: %w", err)
 	}
 	defer func() { err = errors.Join(err, a.Stop(ctx)) }()
+	path := "/api/v1/openapi.json"
 	if v30 {
-		return a.api.OpenAPI().Downgrade()
+		path = "/api/v1/openapi-3.0.json"
 	}
-	return json.Marshal(a.api.OpenAPI())
+	// Asked of the server's own handler, so the answer is the served one.
+	rec := httptest.NewRecorder()
+	a.srv.Handler.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil))
+	if rec.Code != http.StatusOK {
+		return nil, fmt.Errorf("openapi: GET %s: %d %s", path, rec.Code, rec.Body.String())
+	}
+	return rec.Body.Bytes(), nil
 }

@@ -226,6 +226,3 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
-
-// OpenAPI is the API's OpenAPI document.
-func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
