@@ -58,7 +58,7 @@ type Alert struct {
 	Annotations  map[string]string `json:"annotations,omitempty"`
 	Links        []Link            `json:"links,omitempty"`
 	StartsAt     time.Time         `json:"starts_at"`
-	EndsAt       time.Time         `json:"ends_at"` // zero while open
+	EndsAt       time.Time         `json:"ends_at" nullable:"true"` // zero while open, null in JSON (see MarshalJSON)
 	ReceivedAt   time.Time         `json:"received_at"`
 	GeneratorURL string            `json:"generator_url,omitempty"`
 }

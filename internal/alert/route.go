@@ -35,7 +35,8 @@ type Route struct {
 	Routes   []*Route
 }
 
-// Destination is where a routed alert goes.
+// Destination is where a routed alert goes. Its JSON form is
+// DestinationJSON.
 type Destination struct {
 	Service string
 	Team    string
@@ -151,6 +152,10 @@ func (r *Route) validate(at string, add func(field, format string, args ...any))
 	}
 	if r.Window < 0 {
 		add(at+".window", "must not be negative, got %s", r.Window)
+	}
+	if r.Window%time.Second != 0 {
+		// Destinations show it in whole seconds.
+		add(at+".window", "must be whole seconds, got %s", r.Window)
 	}
 	for i, c := range r.Routes {
 		field := fmt.Sprintf("%s.routes[%d]", at, i)

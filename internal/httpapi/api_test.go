@@ -25,6 +25,9 @@ type setup struct {
 	app    *app.App
 	admin  *client.Client
 	tokens map[string]string // username → token
+	// http, when set, is the client call uses (the contract test's
+	// validating one); else http.DefaultClient.
+	http *http.Client
 }
 
 func newSetup(t *testing.T) *setup { t.Helper(); return newSetupWith(t, nil) }
@@ -81,7 +84,11 @@ func (s *setup) call(t *testing.T, user, method, path, body string, hdr ...strin
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	hc := s.http
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,6 +118,7 @@ func (s *Server) registerIndicators(api huma.API) {
 			"or text: every indicator found is added in one event, duplicates folded and ones already held listed in existing. " +
 			"With preview, the candidates found are returned (200) and nothing is saved. 422 names the bad field (indicators[3].value in a bulk add).",
 	}), s.addIndicators)
+	alsoAnswers(api, http.MethodPost, "/api/v1/incidents/{ref}/indicators", http.StatusOK, "A preview: the candidates found, nothing saved.")
 
 	huma.Register(api, op(auth.Responder, huma.Operation{
 		OperationID: "update-indicator", Method: http.MethodPatch, Path: "/api/v1/incidents/{ref}/indicators/{id}", Tags: tags,
@@ -130,6 +131,8 @@ func (s *Server) registerIndicators(api huma.API) {
 		Summary: "Export an incident's indicators as STIX 2.1 or CSV",
 		Description: "format=stix (the default): a STIX 2.1 bundle with an indicator per indicator (pattern_type stix, such as [ipv4-addr:value = '198.51.100.1'], " +
 			"its ID a UUIDv5 of type and value, so stable), a vulnerability per CVE, and the TLP 2.0 marking-definitions they reference. format=csv: one row per indicator.",
+		Responses: fileAnswer("The bundle, or the CSV.", map[string]*huma.Schema{
+			"application/stix+json": {Type: huma.TypeObject, Description: "A STIX 2.1 bundle (version=2.1)."}, "text/csv": text}),
 	}), s.exportIndicators)
 
 	huma.Register(api, op(auth.Responder, huma.Operation{

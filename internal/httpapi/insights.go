@@ -28,6 +28,7 @@ func (s *Server) registerInsights(api huma.API) {
 		OperationID: "export-insights-csv", Method: http.MethodGet, Path: "/api/v1/insights.csv", Tags: tags,
 		Summary:     "Insights as CSV",
 		Description: "The same rows and each period's totals (group all) as RFC 4180 CSV, one line per period and group; withheld figures read <3. " + what,
+		Responses:   fileAnswer("The CSV.", map[string]*huma.Schema{"text/csv": text}),
 	}), s.exportInsights)
 }
 

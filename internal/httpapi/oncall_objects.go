@@ -56,6 +56,7 @@ func registerObjects[T any](s *Server, api huma.API, k objectKind[T]) {
 			"The whole configuration is checked before anything is stored: a problem answers 422 naming the field " +
 			"and nothing changes. 201 when created, 200 when replaced.",
 	}), r.put)
+	alsoAnswers(api, http.MethodPut, base+"/{name}", http.StatusCreated, "Created.")
 	optionalField(api, reflect.TypeFor[T](), k.nameField)
 	huma.Register(api, op(auth.Admin, huma.Operation{
 		OperationID: "delete-" + k.one, Method: http.MethodDelete, Path: base + "/{name}", Tags: tags,

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -51,6 +52,9 @@ func (s *Server) registerPostmortemDraft(api huma.API) {
 		Summary: "Export the post-mortem as Markdown, HTML or JSON",
 		Description: "The saved post-mortem with the incident's header, its figures, the action plan, the reviewers and, once published, the revision and the SHA-256 of its text. " +
 			"format=html is a standalone printable page, its Markdown rendered and sanitised; the same post-mortem exports to the same bytes.",
+		Responses: fileAnswer("The post-mortem in the format asked for.", map[string]*huma.Schema{
+			"text/markdown": text, "text/html": text,
+			"application/json": api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[postmortem.Document](), true, "")}),
 	}), s.exportPostmortem)
 }
 

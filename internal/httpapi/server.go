@@ -5,9 +5,9 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/firebreak-ir/firebreak/internal/actions"
+	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/assets"
 	"github.com/firebreak-ir/firebreak/internal/auth"
 	"github.com/firebreak-ir/firebreak/internal/contacts"
@@ -135,6 +136,8 @@ func New(d Deps) *Server {
 	cfg := huma.DefaultConfig("Firebreak API", d.Version)
 	cfg.OpenAPIPath = "/api/v1/openapi"
 	cfg.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
+	// A destination is written in its JSON form (alert.Destination.MarshalJSON).
+	cfg.Components.Schemas.RegisterTypeAlias(reflect.TypeFor[alert.Destination](), reflect.TypeFor[alert.DestinationJSON]())
 	// No docs page: huma's loads its viewer from a CDN, and Firebreak must
 	// work with no outside service. The OpenAPI document is enough.
 	cfg.DocsPath = ""
@@ -147,6 +150,7 @@ func New(d Deps) *Server {
 	// Responses are plain JSON; no $schema links pointing back at us.
 	cfg.CreateHooks = nil
 	cfg.Transformers = append(cfg.Transformers, trimErrorValues, noteSecrets)
+	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	s.baseURL = d.BaseURL
 	s.assets = d.Assets
 	s.evidence = d.Evidence
@@ -224,5 +228,3 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("ready\n"))
 }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

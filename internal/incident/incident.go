@@ -122,8 +122,8 @@ type Incident struct {
 	MergedFrom    []string            `json:"merged_from"`
 	Warnings      []string            `json:"warnings"`
 	// Assessment is the latest assessment of potential impact, nil
-	// before the first.
-	Assessment *Assessment `json:"assessment"`
+	// before the first (and then left out of the JSON).
+	Assessment *Assessment `json:"assessment,omitempty"`
 	// Plans are the response plans applied, as they were then; Tasks the
 	// response work, from the plans and added by hand.
 	Plans   []AppliedPlan `json:"plans"`
