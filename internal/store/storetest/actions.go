@@ -98,7 +98,7 @@ func testActionStates(t *testing.T, s *Setup, a *actions.Service) {
 		t.Fatalf("start: %+v %v", it, err)
 	}
 	_, err = a.Update(ctx, alice, it.ID, actions.Patch{Title: str("stale"), IfVersion: 1})
-	wantCode(t, err, errs.Conflict)
+	wantCode(t, err, errs.Precondition)
 	_, err = a.Update(ctx, alice, it.ID, actions.Patch{State: st(actions.WontDo)})
 	if e, ok := errs.As(err); !ok || e.Field != "reason" {
 		t.Fatalf("won't do without a reason: %#v", err)

@@ -206,10 +206,11 @@ func testAppendConflict(t *testing.T, s *Setup) {
 	if got.Severity != sev || got.Version != 2 {
 		t.Fatalf("after conflict got severity %q version %d, want %q 2", got.Severity, got.Version, sev)
 	}
-	// The service names the stale version when the caller gave one.
+	// The service names the stale version when the caller gave one: a
+	// failed precondition (412), not a conflict.
 	v := int64(1)
 	_, err = s.Incidents.Update(ctx, incident.Command{Actor: alice, Ref: inc.Ref, ExpectedVersion: &v}, incident.UpdateInput{Title: new("x")})
-	wantCode(t, err, errs.Conflict)
+	wantCode(t, err, errs.Precondition)
 }
 
 func testAppendAtomic(t *testing.T, s *Setup) {
