@@ -3,21 +3,21 @@ package intake
 import (
 	"bufio"
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/mail"
-	"net/textproto"
 	"path"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/charset"
+	"github.com/emersion/go-message/textproto"
+	htmlcharset "golang.org/x/net/html/charset"
 )
 
 // Email is one parsed RFC 5322 message: what a person or a monitoring
@@ -33,7 +33,11 @@ type Email struct {
 	Text          string
 	TextTruncated bool
 	Attachments   []EmailAttachment
-	Raw           []byte // the message as received
+	// Notes say what could not be read exactly, for a person: a charset
+	// nobody knows is read as UTF-8 with the bad bytes replaced, and said
+	// so here, rather than refusing the whole message.
+	Notes []string
+	Raw   []byte // the message as received
 }
 
 // EmailAttachment is one attached file, decoded.
@@ -77,6 +81,11 @@ const SizeField = "size"
 // SizeField for the byte limits) and nothing else is returned: evidence is
 // kept whole or refused, never silently cut. Only the body text is cut,
 // since the raw message is kept too.
+//
+// go-message walks the MIME tree and undoes transfer encodings; its
+// charset package (golang.org/x/text) converts bodies and RFC 2047 words
+// in any charset it knows to UTF-8. Attachments keep their decoded bytes
+// unconverted: they are evidence.
 func ParseEmail(raw []byte, lim EmailLimits) (Email, error) {
 	lim = lim.withDefaults()
 	if len(bytes.TrimSpace(raw)) == 0 {
@@ -85,57 +94,79 @@ func ParseEmail(raw []byte, lim EmailLimits) (Email, error) {
 	if len(raw) > lim.MaxSize {
 		return Email{}, invalid(SizeField, "message exceeds %d bytes", lim.MaxSize)
 	}
-	m, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		return Email{}, invalid("", "not an email message: %s", strings.TrimPrefix(err.Error(), "mail: "))
+	br := bufio.NewReader(bytes.NewReader(raw))
+	th, err := textproto.ReadHeader(br)
+	if err != nil && !(errors.Is(err, io.EOF) && th.Len() > 0) { // a header without a body is a message
+		return Email{}, invalid("", "not an email message: %s", oneLine(strings.TrimPrefix(err.Error(), "message: "), 200))
 	}
-	e := Email{Raw: raw, MessageID: oneLine(m.Header.Get("Message-Id"), 998), Subject: decodeHeader(m.Header.Get("Subject"), 998)}
-	if from := m.Header.Get("From"); from != "" {
-		if a, err := mail.ParseAddress(from); err == nil {
+	h := message.Header{Header: th}
+	w := &walker{lim: lim}
+	w.words = &mime.WordDecoder{CharsetReader: w.charsetReader}
+	e := Email{Raw: raw, MessageID: oneLine(h.Get("Message-Id"), 998), Subject: w.header(h.Get("Subject"), 998)}
+	if from := h.Get("From"); from != "" {
+		ap := mail.AddressParser{WordDecoder: w.words}
+		if a, err := ap.Parse(from); err == nil {
 			e.FromName, e.FromAddress = oneLine(a.Name, 200), oneLine(a.Address, 254)
 		} else {
-			e.FromName = decodeHeader(from, 200)
+			e.FromName = w.header(from, 200)
 		}
 	}
-	if d, err := m.Header.Date(); err == nil {
+	if d, err := mail.ParseDate(h.Get("Date")); err == nil {
 		e.Date = d
 	}
-	w := &walker{lim: lim}
-	if err := w.part(textproto.MIMEHeader(m.Header), m.Body, 0); err != nil {
+	if err := w.part(h, br, 0); err != nil {
 		return Email{}, err
 	}
-	text := strings.Join(w.plain, "\n\n")
+	text := strings.ReplaceAll(strings.Join(w.plain, "\n\n"), "\r\n", "\n")
 	if strings.TrimSpace(text) == "" && w.html != "" {
-		text = stripHTML(w.html)
+		text = htmlText(w.html)
 	}
 	text = strings.TrimSpace(text)
 	if len(text) > lim.MaxText {
 		text, e.TextTruncated = truncateUTF8(text, lim.MaxText), true
 	}
-	e.Text, e.Attachments = text, w.files
+	e.Text, e.Attachments, e.Notes = text, w.files, w.notes
 	return e, nil
 }
 
 type walker struct {
 	lim   EmailLimits
+	words *mime.WordDecoder
 	parts int
 	plain []string
 	html  string
 	files []EmailAttachment
+	notes []string
+}
+
+// maxNotes bounds Notes: one per unknown charset is plenty to tell.
+const maxNotes = 5
+
+func (w *walker) note(format string, args ...any) {
+	n := fmt.Sprintf(format, args...)
+	for _, o := range w.notes {
+		if o == n {
+			return
+		}
+	}
+	if len(w.notes) < maxNotes {
+		w.notes = append(w.notes, n)
+	}
 }
 
 // part handles one MIME part (the message itself is the first): a
 // multipart is walked, an inline text part is body text, anything else is
 // an attachment.
-func (w *walker) part(h textproto.MIMEHeader, body io.Reader, depth int) error {
+func (w *walker) part(h message.Header, body io.Reader, depth int) error {
 	w.parts++
 	if w.parts > w.lim.MaxParts {
 		return invalid("", "more than %d MIME parts", w.lim.MaxParts)
 	}
-	ctype, params, err := mime.ParseMediaType(h.Get("Content-Type"))
-	if err != nil || h.Get("Content-Type") == "" {
+	ctype, params, err := h.ContentType()
+	if err != nil {
 		ctype, params = "text/plain", map[string]string{"charset": "us-ascii"} // RFC 2045 §5.2
 	}
+	ctype = strings.ToLower(ctype)
 	if strings.HasPrefix(ctype, "multipart/") {
 		if depth >= w.lim.MaxDepth {
 			return invalid("", "MIME parts nested deeper than %d", w.lim.MaxDepth)
@@ -143,16 +174,16 @@ func (w *walker) part(h textproto.MIMEHeader, body io.Reader, depth int) error {
 		if params["boundary"] == "" {
 			return invalid("", "a %s part without a boundary", ctype)
 		}
-		mr := multipart.NewReader(body, params["boundary"])
+		mr := textproto.NewMultipartReader(body, params["boundary"])
 		for {
-			p, err := mr.NextRawPart()
+			p, err := mr.NextPart()
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			if err != nil {
-				return invalid("", "malformed %s: %s", ctype, err)
+				return invalid("", "malformed %s: %s", ctype, strings.TrimPrefix(err.Error(), "multipart: "))
 			}
-			if err := w.part(p.Header, p, depth+1); err != nil {
+			if err := w.part(message.Header{Header: p.Header}, p, depth+1); err != nil {
 				return err
 			}
 		}
@@ -161,16 +192,20 @@ func (w *walker) part(h textproto.MIMEHeader, body io.Reader, depth int) error {
 	if err != nil {
 		return err
 	}
-	disp, dparams, _ := mime.ParseMediaType(h.Get("Content-Disposition"))
+	disp, dparams, _ := h.ContentDisposition()
 	name := firstNonEmpty(dparams["filename"], params["name"])
-	if disp != "attachment" && name == "" {
+	if !strings.EqualFold(disp, "attachment") && name == "" {
 		switch ctype {
 		case "text/plain":
-			w.plain = append(w.plain, toUTF8(data, params["charset"]))
+			w.plain = append(w.plain, w.toUTF8(data, params["charset"], ctype))
 			return nil
 		case "text/html":
 			if w.html == "" {
-				w.html = toUTF8(data, params["charset"])
+				cs := params["charset"]
+				if cs == "" { // the document's own <meta charset>, else UTF-8 or windows-1252 as browsers do
+					_, cs, _ = htmlcharset.DetermineEncoding(data, "text/html")
+				}
+				w.html = w.toUTF8(data, cs, ctype)
 			}
 			return nil
 		}
@@ -181,25 +216,23 @@ func (w *walker) part(h textproto.MIMEHeader, body io.Reader, depth int) error {
 	if ctype == "message/rfc822" && name == "" {
 		name = "forwarded.eml"
 	}
-	w.files = append(w.files, EmailAttachment{Name: fileName(name, len(w.files)+1), ContentType: ctype, Data: data})
+	w.files = append(w.files, EmailAttachment{Name: w.fileName(name, len(w.files)+1), ContentType: ctype, Data: data})
 	return nil
 }
 
-// decode reads a leaf part's body, undoing its transfer encoding, up to
-// MaxPart bytes.
-func (w *walker) decode(h textproto.MIMEHeader, body io.Reader) ([]byte, error) {
+// decode reads a leaf part's body, undoing its transfer encoding with
+// go-message, up to MaxPart bytes. The charset is left alone here (the
+// part is presented to go-message as octets): attachments keep their
+// bytes, and text is converted once it is known to fit.
+func (w *walker) decode(h message.Header, body io.Reader) ([]byte, error) {
 	cte := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
-	r := body
-	switch cte {
-	case "base64":
-		r = base64.NewDecoder(base64.StdEncoding, &noSpace{r: bufio.NewReader(body)})
-	case "quoted-printable":
-		r = quotedprintable.NewReader(body)
-	case "", "7bit", "8bit", "binary":
-	default:
+	octets := h.Copy()
+	octets.Set("Content-Type", "application/octet-stream")
+	ent, err := message.New(octets, body)
+	if message.IsUnknownEncoding(err) {
 		return nil, invalid("", "unknown Content-Transfer-Encoding %q", oneLine(cte, 64))
 	}
-	data, err := io.ReadAll(io.LimitReader(r, int64(w.lim.MaxPart)+1))
+	data, err := io.ReadAll(io.LimitReader(ent.Body, int64(w.lim.MaxPart)+1))
 	if err != nil {
 		return nil, invalid("", "a %s part cannot be decoded: %s", firstNonEmpty(cte, "7bit"), err)
 	}
@@ -209,41 +242,43 @@ func (w *walker) decode(h textproto.MIMEHeader, body io.Reader) ([]byte, error) 
 	return data, nil
 }
 
-// noSpace drops the white space some senders put inside base64 (the
-// decoder itself drops only line breaks).
-type noSpace struct{ r *bufio.Reader }
-
-func (n *noSpace) Read(p []byte) (int, error) {
-	i := 0
-	for i < len(p) {
-		c, err := n.r.ReadByte()
-		if err != nil {
-			if i > 0 {
-				return i, nil
-			}
-			return 0, err
-		}
-		if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
-			continue
-		}
-		p[i] = c
-		i++
+// toUTF8 converts a text part in a charset to UTF-8 with go-message's
+// charset tables. An unknown charset (or bytes its decoder refuses) is not
+// a reason to refuse the message: the bytes are kept as UTF-8 with
+// invalid sequences replaced, and a note says so.
+func (w *walker) toUTF8(b []byte, cs, ctype string) string {
+	cs = strings.ToLower(strings.Trim(strings.TrimSpace(cs), `"`))
+	switch cs {
+	case "", "us-ascii", "ascii", "utf-8", "utf8":
+		return strings.ToValidUTF8(string(b), "\uFFFD")
 	}
-	return i, nil
+	r, err := charset.Reader(cs, bytes.NewReader(b))
+	if err == nil {
+		var out []byte
+		if out, err = io.ReadAll(r); err == nil {
+			return strings.ToValidUTF8(string(out), "\uFFFD")
+		}
+	}
+	w.note("a %s part is in the unknown charset %q: shown as UTF-8, other bytes as \uFFFD", ctype, oneLine(cs, 64))
+	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
-var wordDecoder = &mime.WordDecoder{CharsetReader: func(charset string, input io.Reader) (io.Reader, error) {
-	b, err := io.ReadAll(io.LimitReader(input, 64<<10))
+// charsetReader is the RFC 2047 decoder's way to any charset go-message
+// knows; an unknown one is read as UTF-8 (oneLine replaces what is not)
+// and noted, rather than leaving the encoded word as it came.
+func (w *walker) charsetReader(cs string, in io.Reader) (io.Reader, error) {
+	r, err := charset.Reader(cs, in)
 	if err != nil {
-		return nil, err
+		w.note("a header is in the unknown charset %q: shown as UTF-8, other bytes as \uFFFD", oneLine(cs, 64))
+		return in, nil
 	}
-	return strings.NewReader(toUTF8(b, charset)), nil
-}}
+	return r, nil
+}
 
-// decodeHeader decodes RFC 2047 words and keeps the value on one line of
-// at most max bytes of valid UTF-8.
-func decodeHeader(s string, max int) string {
-	if d, err := wordDecoder.DecodeHeader(s); err == nil {
+// header decodes RFC 2047 words and keeps the value on one line of at
+// most max bytes of valid UTF-8.
+func (w *walker) header(s string, max int) string {
+	if d, err := w.words.DecodeHeader(s); err == nil {
 		s = d
 	}
 	return oneLine(s, max)
@@ -267,93 +302,16 @@ func truncateUTF8(s string, max int) string {
 	return s[:max]
 }
 
-// toUTF8 converts text in a charset to UTF-8: UTF-8 and US-ASCII as they
-// are, ISO-8859-1 and Windows-1252 byte by byte (1252's extra characters
-// approximated as Latin-1), and anything else with invalid bytes replaced.
-func toUTF8(b []byte, charset string) string {
-	switch strings.ToLower(strings.TrimSpace(charset)) {
-	case "iso-8859-1", "latin1", "windows-1252", "cp1252":
-		r := make([]rune, len(b))
-		for i, c := range b {
-			r[i] = rune(c)
-		}
-		return string(r)
-	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
-}
-
-// fileName makes an attachment's name safe to show and to save: decoded,
-// without directories or control characters, at most 200 bytes.
-func fileName(name string, n int) string {
-	name = decodeHeader(name, 400)
+// fileName makes an attachment's name safe to show and to save: decoded
+// (go-message has decoded RFC 2231 and RFC 2047 in the parameter; a name
+// in the RFC 2047 form without quotes is decoded here), without
+// directories or control characters, at most 200 bytes.
+func (w *walker) fileName(name string, n int) string {
+	name = w.header(name, 400)
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
 	name = strings.TrimSpace(name)
 	if name == "." || name == "/" || name == ".." || name == "" {
 		return fmt.Sprintf("attachment-%d", n)
 	}
 	return truncateUTF8(name, 200)
-}
-
-// stripHTML reduces HTML to its text: tags dropped (script and style with
-// their content), block ends as line breaks, entities decoded.
-func stripHTML(s string) string {
-	var b strings.Builder
-	for len(s) > 0 {
-		i := strings.IndexByte(s, '<')
-		if i < 0 {
-			b.WriteString(s)
-			break
-		}
-		b.WriteString(s[:i])
-		s = s[i:]
-		end := strings.IndexByte(s, '>')
-		if end < 0 {
-			break // an unterminated tag: drop the rest
-		}
-		closing := strings.HasPrefix(s[1:end], "/")
-		tag := strings.ToLower(strings.TrimLeft(s[1:end], "/"))
-		if f := strings.FieldsFunc(tag, func(r rune) bool { return r == ' ' || r == '/' || r == '\t' || r == '\n' || r == '\r' }); len(f) > 0 {
-			tag = f[0]
-		}
-		s = s[end+1:]
-		switch tag {
-		case "script", "style", "head", "title":
-			if !closing {
-				if j := strings.Index(lowerASCII(s), "</"+tag); j >= 0 {
-					s = s[j:]
-				} else {
-					s = ""
-				}
-			}
-		case "br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "pre":
-			b.WriteByte('\n')
-		}
-	}
-	lines := strings.Split(html.UnescapeString(b.String()), "\n")
-	out := lines[:0]
-	blank := true
-	for _, l := range lines {
-		l = strings.Join(strings.Fields(l), " ")
-		if l == "" {
-			if !blank {
-				out = append(out, "")
-			}
-			blank = true
-			continue
-		}
-		out = append(out, l)
-		blank = false
-	}
-	return strings.TrimSpace(strings.Join(out, "\n"))
-}
-
-// lowerASCII lower-cases ASCII letters only, so byte offsets are kept.
-func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }

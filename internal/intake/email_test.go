@@ -3,6 +3,7 @@ package intake
 import (
 	"bytes"
 	"encoding/base64"
+	"mime"
 	"strings"
 	"testing"
 	"time"
@@ -192,7 +193,7 @@ Content-Transfer-Encoding: base64
 	{
 		name:    "not a message",
 		raw:     "no header here",
-		wantErr: "not an email message: malformed header line: no header here",
+		wantErr: "not an email message: malformed MIME header line: no header here",
 	},
 }
 
@@ -247,6 +248,11 @@ func FuzzEmail(f *testing.F) {
 	for _, tc := range emailCases {
 		f.Add([]byte(tc.raw))
 	}
+	for _, c := range charsetCases {
+		f.Add([]byte(charsetMessage(f, c.charset, c.enc, c.subject, c.text, "quoted-printable", mime.QEncoding)))
+		f.Add([]byte(charsetMessage(f, c.charset, c.enc, c.subject, c.text, "base64", mime.BEncoding)))
+	}
+	f.Add([]byte("Subject: =?x-martian?Q?=FF?=\r\nContent-Type: text/html; charset=x-martian\r\n\r\n<p>\xff<a href=https://x>y</a>\r\n"))
 	lim := EmailLimits{MaxSize: 1 << 20, MaxPart: 4096, MaxParts: 20, MaxAttachments: 5, MaxDepth: 4, MaxText: 1024}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		e, err := ParseEmail(raw, lim)
@@ -265,7 +271,10 @@ func FuzzEmail(f *testing.F) {
 		if len(e.Text) > lim.MaxText || len(e.Attachments) > lim.MaxAttachments || len(e.Subject) > 998 || len(e.FromName) > 200 {
 			t.Fatalf("out of bounds: text %d, %d attachments, subject %d", len(e.Text), len(e.Attachments), len(e.Subject))
 		}
-		for _, s := range []string{e.Subject, e.FromName, e.FromAddress, e.MessageID, e.Text} {
+		if len(e.Notes) > maxNotes {
+			t.Fatalf("%d notes", len(e.Notes))
+		}
+		for _, s := range append([]string{e.Subject, e.FromName, e.FromAddress, e.MessageID, e.Text}, e.Notes...) {
 			if !utf8.ValidString(s) {
 				t.Fatalf("invalid UTF-8 %q", s)
 			}
@@ -280,6 +289,18 @@ func FuzzEmail(f *testing.F) {
 				len(a.Data) > lim.MaxPart || a.ContentType == "" {
 				t.Fatalf("unsafe attachment %q %q (%d bytes)", a.Name, a.ContentType, len(a.Data))
 			}
+		}
+	})
+}
+
+func FuzzHTMLText(f *testing.F) {
+	for _, s := range []string{"<p>a &amp; b</p>", "<a href=\"https://x\">y</a>", "<script>x", "<pre>a\n b</pre><svg><svg>", "<td>a<td>b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := htmlText(strings.ToValidUTF8(s, "\uFFFD"))
+		if !utf8.ValidString(got) || got != strings.TrimSpace(got) || strings.Contains(got, "\n\n\n") || strings.ContainsAny(got, "\r\t") {
+			t.Fatalf("htmlText(%q) = %q", s, got)
 		}
 	})
 }

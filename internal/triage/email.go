@@ -86,6 +86,9 @@ func (s *Service) ReceiveEmail(ctx context.Context, to string, kind MailKind, ms
 	if msg.TextTruncated {
 		text += "\n\n[cut: the whole message is kept as message.eml]"
 	}
+	for _, n := range msg.Notes { // what the parser could not read exactly, beside the text it concerns
+		text += "\n\n[" + n + "]"
+	}
 	switch kind {
 	case MailReport:
 		return s.emailReport(ctx, msg, text, files, ann)
