@@ -175,7 +175,7 @@ func (db *DB) falseLit() string {
 
 // Ingest runs the pipeline against the stored queue and stores its
 // outcomes, all in one transaction.
-func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Outcome, error), newEntry func(alert.Group, alert.Outcome) triage.Entry) ([]alert.Outcome, error) {
+func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Outcome, error), newEntry func(alert.Group, alert.Outcome) triage.Entry, fed func(*triage.Entry)) ([]alert.Outcome, error) {
 	var outcomes []alert.Outcome
 	jobs := 0
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -230,6 +230,9 @@ func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Out
 				g.IncidentID, g.Closed = e.Group.IncidentID, e.Group.Closed
 				wasFiring := e.Group.Firing > 0
 				e.Group = g
+				if fed != nil {
+					fed(&e)
+				}
 				if err := db.putEntry(ctx, tx, e); err != nil {
 					return err
 				}
@@ -243,6 +246,9 @@ func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Out
 				continue
 			}
 			e = newEntry(g, first[g.ID])
+			if fed != nil {
+				fed(&e)
+			}
 			if err := db.putEntry(ctx, tx, e); err != nil {
 				return err
 			}

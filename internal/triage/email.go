@@ -159,7 +159,7 @@ func (s *Service) emailAlert(ctx context.Context, to string, msg intake.Email, t
 		func(g alert.Group, o alert.Outcome) Entry {
 			return Entry{Group: g, Status: New, Source: alert.SourceEmail, Integration: mailbox, Rank: 5,
 				Annotations: o.Alert.Annotations, UpdatedAt: now}
-		})
+		}, nil)
 	if err != nil {
 		return "", fmt.Errorf("ingest email alert: %w", err)
 	}

@@ -147,7 +147,7 @@ func (s *Service) report(ctx context.Context, in ReportInput, maxFile int) (stri
 		func(g alert.Group, o alert.Outcome) Entry {
 			return Entry{Group: g, Status: New, Source: alert.SourceReport, Integration: kind + " report", Rank: 3,
 				Annotations: ann, UpdatedAt: now}
-		})
+		}, nil)
 	if err != nil {
 		return "", fmt.Errorf("file report: %w", err)
 	}

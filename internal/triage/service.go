@@ -257,7 +257,7 @@ func (s *Service) Receive(ctx context.Context, kind alert.Source, secret string,
 		func(g alert.Group, o alert.Outcome) Entry {
 			return Entry{Group: g, Status: New, Source: it.Kind, Integration: it.Name, Severity: o.Alert.Severity,
 				Rank: rankOf(strings.ToLower(o.Alert.Severity)), Annotations: o.Alert.Annotations, Links: o.Alert.Links, UpdatedAt: now}
-		})
+		}, fedBy(it.Kind, batch))
 	if err != nil {
 		return Receipt{}, fmt.Errorf("ingest: %w", err)
 	}

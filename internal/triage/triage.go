@@ -42,7 +42,14 @@ type Entry struct {
 	SnoozedUntil *time.Time        `json:"snoozed_until,omitempty"`
 	Reason       string            `json:"reason,omitempty"`
 	IncidentRef  string            `json:"incident_ref,omitempty"`
-	UpdatedAt    time.Time         `json:"updated_at"`
+	// TruncatedAlerts is how many alerts the sender left out of the last
+	// delivery that fed this entry (Alertmanager's and Grafana's
+	// truncatedAlerts, under a receiver's max_alerts): the entry shows
+	// that many fewer alerts than the sender's group holds. The latest
+	// count, not the largest seen: each delivery carries the whole group,
+	// so the last one says what is missing now.
+	TruncatedAlerts int       `json:"truncated_alerts" minimum:"0" doc:"How many alerts the sender (Alertmanager or Grafana, under max_alerts) left out of the last delivery that fed this entry; 0 when none."`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // LogEntry is one action on an entry.
@@ -97,9 +104,12 @@ type Store interface {
 	DisableIntegration(ctx context.Context, id string) error
 	// Ingest runs process against the queue's current state and stores its
 	// outcomes in the same transaction; a group seen for the first time
-	// becomes the entry newEntry makes. It returns the outcomes once they
+	// becomes the entry newEntry makes. fed, when not nil, then changes
+	// every entry the outcomes touch, new or already queued (with its
+	// triage state as stored), before it is written: what the delivery
+	// says about the entry as a whole. It returns the outcomes once they
 	// are committed.
-	Ingest(ctx context.Context, process func(alert.State) ([]alert.Outcome, error), newEntry func(alert.Group, alert.Outcome) Entry) ([]alert.Outcome, error)
+	Ingest(ctx context.Context, process func(alert.State) ([]alert.Outcome, error), newEntry func(alert.Group, alert.Outcome) Entry, fed func(*Entry)) ([]alert.Outcome, error)
 	// Queue lists the entries f.Viewer may see (the filter is part of the
 	// query, so the limit counts only those).
 	Queue(ctx context.Context, f Filter) ([]Entry, error)

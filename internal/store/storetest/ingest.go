@@ -75,7 +75,7 @@ func ingest(t *testing.T, s *Setup, made *[]string, outcomes ...alert.Outcome) {
 				*made = append(*made, g.ID)
 			}
 			return newEntry(now)(g, o)
-		})
+		}, nil)
 	if err != nil {
 		t.Fatalf("ingest: %v", err)
 	}
@@ -124,7 +124,7 @@ func testIngest(t *testing.T, s *Setup) {
 	}, func(g alert.Group, o alert.Outcome) triage.Entry {
 		calls = append(calls, call{g.ID, o.Alert.Severity, g.Firing})
 		return newEntry(t0)(g, o)
-	})
+	}, nil)
 	if err != nil || len(got) != 3 || got[1].Kind != alert.NewGroup {
 		t.Fatalf("ingest: %v %v", got, err)
 	}
@@ -180,7 +180,7 @@ func testIngest(t *testing.T, s *Setup) {
 	}, func(g alert.Group, _ alert.Outcome) triage.Entry {
 		t.Errorf("new entry asked for %s, which is in the queue already", g.ID)
 		return triage.Entry{}
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func testIngest(t *testing.T, s *Setup) {
 			t.Errorf("latest item after a re-fire: %+v %v %v", it, ok, err)
 		}
 		return nil, nil
-	}, newEntry(t2))
+	}, newEntry(t2), nil)
 	if err != nil {
 		t.Fatalf("an ingest with nothing to store: %v", err)
 	}
@@ -221,7 +221,7 @@ func testIngest(t *testing.T, s *Setup) {
 	before := mustEntry(t, s, "g1")
 	_, err = s.DB.Ingest(ctx, func(st alert.State) ([]alert.Outcome, error) {
 		return []alert.Outcome{fire("g2", "fp-c", "critical", t2)}, errs.E(errs.Unavailable, "", "route table gone")
-	}, newEntry(t2))
+	}, newEntry(t2), nil)
 	wantCode(t, err, errs.Unavailable)
 	if _, err := s.DB.Entry(ctx, root, "g2"); errs.CodeOf(err) != errs.NotFound {
 		t.Fatalf("a failed ingest stored its group: %v", err)
@@ -250,7 +250,7 @@ func testConcurrentQueueWrites(t *testing.T, s *Setup) {
 				o.Item.GroupID = g.ID
 			}
 			return []alert.Outcome{o}, nil
-		}, newEntry(now))
+		}, newEntry(now), nil)
 		if err != nil {
 			t.Errorf("ingest %d: %v", i, err)
 		}
@@ -458,7 +458,7 @@ func testCloseGroupsOf(t *testing.T, s *Setup) {
 			t.Errorf("b's group is not open: %v %v", ok, err)
 		}
 		return nil, nil
-	}, newEntry(t0))
+	}, newEntry(t0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

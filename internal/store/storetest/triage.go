@@ -21,6 +21,7 @@ func RunTriage(t *testing.T, b Backend) {
 		{"QueueFollowsTheLinkedIncidentsVisibility", testQueueVisibility},
 		{"QueueOrderAndPages", testQueueOrderAndPages},
 		{"IngestStoresOutcomesAndReadsItsOwnState", testIngest},
+		{"IngestFeedsEveryEntryItTouches", testIngestFed},
 		{"ConcurrentQueueWritesAllLand", testConcurrentQueueWrites},
 		{"UpdateEntryIsAllOrNothing", testUpdateEntry},
 		{"CloseGroupsOf", testCloseGroupsOf},
