@@ -5057,7 +5057,10 @@ type TriageDetail struct {
 	SnoozedUntil *time.Time  `json:"snoozed_until,omitempty"`
 	Source       string      `json:"source"`
 	Status       string      `json:"status"`
-	UpdatedAt    time.Time   `json:"updated_at"`
+
+	// TruncatedAlerts How many alerts the sender (Alertmanager or Grafana, under max_alerts) left out of the last delivery that fed this entry; 0 when none.
+	TruncatedAlerts int64     `json:"truncated_alerts"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // TriageEntry defines model for TriageEntry.
@@ -5078,7 +5081,10 @@ type TriageEntry struct {
 	SnoozedUntil *time.Time `json:"snoozed_until,omitempty"`
 	Source       string     `json:"source"`
 	Status       string     `json:"status"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+
+	// TruncatedAlerts How many alerts the sender (Alertmanager or Grafana, under max_alerts) left out of the last delivery that fed this entry; 0 when none.
+	TruncatedAlerts int64     `json:"truncated_alerts"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // UpdateBody defines model for UpdateBody.
