@@ -60,6 +60,12 @@ type config struct {
 	groups, instances         int
 	resolveEvery              int
 	cpuProfile                string
+	newAlerts                 bool // every alert new: unique instances, never resolved
+
+	// --versus-alertmanager: alternate legs with a real Alertmanager.
+	versus          bool
+	legs            int
+	alertmanagerBin string
 }
 
 func main() {
@@ -77,12 +83,20 @@ func main() {
 	flag.IntVar(&c.instances, "instances", 20, "instances per alertname (one alert each)")
 	flag.IntVar(&c.resolveEvery, "resolve-every", 4, "every n-th pass over the label space resolves instead of firing; 0: never")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (server and sender, in-process) to this file")
+	flag.BoolVar(&c.newAlerts, "new-alerts", false, "a storm of new alerts: body i is alertname i mod --groups with instances never sent before, all firing (--instances and --resolve-every unused)")
+	flag.BoolVar(&c.versus, "versus-alertmanager", false, "side by side: alternate legs against a real Alertmanager's /api/v2/alerts and Firebreak, the same storm of new alerts to each (implies --new-alerts; --duration and --alerts are per leg)")
+	flag.IntVar(&c.legs, "legs", 3, "--versus-alertmanager: legs per side, alternating Alertmanager, Firebreak, Alertmanager…")
+	flag.StringVar(&c.alertmanagerBin, "alertmanager", "/usr/bin/prometheus-alertmanager", "--versus-alertmanager: the Alertmanager binary to start")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, c, log, os.Stdout); err != nil {
+	runner := run
+	if c.versus {
+		runner = runVersus
+	}
+	if err := runner(ctx, c, log, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "alerts:", err)
 		os.Exit(1)
 	}
@@ -106,8 +120,7 @@ func run(ctx context.Context, c config, log *slog.Logger, out io.Writer) error {
 	if c.rate > 0 {
 		offered = fmt.Sprintf("%.0f alerts/s offered", c.rate)
 	}
-	fmt.Fprintf(out, "load:    %d alerts per body, %d in flight at most, %s; %d alertnames × %d instances, every %dth pass resolves\n",
-		c.batch, c.concurrency, offered, c.groups, c.instances, c.resolveEvery)
+	fmt.Fprintf(out, "load:    %d alerts per body, %d in flight at most, %s; %s\n", c.batch, c.concurrency, offered, labelSpace(c))
 
 	if c.cpuProfile != "" {
 		f, err := os.Create(c.cpuProfile)
@@ -121,7 +134,7 @@ func run(ctx context.Context, c config, log *slog.Logger, out io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	cpu0 := cpuTime()
-	res := replay(ctx, c, hookURL)
+	res := replay(ctx, c, firebreakTarget(newGenerator(c), hookURL), 0)
 	cpu := cpuTime() - cpu0
 	fmt.Fprintf(out, "result:  %d alerts in %d bodies in %s: %.0f alerts/s; %d bodies failed\n",
 		res.alerts, res.bodies, res.elapsed.Round(time.Millisecond), float64(res.alerts)/res.elapsed.Seconds(), res.failed)
@@ -229,12 +242,29 @@ type result struct {
 	firstErr               error
 }
 
-// replay sends bodies until the duration or the count is reached; no body
-// is sent after that, and those in flight are answered and counted. Paced
-// runs schedule body i at start + i·batch/rate; a body whose time has come
-// waits for a free sender, and the latency from its scheduled time shows
-// that wait (no coordinated omission).
-func replay(ctx context.Context, c config, hookURL string) result {
+// target is where a replay sends: body makes the i-th body of the run (and
+// says how many alerts it holds), post delivers one and returns the
+// receipt (zero where the receiver gives none, as Alertmanager).
+type target struct {
+	body func(i int) ([]byte, int)
+	post func(ctx context.Context, client *http.Client, body []byte) (triage.Receipt, error)
+}
+
+// firebreakTarget posts gen's webhook bodies to a Firebreak Alertmanager
+// integration.
+func firebreakTarget(gen *generator, hookURL string) target {
+	return target{body: gen.body, post: func(ctx context.Context, client *http.Client, body []byte) (triage.Receipt, error) {
+		return deliver(ctx, client, hookURL, body)
+	}}
+}
+
+// replay sends bodies first, first+1, … until the duration or the count is
+// reached; no body is sent after that, and those in flight are answered and
+// counted, so the next replay can go on at first+res.bodies. Paced runs
+// schedule the i-th body sent at start + i·batch/rate; a body whose time has
+// come waits for a free sender, and the latency from its scheduled time
+// shows that wait (no coordinated omission).
+func replay(ctx context.Context, c config, t target, first int) result {
 	if c.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.duration)
@@ -245,7 +275,7 @@ func replay(ctx context.Context, c config, hookURL string) result {
 		maxBodies = (c.alerts + c.batch - 1) / c.batch
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.concurrency, MaxConnsPerHost: c.concurrency}}
-	gen := newGenerator(c)
+	defer client.CloseIdleConnections()
 
 	type job struct {
 		i  int
@@ -291,11 +321,11 @@ func replay(ctx context.Context, c config, hookURL string) result {
 			var alerts, bodies, failed int
 			var firstErr error
 			for j := range jobs {
-				body, n := gen.body(j.i)
+				body, n := t.body(first + j.i)
 				t0 := time.Now()
 				// Not cut off at the end of the run: a body sent is
 				// answered, and counted.
-				rec, err := deliver(context.WithoutCancel(ctx), client, hookURL, body)
+				rec, err := t.post(context.WithoutCancel(ctx), client, body)
 				t1 := time.Now()
 				bodies++
 				if err != nil {
@@ -338,32 +368,42 @@ func replay(ctx context.Context, c config, hookURL string) result {
 
 // deliver posts one body and decodes the receipt.
 func deliver(ctx context.Context, client *http.Client, url string, body []byte) (triage.Receipt, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	b, err := postJSON(ctx, client, url, body)
 	if err != nil {
 		return triage.Receipt{}, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Alertmanager/0.25.0")
-	resp, err := client.Do(req)
-	if err != nil {
-		return triage.Receipt{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return triage.Receipt{}, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		if len(b) > 500 {
-			b = b[:500]
-		}
-		return triage.Receipt{}, fmt.Errorf("%s: %s", resp.Status, b)
 	}
 	var rec triage.Receipt
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return triage.Receipt{}, fmt.Errorf("receipt: %w", err)
 	}
 	return rec, nil
+}
+
+// postJSON posts body as Alertmanager would and returns the answer; an
+// answer other than 2xx is an error.
+func postJSON(ctx context.Context, client *http.Client, url string, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Alertmanager/0.25.0")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		if len(b) > 500 {
+			b = b[:500]
+		}
+		return nil, fmt.Errorf("%s: %s", resp.Status, b)
+	}
+	return b, nil
 }
 
 // generator makes the bodies: body i holds alerts i·batch … i·batch+batch-1.
@@ -401,39 +441,56 @@ type amAlert struct {
 	Fingerprint  string            `json:"fingerprint"`
 }
 
-func (g *generator) body(i int) ([]byte, int) {
-	msg := amMessage{Version: "4", Receiver: "firebreak", ExternalURL: "http://alertmanager.bench:9093",
-		GroupLabels: map[string]string{}, CommonLabels: map[string]string{}, CommonAnnots: map[string]string{},
-		Alerts: make([]amAlert, 0, g.c.batch)}
+// alerts makes the alerts of body i.
+func (g *generator) alerts(i int) []amAlert {
+	alerts := make([]amAlert, 0, g.c.batch)
 	now := time.Now().UTC().Format(time.RFC3339Nano)
-	firing, resolved := false, false
 	for k := range g.c.batch {
-		j := i*g.c.batch + k
-		f, pass := j%g.space, j/g.space
-		name, inst := "BenchAlert"+strconv.Itoa(f/g.c.instances), "host-"+strconv.Itoa(f%g.c.instances)+":9100"
-		labels := map[string]string{"alertname": name, "instance": inst, "job": "node", "severity": severity(f / g.c.instances)}
-		// An occurrence lasts resolveEvery passes: fired (and repeated),
-		// then resolved; the next pass is a new occurrence.
-		occ, status, ends := pass, "firing", "0001-01-01T00:00:00Z"
-		if g.c.resolveEvery > 0 {
-			occ = pass / g.c.resolveEvery
-			if pass%g.c.resolveEvery == g.c.resolveEvery-1 {
-				status, ends = "resolved", now
+		var group, inst, occ int
+		status, ends := "firing", "0001-01-01T00:00:00Z"
+		if g.c.newAlerts {
+			// Body i is one alertname's; its instances follow those of
+			// the alertname's earlier bodies, so no alert repeats.
+			group, inst = i%g.c.groups, i/g.c.groups*g.c.batch+k
+		} else {
+			j := i*g.c.batch + k
+			f, pass := j%g.space, j/g.space
+			group, inst, occ = f/g.c.instances, f%g.c.instances, pass
+			// An occurrence lasts resolveEvery passes: fired (and
+			// repeated), then resolved; the next pass is a new occurrence.
+			if g.c.resolveEvery > 0 {
+				occ = pass / g.c.resolveEvery
+				if pass%g.c.resolveEvery == g.c.resolveEvery-1 {
+					status, ends = "resolved", now
+				}
 			}
 		}
-		if status == "firing" {
-			firing = true
-		} else {
-			resolved = true
-		}
-		msg.Alerts = append(msg.Alerts, amAlert{
+		name, instance := "BenchAlert"+strconv.Itoa(group), "host-"+strconv.Itoa(inst)+":9100"
+		labels := map[string]string{"alertname": name, "instance": instance, "job": "node", "severity": severity(group)}
+		alerts = append(alerts, amAlert{
 			Status: status, Labels: labels,
-			Annotations:  map[string]string{"summary": name + " on " + inst, "runbook_url": "https://runbooks.bench/" + name},
+			Annotations:  map[string]string{"summary": name + " on " + instance, "runbook_url": "https://runbooks.bench/" + name},
 			StartsAt:     g.base.Add(time.Duration(occ) * time.Second).Format(time.RFC3339),
 			EndsAt:       ends,
 			GeneratorURL: "http://prometheus.bench:9090/graph?g0.expr=up",
 			Fingerprint:  fingerprint(labels),
 		})
+	}
+	return alerts
+}
+
+// body is body i as Alertmanager's webhook notifier sends it.
+func (g *generator) body(i int) ([]byte, int) {
+	msg := amMessage{Version: "4", Receiver: "firebreak", ExternalURL: "http://alertmanager.bench:9093",
+		GroupLabels: map[string]string{}, CommonLabels: map[string]string{}, CommonAnnots: map[string]string{},
+		Alerts: g.alerts(i)}
+	firing, resolved := false, false
+	for _, a := range msg.Alerts {
+		if a.Status == "firing" {
+			firing = true
+		} else {
+			resolved = true
+		}
 	}
 	first := msg.Alerts[0].Labels["alertname"]
 	if last := msg.Alerts[len(msg.Alerts)-1].Labels["alertname"]; first == last {
@@ -450,6 +507,14 @@ func (g *generator) body(i int) ([]byte, int) {
 		panic(err) // maps of strings always encode
 	}
 	return b, len(msg.Alerts)
+}
+
+// labelSpace describes the alerts a run sends.
+func labelSpace(c config) string {
+	if c.newAlerts {
+		return fmt.Sprintf("%d alertnames, every alert new (unique instances), all firing", c.groups)
+	}
+	return fmt.Sprintf("%d alertnames × %d instances, every %dth pass resolves", c.groups, c.instances, c.resolveEvery)
 }
 
 func severity(group int) string {
@@ -480,11 +545,18 @@ func printLatency(out io.Writer, what string, lat []time.Duration) {
 		return
 	}
 	slices.Sort(lat)
-	pct := func(p float64) float64 {
-		i := int(p/100*float64(len(lat))+0.5) - 1
-		i = max(0, min(i, len(lat)-1))
-		return float64(lat[i]) / float64(time.Millisecond)
-	}
+	pct := func(p float64) float64 { return percentile(lat, p) }
 	fmt.Fprintf(out, "%-20s p50 %7.2f ms   p95 %7.2f ms   p99 %7.2f ms   max %7.2f ms   (n=%d bodies)\n",
 		what, pct(50), pct(95), pct(99), pct(100), len(lat))
+}
+
+// percentile is the p-th percentile of sorted latencies, in milliseconds
+// (nearest rank); 0 for none.
+func percentile(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p/100*float64(len(sorted))+0.5) - 1
+	i = max(0, min(i, len(sorted)-1))
+	return float64(sorted[i]) / float64(time.Millisecond)
 }
