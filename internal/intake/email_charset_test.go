@@ -63,6 +63,8 @@ func charsetMessage(t testing.TB, cs string, enc encoding.Encoding, subject, tex
 		encoded = quotedPrintable(t, body)
 	case "base64":
 		encoded = wrap(base64.StdEncoding.EncodeToString(body))
+	case "8bit", "7bit": // the charset's bytes as they are, with the line ends crlf() makes
+		encoded = string(encode(t, enc, text))
 	}
 	// The From name is always in B: Go's Q encoder is not safe in a
 	// phrase (RFC 2047 §5(3)), so its output is not a valid address.
@@ -93,7 +95,11 @@ func senderName(cs string) string {
 func TestParseEmailCharsets(t *testing.T) {
 	t.Parallel()
 	for _, c := range charsetCases {
-		for _, cte := range []string{"quoted-printable", "base64"} {
+		ctes := []string{"quoted-printable", "base64", "8bit"}
+		if c.enc == japanese.ISO2022JP {
+			ctes[2] = "7bit" // as Japanese mail is usually sent
+		}
+		for _, cte := range ctes {
 			for _, word := range []mime.WordEncoder{mime.BEncoding, mime.QEncoding} {
 				t.Run(fmt.Sprintf("%s/%s/%c", c.charset, cte, word), func(t *testing.T) {
 					t.Parallel()
