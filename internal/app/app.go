@@ -405,7 +405,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		fmt.Fprintln(cfg.Out)
 	}
 	public := &publicURL{configured: cfg.PublicURL}
-	registerMetrics(reg, db, eng.Kinds, cfg.Logger)
+	registerMetrics(reg, db, eng.Kinds, svc, cfg.Logger)
 	observe := telemetry.NewHTTP(telemetry.HTTPOptions{Logger: cfg.Logger, Registry: reg, Tracing: cfg.Tracing, Now: cfg.Now})
 	api := httpapi.New(httpapi.Deps{
 		Incidents: svc.Incidents, Auth: svc.Auth, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Duties: svc.Duties, Notices: svc.Notices, Jobs: db, Deliveries: db, Idempotency: db, DB: db,
@@ -475,7 +475,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.srv.RegisterOnShutdown(console.Close)
 	if cfg.SMTPAddr != "" {
 		a.smtp, err = mailin.New(mailin.Config{Addr: cfg.SMTPAddr, Mailboxes: cfg.SMTP.Mailboxes, MaxBytes: cfg.SMTP.MaxBytes,
-			Logger: cfg.Logger, Now: cfg.Now}, svc.Triage)
+			Logger: cfg.Logger, Now: cfg.Now, Registry: reg}, svc.Triage)
 		if err != nil {
 			_ = db.Close() // the failure being returned is the one to report
 			return nil, fmt.Errorf("smtp: %w", err)

@@ -13,9 +13,12 @@ import (
 )
 
 // registerMetrics registers the process's own series: Go runtime and
-// process, the build, and on SQLite the write-ahead log and free space.
-func registerMetrics(reg *prometheus.Registry, db *store.DB, kinds func() []string, log *slog.Logger) {
+// process, the build, and on SQLite the write-ahead log and free space;
+// the open work, and the services' counters (alert intake).
+func registerMetrics(reg *prometheus.Registry, db *store.DB, kinds func() []string, svc *Services, log *slog.Logger) {
 	reg.MustRegister(newWorkGauges(db, kinds, log))
+	reg.MustRegister(newDutyGauges(svc.Duties, db, log))
+	svc.Triage.Instrument(reg)
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// The same build info as `firebreak version` (package buildinfo).
 	bi := buildinfo.Read()

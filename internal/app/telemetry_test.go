@@ -175,12 +175,13 @@ func containsAll(have []string, want ...string) bool {
 }
 
 // TestMetricsExposition: /metrics passes promtool check metrics (when
-// promtool is installed), names the build, and labels the console's and
-// the API's routes by their pattern without the method.
+// promtool is installed), names the build, and labels the console's, the
+// status page's, its feed's and the API's routes by their pattern without
+// the method.
 func TestMetricsExposition(t *testing.T) {
 	t.Parallel()
 	s := newSetup(t, storetest.Backends()[0])
-	for _, p := range []string{"/signin", "/status", "/api/v1/incidents"} {
+	for _, p := range []string{"/signin", "/status", "/status/feed.atom", "/api/v1/incidents"} {
 		req, _ := http.NewRequest("GET", s.app.URL()+p, nil)
 		req.Header.Set("Authorization", "Bearer "+adminToken)
 		resp, err := http.DefaultClient.Do(req)
@@ -199,7 +200,8 @@ func TestMetricsExposition(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		text = string(b)
-		if strings.Contains(text, `route="/signin"`) && strings.Contains(text, `route="/status"`) && strings.Contains(text, `route="/api/v1/incidents"`) {
+		if strings.Contains(text, `route="/signin"`) && strings.Contains(text, `route="/status"`) &&
+			strings.Contains(text, `route="/status/feed.atom"`) && strings.Contains(text, `route="/api/v1/incidents"`) {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/intake"
@@ -50,6 +51,8 @@ type Config struct {
 	FileTimeout time.Duration
 	Logger      *slog.Logger
 	Now         func() time.Time
+	// Registry receives firebreak_smtp_messages_total; none when nil.
+	Registry prometheus.Registerer
 }
 
 // DefaultMaxBytes is the message size limit when none is set.
@@ -60,6 +63,7 @@ type Server struct {
 	cfg      Config
 	recv     Receiver
 	srv      *smtp.Server
+	messages *prometheus.CounterVec
 	ln       net.Listener
 	done     chan struct{}
 	stopOnce sync.Once
@@ -98,7 +102,7 @@ func New(cfg Config, recv Receiver) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, recv: recv, done: make(chan struct{})}
+	s := &Server{cfg: cfg, recv: recv, done: make(chan struct{}), messages: newMessages(cfg.Registry)}
 	s.srv = smtp.NewServer(backend{s})
 	s.srv.Domain = cfg.Domain
 	s.srv.MaxMessageBytes = cfg.MaxBytes
@@ -182,6 +186,7 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	kind, ok := ss.s.cfg.Mailboxes.Kind(to)
 	if !ok {
 		ss.s.cfg.Logger.Info("smtp: unknown recipient refused", "peer", ss.peer, "to", to)
+		ss.s.count(refused)
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: fmt.Sprintf("<%s>: no such mailbox here", to)}
 	}
 	to = strings.ToLower(to)
@@ -191,10 +196,27 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
-// Data reads the message, parses it and files it once per kind of
+// Data files the message and counts what it answered.
+func (ss *session) Data(r io.Reader) error {
+	err := ss.data(r)
+	var reply *smtp.SMTPError
+	switch {
+	case errors.As(err, &reply) && reply.Code == 250:
+		ss.s.count(accepted)
+	case errors.As(err, &reply) && reply.Code >= 500:
+		ss.s.count(refused)
+	case err == nil: // go-smtp's own 250
+		ss.s.count(accepted)
+	default: // a 451, or the connection failed mid-message
+		ss.s.count(failed)
+	}
+	return err
+}
+
+// data reads the message, parses it and files it once per kind of
 // recipient (a message to security@ and alerts@ is a report and an
 // alert), and answers 250 with the references only once all are committed.
-func (ss *session) Data(r io.Reader) error {
+func (ss *session) data(r io.Reader) error {
 	cfg := ss.s.cfg
 	now := cfg.Now()
 	body, err := io.ReadAll(r)

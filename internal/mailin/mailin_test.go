@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/smtp"
 	"net/textproto"
 	"os"
@@ -271,5 +273,38 @@ func TestSwaks(t *testing.T) {
 	ann := got[0].Annotations
 	if ann["attachment_sha256"] != sha(content) || ann["attachment"] != "dump.csv" || ann["contact"] != "eve@example.org" || got[0].Group.Summary != "Leak" {
 		t.Fatalf("report %+v", got[0])
+	}
+}
+
+// TestMessagesCounted: firebreak_smtp_messages_total counts each refusal
+// (at RCPT and at DATA) and each filed message, over real SMTP.
+func TestMessagesCounted(t *testing.T) {
+	t.Parallel()
+	a := setup(t)
+	sends := []struct {
+		to, msg string
+		code    int
+	}{
+		{"root@localhost", multipartMessage([]byte("x")), 550},
+		{"security@localhost", multipartMessage(bytes.Repeat([]byte("A"), maxBytes)), 552},
+		{"security@localhost", "Content-Type: multipart/mixed\r\n\r\nx\r\n", 554},
+		{"security@localhost", multipartMessage([]byte("x")), 0},
+	}
+	for _, s := range sends {
+		if n, msg := code(send(t, a.SMTPAddr(), s.to, s.msg)); n != s.code {
+			t.Fatalf("to %s: %d %q, want %d", s.to, n, msg, s.code)
+		}
+	}
+	want := map[string]string{"accepted": "1", "refused": "3", "failed": "0"}
+	resp, err := http.Get(a.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for outcome, n := range want {
+		if line := `firebreak_smtp_messages_total{outcome="` + outcome + `"} ` + n; !strings.Contains(string(b), line+"\n") {
+			t.Errorf("metrics lack %s", line)
+		}
 	}
 }

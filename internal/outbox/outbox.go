@@ -91,6 +91,7 @@ func (o *Outbox) Handle(kind string, r Renderer) {
 		panic("outbox: two renderers for kind " + kind)
 	}
 	o.kinds[kind] = r
+	o.metrics.kind(kind)
 }
 
 // Kinds lists the registered kinds.
@@ -236,11 +237,11 @@ func (o *Outbox) deliver(ctx context.Context, d Delivery, inline, last bool) (De
 	switch {
 	case errors.As(err, &skip):
 		d.State, d.LastError = Skipped, skip.reason
-		o.metrics.settled(d.Kind, "skipped")
+		o.metrics.settled(d, "skipped")
 		return d, o.record(ctx, d, nil, inline, r, nil)
 	case errors.As(err, &fail):
 		d.State, d.LastError = Failed, err.Error()
-		o.metrics.settled(d.Kind, "failed")
+		o.metrics.settled(d, "failed")
 		return d, o.record(ctx, d, nil, inline, r, err)
 	case err != nil:
 		return d, fmt.Errorf("prepare %s delivery: %w", d.Kind, err)
@@ -251,7 +252,7 @@ func (o *Outbox) deliver(ctx context.Context, d Delivery, inline, last bool) (De
 		// Not sent and not an attempt: its destination has every slot in
 		// use or is failing. Its job runs again shortly instead of a
 		// worker waiting for a slot.
-		o.metrics.settled(d.Kind, "deferred")
+		o.metrics.settled(d, "deferred")
 		if inline {
 			if err := o.store.Snooze(ctx, d.ID, start.Add(in)); err != nil {
 				return d, errors.Join(sendErr, err)
@@ -259,7 +260,7 @@ func (o *Outbox) deliver(ctx context.Context, d Delivery, inline, last bool) (De
 		}
 		return d, sendErr
 	}
-	o.metrics.latency(d.Kind, res.Latency)
+	o.metrics.latency(d, res.Latency)
 	d.Attempts++
 	att := &Attempt{Delivery: d.ID, N: d.Attempts, At: start.UTC(), OK: sendErr == nil, StatusCode: res.StatusCode,
 		LatencyMS: float64(res.Latency.Microseconds()) / 1000, MessageID: sent.MessageID, Reply: sent.Reply}
@@ -267,15 +268,15 @@ func (o *Outbox) deliver(ctx context.Context, d Delivery, inline, last bool) (De
 		at := o.now().UTC()
 		d.State, d.SentAt, d.LastError = Sent, &at, ""
 		d.MessageID, d.Reply, d.MessageSHA256, d.MessageSize = sent.MessageID, sent.Reply, sent.MessageSHA256, sent.MessageSize
-		o.metrics.settled(d.Kind, "sent")
+		o.metrics.settled(d, "sent")
 		return d, o.record(ctx, d, att, inline, r, nil)
 	}
 	att.Error, d.LastError = sendErr.Error(), sendErr.Error()
 	if !notify.Retryable(sendErr) || last {
 		d.State = Failed
-		o.metrics.settled(d.Kind, "failed")
+		o.metrics.settled(d, "failed")
 	} else {
-		o.metrics.settled(d.Kind, "retry")
+		o.metrics.settled(d, "retry")
 	}
 	return d, o.record(ctx, d, att, inline, r, sendErr)
 }
@@ -379,37 +380,4 @@ func (o *Outbox) settle(ctx context.Context, d Delivery, inline bool, r Renderer
 		return &storeError{err}
 	}
 	return nil
-}
-
-// metrics are the outbox's series; a nil *metrics records nothing.
-type metrics struct {
-	outcomes *prometheus.CounterVec
-	attempt  *prometheus.HistogramVec
-}
-
-func newMetrics(reg prometheus.Registerer) *metrics {
-	m := &metrics{
-		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "firebreak_outbox_deliveries_total",
-			Help: "Delivery runs by kind and outcome: sent, skipped, failed (for good), retry (failed, retried later), deferred (destination busy, not attempted).",
-		}, []string{"kind", "outcome"}),
-		attempt: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "firebreak_outbox_attempt_seconds", Help: "Duration of one delivery attempt, by kind.",
-			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"kind"}),
-	}
-	reg.MustRegister(m.outcomes, m.attempt)
-	return m
-}
-
-func (m *metrics) settled(kind, outcome string) {
-	if m != nil {
-		m.outcomes.WithLabelValues(kind, outcome).Inc()
-	}
-}
-
-func (m *metrics) latency(kind string, d time.Duration) {
-	if m != nil {
-		m.attempt.WithLabelValues(kind).Observe(d.Seconds())
-	}
 }

@@ -163,6 +163,7 @@ func (s *Service) emailAlert(ctx context.Context, to string, msg intake.Email, t
 	if err != nil {
 		return "", fmt.Errorf("ingest email alert: %w", err)
 	}
+	s.metrics.ingested(alert.SourceEmail, 1, outcomes)
 	it := Integration{Name: mailbox, Kind: alert.SourceEmail}
 	for _, o := range outcomes {
 		if o.Kind == alert.IncidentTimeline {

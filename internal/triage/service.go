@@ -29,7 +29,8 @@ type Service struct {
 	newID     func() string
 	routes    []*alert.Route // below each integration's own default route
 	observers []func(Signal)
-	reports   string // the service reports are filed on
+	reports   string         // the service reports are filed on
+	metrics   *intakeMetrics // nil until Instrument
 }
 
 // DefaultReportService is the service reports are filed on unless the
@@ -261,6 +262,7 @@ func (s *Service) Receive(ctx context.Context, kind alert.Source, secret string,
 	if err != nil {
 		return Receipt{}, fmt.Errorf("ingest: %w", err)
 	}
+	s.metrics.ingested(it.Kind, len(batch.Alerts), outcomes)
 	s.signalled(s.signalOf(ctx, "alerts", "integration:"+it.Name, outcomes))
 	for _, o := range outcomes {
 		switch o.Kind {
