@@ -274,6 +274,7 @@ func check(s store.Stream) []Problem {
 		d.evidence(foldEvidence(s.Events, bad), s.Tables.Evidence)
 		d.records(foldRecords(s.Events, bad), s.Tables)
 		d.actions(foldActions(s.Ref, s.Events, bad), s.Tables.Actions)
+		d.search(s.Events, folded, s.Tables.Search)
 	}
 	return out
 }

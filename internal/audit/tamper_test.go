@@ -201,6 +201,8 @@ func (f forger) reseal(incidentID string, edit func([]incident.Event) []incident
 	for _, a := range inc.Roles {
 		f.exec(`INSERT INTO incident_roles (incident_id, role, username) VALUES (?, ?, ?)`, inc.ID, string(a.Role), a.User)
 	}
+	f.exec(`UPDATE incident_fts SET title = ?, summary = ?, timeline = ?, postmortem = ? WHERE rowid = ?`,
+		inc.Title, inc.Summary, incident.TimelineText(kept), incident.PostmortemText(inc.Postmortem.Doc), inc.Number)
 }
 
 // closeGap renumbers the global sequence after a removal so it has no
@@ -265,6 +267,11 @@ func TestVerifyFindsEachRewrite(t *testing.T) {
 				r.inc1.Ref + `: incidents.doc title is "Routine maintenance" but the events say "Customer records exposed"`,
 				r.inc1.Ref + `: incidents.title is "Routine maintenance" but the events say "Customer records exposed"`,
 			},
+		},
+		{
+			name:  "a note rewritten in the search index",
+			forge: func(f forger) { f.exec(`UPDATE incident_fts SET timeline = 'routine checks' WHERE rowid = ?`, r.inc1.Number) },
+			alone: []string{r.inc1.Ref + `: the search index timeline is "routine checks" but the events say "bucket was public since 01:00\nbucket closed\ncustomers notified"`},
 		},
 		{
 			name:  "restricted set to 0",

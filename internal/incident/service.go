@@ -61,6 +61,9 @@ const SortTaskDue = "task_due"
 type Page struct {
 	Items      []Incident
 	NextCursor string
+	// Matches are, for a list with Text, where each item matched, by
+	// incident ID (an incident found by its ref alone has none).
+	Matches map[string]Match
 }
 
 // Users tells whether a username names an active user.

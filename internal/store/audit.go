@@ -95,6 +95,8 @@ type Tables struct {
 	// Actions are the action items that came from the incident (package
 	// actions).
 	Actions []actions.Action
+	// Search is the incident's row in the search index; nil: none.
+	Search *SearchRow
 }
 
 // AssetRow is a row of incident_assets. Doc is its document as stored:
@@ -196,6 +198,9 @@ func (db *DB) tables(ctx context.Context, id string) (*Tables, error) {
 		Scan(&r.ID, &r.Ref, &r.Title, &r.Summary, &r.Type, &r.Severity, &r.State, &r.Restricted, &r.DeclaredBy, &r.DeclaredAt, &r.UpdatedAt, &r.Version)
 	if err != nil {
 		return nil, fmt.Errorf("read incident row: %w", err)
+	}
+	if t.Search, err = db.searchRow(ctx, id); err != nil {
+		return nil, err
 	}
 	if err := scanAll(ctx, db, `SELECT key, value, number FROM incident_labels WHERE incident_id = ? ORDER BY key`, []any{id}, func(s scanner) error {
 		var l LabelRow

@@ -53,6 +53,9 @@ func (db *DB) Create(ctx context.Context, build func(number int64) (incident.Inc
 		if err := db.writeIndexes(ctx, tx, &inc, nil); err != nil {
 			return err
 		}
+		if err := db.insertSearch(ctx, tx, &inc, events); err != nil {
+			return err
+		}
 		if jobs, err = db.incidentJobs(ctx, tx, inc, events); err != nil {
 			return err
 		}
@@ -137,7 +140,10 @@ func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, b *incident.Batch) er
 	if err := db.insertEvents(ctx, tx, prev, b.Events); err != nil {
 		return err
 	}
-	return db.writeIndexes(ctx, tx, next, b.Events)
+	if err := db.writeIndexes(ctx, tx, next, b.Events); err != nil {
+		return err
+	}
+	return db.updateSearch(ctx, tx, next, b.Events)
 }
 
 // insertEvents seals each event onto the chain and inserts it.
@@ -252,9 +258,14 @@ func (db *DB) List(ctx context.Context, f incident.Filter) (incident.Page, error
 		where = append(where, clause)
 		args = append(args, a...)
 	}
+	text := db.newSearch(f)
+	if text != nil && text.none() {
+		return incident.Page{Items: []incident.Incident{}}, nil
+	}
+	ranked := text != nil && text.ranked
 	from, number := "incidents i", "i.number"
 	labels := slices.Sorted(maps.Keys(f.Labels))
-	if len(labels) > 0 {
+	if len(labels) > 0 && !ranked {
 		// The first label drives the query: its (key, value, number) index
 		// yields the label's incidents newest first, so the page ends after
 		// a page of matches however rare the label. Probing each incident
@@ -263,7 +274,7 @@ func (db *DB) List(ctx context.Context, f incident.Filter) (incident.Page, error
 		add("l0.key = ? AND l0.value = ?", labels[0], f.Labels[labels[0]])
 		labels = labels[1:]
 	}
-	if f.Cursor != "" && f.Sort != incident.SortTaskDue {
+	if f.Cursor != "" && f.Sort != incident.SortTaskDue && !ranked {
 		n, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return incident.Page{}, err
@@ -289,21 +300,25 @@ func (db *DB) List(ctx context.Context, f incident.Filter) (incident.Page, error
 	for _, k := range labels {
 		add("EXISTS (SELECT 1 FROM incident_labels l WHERE l.incident_id = i.id AND l.key = ? AND l.value = ?)", k, f.Labels[k])
 	}
-	if t := strings.TrimSpace(f.Text); t != "" {
-		like := "LIKE"
-		if db.dialect.postgres() {
-			like = "ILIKE"
-		}
-		pat := "%" + escapeLike(t) + "%"
-		add(fmt.Sprintf("(i.title %[1]s ? ESCAPE '\\' OR i.summary %[1]s ? ESCAPE '\\' OR i.ref = ?)", like), pat, pat, strings.ToUpper(t))
+	if text != nil && !ranked {
+		clause, a := text.filter(db)
+		add(clause, a...)
 	}
 	if !f.Viewer.SeeAll {
 		add("(i.restricted = ? OR i.declared_by = ? OR EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = i.id AND r.username = ?))",
 			false, f.Viewer.User, f.Viewer.User)
 	}
+	if text != nil {
+		return db.listSearch(ctx, text, f, from, number, where, args, limit)
+	}
 	if f.Sort == incident.SortTaskDue {
 		return db.listByTaskDue(ctx, from, number, where, args, f.Cursor, limit)
 	}
+	return db.listNewest(ctx, from, number, where, args, limit)
+}
+
+// listNewest lists incidents newest first.
+func (db *DB) listNewest(ctx context.Context, from, number string, where []string, args []any, limit int) (incident.Page, error) {
 	query := "SELECT i.number, i.doc FROM " + from
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")

@@ -1,0 +1,346 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+)
+
+// Full-text search of incidents: SQLite's FTS5 table incident_fts and
+// PostgreSQL's incident_search with its tsvector (migration 00034), one
+// row per incident keyed by its number, written in the transaction that
+// writes the incident.
+
+// writeSearch indexes a new incident: its title, summary, the notes of
+// its first events and its post-mortem.
+func (db *DB) insertSearch(ctx context.Context, tx *sql.Tx, inc *incident.Incident, events []incident.Event) error {
+	_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO `+db.searchTable()+` (`+db.searchKey()+`, title, summary, timeline, postmortem) VALUES (?, ?, ?, ?, ?)`),
+		inc.Number, incident.SearchClean(inc.Title), incident.SearchClean(inc.Summary), incident.TimelineText(events), incident.PostmortemText(inc.Postmortem.Doc))
+	if err != nil {
+		return fmt.Errorf("index incident %s: %w", inc.Ref, err)
+	}
+	return nil
+}
+
+// updateSearch keeps an incident's row in step with a batch of its
+// events: new notes are added to its timeline; the title, summary and
+// post-mortem are rewritten when an event may have changed them.
+func (db *DB) updateSearch(ctx context.Context, tx *sql.Tx, inc *incident.Incident, events []incident.Event) error {
+	notes := incident.TimelineText(events)
+	if notes == "" && !incident.SearchChanged(events) {
+		return nil
+	}
+	query := `UPDATE ` + db.searchTable() + ` SET title = ?, summary = ?, postmortem = ?`
+	args := []any{incident.SearchClean(inc.Title), incident.SearchClean(inc.Summary), incident.PostmortemText(inc.Postmortem.Doc)}
+	if notes != "" {
+		query += `, timeline = CASE WHEN timeline = '' THEN ? ELSE timeline || ? END`
+		args = append(args, notes, "\n"+notes)
+	}
+	res, err := tx.ExecContext(ctx, db.dialect.q(query+` WHERE `+db.searchKey()+` = ?`), append(args, inc.Number)...)
+	if err != nil {
+		return fmt.Errorf("index incident %s: %w", inc.Ref, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("index incident %s: %w", inc.Ref, err)
+	} else if n > 0 {
+		return nil
+	}
+	// No row (it never should: the migration indexed every incident):
+	// index the whole stream rather than lose the notes.
+	all, err := eventsTx(ctx, db, tx, inc.ID)
+	if err != nil {
+		return err
+	}
+	return db.insertSearch(ctx, tx, inc, all)
+}
+
+func eventsTx(ctx context.Context, db *DB, tx *sql.Tx, id string) ([]incident.Event, error) {
+	rows, err := tx.QueryContext(ctx, db.dialect.q(`SELECT type, data FROM events WHERE incident_id = ? ORDER BY seq`), id)
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	defer rows.Close()
+	var out []incident.Event
+	for rows.Next() {
+		var e incident.Event
+		var data string
+		if err := rows.Scan(&e.Type, &data); err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
+		e.Data = []byte(data)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	return out, nil
+}
+
+func (db *DB) searchTable() string {
+	if db.dialect.postgres() {
+		return "incident_search"
+	}
+	return "incident_fts"
+}
+
+func (db *DB) searchKey() string {
+	if db.dialect.postgres() {
+		return "number"
+	}
+	return "rowid"
+}
+
+// search is a list's text query: ranked by relevance unless the list is
+// sorted otherwise or the text names an incident by its ref.
+type search struct {
+	terms  []string
+	match  string // the backend's query string, never a syntax error
+	ref    int64  // the number an INC-n query names, else 0
+	ranked bool
+}
+
+// newSearch reads a list's text; nil when it has none.
+func (db *DB) newSearch(f incident.Filter) *search {
+	text := strings.TrimSpace(f.Text)
+	if text == "" {
+		return nil
+	}
+	s := &search{terms: incident.SearchTerms(text)}
+	quoted := make([]string, len(s.terms))
+	for i, t := range s.terms {
+		// Each term a quoted phrase: FTS5 and websearch_to_tsquery read
+		// quoted text as words, never as operators.
+		quoted[i] = `"` + t + `"`
+	}
+	s.match = strings.Join(quoted, " ")
+	if m := refPattern.FindStringSubmatch(text); m != nil {
+		s.ref, _ = strconv.ParseInt(m[1], 10, 64)
+	}
+	s.ranked = s.ref == 0 && f.Sort == "" && len(s.terms) > 0
+	return s
+}
+
+// none reports a query that can match nothing: punctuation alone.
+func (s *search) none() bool { return len(s.terms) == 0 && s.ref == 0 }
+
+// matchNumbers selects the numbers of the incidents matching one
+// parameter, the query string.
+func (db *DB) matchNumbers() string {
+	if db.dialect.postgres() {
+		return `SELECT number FROM incident_search WHERE doc @@ websearch_to_tsquery('english', ?)`
+	}
+	return `SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?`
+}
+
+// filter is the where clause of an unranked list: matches, or the
+// incident a ref names.
+func (s *search) filter(db *DB) (string, []any) {
+	switch {
+	case s.ref != 0 && len(s.terms) > 0:
+		return "(i.number = ? OR i.number IN (" + db.matchNumbers() + "))", []any{s.ref, s.match}
+	case s.ref != 0:
+		return "i.number = ?", []any{s.ref}
+	}
+	return "i.number IN (" + db.matchNumbers() + ")", []any{s.match}
+}
+
+// scored selects number and score of the matches, best first by
+// ascending score (bm25 is lower for better; ts_rank is negated).
+func (db *DB) scored() string {
+	if db.dialect.postgres() {
+		return `SELECT number, -ts_rank(doc, query) AS score FROM incident_search, websearch_to_tsquery('english', ?) query WHERE doc @@ query`
+	}
+	// A hit in the title weighs most, then the summary, then the rest.
+	return `SELECT rowid AS number, bm25(incident_fts, 8.0, 4.0, 1.0, 1.0) AS score FROM incident_fts WHERE incident_fts MATCH ?`
+}
+
+// listRanked lists matches best first, then newest first among equals;
+// its cursor holds the last score and number.
+func (db *DB) listRanked(ctx context.Context, s *search, where []string, args []any, cursor string, limit int) (incident.Page, error) {
+	args = append([]any{s.match}, args...)
+	if cursor != "" {
+		score, n, err := decodeRankCursor(cursor)
+		if err != nil {
+			return incident.Page{}, err
+		}
+		where = append(where, "(s.score > ? OR (s.score = ? AND s.number < ?))")
+		args = append(args, score, score, n)
+	}
+	query := "SELECT s.number, i.doc, s.score FROM (" + db.scored() + ") s JOIN incidents i ON i.number = s.number"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY s.score, s.number DESC LIMIT ?"
+	rows, err := db.read.QueryContext(ctx, db.dialect.q(query), append(args, limit+1)...)
+	if err != nil {
+		return incident.Page{}, fmt.Errorf("search incidents: %w", err)
+	}
+	defer rows.Close()
+	page := incident.Page{Items: make([]incident.Incident, 0, limit)}
+	var last int64
+	var lastScore float64
+	for rows.Next() {
+		var n int64
+		var doc string
+		var score float64
+		if err := rows.Scan(&n, &doc, &score); err != nil {
+			return incident.Page{}, fmt.Errorf("search incidents: %w", err)
+		}
+		if len(page.Items) == limit {
+			page.NextCursor = encodeRankCursor(lastScore, last)
+			break
+		}
+		inc, err := decodeIncident(doc)
+		if err != nil {
+			return incident.Page{}, err
+		}
+		page.Items = append(page.Items, inc)
+		last, lastScore = n, score
+	}
+	if err := rows.Err(); err != nil {
+		return incident.Page{}, fmt.Errorf("search incidents: %w", err)
+	}
+	return page, nil
+}
+
+func encodeRankCursor(score float64, n int64) string {
+	return encodeRaw("r:" + strconv.FormatUint(math.Float64bits(score), 16) + ":" + strconv.FormatInt(n, 10))
+}
+
+func decodeRankCursor(c string) (float64, int64, error) {
+	if s, ok := strings.CutPrefix(decodeRaw(c), "r:"); ok {
+		if b, num, ok := strings.Cut(s, ":"); ok {
+			bits, err1 := strconv.ParseUint(b, 16, 64)
+			n, err2 := strconv.ParseInt(num, 10, 64)
+			if score := math.Float64frombits(bits); err1 == nil && err2 == nil && !math.IsNaN(score) {
+				return score, n, nil
+			}
+		}
+	}
+	return 0, 0, errs.E(errs.Invalid, "cursor", "is not a cursor this server issued for this search")
+}
+
+// headlineOptions asks ts_headline for one passage with hits delimited
+// as SQLite's snippet() delimits them.
+const headlineOptions = "StartSel=" + incident.Mark + ", StopSel=" + incident.Unmark + ", MaxWords=20, MinWords=8, MaxFragments=1, FragmentDelimiter=\" … \""
+
+// attachMatches finds, for each incident of the page, the first field
+// holding a hit and a passage of it with the hits marked.
+func (db *DB) attachMatches(ctx context.Context, s *search, page *incident.Page) error {
+	if len(s.terms) == 0 || len(page.Items) == 0 {
+		return nil
+	}
+	ids := make(map[int64]string, len(page.Items))
+	args := []any{s.match}
+	for _, inc := range page.Items {
+		ids[inc.Number] = inc.ID
+		args = append(args, inc.Number)
+	}
+	// Each field's passage and whether the field matches the whole query
+	// by itself: a passage of the field that does is shown before one of
+	// a field that holds some of the words only.
+	var query string
+	if db.dialect.postgres() {
+		h := func(col string) string {
+			return "ts_headline('english', " + col + ", query, '" + headlineOptions + "'), to_tsvector('english', " + col + ") @@ query"
+		}
+		query = "SELECT number, " + h("title") + ", " + h("summary") + ", " + h("left(timeline, 200000)") + ", " + h("left(postmortem, 200000)") +
+			" FROM incident_search, websearch_to_tsquery('english', ?) query WHERE number IN (" + placeholders(len(page.Items)) + ")"
+	} else {
+		// snippet() marks only what matches the query's phrases, so every
+		// passage it marks is of a field that matches.
+		sn := func(col int) string {
+			return fmt.Sprintf("snippet(incident_fts, %d, char(2), char(3), '…', 16), 1", col)
+		}
+		query = "SELECT rowid, " + sn(0) + ", " + sn(1) + ", " + sn(2) + ", " + sn(3) +
+			" FROM incident_fts WHERE incident_fts MATCH ? AND rowid IN (" + placeholders(len(page.Items)) + ")"
+	}
+	rows, err := db.read.QueryContext(ctx, db.dialect.q(query), args...)
+	if err != nil {
+		return fmt.Errorf("search snippets: %w", err)
+	}
+	defer rows.Close()
+	page.Matches = make(map[string]incident.Match, len(page.Items))
+	for rows.Next() {
+		var n int64
+		var parts [4]sql.NullString
+		var whole [4]bool
+		if err := rows.Scan(&n, &parts[0], &whole[0], &parts[1], &whole[1], &parts[2], &whole[2], &parts[3], &whole[3]); err != nil {
+			return fmt.Errorf("search snippets: %w", err)
+		}
+		var some *incident.Match
+		for i, field := range incident.SearchFields {
+			m, ok := incident.ParseSnippet(field, parts[i].String)
+			if ok && whole[i] {
+				some = &m
+				break
+			}
+			if ok && some == nil {
+				some = &m
+			}
+		}
+		if some != nil {
+			page.Matches[ids[n]] = *some
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("search snippets: %w", err)
+	}
+	return nil
+}
+
+func encodeRaw(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// decodeRaw is "" for what is not base64.
+func decodeRaw(c string) string {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// listSearch lists the matches of a text query, in its order, with where
+// each matched.
+func (db *DB) listSearch(ctx context.Context, s *search, f incident.Filter, from, number string, where []string, args []any, limit int) (page incident.Page, err error) {
+	switch {
+	case s.ranked:
+		page, err = db.listRanked(ctx, s, where, args, f.Cursor, limit)
+	case f.Sort == incident.SortTaskDue:
+		page, err = db.listByTaskDue(ctx, from, number, where, args, f.Cursor, limit)
+	default:
+		page, err = db.listNewest(ctx, from, number, where, args, limit)
+	}
+	if err != nil {
+		return incident.Page{}, err
+	}
+	return page, db.attachMatches(ctx, s, &page)
+}
+
+// SearchRow is an incident's row in the search index, for audits.
+type SearchRow struct {
+	Title, Summary, Timeline, Postmortem string
+}
+
+// searchRow reads incident id's row in the search index; nil when it
+// has none.
+func (db *DB) searchRow(ctx context.Context, id string) (*SearchRow, error) {
+	var r SearchRow
+	err := db.read.QueryRowContext(ctx, db.dialect.q(`SELECT title, summary, timeline, postmortem FROM `+db.searchTable()+
+		` WHERE `+db.searchKey()+` = (SELECT number FROM incidents WHERE id = ?)`), id).Scan(&r.Title, &r.Summary, &r.Timeline, &r.Postmortem)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read search row: %w", err)
+	}
+	return &r, nil
+}
