@@ -269,8 +269,10 @@ func TestVerifyFindsEachRewrite(t *testing.T) {
 			},
 		},
 		{
-			name:  "a note rewritten in the search index",
-			forge: func(f forger) { f.exec(`UPDATE incident_fts SET timeline = 'routine checks' WHERE rowid = ?`, r.inc1.Number) },
+			name: "a note rewritten in the search index",
+			forge: func(f forger) {
+				f.exec(`UPDATE incident_fts SET timeline = 'routine checks' WHERE rowid = ?`, r.inc1.Number)
+			},
 			alone: []string{r.inc1.Ref + `: the search index timeline is "routine checks" but the events say "bucket was public since 01:00\nbucket closed\ncustomers notified"`},
 		},
 		{
