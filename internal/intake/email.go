@@ -105,7 +105,18 @@ func ParseEmail(raw []byte, lim EmailLimits) (Email, error) {
 	e := Email{Raw: raw, MessageID: oneLine(h.Get("Message-Id"), 998), Subject: w.header(h.Get("Subject"), 998)}
 	if from := h.Get("From"); from != "" {
 		ap := mail.AddressParser{WordDecoder: w.words}
-		if a, err := ap.Parse(from); err == nil {
+		a, err := ap.Parse(from)
+		if err != nil || strings.Contains(a.Name, "=?") {
+			// Some senders (Go's mime.QEncoding among them) put characters a
+			// phrase may not hold in an encoded word, which then fails to
+			// parse or to decode; decoded first, the address often parses.
+			// Only an address that was there in plain text counts: one
+			// spelt inside an encoded word is not one.
+			if d, derr := ap.Parse(w.header(from, 998)); derr == nil && strings.Contains(from, "<"+d.Address+">") {
+				a, err = d, nil
+			}
+		}
+		if err == nil {
 			e.FromName, e.FromAddress = oneLine(a.Name, 200), oneLine(a.Address, 254)
 		} else {
 			e.FromName = w.header(from, 200)

@@ -66,8 +66,9 @@ func charsetMessage(t testing.TB, cs string, enc encoding.Encoding, subject, tex
 	case "8bit", "7bit": // the charset's bytes as they are, with the line ends crlf() makes
 		encoded = string(encode(t, enc, text))
 	}
-	// The From name is always in B: Go's Q encoder is not safe in a
-	// phrase (RFC 2047 §5(3)), so its output is not a valid address.
+	// The From name is in the same encoding as the subject: Go's Q
+	// encoder is not safe in a phrase (RFC 2047 §5(3)), and the parser
+	// copes with its output.
 	return crlf(fmt.Sprintf(`From: %s <sender@example.org>
 To: security@localhost
 Subject: %s
@@ -76,7 +77,7 @@ Content-Type: text/plain; charset=%s
 Content-Transfer-Encoding: %s
 
 %s
-`, mime.BEncoding.Encode(cs, string(encode(t, enc, senderName(cs)))), word.Encode(cs, string(encode(t, enc, subject))), cs, cte, encoded))
+`, word.Encode(cs, string(encode(t, enc, senderName(cs)))), word.Encode(cs, string(encode(t, enc, subject))), cs, cte, encoded))
 }
 
 // senderName is a display name the charset can hold.
@@ -207,6 +208,21 @@ Content-Transfer-Encoding: quoted-printable
 	}
 	if a := e.Attachments[1]; a.Name != "報告.bin" || !bytes.Equal(a.Data, []byte{0, 1, 0xff}) {
 		t.Errorf("RFC 2047 attachment %q %q", a.Name, a.Data)
+	}
+}
+
+func TestParseEmailFromInAnUnsafePhrase(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ from, name, addr string }{
+		{"=?utf-8?q?Zo=C3=AB_(SRE)_Smith?= <zoe@example.org>", "Zoë Smith", "zoe@example.org"},
+		{"=?ISO-2022-JP?q?=1B$B;3ED=1B(B?= <yamada@example.jp>", "山田", "yamada@example.jp"},
+		// An address inside an encoded word is text, not an address.
+		{"=?utf-8?q?(x)_=3Cceo=40example.org=3E?=", "(x) <ceo@example.org>", ""},
+	} {
+		e, err := ParseEmail([]byte(crlf("From: "+tc.from+"\nSubject: s\n\nbody\n")), EmailLimits{})
+		if err != nil || e.FromName != tc.name || e.FromAddress != tc.addr {
+			t.Errorf("From: %s: got %q <%s>, %v; want %q <%s>", tc.from, e.FromName, e.FromAddress, err, tc.name, tc.addr)
+		}
 	}
 }
 
