@@ -151,9 +151,18 @@ func runScenario(t *testing.T, url string) {
 		t.Fatalf("the timeline has no note %d: %+v", note.Seq, timeline.Items)
 	}
 
-	// A second incident stays in triage; the filter tells them apart.
-	other := must[*apiclient.DeclareIncidentResponse](t, http.StatusCreated)(rita.DeclareIncidentWithResponse(ctx, nil,
+	// A second incident stays in triage; declared again with the same
+	// Idempotency-Key, it is answered, not made twice. The filter tells
+	// the two incidents apart.
+	key := &apiclient.DeclareIncidentParams{IdempotencyKey: ptr("genclient-odd-login")}
+	other := must[*apiclient.DeclareIncidentResponse](t, http.StatusCreated)(rita.DeclareIncidentWithResponse(ctx, key,
 		apiclient.DeclareBody{Title: "Odd login"})).JSON201
+	again := must[*apiclient.DeclareIncidentResponse](t, http.StatusCreated)(rita.DeclareIncidentWithResponse(ctx, key,
+		apiclient.DeclareBody{Title: "Odd login"}))
+	if again.JSON201.Ref != other.Ref || again.HTTPResponse.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("the repeat: %s (Idempotent-Replayed %q), the first %s", again.JSON201.Ref,
+			again.HTTPResponse.Header.Get("Idempotent-Replayed"), other.Ref)
+	}
 	for _, tc := range []struct {
 		state string
 		want  []string
