@@ -182,6 +182,16 @@ func testDomainMetrics(t *testing.T, b storetest.Backend) {
 		t.Fatalf("the incident page has no duty overdue 25 h after awareness")
 	}
 	want[`firebreak_duties{state="due_soon"}`], want[`firebreak_duties{state="overdue"}`] = soon, overdue
+	waitMetrics(t, a.URL(), want)
+	// Submitted, the early warning is no longer overdue.
+	if err := a.Services.Duties.RecordSubmission(ctx, incident.Viewer{User: "cleo"}, inc.Ref, "eu-nis2-art23-significant-incident", "early_warning", clock.Now(), ""); err != nil {
+		t.Fatal(err)
+	}
+	soon, after := dutyCounts()
+	if after != overdue-1 {
+		t.Fatalf("the incident page has %v overdue after the submission, want %v", after, overdue-1)
+	}
+	want[`firebreak_duties{state="due_soon"}`], want[`firebreak_duties{state="overdue"}`] = soon, after
 	text = waitMetrics(t, a.URL(), want)
 	if strings.Contains(text, inc.Ref) || strings.Contains(text, inc.ID) || strings.Contains(text, "backups") {
 		t.Errorf("the metrics name an incident or an integration:\n%s", grepLines(text, inc.Ref))

@@ -3,6 +3,9 @@ package triage_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/firebreak-ir/firebreak/internal/incident"
@@ -66,6 +69,20 @@ func TestResolveAfterDeclaration(t *testing.T) {
 				}
 				if c.events == 2 && seen["alert resolved: 5xx rate above 5% on checkout (instance=10.0.0.2:8080)"] != 1 {
 					t.Fatalf("%s: the second alert's resolve: %v", c.file, seen)
+				}
+			}
+			// The metrics agree: 8 alerts in 4 bodies, one firing alert
+			// repeated, two resolves on the incident's timeline.
+			resp, err := http.Get(s.app.URL() + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			for _, line := range []string{`firebreak_alerts_received_total{integration="alertmanager"} 8`,
+				`firebreak_alerts_deduplicated_total{integration="alertmanager"} 1`, `firebreak_alerts_resolved_total{integration="alertmanager"} 2`} {
+				if !strings.Contains(string(text), line+"\n") {
+					t.Errorf("metrics lack %s", line)
 				}
 			}
 		})
