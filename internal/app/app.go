@@ -187,6 +187,7 @@ type App struct {
 	// Checkpoints signs checkpoints of the audit record; nil when off.
 	Checkpoints     *audit.Checkpointer
 	checkpointsDone chan struct{}
+	live            *store.Listener // live updates from every node (live.go); nil on SQLite
 }
 
 // Services are the domain services over one store.
@@ -419,7 +420,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Postmortem: svc.Postmortem,
 		Related:    svc.Related,
 	})
-	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, Assets: svc.Assets, Indicators: svc.Indicators, Insights: svc.Insights, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now})
+	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, Assets: svc.Assets, Indicators: svc.Indicators, Insights: svc.Insights, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now, LiveFromStore: db.Backend() == "postgres"})
 	if err != nil {
 		_ = db.Close() // the failure being returned is the one to report
 		return nil, err
@@ -452,6 +453,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	console.SetActions(svc.Actions)
 	console.SetPostmortems(svc.Postmortem)
 	console.SetRelated(svc.Related)
+	a.live = db.Listener(liveSink{console}, store.ListenOptions{Logger: cfg.Logger})
 	// Remembered Idempotency-Key answers are deleted hourly once expired.
 	a.Engine.Handle(store.JobIdempotencySweep, db.SweepIdempotency)
 	if err := db.ScheduleIdempotencySweep(ctx); err != nil {
@@ -523,16 +525,14 @@ func (a *App) Start(ctx context.Context) error {
 	go func() {
 		defer close(a.jobsDone)
 		var wg sync.WaitGroup
-		if a.cfg.Backup.Dir != "" && a.DB.Backend() == "sqlite" {
-			wg.Go(func() { a.runBackups(jctx) })
-		}
-		wg.Go(func() { a.gauges.Run(jctx) })
+		a.runBeside(jctx, &wg)
 		if err := a.Engine.Run(jctx); err != nil && !errors.Is(err, context.Canceled) {
 			a.cfg.Logger.Error("job engine stopped", "err", err)
 		}
 		wg.Wait()
 	}()
 	a.runCheckpoints(jctx)
+	a.waitLive(ctx)
 	a.warnReportsPageNobody(ctx)
 	a.cfg.Logger.Info("serving", "url", a.URL(), "backend", a.DB.Backend())
 	return nil

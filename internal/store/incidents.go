@@ -164,7 +164,7 @@ func (db *DB) insertEvents(ctx context.Context, tx *sql.Tx, prev string, events 
 			return fmt.Errorf("insert event: %w", err)
 		}
 	}
-	return nil
+	return db.announce(ctx, tx, events)
 }
 
 // writeIndexes keeps the label, role and task lookup tables in step with

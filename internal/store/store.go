@@ -55,6 +55,9 @@ type DB struct {
 	// idemStale is when an Idempotency-Key reservation counts as
 	// abandoned; see DefaultIdempotencyStale.
 	idemStale time.Duration
+	// dsn and channel: where a Listener connects and what it LISTENs to
+	// (PostgreSQL only; see live.go).
+	dsn, channel string
 }
 
 // Backend names a backend: "sqlite" or "postgres".
@@ -222,6 +225,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.read.SetMaxOpenConns(20)
 		db.read.SetMaxIdleConns(20)
 		db.write = db.read
+		db.dsn = dsn
 	} else {
 		db.dialect = dialect{name: "sqlite"}
 		if err := openSQLite(db, dsn, opt); err != nil {
@@ -238,6 +242,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	if err := db.prepareHot(ctx); err != nil {
+		_ = db.Close() // the open failure is the one to report
+		return nil, err
+	}
+	if err := db.setLiveChannel(ctx); err != nil {
 		_ = db.Close() // the open failure is the one to report
 		return nil, err
 	}

@@ -43,6 +43,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			if _, err := fmt.Fprintf(w, "event: change\ndata: %s\n\n", b); err != nil {
 				return
 			}
+		case <-sub.wake: // told below, as a lagging stream is
 		case <-tick.C:
 			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil {
 				return

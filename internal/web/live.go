@@ -27,6 +27,7 @@ type broker struct {
 type subscriber struct {
 	viewer incident.Viewer
 	ch     chan change
+	wake   chan struct{} // a resync is waiting (see takeLagged)
 	lagged bool
 }
 
@@ -38,11 +39,15 @@ func (b *broker) publish(inc incident.Incident, events []incident.Event) {
 		return
 	}
 	last := events[len(events)-1]
-	c := change{Ref: inc.Ref, Version: inc.Version, Type: last.Type, Actor: last.Actor}
+	b.send(&inc, change{Ref: inc.Ref, Version: inc.Version, Type: last.Type, Actor: last.Actor})
+}
+
+// send tells c to the subscribers who may see inc.
+func (b *broker) send(inc *incident.Incident, c change) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for s := range b.subs {
-		if !s.viewer.CanSee(&inc) {
+		if !s.viewer.CanSee(inc) {
 			continue
 		}
 		select {
@@ -53,8 +58,21 @@ func (b *broker) publish(inc incident.Incident, events []incident.Event) {
 	}
 }
 
+// resync tells every subscriber to refresh: changes may have been missed.
+func (b *broker) resync() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs {
+		s.lagged = true
+		select {
+		case s.wake <- struct{}{}:
+		default: // already woken
+		}
+	}
+}
+
 func (b *broker) subscribe(v incident.Viewer) *subscriber {
-	s := &subscriber{viewer: v, ch: make(chan change, 64)}
+	s := &subscriber{viewer: v, ch: make(chan change, 64), wake: make(chan struct{}, 1)}
 	b.mu.Lock()
 	b.subs[s] = struct{}{}
 	b.mu.Unlock()

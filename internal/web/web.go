@@ -82,6 +82,10 @@ type Deps struct {
 	BaseURL func() string
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// LiveFromStore: incident changes reach live pages through Changed,
+	// from the database's announcements (PostgreSQL, where several nodes
+	// serve), not from this process's services (see live_nodes.go).
+	LiveFromStore bool
 }
 
 // Server is the web console.
@@ -155,7 +159,9 @@ func New(d Deps) (*Server, error) {
 	}
 	// Observers are only for live pages (SSE): in memory, lost with the
 	// process, which is fine for a refresh hint; durable effects are jobs.
-	d.Incidents.Observe(s.live.publish)
+	if !d.LiveFromStore {
+		d.Incidents.Observe(s.live.publish)
+	}
 	if d.Triage != nil {
 		d.Triage.Observe(s.live.triageChanged)
 	}

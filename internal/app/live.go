@@ -1,0 +1,45 @@
+package app
+
+import (
+	"context"
+	"sync"
+
+	"github.com/firebreak-ir/firebreak/internal/store"
+	"github.com/firebreak-ir/firebreak/internal/web"
+)
+
+// liveSink hands the store's announcements of committed changes (every
+// node's, on PostgreSQL) to the console's live pages.
+type liveSink struct{ console *web.Server }
+
+func (s liveSink) Changed(ctx context.Context, c store.Change) {
+	s.console.Changed(ctx, c.IncidentID, c.Version, c.Type, c.Actor)
+}
+
+func (s liveSink) Resync() { s.console.Resync() }
+
+// runBeside starts what runs beside the job engine until ctx ends: backups
+// (SQLite), the gauges, and the listener of other nodes' changes
+// (PostgreSQL).
+func (a *App) runBeside(ctx context.Context, wg *sync.WaitGroup) {
+	if a.cfg.Backup.Dir != "" && a.DB.Backend() == "sqlite" {
+		wg.Go(func() { a.runBackups(ctx) })
+	}
+	wg.Go(func() { a.gauges.Run(ctx) })
+	if a.live != nil {
+		wg.Go(func() { a.live.Run(ctx) })
+	}
+}
+
+// waitLive returns once the listener of other nodes' changes has tried to
+// listen, so a page opened after Start hears every change committed after
+// it; a failed try is logged and retried in the background.
+func (a *App) waitLive(ctx context.Context) {
+	if a.live == nil {
+		return
+	}
+	select {
+	case <-a.live.Started():
+	case <-ctx.Done():
+	}
+}

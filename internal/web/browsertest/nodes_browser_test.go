@@ -1,0 +1,108 @@
+package browsertest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/firebreak-ir/firebreak/internal/app"
+	"github.com/firebreak-ir/firebreak/internal/client"
+	"github.com/firebreak-ir/firebreak/internal/httpapi"
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/store/storetest"
+)
+
+// node starts one more Firebreak on dsn, beside the console that created
+// the users: another node sharing its PostgreSQL database.
+func node(t *testing.T, c *console, dsn string) *console {
+	t.Helper()
+	ctx := context.Background()
+	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: dsn, BootstrapToken: bootstrapToken, Version: "test", Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.Stop(ctx); err != nil {
+			t.Errorf("stop node: %v", err)
+		}
+	})
+	return &console{app: a, url: a.URL(), chrome: c.chrome}
+}
+
+// Issue #19: two Firebreak nodes on one PostgreSQL database. A change made
+// through node A's API shows within a second on a page open on node B,
+// without a reload; a change to a restricted incident bob may not see
+// reaches none of his streams.
+func TestBrowserLiveAcrossNodes(t *testing.T) {
+	chromiumPath(t)
+	dsn := storetest.PostgresDSN(t)
+	nodeA := newConsoleWith(t, func(cfg *app.Config) { cfg.DSN = dsn })
+	nodeB := node(t, nodeA, dsn)
+	ctx := testContext(t)
+	nodeA.seed(t, incident.DeclareInput{Title: "Card data exfiltration suspected", Severity: "SEV2", Type: "security.breach"})
+
+	bob := nodeB.browser(ctx, t, "bob")
+	bob.signIn("bob")
+	run(bob, chromedp.WaitEvent(network.EventSourceMessageReceived,
+		func(e network.EventEventSourceMessageReceived) bool { return e.EventName == "hello" },
+		chromedp.Navigate(nodeB.url+"/incidents/INC-1/timeline")))
+	// A mark that a reload would wipe, and a second stream of bob's on
+	// node B that records every change it is told of.
+	run(bob, chromedp.Evaluate[bool](`window.fbSamePage = true`))
+	run(bob, chromedp.Evaluate[bool](`(function () {
+		window.fbSeen = []; window.fbTap = false;
+		var es = new EventSource("/events");
+		es.addEventListener("hello", function () { window.fbTap = true; });
+		es.addEventListener("change", function (m) { window.fbSeen.push(JSON.parse(m.data).ref); });
+		return true;
+	})()`))
+	if _, err := chromedp.Run(bob.ctx, chromedp.Poll[bool](`window.fbTap === true`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("bob's second stream did not open: %v", err)
+	}
+
+	api := client.New(nodeA.url, bootstrapToken)
+	const note = "From node A: the payment processor confirms the card range."
+	if _, err := api.AddEntry(ctx, "INC-1", httpapi.EntryBody{Kind: "action", Body: note}); err != nil {
+		t.Fatal(err)
+	}
+	waitLive(t, bob, time.Now(), "node A's note", fmt.Sprintf(`document.querySelector("ol#events").textContent.includes(%s)`, jsString(note)))
+
+	// A restricted incident of alice's changes on node A, then INC-1's
+	// severity: bob's stream hears the second only (a node's stream
+	// tells changes in the order they were committed).
+	secret := nodeA.seed(t, incident.DeclareInput{Title: "Insider access review", Severity: "SEV3", Type: "security.breach", Restricted: true})
+	if _, err := api.AddEntry(ctx, secret.Ref, httpapi.EntryBody{Kind: "note", Body: "HR informed."}); err != nil {
+		t.Fatal(err)
+	}
+	inc, err := api.Get(ctx, "INC-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sev := "SEV1"
+	if _, err := api.Update(ctx, "INC-1", httpapi.PatchBody{Severity: &sev}, inc.Version); err != nil {
+		t.Fatal(err)
+	}
+	waitLive(t, bob, time.Now(), "node A's severity", `document.querySelector("#inc-head .meta").textContent.includes("SEV1")`)
+	if _, err := chromedp.Run(bob.ctx, chromedp.Poll[bool](`window.fbSeen.length === 2`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("bob's second stream did not hear INC-1's two changes: %v", err)
+	}
+	if seen := run(bob, chromedp.Evaluate[[]string](`window.fbSeen`)); fmt.Sprint(seen) != "[INC-1 INC-1]" {
+		t.Errorf("bob's stream on node B was told of %v, want INC-1's two changes only", seen)
+	}
+	if p := bob.path(); p != "/incidents/INC-1/timeline" || !run(bob, chromedp.Evaluate[bool](`window.fbSamePage === true`)) {
+		t.Errorf("bob's page was reloaded or navigated (now at %s)", p)
+	}
+	if status := bob.open("/incidents/" + secret.Ref); status != http.StatusNotFound {
+		t.Errorf("bob opened the restricted %s on node B: %d", secret.Ref, status)
+	}
+}
