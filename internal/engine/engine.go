@@ -180,7 +180,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer wg.Wait()
 	done := make(chan struct{}, e.workers)
 	busy := 0
-	var failing time.Duration // the claim backoff while the database fails
+	down := outage{log: e.log, now: e.now, poll: e.poll}
 	for {
 		sleep := e.poll
 		if free := e.workers - busy; free > 0 {
@@ -189,19 +189,12 @@ func (e *Engine) Run(ctx context.Context) error {
 			case err != nil && ctx.Err() != nil:
 				return nil
 			case err != nil:
-				// Once per doubling, not every Poll: a database that is
-				// down stays down for a while.
-				failing = min(max(failing*2, e.poll), maxClaimBackoff)
-				e.log.Error("claim jobs; backing off", "retry_in", failing, "err", err)
-				sleep = failing
+				sleep = down.failed(err)
 			case len(jobs) < free:
-				if failing > 0 {
-					e.log.Info("claiming jobs again")
-					failing = 0
-				}
+				down.ok()
 				sleep = e.untilNext(ctx)
 			default:
-				failing = 0
+				down.ok()
 			}
 			// Else every worker is busy and more may be due: a finishing
 			// worker wakes the loop to claim again.

@@ -71,6 +71,13 @@ func (s *Server) authorize(ctx huma.Context, next func(huma.Context)) {
 		if err, bad := rctx.Value(authErrKey).(error); bad {
 			if e, ok := errs.As(err); ok && e.Code == errs.Unauthorized {
 				msg = e.Message
+			} else if ok && e.Code == errs.Unavailable {
+				// The token could not be checked (the database cannot be
+				// reached): the caller may well be signed in, so no 401.
+				s.log.WarnContext(rctx, "authenticate: refused for now", "err", err)
+				ctx.SetHeader("Retry-After", retryAfterSeconds(e.RetryAfter))
+				huma.WriteErr(s.api, ctx, http.StatusServiceUnavailable, e.Message)
+				return
 			} else {
 				s.log.ErrorContext(rctx, "authenticate", "err", err)
 				huma.WriteErr(s.api, ctx, http.StatusInternalServerError, "internal error")

@@ -270,11 +270,12 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		}
 		if err != nil {
 			if e, ok := errs.As(err); ok && e.Code == errs.Unavailable {
-				// A full disk: the retry the client is asked for, with
-				// the same key, is answered once there is room.
+				// A full disk or a database out of reach: the retry the
+				// client is asked for, with the same key, is answered
+				// once it is back.
 				s.log.WarnContext(ctx, "idempotency store", "err", err)
 				w.Header().Set("Retry-After", retryAfterSeconds(e.RetryAfter))
-				writeProblem(w, http.StatusServiceUnavailable, "the disk holding the database is full: the outcome could not be recorded; retry with the same Idempotency-Key")
+				writeProblem(w, http.StatusServiceUnavailable, "the outcome could not be recorded ("+e.Message+"); retry with the same Idempotency-Key")
 				return
 			}
 			s.log.ErrorContext(ctx, "idempotency store", "err", err)

@@ -81,14 +81,15 @@ func (db *DB) queryRowTx(ctx context.Context, tx *sql.Tx, q string, args ...any)
 
 func (db *DB) queryRead(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	if s := db.stmts.read[q]; s != nil {
-		return s.QueryContext(ctx, args...)
+		rows, err := s.QueryContext(ctx, args...)
+		return rows, unreachable(err)
 	}
 	return db.read.QueryContext(ctx, db.dialect.q(q), args...)
 }
 
-func (db *DB) queryRowRead(ctx context.Context, q string, args ...any) *sql.Row {
+func (db *DB) queryRowRead(ctx context.Context, q string, args ...any) row {
 	if s := db.stmts.read[q]; s != nil {
-		return s.QueryRowContext(ctx, args...)
+		return row{s.QueryRowContext(ctx, args...)}
 	}
 	return db.read.QueryRowContext(ctx, db.dialect.q(q), args...)
 }

@@ -36,8 +36,8 @@ var migrations embed.FS
 
 // DB is an open store.
 type DB struct {
-	read    *sql.DB      // queries
-	write   *sql.DB      // transactions that write; one connection on SQLite
+	read    pool         // queries
+	write   pool         // transactions that write; one connection on SQLite
 	group   *groupCommit // batches SQLite write transactions; nil on PostgreSQL
 	dialect dialect
 	log     *slog.Logger
@@ -219,7 +219,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	var err error
 	if IsPostgres(dsn) {
 		db.dialect = dialect{name: "postgres"}
-		if db.read, err = sql.Open("pgx", dsn); err != nil {
+		if db.read.DB, err = sql.Open("pgx", dsn); err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		db.read.SetMaxOpenConns(20)
@@ -291,14 +291,14 @@ func openSQLite(db *DB, path string, opt Options) error {
 	// Writes go through one connection with immediate transactions: SQLite
 	// has one writer anyway, and this avoids busy-waiting between our own
 	// connections. Other processes (the CLI) still wait on busy_timeout.
-	if db.write, err = sql.Open("sqlite", base+writeOpts); err != nil {
+	if db.write.DB, err = sql.Open("sqlite", base+writeOpts); err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
 	db.write.SetMaxOpenConns(1)
 	db.write.SetMaxIdleConns(1)
 	db.write.SetConnMaxLifetime(0)
 	db.write.SetConnMaxIdleTime(0)
-	if db.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)"); err != nil {
+	if db.read.DB, err = sql.Open("sqlite", base+"&_pragma=query_only(1)"); err != nil {
 		_ = db.write.Close() // the open failure is the one to report
 		return fmt.Errorf("open sqlite: %w", err)
 	}
@@ -309,7 +309,7 @@ func openSQLite(db *DB, path string, opt Options) error {
 	if walLimit <= 0 {
 		walLimit = DefaultWALLimit
 	}
-	db.group = &groupCommit{db: db.write, owner: db, wal: &walGuard{path: path + "-wal", limit: walLimit, log: db.log.Warn}, disk: db.disk}
+	db.group = &groupCommit{db: db.write.DB, owner: db, wal: &walGuard{path: path + "-wal", limit: walLimit, log: db.log.Warn}, disk: db.disk}
 	if db.ckpt, err = sql.Open("sqlite", base); err != nil {
 		_ = db.write.Close() // the open failure is the one to report
 		_ = db.read.Close()
@@ -359,7 +359,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if db.dialect.postgres() {
 		gd = goose.DialectPostgres
 	}
-	p, err := goose.NewProvider(gd, db.write, sub)
+	p, err := goose.NewProvider(gd, db.write.DB, sub)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -402,7 +402,7 @@ func (db *DB) Close() error {
 		err = db.ckpt.Close()
 	}
 	err = errors.Join(err, db.read.Close())
-	if db.write != db.read {
+	if db.write.DB != db.read.DB {
 		err = errors.Join(err, db.write.Close())
 	}
 	// Only after the last connection is closed may another server start.
@@ -437,9 +437,9 @@ func (db *DB) tx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) e
 		fn = db.markApplied(c, fn)
 	}
 	if db.group != nil {
-		return diskFullError(db.group.do(ctx, fn))
+		return unreachable(diskFullError(db.group.do(ctx, fn)))
 	}
-	return diskFullError(db.txAlone(ctx, fn))
+	return unreachable(diskFullError(db.txAlone(ctx, fn)))
 }
 
 // txAlone runs fn in a transaction of its own (PostgreSQL).

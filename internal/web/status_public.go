@@ -179,6 +179,12 @@ func (s *Server) publicFail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, "Not found: there is no such incident on this status page.", http.StatusNotFound)
 		return
 	}
+	if errs.CodeOf(err) == errs.Unavailable {
+		s.log.WarnContext(r.Context(), "status page: refused for now", "err", err)
+		retryAfter(w, err)
+		http.Error(w, "The status page is unavailable for a moment. Try again shortly.", http.StatusServiceUnavailable)
+		return
+	}
 	s.log.ErrorContext(r.Context(), "status page", "err", err)
 	http.Error(w, "The status page is unavailable for a moment. Try again shortly.", http.StatusInternalServerError)
 }
@@ -306,9 +312,19 @@ func (s *Server) statusJSON(doc func(status.Public) any) http.HandlerFunc {
 		st := s.status
 		p, err := st.svc.Public(r.Context(), status.Query{Since: st.svc.Now().AddDate(0, 0, -status.HistoryDays)})
 		if err != nil {
-			s.log.ErrorContext(r.Context(), "status json", "err", err)
+			code := http.StatusInternalServerError
+			if errs.CodeOf(err) == errs.Unavailable {
+				// Widgets and monitors poll these: tell them when to
+				// come back rather than that something broke.
+				code = http.StatusServiceUnavailable
+				s.log.WarnContext(r.Context(), "status json: refused for now", "err", err)
+				retryAfter(w, err)
+			} else {
+				s.log.ErrorContext(r.Context(), "status json", "err", err)
+			}
 			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusInternalServerError)
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			w.WriteHeader(code)
 			w.Write([]byte(`{"error":"the status page is unavailable for a moment"}` + "\n"))
 			return
 		}

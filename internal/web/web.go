@@ -340,6 +340,10 @@ func (s *Server) signedIn(need auth.Role, next http.HandlerFunc) http.Handler {
 			_, u, err = s.auth.SessionFor(r.Context(), c.Value)
 		}
 		if err != nil {
+			if errs.CodeOf(err) == errs.Unavailable {
+				s.fail(w, r, err) // 503 with Retry-After, not a sign-in page
+				return
+			}
 			if errs.CodeOf(err) != errs.Unauthorized && err != http.ErrNoCookie {
 				s.log.ErrorContext(r.Context(), "session", "err", err)
 				s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment.")
@@ -413,7 +417,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case e.Code == errs.Precondition:
 		s.errorPage(w, r, codeOf(err), message(err))
 	case e.Code == errs.Unavailable:
-		// A full disk: nothing was saved, and trying again later works.
+		// A full disk or a database out of reach: trying again later works.
+		s.log.WarnContext(r.Context(), "web: refused for now", "err", err)
 		w.Header().Set("Retry-After", "5")
 		retryAfter(w, err)
 		s.errorPage(w, r, status, e.Message+" Go back and try again in a moment.")
