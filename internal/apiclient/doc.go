@@ -2,7 +2,7 @@
 // oapi-codegen from the OpenAPI document the server serves at
 // /api/v1/openapi.json. ClientWithResponses has a method per operation
 // whose answer carries a typed field per declared status (JSON200,
-// ApplicationproblemJSON422, …). Regenerate after the API changes with
+// ApplicationProblemJSON422, …). Regenerate after the API changes with
 // `go generate ./internal/apiclient`; TestGeneratedClientMatchesTheDocument
 // fails while the committed files are stale.
 package apiclient

@@ -129,7 +129,7 @@ func runScenario(t *testing.T, url string) {
 	// A change based on the first version is refused: it is stale.
 	stale := must[*apiclient.TransitionIncidentResponse](t, http.StatusPreconditionFailed)(rita.TransitionIncidentWithResponse(ctx, inc.Ref,
 		&apiclient.TransitionIncidentParams{IfMatch: firstETag}, apiclient.TransitionBody{To: apiclient.TransitionBodyToActive}))
-	if p := stale.ApplicationproblemJSON412; p == nil || p.Status == nil || *p.Status != http.StatusPreconditionFailed {
+	if p := stale.ApplicationProblemJSON412; p == nil || p.Status == nil || *p.Status != http.StatusPreconditionFailed {
 		t.Fatalf("stale If-Match: %+v (%s)", p, stale.Body)
 	}
 	active := must[*apiclient.TransitionIncidentResponse](t, http.StatusOK)(rita.TransitionIncidentWithResponse(ctx, inc.Ref,
@@ -184,12 +184,12 @@ func runScenario(t *testing.T, url string) {
 
 	// Refusals arrive as typed problems.
 	missing := must[*apiclient.GetIncidentResponse](t, http.StatusNotFound)(rita.GetIncidentWithResponse(ctx, "INC-999"))
-	if p := missing.ApplicationproblemJSON404; p == nil || p.Status == nil || *p.Status != http.StatusNotFound || p.Detail == nil {
+	if p := missing.ApplicationProblemJSON404; p == nil || p.Status == nil || *p.Status != http.StatusNotFound || p.Detail == nil {
 		t.Fatalf("unknown incident: %+v (%s)", p, missing.Body)
 	}
 	blank := must[*apiclient.DeclareIncidentResponse](t, http.StatusUnprocessableEntity)(rita.DeclareIncidentWithResponse(ctx, nil,
 		apiclient.DeclareBody{Title: "   "}))
-	p := blank.ApplicationproblemJSON422
+	p := blank.ApplicationProblemJSON422
 	if p == nil || p.Errors == nil || !slices.ContainsFunc(*p.Errors, func(e apiclient.ErrorDetail) bool {
 		return e.Location != nil && *e.Location == "title"
 	}) {
@@ -203,10 +203,10 @@ func runScenario(t *testing.T, url string) {
 	vera := as(t, url, veraTok.Secret)
 	must[*apiclient.GetIncidentResponse](t, http.StatusOK)(vera.GetIncidentWithResponse(ctx, inc.Ref))
 	if refused := must[*apiclient.DeclareIncidentResponse](t, http.StatusForbidden)(vera.DeclareIncidentWithResponse(ctx, nil,
-		apiclient.DeclareBody{Title: "Not mine to declare"})); refused.ApplicationproblemJSON403 == nil {
+		apiclient.DeclareBody{Title: "Not mine to declare"})); refused.ApplicationProblemJSON403 == nil {
 		t.Fatalf("a viewer declaring: %s", refused.Body)
 	}
-	if list := must[*apiclient.ListIncidentsResponse](t, http.StatusUnauthorized)(as(t, url, "fbk_not_a_token").ListIncidentsWithResponse(ctx, nil)); list.ApplicationproblemJSON401 == nil {
+	if list := must[*apiclient.ListIncidentsResponse](t, http.StatusUnauthorized)(as(t, url, "fbk_not_a_token").ListIncidentsWithResponse(ctx, nil)); list.ApplicationProblemJSON401 == nil {
 		t.Fatalf("a bad token: %s", list.Body)
 	}
 }

@@ -472,19 +472,19 @@ func (e ContactBodyKind) Valid() bool {
 
 // Defines values for CredentialBodyKind.
 const (
-	ApiKey         CredentialBodyKind = "api_key"
+	APIKey         CredentialBodyKind = "api_key"
 	Certificate    CredentialBodyKind = "certificate"
 	CloudAccessKey CredentialBodyKind = "cloud_access_key"
 	OauthGrant     CredentialBodyKind = "oauth_grant"
 	Password       CredentialBodyKind = "password"
+	SSHKey         CredentialBodyKind = "ssh_key"
 	ServiceAccount CredentialBodyKind = "service_account"
-	SshKey         CredentialBodyKind = "ssh_key"
 )
 
 // Valid indicates whether the value is a known member of the CredentialBodyKind enum.
 func (e CredentialBodyKind) Valid() bool {
 	switch e {
-	case ApiKey:
+	case APIKey:
 		return true
 	case Certificate:
 		return true
@@ -494,9 +494,9 @@ func (e CredentialBodyKind) Valid() bool {
 		return true
 	case Password:
 		return true
-	case ServiceAccount:
+	case SSHKey:
 		return true
-	case SshKey:
+	case ServiceAccount:
 		return true
 	default:
 		return false
@@ -934,7 +934,7 @@ func (e PagerDutyPayloadSeverity) Valid() bool {
 
 // Defines values for PlanVersionViewSource.
 const (
-	PlanVersionViewSourceApi     PlanVersionViewSource = "api"
+	PlanVersionViewSourceAPI     PlanVersionViewSource = "api"
 	PlanVersionViewSourceBuiltin PlanVersionViewSource = "builtin"
 	PlanVersionViewSourceFile    PlanVersionViewSource = "file"
 )
@@ -942,7 +942,7 @@ const (
 // Valid indicates whether the value is a known member of the PlanVersionViewSource enum.
 func (e PlanVersionViewSource) Valid() bool {
 	switch e {
-	case PlanVersionViewSourceApi:
+	case PlanVersionViewSourceAPI:
 		return true
 	case PlanVersionViewSourceBuiltin:
 		return true
@@ -955,7 +955,7 @@ func (e PlanVersionViewSource) Valid() bool {
 
 // Defines values for PlanViewSource.
 const (
-	PlanViewSourceApi     PlanViewSource = "api"
+	PlanViewSourceAPI     PlanViewSource = "api"
 	PlanViewSourceBuiltin PlanViewSource = "builtin"
 	PlanViewSourceFile    PlanViewSource = "file"
 )
@@ -963,7 +963,7 @@ const (
 // Valid indicates whether the value is a known member of the PlanViewSource enum.
 func (e PlanViewSource) Valid() bool {
 	switch e {
-	case PlanViewSourceApi:
+	case PlanViewSourceAPI:
 		return true
 	case PlanViewSourceBuiltin:
 		return true
@@ -1567,17 +1567,17 @@ func (e ExportIndicatorsParamsFormat) Valid() bool {
 
 // Defines values for ExportPostmortemParamsFormat.
 const (
-	Html ExportPostmortemParamsFormat = "html"
-	Json ExportPostmortemParamsFormat = "json"
+	HTML ExportPostmortemParamsFormat = "html"
+	JSON ExportPostmortemParamsFormat = "json"
 	Md   ExportPostmortemParamsFormat = "md"
 )
 
 // Valid indicates whether the value is a known member of the ExportPostmortemParamsFormat enum.
 func (e ExportPostmortemParamsFormat) Valid() bool {
 	switch e {
-	case Html:
+	case HTML:
 		return true
-	case Json:
+	case JSON:
 		return true
 	case Md:
 		return true
@@ -1708,12 +1708,12 @@ type Action struct {
 	// DueAt The end of the due date in the organisation's time zone: overdue from then.
 	DueAt time.Time `json:"due_at"`
 
-	// Id ACT-<number>, global and stable.
-	Id string `json:"id"`
+	// ID ACT-<number>, global and stable.
+	ID string `json:"id"`
 
 	// Incident The reference of the incident it came from (INC-7).
 	Incident   string     `json:"incident"`
-	IncidentId string     `json:"incident_id"`
+	IncidentID string     `json:"incident_id"`
 	Kind       ActionKind `json:"kind"`
 	Number     int64      `json:"number"`
 
@@ -1866,7 +1866,7 @@ type Alert struct {
 	Details      *string            `json:"details,omitempty"`
 	EndsAt       *time.Time         `json:"ends_at"`
 	Fingerprint  string             `json:"fingerprint"`
-	GeneratorUrl *string            `json:"generator_url,omitempty"`
+	GeneratorURL *string            `json:"generator_url,omitempty"`
 	Integration  string             `json:"integration"`
 	Labels       map[string]string  `json:"labels"`
 	Links        *[]Link            `json:"links,omitempty"`
@@ -2083,7 +2083,7 @@ type Bucket struct {
 
 // CalendarOutputBody defines model for CalendarOutputBody.
 type CalendarOutputBody struct {
-	Url string `json:"url"`
+	URL string `json:"url"`
 }
 
 // Candidate defines model for Candidate.
@@ -2174,7 +2174,7 @@ type ConfigChanges struct {
 type Contact struct {
 	Address    string     `json:"address"`
 	CreatedAt  time.Time  `json:"created_at"`
-	Id         string     `json:"id"`
+	ID         string     `json:"id"`
 	Kind       string     `json:"kind"`
 	Name       string     `json:"name"`
 	Source     string     `json:"source"`
@@ -2218,7 +2218,7 @@ type Credential struct {
 	AddedBy   string     `json:"added_by"`
 	ExposedAt *time.Time `json:"exposed_at,omitempty"`
 	ExposedIn *string    `json:"exposed_in,omitempty"`
-	Id        string     `json:"id"`
+	ID        string     `json:"id"`
 	Kind      string     `json:"kind"`
 	Moves     *[]Move    `json:"moves"`
 	Name      string     `json:"name"`
@@ -2283,7 +2283,7 @@ type DeadJob struct {
 	Attempts    int64      `json:"attempts"`
 	CreatedAt   time.Time  `json:"created_at"`
 	FinishedAt  *time.Time `json:"finished_at,omitempty"`
-	Id          string     `json:"id"`
+	ID          string     `json:"id"`
 	Kind        string     `json:"kind"`
 	LastError   string     `json:"last_error"`
 	MaxAttempts int64      `json:"max_attempts"`
@@ -2335,12 +2335,12 @@ type DeliveriesOutputBody struct {
 type Delivery struct {
 	Attempts     int64      `json:"attempts"`
 	Channel      string     `json:"channel"`
-	ContactId    string     `json:"contact_id"`
+	ContactID    string     `json:"contact_id"`
 	CreatedAt    time.Time  `json:"created_at"`
 	DueAt        time.Time  `json:"due_at"`
-	EscalationId string     `json:"escalation_id"`
+	EscalationID string     `json:"escalation_id"`
 	History      *[]Attempt `json:"history,omitempty"`
-	Id           string     `json:"id"`
+	ID           string     `json:"id"`
 	Kind         string     `json:"kind"`
 	LastError    *string    `json:"last_error,omitempty"`
 	SentAt       *time.Time `json:"sent_at,omitempty"`
@@ -2355,15 +2355,15 @@ type DeliveryView struct {
 	Attempts    int64             `json:"attempts"`
 	CreatedAt   time.Time         `json:"created_at"`
 	DueAt       time.Time         `json:"due_at"`
-	Id          string            `json:"id"`
+	ID          string            `json:"id"`
 	Incident    *string           `json:"incident,omitempty"`
 	Kind        string            `json:"kind"`
 	LastError   *string           `json:"last_error,omitempty"`
-	MessageId   *string           `json:"message_id,omitempty"`
+	MessageID   *string           `json:"message_id,omitempty"`
 	Reply       *string           `json:"reply,omitempty"`
 	SentAt      *time.Time        `json:"sent_at,omitempty"`
 	State       DeliveryViewState `json:"state"`
-	SubjectId   string            `json:"subject_id"`
+	SubjectID   string            `json:"subject_id"`
 	SubjectKind string            `json:"subject_kind"`
 	To          string            `json:"to"`
 }
@@ -2464,7 +2464,7 @@ type DossierDuty struct {
 	Jurisdiction    *string                  `json:"jurisdiction,omitempty"`
 	LegalStatus     string                   `json:"legal_status"`
 	Notes           *string                  `json:"notes,omitempty"`
-	ObligationId    string                   `json:"obligation_id"`
+	ObligationID    string                   `json:"obligation_id"`
 	Phase           string                   `json:"phase"`
 	Questions       *[]string                `json:"questions,omitempty"`
 	Recipient       string                   `json:"recipient"`
@@ -2494,7 +2494,7 @@ type DossierIncident struct {
 	DeclaredAt time.Time            `json:"declared_at"`
 	DeclaredBy string               `json:"declared_by"`
 	DetectedAt time.Time            `json:"detected_at"`
-	Id         string               `json:"id"`
+	ID         string               `json:"id"`
 	Phases     map[string]time.Time `json:"phases"`
 	Ref        string               `json:"ref"`
 	Resolution string               `json:"resolution"`
@@ -2514,7 +2514,7 @@ type DossierRecord struct {
 	Channel      *string   `json:"channel,omitempty"`
 	Kind         string    `json:"kind"`
 	Notice       *string   `json:"notice,omitempty"`
-	ObligationId string    `json:"obligation_id"`
+	ObligationID string    `json:"obligation_id"`
 	Phase        string    `json:"phase"`
 	Reason       *string   `json:"reason,omitempty"`
 	Recipient    *string   `json:"recipient,omitempty"`
@@ -2527,7 +2527,7 @@ type DossierRecord struct {
 // DossierWaiver defines model for DossierWaiver.
 type DossierWaiver struct {
 	At           time.Time `json:"at"`
-	ObligationId string    `json:"obligation_id"`
+	ObligationID string    `json:"obligation_id"`
 	Phase        string    `json:"phase"`
 	Reason       string    `json:"reason"`
 	RecordedBy   *string   `json:"recorded_by,omitempty"`
@@ -2566,9 +2566,9 @@ type Email struct {
 // EmailDelivery defines model for EmailDelivery.
 type EmailDelivery struct {
 	Attempts      int64      `json:"attempts"`
-	Id            string     `json:"id"`
+	ID            string     `json:"id"`
 	LastError     *string    `json:"last_error,omitempty"`
-	MessageId     *string    `json:"message_id,omitempty"`
+	MessageID     *string    `json:"message_id,omitempty"`
 	MessageSha256 *string    `json:"message_sha256,omitempty"`
 	MessageSize   *int64     `json:"message_size,omitempty"`
 	Reply         *string    `json:"reply,omitempty"`
@@ -2642,7 +2642,7 @@ type Escalation struct {
 	Cause     string                `json:"cause"`
 	CreatedAt time.Time             `json:"created_at"`
 	CreatedBy string                `json:"created_by"`
-	Id        string                `json:"id"`
+	ID        string                `json:"id"`
 	Log       *[]EscalationLogEntry `json:"log"`
 	Message   *string               `json:"message,omitempty"`
 	Next      *Position             `json:"next,omitempty"`
@@ -2669,7 +2669,7 @@ type EscalationView struct {
 	CreatedAt  time.Time             `json:"created_at"`
 	CreatedBy  string                `json:"created_by"`
 	Deliveries *[]Delivery           `json:"deliveries"`
-	Id         string                `json:"id"`
+	ID         string                `json:"id"`
 	Log        *[]EscalationLogEntry `json:"log"`
 	Message    *string               `json:"message,omitempty"`
 	Next       *Position             `json:"next,omitempty"`
@@ -2704,7 +2704,7 @@ type EvidenceItem struct {
 	Disposal    *Disposal          `json:"disposal,omitempty"`
 	Hashes      *map[string]string `json:"hashes,omitempty"`
 	Holder      string             `json:"holder"`
-	Id          string             `json:"id"`
+	ID          string             `json:"id"`
 	Kind        string             `json:"kind"`
 	Location    string             `json:"location"`
 	Name        string             `json:"name"`
@@ -2833,7 +2833,7 @@ type Fix struct {
 	AppliedBy     *string    `json:"applied_by,omitempty"`
 	Assets        *[]string  `json:"assets,omitempty"`
 	Description   string     `json:"description"`
-	Id            string     `json:"id"`
+	ID            string     `json:"id"`
 	Kind          string     `json:"kind"`
 	UpdatedAt     time.Time  `json:"updated_at"`
 	VerifiedAt    *time.Time `json:"verified_at,omitempty"`
@@ -2988,8 +2988,8 @@ type Group struct {
 	Firing       int64             `json:"firing"`
 	FirstSeen    time.Time         `json:"first_seen"`
 	GroupLabels  map[string]string `json:"group_labels"`
-	Id           string            `json:"id"`
-	IncidentId   *string           `json:"incident_id,omitempty"`
+	ID           string            `json:"id"`
+	IncidentID   *string           `json:"incident_id,omitempty"`
 	Key          string            `json:"key"`
 	LastSeen     time.Time         `json:"last_seen"`
 	Resolved     int64             `json:"resolved"`
@@ -3079,7 +3079,7 @@ type Incident struct {
 	DeclaredAt    time.Time            `json:"declared_at"`
 	DeclaredBy    string               `json:"declared_by"`
 	DetectedAt    time.Time            `json:"detected_at"`
-	Id            string               `json:"id"`
+	ID            string               `json:"id"`
 	Labels        map[string]string    `json:"labels"`
 	MergedFrom    *[]string            `json:"merged_from"`
 	MergedInto    *string              `json:"merged_into,omitempty"`
@@ -3155,8 +3155,8 @@ type Indicator struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	CreatedBy  string     `json:"created_by"`
 	FirstSeen  *time.Time `json:"first_seen,omitempty"`
-	Id         string     `json:"id"`
-	IncidentId string     `json:"incident_id"`
+	ID         string     `json:"id"`
+	IncidentID string     `json:"incident_id"`
 	LastSeen   *time.Time `json:"last_seen,omitempty"`
 	Notes      *string    `json:"notes,omitempty"`
 	Source     *string    `json:"source,omitempty"`
@@ -3173,8 +3173,8 @@ type IndicatorView struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	CreatedBy  string     `json:"created_by"`
 	FirstSeen  *time.Time `json:"first_seen,omitempty"`
-	Id         string     `json:"id"`
-	IncidentId string     `json:"incident_id"`
+	ID         string     `json:"id"`
+	IncidentID string     `json:"incident_id"`
 	LastSeen   *time.Time `json:"last_seen,omitempty"`
 	Notes      *string    `json:"notes,omitempty"`
 
@@ -3199,7 +3199,7 @@ type Integration struct {
 	CreatedAt time.Time `json:"created_at"`
 	CreatedBy string    `json:"created_by"`
 	Disabled  bool      `json:"disabled"`
-	Id        string    `json:"id"`
+	ID        string    `json:"id"`
 	Kind      string    `json:"kind"`
 	Name      string    `json:"name"`
 	Service   string    `json:"service"`
@@ -3250,8 +3250,8 @@ type Item struct {
 	Count       int64     `json:"count"`
 	Fingerprint string    `json:"fingerprint"`
 	FirstSeen   time.Time `json:"first_seen"`
-	GroupId     string    `json:"group_id"`
-	Id          string    `json:"id"`
+	GroupID     string    `json:"group_id"`
+	ID          string    `json:"id"`
 	LastSeen    time.Time `json:"last_seen"`
 	Path        string    `json:"path"`
 	Status      string    `json:"status"`
@@ -3352,7 +3352,7 @@ type Level struct {
 // Link defines model for Link.
 type Link struct {
 	Text string `json:"text"`
-	Url  string `json:"url"`
+	URL  string `json:"url"`
 }
 
 // ListOutputBody defines model for ListOutputBody.
@@ -3386,7 +3386,7 @@ type MeOutputBody struct {
 	DisplayName string    `json:"display_name"`
 	Email       string    `json:"email"`
 	Role        string    `json:"role"`
-	TokenId     string    `json:"token_id"`
+	TokenID     string    `json:"token_id"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	Username    string    `json:"username"`
 }
@@ -3482,7 +3482,7 @@ type NewIntegration struct {
 	CreatedAt time.Time `json:"created_at"`
 	CreatedBy string    `json:"created_by"`
 	Disabled  bool      `json:"disabled"`
-	Id        string    `json:"id"`
+	ID        string    `json:"id"`
 	Kind      string    `json:"kind"`
 	Name      string    `json:"name"`
 	Service   string    `json:"service"`
@@ -3491,14 +3491,14 @@ type NewIntegration struct {
 	// Token Shown once; only its hash is stored.
 	Token string `json:"token"`
 
-	// WebhookUrl Where the sender posts: the token is part of it, so keep it as secret as the token.
-	WebhookUrl string `json:"webhook_url"`
+	// WebhookURL Where the sender posts: the token is part of it, so keep it as secret as the token.
+	WebhookURL string `json:"webhook_url"`
 }
 
 // NewToken defines model for NewToken.
 type NewToken struct {
 	CreatedAt  time.Time  `json:"created_at"`
-	Id         string     `json:"id"`
+	ID         string     `json:"id"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	Name       string     `json:"name"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
@@ -3521,9 +3521,9 @@ type Notice struct {
 	Editors              *[]string           `json:"editors"`
 	Email                *Email              `json:"email,omitempty"`
 	FinalAt              *time.Time          `json:"final_at,omitempty"`
-	Id                   string              `json:"id"`
-	IncidentId           string              `json:"incident_id"`
-	ObligationId         *string             `json:"obligation_id,omitempty"`
+	ID                   string              `json:"id"`
+	IncidentID           string              `json:"incident_id"`
+	ObligationID         *string             `json:"obligation_id,omitempty"`
 	ObligationRecordedAt *time.Time          `json:"obligation_recorded_at,omitempty"`
 	Phase                *string             `json:"phase,omitempty"`
 	Placeholders         *[]Placeholder      `json:"placeholders"`
@@ -3578,8 +3578,8 @@ type NoticeDraftBody struct {
 	// Body Markdown, instead of the template's.
 	Body *string `json:"body,omitempty"`
 
-	// ObligationId The duty the notice meets; submitting it marks that phase submitted.
-	ObligationId *string `json:"obligation_id,omitempty"`
+	// ObligationID The duty the notice meets; submitting it marks that phase submitted.
+	ObligationID *string `json:"obligation_id,omitempty"`
 	Phase        *string `json:"phase,omitempty"`
 
 	// Recipients Email addresses the notice is for; sending without recipients sends to these, and an approval covers them.
@@ -3668,7 +3668,7 @@ type Obligation struct {
 	Jurisdiction    *string                 `json:"jurisdiction,omitempty"`
 	LegalStatus     string                  `json:"legal_status"`
 	Notes           *string                 `json:"notes,omitempty"`
-	ObligationId    string                  `json:"obligation_id"`
+	ObligationID    string                  `json:"obligation_id"`
 	Phase           string                  `json:"phase"`
 	Questions       *[]string               `json:"questions,omitempty"`
 	Recipient       string                  `json:"recipient"`
@@ -3709,12 +3709,12 @@ type OnCallOutputBody struct {
 type OpenItem struct {
 	Due *string `json:"due,omitempty"`
 
-	// Id The action item (ACT-12); empty for a post-mortem's own list.
-	Id    *string `json:"id,omitempty"`
+	// ID The action item (ACT-12); empty for a post-mortem's own list.
+	ID    *string `json:"id,omitempty"`
 	Owner *string `json:"owner,omitempty"`
 	State string  `json:"state"`
 	Title string  `json:"title"`
-	Url   *string `json:"url,omitempty"`
+	URL   *string `json:"url,omitempty"`
 }
 
 // Override defines model for Override.
@@ -3763,8 +3763,8 @@ type PagerDutyEvent struct {
 	// Client The sending tool's name.
 	Client *string `json:"client,omitempty"`
 
-	// ClientUrl Kept as a link named after client.
-	ClientUrl *string `json:"client_url,omitempty"`
+	// ClientURL Kept as a link named after client.
+	ClientURL *string `json:"client_url,omitempty"`
 
 	// DedupKey The alert's identity; required to acknowledge and resolve, made and answered when a trigger has none.
 	DedupKey *string `json:"dedup_key,omitempty"`
@@ -4105,13 +4105,13 @@ type PostmortemDraft struct {
 // PostmortemExportActionItem defines model for PostmortemExportActionItem.
 type PostmortemExportActionItem struct {
 	Due      *string `json:"due,omitempty"`
-	Id       *string `json:"id,omitempty"`
+	ID       *string `json:"id,omitempty"`
 	Kind     *string `json:"kind,omitempty"`
 	Owner    string  `json:"owner"`
 	Priority *string `json:"priority,omitempty"`
 	State    string  `json:"state"`
 	Title    string  `json:"title"`
-	Url      *string `json:"url,omitempty"`
+	URL      *string `json:"url,omitempty"`
 }
 
 // PostmortemState defines model for PostmortemState.
@@ -4339,7 +4339,7 @@ type Receipt struct {
 type Record struct {
 	At           time.Time `json:"at"`
 	Kind         string    `json:"kind"`
-	ObligationId string    `json:"obligation_id"`
+	ObligationID string    `json:"obligation_id"`
 	Phase        string    `json:"phase"`
 	Reason       *string   `json:"reason,omitempty"`
 }
@@ -4483,8 +4483,8 @@ type RoleBodyRole string
 
 // RotatedCalendar defines model for RotatedCalendar.
 type RotatedCalendar struct {
-	// Url The new URL of the person's own shifts; it works without sign-in, so keep it as secret as a token.
-	Url  string `json:"url"`
+	// URL The new URL of the person's own shifts; it works without sign-in, so keep it as secret as a token.
+	URL  string `json:"url"`
 	User string `json:"user"`
 }
 
@@ -4518,16 +4518,16 @@ type Row struct {
 
 // Rule defines model for Rule.
 type Rule struct {
-	ContactId    string `json:"contact_id"`
+	ContactID    string `json:"contact_id"`
 	DelayMinutes int64  `json:"delay_minutes"`
-	Id           string `json:"id"`
+	ID           string `json:"id"`
 	User         string `json:"user"`
 }
 
 // RuleBody defines model for RuleBody.
 type RuleBody struct {
-	// ContactId One of the user's contact methods.
-	ContactId string `json:"contact_id"`
+	// ContactID One of the user's contact methods.
+	ContactID string `json:"contact_id"`
 
 	// DelayMinutes Minutes after the page, 0 to 1440.
 	DelayMinutes int64 `json:"delay_minutes"`
@@ -4588,9 +4588,9 @@ type ShiftsOutputBody struct {
 // Sighting defines model for Sighting.
 type Sighting struct {
 	CreatedAt   time.Time `json:"created_at"`
-	IncidentId  string    `json:"incident_id"`
+	IncidentID  string    `json:"incident_id"`
 	IncidentRef string    `json:"incident_ref"`
-	IndicatorId string    `json:"indicator_id"`
+	IndicatorID string    `json:"indicator_id"`
 	State       string    `json:"state"`
 	Title       string    `json:"title"`
 	Tlp         string    `json:"tlp"`
@@ -4607,8 +4607,8 @@ type SnoozeBody struct {
 // StakeholderUpdate defines model for StakeholderUpdate.
 type StakeholderUpdate struct {
 	Channels   *[]string `json:"channels"`
-	Id         string    `json:"id"`
-	IncidentId string    `json:"incident_id"`
+	ID         string    `json:"id"`
+	IncidentID string    `json:"incident_id"`
 	PostedAt   time.Time `json:"posted_at"`
 	PostedBy   string    `json:"posted_by"`
 	Text       string    `json:"text"`
@@ -4619,7 +4619,7 @@ type StatusComponent struct {
 	CreatedAt   time.Time `json:"created_at"`
 	Description string    `json:"description"`
 	Group       string    `json:"group"`
-	Id          string    `json:"id"`
+	ID          string    `json:"id"`
 	Name        string    `json:"name"`
 	Position    int64     `json:"position"`
 	State       string    `json:"state"`
@@ -4628,7 +4628,7 @@ type StatusComponent struct {
 
 // StatusComponentUpdate defines model for StatusComponentUpdate.
 type StatusComponentUpdate struct {
-	Id   string `json:"id"`
+	ID   string `json:"id"`
 	Name string `json:"name"`
 	New  string `json:"new"`
 	Old  string `json:"old"`
@@ -4640,9 +4640,9 @@ type StatusIncident struct {
 	CreatedAt      time.Time       `json:"created_at"`
 	CreatedBy      string          `json:"created_by"`
 	Hidden         bool            `json:"hidden"`
-	Id             string          `json:"id"`
+	ID             string          `json:"id"`
 	Impact         string          `json:"impact"`
-	IncidentId     *string         `json:"incident_id,omitempty"`
+	IncidentID     *string         `json:"incident_id,omitempty"`
 	IncidentRef    *string         `json:"incident_ref,omitempty"`
 	Kind           string          `json:"kind"`
 	MonitoringAt   *time.Time      `json:"monitoring_at,omitempty"`
@@ -4668,7 +4668,7 @@ type StatusPageBody struct {
 
 // StatusPageOutput defines model for StatusPageOutput.
 type StatusPageOutput struct {
-	Id   string `json:"id"`
+	ID   string `json:"id"`
 	Name string `json:"name"`
 
 	// Subscriptions Whether email subscriptions are on (an outbound mail relay is configured).
@@ -4676,8 +4676,8 @@ type StatusPageOutput struct {
 	TimeZone      string    `json:"time_zone"`
 	UpdatedAt     time.Time `json:"updated_at"`
 
-	// Url The public page.
-	Url string `json:"url"`
+	// URL The public page.
+	URL string `json:"url"`
 }
 
 // StatusSubscriber defines model for StatusSubscriber.
@@ -4686,7 +4686,7 @@ type StatusSubscriber struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	Email       string     `json:"email"`
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
-	Id          string     `json:"id"`
+	ID          string     `json:"id"`
 	State       string     `json:"state"`
 }
 
@@ -4696,8 +4696,8 @@ type StatusUpdate struct {
 	Components *[]StatusComponentUpdate `json:"components"`
 	CreatedAt  time.Time                `json:"created_at"`
 	CreatedBy  string                   `json:"created_by"`
-	Id         string                   `json:"id"`
-	IncidentId string                   `json:"incident_id"`
+	ID         string                   `json:"id"`
+	IncidentID string                   `json:"incident_id"`
 	Notify     bool                     `json:"notify"`
 	Status     string                   `json:"status"`
 }
@@ -4710,7 +4710,7 @@ type Step struct {
 
 // Subject defines model for Subject.
 type Subject struct {
-	Id       string  `json:"id"`
+	ID       string  `json:"id"`
 	Kind     string  `json:"kind"`
 	Ref      *string `json:"ref,omitempty"`
 	Service  *string `json:"service,omitempty"`
@@ -4726,8 +4726,8 @@ type SubmitBody struct {
 	// Channel regulator_portal, email, letter, phone, other.
 	Channel *string `json:"channel,omitempty"`
 
-	// NoticeId The notice that met it, when one was recorded.
-	NoticeId  *string `json:"notice_id,omitempty"`
+	// NoticeID The notice that met it, when one was recorded.
+	NoticeID  *string `json:"notice_id,omitempty"`
 	Recipient *string `json:"recipient,omitempty"`
 
 	// Reference The recipient's reference number, if any.
@@ -4968,7 +4968,7 @@ type TimelineOutputBody struct {
 // Token defines model for Token.
 type Token struct {
 	CreatedAt  time.Time  `json:"created_at"`
-	Id         string     `json:"id"`
+	ID         string     `json:"id"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	Name       string     `json:"name"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
@@ -4985,7 +4985,7 @@ type TokenBody struct {
 // Tracker defines model for Tracker.
 type Tracker struct {
 	Key *string `json:"key,omitempty"`
-	Url *string `json:"url,omitempty"`
+	URL *string `json:"url,omitempty"`
 }
 
 // TrackerBody defines model for TrackerBody.
@@ -4993,8 +4993,8 @@ type TrackerBody struct {
 	// Key Its key there: PROJ-12, #34.
 	Key *string `json:"key,omitempty"`
 
-	// Url The issue's http(s) URL.
-	Url *string `json:"url,omitempty"`
+	// URL The issue's http(s) URL.
+	URL *string `json:"url,omitempty"`
 }
 
 // TransferInput defines model for TransferInput.
@@ -5045,8 +5045,8 @@ type TriageDetail struct {
 	Annotations *map[string]string `json:"annotations,omitempty"`
 	Group       Group              `json:"group"`
 
-	// Id The entry's ID: its alert group's.
-	Id           string      `json:"id"`
+	// ID The entry's ID: its alert group's.
+	ID           string      `json:"id"`
 	IncidentRef  *string     `json:"incident_ref,omitempty"`
 	Integration  string      `json:"integration"`
 	Links        *[]Link     `json:"links,omitempty"`
@@ -5070,8 +5070,8 @@ type TriageEntry struct {
 	Annotations *map[string]string `json:"annotations,omitempty"`
 	Group       Group              `json:"group"`
 
-	// Id The entry's ID: its alert group's.
-	Id           string     `json:"id"`
+	// ID The entry's ID: its alert group's.
+	ID           string     `json:"id"`
 	IncidentRef  *string    `json:"incident_ref,omitempty"`
 	Integration  string     `json:"integration"`
 	Links        *[]Link    `json:"links,omitempty"`
@@ -5097,16 +5097,16 @@ type UpdateDelivery struct {
 	Attempts       int64      `json:"attempts"`
 	Channel        string     `json:"channel"`
 	CreatedAt      time.Time  `json:"created_at"`
-	Id             string     `json:"id"`
-	IncidentId     string     `json:"incident_id"`
+	ID             string     `json:"id"`
+	IncidentID     string     `json:"incident_id"`
 	LastError      *string    `json:"last_error,omitempty"`
 	Name           string     `json:"name"`
 	SentAt         *time.Time `json:"sent_at,omitempty"`
 	State          string     `json:"state"`
 	StatusCode     *int64     `json:"status_code,omitempty"`
-	SubscriptionId string     `json:"subscription_id"`
+	SubscriptionID string     `json:"subscription_id"`
 	Target         string     `json:"target"`
-	UpdateId       string     `json:"update_id"`
+	UpdateID       string     `json:"update_id"`
 }
 
 // UpdateSubscription defines model for UpdateSubscription.
@@ -5114,8 +5114,8 @@ type UpdateSubscription struct {
 	Address    string    `json:"address"`
 	CreatedAt  time.Time `json:"created_at"`
 	CreatedBy  string    `json:"created_by"`
-	Id         string    `json:"id"`
-	IncidentId *string   `json:"incident_id,omitempty"`
+	ID         string    `json:"id"`
+	IncidentID *string   `json:"incident_id,omitempty"`
 	Kind       string    `json:"kind"`
 	Name       string    `json:"name"`
 }
@@ -5304,7 +5304,7 @@ type ListDeliveriesParams struct {
 	Kind        *string                    `form:"kind,omitempty" json:"kind,omitempty"`
 	State       *ListDeliveriesParamsState `form:"state,omitempty" json:"state,omitempty"`
 	SubjectKind *string                    `form:"subject_kind,omitempty" json:"subject_kind,omitempty"`
-	SubjectId   *string                    `form:"subject_id,omitempty" json:"subject_id,omitempty"`
+	SubjectID   *string                    `form:"subject_id,omitempty" json:"subject_id,omitempty"`
 	Incident    *string                    `form:"incident,omitempty" json:"incident,omitempty"`
 	Before      *string                    `form:"before,omitempty" json:"before,omitempty"`
 	Limit       *int64                     `form:"limit,omitempty" json:"limit,omitempty"`
@@ -6714,7 +6714,7 @@ func (a *PagerDutyEvent) UnmarshalJSON(b []byte) error {
 	}
 
 	if raw, found := object["client_url"]; found {
-		err = json.Unmarshal(raw, &a.ClientUrl)
+		err = json.Unmarshal(raw, &a.ClientURL)
 		if err != nil {
 			return fmt.Errorf("error reading 'client_url': %w", err)
 		}
@@ -6795,8 +6795,8 @@ func (a PagerDutyEvent) MarshalJSON() ([]byte, error) {
 		}
 	}
 
-	if a.ClientUrl != nil {
-		object["client_url"], err = json.Marshal(a.ClientUrl)
+	if a.ClientURL != nil {
+		object["client_url"], err = json.Marshal(a.ClientURL)
 		if err != nil {
 			return nil, fmt.Errorf("error marshaling 'client_url': %w", err)
 		}
