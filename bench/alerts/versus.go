@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -23,6 +24,58 @@ type side struct {
 	latencies []time.Duration
 	newAlerts int // Firebreak: alerts its receipts counted as new
 	firstErr  error
+	// cpu is the CPU time the receiver and the sender used during its
+	// legs; cpuOK is false when it could not be read.
+	cpu   time.Duration
+	cpuOK bool
+	// receiverCPU is the receiver's own CPU time so far, when it is a
+	// separate process; nil for Firebreak in-process, which this
+	// process's time covers.
+	receiverCPU func() (time.Duration, bool)
+}
+
+// perAlert is the CPU time per alert in µs, or "-" when unknown.
+func perAlert(cpu time.Duration, ok bool, alerts int) string {
+	if !ok || alerts == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", float64(cpu.Microseconds())/float64(alerts))
+}
+
+// leg runs one leg from where the side's last ended and adds it to the
+// side's totals; it returns the leg's own figures.
+func (s *side) leg(ctx context.Context, c config) (result, time.Duration, bool) {
+	self0 := cpuTime()
+	var recv0 time.Duration
+	ok := self0 > 0
+	if s.receiverCPU != nil {
+		var rok bool
+		recv0, rok = s.receiverCPU()
+		ok = ok && rok
+	}
+	r := replay(ctx, c, s.t, s.next)
+	cpu := cpuTime() - self0
+	if s.receiverCPU != nil {
+		recv1, rok := s.receiverCPU()
+		ok = ok && rok
+		cpu += recv1 - recv0
+	}
+	if s.bodies == 0 {
+		s.cpuOK = true
+	}
+	s.cpuOK = s.cpuOK && ok
+	s.cpu += cpu
+	s.next += r.bodies
+	s.alerts += r.alerts
+	s.bodies += r.bodies
+	s.failed += r.failed
+	s.elapsed += r.elapsed
+	s.latencies = append(s.latencies, r.latencies...)
+	s.newAlerts += r.receipt.Accepted - r.receipt.Repeats - r.receipt.Resolved - r.receipt.Ignored
+	if s.firstErr == nil {
+		s.firstErr = r.firstErr
+	}
+	return r, cpu, ok
 }
 
 func (s *side) rate() float64 {
@@ -102,40 +155,35 @@ func versus(ctx context.Context, c config, log *slog.Logger, out io.Writer) (ver
 		c.batch, c.concurrency, offered, labelSpace(c), c.legs, per)
 
 	gen := newGenerator(c)
-	amSide := &side{name: "alertmanager", t: am.target(gen)}
+	amSide := &side{name: "alertmanager", t: am.target(gen), receiverCPU: func() (time.Duration, bool) { return processCPU(am.cmd.Process.Pid) }}
 	fbSide := &side{name: "firebreak", t: firebreakTarget(gen, hookURL)}
-	fmt.Fprintf(out, "%-4s %-13s %9s %9s %10s %9s %9s %9s %7s\n", "leg", "receiver", "alerts", "seconds", "alerts/s", "p50 ms", "p95 ms", "p99 ms", "errors")
+	const row = "%-4s %-13s %9d %9.2f %10.0f %9.2f %9.2f %9.2f %7d %12s\n"
+	fmt.Fprintf(out, "%-4s %-13s %9s %9s %10s %9s %9s %9s %7s %12s\n", "leg", "receiver", "alerts", "seconds", "alerts/s", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU µs/alert")
 legs:
 	for leg := 1; leg <= c.legs; leg++ {
 		for _, s := range []*side{amSide, fbSide} {
 			if ctx.Err() != nil {
 				break legs
 			}
-			r := replay(ctx, c, s.t, s.next)
-			s.next += r.bodies
-			s.alerts += r.alerts
-			s.bodies += r.bodies
-			s.failed += r.failed
-			s.elapsed += r.elapsed
-			s.latencies = append(s.latencies, r.latencies...)
-			s.newAlerts += r.receipt.Accepted - r.receipt.Repeats - r.receipt.Resolved - r.receipt.Ignored
-			if s.firstErr == nil {
-				s.firstErr = r.firstErr
-			}
+			r, cpu, ok := s.leg(ctx, c)
 			slices.Sort(r.latencies)
-			fmt.Fprintf(out, "%-4d %-13s %9d %9.2f %10.0f %9.2f %9.2f %9.2f %7d\n", leg, s.name, r.alerts, r.elapsed.Seconds(),
-				float64(r.alerts)/r.elapsed.Seconds(), percentile(r.latencies, 50), percentile(r.latencies, 95), percentile(r.latencies, 99), r.failed)
+			fmt.Fprintf(out, row, strconv.Itoa(leg), s.name, r.alerts, r.elapsed.Seconds(), float64(r.alerts)/r.elapsed.Seconds(),
+				percentile(r.latencies, 50), percentile(r.latencies, 95), percentile(r.latencies, 99), r.failed, perAlert(cpu, ok, r.alerts))
 		}
 	}
 	fmt.Fprintln(out)
 	for _, s := range []*side{amSide, fbSide} {
 		slices.Sort(s.latencies)
-		fmt.Fprintf(out, "%-4s %-13s %9d %9.2f %10.0f %9.2f %9.2f %9.2f %7d\n", "all", s.name, s.alerts, s.elapsed.Seconds(),
-			s.rate(), percentile(s.latencies, 50), percentile(s.latencies, 95), percentile(s.latencies, 99), s.failed)
+		fmt.Fprintf(out, row, "all", s.name, s.alerts, s.elapsed.Seconds(), s.rate(),
+			percentile(s.latencies, 50), percentile(s.latencies, 95), percentile(s.latencies, 99), s.failed, perAlert(s.cpu, s.cpuOK, s.alerts))
 	}
 	if amSide.rate() > 0 && len(amSide.latencies) > 0 && len(fbSide.latencies) > 0 {
-		fmt.Fprintf(out, "ratio firebreak/alertmanager: alerts/s %.2f, p50 %.2f, p99 %.2f\n", fbSide.rate()/amSide.rate(),
+		fmt.Fprintf(out, "ratio firebreak/alertmanager: alerts/s %.2f, p50 %.2f, p99 %.2f", fbSide.rate()/amSide.rate(),
 			percentile(fbSide.latencies, 50)/percentile(amSide.latencies, 50), percentile(fbSide.latencies, 99)/percentile(amSide.latencies, 99))
+		if amSide.cpuOK && fbSide.cpuOK && amSide.cpu > 0 && amSide.alerts > 0 && fbSide.alerts > 0 {
+			fmt.Fprintf(out, ", CPU per alert %.2f", (fbSide.cpu.Seconds()/float64(fbSide.alerts))/(amSide.cpu.Seconds()/float64(amSide.alerts)))
+		}
+		fmt.Fprintln(out)
 	}
 
 	listed, err := am.count(context.WithoutCancel(ctx))
