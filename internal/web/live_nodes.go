@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
@@ -20,6 +21,9 @@ var liveReader = incident.Viewer{User: "firebreak", SeeAll: true}
 // decided here, on the incident as it is now, as for a change made on this
 // node: the announcement carries no content to leak.
 func (s *Server) Changed(ctx context.Context, id string, version int64, typ, actor string) {
+	// Bounded: the listener hears nothing else while this reads.
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
 	inc, err := s.incidents.Get(ctx, liveReader, id)
 	if err != nil {
 		// Nobody can be told who may not see it; everyone refreshes

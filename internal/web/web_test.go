@@ -29,7 +29,13 @@ func newSite(t *testing.T) *site { t.Helper(); return newSiteAt(t, time.Now) }
 // newSiteAt runs the site on the clock now.
 func newSiteAt(t *testing.T, now func() time.Time) *site {
 	t.Helper()
-	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DSN: storetest.SQLiteDSN(t), BootstrapToken: "fbk_test_bootstrap_admin_token_0123456789", Now: now})
+	return newSiteOn(t, storetest.SQLiteDSN(t), now)
+}
+
+// newSiteOn runs the site on the database dsn.
+func newSiteOn(t *testing.T, dsn string, now func() time.Time) *site {
+	t.Helper()
+	a, err := app.New(context.Background(), app.Config{Addr: "127.0.0.1:0", DSN: dsn, BootstrapToken: "fbk_test_bootstrap_admin_token_0123456789", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

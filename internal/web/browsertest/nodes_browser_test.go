@@ -59,16 +59,13 @@ func TestBrowserLiveAcrossNodes(t *testing.T) {
 	// A mark that a reload would wipe, and a second stream of bob's on
 	// node B that records every change it is told of.
 	run(bob, chromedp.Evaluate[bool](`window.fbSamePage = true`))
-	run(bob, chromedp.Evaluate[bool](`(function () {
-		window.fbSeen = []; window.fbTap = false;
-		var es = new EventSource("/events");
-		es.addEventListener("hello", function () { window.fbTap = true; });
-		es.addEventListener("change", function (m) { window.fbSeen.push(JSON.parse(m.data).ref); });
-		return true;
-	})()`))
-	if _, err := chromedp.Run(bob.ctx, chromedp.Poll[bool](`window.fbTap === true`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-		t.Fatalf("bob's second stream did not open: %v", err)
-	}
+	tap(t, bob)
+	// Alice on node A, where the changes are made, taps her stream too:
+	// her node hears its own changes once, through the database as the
+	// others do, not a second time from its own process.
+	alice := nodeA.browser(ctx, t, "alice")
+	alice.signIn("alice")
+	tap(t, alice)
 
 	api := client.New(nodeA.url, bootstrapToken)
 	const note = "From node A: the payment processor confirms the card range."
@@ -99,10 +96,32 @@ func TestBrowserLiveAcrossNodes(t *testing.T) {
 	if seen := run(bob, chromedp.Evaluate[[]string](`window.fbSeen`)); fmt.Sprint(seen) != "[INC-1 INC-1]" {
 		t.Errorf("bob's stream on node B was told of %v, want INC-1's two changes only", seen)
 	}
+	if _, err := chromedp.Run(alice.ctx, chromedp.Poll[bool](`window.fbSeen.length >= 4`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("alice's stream on node A did not hear the four changes: %v", err)
+	}
+	if seen := run(alice, chromedp.Evaluate[[]string](`window.fbSeen.slice(0, 4)`)); fmt.Sprint(seen) != "[INC-1 INC-2 INC-2 INC-1]" {
+		t.Errorf("alice's stream on node A was told of %v first, want each of the four changes once, in order", seen)
+	}
 	if p := bob.path(); p != "/incidents/INC-1/timeline" || !run(bob, chromedp.Evaluate[bool](`window.fbSamePage === true`)) {
 		t.Errorf("bob's page was reloaded or navigated (now at %s)", p)
 	}
 	if status := bob.open("/incidents/" + secret.Ref); status != http.StatusNotFound {
 		t.Errorf("bob opened the restricted %s on node B: %d", secret.Ref, status)
+	}
+}
+
+// tap opens a second live stream in b's page that records the ref of every
+// change it is told of in window.fbSeen, and waits until it is open.
+func tap(t *testing.T, b *browser) {
+	t.Helper()
+	run(b, chromedp.Evaluate[bool](`(function () {
+		window.fbSeen = []; window.fbTap = false;
+		var es = new EventSource("/events");
+		es.addEventListener("hello", function () { window.fbTap = true; });
+		es.addEventListener("change", function (m) { window.fbSeen.push(JSON.parse(m.data).ref); });
+		return true;
+	})()`))
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`window.fbTap === true`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("%s's second stream did not open: %v", b.name, err)
 	}
 }

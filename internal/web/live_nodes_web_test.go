@@ -1,0 +1,111 @@
+package web_test
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/store/storetest"
+)
+
+// stream is a live-update stream read in the background.
+type stream struct {
+	mu   sync.Mutex
+	text strings.Builder
+	more chan struct{}
+}
+
+func openStream(t *testing.T, c *http.Client, url string) *stream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/events", nil)
+	r, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Body.Close() })
+	s := &stream{more: make(chan struct{}, 1)}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := r.Body.Read(buf)
+			s.mu.Lock()
+			s.text.Write(buf[:n])
+			s.mu.Unlock()
+			select {
+			case s.more <- struct{}{}:
+			default:
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return s
+}
+
+// waitFor waits until the stream has said want, at most 10s, and returns
+// what it said up to there.
+func (s *stream) waitFor(t *testing.T, want string) string {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		s.mu.Lock()
+		all := s.text.String()
+		s.mu.Unlock()
+		if i := strings.Index(all, want); i >= 0 {
+			return all[:i+len(want)]
+		}
+		select {
+		case <-s.more:
+		case <-deadline:
+			t.Fatalf("the stream did not say %q within 10s; it said:\n%s", want, all)
+		}
+	}
+}
+
+// TestLiveThroughPostgres: on PostgreSQL the console hears changes through
+// the database (LISTEN/NOTIFY), filtered as on one node; when the node's
+// listening connection is cut, it reconnects and tells open streams to
+// resync, then hears changes again.
+func TestLiveThroughPostgres(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.PostgresDSN(t)
+	s := newSiteOn(t, dsn, time.Now)
+	ctx := context.Background()
+	st := openStream(t, s.signIn(t, "vera"), s.url)
+	st.waitFor(t, "event: hello")
+	svc := s.app.Services.Incidents
+	if _, err := svc.Declare(ctx, "alice", incident.DeclareInput{Title: "secret", Restricted: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Declare(ctx, "alice", incident.DeclareInput{Title: "open"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := st.waitFor(t, `"ref":"INC-2"`); strings.Contains(got, "INC-1") || strings.Count(got, "event: change") != 1 {
+		t.Fatalf("vera's stream said, before INC-2's change:\n%s", got)
+	}
+
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var cut int
+	err = db.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = 'firebreak-live' AND query = 'LISTEN "firebreak:' || current_schema() || '"'`).Scan(&cut)
+	if err != nil || cut != 1 {
+		t.Fatalf("cut %d listening connections (%v), want this node's one", cut, err)
+	}
+	st.waitFor(t, "event: resync")
+	if _, err := svc.Declare(ctx, "alice", incident.DeclareInput{Title: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	st.waitFor(t, `"ref":"INC-3"`)
+}
