@@ -31,7 +31,15 @@ func triageCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func alertCounts(firing, resolved int) string { return fmt.Sprintf("%d/%d", firing, resolved) }
+// alertCounts is firing/resolved, with the alerts the sender left out of
+// its last delivery (max_alerts) after a plus.
+func alertCounts(e triage.Entry) string {
+	out := fmt.Sprintf("%d/%d", e.Group.Firing, e.Group.Resolved)
+	if e.TruncatedAlerts > 0 {
+		out += fmt.Sprintf(" +%d not sent", e.TruncatedAlerts)
+	}
+	return out
+}
 
 func entrySource(e triage.Entry) string {
 	if e.Integration == "" || e.Integration == string(e.Source) {
@@ -92,7 +100,7 @@ func triageListCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(t, "ID\tSEVERITY\tSOURCE\tSUMMARY\tALERTS\tFIRST SEEN\tLAST SEEN\tSTATUS")
 				for _, e := range items {
 					fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, dash(e.Severity), entrySource(e.Entry), truncate(e.Group.Summary, 60),
-						alertCounts(e.Group.Firing, e.Group.Resolved), ts(e.Group.FirstSeen), ts(e.Group.LastSeen), entryStatus(e.Entry))
+						alertCounts(e.Entry), ts(e.Group.FirstSeen), ts(e.Group.LastSeen), entryStatus(e.Entry))
 				}
 				t.Flush()
 				if next != "" {
@@ -144,6 +152,9 @@ func showEntry(w io.Writer, d httpapi.TriageDetail) {
 		row("Team", d.Group.Destination.Team)
 	}
 	row("Alerts", fmt.Sprintf("%d firing, %d resolved", d.Group.Firing, d.Group.Resolved))
+	if note := d.TruncatedNote(); note != "" {
+		row("Not sent", note)
+	}
 	row("First seen", ts(d.Group.FirstSeen))
 	row("Last seen", ts(d.Group.LastSeen))
 	row("Labels", dash(labelString(d.Group.CommonLabels)))

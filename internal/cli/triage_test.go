@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -13,12 +14,20 @@ import (
 
 func deliverSample(t *testing.T, url, alertname string) {
 	t.Helper()
+	deliverTruncated(t, url, alertname, 0)
+}
+
+// deliverTruncated is deliverSample from a receiver whose max_alerts left
+// n alerts out.
+func deliverTruncated(t *testing.T, url, alertname string, n int) {
+	t.Helper()
 	b, err := os.ReadFile("../intake/testdata/alertmanager-01-firing-first-notification.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Another alert: new name, and new fingerprints as Alertmanager's would be.
-	body := strings.NewReplacer("HighErrorRate", alertname, "6eb5d58c6b6f9a2e", alertname+"-1", "80aa36c0a221a02d", alertname+"-2").Replace(string(b))
+	body := strings.NewReplacer("HighErrorRate", alertname, "6eb5d58c6b6f9a2e", alertname+"-1", "80aa36c0a221a02d", alertname+"-2",
+		`"truncatedAlerts": 0`, fmt.Sprintf(`"truncatedAlerts": %d`, n)).Replace(string(b))
 	resp, err := http.Post(url, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -94,9 +103,10 @@ func TestTriageFromTheCLI(t *testing.T) {
 	if out := h.ok(t, "triage", "list"); !strings.Contains(out, "Nothing awaits triage") {
 		t.Fatalf("empty queue: %s", out)
 	}
-	for _, name := range []string{"HighErrorRate", "LatencyHigh", "LoadTest", "DiskFull"} {
+	for _, name := range []string{"HighErrorRate", "LatencyHigh", "LoadTest"} {
 		deliverSample(t, hook[1], name)
 	}
+	deliverTruncated(t, hook[1], "DiskFull", 3)
 	out = h.ok(t, "triage", "list")
 	for _, want := range []string{"ID", "SEVERITY", "SOURCE", "SUMMARY", "ALERTS", "FIRST SEEN", "LAST SEEN", "STATUS",
 		"critical", "alertmanager/prom", "5xx rate above 5% on checkout", "2/0", "new"} {
@@ -112,6 +122,19 @@ func TestTriageFromTheCLI(t *testing.T) {
 		t.Fatalf("queue: %v", ids)
 	}
 	first := ids["HighErrorRate"]
+	// Alertmanager left 3 of DiskFull's alerts out (max_alerts).
+	if !regexp.MustCompile(`2/0 \+3 not sent +\d{4}-`).MatchString(out) {
+		t.Errorf("triage list does not show the 3 alerts not sent:\n%s", out)
+	}
+	if out := h.ok(t, "triage", "show", ids["DiskFull"]); !regexp.MustCompile(`Not sent +3 more alerts not sent by Alertmanager \(max_alerts\)`).MatchString(out) {
+		t.Errorf("triage show lacks the alerts not sent:\n%s", out)
+	}
+	if out := h.ok(t, "triage", "show", ids["DiskFull"], "-o", "json"); !strings.Contains(out, `"truncated_alerts": 3`) {
+		t.Errorf("triage show -o json lacks truncated_alerts:\n%s", out)
+	}
+	if out := h.ok(t, "triage", "show", first); strings.Contains(out, "Not sent") {
+		t.Errorf("triage show of a complete delivery's entry says alerts were not sent:\n%s", out)
+	}
 
 	out = h.ok(t, "triage", "show", first)
 	for _, want := range []string{first, "5xx rate above 5% on checkout", "new", "critical", "prom", "checkout", "payments",

@@ -1,6 +1,8 @@
 package triage
 
 import (
+	"fmt"
+
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/intake"
 )
@@ -18,4 +20,24 @@ func fedBy(kind alert.Source, batch intake.Batch) func(*Entry) {
 		return nil
 	}
 	return func(e *Entry) { e.TruncatedAlerts = batch.Truncated }
+}
+
+// TruncatedNote says how many alerts of the entry its sender left out of
+// its last delivery under max_alerts, such as "2 more alerts not sent by
+// Alertmanager (max_alerts)"; "" when it left none out. The console and
+// the CLI show it.
+func (e Entry) TruncatedNote() string {
+	n := e.TruncatedAlerts
+	if n <= 0 {
+		return ""
+	}
+	sender := "Alertmanager"
+	if e.Source == alert.SourceGrafana {
+		sender = "Grafana"
+	}
+	noun := "alerts"
+	if n == 1 {
+		noun = "alert"
+	}
+	return fmt.Sprintf("%d more %s not sent by %s (max_alerts)", n, noun, sender)
 }
