@@ -87,7 +87,8 @@ func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // TestAccessLogAndTracing: the access log carries the request ID the
 // client gave, with the route pattern, status, user and client; the
 // request's incoming traceparent is continued, and its spans (the
-// request's and the store transaction's) reach an OTLP/HTTP receiver.
+// request's and the store transaction's, or a read's queries) reach an
+// OTLP/HTTP receiver.
 func TestAccessLogAndTracing(t *testing.T) {
 	t.Parallel()
 	recv := &otlpReceiver{spans: map[string][]string{}}
@@ -138,6 +139,18 @@ func TestAccessLogAndTracing(t *testing.T) {
 		t.Errorf("access log remote = %v", line["remote"])
 	}
 
+	// A read is traced too: the request's span and its queries' spans.
+	const readTraceID = "5cf92f3577b34da6a3ce929d0e0e4737"
+	req, _ = http.NewRequest("GET", a.URL()+"/api/v1/incidents", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	req.Header.Set("Traceparent", "00-"+readTraceID+"-00f067aa0ba902b8-01")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	logs.accessLine(t, resp.Header.Get("X-Request-Id")) // its span has ended
+
 	// A console page is logged by its route too.
 	resp, err = http.Get(a.URL() + "/signin")
 	if err != nil {
@@ -158,6 +171,12 @@ func TestAccessLogAndTracing(t *testing.T) {
 	recv.mu.Unlock()
 	if !containsAll(names, "POST /api/v1/incidents", "store.tx") {
 		t.Fatalf("spans of trace %s: %v (all: %v)", traceID, names, recv.spans)
+	}
+	recv.mu.Lock()
+	names = recv.spans[readTraceID]
+	recv.mu.Unlock()
+	if !containsAll(names, "GET /api/v1/incidents", "store.read") {
+		t.Fatalf("spans of the read's trace %s: %v", readTraceID, names)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/firebreak-ir/firebreak/internal/telemetry"
 )
 
 // SQLite parses every statement it is given anew, and the parse costs more
@@ -81,15 +83,21 @@ func (db *DB) queryRowTx(ctx context.Context, tx *sql.Tx, q string, args ...any)
 
 func (db *DB) queryRead(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	if s := db.stmts.read[q]; s != nil {
+		ctx, span := db.read.start(ctx, q)
 		rows, err := s.QueryContext(ctx, args...)
-		return rows, unreachable(err)
+		err = unreachable(err)
+		telemetry.End(span, err)
+		return rows, err
 	}
 	return db.read.QueryContext(ctx, db.dialect.q(q), args...)
 }
 
 func (db *DB) queryRowRead(ctx context.Context, q string, args ...any) row {
 	if s := db.stmts.read[q]; s != nil {
-		return row{s.QueryRowContext(ctx, args...)}
+		ctx, span := db.read.start(ctx, q)
+		r := row{s.QueryRowContext(ctx, args...)}
+		telemetry.End(span, r.Err())
+		return r
 	}
 	return db.read.QueryRowContext(ctx, db.dialect.q(q), args...)
 }

@@ -224,7 +224,8 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		}
 		db.read.SetMaxOpenConns(20)
 		db.read.SetMaxIdleConns(20)
-		db.write = db.read
+		db.read.system = "postgres"
+		db.write = pool{DB: db.read.DB} // one pool; statements outside a transaction on it are not reads
 		db.dsn = dsn
 	} else {
 		db.dialect = dialect{name: "sqlite"}
@@ -302,6 +303,7 @@ func openSQLite(db *DB, path string, opt Options) error {
 		_ = db.write.Close() // the open failure is the one to report
 		return fmt.Errorf("open sqlite: %w", err)
 	}
+	db.read.system = "sqlite"
 	db.read.SetMaxOpenConns(8)
 	db.read.SetMaxIdleConns(8)
 	db.read.SetConnMaxIdleTime(0)

@@ -15,6 +15,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/telemetry"
 )
 
 // An unreachable database. When PostgreSQL is down, restarting, refusing
@@ -92,15 +93,26 @@ func unreachable(err error) error {
 // unreachable. The rows of a query report their first error at the
 // query or at the Scan of a single row, which is where a lost database
 // shows.
-type pool struct{ *sql.DB }
+// On the read pool (system set) each query is also a store.read span
+// (readspan.go).
+type pool struct {
+	*sql.DB
+	system string // db.system of the read pool's spans; "" for no spans
+}
 
 func (p pool) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx, span := p.start(ctx, q)
 	rows, err := p.DB.QueryContext(ctx, q, args...)
-	return rows, unreachable(err)
+	err = unreachable(err)
+	telemetry.End(span, err)
+	return rows, err
 }
 
 func (p pool) QueryRowContext(ctx context.Context, q string, args ...any) row {
-	return row{p.DB.QueryRowContext(ctx, q, args...)}
+	ctx, span := p.start(ctx, q)
+	r := row{p.DB.QueryRowContext(ctx, q, args...)}
+	telemetry.End(span, r.Err()) // no rows is the caller's answer, not a failed read
+	return r
 }
 
 func (p pool) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
