@@ -47,6 +47,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/app"
+	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -196,7 +197,11 @@ func open(ctx context.Context, c config, log *slog.Logger) (string, string, func
 		closeAll()
 		return "", "", nil, err
 	}
-	return a.URL() + "/hooks/alertmanager/" + secret, "HTTP " + a.URL() + " in-process, SQLite " + dsn + " (WAL, synchronous=FULL)", closeAll, nil
+	db := "SQLite " + dsn + " (WAL, synchronous=FULL)"
+	if store.IsPostgres(dsn) {
+		db = "PostgreSQL (--db; its server's CPU is not this process's)"
+	}
+	return a.URL() + "/hooks/alertmanager/" + secret, "HTTP " + a.URL() + " in-process, " + db, closeAll, nil
 }
 
 func integrationName() string { return "bench-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36) }
