@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +103,33 @@ func TestStormIsNewAndTheSameForBoth(t *testing.T) {
 				t.Errorf("body %d alert %d: Alertmanager gets %+v, Firebreak %+v", i, k, p, a)
 			}
 		}
+	}
+}
+
+// TestProcessCPU reads this process's own CPU time from /proc the way the
+// side-by-side run reads Alertmanager's, and checks it against getrusage.
+func TestProcessCPU(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("/proc/<pid>/stat is Linux's")
+	}
+	// Spin until getrusage says 100 ms of CPU have gone by.
+	x := 0
+	for start := cpuTime(); cpuTime()-start < 100*time.Millisecond; {
+		for i := range 100000 {
+			x ^= i
+		}
+	}
+	got, ok := processCPU(os.Getpid())
+	want := cpuTime()
+	if !ok {
+		t.Fatal("processCPU: not readable")
+	}
+	// /proc counts in 10 ms ticks, and its sampling differs from
+	// getrusage's; the two agree to within a few ticks.
+	if got < want-50*time.Millisecond || got > want+50*time.Millisecond {
+		t.Errorf("processCPU = %v, getrusage = %v (x=%d)", got, want, x)
+	}
+	if _, ok := processCPU(-1); ok {
+		t.Error("processCPU(-1): read a process that cannot exist")
 	}
 }
