@@ -3,6 +3,7 @@ package browsertest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"testing"
@@ -14,11 +15,18 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
+// integrations creates integrations (the triage service).
+type integrations interface {
+	CreateIntegration(context.Context, string, triage.IntegrationInput) (triage.Integration, string, error)
+}
+
 // deliver creates an Alertmanager integration and posts the sample
 // notification to its webhook, as Alertmanager would.
-func deliver(t *testing.T, a interface {
-	CreateIntegration(context.Context, string, triage.IntegrationInput) (triage.Integration, string, error)
-}, base string) {
+func deliver(t *testing.T, a integrations, base string) { t.Helper(); deliverTruncated(t, a, base, 0) }
+
+// deliverTruncated is deliver from a receiver whose max_alerts left n
+// alerts of the group out.
+func deliverTruncated(t *testing.T, a integrations, base string, n int) {
 	t.Helper()
 	_, token, err := a.CreateIntegration(context.Background(), "admin", triage.IntegrationInput{Kind: alert.SourceAlertmanager, Name: "prod-am", Team: "sre"})
 	if err != nil {
@@ -28,6 +36,7 @@ func deliver(t *testing.T, a interface {
 	if err != nil {
 		t.Fatal(err)
 	}
+	body = bytes.Replace(body, []byte(`"truncatedAlerts": 0`), fmt.Appendf(nil, `"truncatedAlerts": %d`, n), 1)
 	r, err := http.Post(base+"/hooks/alertmanager/"+token, "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +51,9 @@ func TestBrowserTriageScreenshots(t *testing.T) {
 	c := newConsole(t)
 	dir := shots(t)
 	t.Logf("screenshots in %s", dir)
-	deliver(t, c.app.Services.Triage, c.url)
+	// Alertmanager left 2 alerts out (max_alerts): the notices are part
+	// of the layout checked.
+	deliverTruncated(t, c.app.Services.Triage, c.url, 2)
 	q, err := c.app.Services.Triage.Queue(context.Background(), incident.Viewer{User: "admin", SeeAll: true}, false, 10)
 	if err != nil || len(q) != 1 {
 		t.Fatalf("queue: %v, %d entries", err, len(q))
@@ -61,6 +72,11 @@ func TestBrowserTriageScreenshots(t *testing.T) {
 			for _, p := range pages {
 				if status := b.open(p.path); status != http.StatusOK {
 					t.Fatalf("%s answered %d", p.path, status)
+				}
+				if p.name == "triage" {
+					b.wantText(".q-trunc", "2 more alerts not sent by Alertmanager (max_alerts)")
+				} else {
+					b.wantText("#truncated", "2 more alerts not sent by Alertmanager (max_alerts)")
 				}
 				b.shot(dir, p.name+"-"+size+"-"+scheme)
 				if sw, iw, culprits := b.overflow(); sw > iw {
