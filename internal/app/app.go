@@ -155,6 +155,7 @@ type Config struct {
 	// Insights is the organisation's time zone and working hours for
 	// the insights (policy file insights:).
 	Insights InsightsConfig
+	Pprof    bool // serve --pprof: Go's profiles under /debug/pprof/, admins only (pprof.go)
 }
 
 // ConfiguredIntegration is an integration from the configuration file.
@@ -418,7 +419,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Actions:    svc.Actions,
 		Insights:   svc.Insights,
 		Postmortem: svc.Postmortem,
-		Related:    svc.Related,
+		Related:    svc.Related, Pprof: cfg.Pprof,
 	})
 	console, err := web.New(web.Deps{Incidents: svc.Incidents, Auth: svc.Auth, Counts: db, Triage: svc.Triage, Roster: svc.Roster, Contacts: svc.Contacts, Escalations: svc.Escalations, Status: svc.Status, Duties: svc.Duties, Notices: svc.Notices, Assets: svc.Assets, Indicators: svc.Indicators, Insights: svc.Insights, SecurityTxt: cfg.SecurityTxt, BaseURL: public.String, Logger: cfg.Logger, Now: cfg.Now, LiveFromStore: db.Backend() == "postgres"})
 	if err != nil {
@@ -427,7 +428,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	root := http.NewServeMux()
 	console.Register(root)
-	for _, p := range []string{"/api/", "/hooks/", "/v2/enqueue", "/healthz", "/readyz", "/metrics"} {
+	for _, p := range append([]string{"/api/", "/hooks/", "/v2/enqueue", "/healthz", "/readyz", "/metrics"}, pprofPaths(cfg.Pprof)...) {
 		root.Handle(p, api.Handler())
 	}
 	a := &App{cfg: cfg, DB: db, Services: svc, public: public, done: make(chan error, 1), gauges: gauges}

@@ -7,6 +7,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/web"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +34,7 @@ func serveCmd(g *globals) *cobra.Command {
 	var backupKeep int
 	var requestTimeout, idemStale time.Duration
 	var diskReserveMiB, diskMinFreeMiB int64
+	var pprofOn bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the server (API, metrics) on an embedded SQLite database or PostgreSQL", Example: `  firebreak serve
@@ -119,7 +121,12 @@ func serveCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return &exitError{code: 2, err: err}
 			}
+			pprofOn, err = pprofEnabled(cmd, pprofOn, g.env.Getenv)
+			if err != nil {
+				return &exitError{code: 2, err: err}
+			}
 			a, err := app.New(cmd.Context(), app.Config{
+				Pprof:     pprofOn,
 				Insights:  app.InsightsConfig{TimeZone: tz, WorkStart: workStart, WorkEnd: workEnd},
 				Actions:   actionsCfg,
 				PublicURL: first(publicURL, g.env.Getenv("FIREBREAK_PUBLIC_URL"), cfg.PublicURL), Email: mail, TrustProxy: proxies,
@@ -178,7 +185,25 @@ func serveCmd(g *globals) *cobra.Command {
 	cmd.Flags().Int64Var(&diskReserveMiB, "disk-reserve-mib", 8, "MiB the SQLite server keeps in reserve (firebreak.db.reserve), given back when the disk is full so the database can recover")
 	cmd.Flags().DurationVar(&idemStale, "idempotency-stale", store.DefaultIdempotencyStale, "how long an Idempotency-Key reservation waits for its request before a retry may take it over (a request that committed nothing runs again; one that committed is answered from what it created)")
 	cmd.Flags().Int64Var(&diskMinFreeMiB, "disk-min-free-mib", 16, "free MiB below which /readyz fails; with the reserve, what must be free for writes to resume after a full disk")
+	cmd.Flags().BoolVar(&pprofOn, "pprof", false, "serve Go's runtime profiles under /debug/pprof/, to admins only (default $FIREBREAK_PPROF, or off)")
 	return cmd
+}
+
+// pprofEnabled is --pprof when given, else $FIREBREAK_PPROF (a boolean
+// such as true or 1), else off.
+func pprofEnabled(cmd *cobra.Command, flag bool, getenv func(string) string) (bool, error) {
+	if cmd.Flags().Changed("pprof") {
+		return flag, nil
+	}
+	v := getenv("FIREBREAK_PPROF")
+	if v == "" {
+		return false, nil
+	}
+	on, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("FIREBREAK_PPROF: %q is not true or false", v)
+	}
+	return on, nil
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.

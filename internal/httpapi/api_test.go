@@ -197,7 +197,7 @@ func contains(vs []string, v string) bool {
 // answer 403 to a viewer.
 func TestEveryRouteIsDeniedByDefault(t *testing.T) {
 	t.Parallel()
-	s := newSetup(t)
+	s := newSetupWith(t, func(c *app.Config) { c.Pprof = true }) // the optional routes too
 	s.call(t, "rita", "POST", "/api/v1/incidents", `{"title":"existing"}`)
 	doc := s.call(t, "", "GET", "/api/v1/openapi.json", "")
 	if doc.status != 200 || doc.body["openapi"] != "3.1.0" {

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/firebreak-ir/firebreak/internal/app"
 )
 
 // TestAuthorizationMatrix is generated from the OpenAPI document: every
@@ -16,7 +18,8 @@ import (
 // fails here; so does one that answers other than its declaration says.
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
-	s := newSetup(t)
+	// With every optional route on (serve --pprof), so they are covered too.
+	s := newSetupWith(t, func(c *app.Config) { c.Pprof = true })
 	// INC-1 is restricted: rita declared it, so she takes part; vera
 	// (viewer) and rob (responder) do not.
 	if a := s.call(t, "rita", "POST", "/api/v1/incidents", `{"title":"restricted matrix","restricted":true}`); a.status != 201 {

@@ -34,6 +34,7 @@ var tagDescriptions = map[string]string{
 	"Notices":                       "Notices to customers and regulators: drafts from templates, approval, sending and its record.",
 	"Notification duties":           "Legal and contractual notification duties of an incident, computed from its facts, with their deadlines.",
 	"On-call":                       "Teams, services, schedules, overrides, escalation policies and incident rules; who is on call.",
+	"Profiling":                     "Go's runtime profiles (net/http/pprof) for administrators, only when the server runs with --pprof.",
 	"Plans":                         "Response plans by incident type and severity: the tasks, roles and update cadences they create.",
 	"Stakeholder updates":           "Subscriptions to an incident's updates and the updates sent on its cadence.",
 	"Status page":                   "The public status page: components, published incidents, maintenances and subscribers.",

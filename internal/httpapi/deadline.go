@@ -28,7 +28,9 @@ func Deadline(next http.Handler, d time.Duration) http.Handler {
 		d = DefaultRequestTimeout
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/events" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		// A CPU profile or trace runs for as long as it was asked to
+		// (?seconds=), bounded by the server's write timeout instead.
+		if r.URL.Path == "/events" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") || strings.HasPrefix(r.URL.Path, PprofPrefix) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -80,7 +80,10 @@ type Deps struct {
 	Postmortem *postmortem.Service
 	// Related finds past incidents sharing a type, asset or indicator;
 	// nil leaves its route out.
-	Related     *related.Service
+	Related *related.Service
+	// Pprof mounts Go's profiling handlers under /debug/pprof/, for
+	// admins only (serve --pprof; pprof.go).
+	Pprof       bool
 	Jobs        Jobs
 	Deliveries  Deliveries // the outbox; nil leaves its route out
 	Idempotency Idempotency
@@ -184,6 +187,9 @@ func New(d Deps) *Server {
 	s.registerPostmortemDraft(api)
 	s.registerPostmortemMeeting(api)
 	s.registerRelated(api)
+	if d.Pprof {
+		s.registerPprof(api)
+	}
 	s.documentHooks(api)
 	s.documentPagerDuty(api)
 	completeDocument(api.OpenAPI())
