@@ -454,7 +454,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	console.SetActions(svc.Actions)
 	console.SetPostmortems(svc.Postmortem)
 	console.SetRelated(svc.Related)
-	a.live = db.Listener(liveSink{console}, store.ListenOptions{Logger: cfg.Logger})
+	a.live = newLive(db, console, reg, cfg.Logger)
 	// Remembered Idempotency-Key answers are deleted hourly once expired.
 	a.Engine.Handle(store.JobIdempotencySweep, db.SweepIdempotency)
 	if err := db.ScheduleIdempotencySweep(ctx); err != nil {

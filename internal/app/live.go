@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/web"
@@ -17,6 +20,24 @@ func (s liveSink) Changed(ctx context.Context, c store.Change) {
 }
 
 func (s liveSink) Resync() { s.console.Resync() }
+
+// newLive returns the listener of every node's changes for console, with
+// its gauge; nil on SQLite.
+func newLive(db *store.DB, console *web.Server, reg *prometheus.Registry, log *slog.Logger) *store.Listener {
+	l := db.Listener(liveSink{console}, store.ListenOptions{Logger: log})
+	if l == nil {
+		return nil
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "firebreak_live_listening",
+		Help: "1 while this node listens for the changes of every node (PostgreSQL LISTEN); 0 while it reconnects, when open pages miss changes made through other nodes."},
+		func() float64 {
+			if l.Listening() {
+				return 1
+			}
+			return 0
+		}))
+	return l
+}
 
 // runBeside starts what runs beside the job engine until ctx ends: backups
 // (SQLite), the gauges, and the listener of other nodes' changes

@@ -55,6 +55,7 @@ type Listener struct {
 	backoff func(int) time.Duration
 	probe   time.Duration
 	pid     atomic.Uint32 // the listening backend, for tests
+	on      atomic.Bool   // listening now
 	started chan struct{}
 	once    sync.Once
 }
@@ -96,9 +97,13 @@ func newListener(dial func(context.Context) (feed, error), sink LiveSink, opt Li
 // failed, so a server can wait until cross-node updates are on.
 func (l *Listener) Started() <-chan struct{} { return l.started }
 
+// Listening reports whether the listener is connected and listening now.
+func (l *Listener) Listening() bool { return l.on.Load() }
+
 // Run listens until ctx ends.
 func (l *Listener) Run(ctx context.Context) {
 	defer l.once.Do(func() { close(l.started) })
+	defer l.on.Store(false)
 	dials, fails := 0, 0
 	for ctx.Err() == nil {
 		dials++
@@ -121,12 +126,14 @@ func (l *Listener) Run(ctx context.Context) {
 		}
 		fails = 0
 		l.pid.Store(f.pid())
+		l.on.Store(true)
 		l.once.Do(func() { close(l.started) })
 		if dials > 1 {
 			// What was committed while we were not listening is lost.
 			l.sink.Resync()
 		}
 		err = l.receive(ctx, f)
+		l.on.Store(false)
 		f.close()
 		if ctx.Err() != nil {
 			return

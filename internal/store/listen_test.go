@@ -148,6 +148,9 @@ func TestListenerBackoff(t *testing.T) {
 		if len(sink.resyncs) != 0 {
 			t.Fatal("the first connection asked for a resync")
 		}
+		if !l.Listening() {
+			t.Fatal("not listening on its first connection")
+		}
 		f.payload <- `{"id":"i1","v":2,"type":"incident.updated","actor":"ann"}`
 		if c := <-sink.changes; c.IncidentID != "i1" || c.Version != 2 {
 			t.Fatalf("heard %+v", c)
@@ -158,6 +161,10 @@ func TestListenerBackoff(t *testing.T) {
 		failFirst = 2
 		dropped := time.Since(start)
 		f.drop <- errors.New("terminating connection due to administrator command")
+		synctest.Wait() // asleep before the first redial
+		if l.Listening() {
+			t.Error("listening while the connection is down")
+		}
 		f = <-feeds
 		<-sink.resyncs
 		if l.pid.Load() != f.n {
@@ -174,6 +181,9 @@ func TestListenerBackoff(t *testing.T) {
 		}
 		cancel()
 		synctest.Wait()
+		if l.Listening() {
+			t.Error("listening after Run returned")
+		}
 		if len(sink.resyncs) != 0 {
 			t.Errorf("%d more resyncs than reconnects", len(sink.resyncs))
 		}

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"database/sql"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -81,6 +82,7 @@ func TestLiveThroughPostgres(t *testing.T) {
 	ctx := context.Background()
 	st := openStream(t, s.signIn(t, "vera"), s.url)
 	st.waitFor(t, "event: hello")
+	listening(t, s)
 	svc := s.app.Services.Incidents
 	if _, err := svc.Declare(ctx, "alice", incident.DeclareInput{Title: "secret", Restricted: true}); err != nil {
 		t.Fatal(err)
@@ -108,4 +110,19 @@ func TestLiveThroughPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.waitFor(t, `"ref":"INC-3"`)
+	listening(t, s)
+}
+
+// listening checks /metrics says the node listens.
+func listening(t *testing.T, s *site) {
+	t.Helper()
+	r, err := http.Get(s.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	if !strings.Contains(string(b), "\nfirebreak_live_listening 1\n") {
+		t.Errorf("/metrics does not say firebreak_live_listening 1:\n%s", b)
+	}
 }
