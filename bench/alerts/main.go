@@ -20,8 +20,15 @@
 //
 // The run ends after --duration or --alerts alerts, whichever comes first.
 //
+// --new-alerts sends a storm of new alerts instead (body i: alertname
+// i mod --groups, instances never sent before). --versus-alertmanager also
+// starts a real Alertmanager and alternates legs between its
+// /api/v2/alerts and Firebreak's webhook, the same storm to each, and
+// prints both sides and their ratio (versus.go).
+//
 //	go run ./bench/alerts --duration 20s                 # as fast as possible
 //	go run ./bench/alerts --rate 2000 --duration 30s     # paced, for latency
+//	go run ./bench/alerts --versus-alertmanager --groups 200 --legs 3 --duration 10s
 package main
 
 import (
