@@ -332,6 +332,7 @@ func (db *DB) checkpointer() {
 	defer close(db.ckptDone)
 	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
+	var failing time.Time // since when checkpoints fail; logged once, not every second
 	for {
 		select {
 		case <-db.ckptStop:
@@ -340,8 +341,16 @@ func (db *DB) checkpointer() {
 			}
 			return
 		case <-t.C:
-			if _, err := db.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil && db.disk.admit() == nil {
-				db.log.Warn("WAL checkpoint", "err", err)
+			_, err := db.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+			switch {
+			case err != nil && failing.IsZero():
+				failing = db.now()
+				if db.disk.admit() == nil { // a full disk says so itself
+					db.log.Warn("WAL checkpoint failed; retrying every second, logged again when it works", "err", unreachable(err))
+				}
+			case err == nil && !failing.IsZero():
+				db.log.Info("WAL checkpoint works again", "failed_for", db.now().Sub(failing).Round(time.Second))
+				failing = time.Time{}
 			}
 			db.disk.tick()
 		}
