@@ -776,6 +776,30 @@ func (e IntegrationBodyKind) Valid() bool {
 	}
 }
 
+// Defines values for MatchField.
+const (
+	MatchFieldPostmortem MatchField = "postmortem"
+	MatchFieldSummary    MatchField = "summary"
+	MatchFieldTimeline   MatchField = "timeline"
+	MatchFieldTitle      MatchField = "title"
+)
+
+// Valid indicates whether the value is a known member of the MatchField enum.
+func (e MatchField) Valid() bool {
+	switch e {
+	case MatchFieldPostmortem:
+		return true
+	case MatchFieldSummary:
+		return true
+	case MatchFieldTimeline:
+		return true
+	case MatchFieldTitle:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NoticeDraftBodyAudience.
 const (
 	NoticeDraftBodyAudienceCustomer    NoticeDraftBodyAudience = "customer"
@@ -2877,6 +2901,12 @@ type Flag struct {
 // FlagCode defines model for Flag.Code.
 type FlagCode string
 
+// Fragment defines model for Fragment.
+type Fragment struct {
+	Hit  *bool  `json:"hit,omitempty"`
+	Text string `json:"text"`
+}
+
 // GenericBatch defines model for GenericBatch.
 type GenericBatch struct {
 	Events *[]GenericEvent `json:"events"`
@@ -3355,9 +3385,47 @@ type Link struct {
 	URL  string `json:"url"`
 }
 
+// ListItem defines model for ListItem.
+type ListItem struct {
+	Affected   *[]string         `json:"affected"`
+	Assessment *Assessment       `json:"assessment,omitempty"`
+	DeclaredAt time.Time         `json:"declared_at"`
+	DeclaredBy string            `json:"declared_by"`
+	DetectedAt time.Time         `json:"detected_at"`
+	ID         string            `json:"id"`
+	Labels     map[string]string `json:"labels"`
+
+	// Match With q: the field that matched and a passage of it (absent for an incident found by its ref alone).
+	Match         *Match               `json:"match,omitempty"`
+	MergedFrom    *[]string            `json:"merged_from"`
+	MergedInto    *string              `json:"merged_into,omitempty"`
+	Number        int64                `json:"number"`
+	Phases        map[string]time.Time `json:"phases"`
+	Plans         *[]AppliedPlan       `json:"plans"`
+	Postmortem    Postmortem           `json:"postmortem"`
+	PostmortemDue *time.Time           `json:"postmortem_due"`
+	Ref           string               `json:"ref"`
+	Resolution    string               `json:"resolution"`
+	Restricted    bool                 `json:"restricted"`
+	Roles         *[]Assignment        `json:"roles"`
+	RootCause     string               `json:"root_cause"`
+	Severity      string               `json:"severity"`
+	Significant   bool                 `json:"significant"`
+	Source        string               `json:"source"`
+	State         string               `json:"state"`
+	StateReason   *string              `json:"state_reason,omitempty"`
+	Summary       string               `json:"summary"`
+	Tasks         *[]Task              `json:"tasks"`
+	Title         string               `json:"title"`
+	Type          string               `json:"type"`
+	UpdatedAt     time.Time            `json:"updated_at"`
+	Version       int64                `json:"version"`
+	Warnings      *[]string            `json:"warnings"`
+}
+
 // ListOutputBody defines model for ListOutputBody.
 type ListOutputBody struct {
-	Items      *[]Incident `json:"items"`
+	Items      *[]ListItem `json:"items"`
 	NextCursor *string     `json:"next_cursor,omitempty"`
 }
 
@@ -3378,6 +3446,20 @@ type LookupResult struct {
 	Sightings *[]Sighting `json:"sightings"`
 	Value     string      `json:"value"`
 }
+
+// Match defines model for Match.
+type Match struct {
+	Field MatchField `json:"field"`
+
+	// Fragments The same passage as runs of text; hit marks the matched words.
+	Fragments *[]Fragment `json:"fragments"`
+
+	// Snippet The passage as HTML: its text escaped, each matched word in <mark></mark>.
+	Snippet string `json:"snippet"`
+}
+
+// MatchField defines model for Match.Field.
+type MatchField string
 
 // MeOutputBody defines model for MeOutputBody.
 type MeOutputBody struct {
@@ -5334,7 +5416,7 @@ type ListIncidentsParams struct {
 	// Label key=value; repeat for several (all must match).
 	Label *[]string `form:"label,omitempty" json:"label,omitempty"`
 
-	// Q Text in the title or summary, or a ref.
+	// Q Words to find in the title, summary, timeline notes and post-mortem (all must match, stemmed; "quoted words" a phrase; no operators), or a ref. Results are ranked by relevance unless sort is task_due, and each item carries its match.
 	Q      *string `form:"q,omitempty" json:"q,omitempty"`
 	Limit  *int64  `form:"limit,omitempty" json:"limit,omitempty"`
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`

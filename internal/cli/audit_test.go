@@ -85,7 +85,8 @@ func TestAuditCheckpointCommands(t *testing.T) {
 	h.ok(t, "audit", "verify", "--db", dsn, "--checkpoint", file, "--public-key", key+".pub")
 
 	// Someone with the database file rewrites INC-2's title in its event,
-	// re-seals it and rebuilds the row: every chain is intact again.
+	// re-seals it and rebuilds the row and its search index: every chain
+	// is intact again.
 	raw, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +114,7 @@ func TestAuditCheckpointCommands(t *testing.T) {
 	}{
 		{`UPDATE events SET data = ?, hash = ? WHERE incident_id = ?`, []any{string(e.Data), e.Hash, e.IncidentID}},
 		{`UPDATE incidents SET title = ?, doc = ? WHERE id = ?`, []any{inc.Title, string(doc), inc.ID}},
+		{`UPDATE incident_fts SET title = ? WHERE rowid = ?`, []any{inc.Title, inc.Number}},
 	} {
 		if _, err := raw.Exec(q.sql, q.args...); err != nil {
 			t.Fatal(err)

@@ -130,6 +130,18 @@ func TestWholeIncidentFromTheCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &page); err != nil || len(page.Items) != 1 || page.Items[0].State != "closed" {
 		t.Fatalf("list -o json: %s %v", out, err)
 	}
+	// Search finds words in notes and post-mortems and shows the passage.
+	if out := h.ok(t, "incidents", "list", "-q", "attackers logged", "--state", "all"); !strings.Contains(out, "MATCH") ||
+		!strings.Contains(out, "timeline: [Attacker] first [logged] in") {
+		t.Fatalf("list -q: %s", out)
+	}
+	if out := h.ok(t, "incidents", "list", "-q", `"public repo"`, "--state", "all", "-o", "json"); !strings.Contains(out, `"field": "postmortem"`) ||
+		!strings.Contains(out, `"hit": true`) {
+		t.Fatalf("list -q -o json: %s", out)
+	}
+	if out := h.ok(t, "incidents", "list", "-q", `NEAR(" *`, "--state", "all"); !strings.Contains(out, "No incidents match.") {
+		t.Fatalf("list -q with syntax: %s", out)
+	}
 	if out := h.ok(t, "incidents", "show", "INC-1"); !strings.Contains(out, "closed") || !strings.Contains(out, "CI token") {
 		t.Fatalf("show: %s", out)
 	}

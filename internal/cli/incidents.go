@@ -105,9 +105,10 @@ func listCmd(g *globals) *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List incidents, newest first", Example: `  firebreak incidents list
+		Short: "List incidents, newest first, or search them", Example: `  firebreak incidents list
   firebreak incidents list --state open --severity SEV1 --label env=prod
-  firebreak incidents list --query "checkout" --state all --all -o json
+  firebreak incidents list -q 'certificate expired' --state all
+  firebreak incidents list --query '"checkout timeout"' --state all --all -o json
   firebreak incidents list --overdue-tasks --sort task_due`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -115,7 +116,7 @@ func listCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var items []incident.Incident
+			var items []httpapi.ListItem
 			next := ""
 			for {
 				p, err := c.List(cmd.Context(), o)
@@ -131,7 +132,7 @@ func listCmd(g *globals) *cobra.Command {
 			}
 			out := client.Page{Items: items, NextCursor: next}
 			if out.Items == nil {
-				out.Items = []incident.Incident{}
+				out.Items = []httpapi.ListItem{}
 			}
 			return g.print(out, func(w io.Writer) {
 				if len(items) == 0 {
@@ -139,9 +140,17 @@ func listCmd(g *globals) *cobra.Command {
 					return
 				}
 				t := tab(w)
-				fmt.Fprintln(t, "REF\tSEVERITY\tSTATE\tTITLE\tTYPE\tDETECTED")
-				for _, i := range items {
-					fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\n", i.Ref, dash(i.Severity), i.State, truncate(i.Title, 60), dash(i.Type), ts(i.DetectedAt))
+				if o.Text != "" {
+					// A search shows where each incident matched, hits in [brackets].
+					fmt.Fprintln(t, "REF\tSEVERITY\tSTATE\tTITLE\tMATCH")
+					for _, i := range items {
+						fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\n", i.Ref, dash(i.Severity), i.State, truncate(i.Title, 40), matchText(i.Match))
+					}
+				} else {
+					fmt.Fprintln(t, "REF\tSEVERITY\tSTATE\tTITLE\tTYPE\tDETECTED")
+					for _, i := range items {
+						fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\n", i.Ref, dash(i.Severity), i.State, truncate(i.Title, 60), dash(i.Type), ts(i.DetectedAt))
+					}
 				}
 				t.Flush()
 				if next != "" {
@@ -155,7 +164,7 @@ func listCmd(g *globals) *cobra.Command {
 	fl.StringSliceVar(&o.Severities, "severity", nil, "filter by severity")
 	fl.StringVar(&o.Type, "type", "", "filter by type (matches subtypes)")
 	fl.StringArrayVar(&o.Labels, "label", nil, "filter by label key=value (repeatable)")
-	fl.StringVarP(&o.Text, "query", "q", "", "text in title or summary")
+	fl.StringVarP(&o.Text, "query", "q", "", "words to find in titles, summaries, timeline notes and post-mortems (all must match; \"quoted\" for a phrase), or a ref; ranked best first")
 	fl.IntVar(&o.Limit, "limit", 50, "incidents per page (at most 200)")
 	fl.StringVar(&o.Cursor, "cursor", "", "continue after a previous page")
 	fl.BoolVar(&all, "all", false, "follow every page")
@@ -163,6 +172,29 @@ func listCmd(g *globals) *cobra.Command {
 	fl.StringVar(&o.Postmortem, "postmortem", "", "overdue: only recovered incidents whose post-mortem is past due and not published")
 	fl.StringVar(&o.Sort, "sort", "", "task_due: the incident whose open task is due soonest first (default newest first)")
 	return cmd
+}
+
+// matchText is where a search matched, on one line: "field: passage"
+// with each hit in [brackets].
+func matchText(m *httpapi.Match) string {
+	if m == nil {
+		return "-"
+	}
+	var b strings.Builder
+	for _, f := range m.Fragments {
+		t := strings.Join(strings.Fields(f.Text), " ")
+		if strings.HasPrefix(f.Text, " ") || strings.HasPrefix(f.Text, "\n") {
+			t = " " + t
+		}
+		if strings.HasSuffix(f.Text, " ") || strings.HasSuffix(f.Text, "\n") {
+			t += " "
+		}
+		if f.Hit {
+			t = "[" + t + "]"
+		}
+		b.WriteString(t)
+	}
+	return m.Field + ": " + truncate(strings.TrimSpace(b.String()), 100)
 }
 
 func showCmd(g *globals) *cobra.Command {

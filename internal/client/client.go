@@ -179,11 +179,12 @@ type ListOptions struct {
 
 // Page is a page of incidents.
 type Page struct {
-	Items      []incident.Incident `json:"items"`
-	NextCursor string              `json:"next_cursor"`
+	Items      []httpapi.ListItem `json:"items"`
+	NextCursor string             `json:"next_cursor"`
 }
 
-// List returns one page of incidents, newest first.
+// List returns one page of incidents, newest first or, with Text, best
+// match first with where each matched.
 func (c *Client) List(ctx context.Context, o ListOptions) (Page, error) {
 	q := url.Values{}
 	for _, s := range o.States {

@@ -98,7 +98,7 @@ type ListInput struct {
 	Severity []string `query:"severity,explode" doc:"Repeat or comma-separate for several."`
 	Type     string   `query:"type" doc:"A type; matches its subtypes too."`
 	Label    []string `query:"label,explode" doc:"key=value; repeat for several (all must match)."`
-	Q        string   `query:"q" maxLength:"200" doc:"Text in the title or summary, or a ref."`
+	Q        string   `query:"q" maxLength:"200" doc:"Words to find in the title, summary, timeline notes and post-mortem (all must match, stemmed; \"quoted words\" a phrase; no operators), or a ref. Results are ranked by relevance unless sort is task_due, and each item carries its match."`
 	Limit    int      `query:"limit" minimum:"1" maximum:"200" default:"50"`
 	Cursor   string   `query:"cursor" maxLength:"200"`
 	// OverdueTasks and Sort serve the list of incidents whose work is late.
@@ -110,9 +110,23 @@ type ListInput struct {
 // ListOutput is a page of incidents.
 type ListOutput struct {
 	Body struct {
-		Items      []incident.Incident `json:"items"`
-		NextCursor string              `json:"next_cursor,omitempty"`
+		Items      []ListItem `json:"items"`
+		NextCursor string     `json:"next_cursor,omitempty"`
 	}
+}
+
+// ListItem is an incident of a list and, when the list was searched,
+// where it matched.
+type ListItem struct {
+	incident.Incident
+	Match *Match `json:"match,omitempty" doc:"With q: the field that matched and a passage of it (absent for an incident found by its ref alone)."`
+}
+
+// Match is where a search found an incident.
+type Match struct {
+	Field     string              `json:"field" enum:"title,summary,timeline,postmortem"`
+	Snippet   string              `json:"snippet" doc:"The passage as HTML: its text escaped, each matched word in <mark></mark>."`
+	Fragments []incident.Fragment `json:"fragments" doc:"The same passage as runs of text; hit marks the matched words."`
 }
 
 // PatchBody is what PATCH /incidents/{ref} takes; fields left out keep their value.
@@ -324,7 +338,13 @@ func (s *Server) listIncidents(ctx context.Context, in *ListInput) (*ListOutput,
 		return nil, s.problem(ctx, err)
 	}
 	out := &ListOutput{}
-	out.Body.Items, out.Body.NextCursor = page.Items, page.NextCursor
+	out.Body.Items, out.Body.NextCursor = make([]ListItem, len(page.Items)), page.NextCursor
+	for i, inc := range page.Items {
+		out.Body.Items[i].Incident = inc
+		if m, ok := page.Matches[inc.ID]; ok {
+			out.Body.Items[i].Match = &Match{Field: m.Field, Snippet: m.HTML(), Fragments: m.Fragments}
+		}
+	}
 	return out, nil
 }
 

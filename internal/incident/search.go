@@ -171,16 +171,3 @@ func (m Match) HTML() string {
 	}
 	return b.String()
 }
-
-// Plain is the passage as text with each hit in [brackets], for a terminal.
-func (m Match) Plain() string {
-	var b strings.Builder
-	for _, f := range m.Fragments {
-		if f.Hit {
-			b.WriteString("[" + f.Text + "]")
-		} else {
-			b.WriteString(f.Text)
-		}
-	}
-	return b.String()
-}
