@@ -15,6 +15,8 @@ type listRow struct {
 	// PostmortemOverdue: recovered, the post-mortem past due and not
 	// published.
 	PostmortemOverdue bool
+	// Match is where a search found it; nil when not searched.
+	Match *incident.Match
 }
 
 type listData struct {
@@ -82,6 +84,9 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	for _, inc := range page.Items {
 		row := listRow{Incident: inc}
+		if m, ok := page.Matches[inc.ID]; ok {
+			row.Match = &m
+		}
 		if due, ok := inc.PostmortemOpenDue(); ok && now.After(due) {
 			row.PostmortemOverdue = true
 		}
