@@ -29,6 +29,7 @@
 //	go run ./bench/alerts --duration 20s                 # as fast as possible
 //	go run ./bench/alerts --rate 2000 --duration 30s     # paced, for latency
 //	go run ./bench/alerts --versus-alertmanager --groups 200 --legs 3 --duration 10s
+//	go run ./bench/alerts --rss --alerts 100000          # serve's RSS idle and holding 100k alerts
 package main
 
 import (
@@ -74,6 +75,11 @@ type config struct {
 	versus          bool
 	legs            int
 	alertmanagerBin string
+
+	// --rss: a firebreak serve process's memory, idle and holding alerts.
+	rss          bool
+	firebreakBin string
+	settle       time.Duration
 }
 
 func main() {
@@ -95,6 +101,9 @@ func main() {
 	flag.BoolVar(&c.versus, "versus-alertmanager", false, "side by side: alternate legs against a real Alertmanager's /api/v2/alerts and Firebreak, the same storm of new alerts to each (implies --new-alerts; --duration and --alerts are per leg)")
 	flag.IntVar(&c.legs, "legs", 3, "--versus-alertmanager: legs per side, alternating Alertmanager, Firebreak, Alertmanager…")
 	flag.StringVar(&c.alertmanagerBin, "alertmanager", "/usr/bin/prometheus-alertmanager", "--versus-alertmanager: the Alertmanager binary to start")
+	flag.BoolVar(&c.rss, "rss", false, "memory: start `firebreak serve` as its own process and print its RSS (/proc VmRSS) idle and then holding --alerts new firing alerts fed through the webhook (--duration and --rate unused)")
+	flag.StringVar(&c.firebreakBin, "firebreak", "", "--rss: the firebreak binary to start (default: built from this checkout)")
+	flag.DurationVar(&c.settle, "settle", 5*time.Second, "--rss: wait this long after start and after the last alert before reading RSS")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -103,6 +112,9 @@ func main() {
 	runner := run
 	if c.versus {
 		runner = runVersus
+	}
+	if c.rss {
+		runner = runRSS
 	}
 	if err := runner(ctx, c, log, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "alerts:", err)
