@@ -22,6 +22,10 @@ const (
 	SessionTouchInterval = time.Minute
 )
 
+// SessionCookie is the cookie a signed-in browser's session secret is
+// kept in (the console's; /debug/pprof/ reads it too).
+const SessionCookie = "fb_session"
+
 // Session is a signed-in browser's record; its secret is never stored, only
 // the secret's SHA-256.
 type Session struct {

@@ -26,6 +26,10 @@ const (
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
+		if h == "" && strings.HasPrefix(r.URL.Path, PprofPrefix) {
+			next.ServeHTTP(w, s.sessionPrincipal(r))
+			return
+		}
 		if h == "" {
 			next.ServeHTTP(w, r)
 			return
@@ -42,6 +46,25 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// sessionPrincipal resolves the console's session cookie, for the
+// profiling pages only: an admin signed in to the console follows the
+// index's links in the browser. Read-only GETs, so no CSRF token is needed;
+// the rest of the API takes tokens only.
+func (s *Server) sessionPrincipal(r *http.Request) *http.Request {
+	c, err := r.Cookie(auth.SessionCookie)
+	if err != nil {
+		return r
+	}
+	ctx := r.Context()
+	if _, u, err := s.auth.SessionFor(ctx, c.Value); err != nil {
+		ctx = context.WithValue(ctx, authErrKey, err)
+	} else {
+		ctx = context.WithValue(ctx, principalKey, auth.Principal{User: u})
+		telemetry.SetUser(ctx, u.Username)
+	}
+	return r.WithContext(ctx)
 }
 
 func principalFrom(ctx context.Context) (auth.Principal, bool) {

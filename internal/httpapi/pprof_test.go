@@ -61,3 +61,40 @@ func TestPprofIsForAdminsOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestPprofTakesAnAdminsConsoleSession: an admin signed in to the console
+// opens the profiles in the browser; a responder's session is refused, and
+// so is a session that does not exist.
+func TestPprofTakesAnAdminsConsoleSession(t *testing.T) {
+	t.Parallel()
+	s := newSetupWith(t, func(c *app.Config) { c.Pprof = true })
+	ctx := t.Context()
+	session := func(user string) string {
+		t.Helper()
+		if err := s.app.Services.Auth.SetPassword(ctx, user, "correct horse battery staple"); err != nil {
+			t.Fatal(err)
+		}
+		_, secret, err := s.app.Services.Auth.SignIn(ctx, user, "correct horse battery staple", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return secret
+	}
+	for _, tc := range []struct {
+		name, cookie string
+		want         int
+	}{
+		{"admin", session("admin"), 200},
+		{"responder", session("rita"), 403},
+		{"unknown session", "not-a-session", 401},
+	} {
+		a := s.call(t, "", "GET", "/debug/pprof/heap?debug=1", "", "Cookie", "fb_session="+tc.cookie)
+		if a.status != tc.want {
+			t.Errorf("%s: %d %.200s, want %d", tc.name, a.status, a.raw, tc.want)
+		}
+	}
+	// The session opens the profiles only: the API itself takes tokens.
+	if a := s.call(t, "", "GET", "/api/v1/me", "", "Cookie", "fb_session="+session("admin")); a.status != 401 {
+		t.Errorf("GET /api/v1/me with a session cookie: %d, want 401", a.status)
+	}
+}

@@ -327,7 +327,7 @@ func (s *Server) base(r *http.Request, title, nav string) base {
 	return base{Title: title, User: u, CanAct: u.Role.Allows(auth.Responder), IsAdmin: u.Role == auth.Admin, Nav: nav, Flash: flash}
 }
 
-const sessionCookie = "fb_session"
+const sessionCookie = auth.SessionCookie
 
 // signedIn resolves the session; without one, pages redirect to sign-in
 // (remembering where the person was going) and posts answer 401. A role
