@@ -40,6 +40,10 @@ func TestPprofIsForAdminsOnly(t *testing.T) {
 	if bin := s.call(t, "admin", "GET", "/debug/pprof/goroutine", ""); bin.status != 200 || !strings.HasPrefix(bin.raw, "\x1f\x8b") {
 		t.Errorf("goroutine as admin: %d, want a gzipped profile (%q)", bin.status, bin.raw[:min(len(bin.raw), 8)])
 	}
+	// A one-second CPU profile, as go tool pprof reads it.
+	if cpu := s.call(t, "admin", "GET", "/debug/pprof/profile?seconds=1", ""); cpu.status != 200 || !strings.HasPrefix(cpu.raw, "\x1f\x8b") {
+		t.Errorf("profile?seconds=1 as admin: %d, want a gzipped profile (%.100q)", cpu.status, cpu.raw)
+	}
 	if cl := s.call(t, "admin", "GET", "/debug/pprof/cmdline", ""); cl.status != 200 || cl.raw == "" {
 		t.Errorf("cmdline as admin: %d %q", cl.status, cl.raw)
 	}
