@@ -535,7 +535,9 @@ func listAll(t *testing.T, c *client.Client) []incident.Incident {
 		if err != nil {
 			t.Fatalf("list incidents, page %d: %v", page+1, err)
 		}
-		all = append(all, p.Items...)
+		for _, it := range p.Items {
+			all = append(all, it.Incident)
+		}
 		if p.NextCursor == "" {
 			return all
 		}
