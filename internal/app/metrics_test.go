@@ -151,7 +151,7 @@ func testDomainMetrics(t *testing.T, b storetest.Backend) {
 		`firebreak_duties{state="due_soon"}`:                                          0,
 		`firebreak_duties{state="overdue"}`:                                           0,
 	}
-	text = waitMetrics(t, a.URL(), want)
+	waitMetrics(t, a.URL(), want)
 
 	// The gauges are the incident page's statuses: counted the same way.
 	dutyCounts := func() (soon, overdue float64) {
