@@ -115,7 +115,13 @@ func (l *Listener) Run(ctx context.Context) {
 			}
 			fails++
 			wait := l.backoff(fails)
-			l.log.Warn("live updates from other nodes are off: cannot listen; retrying", "err", err, "attempt", fails, "retry_in", wait)
+			// One warning an outage (a lost connection has warned already);
+			// each retry after it only at debug, as the job claimer does.
+			level := slog.LevelDebug
+			if fails == 1 {
+				level = slog.LevelWarn
+			}
+			l.log.Log(ctx, level, "live updates from other nodes are off: cannot listen; retrying", "err", err, "attempt", fails, "retry_in", wait)
 			if !sleep(ctx, wait) {
 				return
 			}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -140,7 +142,8 @@ func TestListenerBackoff(t *testing.T) {
 		}
 		sink := newChanSink()
 		backoff := func(n int) time.Duration { return time.Duration(n) * time.Second }
-		l := newListener(dial, sink, ListenOptions{Backoff: backoff, Probe: time.Hour})
+		logs := &levelCounter{}
+		l := newListener(dial, sink, ListenOptions{Backoff: backoff, Probe: time.Hour, Logger: slog.New(logs)})
 		go l.Run(ctx)
 		<-l.Started()
 		f := <-feeds
@@ -173,6 +176,11 @@ func TestListenerBackoff(t *testing.T) {
 		want := []time.Duration{0, dropped + time.Second, dropped + 3*time.Second, dropped + 6*time.Second}
 		if fmt.Sprint(dials) != fmt.Sprint(want) {
 			t.Errorf("dialled at %v, want %v", dials, want)
+		}
+		// One warning for the outage (the lost connection), the failed
+		// redials at debug, one line when it listens again.
+		if w, i, d := logs.counts(); w != 1 || i != 1 || d != 2 {
+			t.Errorf("logged %d warnings, %d info, %d debug lines for one outage; want 1, 1, 2", w, i, d)
 		}
 		f.payload <- `not json`
 		f.payload <- `{"id":"i1","v":3,"type":"incident.updated"}`
@@ -305,4 +313,33 @@ func TestListenerReconnects(t *testing.T) {
 	if c := sink.next(t); c.IncidentID != inc.ID {
 		t.Fatalf("heard %+v, want the declaration of %s", c, inc.ID)
 	}
+}
+
+// levelCounter is a slog handler counting records by level.
+type levelCounter struct {
+	mu                sync.Mutex
+	warn, info, debug int
+}
+
+func (h *levelCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (h *levelCounter) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *levelCounter) WithGroup(string) slog.Handler            { return h }
+func (h *levelCounter) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case r.Level >= slog.LevelWarn:
+		h.warn++
+	case r.Level >= slog.LevelInfo:
+		h.info++
+	default:
+		h.debug++
+	}
+	return nil
+}
+
+func (h *levelCounter) counts() (warn, info, debug int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.warn, h.info, h.debug
 }
