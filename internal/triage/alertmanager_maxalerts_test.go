@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/firebreak-ir/firebreak/internal/alert"
-	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -18,30 +16,10 @@ import (
 // group: Firebreak's entry holds the one alert sent and records the two
 // Alertmanager left out (truncatedAlerts) as truncated_alerts.
 func TestRealAlertmanagerMaxAlerts(t *testing.T) {
-	bin := alertmanagerBinary
-	if p := os.Getenv("FIREBREAK_TEST_ALERTMANAGER"); p != "" {
-		bin = p
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("Prometheus Alertmanager is not installed at %s (apt-get install prometheus-alertmanager, or set FIREBREAK_TEST_ALERTMANAGER): %v", bin, err)
-	}
-	if testing.Short() {
-		t.Skip("-short: skips the real Alertmanager")
-	}
+	bin := alertmanagerPath(t)
 	ctx := context.Background()
-	fb, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: filepath.Join(t.TempDir(), "firebreak.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fb.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fb.Stop(context.Background()) })
+	fb, secret := firebreakForAlertmanager(t)
 	q := fb.Services.Triage
-	_, secret, err := q.CreateIntegration(ctx, "admin", triage.IntegrationInput{Kind: alert.SourceAlertmanager, Name: "prom", Service: "web"})
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`route:

@@ -30,32 +30,10 @@ const alertmanagerBinary = "/usr/bin/prometheus-alertmanager"
 // the same items, and resolved alerts show resolved. Nothing here asserts a
 // duration: every wait is bounded polling with a generous limit.
 func TestRealAlertmanager(t *testing.T) {
-	bin := alertmanagerBinary
-	if p := os.Getenv("FIREBREAK_TEST_ALERTMANAGER"); p != "" {
-		bin = p
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("Prometheus Alertmanager is not installed at %s (apt-get install prometheus-alertmanager, or set FIREBREAK_TEST_ALERTMANAGER): %v", bin, err)
-	}
-	if testing.Short() {
-		t.Skip("-short: skips the real Alertmanager")
-	}
+	bin := alertmanagerPath(t)
 	ctx := context.Background()
-
-	// Firebreak, in-process on loopback, with an Alertmanager integration.
-	fb, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: filepath.Join(t.TempDir(), "firebreak.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fb.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fb.Stop(context.Background()) })
+	fb, secret := firebreakForAlertmanager(t)
 	q := fb.Services.Triage
-	_, secret, err := q.CreateIntegration(ctx, "admin", triage.IntegrationInput{Kind: alert.SourceAlertmanager, Name: "prom", Service: "web"})
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	// Alertmanager: one route grouping by alertname, short timers (it has
 	// no minimum beyond non-zero group_interval and repeat_interval; a
@@ -148,6 +126,44 @@ receivers:
 			t.Fatalf("item %s: status %s, starts %s, ends %s", it.Fingerprint, it.Status, it.Alert.StartsAt, it.Alert.EndsAt)
 		}
 	}
+}
+
+// alertmanagerPath is the real Alertmanager to run, or skips the test
+// saying why.
+func alertmanagerPath(t *testing.T) string {
+	t.Helper()
+	bin := alertmanagerBinary
+	if p := os.Getenv("FIREBREAK_TEST_ALERTMANAGER"); p != "" {
+		bin = p
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Skipf("Prometheus Alertmanager is not installed at %s (apt-get install prometheus-alertmanager, or set FIREBREAK_TEST_ALERTMANAGER): %v", bin, err)
+	}
+	if testing.Short() {
+		t.Skip("-short: skips the real Alertmanager")
+	}
+	return bin
+}
+
+// firebreakForAlertmanager starts Firebreak in-process on loopback with an
+// Alertmanager integration "prom" routing to service "web", and returns it
+// with the integration's secret.
+func firebreakForAlertmanager(t *testing.T) (*app.App, string) {
+	t.Helper()
+	ctx := context.Background()
+	fb, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DSN: filepath.Join(t.TempDir(), "firebreak.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fb.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fb.Stop(context.Background()) })
+	_, secret, err := fb.Services.Triage.CreateIntegration(ctx, "admin", triage.IntegrationInput{Kind: alert.SourceAlertmanager, Name: "prom", Service: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fb, secret
 }
 
 // startAlertmanager runs bin on a free loopback port until the test ends and
