@@ -287,7 +287,17 @@ func openSQLite(db *DB, path string, opt Options) error {
 	// stalls every grouped writer behind it for the whole copy. A
 	// checkpointer of its own copies the WAL into the database in the
 	// background instead (see checkpointer).
-	writeOpts := "&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
+	//
+	// temp_store=MEMORY: every grouped caller runs in a SAVEPOINT, and
+	// SQLite copies each page a savepoint first changes into a
+	// sub-journal; kept in a temporary file, that is a pwrite per page
+	// inside the single writer (12% of its CPU under an alert storm). The
+	// sub-journal only serves rolling a savepoint back within the open
+	// transaction, so memory loses nothing a crash would need: durability
+	// is the WAL's. cache_size: 32 MiB instead of 2 MiB, so the indexes a
+	// storm inserts into at random keys stay cached as the database grows
+	// instead of being read back page by page (the leg-by-leg slowdown).
+	writeOpts := "&_pragma=wal_autocheckpoint(0)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_txlock=immediate"
 	var err error
 	// Writes go through one connection with immediate transactions: SQLite
 	// has one writer anyway, and this avoids busy-waiting between our own
