@@ -58,7 +58,7 @@ func (s *Service) page(ctx context.Context, actor string, subj Subject, in PageI
 	if err := o.Directory(users).CheckReferences(pol); err != nil {
 		return Escalation{}, renameSteps(err)
 	}
-	e, _, err := s.start(ctx, subj, CausePage+s.newID(), pol, actor, in.Message, "")
+	e, _, err := s.start(ctx, o, subj, CausePage+s.newID(), pol, actor, in.Message, "")
 	return e, err
 }
 

@@ -131,14 +131,15 @@ type idArgs struct {
 // step in the same transaction; the step's immediate deliveries are sent
 // right after the commit. An escalation with the same subject and cause is
 // returned instead of a second one. doneJob, when set, is the job that
-// caused it, completed in that transaction.
-func (s *Service) start(ctx context.Context, subject Subject, cause string, pol oncall.Policy, actor, message, doneJob string) (Escalation, bool, error) {
+// caused it, completed in that transaction. o is the on-call
+// configuration the caller chose pol from, read once.
+func (s *Service) start(ctx context.Context, o roster.Objects, subject Subject, cause string, pol oncall.Policy, actor, message, doneJob string) (Escalation, bool, error) {
 	now := s.now().UTC()
 	first := oncall.Position{}
 	e := Escalation{ID: s.newID(), Subject: subject, Cause: cause, Policy: pol, State: Open, Message: message,
 		Next: &first, NextAt: &now, CreatedBy: actor, CreatedAt: now,
 		Log: []LogEntry{{At: now, Action: "started", Actor: actor, Detail: startDetail(cause, pol)}}}
-	plan, err := s.prepareStep(ctx, e, first)
+	plan, err := s.prepareStep(ctx, o, e, first)
 	if err != nil {
 		return e, false, err
 	}

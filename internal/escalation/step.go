@@ -12,6 +12,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/oncall"
 	"github.com/firebreak-ir/firebreak/internal/outbox"
+	"github.com/firebreak-ir/firebreak/internal/roster"
 )
 
 func (s *Service) resolve(ctx context.Context, id, reason string) (Escalation, error) {
@@ -81,7 +82,11 @@ func (s *Service) handleStep(ctx context.Context, j engine.Job) error {
 	case snoozed != nil:
 		return s.pause(ctx, e.ID, pos, *snoozed, j.ID)
 	}
-	plan, err := s.prepareStep(ctx, e, pos)
+	o, err := s.roster.Objects(ctx)
+	if err != nil {
+		return err
+	}
+	plan, err := s.prepareStep(ctx, o, e, pos)
 	if err != nil {
 		return err
 	}
@@ -121,12 +126,9 @@ type stepPlan struct {
 
 // prepareStep resolves the step at pos of e against the current
 // configuration: who is on call is a fact of now, so schedules and
-// policies named by the snapshot are looked up as they are.
-func (s *Service) prepareStep(ctx context.Context, e Escalation, pos oncall.Position) (*stepPlan, error) {
-	o, err := s.roster.Objects(ctx)
-	if err != nil {
-		return nil, err
-	}
+// policies named by the snapshot are looked up as they are, in o (read
+// by the caller just before).
+func (s *Service) prepareStep(ctx context.Context, o roster.Objects, e Escalation, pos oncall.Position) (*stepPlan, error) {
 	p := &stepPlan{pos: pos, step: e.Policy.Steps[pos.Step], plans: map[string][]contacts.Reach{}, newID: s.newID,
 		plan: s.outbox.PlanNow}
 	// Resolving needs no user list: a user who cannot be reached has no

@@ -84,7 +84,7 @@ func (s *Service) handleQueueEntry(ctx context.Context, j engine.Job) error {
 		return nil
 	}
 	subj := Subject{Kind: SubjectQueue, ID: entry.Group.ID, Title: entry.Group.Summary, Severity: entry.Severity, Service: service}
-	_, _, err = s.start(ctx, subj, CauseQueue, pol, "firebreak", "", j.ID)
+	_, _, err = s.start(ctx, o, subj, CauseQueue, pol, "firebreak", "", j.ID)
 	return err
 }
 
@@ -184,7 +184,7 @@ func (s *Service) incidentChanged(ctx context.Context, id, doneJob string) error
 	if !ok {
 		return nil
 	}
-	_, _, err = s.start(ctx, incidentSubject(inc), CauseCommander+inc.Severity, pol, "firebreak", "", doneJob)
+	_, _, err = s.start(ctx, o, incidentSubject(inc), CauseCommander+inc.Severity, pol, "firebreak", "", doneJob)
 	return err
 }
 

@@ -331,9 +331,10 @@ func (o *Outbox) limited(ctx context.Context, t notify.Target, fn func() (notify
 // failure is d's error when it failed.
 func (o *Outbox) record(ctx context.Context, d Delivery, att *Attempt, inline bool, r Renderer, failure error) error {
 	_, hook := r.(Settler)
-	// Without a Settled hook the job is finished in the same write; with
-	// one, only once the hook has run.
-	finish := !inline && !hook && d.State.Final()
+	// Without a Settled hook the job is finished in the same write, inline
+	// or not (one commit per page instead of two); with one, only once the
+	// hook has run.
+	finish := !hook && d.State.Final()
 	if err := o.store.RecordOutbox(ctx, d, att, finish); err != nil {
 		return &storeError{fmt.Errorf("record %s delivery %s: %w", d.Kind, d.ID, err)}
 	}
@@ -341,7 +342,14 @@ func (o *Outbox) record(ctx context.Context, d Delivery, att *Attempt, inline bo
 		return failure // retried by the job
 	}
 	if finish {
-		if d.State != Failed {
+		switch {
+		case inline && d.State == Failed && o.buried != nil:
+			// Dead without an engine run: counted like the engine's (see
+			// settle).
+			o.buried(JobDeliver)
+		case !inline && d.State != Failed:
+			// An inline send may run inside another job's handler: only
+			// a run of the delivery's own job completed that job.
 			engine.Completed(ctx)
 		}
 		return failure

@@ -169,7 +169,7 @@ func (db *DB) Claim(ctx context.Context, worker string, now time.Time, lease tim
 		query, args = claimPostgres, []any{n, n, limit, worker, until}
 	}
 	var jobs []engine.Job
-	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.txRedoable(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		jobs = jobs[:0]
 		rows, err := db.queryTx(ctx, tx, query, args...)
 		if err != nil {
@@ -204,8 +204,13 @@ func (db *DB) Claim(ctx context.Context, worker string, now time.Time, lease tim
 // exec runs one write statement in a transaction and returns the rows it
 // changed.
 func (db *DB) exec(ctx context.Context, what, query string, args ...any) (int64, error) {
+	return db.execWith(ctx, db.tx, what, query, args...)
+}
+
+// execWith is exec in a transaction run by txFn (db.tx or db.txRedoable).
+func (db *DB) execWith(ctx context.Context, txFn func(context.Context, func(context.Context, *sql.Tx) error) error, what, query string, args ...any) (int64, error) {
 	var n int64
-	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := txFn(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := db.execTx(ctx, tx, query, args...)
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
@@ -219,9 +224,13 @@ func (db *DB) exec(ctx context.Context, what, query string, args ...any) (int64,
 	return n, err
 }
 
-// execJob runs a write on one job; a missing job is NotFound.
+// execJob runs a write on one job; a missing job is NotFound. It is
+// bookkeeping of the engine's (txRedoable): a completion, retry or snooze
+// lost with the last moments before a crash of PostgreSQL runs the job
+// again, which every handler allows. A job buried by the engine is not
+// redone, and is written by exec.
 func (db *DB) execJob(ctx context.Context, what, id, query string, args ...any) error {
-	n, err := db.exec(ctx, what, query, args...)
+	n, err := db.execWith(ctx, db.txRedoable, what, query, args...)
 	if err != nil {
 		return err
 	}
@@ -255,7 +264,14 @@ func (db *DB) Snooze(ctx context.Context, id string, runAt time.Time) error {
 // its handler already buried in its own transaction (buryJobSQL) is left
 // as it is, and NotFound.
 func (db *DB) Bury(ctx context.Context, id string, now time.Time, errText string) error {
-	return db.execJob(ctx, "bury job", id, buryJobSQL, db.dialect.t(now), errText, id)
+	n, err := db.exec(ctx, "bury job", buryJobSQL, db.dialect.t(now), errText, id)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound("id", "no job %s", id)
+	}
+	return nil
 }
 
 // buryJobSQL marks a job dead (now, last error, id) unless it already is.

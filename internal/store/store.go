@@ -463,6 +463,29 @@ func (db *DB) tx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) e
 	return unreachable(diskFullError(db.txAlone(ctx, fn)))
 }
 
+// txRedoable is tx for bookkeeping that may be lost in a crash of the
+// database server without harm, because what it records is redone: a
+// job's claim (lost, the job is due again and runs again, as after any
+// crash: handlers are idempotent) and a job's completion, retry or snooze
+// (lost, the job runs again and finds its work done). On PostgreSQL it
+// commits without waiting for the WAL flush (synchronous_commit off,
+// this transaction only): the commit is visible at once and durable
+// within a few wal_writer_delay, and any later durable commit flushes it
+// first, so nothing that depends on it can survive it. Never use it for
+// what a client or a receiver was told happened. SQLite's group commit
+// shares one fsync among concurrent writers already.
+func (db *DB) txRedoable(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	if !db.dialect.postgres() {
+		return db.tx(ctx, fn)
+	}
+	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return fmt.Errorf("relax commit: %w", err)
+		}
+		return fn(ctx, tx)
+	})
+}
+
 // txAlone runs fn in a transaction of its own (PostgreSQL).
 func (db *DB) txAlone(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
