@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -146,17 +145,11 @@ func New(d Deps) (*Server, error) {
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
-	names, err := fs.Glob(assets, "templates/page_*.html")
+	pages, err := parsePages(assets, s.funcs())
 	if err != nil {
 		return nil, err
 	}
-	for _, n := range names {
-		t, err := template.New(path.Base(n)).Funcs(s.funcs()).ParseFS(assets, "templates/layout.html", "templates/partials.html", "templates/partial_*.html", n)
-		if err != nil {
-			return nil, fmt.Errorf("web: parse %s: %w", n, err)
-		}
-		s.pages[strings.TrimSuffix(strings.TrimPrefix(path.Base(n), "page_"), ".html")] = t
-	}
+	s.pages = pages
 	// Observers are only for live pages (SSE): in memory, lost with the
 	// process, which is fine for a refresh hint; durable effects are jobs.
 	if !d.LiveFromStore {
