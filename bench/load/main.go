@@ -30,6 +30,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/firebreak-ir/firebreak/bench"
@@ -49,6 +50,8 @@ type config struct {
 	activeEvery    int
 	queries        int
 	listWorkers    int
+	cpuProfile     string
+	memProfile     string
 }
 
 func main() {
@@ -66,6 +69,8 @@ func main() {
 	flag.IntVar(&c.activeEvery, "active-every", 10, "--list: activate every n-th seeded incident")
 	flag.IntVar(&c.queries, "queries", 1000, "--list: times each list query runs")
 	flag.IntVar(&c.listWorkers, "list-workers", 1, "--list: concurrent readers")
+	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured run to this file")
+	flag.StringVar(&c.memProfile, "memprofile", "", "write an allocation profile (all allocations since start) to this file when the run ends")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -88,10 +93,47 @@ func run(ctx context.Context, c config, log *slog.Logger, out io.Writer) error {
 	defer closeTarget()
 	fmt.Fprintf(out, "machine: %d CPUs (GOMAXPROCS %d), %s %s/%s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(out, "target:  %s\n", where)
+	if c.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(c.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
+	if c.memProfile != "" {
+		defer writeAllocProfile(c.memProfile, log)
+	}
 	if c.list {
 		return runList(ctx, c, target, out)
 	}
 	return runCommands(ctx, c, target, out)
+}
+
+// startCPUProfile starts profiling the CPU into path and returns what stops it.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
+}
+
+// writeAllocProfile writes the heap profile (read it with
+// -sample_index=alloc_space for every allocation of the run).
+func writeAllocProfile(path string, log *slog.Logger) {
+	f, err := os.Create(path)
+	if err != nil {
+		log.Error("memory profile", "err", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		log.Error("memory profile", "err", err)
+	}
 }
 
 // open returns the target the flags name, a description, and its closer.

@@ -19,13 +19,34 @@ import (
 
 var _ incident.Store = (*DB)(nil)
 
+// The statements of every command, prepared once on SQLite (see hot).
+var (
+	nextNumberSQL     = hot(`UPDATE counters SET value = value + 1 WHERE name = 'incident_number' RETURNING value`)
+	insertIncidentSQL = hot(`INSERT INTO incidents
+		(id, number, ref, title, summary, type, severity, state, restricted, declared_by, declared_at, updated_at, version, doc, postmortem_open_due)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	updateIncidentSQL = hot(`UPDATE incidents SET
+		title = ?, summary = ?, type = ?, severity = ?, state = ?, restricted = ?, updated_at = ?, version = ?, doc = ?, postmortem_open_due = ?
+		WHERE id = ? AND version = ?`)
+	lastHashSQL    = hot(`SELECT hash FROM events WHERE incident_id = ? AND seq = ?`)
+	insertEventSQL = hot(`INSERT INTO events
+		(incident_id, seq, type, actor, recorded_at, occurred_at, data, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING global_seq`)
+	clearLabelsSQL = hot(`DELETE FROM incident_labels WHERE incident_id = ?`)
+	insertLabelSQL = hot(`INSERT INTO incident_labels (incident_id, number, key, value) VALUES (?, ?, ?, ?)`)
+	clearRolesSQL  = hot(`DELETE FROM incident_roles WHERE incident_id = ?`)
+	insertRoleSQL  = hot(`INSERT INTO incident_roles (incident_id, role, username) VALUES (?, ?, ?)`)
+	getByIDSQL     = hot(`SELECT doc FROM incidents WHERE id = ?`)
+	getByNumberSQL = hot(`SELECT doc FROM incidents WHERE number = ?`)
+)
+
 // Create allocates the next incident number and records the new incident.
 func (db *DB) Create(ctx context.Context, build func(number int64) (incident.Incident, []incident.Event, error)) (incident.Incident, error) {
 	var out incident.Incident
 	jobs := 0
 	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int64
-		if err := tx.QueryRowContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'incident_number' RETURNING value`).Scan(&n); err != nil {
+		if err := db.queryRowTx(ctx, tx, nextNumberSQL).Scan(&n); err != nil {
 			return fmt.Errorf("next incident number: %w", err)
 		}
 		inc, events, err := build(n)
@@ -39,9 +60,7 @@ func (db *DB) Create(ctx context.Context, build func(number int64) (incident.Inc
 		if err != nil {
 			return fmt.Errorf("encode incident: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO incidents
-			(id, number, ref, title, summary, type, severity, state, restricted, declared_by, declared_at, updated_at, version, doc, postmortem_open_due)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		_, err = db.execTx(ctx, tx, insertIncidentSQL,
 			inc.ID, inc.Number, inc.Ref, inc.Title, inc.Summary, inc.Type, inc.Severity, string(inc.State), inc.Restricted,
 			inc.DeclaredBy, db.dialect.t(inc.DeclaredAt), db.dialect.t(inc.UpdatedAt), inc.Version, string(doc), db.postmortemOpenDue(&inc))
 		if err != nil {
@@ -109,9 +128,7 @@ func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, b *incident.Batch) er
 	}
 	// The version check and the row lock in one statement: a concurrent
 	// writer either committed first (no row matches: conflict) or waits.
-	res, err := tx.ExecContext(ctx, db.dialect.q(`UPDATE incidents SET
-		title = ?, summary = ?, type = ?, severity = ?, state = ?, restricted = ?, updated_at = ?, version = ?, doc = ?, postmortem_open_due = ?
-		WHERE id = ? AND version = ?`),
+	res, err := db.execTx(ctx, tx, updateIncidentSQL,
 		next.Title, next.Summary, next.Type, next.Severity, string(next.State), next.Restricted,
 		db.dialect.t(next.UpdatedAt), next.Version, string(doc), db.postmortemOpenDue(next), next.ID, b.ExpectedVersion)
 	if err != nil {
@@ -132,7 +149,7 @@ func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, b *incident.Batch) er
 	}
 	prev := ""
 	if b.ExpectedVersion > 0 {
-		err := tx.QueryRowContext(ctx, db.dialect.q(`SELECT hash FROM events WHERE incident_id = ? AND seq = ?`), next.ID, b.ExpectedVersion).Scan(&prev)
+		err := db.queryRowTx(ctx, tx, lastHashSQL, next.ID, b.ExpectedVersion).Scan(&prev)
 		if err != nil {
 			return fmt.Errorf("read last hash of %s: %w", next.Ref, err)
 		}
@@ -152,9 +169,7 @@ func (db *DB) insertEvents(ctx context.Context, tx *sql.Tx, prev string, events 
 		e := &events[i]
 		e.Seal(prev)
 		prev = e.Hash
-		err := tx.QueryRowContext(ctx, db.dialect.q(`INSERT INTO events
-			(incident_id, seq, type, actor, recorded_at, occurred_at, data, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING global_seq`),
+		err := db.queryRowTx(ctx, tx, insertEventSQL,
 			e.IncidentID, e.Seq, e.Type, e.Actor, db.dialect.t(e.RecordedAt), db.dialect.tp(e.OccurredAt),
 			string(e.Data), e.PrevHash, e.Hash).Scan(&e.GlobalSeq)
 		if err != nil {
@@ -180,21 +195,21 @@ func (db *DB) writeIndexes(ctx context.Context, tx *sql.Tx, inc *incident.Incide
 		}
 	}
 	if labels {
-		if _, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM incident_labels WHERE incident_id = ?`), inc.ID); err != nil {
+		if _, err := db.execTx(ctx, tx, clearLabelsSQL, inc.ID); err != nil {
 			return fmt.Errorf("clear labels: %w", err)
 		}
 		for _, k := range slices.Sorted(maps.Keys(inc.Labels)) {
-			if _, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO incident_labels (incident_id, number, key, value) VALUES (?, ?, ?, ?)`), inc.ID, inc.Number, k, inc.Labels[k]); err != nil {
+			if _, err := db.execTx(ctx, tx, insertLabelSQL, inc.ID, inc.Number, k, inc.Labels[k]); err != nil {
 				return fmt.Errorf("insert label: %w", err)
 			}
 		}
 	}
 	if roles {
-		if _, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM incident_roles WHERE incident_id = ?`), inc.ID); err != nil {
+		if _, err := db.execTx(ctx, tx, clearRolesSQL, inc.ID); err != nil {
 			return fmt.Errorf("clear roles: %w", err)
 		}
 		for _, a := range inc.Roles {
-			if _, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO incident_roles (incident_id, role, username) VALUES (?, ?, ?)`), inc.ID, string(a.Role), a.User); err != nil {
+			if _, err := db.execTx(ctx, tx, insertRoleSQL, inc.ID, string(a.Role), a.User); err != nil {
 				return fmt.Errorf("insert role: %w", err)
 			}
 		}
@@ -218,13 +233,13 @@ var refPattern = regexp.MustCompile(`(?i)^INC-([0-9]{1,18})$`)
 
 // Get finds an incident by ID or ref.
 func (db *DB) Get(ctx context.Context, idOrRef string) (incident.Incident, error) {
-	query, arg := `SELECT doc FROM incidents WHERE id = ?`, any(idOrRef)
+	query, arg := getByIDSQL, any(idOrRef)
 	if m := refPattern.FindStringSubmatch(idOrRef); m != nil {
 		n, _ := strconv.ParseInt(m[1], 10, 64)
-		query, arg = `SELECT doc FROM incidents WHERE number = ?`, n
+		query, arg = getByNumberSQL, n
 	}
 	var doc string
-	err := db.read.QueryRowContext(ctx, db.dialect.q(query), arg).Scan(&doc)
+	err := db.queryRowRead(ctx, query, arg).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return incident.Incident{}, notFound("ref", "no incident %s", idOrRef)
 	}

@@ -34,16 +34,21 @@ func tasksChanged(events []incident.Event) bool {
 	return false
 }
 
+var (
+	clearTasksSQL = hot(`DELETE FROM incident_tasks WHERE incident_id = ?`)
+	insertTaskSQL = hot(`INSERT INTO incident_tasks
+		(incident_id, number, key, plan, phase, title, assignee, state, required, due_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+)
+
 // writeTasks replaces the incident's rows in the tasks index.
 func (db *DB) writeTasks(ctx context.Context, tx *sql.Tx, inc *incident.Incident) error {
-	if _, err := tx.ExecContext(ctx, db.dialect.q(`DELETE FROM incident_tasks WHERE incident_id = ?`), inc.ID); err != nil {
+	if _, err := db.execTx(ctx, tx, clearTasksSQL, inc.ID); err != nil {
 		return fmt.Errorf("clear tasks: %w", err)
 	}
 	for i := range inc.Tasks {
 		t := &inc.Tasks[i]
-		_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO incident_tasks
-			(incident_id, number, key, plan, phase, title, assignee, state, required, due_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		_, err := db.execTx(ctx, tx, insertTaskSQL,
 			inc.ID, inc.Number, t.Key, t.Plan, string(t.Phase), t.Title, t.Assignee, string(t.State), t.Required,
 			db.dialect.tp(t.DueAt), db.dialect.t(t.UpdatedAt))
 		if err != nil {
