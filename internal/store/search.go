@@ -1,12 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -152,80 +154,257 @@ func (s *search) filter(db *DB) (string, []any) {
 	return "i.number IN (" + db.matchNumbers() + ")", []any{s.match}
 }
 
-// scored selects number and score of the matches, best first by
-// ascending score (bm25 is lower for better; ts_rank is negated).
-func (db *DB) scored() string {
-	if db.dialect.postgres() {
-		return `SELECT number, -ts_rank(doc, query) AS score FROM incident_search, websearch_to_tsquery('english', ?) query WHERE doc @@ query`
+// defaultSearchWindow is how many of the newest matches a ranked
+// search scores (DB.searchWindow; tests make it small). Scoring every
+// match of a common word costs in proportion to the matches: at a million
+// incidents a word in a tenth of them took 450 ms. The newest matches
+// come straight off the index in number order, so a window costs the
+// same however common the words are.
+const defaultSearchWindow = 1000
+
+func (db *DB) window() int {
+	if db.searchWindow > 0 {
+		return db.searchWindow
 	}
-	// A hit in the title weighs most, then the summary, then the rest.
-	return `SELECT rowid AS number, bm25(incident_fts, 8.0, 4.0, 1.0, 1.0) AS score FROM incident_fts WHERE incident_fts MATCH ?`
+	return defaultSearchWindow
 }
 
-// listRanked lists matches best first, then newest first among equals;
-// its cursor holds the last score and number.
+// newestMatches selects cols of the matches that pass where, newest
+// first: the index is read backwards in number order and stops at the
+// limit, the query's last parameter. The query string is the first
+// parameter; the columns may use i (the incident) and, on PostgreSQL, s
+// (the index row) and query.
+func (db *DB) newestMatches(cols string, where []string) string {
+	// Ordered by the index's own key, so the planner reads it in order.
+	var q, key string
+	if db.dialect.postgres() {
+		q, key = "SELECT "+cols+" FROM incident_search s JOIN incidents i ON i.number = s.number, websearch_to_tsquery('english', ?) query WHERE s.doc @@ query", "s.number"
+	} else {
+		q, key = "SELECT "+cols+" FROM incident_fts JOIN incidents i ON i.number = incident_fts.rowid WHERE incident_fts MATCH ?", "incident_fts.rowid"
+	}
+	for _, w := range where {
+		q += " AND " + w
+	}
+	return q + " ORDER BY " + key + " DESC LIMIT ?"
+}
+
+// scoredWindow selects number and score of the newest matches, lower
+// scores better (bm25 is lower for better; ts_rank is negated).
+func (db *DB) scoredWindow(where []string) string {
+	if db.dialect.postgres() {
+		// ts_rank reads the whole tsvector: only the window's rows pay.
+		return "SELECT w.number, -ts_rank(s.doc, query) FROM (" + db.newestMatches("i.number", where) + ") w " +
+			"JOIN incident_search s ON s.number = w.number, websearch_to_tsquery('english', ?) query"
+	}
+	// A hit in the title weighs most, then the summary, then the rest.
+	// SQLite evaluates bm25 only for the rows the limit lets through.
+	return db.newestMatches("i.number, bm25(incident_fts, 8.0, 4.0, 1.0, 1.0)", where)
+}
+
+type scoredMatch struct {
+	number int64
+	score  float64
+}
+
+// rankCursor is where a ranked page ends: inside the scored window (a
+// score and number) or past it (older than a number, newest first).
+type rankCursor struct {
+	past   bool
+	score  float64
+	number int64
+}
+
+// listRanked lists the best of the newest window() matches, best first
+// and newest first among equals, then any older matches newest first.
+// Ranking a window keeps a query's cost bounded however many incidents
+// match; the matches past it are still listed, only not ranked.
 func (db *DB) listRanked(ctx context.Context, s *search, where []string, args []any, cursor string, limit int) (incident.Page, error) {
-	args = append([]any{s.match}, args...)
+	at := rankCursor{}
 	if cursor != "" {
-		score, n, err := decodeRankCursor(cursor)
+		var err error
+		if at, err = decodeRankCursor(cursor); err != nil {
+			return incident.Page{}, err
+		}
+	}
+	var picked []scoredMatch
+	below := int64(0) // where the matches past the window start; 0: none
+	if !at.past {
+		window, err := db.scoreWindow(ctx, s, where, args)
 		if err != nil {
 			return incident.Page{}, err
 		}
-		where = append(where, "(s.score > ? OR (s.score = ? AND s.number < ?))")
-		args = append(args, score, score, n)
+		if len(window) == db.window() {
+			below = window[len(window)-1].number
+		}
+		slices.SortFunc(window, func(a, b scoredMatch) int {
+			if c := cmp.Compare(a.score, b.score); c != 0 {
+				return c
+			}
+			return cmp.Compare(b.number, a.number)
+		})
+		if cursor != "" {
+			i, _ := slices.BinarySearchFunc(window, at, func(m scoredMatch, at rankCursor) int {
+				if m.score != at.score {
+					return cmp.Compare(m.score, at.score)
+				}
+				return cmp.Compare(at.number, m.number)
+			})
+			for i < len(window) && window[i].score == at.score && window[i].number >= at.number {
+				i++
+			}
+			window = window[i:]
+		}
+		picked = window[:min(len(window), limit+1)]
+	} else {
+		below = at.number
 	}
-	query := "SELECT s.number, i.doc, s.score FROM (" + db.scored() + ") s JOIN incidents i ON i.number = s.number"
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY s.score, s.number DESC LIMIT ?"
-	rows, err := db.read.QueryContext(ctx, db.dialect.q(query), append(args, limit+1)...)
-	if err != nil {
-		return incident.Page{}, fmt.Errorf("search incidents: %w", err)
-	}
-	defer rows.Close()
 	page := incident.Page{Items: make([]incident.Incident, 0, limit)}
-	var last int64
-	var lastScore float64
-	for rows.Next() {
-		var n int64
-		var doc string
-		var score float64
-		if err := rows.Scan(&n, &doc, &score); err != nil {
-			return incident.Page{}, fmt.Errorf("search incidents: %w", err)
-		}
-		if len(page.Items) == limit {
-			page.NextCursor = encodeRankCursor(lastScore, last)
-			break
-		}
-		inc, err := decodeIncident(doc)
+	if len(picked) > 0 {
+		docs, err := db.incidentsByNumber(ctx, picked)
 		if err != nil {
 			return incident.Page{}, err
 		}
-		page.Items = append(page.Items, inc)
-		last, lastScore = n, score
+		page.Items = append(page.Items, docs...)
 	}
-	if err := rows.Err(); err != nil {
-		return incident.Page{}, fmt.Errorf("search incidents: %w", err)
+	var older []int64
+	if below > 0 && len(page.Items) <= limit {
+		var err error
+		older, err = db.olderMatches(ctx, s, where, args, below, limit+1-len(page.Items), &page)
+		if err != nil {
+			return incident.Page{}, err
+		}
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		if limit <= len(picked) {
+			last := picked[limit-1]
+			page.NextCursor = encodeRankCursor(rankCursor{score: last.score, number: last.number})
+		} else {
+			page.NextCursor = encodeRankCursor(rankCursor{past: true, number: older[limit-1-len(picked)]})
+		}
 	}
 	return page, nil
 }
 
-func encodeRankCursor(score float64, n int64) string {
-	return encodeRaw("r:" + strconv.FormatUint(math.Float64bits(score), 16) + ":" + strconv.FormatInt(n, 10))
+// scoreWindow reads the scored window, newest first.
+func (db *DB) scoreWindow(ctx context.Context, s *search, where []string, args []any) ([]scoredMatch, error) {
+	a := append(append([]any{s.match}, args...), db.window())
+	if db.dialect.postgres() {
+		a = append(a, s.match)
+	}
+	rows, err := db.read.QueryContext(ctx, db.dialect.q(db.scoredWindow(where)), a...)
+	if err != nil {
+		return nil, fmt.Errorf("search incidents: %w", err)
+	}
+	defer rows.Close()
+	out := make([]scoredMatch, 0, 64)
+	for rows.Next() {
+		var m scoredMatch
+		if err := rows.Scan(&m.number, &m.score); err != nil {
+			return nil, fmt.Errorf("search incidents: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search incidents: %w", err)
+	}
+	// PostgreSQL's join need not keep the window's order.
+	slices.SortFunc(out, func(a, b scoredMatch) int { return cmp.Compare(b.number, a.number) })
+	return out, nil
 }
 
-func decodeRankCursor(c string) (float64, int64, error) {
-	if s, ok := strings.CutPrefix(decodeRaw(c), "r:"); ok {
+// incidentsByNumber reads the incidents of ms, in their order.
+func (db *DB) incidentsByNumber(ctx context.Context, ms []scoredMatch) ([]incident.Incident, error) {
+	args := make([]any, len(ms))
+	for i, m := range ms {
+		args[i] = m.number
+	}
+	rows, err := db.read.QueryContext(ctx, db.dialect.q("SELECT number, doc FROM incidents WHERE number IN ("+placeholders(len(ms))+")"), args...)
+	if err != nil {
+		return nil, fmt.Errorf("search incidents: %w", err)
+	}
+	defer rows.Close()
+	byNumber := make(map[int64]incident.Incident, len(ms))
+	for rows.Next() {
+		var n int64
+		var doc string
+		if err := rows.Scan(&n, &doc); err != nil {
+			return nil, fmt.Errorf("search incidents: %w", err)
+		}
+		inc, err := decodeIncident(doc)
+		if err != nil {
+			return nil, err
+		}
+		byNumber[n] = inc
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search incidents: %w", err)
+	}
+	out := make([]incident.Incident, 0, len(ms))
+	for _, m := range ms {
+		// Gone between the two reads only if deleted, which incidents
+		// never are; skipped rather than shown empty.
+		if inc, ok := byNumber[m.number]; ok {
+			out = append(out, inc)
+		}
+	}
+	return out, nil
+}
+
+// olderMatches appends to page up to n matches older than below, newest
+// first, and returns their numbers.
+func (db *DB) olderMatches(ctx context.Context, s *search, where []string, args []any, below int64, n int, page *incident.Page) ([]int64, error) {
+	where = append(slices.Clip(where), "i.number < ?")
+	a := append(append(append([]any{s.match}, args...), below), n)
+	rows, err := db.read.QueryContext(ctx, db.dialect.q(db.newestMatches("i.number, i.doc", where)), a...)
+	if err != nil {
+		return nil, fmt.Errorf("search incidents: %w", err)
+	}
+	defer rows.Close()
+	var numbers []int64
+	for rows.Next() {
+		var num int64
+		var doc string
+		if err := rows.Scan(&num, &doc); err != nil {
+			return nil, fmt.Errorf("search incidents: %w", err)
+		}
+		inc, err := decodeIncident(doc)
+		if err != nil {
+			return nil, err
+		}
+		page.Items = append(page.Items, inc)
+		numbers = append(numbers, num)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search incidents: %w", err)
+	}
+	return numbers, nil
+}
+
+func encodeRankCursor(c rankCursor) string {
+	if c.past {
+		return encodeRaw("o:" + strconv.FormatInt(c.number, 10))
+	}
+	return encodeRaw("r:" + strconv.FormatUint(math.Float64bits(c.score), 16) + ":" + strconv.FormatInt(c.number, 10))
+}
+
+func decodeRankCursor(c string) (rankCursor, error) {
+	raw := decodeRaw(c)
+	if s, ok := strings.CutPrefix(raw, "r:"); ok {
 		if b, num, ok := strings.Cut(s, ":"); ok {
 			bits, err1 := strconv.ParseUint(b, 16, 64)
 			n, err2 := strconv.ParseInt(num, 10, 64)
 			if score := math.Float64frombits(bits); err1 == nil && err2 == nil && !math.IsNaN(score) {
-				return score, n, nil
+				return rankCursor{score: score, number: n}, nil
 			}
 		}
 	}
-	return 0, 0, errs.E(errs.Invalid, "cursor", "is not a cursor this server issued for this search")
+	if s, ok := strings.CutPrefix(raw, "o:"); ok {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+			return rankCursor{past: true, number: n}, nil
+		}
+	}
+	return rankCursor{}, errs.E(errs.Invalid, "cursor", "is not a cursor this server issued for this search")
 }
 
 // headlineOptions asks ts_headline for one passage with hits delimited

@@ -30,12 +30,32 @@ func BenchmarkSearch(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("FIREBREAK_BENCH_SEARCH_N")); err == nil && v > 0 {
 		n = v
 	}
-	b.Run("sqlite", func(b *testing.B) { benchSearch(b, b.TempDir()+"/search.db", n) })
+	// The harness calls each sub-benchmark twice (b.N = 1, then the
+	// real N): the closures keep the loaded database so it loads once.
+	// The parent's TempDir outlives both calls.
+	dir := b.TempDir()
+	var lite, pg *DB
+	b.Cleanup(func() {
+		for _, db := range []*DB{lite, pg} {
+			if db != nil {
+				db.Close()
+			}
+		}
+	})
+	b.Run("sqlite", func(b *testing.B) {
+		if lite == nil {
+			lite = loadSearchBench(b, dir+"/search.db", n)
+		}
+		benchSearch(b, lite)
+	})
 	b.Run("postgres", func(b *testing.B) {
 		if os.Getenv(postgresEnv) == "" {
 			b.Skip(postgresEnv + " is not set")
 		}
-		benchSearch(b, freshPostgres(b), n)
+		if pg == nil {
+			pg = loadSearchBench(b, freshPostgres(b), n)
+		}
+		benchSearch(b, pg)
 	})
 }
 
@@ -43,44 +63,64 @@ const vocabulary = 20_000
 
 func benchWord(i uint64) string { return "w" + strconv.FormatUint(i, 36) + "x" }
 
-func benchSearch(b *testing.B, dsn string, total int) {
+// loadSearchBench opens dsn and loads total incidents with their index
+// rows; the caller closes it.
+func loadSearchBench(b *testing.B, dsn string, total int) *DB {
 	ctx := context.Background()
 	db, err := Open(ctx, dsn, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
 	r := rand.New(rand.NewPCG(1, 2))
 	zipf := rand.NewZipf(r, 1.1, 1, vocabulary-1)
+	var sb strings.Builder
 	text := func(words int) string {
-		w := make([]string, words)
-		for i := range w {
-			w[i] = benchWord(zipf.Uint64())
+		sb.Reset()
+		for i := range words {
+			if i > 0 {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(benchWord(zipf.Uint64()))
 		}
-		return strings.Join(w, " ")
+		return sb.String()
 	}
 	const per = 200
 	start := time.Now()
 	at := db.dialect.t(start)
+	if db.dialect.postgres() {
+		// One GIN build after the load is several times faster than a
+		// million insertions into it; the test database's own settings.
+		if _, err := db.write.ExecContext(ctx, `DROP INDEX incident_search_doc`); err != nil {
+			b.Fatal(err)
+		}
+	}
 	err = db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		incRow := "(?, ?, ?, ?, ?, 'bench', 'SEV3', 'active', ?, 'lead', ?, ?, 1, ?, NULL)"
-		incQ := db.dialect.q(`INSERT INTO incidents (id, number, ref, title, summary, type, severity, state, restricted, declared_by, declared_at, updated_at, version, doc, postmortem_open_due) VALUES ` +
-			strings.TrimSuffix(strings.Repeat(incRow+",", per), ","))
-		searchQ := db.dialect.q(`INSERT INTO ` + db.searchTable() + ` (` + db.searchKey() + `, title, summary, timeline, postmortem) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?),", per), ","))
-		var incArgs, searchArgs []any
+		incQ, err := tx.PrepareContext(ctx, db.dialect.q(`INSERT INTO incidents (id, number, ref, title, summary, type, severity, state, restricted, declared_by, declared_at, updated_at, version, doc, postmortem_open_due) VALUES `+
+			strings.TrimSuffix(strings.Repeat(incRow+",", per), ",")))
+		if err != nil {
+			return err
+		}
+		defer incQ.Close()
+		searchQ, err := tx.PrepareContext(ctx, db.dialect.q(`INSERT INTO `+db.searchTable()+` (`+db.searchKey()+`, title, summary, timeline, postmortem) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?),", per), ",")))
+		if err != nil {
+			return err
+		}
+		defer searchQ.Close()
+		incArgs := make([]any, 0, per*9)
+		searchArgs := make([]any, 0, per*5)
 		for i := 1; i <= total; i++ {
-			inc := incident.Incident{ID: fmt.Sprintf("bench-%d", i), Number: int64(i), Ref: incident.RefOf(int64(i)), Title: text(6), Summary: text(20),
-				Severity: "SEV3", State: incident.Active, Restricted: i%10 == 0, DeclaredBy: "lead", Version: 1}
+			id, ref, title, summary, restricted := "bench-"+strconv.Itoa(i), incident.RefOf(int64(i)), text(6), text(20), i%10 == 0
 			doc := fmt.Sprintf(`{"id":%q,"ref":%q,"number":%d,"title":%q,"summary":%q,"state":"active","severity":"SEV3","restricted":%t,"declared_by":"lead","version":1}`,
-				inc.ID, inc.Ref, inc.Number, inc.Title, inc.Summary, inc.Restricted)
-			incArgs = append(incArgs, inc.ID, inc.Number, inc.Ref, inc.Title, inc.Summary, inc.Restricted, at, at, doc)
-			searchArgs = append(searchArgs, inc.Number, inc.Title, inc.Summary, text(60), text(40))
+				id, ref, i, title, summary, restricted)
+			incArgs = append(incArgs, id, i, ref, title, summary, restricted, at, at, doc)
+			searchArgs = append(searchArgs, i, title, summary, text(60), text(40))
 			if i%per == 0 {
-				if _, err := tx.ExecContext(ctx, incQ, incArgs...); err != nil {
+				if _, err := incQ.ExecContext(ctx, incArgs...); err != nil {
 					return err
 				}
-				if _, err := tx.ExecContext(ctx, searchQ, searchArgs...); err != nil {
+				if _, err := searchQ.ExecContext(ctx, searchArgs...); err != nil {
 					return err
 				}
 				incArgs, searchArgs = incArgs[:0], searchArgs[:0]
@@ -92,11 +132,17 @@ func benchSearch(b *testing.B, dsn string, total int) {
 		b.Fatal(err)
 	}
 	if db.dialect.postgres() {
-		if _, err := db.write.ExecContext(ctx, `ANALYZE incidents; ANALYZE incident_search`); err != nil {
+		if _, err := db.write.ExecContext(ctx, `SET maintenance_work_mem = '512MB'; CREATE INDEX incident_search_doc ON incident_search USING GIN (doc); RESET maintenance_work_mem; ANALYZE incidents; ANALYZE incident_search`); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.Logf("loaded %d incidents in %s", total, time.Since(start).Round(time.Millisecond))
+	return db
+}
+
+func benchSearch(b *testing.B, db *DB) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(3, 4))
 	v := incident.Viewer{User: "someone"}
 	took := make([]time.Duration, 0, b.N)
 	b.ResetTimer()

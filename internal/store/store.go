@@ -45,6 +45,8 @@ type DB struct {
 	onJobs  jobsHook // wakes the job engine after jobs commit; see jobs.go
 	trigger Triggers // jobs written with incident events and new queue entries; see paging.go
 	stmts   stmtCache
+	// searchWindow: how many matches a ranked search scores; see search.go.
+	searchWindow int
 	// ckpt checkpoints the SQLite WAL in the background; nil on PostgreSQL.
 	ckpt     *sql.DB
 	path     string     // the SQLite file; "" on PostgreSQL
