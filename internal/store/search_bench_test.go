@@ -31,8 +31,8 @@ func BenchmarkSearch(b *testing.B) {
 		n = v
 	}
 	// The harness calls each sub-benchmark twice (b.N = 1, then the
-	// real N): the closures keep the loaded database so it loads once.
-	// The parent's TempDir outlives both calls.
+	// real N): the closures keep the loaded database so it loads once,
+	// in the parent's TempDir, which outlives both calls.
 	dir := b.TempDir()
 	var lite, pg *DB
 	b.Cleanup(func() {
@@ -48,12 +48,17 @@ func BenchmarkSearch(b *testing.B) {
 		}
 		benchSearch(b, lite)
 	})
+	// The schema too: a sub-benchmark's cleanups run after each call.
+	pgDSN := ""
+	if os.Getenv(postgresEnv) != "" {
+		pgDSN = freshPostgres(b)
+	}
 	b.Run("postgres", func(b *testing.B) {
-		if os.Getenv(postgresEnv) == "" {
+		if pgDSN == "" {
 			b.Skip(postgresEnv + " is not set")
 		}
 		if pg == nil {
-			pg = loadSearchBench(b, freshPostgres(b), n)
+			pg = loadSearchBench(b, pgDSN, n)
 		}
 		benchSearch(b, pg)
 	})
