@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/firebreak-ir/firebreak/internal/alert"
 )
@@ -58,6 +59,17 @@ func parseWebhook(f webhookFormat, body []byte, d Delivery) (Batch, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Batch{}, invalid("", "body is empty")
 	}
+	// The common case, a well-formed body, is decoded in one pass; the
+	// rest goes through encoding/json, whose errors name what is wrong.
+	if b, err, ok := fastWebhook(f, body, d); ok {
+		return b, err
+	}
+	return slowWebhook(f, body, d)
+}
+
+// slowWebhook decodes with encoding/json: the envelope first, then each
+// alert on its own, so a malformed alert is a problem of its own index.
+func slowWebhook(f webhookFormat, body []byte, d Delivery) (Batch, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		field, msg := decodeError(err)
@@ -66,38 +78,74 @@ func parseWebhook(f webhookFormat, body []byte, d Delivery) (Batch, error) {
 		}
 		return Batch{}, invalid(field, "%s", msg)
 	}
-	switch {
-	case env.Version == nil:
-		return Batch{}, invalid("version", "missing: not %s webhook", f.name)
-	case *env.Version == f.other:
-		return Batch{}, invalid("version", "unsupported version %q, want %q: this looks like the other of Alertmanager and Grafana; check the webhook URL", *env.Version, f.version)
-	case *env.Version != f.version:
-		return Batch{}, invalid("version", "unsupported version %q, want %q", *env.Version, f.version)
-	case env.Alerts == nil:
-		return Batch{}, invalid("alerts", "missing")
-	case env.TruncatedAlerts < 0:
-		return Batch{}, invalid("truncatedAlerts", "must not be negative, got %d", env.TruncatedAlerts)
+	if err := f.check(env.Version, env.Alerts != nil, env.TruncatedAlerts); err != nil {
+		return Batch{}, err
 	}
 	b := Batch{Alerts: make([]alert.Alert, 0, len(env.Alerts)), Truncated: env.TruncatedAlerts}
 	for i, raw := range env.Alerts {
-		a, probs := f.alert(raw, d)
-		for _, p := range probs {
-			p.Index = i
-			b.Problems = append(b.Problems, p)
+		var w webhookAlert
+		if err := json.Unmarshal(raw, &w); err != nil {
+			field, msg := decodeError(err)
+			b.Problems = append(b.Problems, Problem{Index: i, Field: field, Message: msg})
+			continue
 		}
-		if probs == nil {
-			b.Alerts = append(b.Alerts, a)
-		}
+		b.add(f, i, &w, d, nil)
 	}
 	return b, nil
 }
 
-func (f webhookFormat) alert(raw json.RawMessage, d Delivery) (alert.Alert, []Problem) {
-	var w webhookAlert
-	if err := json.Unmarshal(raw, &w); err != nil {
-		field, msg := decodeError(err)
-		return alert.Alert{}, []Problem{{Field: field, Message: msg}}
+// check refuses an envelope of the wrong version, without alerts, or with
+// a negative count of left-out alerts.
+func (f webhookFormat) check(version *string, hasAlerts bool, truncated int) error {
+	switch {
+	case version == nil:
+		return invalid("version", "missing: not %s webhook", f.name)
+	case *version == f.other:
+		return invalid("version", "unsupported version %q, want %q: this looks like the other of Alertmanager and Grafana; check the webhook URL", *version, f.version)
+	case *version != f.version:
+		return invalid("version", "unsupported version %q, want %q", *version, f.version)
+	case !hasAlerts:
+		return invalid("alerts", "missing")
+	case truncated < 0:
+		return invalid("truncatedAlerts", "must not be negative, got %d", truncated)
 	}
+	return nil
+}
+
+// add appends the i-th alert of the body, or its problems.
+func (b *Batch) add(f webhookFormat, i int, w *webhookAlert, d Delivery, times *timeCache) {
+	a, probs := f.alert(w, d, times)
+	for _, p := range probs {
+		p.Index = i
+		b.Problems = append(b.Problems, p)
+	}
+	if probs == nil {
+		b.Alerts = append(b.Alerts, a)
+	}
+}
+
+// timeCache remembers the last time parsed: the alerts of one body mostly
+// share their startsAt and endsAt.
+type timeCache struct {
+	s string
+	t time.Time
+}
+
+func (c *timeCache) parse(s string) (time.Time, error) {
+	if c == nil {
+		return parseTime(s)
+	}
+	if s == c.s && s != "" {
+		return c.t, nil
+	}
+	t, err := parseTime(s)
+	if err == nil && !t.IsZero() { // the zero time is already cheap
+		c.s, c.t = s, t
+	}
+	return t, err
+}
+
+func (f webhookFormat) alert(w *webhookAlert, d Delivery, times *timeCache) (alert.Alert, []Problem) {
 	var probs []Problem
 	bad := func(field, format string, args ...any) {
 		probs = append(probs, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
@@ -109,13 +157,13 @@ func (f webhookFormat) alert(raw json.RawMessage, d Delivery) (alert.Alert, []Pr
 	if len(w.Labels) == 0 {
 		bad("labels", "must not be empty")
 	}
-	starts, err := parseTime(w.StartsAt)
+	starts, err := times.parse(w.StartsAt)
 	if err != nil {
 		bad("startsAt", "%s", err.Error())
 	} else if starts.IsZero() {
 		bad("startsAt", "missing")
 	}
-	ends, err := parseTime(w.EndsAt)
+	ends, err := times.parse(w.EndsAt)
 	if err != nil {
 		bad("endsAt", "%s", err.Error())
 	}
@@ -129,11 +177,11 @@ func (f webhookFormat) alert(raw json.RawMessage, d Delivery) (alert.Alert, []Pr
 		DedupKey:     w.Fingerprint,
 		Status:       status,
 		Summary:      firstNonEmpty(w.Annotations["summary"], w.Annotations["title"], w.Labels["alertname"]),
-		Details:      f.details(&w),
+		Details:      f.details(w),
 		Severity:     w.Labels["severity"],
 		Labels:       w.Labels,
 		Annotations:  w.Annotations,
-		Links:        f.links(&w),
+		Links:        f.links(w),
 		StartsAt:     starts,
 		ReceivedAt:   d.ReceivedAt,
 		GeneratorURL: w.GeneratorURL,
