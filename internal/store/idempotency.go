@@ -101,10 +101,7 @@ func (db *DB) markApplied(c *IdemClaim, fn func(ctx context.Context, tx *sql.Tx)
 		if err := fn(context.WithValue(ctx, createdNoteKey{}, note), tx); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, db.dialect.q(`UPDATE idempotency_keys SET applied = 1,
-			created_kind = CASE WHEN created_kind = '' THEN ? ELSE created_kind END,
-			created_id = CASE WHEN created_kind = '' THEN ? ELSE created_id END
-			WHERE username = ? AND key = ? AND claim = ?`), note.kind, note.id, c.User, c.Key, c.Claim)
+		res, err := db.execTx(ctx, tx, markAppliedSQL, note.kind, note.id, c.User, c.Key, c.Claim)
 		if err != nil {
 			return fmt.Errorf("mark idempotency key applied: %w", err)
 		}
@@ -117,6 +114,24 @@ func (db *DB) markApplied(c *IdemClaim, fn func(ctx context.Context, tx *sql.Tx)
 		return nil
 	}
 }
+
+// The statements of every request under an Idempotency-Key, prepared once
+// on SQLite (see hot).
+var (
+	idemKeySQL = hot(`SELECT method, path, request_hash, status, content_type, body, created_at, applied, created_kind, created_id
+		FROM idempotency_keys WHERE username = ? AND key = ?`)
+	reserveIdemSQL = hot(`INSERT INTO idempotency_keys
+		(username, key, method, path, request_hash, status, content_type, body, created_at, claim) VALUES (?, ?, ?, ?, ?, 0, '', ?, ?, ?)`)
+	markAppliedSQL = hot(`UPDATE idempotency_keys SET applied = 1,
+		created_kind = CASE WHEN created_kind = '' THEN ? ELSE created_kind END,
+		created_id = CASE WHEN created_kind = '' THEN ? ELSE created_id END
+		WHERE username = ? AND key = ? AND claim = ?`)
+	// completeIdemSQL is without, and with, the claim guard (claimGuard).
+	completeIdemSQL = map[bool]string{
+		false: hot(`UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE username = ? AND key = ?`),
+		true:  hot(`UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE username = ? AND key = ? AND claim = ?`),
+	}
+)
 
 // ReserveIdempotency claims key for user under r.Claim. It returns (nil,
 // nil) when the caller holds the claim and must Complete or Release it, or
@@ -131,8 +146,7 @@ func (db *DB) ReserveIdempotency(ctx context.Context, user, key string, r IdemRe
 		var rec IdemRecord
 		var created dbTime
 		var applied int
-		err := tx.QueryRowContext(ctx, db.dialect.q(`SELECT method, path, request_hash, status, content_type, body, created_at, applied, created_kind, created_id
-			FROM idempotency_keys WHERE username = ? AND key = ?`), user, key).
+		err := db.queryRowTx(ctx, tx, idemKeySQL, user, key).
 			Scan(&rec.Method, &rec.Path, &rec.RequestHash, &rec.Status, &rec.ContentType, &rec.Body, &created, &applied, &rec.CreatedKind, &rec.CreatedID)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -163,8 +177,7 @@ func (db *DB) ReserveIdempotency(ctx context.Context, user, key string, r IdemRe
 				return fmt.Errorf("expire idempotency key: %w", err)
 			}
 		}
-		_, err = tx.ExecContext(ctx, db.dialect.q(`INSERT INTO idempotency_keys
-			(username, key, method, path, request_hash, status, content_type, body, created_at, claim) VALUES (?, ?, ?, ?, ?, 0, '', ?, ?, ?)`),
+		_, err = db.execTx(ctx, tx, reserveIdemSQL,
 			user, key, r.Method, r.Path, r.RequestHash, []byte{}, db.dialect.t(now), r.Claim)
 		if err != nil {
 			return fmt.Errorf("reserve idempotency key: %w", err)
@@ -191,7 +204,7 @@ func (db *DB) CompleteIdempotency(ctx context.Context, user, key string, status 
 	// Through tx, so on SQLite this write shares a commit with concurrent
 	// commands instead of costing an fsync of its own.
 	return db.tx(withoutIdempotency(ctx), func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.dialect.q(`UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE username = ? AND key = ?`+guard),
+		_, err := db.execTx(ctx, tx, completeIdemSQL[guard != ""],
 			append([]any{status, contentType, body, user, key}, args...)...)
 		if err != nil {
 			return fmt.Errorf("complete idempotency key: %w", err)

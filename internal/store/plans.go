@@ -50,9 +50,13 @@ func (db *DB) plans(ctx context.Context, q string, args ...any) ([]plan.Versione
 // LatestPlans lists the newest version of every plan name, tombstones
 // included, by name.
 func (db *DB) LatestPlans(ctx context.Context) ([]plan.Versioned, error) {
-	return db.plans(ctx, `SELECT `+planColumns+` FROM plan_versions p
-		WHERE version = (SELECT MAX(version) FROM plan_versions WHERE name = p.name) ORDER BY name`)
+	return db.plans(ctx, latestPlansSQL)
 }
+
+// latestPlansSQL is read by every move out of triage (the plans it
+// activates), so it is prepared once on SQLite (see hot).
+var latestPlansSQL = hot(`SELECT ` + planColumns + ` FROM plan_versions p
+	WHERE version = (SELECT MAX(version) FROM plan_versions WHERE name = p.name) ORDER BY name`)
 
 // PlanVersions lists every version of name, oldest first.
 func (db *DB) PlanVersions(ctx context.Context, name string) ([]plan.Versioned, error) {

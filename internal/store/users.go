@@ -49,7 +49,7 @@ func (db *DB) insertUser(ctx context.Context, tx *sql.Tx, u auth.User) error {
 
 // GetUser finds a user by name.
 func (db *DB) GetUser(ctx context.Context, username string) (auth.User, error) {
-	u, err := scanUser(db.read.QueryRowContext(ctx, db.dialect.q(`SELECT `+userColumns+` FROM users WHERE username = ?`), username))
+	u, err := scanUser(db.queryRowRead(ctx, userSQL, username))
 	if errors.Is(err, sql.ErrNoRows) {
 		return auth.User{}, notFound("username", "no user %s", username)
 	}
@@ -149,6 +149,16 @@ func (db *DB) CreateToken(ctx context.Context, t auth.Token, hash string) error 
 
 const tokenColumns = `t.id, t.username, t.name, t.created_at, t.last_used_at, t.revoked_at`
 
+// The lookups of every API request (its token) and of assignments (the
+// user), prepared once on SQLite (see hot).
+var (
+	tokenByHashSQL = hot(`SELECT ` + tokenColumns + `,
+		u.username, u.display_name, u.email, u.role, u.active, u.created_at, u.updated_at
+		FROM api_tokens t JOIN users u ON u.username = t.username
+		WHERE t.hash = ? AND t.revoked_at IS NULL`)
+	userSQL = hot(`SELECT ` + userColumns + ` FROM users WHERE username = ?`)
+)
+
 // TokenByHash finds an unrevoked token and its user.
 func (db *DB) TokenByHash(ctx context.Context, hash string) (auth.Token, auth.User, error) {
 	var t auth.Token
@@ -157,10 +167,7 @@ func (db *DB) TokenByHash(ctx context.Context, hash string) (auth.Token, auth.Us
 	var u auth.User
 	var uc, uu dbTime
 	var role string
-	err := db.read.QueryRowContext(ctx, db.dialect.q(`SELECT `+tokenColumns+`,
-		u.username, u.display_name, u.email, u.role, u.active, u.created_at, u.updated_at
-		FROM api_tokens t JOIN users u ON u.username = t.username
-		WHERE t.hash = ? AND t.revoked_at IS NULL`), hash).
+	err := db.queryRowRead(ctx, tokenByHashSQL, hash).
 		Scan(&t.ID, &t.Username, &t.Name, &c, &used, &revoked, &u.Username, &u.DisplayName, &u.Email, &role, &u.Active, &uc, &uu)
 	if errors.Is(err, sql.ErrNoRows) {
 		return auth.Token{}, auth.User{}, notFound("token", "no such token")
