@@ -69,35 +69,104 @@ func ignore(o Outcome, reason string) []Outcome {
 
 // Pipeline turns alerts into outcomes.
 type Pipeline struct {
-	stage Stage
+	// pure reads no state (normalise, fingerprint, route): it runs before
+	// the store's write transaction. stateful (dedup, group) reads the
+	// queue and runs inside it, where every µs is serial.
+	pure, stateful Stage
 }
 
 // NewPipeline assembles the pipeline for a validated routing tree. This is
 // the one place the order of the stages is decided.
 func NewPipeline(root *Route) *Pipeline {
-	return &Pipeline{stage: MultiStage{
-		NormaliseStage(),
-		FingerprintStage(),
-		RouteStage(root),
-		DedupStage(),
-		GroupStage(),
-	}}
+	return &Pipeline{
+		pure:     MultiStage{NormaliseStage(), FingerprintStage(), RouteStage(root)},
+		stateful: MultiStage{DedupStage(), GroupStage()},
+	}
 }
 
-// Process runs alerts through the pipeline in order against st, at now,
-// and returns their outcomes in order. Each alert sees the changes of the
-// alerts before it in the batch. The store persists the outcomes (see Net)
-// in the transaction st reads from; nothing is written to st here.
-func (p *Pipeline) Process(ctx context.Context, st State, now time.Time, alerts []Alert) ([]Outcome, error) {
-	s := &Session{Now: now, state: &overlay{base: st, changes: NewMemState()}}
-	var all []Outcome
+// ItemKey names the items of one fingerprint at one destination path.
+type ItemKey struct {
+	Path, Fingerprint string
+}
+
+// ItemPreloader is a State that can read the latest items of many keys in
+// one go. Batch.Process hands it every key the batch will look up, before
+// the first lookup, so a store reads a body's items in one query instead
+// of one per alert; LatestItem of a preloaded key then answers from what
+// was read.
+type ItemPreloader interface {
+	PreloadItems(ctx context.Context, keys []ItemKey) error
+}
+
+// Batch is a batch of alerts through the stages that read no state, ready
+// for the rest of the pipeline (Process).
+type Batch struct {
+	now      time.Time
+	stateful Stage
+	routed   [][]Outcome // per alert, in order
+	keys     []ItemKey   // the dedup lookups the batch will make, each once
+}
+
+// Prepare runs the stages that read no state over alerts, at now: the
+// work that can happen before the store's write transaction.
+func (p *Pipeline) Prepare(ctx context.Context, now time.Time, alerts []Alert) (*Batch, error) {
+	s := &Session{Now: now}
+	b := &Batch{now: now, stateful: p.stateful, routed: make([][]Outcome, 0, len(alerts))}
+	seen := make(map[ItemKey]struct{}, len(alerts))
 	for _, a := range alerts {
-		outs, err := p.stage.Exec(ctx, s, Outcome{Alert: a})
+		outs, err := p.pure.Exec(ctx, s, Outcome{Alert: a})
 		if err != nil {
 			return nil, err
+		}
+		for _, o := range outs {
+			if o.Kind == Ignored {
+				continue
+			}
+			k := ItemKey{o.Destination.Path, o.Alert.Fingerprint}
+			if _, ok := seen[k]; !ok {
+				seen[k] = struct{}{}
+				b.keys = append(b.keys, k)
+			}
+		}
+		b.routed = append(b.routed, outs)
+	}
+	return b, nil
+}
+
+// Process runs the prepared alerts through the stages that read st, in
+// order, and returns their outcomes in order. Each alert sees the changes
+// of the alerts before it in the batch. The store persists the outcomes
+// (see Net) in the transaction st reads from; nothing is written to st
+// here.
+func (b *Batch) Process(ctx context.Context, st State) ([]Outcome, error) {
+	if pl, ok := st.(ItemPreloader); ok && len(b.keys) > 0 {
+		if err := pl.PreloadItems(ctx, b.keys); err != nil {
+			return nil, err
+		}
+	}
+	s := &Session{Now: b.now, state: &overlay{base: st, changes: NewMemState()}}
+	all := make([]Outcome, 0, len(b.routed))
+	for _, routed := range b.routed {
+		var outs []Outcome
+		for _, o := range routed {
+			out, err := b.stateful.Exec(ctx, s, o)
+			if err != nil {
+				return nil, err
+			}
+			outs = append(outs, out...)
 		}
 		s.state.changes.Apply(outs)
 		all = append(all, outs...)
 	}
 	return all, nil
+}
+
+// Process runs alerts through the pipeline in order against st, at now,
+// and returns their outcomes in order: Prepare, then Batch.Process.
+func (p *Pipeline) Process(ctx context.Context, st State, now time.Time, alerts []Alert) ([]Outcome, error) {
+	b, err := p.Prepare(ctx, now, alerts)
+	if err != nil {
+		return nil, err
+	}
+	return b.Process(ctx, st)
 }

@@ -108,25 +108,19 @@ func (db *DB) DisableIntegration(ctx context.Context, id string) error {
 	})
 }
 
-const latestItemSQL = `SELECT doc FROM alert_items WHERE path = ? AND fingerprint = ? ORDER BY first_seen DESC LIMIT 1`
+var latestItemSQL = hot(`SELECT doc FROM alert_items WHERE path = ? AND fingerprint = ? ORDER BY first_seen DESC LIMIT 1`)
 
 // alertState is the queue's state as the pipeline reads it, inside the
 // ingest transaction.
 type alertState struct {
-	db     *DB
-	ctx    context.Context
-	tx     *sql.Tx
-	latest *sql.Stmt // LatestItem's query, prepared once per Ingest; nil elsewhere
+	db  *DB
+	ctx context.Context
+	tx  *sql.Tx
 }
 
 func (s alertState) LatestItem(ctx context.Context, path, fp string) (alert.Item, bool, error) {
 	var doc string
-	var err error
-	if s.latest != nil {
-		err = s.latest.QueryRowContext(ctx, path, fp).Scan(&doc)
-	} else {
-		err = s.tx.QueryRowContext(ctx, s.db.dialect.q(latestItemSQL), path, fp).Scan(&doc)
-	}
+	err := s.db.queryRowTx(ctx, s.tx, latestItemSQL, path, fp).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return alert.Item{}, false, nil
 	}
@@ -183,33 +177,14 @@ func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Out
 		if err := db.xactLock(ctx, tx, queueLockKey); err != nil {
 			return err
 		}
-		latest, err := tx.PrepareContext(ctx, db.dialect.q(latestItemSQL))
-		if err != nil {
-			return fmt.Errorf("prepare: %w", err)
-		}
-		defer latest.Close()
-		st := alertState{db: db, ctx: ctx, tx: tx, latest: latest}
+		st := &ingestState{alertState: alertState{db: db, ctx: ctx, tx: tx}}
+		var err error
 		if outcomes, err = process(st); err != nil {
 			return err
 		}
 		items, groups := alert.Net(outcomes)
-		put, err := tx.PrepareContext(ctx, db.dialect.q(`INSERT INTO alert_items (id, group_id, path, fingerprint, status, first_seen, last_seen, doc)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (id) DO UPDATE SET status = excluded.status, last_seen = excluded.last_seen, doc = excluded.doc`))
-		if err != nil {
-			return fmt.Errorf("prepare: %w", err)
-		}
-		defer put.Close()
-		for _, it := range items {
-			doc, err := json.Marshal(it)
-			if err != nil {
-				return fmt.Errorf("encode alert: %w", err)
-			}
-			_, err = put.ExecContext(ctx,
-				it.ID, it.GroupID, it.Path, it.Fingerprint, string(it.Status), db.dialect.t(it.FirstSeen), db.dialect.t(it.LastSeen), string(doc))
-			if err != nil {
-				return fmt.Errorf("store alert: %w", err)
-			}
+		if err := db.putItems(ctx, tx, items); err != nil {
+			return err
 		}
 		first := map[string]alert.Outcome{}
 		for _, o := range outcomes {

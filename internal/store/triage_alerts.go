@@ -10,7 +10,7 @@ import (
 )
 
 // FiringGroups returns the groups with a firing alert of this fingerprint
-// from the integration, newest first (index alert_items_fingerprint); the
+// from the integration, newest first (index alert_items_fingerprint, migration 00035); the
 // integration is in the document, so it is checked here.
 func (db *DB) FiringGroups(ctx context.Context, integration, fingerprint string) ([]string, error) {
 	rows, err := db.read.QueryContext(ctx, db.dialect.q(`SELECT group_id, doc FROM alert_items WHERE fingerprint = ? AND status = ? ORDER BY first_seen DESC LIMIT 100`),

@@ -252,9 +252,14 @@ func (s *Service) Receive(ctx context.Context, kind alert.Source, secret string,
 		return r, nil
 	}
 	route := &alert.Route{Service: it.Service, Team: it.Team, GroupBy: []string{"alertname"}, Routes: s.routes}
-	pipeline := alert.NewPipeline(route)
+	// The stages that read no state run here, outside the store's single
+	// write transaction; only dedup and grouping run inside it.
+	prepared, err := alert.NewPipeline(route).Prepare(ctx, now, batch.Alerts)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("ingest: %w", err)
+	}
 	outcomes, err := s.store.Ingest(ctx,
-		func(st alert.State) ([]alert.Outcome, error) { return pipeline.Process(ctx, st, now, batch.Alerts) },
+		func(st alert.State) ([]alert.Outcome, error) { return prepared.Process(ctx, st) },
 		func(g alert.Group, o alert.Outcome) Entry {
 			return Entry{Group: g, Status: New, Source: it.Kind, Integration: it.Name, Severity: o.Alert.Severity,
 				Rank: rankOf(strings.ToLower(o.Alert.Severity)), Annotations: o.Alert.Annotations, Links: o.Alert.Links, UpdatedAt: now}

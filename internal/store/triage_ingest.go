@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/firebreak-ir/firebreak/internal/alert"
+)
+
+// ingestState is the queue as the pipeline reads it inside Ingest: an
+// alertState that also reads the latest items of a whole body in one
+// query (alert.ItemPreloader) instead of one query per alert, inside the
+// single writer where every statement is serial.
+type ingestState struct {
+	alertState
+	// items holds the latest item's document of every preloaded key; ""
+	// when the key has no item. A key not in it is read on its own.
+	items map[alert.ItemKey]string
+}
+
+var _ alert.ItemPreloader = (*ingestState)(nil)
+
+// preloadChunk bounds the keys of one preload query (two parameters each).
+const preloadChunk = 250
+
+// PreloadItems reads the latest item of each key, as LatestItem's query
+// would (the same correlated lookup, so the same index and the same row
+// on a tie), for a chunk of keys per statement.
+func (s *ingestState) PreloadItems(ctx context.Context, keys []alert.ItemKey) error {
+	if s.items == nil {
+		s.items = make(map[alert.ItemKey]string, len(keys))
+	}
+	args := make([]any, 0, 2*min(len(keys), preloadChunk))
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), preloadChunk)]
+		keys = keys[len(chunk):]
+		var q strings.Builder
+		q.WriteString(`WITH k(path, fp) AS (VALUES `)
+		args = args[:0]
+		for i, k := range chunk {
+			if i > 0 {
+				q.WriteString(`, `)
+			}
+			q.WriteString(`(?, ?)`)
+			args = append(args, k.Path, k.Fingerprint)
+		}
+		q.WriteString(`) SELECT k.path, k.fp, (SELECT i.doc FROM alert_items i WHERE i.path = k.path AND i.fingerprint = k.fp ORDER BY i.first_seen DESC LIMIT 1) FROM k`)
+		if err := s.preload(ctx, q.String(), args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *ingestState) preload(ctx context.Context, q string, args []any) error {
+	rows, err := s.tx.QueryContext(ctx, s.db.dialect.q(q), args...)
+	if err != nil {
+		return fmt.Errorf("read alerts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k alert.ItemKey
+		var doc sql.NullString
+		if err := rows.Scan(&k.Path, &k.Fingerprint, &doc); err != nil {
+			return fmt.Errorf("read alerts: %w", err)
+		}
+		s.items[k] = doc.String
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read alerts: %w", err)
+	}
+	return nil
+}
+
+// LatestItem implements alert.State, from the preloaded items when the key
+// was preloaded.
+func (s *ingestState) LatestItem(ctx context.Context, path, fp string) (alert.Item, bool, error) {
+	doc, ok := s.items[alert.ItemKey{Path: path, Fingerprint: fp}]
+	if !ok {
+		return s.alertState.LatestItem(ctx, path, fp)
+	}
+	if doc == "" {
+		return alert.Item{}, false, nil
+	}
+	var it alert.Item
+	if err := json.Unmarshal([]byte(doc), &it); err != nil {
+		return alert.Item{}, false, fmt.Errorf("decode alert: %w", err)
+	}
+	return it, true, nil
+}
+
+// itemUpsert is a multi-row upsert of alert items, prepared once per
+// connection (hot) for each of a few sizes: a body's items go in a few
+// statements (100 = 64 + 16 + 16 + 4) instead of one each.
+type itemUpsert struct {
+	rows int
+	sql  string
+}
+
+const itemColumns = 8
+
+var itemUpserts = []itemUpsert{{64, hot(itemUpsertSQL(64))}, {16, hot(itemUpsertSQL(16))}, {4, hot(itemUpsertSQL(4))}, {1, hot(itemUpsertSQL(1))}}
+
+func itemUpsertSQL(rows int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO alert_items (id, group_id, path, fingerprint, status, first_seen, last_seen, doc) VALUES `)
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(`, `)
+		}
+		b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?)`)
+	}
+	b.WriteString(` ON CONFLICT (id) DO UPDATE SET status = excluded.status, last_seen = excluded.last_seen, doc = excluded.doc`)
+	return b.String()
+}
+
+// putItems upserts items, each at most once (alert.Net), a few statements
+// for many items.
+func (db *DB) putItems(ctx context.Context, tx *sql.Tx, items []alert.Item) error {
+	args := make([]any, 0, itemColumns*min(len(items), itemUpserts[0].rows))
+	for len(items) > 0 {
+		u := itemUpserts[len(itemUpserts)-1]
+		for _, c := range itemUpserts {
+			if c.rows <= len(items) {
+				u = c
+				break
+			}
+		}
+		args = args[:0]
+		for _, it := range items[:u.rows] {
+			doc, err := json.Marshal(it)
+			if err != nil {
+				return fmt.Errorf("encode alert: %w", err)
+			}
+			args = append(args, it.ID, it.GroupID, it.Path, it.Fingerprint, string(it.Status), db.dialect.t(it.FirstSeen), db.dialect.t(it.LastSeen), string(doc))
+		}
+		if _, err := db.execTx(ctx, tx, u.sql, args...); err != nil {
+			return fmt.Errorf("store alerts: %w", err)
+		}
+		items = items[u.rows:]
+	}
+	return nil
+}
