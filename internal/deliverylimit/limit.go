@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	randv2 "math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,6 +31,7 @@ const (
 	DefaultFailureThreshold = 5
 	DefaultCoolDown         = 30 * time.Second
 	DefaultRetry            = time.Second
+	DefaultQueue            = 100 * time.Millisecond
 )
 
 // Options configure a Limiter. Zero values take the defaults.
@@ -53,6 +55,12 @@ type Options struct {
 	// the pool) is saturated is due again, ±50% jitter; DefaultRetry
 	// when zero.
 	Retry time.Duration
+	// Queue is how long AcquireQueued waits for a slot of a destination
+	// whose slots are all in use (and whose breaker is closed) before it
+	// refuses; DefaultQueue when zero. A healthy receiver frees a slot
+	// within milliseconds, so a burst to it is sent at once instead of
+	// waiting Retry; a slow one holds each waiter no longer than this.
+	Queue time.Duration
 	Now   func() time.Time // time.Now when nil
 	// Registry, when set, receives the breaker state and refusal series.
 	Registry prometheus.Registerer
@@ -81,7 +89,7 @@ func (s State) String() string {
 // safe for concurrent use.
 type Limiter struct {
 	perDest, total, threshold int
-	coolDown, retry           time.Duration
+	coolDown, retry, queue    time.Duration
 	now                       func() time.Time
 
 	mu       sync.Mutex
@@ -98,6 +106,9 @@ type destination struct {
 	failures int       // in a row, while closed
 	until    time.Time // when an open breaker turns half-open
 	trial    bool      // a half-open trial is in flight
+	// waiters queue for a slot (AcquireQueued), first come first served;
+	// Done hands a freed slot to the first by a send on its channel.
+	waiters []chan struct{}
 }
 
 // New returns a Limiter.
@@ -108,7 +119,7 @@ func New(o Options) *Limiter {
 	reserve := max(1, o.Workers/4)
 	l := &Limiter{
 		perDest: o.PerDestination, total: max(1, o.Workers-reserve), threshold: o.FailureThreshold,
-		coolDown: o.CoolDown, retry: o.Retry, now: o.Now, dests: map[string]*destination{},
+		coolDown: o.CoolDown, retry: o.Retry, queue: o.Queue, now: o.Now, dests: map[string]*destination{},
 	}
 	if l.perDest <= 0 {
 		l.perDest = DefaultPerDestination
@@ -122,6 +133,9 @@ func New(o Options) *Limiter {
 	}
 	if l.retry <= 0 {
 		l.retry = DefaultRetry
+	}
+	if l.queue <= 0 {
+		l.queue = DefaultQueue
 	}
 	if l.now == nil {
 		l.now = time.Now
@@ -227,6 +241,55 @@ func (l *Limiter) Acquire(dest string) (*Ticket, error) {
 	return &Ticket{l: l, dest: dest}, nil
 }
 
+// AcquireQueued is Acquire, except that a destination whose slots are
+// all in use, breaker closed, is waited for up to Options.Queue (or
+// until ctx ends) before the refusal: slots are handed over in the order
+// asked for. Every other refusal is at once.
+func (l *Limiter) AcquireQueued(ctx context.Context, dest string) (*Ticket, error) {
+	l.mu.Lock()
+	d := l.dests[dest]
+	if d == nil || d.state != Closed || d.inFlight < l.perDest || l.inFlight >= l.total {
+		l.mu.Unlock()
+		return l.Acquire(dest)
+	}
+	ch := make(chan struct{}, 1)
+	d.waiters = append(d.waiters, ch)
+	l.mu.Unlock()
+	t := time.NewTimer(l.queue)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return &Ticket{l: l, dest: dest}, nil
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if i := slices.Index(d.waiters, ch); i >= 0 {
+		d.waiters = slices.Delete(d.waiters, i, i+1)
+		l.forget(dest, d)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, l.refuse(dest, "saturated", l.jitter())
+	}
+	// Handed a slot as the wait ended: it is ours to use.
+	<-ch
+	return &Ticket{l: l, dest: dest}, nil
+}
+
+// handOver gives d's free slots to its waiters, first first, while its
+// breaker is closed and the pool has room. l.mu is held.
+func (l *Limiter) handOver(d *destination) {
+	for len(d.waiters) > 0 && d.state == Closed && d.inFlight < l.perDest && l.inFlight < l.total {
+		ch := d.waiters[0]
+		d.waiters = slices.Delete(d.waiters, 0, 1)
+		d.inFlight++
+		l.inFlight++
+		ch <- struct{}{} // buffered, and sent once
+	}
+}
+
 // Done releases the ticket's slot and counts its outcome. A second call
 // does nothing.
 func (t *Ticket) Done(o Outcome) {
@@ -261,12 +324,13 @@ func (t *Ticket) Done(o Outcome) {
 			l.setState(t.dest, d, Open)
 		}
 	}
+	l.handOver(d)
 	l.forget(t.dest, d)
 }
 
 // forget drops dest when there is nothing to remember of it.
 func (l *Limiter) forget(dest string, d *destination) {
-	if d.inFlight == 0 && d.state == Closed && d.failures == 0 {
+	if d.inFlight == 0 && d.state == Closed && d.failures == 0 && len(d.waiters) == 0 {
 		delete(l.dests, dest)
 	}
 }

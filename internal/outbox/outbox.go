@@ -312,9 +312,10 @@ func (o *Outbox) send(ctx context.Context, d Delivery, msg Message) (notify.Resu
 	return res, sent, err
 }
 
-// limited runs fn within the limiter's bounds for t's destination.
+// limited runs fn within the limiter's bounds for t's destination, waiting a
+// moment for a slot of a destination that is busy but healthy.
 func (o *Outbox) limited(ctx context.Context, t notify.Target, fn func() (notify.Result, error)) (notify.Result, error) {
-	tk, err := o.limit.Acquire(deliverylimit.Destination(t))
+	tk, err := o.limit.AcquireQueued(ctx, deliverylimit.Destination(t))
 	if err != nil {
 		return notify.Result{Channel: t.Kind}, err
 	}
