@@ -172,13 +172,15 @@ func (db *DB) window() int {
 // newestMatches selects cols of the matches that pass where, newest
 // first: the index is read backwards in number order and stops at the
 // limit, the query's last parameter. The query string is the first
-// parameter; the columns may use i (the incident) and, on PostgreSQL, s
-// (the index row) and query.
+// parameter; the columns may use i (the incident).
 func (db *DB) newestMatches(cols string, where []string) string {
 	// Ordered by the index's own key, so the planner reads it in order.
 	var q, key string
 	if db.dialect.postgres() {
-		q, key = "SELECT "+cols+" FROM incident_search s JOIN incidents i ON i.number = s.number, websearch_to_tsquery('english', ?) query WHERE s.doc @@ query", "s.number"
+		// The tsquery inline, not a FROM item: the planner then sees its
+		// value and estimates from the index statistics how many rows
+		// match, choosing between reading the key backwards and the GIN.
+		q, key = "SELECT "+cols+" FROM incident_search s JOIN incidents i ON i.number = s.number WHERE s.doc @@ websearch_to_tsquery('english', ?)", "s.number"
 	} else {
 		q, key = "SELECT "+cols+" FROM incident_fts JOIN incidents i ON i.number = incident_fts.rowid WHERE incident_fts MATCH ?", "incident_fts.rowid"
 	}
