@@ -454,7 +454,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	console.SetActions(svc.Actions)
 	console.SetPostmortems(svc.Postmortem)
 	console.SetRelated(svc.Related)
-	a.live = newLive(db, console, reg, cfg.Logger)
+	a.live = newLive(db, console, svc.Triage, reg, cfg.Logger)
 	// Remembered Idempotency-Key answers are deleted hourly once expired.
 	a.Engine.Handle(store.JobIdempotencySweep, db.SweepIdempotency)
 	if err := db.ScheduleIdempotencySweep(ctx); err != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -68,6 +70,11 @@ func TestParseChange(t *testing.T) {
 		{`{"v":3}`, Change{}, "no incident or version"},
 		{`{"id":"abc","v":0}`, Change{}, "no incident or version"},
 		{`hello`, Change{}, "decode change"},
+		{`{"type":"acknowledge","actor":"ann","q":{"inc":["a","b"]}}`, Change{Type: "acknowledge", Actor: "ann", Queue: &QueueChange{Linked: []string{"a", "b"}}}, ""},
+		{`{"type":"alerts","q":{"pub":true}}`, Change{Type: "alerts", Queue: &QueueChange{Public: true}}, ""},
+		{`{"type":"alerts","q":{"all":true}}`, Change{Type: "alerts", Queue: &QueueChange{All: true}}, ""},
+		{`{"q":{"pub":true}}`, Change{}, "queue change with no action"},
+		{`{"id":"abc","v":2,"type":"alerts","q":{}}`, Change{}, "with an incident"},
 	} {
 		got, err := parseChange(tc.payload)
 		if tc.err != "" {
@@ -76,7 +83,7 @@ func TestParseChange(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || got != tc.want {
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("parseChange(%q) = %+v, %v; want %+v", tc.payload, got, err, tc.want)
 		}
 	}
@@ -88,7 +95,10 @@ func FuzzParseChange(f *testing.F) {
 	f.Add(`[]`)
 	f.Fuzz(func(t *testing.T, payload string) {
 		c, err := parseChange(payload)
-		if err == nil && (c.IncidentID == "" || c.Version < 1) {
+		if err == nil && c.Queue == nil && (c.IncidentID == "" || c.Version < 1) {
+			t.Fatalf("accepted %q as %+v", payload, c)
+		}
+		if err == nil && c.Queue != nil && (c.Type == "" || c.IncidentID != "") {
 			t.Fatalf("accepted %q as %+v", payload, c)
 		}
 	})
@@ -281,6 +291,20 @@ func TestListenerHearsAnotherNode(t *testing.T) {
 	c := sink.next(t)
 	if c.IncidentID != inc.ID || c.Version != 2 || c.Actor != "bob" || c.Type == "" {
 		t.Fatalf("heard %+v, want version 2 of %s by bob", c, inc.ID)
+	}
+	// A change of the triage queue, announced after its commit; one
+	// naming too many incidents for a notification asks for a refresh.
+	if err := b.AnnounceQueue(ctx, "acknowledge", "bob", true, []string{inc.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if c := sink.next(t); !reflect.DeepEqual(c, Change{Type: "acknowledge", Actor: "bob", Queue: &QueueChange{Public: true, Linked: []string{inc.ID}}}) {
+		t.Fatalf("heard %+v (queue %+v) after the queue's change", c, c.Queue)
+	}
+	if err := b.AnnounceQueue(ctx, "alerts", "bob", false, slices.Repeat([]string{inc.ID}, maxPayload/len(inc.ID))); err != nil {
+		t.Fatal(err)
+	}
+	if c := sink.next(t); !reflect.DeepEqual(c, Change{Type: "alerts", Actor: "bob", Queue: &QueueChange{All: true}}) {
+		t.Fatalf("heard %+v (queue %+v) after a change of too many entries to name", c, c.Queue)
 	}
 	if len(sink.resyncs) != 0 {
 		t.Error("the listener reconnected: a probe broke its connection")

@@ -126,3 +126,53 @@ func listening(t *testing.T, s *site) {
 		t.Errorf("/metrics does not say firebreak_live_listening 1:\n%s", b)
 	}
 }
+
+// A change of the triage queue announced through the database reaches the
+// streams of those who may hear of it, as one made in this process does:
+// an entry linked to a restricted incident (or to one that cannot be read)
+// only its viewers, a public one everybody; too many incidents to name
+// make every page refresh.
+func TestQueueLiveThroughPostgres(t *testing.T) {
+	t.Parallel()
+	s := newSiteOn(t, storetest.PostgresDSN(t), time.Now)
+	ctx := context.Background()
+	st := openStream(t, s.signIn(t, "vera"), s.url)
+	st.waitFor(t, "event: hello")
+	listening(t, s)
+	svc := s.app.Services.Incidents
+	secret, err := svc.Declare(ctx, "alice", incident.DeclareInput{Title: "secret", Restricted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := svc.Declare(ctx, "alice", incident.DeclareInput{Title: "open"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.waitFor(t, `"ref":"INC-2"`)
+	db := s.app.DB
+	for _, a := range []struct {
+		action string
+		public bool
+		linked []string
+	}{
+		{"acknowledge", false, []string{secret.ID, "no-such-incident"}},
+		{"attach", false, []string{secret.ID, open.ID}},
+		{"alerts", true, nil},
+	} {
+		if err := db.AnnounceQueue(ctx, a.action, "alice", a.public, a.linked); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := st.waitFor(t, `"type":"triage.alerts"`)
+	if strings.Contains(got, "triage.acknowledge") || !strings.Contains(got, `"type":"triage.attach"`) || strings.Contains(got, "event: resync") {
+		t.Fatalf("vera's stream said, up to the public change:\n%s", got)
+	}
+	many := make([]string, 300)
+	for i := range many {
+		many[i] = open.ID
+	}
+	if err := db.AnnounceQueue(ctx, "acknowledge", "alice", false, many); err != nil {
+		t.Fatal(err)
+	}
+	st.waitFor(t, "event: resync")
+}

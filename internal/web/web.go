@@ -81,8 +81,8 @@ type Deps struct {
 	BaseURL func() string
 	Logger  *slog.Logger
 	Now     func() time.Time
-	// LiveFromStore: incident changes reach live pages through Changed,
-	// from the database's announcements (PostgreSQL, where several nodes
+	// LiveFromStore: incident and queue changes reach live pages through
+	// Changed and QueueChanged, from the database's announcements (PostgreSQL, where several nodes
 	// serve), not from this process's services (see live_nodes.go).
 	LiveFromStore bool
 }
@@ -155,7 +155,7 @@ func New(d Deps) (*Server, error) {
 	if !d.LiveFromStore {
 		d.Incidents.Observe(s.live.publish)
 	}
-	if d.Triage != nil {
+	if d.Triage != nil && !d.LiveFromStore {
 		d.Triage.Observe(s.live.triageChanged)
 	}
 	return s, nil

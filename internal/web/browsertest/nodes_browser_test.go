@@ -42,7 +42,7 @@ func node(t *testing.T, c *console, dsn string) *console {
 // Issue #19: two Firebreak nodes on one PostgreSQL database. A change made
 // through node A's API shows within a second on a page open on node B,
 // without a reload; a change to a restricted incident bob may not see
-// reaches none of his streams.
+// reaches none of his streams. The same for the triage queue.
 func TestBrowserLiveAcrossNodes(t *testing.T) {
 	chromiumPath(t)
 	dsn := storetest.PostgresDSN(t)
@@ -107,6 +107,37 @@ func TestBrowserLiveAcrossNodes(t *testing.T) {
 	}
 	if status := bob.open("/incidents/" + secret.Ref); status != http.StatusNotFound {
 		t.Errorf("bob opened the restricted %s on node B: %d", secret.Ref, status)
+	}
+
+	// The triage queue: a new alert group delivered to node A, then alice
+	// acknowledging and dismissing it in node A's console, show on bob's
+	// queue page on node B without a reload.
+	run(bob, chromedp.WaitEvent(network.EventSourceMessageReceived,
+		func(e network.EventEventSourceMessageReceived) bool { return e.EventName == "hello" },
+		chromedp.Navigate(nodeB.url+"/triage")))
+	run(bob, chromedp.Evaluate[bool](`window.fbSamePage = true`))
+	tap(t, bob)
+	deliver(t, nodeA.app.Services.Triage, nodeA.url)
+	waitLive(t, bob, time.Now(), "node A's new alert group", `document.querySelectorAll("#triage-list tr.q-new").length === 1`)
+	queue, err := api.Queue(ctx, false, 10)
+	if err != nil || len(queue) != 1 {
+		t.Fatalf("node A's queue: %d entries, %v", len(queue), err)
+	}
+	alice.open("/triage/" + queue[0].ID)
+	if status := alice.submit("Acknowledge entry"); status != http.StatusOK {
+		t.Fatalf("acknowledge on node A: %d", status)
+	}
+	waitLive(t, bob, time.Now(), "node A's acknowledgement", `document.querySelectorAll("#triage-list tr.q-acknowledged").length === 1`)
+	alice.do(chromedp.SetValue(chromedp.ID("t-reason"), "load test on checkout"))
+	if status := alice.submit("Dismiss"); status != http.StatusOK {
+		t.Fatalf("dismiss on node A: %d", status)
+	}
+	waitLive(t, bob, time.Now(), "node A's dismissal", `document.querySelectorAll("#triage-list tr[class^='q-']").length === 0`)
+	if seen := run(bob, chromedp.Evaluate[[]string](`window.fbSeen`)); len(seen) != 3 {
+		t.Errorf("bob's stream on node B was told of %d queue changes %q, want 3", len(seen), seen)
+	}
+	if p := bob.path(); p != "/triage" || !run(bob, chromedp.Evaluate[bool](`window.fbSamePage === true`)) {
+		t.Errorf("bob's queue page was reloaded or navigated (now at %s)", p)
 	}
 }
 
