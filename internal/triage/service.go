@@ -31,6 +31,7 @@ type Service struct {
 	observers []func(Signal)
 	reports   string         // the service reports are filed on
 	metrics   *intakeMetrics // nil until Instrument
+	tokens    tokenCache     // integrations by token, for webhook deliveries
 }
 
 // DefaultReportService is the service reports are filed on unless the
@@ -80,6 +81,7 @@ func (s *Service) ApplyIntegration(ctx context.Context, in IntegrationInput, sec
 		in.Service = in.Name
 	}
 	it := Integration{ID: s.newID(), Kind: in.Kind, Name: in.Name, Service: in.Service, Team: in.Team, CreatedBy: "config", CreatedAt: incident.Now(s.now())}
+	defer s.tokens.forget() // after the write: the old secret stops working at once
 	return s.store.PutIntegration(ctx, it, auth.HashToken(secret))
 }
 
@@ -189,6 +191,7 @@ func (s *Service) Integrations(ctx context.Context) ([]Integration, error) {
 
 // DisableIntegration stops an integration's token from working.
 func (s *Service) DisableIntegration(ctx context.Context, id string) error {
+	defer s.tokens.forget() // after the write: a lookup racing it is not kept
 	return s.store.DisableIntegration(ctx, id)
 }
 
@@ -218,7 +221,7 @@ func (s *Service) Receive(ctx context.Context, kind alert.Source, secret string,
 	if secret == "" {
 		return Receipt{}, errs.E(errs.Unauthorized, "", "missing integration token: use /hooks/{kind}/{token} or Authorization: Bearer <token>")
 	}
-	it, err := s.store.IntegrationByToken(ctx, auth.HashToken(secret))
+	it, err := s.integrationByToken(ctx, secret)
 	if errs.CodeOf(err) == errs.NotFound || (err == nil && (it.Disabled || it.Kind != kind)) {
 		return Receipt{}, errs.E(errs.Unauthorized, "", "the integration token is not valid for /hooks/%s", kind)
 	}
