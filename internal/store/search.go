@@ -177,10 +177,11 @@ func (db *DB) newestMatches(cols string, where []string) string {
 	// Ordered by the index's own key, so the planner reads it in order.
 	var q, key string
 	if db.dialect.postgres() {
-		// The tsquery inline, not a FROM item: the planner then sees its
-		// value and estimates from the index statistics how many rows
-		// match, choosing between reading the key backwards and the GIN.
-		q, key = "SELECT "+cols+" FROM incident_search s JOIN incidents i ON i.number = s.number WHERE s.doc @@ websearch_to_tsquery('english', ?)", "s.number"
+		// The matches' numbers from the GIN first, materialized: left to
+		// itself the planner may read the key backwards testing every
+		// row's tsvector, which for a rare word is the whole table.
+		q, key = "WITH m AS MATERIALIZED (SELECT number FROM incident_search WHERE doc @@ websearch_to_tsquery('english', ?)) "+
+			"SELECT "+cols+" FROM m JOIN incidents i ON i.number = m.number WHERE TRUE", "m.number"
 	} else {
 		q, key = "SELECT "+cols+" FROM incident_fts JOIN incidents i ON i.number = incident_fts.rowid WHERE incident_fts MATCH ?", "incident_fts.rowid"
 	}
