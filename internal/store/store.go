@@ -36,9 +36,12 @@ var migrations embed.FS
 
 // DB is an open store.
 type DB struct {
-	read    pool         // queries
-	write   pool         // transactions that write; one connection on SQLite
-	group   *groupCommit // batches SQLite write transactions; nil on PostgreSQL
+	read  pool         // queries
+	write pool         // transactions that write; one connection on SQLite
+	group *groupCommit // batches SQLite write transactions; nil on PostgreSQL
+	// ingest batches Ingest's transactions on PostgreSQL (ingestTx); nil
+	// on SQLite, where group batches them with every other write.
+	ingest  *groupCommit
 	dialect dialect
 	log     *slog.Logger
 	now     func() time.Time
@@ -228,6 +231,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.read.SetMaxIdleConns(20)
 		db.read.system = "postgres"
 		db.write = pool{DB: db.read.DB} // one pool; statements outside a transaction on it are not reads
+		db.ingest = &groupCommit{db: db.write.DB, owner: db}
 		db.dsn = dsn
 	} else {
 		db.dialect = dialect{name: "sqlite"}
@@ -446,7 +450,13 @@ func sqlitePath(dsn string) string {
 // use the context it is given. On SQLite, concurrent calls share one
 // transaction and one fsync (see groupCommit); fn then runs inside a
 // savepoint, so its error undoes its own writes only.
-func (db *DB) tx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) (err error) {
+func (db *DB) tx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return db.txIn(ctx, db.group, fn)
+}
+
+// txIn is tx committed through group g (one transaction shared by
+// concurrent callers), or alone when g is nil.
+func (db *DB) txIn(ctx context.Context, g *groupCommit, fn func(ctx context.Context, tx *sql.Tx) error) (err error) {
 	// One span per transaction, the store's one write path; a child of
 	// the request's or job's span, none when they are not traced.
 	ctx, span := telemetry.Start(ctx, "store.tx")
@@ -459,8 +469,8 @@ func (db *DB) tx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) e
 		// in this same transaction (idempotency.go).
 		fn = db.markApplied(c, fn)
 	}
-	if db.group != nil {
-		return unreachable(diskFullError(db.group.do(ctx, fn)))
+	if g != nil {
+		return unreachable(diskFullError(g.do(ctx, fn)))
 	}
 	return unreachable(diskFullError(db.txAlone(ctx, fn)))
 }

@@ -112,15 +112,20 @@ var latestItemSQL = hot(`SELECT doc FROM alert_items WHERE path = ? AND fingerpr
 
 // alertState is the queue's state as the pipeline reads it, inside the
 // ingest transaction.
+//
+// Its reads run under the transaction's context, ctx, not the one the
+// pipeline passes (its caller's request): the transaction may be shared
+// with other callers (group commit), and a cancelled statement would abort
+// it for all of them, or on PostgreSQL break its connection.
 type alertState struct {
 	db  *DB
 	ctx context.Context
 	tx  *sql.Tx
 }
 
-func (s alertState) LatestItem(ctx context.Context, path, fp string) (alert.Item, bool, error) {
+func (s alertState) LatestItem(_ context.Context, path, fp string) (alert.Item, bool, error) {
 	var doc string
-	err := s.db.queryRowTx(ctx, s.tx, latestItemSQL, path, fp).Scan(&doc)
+	err := s.db.queryRowTx(s.ctx, s.tx, latestItemSQL, path, fp).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return alert.Item{}, false, nil
 	}
@@ -150,13 +155,13 @@ func (s alertState) entry(ctx context.Context, query string, args ...any) (triag
 	return e, true, nil
 }
 
-func (s alertState) Group(ctx context.Context, id string) (alert.Group, bool, error) {
-	e, ok, err := s.entry(ctx, `SELECT doc FROM alert_groups WHERE id = ?`, id)
+func (s alertState) Group(_ context.Context, id string) (alert.Group, bool, error) {
+	e, ok, err := s.entry(s.ctx, `SELECT doc FROM alert_groups WHERE id = ?`, id)
 	return e.Group, ok, err
 }
 
-func (s alertState) OpenGroup(ctx context.Context, key string) (alert.Group, bool, error) {
-	e, ok, err := s.entry(ctx, openGroupSQL[s.db.dialect.postgres()], key)
+func (s alertState) OpenGroup(_ context.Context, key string) (alert.Group, bool, error) {
+	e, ok, err := s.entry(s.ctx, openGroupSQL[s.db.dialect.postgres()], key)
 	return e.Group, ok, err
 }
 
@@ -167,12 +172,26 @@ func (db *DB) falseLit() string {
 	return "0"
 }
 
+// ingestTx is tx for Ingest. On PostgreSQL every delivery takes the
+// queue's lock and holds it through its commit, so concurrent deliveries
+// wait on each other's WAL flush one at a time; committing the waiting ones
+// together in one transaction (as SQLite's group commit does for every
+// write) flushes once per batch and takes no parallelism away. Each
+// delivery still runs in its own savepoint, so a failing one undoes only
+// its own writes, and each hears success only after the shared commit.
+func (db *DB) ingestTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	if db.ingest != nil {
+		return db.txIn(ctx, db.ingest, fn)
+	}
+	return db.tx(ctx, fn)
+}
+
 // Ingest runs the pipeline against the stored queue and stores its
 // outcomes, all in one transaction.
 func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Outcome, error), newEntry func(alert.Group, alert.Outcome) triage.Entry, fed func(*triage.Entry)) ([]alert.Outcome, error) {
 	var outcomes []alert.Outcome
 	jobs := 0
-	err := db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.ingestTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		jobs = 0
 		if err := db.xactLock(ctx, tx, queueLockKey); err != nil {
 			return err

@@ -29,7 +29,7 @@ const preloadChunk = 250
 // PreloadItems reads the latest item of each key, as LatestItem's query
 // would (the same correlated lookup, so the same index and the same row
 // on a tie), for a chunk of keys per statement.
-func (s *ingestState) PreloadItems(ctx context.Context, keys []alert.ItemKey) error {
+func (s *ingestState) PreloadItems(_ context.Context, keys []alert.ItemKey) error {
 	if s.items == nil {
 		s.items = make(map[alert.ItemKey]string, len(keys))
 	}
@@ -48,7 +48,7 @@ func (s *ingestState) PreloadItems(ctx context.Context, keys []alert.ItemKey) er
 			args = append(args, k.Path, k.Fingerprint)
 		}
 		q.WriteString(`) SELECT k.path, k.fp, (SELECT i.doc FROM alert_items i WHERE i.path = k.path AND i.fingerprint = k.fp ORDER BY i.first_seen DESC LIMIT 1) FROM k`)
-		if err := s.preload(ctx, q.String(), args); err != nil {
+		if err := s.preload(s.ctx, q.String(), args); err != nil { // the transaction's context (alertState)
 			return err
 		}
 	}
