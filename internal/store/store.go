@@ -50,6 +50,9 @@ type DB struct {
 	stmts   stmtCache
 	// searchWindow: how many matches a ranked search scores; see search.go.
 	searchWindow int
+	// searchSpan: the first range of numbers a PostgreSQL search reads
+	// (newestAbove); tests make it small.
+	searchSpan int64
 	// ckpt checkpoints the SQLite WAL in the background; nil on PostgreSQL.
 	ckpt     *sql.DB
 	path     string     // the SQLite file; "" on PostgreSQL
