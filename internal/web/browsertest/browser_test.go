@@ -1057,7 +1057,7 @@ func seedRich(t *testing.T, c *console) {
 // seedOnCall gives the console two schedules, a policy, an override of
 // bob's tomorrow, and alice a confirmed contact method: "primary" in
 // Europe/Berlin (alice and bob by day, with an evening layer of admin
-// above on weekdays) and "security" in America/New_York (weekly).
+// above on weekdays, moved to the early morning while it is evening) and "security" in America/New_York (weekly).
 func seedOnCall(t *testing.T, c *console, out *outbox) {
 	t.Helper()
 	ctx := context.Background()
@@ -1073,12 +1073,18 @@ func seedOnCall(t *testing.T, c *console, out *outbox) {
 		morning = morning.AddDate(0, 0, -1) // alice is on call now in any case
 	}
 	weekdays := []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
+	// admin's evening layer sits above alice's day: kept an hour clear of
+	// now, or alice is not on call during a weekday evening in Berlin.
+	from, to := "18:00", "22:00"
+	if h := today.Hour(); h >= 17 && h < 23 {
+		from, to = "06:00", "08:00"
+	}
 	tomorrow := morning.AddDate(0, 0, 1)
 	for _, v := range []any{
 		oncall.Schedule{Name: "primary", TimeZone: "Europe/Berlin", Layers: []oncall.Layer{
 			{Name: "days", Users: []string{"alice", "bob"}, Start: morning, Rotation: oncall.Rotation{Kind: oncall.Daily}},
 			{Name: "evenings", Users: []string{"admin"}, Start: morning, Rotation: oncall.Rotation{Kind: oncall.Weekly},
-				Restrictions: []oncall.Restriction{{Days: weekdays, From: "18:00", To: "22:00"}}},
+				Restrictions: []oncall.Restriction{{Days: weekdays, From: from, To: to}}},
 		}, Overrides: []oncall.Override{{User: "alice", From: tomorrow.Add(2 * time.Hour), To: tomorrow.Add(8 * time.Hour)}}},
 		oncall.Schedule{Name: "security", TimeZone: "America/New_York", Layers: []oncall.Layer{
 			{Name: "weekly", Users: []string{"bob", "alice"}, Start: morning.AddDate(0, 0, -2), Rotation: oncall.Rotation{Kind: oncall.Weekly}, HandoffTime: "10:00"},
