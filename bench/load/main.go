@@ -130,8 +130,11 @@ func writeAllocProfile(path string, log *slog.Logger) {
 		log.Error("memory profile", "err", err)
 		return
 	}
-	defer f.Close()
-	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+	err = pprof.Lookup("allocs").WriteTo(f, 0)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		log.Error("memory profile", "err", err)
 	}
 }
