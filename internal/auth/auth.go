@@ -120,6 +120,8 @@ type Service struct {
 
 	dummyOnce sync.Once
 	dummy     string
+	// tokens remembers recent token lookups briefly (tokens.go).
+	tokens tokenCache
 }
 
 // Option configures a Service.
@@ -259,7 +261,13 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	if secret == "" {
 		return Principal{}, errs.E(errs.Unauthorized, "", "authentication required: send Authorization: Bearer <token>")
 	}
-	t, u, err := s.store.TokenByHash(ctx, HashToken(secret))
+	hash := HashToken(secret)
+	now := s.now()
+	p, gen, ok := s.tokens.get(hash, now)
+	if ok {
+		return p, nil
+	}
+	t, u, err := s.store.TokenByHash(ctx, hash)
 	if errs.CodeOf(err) == errs.NotFound {
 		return Principal{}, errs.E(errs.Unauthorized, "", "the token is not valid, or was revoked")
 	}
@@ -269,7 +277,11 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	if !u.Active {
 		return Principal{}, errs.E(errs.Unauthorized, "", "the token's user is deactivated")
 	}
-	return Principal{User: u, TokenID: t.ID}, nil
+	// Only a token in force is kept: refusals are read again each time,
+	// so a token issued since works at once.
+	p = Principal{User: u, TokenID: t.ID}
+	s.tokens.put(hash, p, gen, now)
+	return p, nil
 }
 
 // Bootstrap makes sure an administrator can get in. With a bootstrap secret
@@ -403,12 +415,16 @@ func (s *Service) UpdateUser(ctx context.Context, username string, p UserPatch) 
 		// Deactivation revokes the user's tokens and ends their sessions
 		// for good: reactivating the user later restores the account, not
 		// the credentials it held, which may have leaked meanwhile.
-		if err := s.store.DeactivateUser(ctx, u, u.UpdatedAt); err != nil {
+		err := s.store.DeactivateUser(ctx, u, u.UpdatedAt)
+		s.tokens.forget() // after the write, so no lookup can keep the old row
+		if err != nil {
 			return User{}, err
 		}
 		return u, nil
 	}
-	if err := s.store.UpdateUser(ctx, u); err != nil {
+	err = s.store.UpdateUser(ctx, u)
+	s.tokens.forget() // a role change holds for the user's tokens at once
+	if err != nil {
 		return User{}, err
 	}
 	return u, nil
@@ -426,5 +442,7 @@ func (s *Service) Tokens(ctx context.Context, username string) ([]Token, error) 
 
 // RevokeToken revokes a token by ID.
 func (s *Service) RevokeToken(ctx context.Context, id string) error {
-	return s.store.RevokeToken(ctx, id, s.now())
+	err := s.store.RevokeToken(ctx, id, s.now())
+	s.tokens.forget() // even on an error: the revocation may have committed
+	return err
 }
