@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -25,6 +27,11 @@ import (
 // are one or two words drawn uniformly from the vocabulary. It reports
 // p50 and p99 per query.
 // Run: go test ./internal/store -run - -bench Search -benchtime 500x
+//
+// FIREBREAK_BENCH_SEARCH_KEEP=name keeps the loaded data for the next run
+// (SQLite: $TMPDIR/name.db; PostgreSQL: schema name), so iterating on a
+// query does not reload a million incidents; FIREBREAK_BENCH_SEARCH_SLOW=k
+// logs the k slowest queries with their match counts.
 func BenchmarkSearch(b *testing.B) {
 	n := 100_000
 	if v, err := strconv.Atoi(os.Getenv("FIREBREAK_BENCH_SEARCH_N")); err == nil && v > 0 {
@@ -42,16 +49,25 @@ func BenchmarkSearch(b *testing.B) {
 			}
 		}
 	})
+	keep := os.Getenv("FIREBREAK_BENCH_SEARCH_KEEP")
 	b.Run("sqlite", func(b *testing.B) {
 		if lite == nil {
-			lite = loadSearchBench(b, dir+"/search.db", n)
+			path := dir + "/search.db"
+			if keep != "" {
+				path = os.TempDir() + "/" + keep + ".db"
+			}
+			lite = loadSearchBench(b, path, n)
 		}
 		benchSearch(b, lite)
 	})
 	// The schema too: a sub-benchmark's cleanups run after each call.
 	pgDSN := ""
 	if os.Getenv(postgresEnv) != "" {
-		pgDSN = freshPostgres(b)
+		if keep != "" {
+			pgDSN = keptPostgres(b, keep)
+		} else {
+			pgDSN = freshPostgres(b)
+		}
 	}
 	b.Run("postgres", func(b *testing.B) {
 		if pgDSN == "" {
@@ -75,6 +91,16 @@ func loadSearchBench(b *testing.B, dsn string, total int) *DB {
 	db, err := Open(ctx, dsn, Options{})
 	if err != nil {
 		b.Fatal(err)
+	}
+	var have int
+	if err := db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM incidents").Scan(&have); err != nil {
+		b.Fatal(err)
+	}
+	if have == total {
+		b.Logf("kept %d incidents", have)
+		return db
+	} else if have != 0 {
+		b.Fatalf("kept data holds %d incidents, not %d", have, total)
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	zipf := rand.NewZipf(r, 1.1, 1, vocabulary-1)
@@ -150,6 +176,11 @@ func benchSearch(b *testing.B, db *DB) {
 	r := rand.New(rand.NewPCG(3, 4))
 	v := incident.Viewer{User: "someone"}
 	took := make([]time.Duration, 0, b.N)
+	type timed struct {
+		q    string
+		took time.Duration
+	}
+	var all []timed
 	b.ResetTimer()
 	for i := range b.N {
 		q := benchWord(r.Uint64N(vocabulary))
@@ -159,12 +190,45 @@ func benchSearch(b *testing.B, db *DB) {
 		t0 := time.Now()
 		_, err := db.List(ctx, incident.Filter{Text: q, Viewer: v, Limit: 50})
 		took = append(took, time.Since(t0))
+		all = append(all, timed{q, took[len(took)-1]})
 		if err != nil {
 			b.Fatalf("search %q: %v", q, err)
+		}
+	}
+	b.StopTimer()
+	if k, _ := strconv.Atoi(os.Getenv("FIREBREAK_BENCH_SEARCH_SLOW")); k > 0 {
+		slices.SortFunc(all, func(a, b timed) int { return cmp.Compare(b.took, a.took) })
+		for _, t := range all[:min(k, len(all))] {
+			var matches int
+			if err := db.read.QueryRowContext(ctx, db.dialect.q("SELECT COUNT(*) FROM ("+db.matchNumbers()+") m"), db.newSearch(incident.Filter{Text: t.q}).match).Scan(&matches); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("%8.2f ms  %-16s %d matches", float64(t.took.Microseconds())/1000, t.q, matches)
 		}
 	}
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(0, "ns/op")
+}
+
+// keptPostgres is the DSN of schema name, created if missing and kept.
+func keptPostgres(b *testing.B, name string) string {
+	base := os.Getenv(postgresEnv)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE SCHEMA IF NOT EXISTS " + name); err != nil {
+		b.Fatal(err)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
