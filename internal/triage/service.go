@@ -393,13 +393,17 @@ func waiting(e *Entry) error {
 // Acknowledge records that someone started the assessment.
 func (s *Service) Acknowledge(ctx context.Context, actor incident.Viewer, id string) (Entry, error) {
 	now := incident.Now(s.now())
-	return s.store.UpdateEntry(ctx, actor, id, LogEntry{Action: "acknowledge", Actor: actor.User, At: now}, func(e *Entry) error {
+	e, err := s.store.UpdateEntry(ctx, actor, id, LogEntry{Action: "acknowledge", Actor: actor.User, At: now}, func(e *Entry) error {
 		if err := waiting(e); err != nil {
 			return err
 		}
 		e.Status, e.AckedBy, e.AckedAt, e.SnoozedUntil, e.UpdatedAt = Acknowledged, actor.User, &now, nil, now
 		return nil
 	})
+	if err == nil {
+		s.touched(ctx, "acknowledge", actor.User, e)
+	}
+	return e, err
 }
 
 // Dismiss takes an entry out of the queue as a false positive or duplicate.
@@ -409,13 +413,17 @@ func (s *Service) Dismiss(ctx context.Context, actor incident.Viewer, id, reason
 		return Entry{}, errs.E(errs.Invalid, "reason", "dismissing needs a reason (at most 2000 bytes), such as \"false positive: load test\"")
 	}
 	now := incident.Now(s.now())
-	return s.store.UpdateEntry(ctx, actor, id, LogEntry{Action: "dismiss", Actor: actor.User, At: now, Data: reason}, func(e *Entry) error {
+	e, err := s.store.UpdateEntry(ctx, actor, id, LogEntry{Action: "dismiss", Actor: actor.User, At: now, Data: reason}, func(e *Entry) error {
 		if err := waiting(e); err != nil {
 			return err
 		}
 		e.Status, e.Reason, e.Group.Closed, e.UpdatedAt = Dismissed, reason, true, now
 		return nil
 	})
+	if err == nil {
+		s.touched(ctx, "dismiss", actor.User, e)
+	}
+	return e, err
 }
 
 // Snooze hides an entry until a time.
@@ -425,13 +433,17 @@ func (s *Service) Snooze(ctx context.Context, actor incident.Viewer, id string, 
 		return Entry{}, errs.E(errs.Invalid, "until", "must be in the future and within 30 days")
 	}
 	until = incident.Now(until)
-	return s.store.UpdateEntry(ctx, actor, id, LogEntry{Action: "snooze", Actor: actor.User, At: now, Data: until.Format(time.RFC3339)}, func(e *Entry) error {
+	e, err := s.store.UpdateEntry(ctx, actor, id, LogEntry{Action: "snooze", Actor: actor.User, At: now, Data: until.Format(time.RFC3339)}, func(e *Entry) error {
 		if err := waiting(e); err != nil {
 			return err
 		}
 		e.Status, e.SnoozedUntil, e.UpdatedAt = Snoozed, &until, now
 		return nil
 	})
+	if err == nil {
+		s.touched(ctx, "snooze", actor.User, e)
+	}
+	return e, err
 }
 
 // Declare declares an incident from an entry: the form's fields default to
@@ -533,7 +545,7 @@ func (s *Service) link(ctx context.Context, actor incident.Viewer, e Entry, inc 
 		status = Attached
 	}
 	now := incident.Now(s.now())
-	if _, err := s.store.UpdateEntry(ctx, actor, e.Group.ID, LogEntry{Action: how, Actor: actor.User, At: now, Data: inc.Ref}, func(cur *Entry) error {
+	linked, err := s.store.UpdateEntry(ctx, actor, e.Group.ID, LogEntry{Action: how, Actor: actor.User, At: now, Data: inc.Ref}, func(cur *Entry) error {
 		if how == "attached" {
 			if err := waiting(cur); err != nil {
 				return err
@@ -541,11 +553,18 @@ func (s *Service) link(ctx context.Context, actor incident.Viewer, e Entry, inc 
 		}
 		cur.Status, cur.IncidentRef, cur.Group.IncidentID, cur.UpdatedAt = status, inc.Ref, inc.ID, now
 		return nil
-	}); err != nil {
+	})
+	if err != nil {
 		return incident.Incident{}, err
 	}
+	// The queue changed here, whatever befalls the incident's timeline.
+	action := "declare"
+	if how == "attached" {
+		action = "attach"
+	}
+	s.touched(ctx, action, actor.User, linked)
 	n := e.Group.Firing + e.Group.Resolved
-	inc, err := s.incidents.LinkSignal(ctx, incident.Command{Actor: actor, Ref: inc.ID}, incident.SignalData{
+	inc, err = s.incidents.LinkSignal(ctx, incident.Command{Actor: actor, Ref: inc.ID}, incident.SignalData{
 		GroupID: e.Group.ID, Source: string(e.Source), Integration: e.Integration, Summary: e.Group.Summary,
 		Alerts: n, FirstSeen: e.Group.FirstSeen, Labels: e.Group.CommonLabels, How: how})
 	if err != nil || how != "declared" || e.AckedBy == "" || len(inc.Holders(incident.IRLead)) > 0 {

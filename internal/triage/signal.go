@@ -38,15 +38,15 @@ func (sig Signal) For(v incident.Viewer) bool {
 	return false
 }
 
-// Touched tells the observers that actor did action on entry id (from the
-// console), to whom the entry's visibility allows.
-func (s *Service) Touched(ctx context.Context, action, actor, id string) {
-	sig := Signal{Action: action, Actor: actor}
-	e, err := s.store.Entry(ctx, system, id)
-	if err != nil {
-		s.log.WarnContext(ctx, "read a queue entry to tell open pages", "entry", id, "err", err)
+// touched tells the observers that actor did action on entry e (as it is
+// after the action, committed), to whom the entry's visibility allows.
+// Every queue action signals here, so the console's, the API's and the
+// CLI's refresh open queue pages alike.
+func (s *Service) touched(ctx context.Context, action, actor string, e Entry) {
+	if len(s.observers) == 0 {
 		return
 	}
+	sig := Signal{Action: action, Actor: actor}
 	s.audience(ctx, &sig, []string{e.Group.IncidentID})
 	s.signalled(sig)
 }

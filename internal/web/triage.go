@@ -323,7 +323,6 @@ func (s *Server) triageEntryPage(w http.ResponseWriter, r *http.Request) {
 // or the entry again with the error and what was typed.
 func (s *Server) triageDone(w http.ResponseWriter, r *http.Request, err error, f triageForm, to, flash string) {
 	if err == nil {
-		s.triage.Touched(r.Context(), f.Action, userFrom(r).Username, r.PathValue("id"))
 		if to == "" {
 			to = "/triage/" + url.PathEscape(r.PathValue("id"))
 		}

@@ -109,9 +109,9 @@ func TestBrowserLiveAcrossNodes(t *testing.T) {
 		t.Errorf("bob opened the restricted %s on node B: %d", secret.Ref, status)
 	}
 
-	// The triage queue: a new alert group delivered to node A, then alice
-	// acknowledging and dismissing it in node A's console, show on bob's
-	// queue page on node B without a reload.
+	// The triage queue: a new alert group delivered to node A, then an
+	// acknowledgement through node A's API and alice dismissing it in node
+	// A's console, show on bob's queue page on node B without a reload.
 	run(bob, chromedp.WaitEvent(network.EventSourceMessageReceived,
 		func(e network.EventEventSourceMessageReceived) bool { return e.EventName == "hello" },
 		chromedp.Navigate(nodeB.url+"/triage")))
@@ -123,11 +123,11 @@ func TestBrowserLiveAcrossNodes(t *testing.T) {
 	if err != nil || len(queue) != 1 {
 		t.Fatalf("node A's queue: %d entries, %v", len(queue), err)
 	}
-	alice.open("/triage/" + queue[0].ID)
-	if status := alice.submit("Acknowledge entry"); status != http.StatusOK {
-		t.Fatalf("acknowledge on node A: %d", status)
+	if _, err := api.Acknowledge(ctx, queue[0].ID); err != nil {
+		t.Fatalf("acknowledge through node A's API: %v", err)
 	}
-	waitLive(t, bob, time.Now(), "node A's acknowledgement", `document.querySelectorAll("#triage-list tr.q-acknowledged").length === 1`)
+	waitLive(t, bob, time.Now(), "node A's acknowledgement through the API", `document.querySelectorAll("#triage-list tr.q-acknowledged").length === 1`)
+	alice.open("/triage/" + queue[0].ID)
 	alice.do(chromedp.SetValue(chromedp.ID("t-reason"), "load test on checkout"))
 	if status := alice.submit("Dismiss"); status != http.StatusOK {
 		t.Fatalf("dismiss on node A: %d", status)
