@@ -75,7 +75,7 @@ func testSearchFields(t *testing.T, s *Setup) {
 		{"phishing", []string{"INC-1"}, incident.FieldTitle, "Phishing"},
 		{"FINANCE phishing", []string{"INC-1"}, incident.FieldTitle, "Phishing"},
 		{"gateway", []string{"INC-2"}, incident.FieldSummary, "gateway"},
-		{"gateway checkout", []string{"INC-2"}, incident.FieldTitle, "Checkout"}, // no field holds both: the first with one
+		{"gateway checkout", []string{"INC-2"}, incident.FieldTitle, "Checkout"},   // no field holds both: the first with one
 		{"certificate", []string{"INC-3"}, incident.FieldTimeline, "certificates"}, // stemmed
 		{"storage vendor", []string{"INC-3"}, incident.FieldTimeline, "storage"},
 		{"ingress", []string{"INC-3"}, incident.FieldTitle, "Ingress"},
