@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/firebreak-ir/firebreak/internal/app"
+	"github.com/firebreak-ir/firebreak/internal/outbound"
 	"github.com/firebreak-ir/firebreak/internal/store/storetest"
 	"github.com/firebreak-ir/firebreak/internal/telemetry"
 )
@@ -94,7 +95,13 @@ func TestAccessLogAndTracing(t *testing.T) {
 	recv := &otlpReceiver{spans: map[string][]string{}}
 	collector := httptest.NewServer(recv)
 	t.Cleanup(collector.Close)
-	tracing, err := telemetry.NewTracing(context.Background(), collector.URL, "test")
+	// Through the guarded client, which refuses loopback unless allowed:
+	// the collector's own host is.
+	exporter, err := outbound.ExporterClient(outbound.Policy{}, collector.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tracing, err := telemetry.NewTracing(context.Background(), collector.URL, "test", exporter)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
-	"github.com/firebreak-ir/firebreak/internal/alert"
-	"github.com/firebreak-ir/firebreak/internal/web"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -14,14 +13,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/app"
 	"github.com/firebreak-ir/firebreak/internal/buildinfo"
 	"github.com/firebreak-ir/firebreak/internal/config"
 	"github.com/firebreak-ir/firebreak/internal/notify"
+	"github.com/firebreak-ir/firebreak/internal/outbound"
 	"github.com/firebreak-ir/firebreak/internal/plan"
 	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/telemetry"
 	"github.com/firebreak-ir/firebreak/internal/triage"
+	"github.com/firebreak-ir/firebreak/internal/web"
 )
 
 func serveCmd(g *globals) *cobra.Command {
@@ -281,7 +283,14 @@ func serveTracing(ctx context.Context, g *globals, cfg config.File) (serverTraci
 			return serverTracing{}, &exitError{code: 2, err: fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)}
 		}
 	}
-	t, err := telemetry.NewTracing(ctx, endpoint, buildinfo.Read().Token())
+	var client *http.Client
+	if endpoint != "" {
+		var err error
+		if client, err = outbound.ExporterClient(cfg.OutboundPolicy(), endpoint); err != nil {
+			return serverTracing{}, &exitError{code: 2, err: fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)}
+		}
+	}
+	t, err := telemetry.NewTracing(ctx, endpoint, buildinfo.Read().Token(), client)
 	return serverTracing{t}, err
 }
 

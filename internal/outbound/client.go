@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -28,6 +29,29 @@ const MaxRedirects = 3
 // client span when traced. Set no Timeout on it; bound each request by its context.
 func Client(p Policy) *http.Client {
 	return &http.Client{Transport: telemetry.Transport(Transport(p)), CheckRedirect: p.CheckRedirect}
+}
+
+// ExporterClient is the guarded client for sending to a receiver the
+// operator configured (the OTLP collector at endpoint): p with endpoint's
+// host allowed, since collectors usually sit on loopback or the private
+// network, and everything else — a redirect elsewhere, a proxy from the
+// environment — refused as for any other request. Its requests are not
+// traced: the exporter's own requests would make spans to export.
+func ExporterClient(p Policy, endpoint string) (*http.Client, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Hostname() == "" {
+		return nil, fmt.Errorf("%q is not a URL with a host", endpoint)
+	}
+	prefix, host, err := ParseAllow(u.Hostname())
+	if err != nil {
+		return nil, fmt.Errorf("endpoint host: %w", err)
+	}
+	if host != "" {
+		p.AllowHosts = append(slices.Clone(p.AllowHosts), host)
+	} else {
+		p.Allow = append(slices.Clone(p.Allow), prefix)
+	}
+	return &http.Client{Transport: Transport(p), CheckRedirect: p.CheckRedirect}, nil
 }
 
 // Transport is the guarded transport under Client, for a client that

@@ -201,3 +201,49 @@ func TestClientIgnoresProxyEnvironment(t *testing.T) {
 		t.Fatalf("receiver %d, proxy %d requests; want 1 and 0", rcv.hits.Load(), proxy.hits.Load())
 	}
 }
+
+// TestExporterClient: the client for the operator's own collector reaches
+// that collector's host, on loopback or a private address, and refuses
+// everything else as any guarded client does: another internal host, a
+// redirect away from the collector.
+func TestExporterClient(t *testing.T) {
+	t.Parallel()
+	other := newReceiver(t, nil)
+	collector := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/away" {
+			http.Redirect(w, r, "http://other.test:"+other.port()+"/", http.StatusFound)
+		}
+	})
+	for _, tc := range []struct {
+		endpoint, host string
+		res            names
+	}{
+		// Allowed by name: the same address reached by another name is not.
+		{"http://collector.test:" + collector.port(), "collector.test", names{"collector.test": {lo4}, "other.test": {lo4}}},
+		// Allowed by address: that address only.
+		{"http://127.0.0.1:" + collector.port(), "127.0.0.1", names{"other.test": {netip.MustParseAddr("127.0.0.2")}}},
+	} {
+		c, err := outbound.ExporterClient(outbound.Policy{Resolver: tc.res}, tc.endpoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := get(t, c, tc.endpoint+"/v1/traces"); err != nil || resp.StatusCode != 200 {
+			t.Errorf("%s: the collector was not reached: %v", tc.endpoint, err)
+		}
+		var refused *outbound.RefusedError
+		if _, err := get(t, c, "http://other.test:"+other.port()+"/"); !errors.As(err, &refused) {
+			t.Errorf("%s: another loopback host: %v; want a refusal", tc.endpoint, err)
+		}
+		if tc.host == "collector.test" {
+			if _, err := get(t, c, tc.endpoint+"/away"); !errors.As(err, &refused) {
+				t.Errorf("%s: a redirect to another internal host: %v; want a refusal", tc.endpoint, err)
+			}
+		}
+	}
+	if other.hits.Load() != 0 {
+		t.Fatalf("the other receiver was reached %d times", other.hits.Load())
+	}
+	if _, err := outbound.ExporterClient(outbound.Policy{}, "not a url"); err == nil {
+		t.Fatal("an endpoint without a host was accepted")
+	}
+}

@@ -25,16 +25,19 @@ type Tracing struct {
 }
 
 // NewTracing exports spans to the OTLP/HTTP receiver at endpoint (a base
-// URL such as http://127.0.0.1:4318; spans go to its /v1/traces), named
-// as service firebreak at version. An empty endpoint turns tracing off.
-// The endpoint is the operator's own collector, so the exporter uses its
-// own client, not the guarded outbound one (which refuses loopback and
-// private addresses, where collectors usually are).
-func NewTracing(ctx context.Context, endpoint, version string) (*Tracing, error) {
+// URL such as http://127.0.0.1:4318; spans go to its /v1/traces) with
+// client, named as service firebreak at version. An empty endpoint turns
+// tracing off. client should be the guarded outbound one allowing the
+// endpoint's host (outbound.ExporterClient); it must not trace its own
+// requests, or exporting a span would make another.
+func NewTracing(ctx context.Context, endpoint, version string, client *http.Client) (*Tracing, error) {
 	if endpoint == "" {
 		return &Tracing{provider: noop.NewTracerProvider()}, nil
 	}
-	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(strings.TrimRight(endpoint, "/")+"/v1/traces"))
+	if client == nil {
+		return nil, fmt.Errorf("OTLP exporter: no HTTP client")
+	}
+	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(strings.TrimRight(endpoint, "/")+"/v1/traces"), otlptracehttp.WithHTTPClient(client))
 	if err != nil {
 		return nil, fmt.Errorf("OTLP exporter: %w", err)
 	}
