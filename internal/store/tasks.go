@@ -41,10 +41,13 @@ var (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 )
 
-// writeTasks replaces the incident's rows in the tasks index.
-func (db *DB) writeTasks(ctx context.Context, tx *sql.Tx, inc *incident.Incident) error {
-	if _, err := db.execTx(ctx, tx, clearTasksSQL, inc.ID); err != nil {
-		return fmt.Errorf("clear tasks: %w", err)
+// writeTasks replaces the incident's rows in the tasks index; fresh: inc
+// was inserted in this transaction and has none yet.
+func (db *DB) writeTasks(ctx context.Context, tx *sql.Tx, inc *incident.Incident, fresh bool) error {
+	if !fresh {
+		if _, err := db.execTx(ctx, tx, clearTasksSQL, inc.ID); err != nil {
+			return fmt.Errorf("clear tasks: %w", err)
+		}
 	}
 	for i := range inc.Tasks {
 		t := &inc.Tasks[i]
