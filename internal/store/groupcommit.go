@@ -34,6 +34,15 @@ type groupCommit struct {
 	owner *DB        // its statement cache; nil in tests of the group commit alone
 	wal   *walGuard  // keeps the WAL bounded; nil in tests of the group commit alone
 	disk  *diskGuard // refuses writes while the disk is full; nil in tests of the group commit alone
+	// first, when set, runs at the start of every batch, with the first
+	// savepoint (PostgreSQL: the ingests' advisory lock, taken once per
+	// batch instead of once per caller).
+	first string
+	// joined sends each savepoint with the release of the one before it,
+	// one statement between two callers instead of two, and leaves the
+	// last to the commit (PostgreSQL: a round trip each, and a COMMIT
+	// releases what is open).
+	joined bool
 
 	mu      sync.Mutex
 	queue   []*writeOp
@@ -156,16 +165,26 @@ func (g *groupCommit) commit(batch []*writeOp) {
 		fail(batch, fmt.Errorf("begin: %w", err))
 		return
 	}
+	started := false // a statement was sent: first, with the first savepoint
+	open := false    // a savepoint is open: joined, or between SAVEPOINT and RELEASE
 	for i, op := range batch {
 		if err := op.ctx.Err(); err != nil {
 			op.err = err
 			continue
 		}
-		if _, err := g.exec(bg, tx, savepointSQL); err != nil {
+		sp := savepointSQL
+		switch {
+		case open && g.joined:
+			sp = releaseSQL + "; " + savepointSQL
+		case !started && g.first != "":
+			sp = g.first + "; " + savepointSQL
+		}
+		if _, err := g.exec(bg, tx, sp); err != nil {
 			tx.Rollback()
 			fail(batch, fmt.Errorf("savepoint: %w", err))
 			return
 		}
+		started, open = true, true
 		if err := op.fn(context.WithoutCancel(op.ctx), tx); err != nil {
 			op.err = err
 			if _, rerr := g.exec(bg, tx, rollbackToSQL); rerr != nil {
@@ -177,11 +196,20 @@ func (g *groupCommit) commit(batch []*writeOp) {
 				return
 			}
 		}
+		if g.joined {
+			continue // released with the next savepoint, or by the commit
+		}
 		if _, err := g.exec(bg, tx, releaseSQL); err != nil {
 			tx.Rollback()
 			fail(batch, fmt.Errorf("release savepoint: %w", err))
 			return
 		}
+		open = false
+	}
+	if !started {
+		// Every caller gave up before its turn: nothing to commit.
+		tx.Rollback()
+		return
 	}
 	if err := tx.Commit(); err != nil {
 		fail(batch, fmt.Errorf("commit: %w", err))

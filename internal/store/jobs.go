@@ -14,6 +14,7 @@ import (
 
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/errs"
+	"github.com/firebreak-ir/firebreak/internal/telemetry"
 )
 
 // Durable jobs (see package engine). Other store code writes jobs inside
@@ -169,9 +170,8 @@ func (db *DB) Claim(ctx context.Context, worker string, now time.Time, lease tim
 		query, args = claimPostgres, []any{n, n, limit, worker, until}
 	}
 	var jobs []engine.Job
-	err := db.txRedoable(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	read := func(rows *sql.Rows, err error) error {
 		jobs = jobs[:0]
-		rows, err := db.queryTx(ctx, tx, query, args...)
 		if err != nil {
 			return fmt.Errorf("claim jobs: %w", err)
 		}
@@ -187,7 +187,18 @@ func (db *DB) Claim(ctx context.Context, worker string, now time.Time, lease tim
 			return fmt.Errorf("claim jobs: %w", err)
 		}
 		return nil
-	})
+	}
+	var err error
+	if db.redo.DB != nil {
+		// One statement committing on its own (redo.go).
+		ctx, span := telemetry.Start(ctx, "store.tx")
+		err = read(db.redo.QueryContext(ctx, db.dialect.q(query), args...))
+		telemetry.End(span, err)
+	} else {
+		err = db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			return read(db.queryTx(ctx, tx, query, args...))
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +218,7 @@ func (db *DB) exec(ctx context.Context, what, query string, args ...any) (int64,
 	return db.execWith(ctx, db.tx, what, query, args...)
 }
 
-// execWith is exec in a transaction run by txFn (db.tx or db.txRedoable).
+// execWith is exec in a transaction run by txFn.
 func (db *DB) execWith(ctx context.Context, txFn func(context.Context, func(context.Context, *sql.Tx) error) error, what, query string, args ...any) (int64, error) {
 	var n int64
 	err := txFn(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -225,12 +236,12 @@ func (db *DB) execWith(ctx context.Context, txFn func(context.Context, func(cont
 }
 
 // execJob runs a write on one job; a missing job is NotFound. It is
-// bookkeeping of the engine's (txRedoable): a completion, retry or snooze
+// bookkeeping of the engine's, redone after a crash (redo.go): a completion, retry or snooze
 // lost with the last moments before a crash of PostgreSQL runs the job
 // again, which every handler allows. A job buried by the engine is not
 // redone, and is written by exec.
 func (db *DB) execJob(ctx context.Context, what, id, query string, args ...any) error {
-	n, err := db.execWith(ctx, db.txRedoable, what, query, args...)
+	n, err := db.redoExec(ctx, what, query, args...)
 	if err != nil {
 		return err
 	}

@@ -36,8 +36,11 @@ var migrations embed.FS
 
 // DB is an open store.
 type DB struct {
-	read  pool         // queries
-	write pool         // transactions that write; one connection on SQLite
+	read  pool // queries
+	write pool // transactions that write; one connection on SQLite
+	// redo runs the engine's redone bookkeeping on PostgreSQL (redo.go);
+	// nil on SQLite.
+	redo  pool
 	group *groupCommit // batches SQLite write transactions; nil on PostgreSQL
 	// ingest batches Ingest's transactions on PostgreSQL (ingestTx); nil
 	// on SQLite, where group batches them with every other write.
@@ -234,8 +237,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.read.SetMaxIdleConns(20)
 		db.read.system = "postgres"
 		db.write = pool{DB: db.read.DB} // one pool; statements outside a transaction on it are not reads
-		db.ingest = &groupCommit{db: db.write.DB, owner: db}
+		db.ingest = &groupCommit{db: db.write.DB, owner: db, first: fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, queueLockKey), joined: true}
 		db.dsn = dsn
+		if db.redo.DB, err = openRedo(dsn); err != nil {
+			_ = db.read.Close() // the open failure is the one to report
+			return nil, err
+		}
 	} else {
 		db.dialect = dialect{name: "sqlite"}
 		if err := openSQLite(db, dsn, opt); err != nil {
@@ -438,6 +445,9 @@ func (db *DB) Close() error {
 		err = db.ckpt.Close()
 	}
 	err = errors.Join(err, db.read.Close())
+	if db.redo.DB != nil {
+		err = errors.Join(err, db.redo.Close())
+	}
 	if db.write.DB != db.read.DB {
 		err = errors.Join(err, db.write.Close())
 	}
@@ -481,35 +491,12 @@ func (db *DB) txIn(ctx context.Context, g *groupCommit, fn func(ctx context.Cont
 	if g != nil {
 		return unreachable(diskFullError(g.do(ctx, fn)))
 	}
-	return unreachable(diskFullError(db.txAlone(ctx, fn)))
+	return unreachable(diskFullError(db.txAlone(ctx, db.write.DB, fn)))
 }
 
-// txRedoable is tx for bookkeeping that may be lost in a crash of the
-// database server without harm, because what it records is redone: a
-// job's claim (lost, the job is due again and runs again, as after any
-// crash: handlers are idempotent) and a job's completion, retry or snooze
-// (lost, the job runs again and finds its work done). On PostgreSQL it
-// commits without waiting for the WAL flush (synchronous_commit off,
-// this transaction only): the commit is visible at once and durable
-// within a few wal_writer_delay, and any later durable commit flushes it
-// first, so nothing that depends on it can survive it. Never use it for
-// what a client or a receiver was told happened. SQLite's group commit
-// shares one fsync among concurrent writers already.
-func (db *DB) txRedoable(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
-	if !db.dialect.postgres() {
-		return db.tx(ctx, fn)
-	}
-	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-			return fmt.Errorf("relax commit: %w", err)
-		}
-		return fn(ctx, tx)
-	})
-}
-
-// txAlone runs fn in a transaction of its own (PostgreSQL).
-func (db *DB) txAlone(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+// txAlone runs fn in a transaction of its own on p (PostgreSQL).
+func (db *DB) txAlone(ctx context.Context, p *sql.DB, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	tx, err := p.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -172,13 +172,16 @@ func (db *DB) falseLit() string {
 	return "0"
 }
 
-// ingestTx is tx for Ingest. On PostgreSQL every delivery takes the
-// queue's lock and holds it through its commit, so concurrent deliveries
-// wait on each other's WAL flush one at a time; committing the waiting ones
-// together in one transaction (as SQLite's group commit does for every
-// write) flushes once per batch and takes no parallelism away. Each
-// delivery still runs in its own savepoint, so a failing one undoes only
-// its own writes, and each hears success only after the shared commit.
+// ingestTx is tx for Ingest, holding the queue's lock (queueLockKey). On
+// PostgreSQL every delivery takes that lock and holds it through its
+// commit, so concurrent deliveries would wait on each other's WAL flush one
+// at a time; committing the waiting ones together in one transaction (as
+// SQLite's group commit does for every write) flushes once per batch and
+// takes no parallelism away. The batch takes the lock once, with its first
+// savepoint (db.ingest's first). Each delivery still runs in its own
+// savepoint, so a failing one undoes only its own writes, and each hears
+// success only after the shared commit. SQLite's single writer needs no
+// lock.
 func (db *DB) ingestTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	if db.ingest != nil {
 		return db.txIn(ctx, db.ingest, fn)
@@ -193,9 +196,6 @@ func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Out
 	jobs := 0
 	err := db.ingestTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		jobs = 0
-		if err := db.xactLock(ctx, tx, queueLockKey); err != nil {
-			return err
-		}
 		st := &ingestState{alertState: alertState{db: db, ctx: ctx, tx: tx}}
 		var err error
 		if outcomes, err = process(st); err != nil {
