@@ -461,7 +461,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		_ = db.Close() // the failure being returned is the one to report
 		return nil, fmt.Errorf("schedule the idempotency sweep: %w", err)
 	}
-	db.OnJobs(a.Engine.Notify)
+	db.UseEngine(a.Engine) // wakes it after jobs commit; hands it the jobs it holds
 	a.srv = &http.Server{
 		// The access log sees the client TrustForwarded found, and every
 		// answer, a refused form post's too.

@@ -100,6 +100,9 @@ type Engine struct {
 	worker   string // names our leases
 	handlers map[string]Handler
 	wake     chan struct{}
+	handed   chan struct{} // Take handed over held jobs
+	busy     atomic.Int64  // jobs running; Hold takes a job only for a free worker
+	held     heldQueue
 	started  atomic.Bool
 }
 
@@ -112,6 +115,7 @@ func New(s Store, o Options) *Engine {
 		tracer:   telemetry.Tracer(o.Tracing),
 		handlers: map[string]Handler{},
 		wake:     make(chan struct{}, 1),
+		handed:   make(chan struct{}, 1),
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -181,13 +185,37 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	done := make(chan struct{}, e.workers)
+	e.holding(true)
+	defer e.holding(false)
+	// done carries whether the finished job is due again (retried,
+	// snoozed): only then, or when the last claim filled every free
+	// worker, may a finishing worker leave something due to claim.
+	done := make(chan bool, e.workers)
 	busy := 0
 	down := outage{log: e.log, now: e.now, poll: e.poll}
+	start := func(j Job) {
+		busy++
+		e.busy.Add(1)
+		wg.Go(func() {
+			again, err := e.run(ctx, j)
+			if err != nil {
+				e.log.Error("record job outcome", "kind", j.Kind, "id", j.ID, "err", err)
+			}
+			done <- again
+		})
+	}
+	t := time.NewTimer(e.poll)
+	defer t.Stop()
+	claim, more := true, false
 	for {
-		sleep := e.poll
-		if free := e.workers - busy; free > 0 {
+		for _, j := range e.takeHeld(e.workers - busy) {
+			start(j)
+		}
+		if free := e.workers - busy; claim && free > 0 {
+			claim = false
+			sleep := e.poll
 			jobs, err := e.claim(ctx, free)
+			more = false
 			switch {
 			case err != nil && ctx.Err() != nil:
 				return nil
@@ -198,34 +226,35 @@ func (e *Engine) Run(ctx context.Context) error {
 				sleep = e.untilNext(ctx)
 			default:
 				down.ok()
+				more = true
 			}
 			// Else every worker is busy and more may be due: a finishing
 			// worker wakes the loop to claim again.
 			for _, j := range jobs {
-				busy++
-				wg.Go(func() {
-					if err := e.run(ctx, j); err != nil {
-						e.log.Error("record job outcome", "kind", j.Kind, "id", j.ID, "err", err)
-					}
-					done <- struct{}{}
-				})
+				start(j)
 			}
+			t.Reset(sleep)
 		}
-		t := time.NewTimer(sleep)
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return nil
-		case <-done:
+		case again := <-done:
 			busy--
+			e.busy.Add(-1)
+			claim = claim || again || more
 		case <-e.wake:
+			claim = true
+		case <-e.handed:
+			// Held jobs are started at the top; nothing new to claim.
 		case <-t.C:
+			claim = true
 		}
-		t.Stop()
 		for drained := false; !drained; {
 			select {
-			case <-done:
+			case again := <-done:
 				busy--
+				e.busy.Add(-1)
+				claim = claim || again || more
 			default:
 				drained = true
 			}
@@ -304,7 +333,7 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 		}
 		for _, j := range jobs {
 			ran++
-			if err := e.run(ctx, j); err != nil {
+			if _, err := e.run(ctx, j); err != nil {
 				return ran, fmt.Errorf("record outcome of job %s: %w", j.ID, err)
 			}
 		}
@@ -313,7 +342,9 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 
 // run runs one claimed job and records its outcome, in a span of its
 // own: the handler's store writes and outgoing requests are its children.
-func (e *Engine) run(ctx context.Context, j Job) (err error) {
+// again is whether the handler failed or snoozed: the job may be due
+// again.
+func (e *Engine) run(ctx context.Context, j Job) (again bool, err error) {
 	ctx, span := e.tracer.Start(ctx, "job "+j.Kind, trace.WithSpanKind(trace.SpanKindConsumer))
 	if span.IsRecording() {
 		span.SetAttributes(attribute.String("job.kind", j.Kind), attribute.String("job.id", j.ID), attribute.Int("job.attempt", j.Attempt+1))
@@ -322,13 +353,17 @@ func (e *Engine) run(ctx context.Context, j Job) (err error) {
 	return e.runJob(ctx, j)
 }
 
-func (e *Engine) runJob(ctx context.Context, j Job) error {
+func (e *Engine) runJob(ctx context.Context, j Job) (bool, error) {
 	start := e.now()
 	e.metrics.started(j, start)
 	var err error
 	done := new(atomic.Bool)
 	if h, ok := e.handlers[j.Kind]; ok {
-		hctx, cancel := context.WithTimeout(context.WithValue(ctx, completedKey{}, done), e.lease*9/10)
+		limit := e.lease * 9 / 10
+		if !j.leaseEnd.IsZero() {
+			limit = min(limit, j.leaseEnd.Sub(start)-e.lease/10)
+		}
+		hctx, cancel := context.WithTimeout(context.WithValue(ctx, completedKey{}, done), limit)
 		err = e.call(hctx, h, j)
 		cancel()
 	} else {
@@ -338,9 +373,9 @@ func (e *Engine) runJob(ctx context.Context, j Job) error {
 		sp.SetStatus(codes.Error, err.Error())
 	}
 	if err == nil && done.Load() {
-		return nil
+		return false, nil
 	}
-	return e.finish(ctx, j, err)
+	return err != nil, e.finish(ctx, j, err)
 }
 
 type completedKey struct{}

@@ -28,6 +28,9 @@ type Job struct {
 	Holder    string `json:"-"`
 	State     State  `json:"state"`
 	LastError string `json:"last_error,omitempty"`
+	// leaseEnd is when the lease of a held job (Take) ends; zero for a
+	// claimed job, whose lease starts with its run.
+	leaseEnd time.Time
 }
 
 // State is where a job stands.

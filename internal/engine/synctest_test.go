@@ -24,8 +24,9 @@ type memJob struct {
 }
 
 type memStore struct {
-	mu   sync.Mutex
-	jobs map[string]*memJob
+	mu     sync.Mutex
+	jobs   map[string]*memJob
+	claims int // Claim calls
 }
 
 var _ engine.Store = (*memStore)(nil)
@@ -45,9 +46,26 @@ func (m *memStore) Enqueue(ctx context.Context, jobs ...engine.Job) error {
 	return nil
 }
 
+// hold writes j as a store writes a job with a Holder: running, leased
+// to its holder until its RunAt.
+func (m *memStore) hold(j engine.Job) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	until := j.RunAt
+	j.State, j.RunAt = engine.Running, time.Now()
+	m.jobs[j.ID] = &memJob{Job: j, lockedUntil: until, lockedBy: j.Holder}
+}
+
+func (m *memStore) claimed() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.claims
+}
+
 func (m *memStore) Claim(ctx context.Context, worker string, now time.Time, lease time.Duration, limit int) ([]engine.Job, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.claims++
 	var due []*memJob
 	for _, j := range m.jobs {
 		if (j.State == engine.Pending && !j.RunAt.After(now)) || (j.State == engine.Running && !j.lockedUntil.After(now)) {
@@ -267,6 +285,69 @@ func TestHandlerDeadlineBeforeLease(t *testing.T) {
 		}
 		if j := s.jobs["j"]; j.State != engine.Pending || j.LastError != "context deadline exceeded" {
 			t.Errorf("after the deadline: %+v", j.Job)
+		}
+	})
+}
+
+// TestHeldJobRunsWithoutClaim: a job held for the engine and handed over
+// after its commit starts at once without a claim, and is completed; an
+// engine that is not running holds nothing.
+func TestHeldJobRunsWithoutClaim(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newMemStore()
+		idle := engine.New(s, engine.Options{})
+		if _, ok := idle.Hold(engine.Job{ID: "x", Kind: "page"}); ok {
+			t.Error("an engine that is not running held a job")
+		}
+		e, starts := bubble(t, s, engine.Options{Poll: time.Hour})
+		synctest.Wait() // asleep
+		claims := s.claimed()
+		j, ok := e.Hold(engine.Job{ID: "j", Kind: "page"})
+		if !ok || j.Holder != e.Owner() || !j.RunAt.Equal(time.Now().Add(30*time.Second)) {
+			t.Fatalf("Hold = %+v, %v; want held by %s for the lease", j, ok, e.Owner())
+		}
+		s.hold(j)
+		handed := time.Now()
+		e.Take(j)
+		if at := started(t, starts, "after Take"); !at.Equal(handed) {
+			t.Errorf("started %s after Take, want at once", at.Sub(handed))
+		}
+		synctest.Wait()
+		if n := s.claimed(); n != claims {
+			t.Errorf("%d claims for a held job, want none", n-claims)
+		}
+		s.mu.Lock()
+		_, left := s.jobs["j"]
+		s.mu.Unlock()
+		if left {
+			t.Error("the held job was not completed")
+		}
+	})
+}
+
+// TestHeldJobLateLeftToItsLease: a held job handed over when more than
+// half its lease has passed is not started then (its handler could
+// outlive the lease and the job run twice), but claimed when the lease
+// ends.
+func TestHeldJobLateLeftToItsLease(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newMemStore()
+		e, starts := bubble(t, s, engine.Options{Poll: time.Second})
+		synctest.Wait()
+		held := time.Now()
+		j, ok := e.Hold(engine.Job{ID: "j", Kind: "page"})
+		if !ok {
+			t.Fatal("not held")
+		}
+		s.hold(j)
+		time.Sleep(16 * time.Second)
+		e.Take(j)
+		noStart(t, starts, "handed over 16 s into a 30 s lease")
+		time.Sleep(14*time.Second - time.Millisecond)
+		noStart(t, starts, "just before the lease ends")
+		time.Sleep(time.Second)
+		if at := started(t, starts, "after the lease"); at.Before(held.Add(30*time.Second)) || at.After(held.Add(31*time.Second)) {
+			t.Errorf("started at +%s, want at the lease's end (+30s, within the 1 s poll)", at.Sub(held))
 		}
 	})
 }

@@ -48,12 +48,19 @@ func (db *DB) resolvedJobs(ctx context.Context, tx *sql.Tx, e triage.Entry) (int
 	return len(jobs), db.insertJobs(ctx, tx, jobs...)
 }
 
+// entryJobs writes a new queue entry's jobs and returns how many the
+// engine must be told about: those it holds (its page) are handed to it
+// after the commit instead, and run without a claim.
 func (db *DB) entryJobs(ctx context.Context, tx *sql.Tx, e triage.Entry) (int, error) {
 	if db.trigger.Entry == nil {
 		return 0, nil
 	}
 	jobs := db.trigger.Entry(e)
-	return len(jobs), db.insertJobs(ctx, tx, jobs...)
+	held, err := db.holdJobs(ctx, jobs)
+	if err != nil {
+		return 0, err
+	}
+	return len(jobs) - held, db.insertJobs(ctx, tx, jobs...)
 }
 
 // putEscalation inserts or updates e, and reports whether it did: an

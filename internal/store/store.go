@@ -48,8 +48,9 @@ type DB struct {
 	dialect dialect
 	log     *slog.Logger
 	now     func() time.Time
-	onJobs  jobsHook // wakes the job engine after jobs commit; see jobs.go
-	trigger Triggers // jobs written with incident events and new queue entries; see paging.go
+	onJobs  jobsHook   // wakes the job engine after jobs commit; see jobs.go
+	holder  holderHook // the engine that holds jobs; see jobs_held.go
+	trigger Triggers   // jobs written with incident events and new queue entries; see paging.go
 	stmts   stmtCache
 	// searchWindow: how many matches a ranked search scores; see search.go.
 	searchWindow int
@@ -488,10 +489,16 @@ func (db *DB) txIn(ctx context.Context, g *groupCommit, fn func(ctx context.Cont
 		// in this same transaction (idempotency.go).
 		fn = db.markApplied(c, fn)
 	}
+	fn, committed := withCommitHooks(fn)
 	if g != nil {
-		return unreachable(diskFullError(g.do(ctx, fn)))
+		err = unreachable(diskFullError(g.do(ctx, fn)))
+	} else {
+		err = unreachable(diskFullError(db.txAlone(ctx, db.write.DB, fn)))
 	}
-	return unreachable(diskFullError(db.txAlone(ctx, db.write.DB, fn)))
+	if err == nil {
+		committed()
+	}
+	return err
 }
 
 // txAlone runs fn in a transaction of its own on p (PostgreSQL).
