@@ -143,4 +143,3 @@ func (s *Service) link(ctx context.Context, actor incident.Viewer, e Entry, inc 
 	}
 	return inc, nil
 }
-
