@@ -46,6 +46,18 @@ func derivedID(prefix string, parts ...string) string {
 	return prefix + hex.EncodeToString(h.Sum(nil))[:24]
 }
 
+// itemID is an item's derivedID behind the time it was first seen (at),
+// in fixed-width hex. Items are inserted in about the order they are first
+// seen, so their keys (alert_items' primary key) go in at the end of the
+// index, a few pages per commit, instead of one random page per alert that
+// every commit and checkpoint then writes out. at is part of the
+// derivation, so the same input still yields the same identifier.
+func itemID(path, fingerprint string, startsAt, at time.Time) string {
+	var t [8]byte
+	binary.BigEndian.PutUint64(t[:], uint64(at.UnixNano()))
+	return "alr_" + hex.EncodeToString(t[:]) + derivedID("", path, fingerprint, stamp(startsAt), stamp(at))
+}
+
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // labelString renders labels as {a="x", b="y"}, sorted by name, the way

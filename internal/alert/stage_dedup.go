@@ -33,7 +33,7 @@ func DedupStage() Stage {
 				return ignore(o, "stale: this occurrence was already resolved"), nil
 			}
 			o.Item = Item{
-				ID:          derivedID("alr_", o.Destination.Path, a.Fingerprint, stamp(a.StartsAt), stamp(at)),
+				ID:          itemID(o.Destination.Path, a.Fingerprint, a.StartsAt, at),
 				Path:        o.Destination.Path,
 				Fingerprint: a.Fingerprint,
 				Status:      StatusFiring,
