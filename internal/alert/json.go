@@ -50,10 +50,19 @@ func (d *Destination) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes an open alert's ends_at as null, not as Go's zero
+// plainAlert is an Alert without its MarshalJSON, so encoding it does not
+// recurse.
+type plainAlert Alert
+
+// alertJSON is an Alert as MarshalJSON writes it.
+type alertJSON struct {
+	plainAlert
+	EndsAt *time.Time `json:"ends_at"`
+}
+
+// alertJSONOf is a with an open alert's ends_at as null, not as Go's zero
 // time, and its labels as {} when it has none.
-func (a Alert) MarshalJSON() ([]byte, error) {
-	type plain Alert // without the method, so no recursion
+func alertJSONOf(a Alert) alertJSON {
 	var ends *time.Time
 	if !a.EndsAt.IsZero() {
 		ends = &a.EndsAt
@@ -61,8 +70,11 @@ func (a Alert) MarshalJSON() ([]byte, error) {
 	if a.Labels == nil {
 		a.Labels = map[string]string{}
 	}
-	return json.Marshal(struct {
-		plain
-		EndsAt *time.Time `json:"ends_at"`
-	}{plain(a), ends})
+	return alertJSON{plainAlert(a), ends}
+}
+
+// MarshalJSON writes an open alert's ends_at as null, not as Go's zero
+// time, and its labels as {} when it has none.
+func (a Alert) MarshalJSON() ([]byte, error) {
+	return json.Marshal(alertJSONOf(a))
 }

@@ -161,7 +161,7 @@ func (db *DB) putItems(ctx context.Context, tx *sql.Tx, items []alert.Item) erro
 		}
 		args = args[:0]
 		for _, it := range items[:u.rows] {
-			doc, err := json.Marshal(it)
+			doc, err := alert.MarshalItem(it)
 			if err != nil {
 				return fmt.Errorf("encode alert: %w", err)
 			}
