@@ -37,8 +37,22 @@ type MultiStage []Stage
 
 // Exec implements Stage.
 func (ms MultiStage) Exec(ctx context.Context, s *Session, o Outcome) ([]Outcome, error) {
-	cur := []Outcome{o}
-	for _, st := range ms {
+	if len(ms) == 0 {
+		return []Outcome{o}, nil
+	}
+	cur, err := ms[0].Exec(ctx, s, o)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range ms[1:] {
+		if len(cur) == 1 {
+			// One outcome in, the stage's own slice out: nothing to gather,
+			// so no slice per stage per alert (an Outcome is large).
+			if cur, err = st.Exec(ctx, s, cur[0]); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		var next []Outcome
 		for _, c := range cur {
 			out, err := st.Exec(ctx, s, c)
@@ -152,6 +166,10 @@ func (b *Batch) Process(ctx context.Context, st State) ([]Outcome, error) {
 			out, err := b.stateful.Exec(ctx, s, o)
 			if err != nil {
 				return nil, err
+			}
+			if len(routed) == 1 {
+				outs = out // the usual one destination: no copy
+				break
 			}
 			outs = append(outs, out...)
 		}
