@@ -24,12 +24,30 @@ import (
 // writeSearch indexes a new incident: its title, summary, the notes of
 // its first events and its post-mortem.
 func (db *DB) insertSearch(ctx context.Context, tx *sql.Tx, inc *incident.Incident, events []incident.Event) error {
-	_, err := tx.ExecContext(ctx, db.dialect.q(`INSERT INTO `+db.searchTable()+` (`+db.searchKey()+`, title, summary, timeline, postmortem) VALUES (?, ?, ?, ?, ?)`),
+	_, err := db.execTx(ctx, tx, db.searchSQL(insertSearchSQL),
 		inc.Number, incident.SearchClean(inc.Title), incident.SearchClean(inc.Summary), incident.TimelineText(events), incident.PostmortemText(inc.Postmortem.Doc))
 	if err != nil {
 		return fmt.Errorf("index incident %s: %w", inc.Ref, err)
 	}
 	return nil
+}
+
+// The index's writes run in every command's transaction, inside SQLite's
+// single writer: prepared once (hot), in SQLite's spelling; searchSQL
+// gives PostgreSQL's.
+var (
+	insertSearchSQL      = hot(`INSERT INTO incident_fts (rowid, title, summary, timeline, postmortem) VALUES (?, ?, ?, ?, ?)`)
+	updateSearchSQL      = hot(`UPDATE incident_fts SET title = ?, summary = ?, postmortem = ? WHERE rowid = ?`)
+	updateSearchNotesSQL = hot(`UPDATE incident_fts SET title = ?, summary = ?, postmortem = ?, timeline = CASE WHEN timeline = '' THEN ? ELSE timeline || ? END WHERE rowid = ?`)
+)
+
+// searchSQL is one of the index's writes for this database.
+func (db *DB) searchSQL(q string) string {
+	if !db.dialect.postgres() {
+		return q
+	}
+	q = strings.Replace(q, "incident_fts", db.searchTable(), 1)
+	return strings.ReplaceAll(q, "rowid", db.searchKey())
 }
 
 // updateSearch keeps an incident's row in step with a batch of its
@@ -40,13 +58,13 @@ func (db *DB) updateSearch(ctx context.Context, tx *sql.Tx, inc *incident.Incide
 	if notes == "" && !incident.SearchChanged(events) {
 		return nil
 	}
-	query := `UPDATE ` + db.searchTable() + ` SET title = ?, summary = ?, postmortem = ?`
+	query := updateSearchSQL
 	args := []any{incident.SearchClean(inc.Title), incident.SearchClean(inc.Summary), incident.PostmortemText(inc.Postmortem.Doc)}
 	if notes != "" {
-		query += `, timeline = CASE WHEN timeline = '' THEN ? ELSE timeline || ? END`
+		query = updateSearchNotesSQL
 		args = append(args, notes, "\n"+notes)
 	}
-	res, err := tx.ExecContext(ctx, db.dialect.q(query+` WHERE `+db.searchKey()+` = ?`), append(args, inc.Number)...)
+	res, err := db.execTx(ctx, tx, db.searchSQL(query), append(args, inc.Number)...)
 	if err != nil {
 		return fmt.Errorf("index incident %s: %w", inc.Ref, err)
 	}
