@@ -326,13 +326,13 @@ func openSQLite(db *DB, path string, opt Options) error {
 	db.write.SetMaxIdleConns(1)
 	db.write.SetConnMaxLifetime(0)
 	db.write.SetConnMaxIdleTime(0)
-	// mmap_size: readers map the file instead of reading it page by page.
-	// A search or list visits rows all over a large database, and a
-	// reader's own page cache is emptied whenever a write lands, so at a
-	// million incidents a search spent 43% of its CPU in pread. Writes
-	// still go through write(2); SQLite caps the map at 2 GiB and reads
-	// the rest as before.
-	if db.read.DB, err = sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=mmap_size(2147418112)"); err != nil {
+	// Readers read pages with pread, not through mmap_size: mapping the
+	// file took a search's p50 at a million incidents from 13.5 to 9 ms
+	// but its p99 from 23 to 44–50 ms, since every read connection maps
+	// the file on its own and pays a page fault on each first touch of a
+	// page, and the slowest searches are those touching the most pages
+	// (bench/README.md, 7 December).
+	if db.read.DB, err = sql.Open("sqlite", base+"&_pragma=query_only(1)"); err != nil {
 		_ = db.write.Close() // the open failure is the one to report
 		return fmt.Errorf("open sqlite: %w", err)
 	}
