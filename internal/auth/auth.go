@@ -263,7 +263,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	}
 	hash := HashToken(secret)
 	now := s.now()
-	p, gen, ok := s.tokens.get(hash, now)
+	p, gen, ok := s.tokens.Get(hash, now)
 	if ok {
 		return p, nil
 	}
@@ -280,7 +280,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	// Only a token in force is kept: refusals are read again each time,
 	// so a token issued since works at once.
 	p = Principal{User: u, TokenID: t.ID}
-	s.tokens.put(hash, p, gen, now)
+	s.tokens.Put(hash, p, gen, now.Add(TokenTTL))
 	return p, nil
 }
 
@@ -416,14 +416,14 @@ func (s *Service) UpdateUser(ctx context.Context, username string, p UserPatch) 
 		// for good: reactivating the user later restores the account, not
 		// the credentials it held, which may have leaked meanwhile.
 		err := s.store.DeactivateUser(ctx, u, u.UpdatedAt)
-		s.tokens.forget() // after the write, so no lookup can keep the old row
+		s.tokens.Forget() // after the write, so no lookup can keep the old row
 		if err != nil {
 			return User{}, err
 		}
 		return u, nil
 	}
 	err = s.store.UpdateUser(ctx, u)
-	s.tokens.forget() // a role change holds for the user's tokens at once
+	s.tokens.Forget() // a role change holds for the user's tokens at once
 	if err != nil {
 		return User{}, err
 	}
@@ -443,6 +443,6 @@ func (s *Service) Tokens(ctx context.Context, username string) ([]Token, error) 
 // RevokeToken revokes a token by ID.
 func (s *Service) RevokeToken(ctx context.Context, id string) error {
 	err := s.store.RevokeToken(ctx, id, s.now())
-	s.tokens.forget() // even on an error: the revocation may have committed
+	s.tokens.Forget() // even on an error: the revocation may have committed
 	return err
 }

@@ -81,7 +81,7 @@ func (s *Service) ApplyIntegration(ctx context.Context, in IntegrationInput, sec
 		in.Service = in.Name
 	}
 	it := Integration{ID: s.newID(), Kind: in.Kind, Name: in.Name, Service: in.Service, Team: in.Team, CreatedBy: "config", CreatedAt: incident.Now(s.now())}
-	defer s.tokens.forget() // after the write: the old secret stops working at once
+	defer s.tokens.Forget() // after the write: the old secret stops working at once
 	return s.store.PutIntegration(ctx, it, auth.HashToken(secret))
 }
 
@@ -191,7 +191,7 @@ func (s *Service) Integrations(ctx context.Context) ([]Integration, error) {
 
 // DisableIntegration stops an integration's token from working.
 func (s *Service) DisableIntegration(ctx context.Context, id string) error {
-	defer s.tokens.forget() // after the write: a lookup racing it is not kept
+	defer s.tokens.Forget() // after the write: a lookup racing it is not kept
 	return s.store.DisableIntegration(ctx, id)
 }
 
