@@ -48,6 +48,11 @@ func TestDiskFullRecovers(t *testing.T) {
 	if _, err := db.write.ExecContext(ctx, `PRAGMA max_page_count = `+itoa(pages+2)); err != nil {
 		t.Fatal(err)
 	}
+	// From here the disk is as a real fill leaves it: room for the database
+	// to go on (above the minimum) but not for a new reserve on top, so the
+	// checkpointer's tick, which runs meanwhile, cannot remake the reserve
+	// the failed write gives back and resume writes before the checks below.
+	free.Store(1<<20 + 1<<19)
 	big := `{"pad":"` + strings.Repeat("x", 3000) + `"}`
 	var failure error
 	for i := 0; i < 200 && failure == nil; i++ {
@@ -57,6 +62,7 @@ func TestDiskFullRecovers(t *testing.T) {
 	if !ok || e.Code != errs.Unavailable || e.RetryAfter <= 0 {
 		t.Fatalf("a write on a full database: %v, want unavailable with a retry delay", failure)
 	}
+	db.disk.tick() // as the checkpointer may at any moment
 	if _, err := os.Stat(ReserveFile(path)); !os.IsNotExist(err) {
 		t.Errorf("the reserve was not given back: %v", err)
 	}
@@ -67,8 +73,7 @@ func TestDiskFullRecovers(t *testing.T) {
 	if _, err := db.write.ExecContext(ctx, `PRAGMA max_page_count = 1073741823`); err != nil {
 		t.Fatal(err)
 	}
-	free.Store(1<<20 + 1<<19) // less than reserve + minimum
-	db.disk.tick()
+	db.disk.tick() // 1.5 MiB free: less than reserve + minimum
 	if err := db.Enqueue(ctx, engine.Job{Kind: "after"}); errs.CodeOf(err) != errs.Unavailable {
 		t.Fatalf("a write before the disk has room: %v, want refused", err)
 	}
