@@ -104,6 +104,8 @@ type Engine struct {
 	busy     atomic.Int64  // jobs running; Hold takes a job only for a free worker
 	held     heldQueue
 	started  atomic.Bool
+
+	claimJitter func() float64 // the outage backoff's spread; nil is random (tests fix it)
 }
 
 // New returns an engine over s. Register handlers with Handle, then Run.
@@ -192,7 +194,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	// worker, may a finishing worker leave something due to claim.
 	done := make(chan bool, e.workers)
 	busy := 0
-	down := outage{log: e.log, now: e.now, poll: e.poll}
+	down := outage{log: e.log, now: e.now, poll: e.poll, jitter: e.claimJitter}
 	start := func(j Job) {
 		busy++
 		e.busy.Add(1)

@@ -90,7 +90,8 @@ func attr(rec slog.Record, key string) slog.Value {
 }
 
 // TestClaimBacksOffWhileTheDatabaseIsDown: while claims fail the loop
-// tries again after 0.5 s, 1 s, 2 s … up to 30 s, logs one warning when
+// tries again after 0.5 s, 1 s, 2 s … up to 30 s (without the ±20%
+// spread, fixed here), logs one warning when
 // the database goes and one line when it is back (with how long it was
 // gone), and starts the backoff over after a claim works.
 func TestClaimBacksOffWhileTheDatabaseIsDown(t *testing.T) {
@@ -99,6 +100,7 @@ func TestClaimBacksOffWhileTheDatabaseIsDown(t *testing.T) {
 		s := &downStore{memStore: newMemStore(), down: true}
 		logs := &records{}
 		e := engine.New(s, engine.Options{Poll: 500 * time.Millisecond, Logger: slog.New(logs)})
+		engine.SetClaimJitter(e, func() float64 { return 0.5 }) // exact times; TestOutageSpread checks the spread
 		starts := make(chan time.Time, 4)
 		e.Handle("page", func(ctx context.Context, j engine.Job) error { starts <- time.Now(); return nil })
 		ctx, cancel := context.WithCancel(t.Context())
