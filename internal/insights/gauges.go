@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
 
@@ -81,13 +82,31 @@ func (g *Gauges) Refresh(ctx context.Context) error {
 	return nil
 }
 
-// Run refreshes the gauges until ctx ends.
+// Run refreshes the gauges until ctx ends. A database that cannot be
+// reached is logged once as a warning, and once more when the gauges
+// are computed again (scrapes keep the last figures meanwhile), not as
+// an error every interval; other failures are errors each time.
 func (g *Gauges) Run(ctx context.Context) {
 	t := time.NewTicker(g.interval)
 	defer t.Stop()
+	log := g.svc.d.Logger
+	var down time.Time // when refreshes began failing for want of the database
 	for {
-		if err := g.Refresh(ctx); err != nil && ctx.Err() == nil {
-			g.svc.d.Logger.ErrorContext(ctx, "insights gauges", "err", err)
+		err := g.Refresh(ctx)
+		switch {
+		case ctx.Err() != nil:
+		case err == nil:
+			if !down.IsZero() {
+				log.InfoContext(ctx, "insights gauges computed again", "down_for", g.svc.d.Now().Sub(down).Round(time.Second))
+				down = time.Time{}
+			}
+		case errs.CodeOf(err) != errs.Unavailable:
+			log.ErrorContext(ctx, "insights gauges", "err", err)
+		case down.IsZero():
+			down = g.svc.d.Now()
+			log.WarnContext(ctx, "insights gauges: the database cannot be reached; scrapes get the last figures until it answers", "retry_in", g.interval, "err", err)
+		default:
+			log.DebugContext(ctx, "insights gauges: the database still cannot be reached", "err", err)
 		}
 		select {
 		case <-ctx.Done():
