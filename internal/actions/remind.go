@@ -145,29 +145,7 @@ func (s *Service) handleRemind(ctx context.Context, j engine.Job) error {
 	for _, c := range cs {
 		ds = append(ds, reminderDelivery(a, c))
 	}
-	// A delivery planned by an earlier run of this job is left to its own
-	// job: sending it here too could send it twice.
-	fresh := ds[:0]
-	for _, d := range ds {
-		if s.d.Deliveries != nil {
-			_, err := s.d.Deliveries.OutboxDelivery(ctx, d.ID)
-			switch {
-			case err == nil:
-				continue
-			case errs.CodeOf(err) != errs.NotFound:
-				return err
-			}
-		}
-		fresh = append(fresh, d)
-	}
-	now := incident.Now(s.d.Now())
-	w := s.d.Outbox.PlanNow(now, fresh...)
-	if err := s.d.Outbox.Write(ctx, w); err != nil {
-		return err
-	}
-	// Each delivery's job retries what fails here.
-	s.d.Outbox.SendNow(ctx, w.IDs(now)...)
-	return nil
+	return outbox.SendFresh(ctx, s.d.Outbox, s.d.Deliveries, incident.Now(s.d.Now()), ds)
 }
 
 type reminderPayload struct {

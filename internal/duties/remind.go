@@ -209,27 +209,7 @@ func (s *Service) handleRemind(ctx context.Context, j engine.Job) error {
 			ds = append(ds, reminderDelivery(a, user, c))
 		}
 	}
-	// A delivery planned by an earlier run of this job is left to its own
-	// job: sending it here too could send it twice.
-	fresh := ds[:0]
-	for _, d := range ds {
-		_, err := s.Store.OutboxDelivery(ctx, d.ID)
-		switch {
-		case err == nil:
-			continue
-		case errs.CodeOf(err) != errs.NotFound:
-			return err
-		}
-		fresh = append(fresh, d)
-	}
-	now := incident.Now(s.Now())
-	w := s.Outbox.PlanNow(now, fresh...)
-	if err := s.Outbox.Write(ctx, w); err != nil {
-		return err
-	}
-	// Each delivery's job retries what fails here.
-	s.Outbox.SendNow(ctx, w.IDs(now)...)
-	return nil
+	return outbox.SendFresh(ctx, s.Outbox, s.Store, incident.Now(s.Now()), ds)
 }
 
 // dueReminder finds the duty a reminder is about. why says why it is no
