@@ -2,24 +2,34 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"os"
+	"strings"
 	"sync"
 	"time"
 )
 
 // DefaultWALLimit is the WAL size past which the group-commit leader
-// truncates it. Passive checkpoints copy frames into the database without
-// blocking anyone, but the WAL file only restarts from its beginning when
+// restarts it. Passive checkpoints copy frames into the database without
+// blocking anyone, but the WAL only starts again from its beginning when
 // no reader still uses it; under a steady stream of reads and writes (an
 // alert storm) that moment never comes and the file grows by tens of MB a
-// second. A TRUNCATE checkpoint waits for the readers in flight (they are
-// short) and resets the file.
+// second. A RESTART checkpoint waits for the readers in flight (they are
+// short) and makes the next commit write from the start of the file.
 const DefaultWALLimit = 32 << 20
 
-// walGuard decides, after a batch commits, whether the WAL is past its
-// limit, and truncates it on the write connection: between two batches the
-// leader holds the only write connection, so no writer contends, and the
-// callers that arrive meanwhile queue into the next batch.
+// walGuard decides, after a batch commits, whether the WAL in use is past
+// its limit, and restarts it on the write connection: between two batches
+// the leader holds the only write connection, so no writer contends, and
+// the callers that arrive meanwhile queue into the next batch.
+//
+// It restarts (RESTART), not truncates (TRUNCATE): the file keeps its size
+// and later commits overwrite its blocks. Appending to a file cut to zero
+// had every frame's pwrite extend it (a block allocated per page) and every
+// commit's fsync carry the new size through the file system's journal;
+// under an alert storm that was most of the writer's system time.
+// journal_size_limit still cuts a larger file back when the WAL restarts,
+// and a full disk still truncates it (groupCommit.afterFull).
 type walGuard struct {
 	path  string // the -wal file
 	limit int64
@@ -30,7 +40,7 @@ type walGuard struct {
 	size      int64 // last size seen, for metrics
 }
 
-// checkEvery bounds how often the file is looked at: a stat per batch is
+// checkEvery bounds how often the WAL is looked at: a read per batch is
 // cheap but needless at thousands of batches a second.
 const walCheckEvery = 50 * time.Millisecond
 
@@ -53,21 +63,57 @@ func (w *walGuard) after(g *groupCommit) {
 		return
 	}
 	w.setSize(fi.Size())
-	if fi.Size() <= w.limit {
+	used, ok := w.inUse()
+	if !ok {
+		used = fi.Size() // no wal-index to read: the file is an upper bound
+	}
+	if used <= w.limit {
 		return
 	}
 	// busy_timeout bounds the wait for readers; what cannot be done now
 	// is done after a later batch.
 	var busy, logFrames, done int64
-	err = g.db.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
+	err = g.db.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &logFrames, &done)
 	if err != nil || busy != 0 {
-		w.log("WAL past its limit and not truncated yet", "bytes", fi.Size(), "limit", w.limit, "busy", busy, "err", err)
+		w.log("WAL past its limit and not restarted yet", "bytes", used, "limit", w.limit, "busy", busy, "err", err)
 		return
 	}
 	if fi, err := os.Stat(w.path); err == nil {
 		w.setSize(fi.Size())
 	}
 }
+
+// inUse is how much of the WAL file holds frames of the current WAL: the
+// last valid frame (mxFrame) and page size from the header of the
+// wal-index (the -shm file, https://www.sqlite.org/walformat.html), in the
+// machine's byte order. The file's size says nothing once the WAL has
+// restarted, since it is overwritten from the start, not cut. Read without
+// SQLite's locks, so it may be a commit behind: enough to decide when to
+// restart.
+func (w *walGuard) inUse() (int64, bool) {
+	f, err := os.Open(strings.TrimSuffix(w.path, "-wal") + "-shm")
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	var hdr [24]byte
+	if _, err := f.ReadAt(hdr[:], 0); err != nil {
+		return 0, false
+	}
+	ne := binary.NativeEndian
+	if ne.Uint32(hdr[0:]) != walIndexVersion || hdr[12] == 0 { // not an initialised wal-index of this format
+		return 0, false
+	}
+	page := int64(ne.Uint16(hdr[14:]))
+	if page == 1 {
+		page = 65536 // how the header stores 64 KiB pages
+	}
+	const walHeader, frameHeader = 32, 24
+	return walHeader + int64(ne.Uint32(hdr[16:]))*(frameHeader+page), true
+}
+
+// walIndexVersion is the wal-index header's iVersion (3007000).
+const walIndexVersion = 3007000
 
 func (w *walGuard) setSize(n int64) {
 	w.mu.Lock()
