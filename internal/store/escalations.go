@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/engine"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/escalation"
@@ -40,27 +41,40 @@ func (db *DB) incidentJobs(ctx context.Context, tx *sql.Tx, inc incident.Inciden
 	return len(jobs), db.insertJobsIfAbsent(ctx, tx, jobs...)
 }
 
-func (db *DB) resolvedJobs(ctx context.Context, tx *sql.Tx, e triage.Entry) (int, error) {
-	if db.trigger.Resolved == nil {
-		return 0, nil
+// nextEntry is group g's queue entry after a delivery, from the entry
+// stored for it (ok) or a new one, with the jobs to write with it and how
+// many of those the engine must be told about after the commit (a new
+// entry's page is held: handed to the engine instead).
+func (db *DB) nextEntry(ctx context.Context, g alert.Group, stored triage.Entry, ok bool, first alert.Outcome, newEntry func(alert.Group, alert.Outcome) triage.Entry, fed func(*triage.Entry)) (triage.Entry, []engine.Job, int, error) {
+	if ok {
+		// The pipeline owns the group's alert state; the queue owns the
+		// triage state and the link to an incident.
+		e := stored
+		g.IncidentID, g.Closed = e.Group.IncidentID, e.Group.Closed
+		wasFiring := e.Group.Firing > 0
+		e.Group = g
+		if fed != nil {
+			fed(&e)
+		}
+		if wasFiring && g.Firing == 0 && g.IncidentID == "" && db.trigger.Resolved != nil {
+			jobs := db.trigger.Resolved(e)
+			return e, jobs, len(jobs), nil
+		}
+		return e, nil, 0, nil
 	}
-	jobs := db.trigger.Resolved(e)
-	return len(jobs), db.insertJobs(ctx, tx, jobs...)
-}
-
-// entryJobs writes a new queue entry's jobs and returns how many the
-// engine must be told about: those it holds (its page) are handed to it
-// after the commit instead, and run without a claim.
-func (db *DB) entryJobs(ctx context.Context, tx *sql.Tx, e triage.Entry) (int, error) {
+	e := newEntry(g, first)
+	if fed != nil {
+		fed(&e)
+	}
 	if db.trigger.Entry == nil {
-		return 0, nil
+		return e, nil, 0, nil
 	}
 	jobs := db.trigger.Entry(e)
 	held, err := db.holdJobs(ctx, jobs)
 	if err != nil {
-		return 0, err
+		return e, nil, 0, err
 	}
-	return len(jobs) - held, db.insertJobs(ctx, tx, jobs...)
+	return e, jobs, len(jobs) - held, nil
 }
 
 // putEscalation inserts or updates e, and reports whether it did: an

@@ -93,43 +93,61 @@ func (db *DB) insertJobsIfAbsent(ctx context.Context, tx *sql.Tx, jobs ...engine
 func (db *DB) writeJobs(ctx context.Context, tx *sql.Tx, query string, jobs []engine.Job) error {
 	now := db.now()
 	for _, j := range jobs {
-		if j.Kind == "" {
-			return errs.E(errs.Invalid, "kind", "a job needs a kind")
+		r, err := db.storedJobOf(j, now)
+		if err != nil {
+			return err
 		}
-		if len(j.Args) == 0 {
-			j.Args = json.RawMessage("{}")
-		} else if !json.Valid(j.Args) {
-			return errs.E(errs.Invalid, "args", "the arguments of a %s job are not JSON", j.Kind)
-		}
-		if j.ID == "" {
-			id, err := uuid.NewV7()
-			if err != nil {
-				return fmt.Errorf("job id: %w", err)
-			}
-			j.ID = id.String()
-		}
-		if j.RunAt.IsZero() {
-			j.RunAt = now
-		}
-		if j.MaxAttempts <= 0 {
-			j.MaxAttempts = engine.DefaultMaxAttempts
-		}
-		runAt, state, lockedUntil, lockedBy := j.RunAt, engine.Pending, any(nil), any(nil)
-		if j.Holder != "" {
-			// Leased to its holder until RunAt, and due the moment the
-			// lease ends or is released.
-			runAt, state, lockedUntil, lockedBy = now, engine.Running, db.dialect.t(j.RunAt), j.Holder
-		}
-		_, err := db.execTx(ctx, tx, query,
-			j.ID, j.Kind, string(j.Args), db.dialect.t(runAt), string(state), j.Attempt, j.MaxAttempts, db.dialect.t(now), lockedBy, lockedUntil)
+		_, err = db.execTx(ctx, tx, query,
+			r.id, r.kind, r.args, db.dialect.t(r.runAt), r.state, r.attempt, r.maxAttempts, db.dialect.t(now), r.lockedBy, r.lockedUntil)
 		if db.dialect.isUnique(err) {
-			return errs.E(errs.Conflict, "id", "job %s already exists", j.ID)
+			return errs.E(errs.Conflict, "id", "job %s already exists", r.id)
 		}
 		if err != nil {
 			return fmt.Errorf("insert job: %w", err)
 		}
 	}
 	return nil
+}
+
+// storedJob is a job as insertJobs stores it, written at now.
+type storedJob struct {
+	id, kind, args, state string
+	runAt                 time.Time
+	attempt, maxAttempts  int
+	lockedBy              any // string, or nil when not leased
+	lockedUntil           any // dialect.t's value, or nil when not leased
+}
+
+// storedJobOf fills in j's defaults (see insertJobs) and checks it.
+func (db *DB) storedJobOf(j engine.Job, now time.Time) (storedJob, error) {
+	if j.Kind == "" {
+		return storedJob{}, errs.E(errs.Invalid, "kind", "a job needs a kind")
+	}
+	if len(j.Args) == 0 {
+		j.Args = json.RawMessage("{}")
+	} else if !json.Valid(j.Args) {
+		return storedJob{}, errs.E(errs.Invalid, "args", "the arguments of a %s job are not JSON", j.Kind)
+	}
+	if j.ID == "" {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return storedJob{}, fmt.Errorf("job id: %w", err)
+		}
+		j.ID = id.String()
+	}
+	if j.RunAt.IsZero() {
+		j.RunAt = now
+	}
+	if j.MaxAttempts <= 0 {
+		j.MaxAttempts = engine.DefaultMaxAttempts
+	}
+	r := storedJob{id: j.ID, kind: j.Kind, args: string(j.Args), state: string(engine.Pending), runAt: j.RunAt, attempt: j.Attempt, maxAttempts: j.MaxAttempts}
+	if j.Holder != "" {
+		// Leased to its holder until RunAt, and due the moment the
+		// lease ends or is released.
+		r.runAt, r.state, r.lockedUntil, r.lockedBy = now, string(engine.Running), db.dialect.t(j.RunAt), j.Holder
+	}
+	return r, nil
 }
 
 // The claim queries lease the due jobs in one statement. PostgreSQL locks

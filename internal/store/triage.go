@@ -202,55 +202,38 @@ func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Out
 			return err
 		}
 		items, groups := alert.Net(outcomes)
-		if err := db.putItems(ctx, tx, items); err != nil {
-			return err
-		}
 		first := map[string]alert.Outcome{}
 		for _, o := range outcomes {
 			if _, ok := first[o.Group.ID]; !ok && o.Kind != alert.Ignored {
 				first[o.Group.ID] = o
 			}
 		}
+		if db.dialect.postgres() {
+			n, err := db.storeOutcomesPG(ctx, tx, items, groups, first, newEntry, fed)
+			jobs = n
+			return err
+		}
+		if err := db.putItems(ctx, tx, items); err != nil {
+			return err
+		}
 		for _, g := range groups {
 			// Locked: a queue action committed meanwhile is read, not
 			// overwritten with the state from before it.
-			e, ok, err := st.entry(ctx, `SELECT doc FROM alert_groups WHERE id = ?`+db.forUpdate(), g.ID)
+			stored, ok, err := st.entry(ctx, `SELECT doc FROM alert_groups WHERE id = ?`+db.forUpdate(), g.ID)
 			if err != nil {
 				return err
 			}
-			if ok {
-				// The pipeline owns the group's alert state; the queue owns
-				// the triage state and the link to an incident.
-				g.IncidentID, g.Closed = e.Group.IncidentID, e.Group.Closed
-				wasFiring := e.Group.Firing > 0
-				e.Group = g
-				if fed != nil {
-					fed(&e)
-				}
-				if err := db.putEntry(ctx, tx, e); err != nil {
-					return err
-				}
-				if wasFiring && g.Firing == 0 && g.IncidentID == "" {
-					n, err := db.resolvedJobs(ctx, tx, e)
-					if err != nil {
-						return err
-					}
-					jobs += n
-				}
-				continue
-			}
-			e = newEntry(g, first[g.ID])
-			if fed != nil {
-				fed(&e)
+			e, newJobs, told, err := db.nextEntry(ctx, g, stored, ok, first[g.ID], newEntry, fed)
+			if err != nil {
+				return err
 			}
 			if err := db.putEntry(ctx, tx, e); err != nil {
 				return err
 			}
-			n, err := db.entryJobs(ctx, tx, e)
-			if err != nil {
+			if err := db.insertJobs(ctx, tx, newJobs...); err != nil {
 				return err
 			}
-			jobs += n
+			jobs += told
 		}
 		return nil
 	})
