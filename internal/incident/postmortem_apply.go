@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // emptyPostmortem is the post-mortem of a newly declared incident.
@@ -99,21 +102,47 @@ func (inc *Incident) applyPostmortem(e Event) error {
 	return nil
 }
 
+// storedPostmortem is a post-mortem as stored in an incident's projection,
+// including one stored before the structured document, whose body is the
+// summary.
+type storedPostmortem struct {
+	plainPostmortem
+	Doc     *PostmortemDoc `json:"doc"`
+	Body    string         `json:"body"`
+	Lessons string         `json:"lessons"`
+}
+
+// plainPostmortem is Postmortem without its methods, so decoding it does
+// not come back here.
+type plainPostmortem Postmortem
+
 // UnmarshalJSON reads a post-mortem as stored in an incident's projection,
 // including one stored before the structured document, whose body is the
 // summary: such an incident reads as a fold of its events would.
 func (pm *Postmortem) UnmarshalJSON(b []byte) error {
-	type plain Postmortem
-	var v struct {
-		plain
-		Doc     *PostmortemDoc `json:"doc"`
-		Body    string         `json:"body"`
-		Lessons string         `json:"lessons"`
-	}
+	var v storedPostmortem
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	*pm = Postmortem(v.plain)
+	pm.fromStored(&v)
+	return nil
+}
+
+// UnmarshalJSONFrom is UnmarshalJSON for the v2 engine, which the store
+// reads projections with: it decodes from the stream as it goes, where
+// UnmarshalJSON has the post-mortem's bytes scanned twice more (a third of
+// reading an incident, and every command and job reads one).
+func (pm *Postmortem) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	var v storedPostmortem
+	if err := jsonv2.UnmarshalDecode(dec, &v); err != nil {
+		return err
+	}
+	pm.fromStored(&v)
+	return nil
+}
+
+func (pm *Postmortem) fromStored(v *storedPostmortem) {
+	*pm = Postmortem(v.plainPostmortem)
 	if v.Doc != nil {
 		pm.Doc = v.Doc.Normalized()
 	} else {
@@ -136,5 +165,4 @@ func (pm *Postmortem) UnmarshalJSON(b []byte) error {
 	if pm.ActionItems == nil {
 		pm.ActionItems = []ActionItem{}
 	}
-	return nil
 }

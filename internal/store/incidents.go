@@ -13,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
 )
@@ -273,9 +276,13 @@ func (db *DB) Get(ctx context.Context, idOrRef string) (incident.Incident, error
 	return decodeIncident(doc)
 }
 
+// decodeIncident reads a stored projection. It reads with the v2 engine in
+// its v1 mode (encoding/json's behaviour, as answers are written): every
+// command and every job about an incident reads one, and this takes about
+// half the CPU of encoding/json (BenchmarkDecodeIncident).
 func decodeIncident(doc string) (incident.Incident, error) {
 	var inc incident.Incident
-	if err := json.Unmarshal([]byte(doc), &inc); err != nil {
+	if err := jsonv2.Unmarshal([]byte(doc), &inc, jsonv1.DefaultOptionsV1()); err != nil {
 		return incident.Incident{}, fmt.Errorf("decode incident: %w", err)
 	}
 	return inc, nil
