@@ -125,6 +125,19 @@ type search struct {
 	match  string // the backend's query string, never a syntax error
 	ref    int64  // the number an INC-n query names, else 0
 	ranked bool
+	// screen: hide the restricted incidents viewer may not see. Set on
+	// a ranked search, which applies it to the index's matches itself
+	// (hiddenMatch) instead of through List's where clause.
+	screen bool
+	viewer string
+}
+
+// screenArgs are hiddenMatch's parameters, if the search screens.
+func (s *search) screenArgs() []any {
+	if !s.screen {
+		return nil
+	}
+	return []any{s.viewer, s.viewer}
 }
 
 // newSearch reads a list's text; nil when it has none.
@@ -187,41 +200,80 @@ func (db *DB) window() int {
 	return defaultSearchWindow
 }
 
+// matchKey is a match's number in newestMatches' query.
+func (db *DB) matchKey() string {
+	if db.dialect.postgres() {
+		return "m.number"
+	}
+	return "incident_fts.rowid"
+}
+
 // newestMatches selects cols of the matches that pass where, newest
 // first: the index is read backwards in number order and stops at the
 // limit, the query's last parameter. The query string is the first
-// parameter; the columns may use i (the incident).
-func (db *DB) newestMatches(cols string, where []string) string {
+// parameter, then where's, then hiddenMatch's if s screens. The columns
+// may use matchKey, and i (the incident) if join; where always may.
+func (db *DB) newestMatches(cols string, where []string, s *search, join bool) string {
 	// Ordered by the index's own key, so the planner reads it in order.
-	var q, key string
+	key := db.matchKey()
+	var q string
 	if db.dialect.postgres() {
 		// The matches' numbers from the GIN first, materialized: left to
 		// itself the planner may read the key backwards testing every
 		// row's tsvector, which for a rare word is the whole table.
 		// Only numbers above a floor (the second parameter; see
 		// newestAbove), so a common word does not list all its matches.
-		q, key = "WITH m AS MATERIALIZED (SELECT number FROM incident_search WHERE doc @@ websearch_to_tsquery('english', ?) AND number > ?) "+
-			"SELECT "+cols+" FROM m JOIN incidents i ON i.number = m.number WHERE TRUE", "m.number"
+		q = "WITH m AS MATERIALIZED (SELECT number FROM incident_search WHERE doc @@ websearch_to_tsquery('english', ?) AND number > ?) " +
+			"SELECT " + cols + " FROM m"
 	} else {
-		q, key = "SELECT "+cols+" FROM incident_fts JOIN incidents i ON i.number = incident_fts.rowid WHERE incident_fts MATCH ?", "incident_fts.rowid"
+		q = "SELECT " + cols + " FROM incident_fts"
+	}
+	// Only when needed: a seek into incidents per match is most of what
+	// a window of matches spread over a large table costs.
+	if join || len(where) > 0 {
+		q += " JOIN incidents i ON i.number = " + key
+	}
+	if db.dialect.postgres() {
+		q += " WHERE TRUE"
+	} else {
+		q += " WHERE incident_fts MATCH ?"
 	}
 	for _, w := range where {
 		q += " AND " + w
 	}
+	if s.screen {
+		q += " AND NOT " + db.hiddenMatch()
+	}
 	return q + " ORDER BY " + key + " DESC LIMIT ?"
+}
+
+// hiddenMatch holds, on SQLite, for a match its viewer (the two
+// parameters) may not see: restricted, not declared by them, and no role
+// of theirs in it, as List's where clause says for a row of incidents.
+// It probes only the restricted incidents (migration 00039's index):
+// finding each match's row in incidents read a page or two of that large
+// table per match into a read connection's own cache, half of a slow
+// search's CPU at a million incidents. PostgreSQL keeps the join: its
+// pages are cached for all connections, and its planner turns this
+// probe into a hash of every restricted incident (2.5 s at a million).
+func (db *DB) hiddenMatch() string {
+	// INDEXED BY: SQLite prefers the unique index on number, which reads
+	// the same pages the join did.
+	return "EXISTS (SELECT 1 FROM incidents h INDEXED BY incidents_restricted WHERE h.number = " + db.matchKey() + " AND h.restricted AND h.declared_by <> ? " +
+		"AND NOT EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = h.id AND r.username = ?))"
 }
 
 // scoredWindow selects number and score of the newest matches, lower
 // scores better (bm25 is lower for better; ts_rank is negated).
-func (db *DB) scoredWindow(where []string) string {
+func (db *DB) scoredWindow(where []string, s *search) string {
 	if db.dialect.postgres() {
 		// ts_rank reads the whole tsvector: only the window's rows pay.
-		return "SELECT w.number, -ts_rank(s.doc, query) FROM (" + db.newestMatches("i.number", where) + ") w " +
+		return "SELECT w.number, -ts_rank(s.doc, query) FROM (" + db.newestMatches("m.number", where, s, false) + ") w " +
 			"JOIN incident_search s ON s.number = w.number, websearch_to_tsquery('english', ?) query"
 	}
 	// A hit in the title weighs most, then the summary, then the rest.
 	// SQLite evaluates bm25 only for the rows the limit lets through.
-	return db.newestMatches("i.number, bm25(incident_fts, 8.0, 4.0, 1.0, 1.0)", where)
+	return db.newestMatches("incident_fts.rowid, bm25(incident_fts, 8.0, 4.0, 1.0, 1.0)", where, s, false)
 }
 
 type scoredMatch struct {
@@ -358,11 +410,11 @@ func (db *DB) scoreWindow(ctx context.Context, s *search, where []string, args [
 	out := make([]scoredMatch, 0, 64)
 	err := db.newestAbove(ctx, 0, db.window(), func(floor int64) (int, error) {
 		out = out[:0]
-		a := append(append([]any{s.match}, args...), db.window())
+		a := append(append(append([]any{s.match}, args...), s.screenArgs()...), db.window())
 		if db.dialect.postgres() {
-			a = append(append([]any{s.match, floor}, args...), db.window(), s.match)
+			a = append(append(append([]any{s.match, floor}, args...), s.screenArgs()...), db.window(), s.match)
 		}
-		rows, err := db.read.QueryContext(ctx, db.dialect.q(db.scoredWindow(where)), a...)
+		rows, err := db.read.QueryContext(ctx, db.dialect.q(db.scoredWindow(where, s)), a...)
 		if err != nil {
 			return 0, fmt.Errorf("search incidents: %w", err)
 		}
@@ -428,16 +480,17 @@ func (db *DB) incidentsByNumber(ctx context.Context, ms []scoredMatch) ([]incide
 // olderMatches appends to page up to n matches older than below, newest
 // first, and returns their numbers.
 func (db *DB) olderMatches(ctx context.Context, s *search, where []string, args []any, below int64, n int, page *incident.Page) ([]int64, error) {
-	where = append(slices.Clip(where), "i.number < ?")
+	where = append(slices.Clip(where), db.matchKey()+" < ?")
+	args = append(slices.Clip(args), below)
 	var numbers []int64
 	had := len(page.Items)
 	err := db.newestAbove(ctx, below, n, func(floor int64) (int, error) {
 		page.Items, numbers = page.Items[:had], numbers[:0]
-		a := append(append(append([]any{s.match}, args...), below), n)
+		a := append(append(append([]any{s.match}, args...), s.screenArgs()...), n)
 		if db.dialect.postgres() {
-			a = append(append(append([]any{s.match, floor}, args...), below), n)
+			a = append(append(append([]any{s.match, floor}, args...), s.screenArgs()...), n)
 		}
-		rows, err := db.read.QueryContext(ctx, db.dialect.q(db.newestMatches("i.number, i.doc", where)), a...)
+		rows, err := db.read.QueryContext(ctx, db.dialect.q(db.newestMatches("i.number, i.doc", where, s, true)), a...)
 		if err != nil {
 			return 0, fmt.Errorf("search incidents: %w", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -49,6 +50,27 @@ func TestSearchWindow(t *testing.T) {
 				} {
 					if _, err := svc.Declare(ctx, "lead", in); err != nil {
 						t.Fatal(err)
+					}
+				}
+				// A restricted incident is listed for a viewer with a role
+				// in it, and for its declarer.
+				if _, err := svc.Assign(ctx, incident.Command{Actor: incident.Viewer{User: "lead"}, Ref: "INC-9"}, incident.IncidentCommander, "carol"); err != nil {
+					t.Fatal(err)
+				}
+				for user, want := range map[string][]string{
+					"carol": {"INC-1", "INC-2", "INC-4", "INC-6", "INC-7", "INC-8", "INC-9"},
+					"lead":  {"INC-1", "INC-2", "INC-4", "INC-5", "INC-6", "INC-7", "INC-8", "INC-9"},
+				} {
+					p, err := db.List(ctx, incident.Filter{Text: "router", Viewer: incident.Viewer{User: user}, Limit: 50})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got []string
+					for _, inc := range p.Items {
+						got = append(got, inc.Ref)
+					}
+					if slices.Sort(got); !reflect.DeepEqual(got, want) {
+						t.Errorf("%s finds %v, want %v", user, got, want)
 					}
 				}
 				bob := incident.Viewer{User: "bob"}
