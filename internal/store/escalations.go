@@ -234,6 +234,9 @@ func (db *DB) UpdateEscalation(ctx context.Context, id string, fn func(*escalati
 // writeEffects stores what an escalation change causes: its pages in the
 // outbox, its jobs.
 func (db *DB) writeEffects(ctx context.Context, tx *sql.Tx, fx escalation.Effects) error {
+	if db.dialect.postgres() {
+		return db.writeEffectsPG(ctx, tx, fx)
+	}
 	if _, err := db.writeOutbox(ctx, tx, fx.Outbox); err != nil {
 		return err
 	}
