@@ -86,7 +86,10 @@ type Outcome struct {
 // Net folds outcomes into the final state of every item and group they
 // touch, each once, in order of first appearance: what the store upserts.
 func Net(outcomes []Outcome) (items []Item, groups []Group) {
-	itemAt, groupAt := map[string]int{}, map[string]int{}
+	// Sized for a body of new alerts (an item each, a group or a few):
+	// grown by append, the large Items were copied again at every doubling.
+	itemAt, groupAt := make(map[string]int, len(outcomes)), map[string]int{}
+	items = make([]Item, 0, len(outcomes))
 	for _, o := range outcomes {
 		if o.Kind == Ignored {
 			continue

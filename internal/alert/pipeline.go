@@ -11,6 +11,17 @@ import (
 type Session struct {
 	Now   time.Time
 	state *overlay
+	out   [1]Outcome // a stage's single output (pass)
+}
+
+// pass is o as a stage's only output, without a slice per stage per alert
+// (an Outcome is large, and each was a kilobyte of garbage in the
+// single writer): the slice is s's own, valid until the next stage runs
+// in s. MultiStage hands the next stage a copy, and Batch copies what it
+// keeps.
+func (s *Session) pass(o Outcome) []Outcome {
+	s.out[0] = o
+	return s.out[:]
 }
 
 // Stage is one step of the pipeline. It receives an alert on its way
@@ -19,6 +30,8 @@ type Session struct {
 // out to each destination. A stage passes an Ignored outcome through
 // untouched. An error aborts the batch: it means the state could not be
 // read, never that an alert was bad (a bad alert is Ignored with a reason).
+// The slice returned may be the Session's own (Session.pass), valid until
+// the next stage runs in the same Session.
 type Stage interface {
 	Exec(ctx context.Context, s *Session, o Outcome) ([]Outcome, error)
 }
@@ -71,7 +84,7 @@ func (ms MultiStage) Exec(ctx context.Context, s *Session, o Outcome) ([]Outcome
 func undecided(f func(ctx context.Context, s *Session, o Outcome) ([]Outcome, error)) Stage {
 	return StageFunc(func(ctx context.Context, s *Session, o Outcome) ([]Outcome, error) {
 		if o.Kind == Ignored {
-			return []Outcome{o}, nil
+			return s.pass(o), nil
 		}
 		return f(ctx, s, o)
 	})
@@ -127,6 +140,10 @@ func (p *Pipeline) Prepare(ctx context.Context, now time.Time, alerts []Alert) (
 	s := &Session{Now: now}
 	b := &Batch{now: now, stateful: p.stateful, routed: make([][]Outcome, 0, len(alerts))}
 	seen := make(map[ItemKey]struct{}, len(alerts))
+	// Each alert's outcomes are copied out of the stages' slices (which
+	// may be s's own) into one array for the batch.
+	flat := make([]Outcome, 0, len(alerts))
+	ends := make([]int, 0, len(alerts))
 	for _, a := range alerts {
 		outs, err := p.pure.Exec(ctx, s, Outcome{Alert: a})
 		if err != nil {
@@ -142,7 +159,13 @@ func (p *Pipeline) Prepare(ctx context.Context, now time.Time, alerts []Alert) (
 				b.keys = append(b.keys, k)
 			}
 		}
-		b.routed = append(b.routed, outs)
+		flat = append(flat, outs...)
+		ends = append(ends, len(flat))
+	}
+	start := 0
+	for _, end := range ends {
+		b.routed = append(b.routed, flat[start:end:end])
+		start = end
 	}
 	return b, nil
 }
@@ -168,7 +191,7 @@ func (b *Batch) Process(ctx context.Context, st State) ([]Outcome, error) {
 				return nil, err
 			}
 			if len(routed) == 1 {
-				outs = out // the usual one destination: no copy
+				outs = out // the usual one destination: copied into all below, before the next stage runs
 				break
 			}
 			outs = append(outs, out...)

@@ -27,7 +27,7 @@ func DedupStage() Stage {
 				a.StartsAt = prev.Alert.StartsAt
 				it.Alert, it.LastSeen, it.Count = a, at, prev.Count+1
 				o.Kind, o.Item = Repeat, it
-				return []Outcome{o}, nil
+				return s.pass(o), nil
 			}
 			if ok && prev.Alert.StartsAt.Equal(a.StartsAt) {
 				return ignore(o, "stale: this occurrence was already resolved"), nil
@@ -42,7 +42,7 @@ func DedupStage() Stage {
 				LastSeen:    at,
 				Count:       1,
 			}
-			return []Outcome{o}, nil
+			return s.pass(o), nil
 		default: // StatusResolved; the normalise stage let nothing else through
 			if !ok {
 				return ignore(o, "resolves an alert never seen firing"), nil
@@ -54,7 +54,7 @@ func DedupStage() Stage {
 			a.StartsAt = prev.Alert.StartsAt
 			it.Alert, it.Status, it.LastSeen = a, StatusResolved, at
 			o.Kind, o.Item = Resolved, it
-			return []Outcome{o}, nil
+			return s.pass(o), nil
 		}
 	})
 }

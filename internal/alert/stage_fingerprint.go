@@ -5,7 +5,7 @@ import "context"
 // FingerprintStage sets an alert's Fingerprint when the parser has not: the
 // source's DedupKey when it has one, else Fingerprint(Labels).
 func FingerprintStage() Stage {
-	return undecided(func(_ context.Context, _ *Session, o Outcome) ([]Outcome, error) {
+	return undecided(func(_ context.Context, s *Session, o Outcome) ([]Outcome, error) {
 		switch {
 		case o.Alert.Fingerprint != "":
 		case o.Alert.DedupKey != "":
@@ -13,6 +13,6 @@ func FingerprintStage() Stage {
 		default:
 			o.Alert.Fingerprint = Fingerprint(o.Alert.Labels)
 		}
-		return []Outcome{o}, nil
+		return s.pass(o), nil
 	})
 }

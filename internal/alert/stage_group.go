@@ -59,7 +59,7 @@ func GroupStage() Stage {
 				}
 			}
 			o.Group = g
-			return []Outcome{o}, nil
+			return s.pass(o), nil
 		}
 		gl := GroupLabels(o.Destination.GroupBy, labels)
 		// Alerts of different services never share a group: each service
@@ -98,7 +98,7 @@ func GroupStage() Stage {
 		}
 		o.Item.GroupID = g.ID
 		o.Group = g
-		return []Outcome{o}, nil
+		return s.pass(o), nil
 	})
 }
 

@@ -50,6 +50,6 @@ func NormaliseStage() Stage {
 			a.Summary = "untitled alert"
 		}
 		o.Alert = a
-		return []Outcome{o}, nil
+		return s.pass(o), nil
 	})
 }

@@ -70,6 +70,13 @@ func (m *MemState) PutGroup(g Group) {
 
 // Apply writes the items and groups of outcomes, as a store would.
 func (m *MemState) Apply(outcomes []Outcome) {
+	if len(outcomes) == 1 { // a batch applies each alert's outcome as it goes: no need to net one
+		if o := outcomes[0]; o.Kind != Ignored {
+			m.PutItem(o.Item)
+			m.PutGroup(o.Group)
+		}
+		return
+	}
 	items, groups := Net(outcomes)
 	for _, it := range items {
 		m.PutItem(it)
