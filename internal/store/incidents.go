@@ -166,8 +166,8 @@ func (db *DB) appendEncoded(ctx context.Context, tx *sql.Tx, b *incident.Batch, 
 		}
 		return errs.E(errs.Conflict, "version", "%s changed since it was loaded: it is at version %d, not %d; reload and try again", next.Ref, cur, b.ExpectedVersion)
 	}
-	prev := ""
-	if b.ExpectedVersion > 0 {
+	prev, known := db.hashes.get(next.ID, b.ExpectedVersion)
+	if b.ExpectedVersion > 0 && !known {
 		err := db.queryRowTx(ctx, tx, lastHashSQL, next.ID, b.ExpectedVersion).Scan(&prev)
 		if err != nil {
 			return fmt.Errorf("read last hash of %s: %w", next.Ref, err)
@@ -197,6 +197,10 @@ func (db *DB) insertEvents(ctx context.Context, tx *sql.Tx, prev string, events 
 			}
 			return fmt.Errorf("insert event: %w", err)
 		}
+	}
+	if hooks := commitHooksOf(ctx); hooks != nil && len(events) > 0 {
+		last := events[len(events)-1]
+		hooks.add(func() { db.hashes.put(last.IncidentID, last.Seq, last.Hash) })
 	}
 	return db.announce(ctx, tx, events)
 }

@@ -42,6 +42,9 @@ type DB struct {
 	// nil on SQLite.
 	redo  pool
 	group *groupCommit // batches SQLite write transactions; nil on PostgreSQL
+	// hashes are the last committed event hashes of recently changed
+	// incidents (lasthash.go).
+	hashes lastHashes
 	// ingest batches Ingest's transactions on PostgreSQL (ingestTx); nil
 	// on SQLite, where group batches them with every other write.
 	ingest  *groupCommit
