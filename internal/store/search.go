@@ -414,7 +414,7 @@ func (db *DB) scoreWindow(ctx context.Context, s *search, where []string, args [
 		if db.dialect.postgres() {
 			a = append(append(append([]any{s.match, floor}, args...), s.screenArgs()...), db.window(), s.match)
 		}
-		rows, err := db.read.QueryContext(ctx, db.dialect.q(db.scoredWindow(where, s)), a...)
+		rows, err := db.queryRead(ctx, db.scoredWindow(where, s), a...)
 		if err != nil {
 			return 0, fmt.Errorf("search incidents: %w", err)
 		}
@@ -439,13 +439,30 @@ func (db *DB) scoreWindow(ctx context.Context, s *search, where []string, args [
 	return out, nil
 }
 
+func incidentsByNumberSQL(n int) string {
+	return "SELECT number, doc FROM incidents WHERE number IN (" + placeholders(n) + ")"
+}
+
+// searchHot are a ranked search's statements for List's default page of
+// 50 without filters, prepared once per read connection on SQLite
+// (stmts.go): parsing them was 6% of a search's CPU at a million
+// incidents.
+func (db *DB) searchHot() []string {
+	return []string{
+		db.scoredWindow(nil, &search{screen: true}),
+		db.scoredWindow(nil, &search{}),
+		incidentsByNumberSQL(51), // the page and one more, to know there is a next
+		sqlitePassages(50, true),
+	}
+}
+
 // incidentsByNumber reads the incidents of ms, in their order.
 func (db *DB) incidentsByNumber(ctx context.Context, ms []scoredMatch) ([]incident.Incident, error) {
 	args := make([]any, len(ms))
 	for i, m := range ms {
 		args[i] = m.number
 	}
-	rows, err := db.read.QueryContext(ctx, db.dialect.q("SELECT number, doc FROM incidents WHERE number IN ("+placeholders(len(ms))+")"), args...)
+	rows, err := db.queryRead(ctx, incidentsByNumberSQL(len(ms)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("search incidents: %w", err)
 	}

@@ -49,26 +49,13 @@ func (db *DB) attachMatches(ctx context.Context, s *search, page *incident.Page,
 		query = "SELECT number, " + h("title") + ", " + h("summary") + ", " + h("left(timeline, 200000)") + ", " + h("left(postmortem, 200000)") +
 			" FROM incident_search, websearch_to_tsquery('english', ?) query WHERE number IN (" + placeholders(len(numbers)) + ")"
 	} else {
-		// snippet() marks only what matches the query's phrases, so every
-		// passage it marks is of a field that matches.
-		sn := func(col int) string {
-			return fmt.Sprintf("snippet(incident_fts, %d, char(2), char(3), '…', 16), 1", col)
-		}
-		query = "SELECT rowid, " + sn(0) + ", " + sn(1) + ", " + sn(2) + ", " + sn(3) +
-			" FROM incident_fts WHERE incident_fts MATCH ? AND rowid IN (" + placeholders(len(numbers)) + ")"
+		query = sqlitePassages(len(numbers), inOrder && !db.dialect.postgres())
 	}
 	args := append([]any{s.match}, toAny(numbers)...)
 	if inOrder && !db.dialect.postgres() {
-		// One pass over the matches between the page's first and last
-		// number, not a fresh full-text query per incident (each seeks
-		// every segment of the index: 2.5 times the cost). The page came
-		// off the index in number order, so its list query already read
-		// every match in that range; +rowid keeps FTS5 from taking the
-		// list as 50 separate lookups again.
-		query = strings.Replace(query, "rowid IN (", "rowid BETWEEN ? AND ? AND +rowid IN (", 1)
 		args = append([]any{s.match, slices.Min(numbers), slices.Max(numbers)}, toAny(numbers)...)
 	}
-	rows, err := db.read.QueryContext(ctx, db.dialect.q(query), args...)
+	rows, err := db.queryRead(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("search snippets: %w", err)
 	}
@@ -144,4 +131,25 @@ func (db *DB) firstWholeMatches(ctx context.Context, s *search, numbers []int64,
 		return nil, fmt.Errorf("search snippets: %w", err)
 	}
 	return rest, nil
+}
+
+// sqlitePassages selects each field's passage of n incidents, by number.
+func sqlitePassages(n int, inOrder bool) string {
+	// snippet() marks only what matches the query's phrases, so every
+	// passage it marks is of a field that matches.
+	sn := func(col int) string {
+		return fmt.Sprintf("snippet(incident_fts, %d, char(2), char(3), '…', 16), 1", col)
+	}
+	query := "SELECT rowid, " + sn(0) + ", " + sn(1) + ", " + sn(2) + ", " + sn(3) +
+		" FROM incident_fts WHERE incident_fts MATCH ? AND rowid IN (" + placeholders(n) + ")"
+	if inOrder {
+		// One pass over the matches between the page's first and last
+		// number, not a fresh full-text query per incident (each seeks
+		// every segment of the index: 2.5 times the cost). The page came
+		// off the index in number order, so its list query already read
+		// every match in that range; +rowid keeps FTS5 from taking the
+		// list as 50 separate lookups again.
+		query = strings.Replace(query, "rowid IN (", "rowid BETWEEN ? AND ? AND +rowid IN (", 1)
+	}
+	return query
 }

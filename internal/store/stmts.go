@@ -49,6 +49,13 @@ func (db *DB) prepareHot(ctx context.Context) error {
 			db.stmts.read[q] = s
 		}
 	}
+	for _, q := range db.searchHot() {
+		s, err := db.read.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+		db.stmts.read[q] = s
+	}
 	return nil
 }
 
