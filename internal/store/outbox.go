@@ -122,6 +122,9 @@ func (db *DB) OutboxDelivery(ctx context.Context, id string) (outbox.Delivery, e
 // transaction; with finish, a final state also completes d's job (sent,
 // skipped) or buries it, its error prefixed by d's kind (failed).
 func (db *DB) RecordOutbox(ctx context.Context, d outbox.Delivery, a *outbox.Attempt, finish bool) error {
+	if db.dialect.postgres() {
+		return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error { return db.recordOutboxPG(ctx, tx, d, a, finish) })
+	}
 	return db.tx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if a != nil {
 			if _, err := db.execTx(ctx, tx, insertOutboxAttemptSQL, d.ID, a.N, db.dialect.t(a.At), a.OK, a.StatusCode, a.LatencyMS,
