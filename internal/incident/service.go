@@ -28,6 +28,10 @@ type Batch struct {
 	ExpectedVersion int64
 	Events          []Event
 	Next            Incident
+	// Prev, when set, is the incident at ExpectedVersion (as the command
+	// loaded it): the store then leaves alone the columns, and their
+	// indexes, that did not change. Nil: everything is rewritten.
+	Prev *Incident
 }
 
 // Filter selects incidents for a list, newest first.
@@ -419,6 +423,9 @@ func (s *Service) doEvents(ctx context.Context, c Command, decide decideFunc, re
 		if c.ExpectedVersion != nil && *c.ExpectedVersion != inc.Version {
 			return nil, staleErr(inc)
 		}
+		// As loaded, whatever decide does to inc: the store compares it
+		// with next to leave unchanged columns alone (Batch.Prev).
+		was := inc
 		now := s.now()
 		changes, err := decide(&inc, now)
 		if err != nil {
@@ -432,7 +439,7 @@ func (s *Service) doEvents(ctx context.Context, c Command, decide decideFunc, re
 			return nil, err
 		}
 		return func(ctx context.Context) error {
-			return s.store.Append(ctx, Batch{ExpectedVersion: inc.Version, Events: events, Next: next})
+			return s.store.Append(ctx, Batch{ExpectedVersion: inc.Version, Events: events, Next: next, Prev: &was})
 		}, nil
 	})
 	if err != nil {

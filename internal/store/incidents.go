@@ -31,6 +31,13 @@ var (
 	updateIncidentSQL = hot(`UPDATE incidents SET
 		title = ?, summary = ?, type = ?, severity = ?, state = ?, restricted = ?, updated_at = ?, version = ?, doc = ?, postmortem_open_due = ?
 		WHERE id = ? AND version = ?`)
+	// updateIncidentBodySQL is updateIncidentSQL for a change that leaves
+	// every indexed column as it was (assigning a role, a timeline entry):
+	// SQLite rewrites the entries of each index whose column is SET, even
+	// to the same value, and there are five.
+	updateIncidentBodySQL = hot(`UPDATE incidents SET
+		title = ?, summary = ?, updated_at = ?, version = ?, doc = ?
+		WHERE id = ? AND version = ?`)
 	lastHashSQL    = hot(`SELECT hash FROM events WHERE incident_id = ? AND seq = ?`)
 	insertEventSQL = hot(`INSERT INTO events
 		(incident_id, seq, type, actor, recorded_at, occurred_at, data, prev_hash, hash)
@@ -147,9 +154,16 @@ func (db *DB) appendEncoded(ctx context.Context, tx *sql.Tx, b *incident.Batch, 
 	}
 	// The version check and the row lock in one statement: a concurrent
 	// writer either committed first (no row matches: conflict) or waits.
-	res, err := db.execTx(ctx, tx, updateIncidentSQL,
-		next.Title, next.Summary, next.Type, next.Severity, string(next.State), next.Restricted,
-		db.dialect.t(next.UpdatedAt), next.Version, doc, db.postmortemOpenDue(next), next.ID, b.ExpectedVersion)
+	var res sql.Result
+	var err error
+	if b.Prev != nil && sameIndexed(b.Prev, next) {
+		res, err = db.execTx(ctx, tx, updateIncidentBodySQL,
+			next.Title, next.Summary, db.dialect.t(next.UpdatedAt), next.Version, doc, next.ID, b.ExpectedVersion)
+	} else {
+		res, err = db.execTx(ctx, tx, updateIncidentSQL,
+			next.Title, next.Summary, next.Type, next.Severity, string(next.State), next.Restricted,
+			db.dialect.t(next.UpdatedAt), next.Version, doc, db.postmortemOpenDue(next), next.ID, b.ExpectedVersion)
+	}
 	if err != nil {
 		return fmt.Errorf("update incident %s: %w", next.Ref, err)
 	}
@@ -180,6 +194,18 @@ func (db *DB) appendEncoded(ctx context.Context, tx *sql.Tx, b *incident.Batch, 
 		return err
 	}
 	return db.updateSearch(ctx, tx, next, b.Events)
+}
+
+// sameIndexed reports whether the incidents columns that indexes cover
+// (type, severity, state, restricted, postmortem_open_due) are the same in
+// prev and next, so updateIncidentBodySQL writes next.
+func sameIndexed(prev, next *incident.Incident) bool {
+	if prev.Type != next.Type || prev.Severity != next.Severity || prev.State != next.State || prev.Restricted != next.Restricted {
+		return false
+	}
+	pd, pok := prev.PostmortemOpenDue()
+	nd, nok := next.PostmortemOpenDue()
+	return pok == nok && pd.Equal(nd)
 }
 
 // insertEvents seals each event onto the chain and inserts it.
