@@ -165,7 +165,7 @@ func (db *DB) newestMatches(cols string, where []string, s *search, join bool) s
 // hiddenMatch holds, on SQLite, for a match its viewer (the two
 // parameters) may not see: restricted, not declared by them, and no role
 // of theirs in it, as List's where clause says for a row of incidents.
-// It probes only the restricted incidents (migration 00039's index):
+// It probes only the restricted incidents (migration 00036's index):
 // finding each match's row in incidents read a page or two of that large
 // table per match into a read connection's own cache, half of a slow
 // search's CPU at a million incidents. PostgreSQL keeps the join: its
