@@ -58,11 +58,16 @@ func ExporterClient(p Policy, endpoint string) (*http.Client, error) {
 // needs its own redirect rule.
 func Transport(p Policy) *http.Transport {
 	return &http.Transport{
-		Proxy:                  nil, // never the environment's: it would connect out of our sight
-		DialContext:            p.DialContext,
-		ForceAttemptHTTP2:      true,
-		MaxIdleConns:           100,
-		MaxIdleConnsPerHost:    4,
+		Proxy:             nil, // never the environment's: it would connect out of our sight
+		DialContext:       p.DialContext,
+		ForceAttemptHTTP2: true,
+		MaxIdleConns:      100,
+		// Pages in a storm go to one receiver many at a time (the engine
+		// runs up to 128 jobs): with net/http's default of 2 idle per
+		// host, or the 4 here before, every wave after the first dialled
+		// again (and shook hands again): 13% of the CPU in the paging bench at
+		// 1,000 alerts/s. Idle ones still close after IdleConnTimeout.
+		MaxIdleConnsPerHost:    32,
 		IdleConnTimeout:        90 * time.Second,
 		TLSHandshakeTimeout:    10 * time.Second,
 		ExpectContinueTimeout:  time.Second,
