@@ -95,7 +95,7 @@ func (w *walGuard) inUse() (int64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	var hdr [24]byte
 	if _, err := f.ReadAt(hdr[:], 0); err != nil {
 		return 0, false
