@@ -347,7 +347,7 @@ func openSQLite(db *DB, path string, opt Options) error {
 	if walLimit <= 0 {
 		walLimit = DefaultWALLimit
 	}
-	db.group = &groupCommit{db: db.write.DB, owner: db, wal: &walGuard{path: path + "-wal", limit: walLimit, log: db.log.Warn}, disk: db.disk}
+	db.group = &groupCommit{db: db.write.DB, owner: db, wal: &walGuard{path: path + "-wal", limit: walLimit, log: db.log.Warn, kick: make(chan struct{}, 1)}, disk: db.disk}
 	if db.ckpt, err = sql.Open("sqlite", base); err != nil {
 		_ = db.write.Close() // the open failure is the one to report
 		_ = db.read.Close()
@@ -361,33 +361,42 @@ func openSQLite(db *DB, path string, opt Options) error {
 }
 
 // checkpointer copies the WAL into the database file every
-// checkpointEvery without blocking writers (PASSIVE), and truncates the WAL
-// at Close. A PASSIVE checkpoint never waits for readers or the writer; what
-// it cannot copy yet it copies next time.
+// checkpointEvery, and when the WAL guard asks (past half its limit),
+// without blocking writers (PASSIVE), and truncates the WAL at Close. A
+// PASSIVE checkpoint never waits for readers or the writer; what it cannot
+// copy yet it copies next time.
 func (db *DB) checkpointer() {
 	defer close(db.ckptDone)
 	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
+	wal := db.group.wal
 	var failing time.Time // since when checkpoints fail; logged once, not every second
 	for {
+		tick := false
 		select {
 		case <-db.ckptStop:
 			if _, err := db.ckpt.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 				db.log.Warn("final WAL checkpoint", "err", err)
 			}
 			return
+		case <-wal.kick:
 		case <-t.C:
-			_, err := db.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
-			switch {
-			case err != nil && failing.IsZero():
-				failing = db.now()
-				if db.disk.admit() == nil { // a full disk says so itself
-					db.log.Warn("WAL checkpoint failed; retrying every second, logged again when it works", "err", unreachable(err))
-				}
-			case err == nil && !failing.IsZero():
-				db.log.Info("WAL checkpoint works again", "failed_for", db.now().Sub(failing).Round(time.Second))
-				failing = time.Time{}
+			tick = true
+		}
+		wal.copying.Store(true)
+		_, err := db.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		wal.copying.Store(false)
+		switch {
+		case err != nil && failing.IsZero():
+			failing = db.now()
+			if db.disk.admit() == nil { // a full disk says so itself
+				db.log.Warn("WAL checkpoint failed; retrying every second, logged again when it works", "err", unreachable(err))
 			}
+		case err == nil && !failing.IsZero():
+			db.log.Info("WAL checkpoint works again", "failed_for", db.now().Sub(failing).Round(time.Second))
+			failing = time.Time{}
+		}
+		if tick {
 			db.disk.tick()
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +35,17 @@ type walGuard struct {
 	path  string // the -wal file
 	limit int64
 	log   func(msg string, args ...any)
+	// kick asks the background checkpointer (DB.checkpointer) for a
+	// PASSIVE checkpoint now, once the WAL in use passes half the limit:
+	// it copies the frames into the database on its own connection while
+	// the writer goes on, so the RESTART at the limit finds them copied
+	// and has little to copy and sync itself. nil in tests of the guard.
+	kick chan struct{}
+	// copying is set while the checkpointer runs a checkpoint: a RESTART
+	// then would wait for it on the writer's connection (busy_timeout),
+	// stalling every grouped writer, so the leader tries after a later
+	// batch instead.
+	copying atomic.Bool
 
 	mu        sync.Mutex
 	lastCheck time.Time
@@ -68,7 +80,16 @@ func (w *walGuard) after(g *groupCommit) {
 		used = fi.Size() // no wal-index to read: the file is an upper bound
 	}
 	if used <= w.limit {
+		if used > w.limit/2 && w.kick != nil {
+			select {
+			case w.kick <- struct{}{}:
+			default: // one already asked for
+			}
+		}
 		return
+	}
+	if w.copying.Load() {
+		return // the checkpointer is copying; restart after a later batch
 	}
 	// busy_timeout bounds the wait for readers; what cannot be done now
 	// is done after a later batch.

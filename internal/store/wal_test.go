@@ -127,3 +127,86 @@ func TestWALInUseAfterRestart(t *testing.T) {
 		t.Fatalf("after a restart and one row: %d bytes in use (read: %v), file %d bytes; before: %d in use", after, ok, fi.Size(), before)
 	}
 }
+
+// Past half its limit the guard asks the background checkpointer to copy
+// the WAL (kick), so the restart at the limit has little left to copy on
+// the writer's connection; while that checkpointer copies, the guard does
+// not restart (it would wait for it on the writer's connection) and tries
+// after a later batch.
+func TestWALGuardKicksCheckpointerPastHalf(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "wal.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.write.Exec(`CREATE TABLE load (n INTEGER PRIMARY KEY, body TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Repeat("x", 8<<10)
+	for range 100 {
+		if _, err := db.write.Exec(`INSERT INTO load (body) VALUES (?)`, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	used, ok := db.group.wal.inUse()
+	if !ok || used < 100*8<<10 {
+		t.Fatalf("in use after 800 KiB of rows: %d bytes (read: %v)", used, ok)
+	}
+	// A guard of its own on the same WAL, so the running checkpointer does
+	// not take the kicks this test looks for.
+	guard := func(limit int64) *walGuard {
+		return &walGuard{path: db.group.wal.path, limit: limit, log: func(string, ...any) {}, kick: make(chan struct{}, 1)}
+	}
+	kicked := func(w *walGuard) bool {
+		select {
+		case <-w.kick:
+			return true
+		default:
+			return false
+		}
+	}
+	// A reader inside a transaction keeps SQLite from starting the WAL over
+	// by itself (after the background checkpointer copied it all), so only
+	// the guard restarts it; released before the case that restarts.
+	rtx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	if err := rtx.QueryRow(`SELECT count(*) FROM load`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = rtx.Rollback() }()
+	for _, c := range []struct {
+		name    string
+		limit   int64
+		copying bool
+		kick    bool
+		restart bool
+	}{
+		{"under half", 4 * used, false, false, false},
+		{"past half", used + used/2, false, true, false},
+		{"past the limit, checkpointer copying", used / 2, true, false, false},
+		{"past the limit", used / 2, false, false, true},
+	} {
+		if c.restart {
+			_ = rtx.Rollback()
+		}
+		w := guard(c.limit)
+		w.copying.Store(c.copying)
+		before, _ := w.inUse()
+		w.after(db.group)
+		if got := kicked(w); got != c.kick {
+			t.Errorf("%s: kicked %v, want %v", c.name, got, c.kick)
+		}
+		// A restart shows at the next write, which starts the WAL over.
+		if _, err := db.write.Exec(`INSERT INTO load (body) VALUES ('y')`); err != nil {
+			t.Fatal(err)
+		}
+		now, _ := w.inUse()
+		if restarted := now < before; restarted != c.restart {
+			t.Errorf("%s: %d bytes in use after the guard and a write, %d before: restarted %v, want %v", c.name, now, before, restarted, c.restart)
+		}
+	}
+}
