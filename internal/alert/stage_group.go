@@ -61,14 +61,7 @@ func GroupStage() Stage {
 			o.Group = g
 			return s.pass(o), nil
 		}
-		gl := GroupLabels(o.Destination.GroupBy, labels)
-		// Alerts of different services never share a group: each service
-		// pages its own escalation policy.
-		path := o.Destination.Path
-		if o.Destination.Service != "" {
-			path += "@" + o.Destination.Service
-		}
-		key := GroupKey(path, gl)
+		key, gl := groupKeyOf(o)
 		g, ok, err := s.state.OpenGroup(ctx, key)
 		if err != nil {
 			return nil, err
@@ -100,6 +93,18 @@ func GroupStage() Stage {
 		o.Group = g
 		return s.pass(o), nil
 	})
+}
+
+// groupKeyOf is the key of the group a new alert of o joins or opens,
+// and its group labels. Alerts of different services never share a
+// group: each service pages its own escalation policy.
+func groupKeyOf(o Outcome) (string, map[string]string) {
+	gl := GroupLabels(o.Destination.GroupBy, o.Alert.Labels)
+	path := o.Destination.Path
+	if o.Destination.Service != "" {
+		path += "@" + o.Destination.Service
+	}
+	return GroupKey(path, gl), gl
 }
 
 // common keeps the labels of have that labels shares, value for value.

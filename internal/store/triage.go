@@ -197,8 +197,12 @@ func (db *DB) Ingest(ctx context.Context, process func(alert.State) ([]alert.Out
 	err := db.ingestTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		jobs = 0
 		st := &ingestState{alertState: alertState{db: db, ctx: ctx, tx: tx}}
+		var state alert.State = st
+		if db.dialect.postgres() {
+			state = &pgIngestState{ingestState: st}
+		}
 		var err error
-		if outcomes, err = process(st); err != nil {
+		if outcomes, err = process(state); err != nil {
 			return err
 		}
 		items, groups := alert.Net(outcomes)

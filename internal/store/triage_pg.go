@@ -193,3 +193,90 @@ func (a *jobArrays) add(r storedJob, now time.Time) {
 	a.attempt, a.maxAttempts = append(a.attempt, int64(r.attempt)), append(a.maxAttempts, int64(r.maxAttempts))
 	a.lockedBy, a.lockedUntil = append(a.lockedBy, by), append(a.lockedUntil, until)
 }
+
+// pgIngestState is the queue as the pipeline reads it inside Ingest on
+// PostgreSQL: an ingestState that also reads the open groups a body's new
+// alerts may join (alert.Preloader) in the statement that reads its items.
+// Every delivery runs its reads one after another under the queue's lock,
+// so a new alert's OpenGroup was a round trip of its own inside it. The
+// groups are read in the same transaction, under the same lock, right
+// before the pipeline looks them up, with no write of this delivery in
+// between: what OpenGroup answers is what its own query would have read.
+type pgIngestState struct {
+	*ingestState
+	// groups holds the open group's stored entry of every preloaded key
+	// (as openGroupSQL reads it); "" when the key has none.
+	groups map[string]string
+}
+
+var _ alert.Preloader = (*pgIngestState)(nil)
+
+// preloadGroupsSQL is preloadSQL for n item keys, followed by the open
+// group of each key of an array (rows whose path is NULL), chosen as
+// openGroupSQL chooses it.
+func preloadGroupsSQL(n int) string {
+	return preloadSQL(n) + ` UNION ALL SELECT NULL, gk.key, (SELECT g.doc FROM alert_groups g WHERE g.key = gk.key AND g.closed = false ORDER BY g.last_seen DESC LIMIT 1) FROM unnest(?::text[]) AS gk(key)`
+}
+
+// Preload reads the latest item of each item key and the open group of
+// each group key: the groups go with the first chunk of items.
+func (s *pgIngestState) Preload(ctx context.Context, items []alert.ItemKey, groups []string) error {
+	if len(groups) == 0 || len(items) == 0 {
+		return s.PreloadItems(ctx, items)
+	}
+	n := min(len(items), preloadChunk)
+	args := make([]any, 0, 2*n+1)
+	for _, k := range items[:n] {
+		args = append(args, k.Path, k.Fingerprint)
+	}
+	args = append(args, groups)
+	rows, err := s.db.queryTx(s.ctx, s.tx, preloadGroupsSQL(n), args...) // the transaction's context (alertState)
+	if err != nil {
+		return fmt.Errorf("read alerts and their open groups: %w", err)
+	}
+	defer rows.Close()
+	if s.items == nil {
+		s.items = make(map[alert.ItemKey]string, len(items))
+	}
+	s.groups = make(map[string]string, len(groups))
+	for rows.Next() {
+		var path sql.NullString
+		var second string
+		var doc sql.NullString
+		if err := rows.Scan(&path, &second, &doc); err != nil {
+			return fmt.Errorf("read alerts and their open groups: %w", err)
+		}
+		if path.Valid {
+			s.items[alert.ItemKey{Path: path.String, Fingerprint: second}] = doc.String
+		} else {
+			s.groups[second] = doc.String
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read alerts and their open groups: %w", err)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("read alerts and their open groups: %w", err)
+	}
+	if len(items) > n {
+		return s.PreloadItems(ctx, items[n:])
+	}
+	return nil
+}
+
+// OpenGroup implements alert.State, from the preloaded groups when the key
+// was preloaded.
+func (s *pgIngestState) OpenGroup(ctx context.Context, key string) (alert.Group, bool, error) {
+	doc, ok := s.groups[key]
+	if !ok {
+		return s.alertState.OpenGroup(ctx, key)
+	}
+	if doc == "" {
+		return alert.Group{}, false, nil
+	}
+	var e triage.Entry
+	if err := json.Unmarshal([]byte(doc), &e); err != nil {
+		return alert.Group{}, false, fmt.Errorf("decode alert group: %w", err)
+	}
+	return e.Group, true, nil
+}

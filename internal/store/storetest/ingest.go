@@ -12,6 +12,7 @@ import (
 	"github.com/firebreak-ir/firebreak/internal/alert"
 	"github.com/firebreak-ir/firebreak/internal/errs"
 	"github.com/firebreak-ir/firebreak/internal/incident"
+	"github.com/firebreak-ir/firebreak/internal/store"
 	"github.com/firebreak-ir/firebreak/internal/triage"
 )
 
@@ -242,6 +243,17 @@ func testConcurrentQueueWrites(t *testing.T, s *Setup) {
 		_, err := s.DB.Ingest(ctx, func(st alert.State) ([]alert.Outcome, error) {
 			o := fire(fmt.Sprintf("c%d", i), fmt.Sprintf("f%d", i), "error", now)
 			o.Group.Key = "shared"
+			// Half the deliveries read the group through a preload (the
+			// pipeline's path on PostgreSQL), half on their own.
+			pl, ok := st.(alert.Preloader)
+			if ok != store.IsPostgres(s.DSN) {
+				return nil, fmt.Errorf("the ingest state is a Preloader: %v, on PostgreSQL: %v", ok, store.IsPostgres(s.DSN))
+			}
+			if ok && i%2 == 0 {
+				if err := pl.Preload(ctx, []alert.ItemKey{{Path: o.Item.Path, Fingerprint: o.Item.Fingerprint}}, []string{"other", "shared"}); err != nil {
+					return nil, err
+				}
+			}
 			if g, ok, err := st.OpenGroup(ctx, "shared"); err != nil {
 				return nil, err
 			} else if ok {
