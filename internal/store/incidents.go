@@ -382,8 +382,8 @@ func (db *DB) List(ctx context.Context, f incident.Filter) (incident.Page, error
 	}
 	switch {
 	case f.Viewer.SeeAll:
-	case ranked && !db.dialect.postgres():
-		// A ranked search on SQLite screens its matches itself (search.go,
+	case ranked:
+		// A ranked search screens its matches itself (search.go,
 		// hiddenMatch).
 		text.screen, text.viewer = true, f.Viewer.User
 	default:

@@ -76,6 +76,17 @@ func (db *DB) newSearch(f incident.Filter) *search {
 	return s
 }
 
+// anyMatch is the backend's query string for a match of any of the
+// terms, not all.
+func (s *search) anyMatch() string {
+	quoted := make([]string, len(s.terms))
+	for i, t := range s.terms {
+		quoted[i] = `"` + t + `"`
+	}
+	// websearch_to_tsquery's "or" and FTS5's OR: quoted terms stay words.
+	return strings.Join(quoted, " OR ")
+}
+
 // none reports a query that can match nothing: punctuation alone.
 func (s *search) none() bool { return len(s.terms) == 0 && s.ref == 0 }
 
@@ -129,6 +140,12 @@ func (db *DB) matchKey() string {
 // parameter, then where's, then hiddenMatch's if s screens. The columns
 // may use matchKey, and i (the incident) if join; where always may.
 func (db *DB) newestMatches(cols string, where []string, s *search, join bool) string {
+	return db.newestMatchesRanked(cols, where, s, join, false)
+}
+
+// newestMatchesRanked is newestMatches; on PostgreSQL, rank also gives
+// each match its m.score, ts_rank's (higher is better).
+func (db *DB) newestMatchesRanked(cols string, where []string, s *search, join, rank bool) string {
 	// Ordered by the index's own key, so the planner reads it in order.
 	key := db.matchKey()
 	var q string
@@ -138,7 +155,14 @@ func (db *DB) newestMatches(cols string, where []string, s *search, join bool) s
 		// row's tsvector, which for a rare word is the whole table.
 		// Only numbers above a floor (the second parameter; see
 		// newestAbove), so a common word does not list all its matches.
-		q = "WITH m AS MATERIALIZED (SELECT number FROM incident_search WHERE doc @@ websearch_to_tsquery('english', ?) AND number > ?) " +
+		// Ranked where the row is at hand: the range holds about as many
+		// matches as the window, and reading each row again to rank it
+		// after the limit cost a page read or hit per match.
+		score := ""
+		if rank {
+			score = ", ts_rank(doc, query) AS score"
+		}
+		q = "WITH m AS MATERIALIZED (SELECT number" + score + " FROM incident_search, websearch_to_tsquery('english', ?) query WHERE doc @@ query AND number > ?) " +
 			"SELECT " + cols + " FROM m"
 	} else {
 		q = "SELECT " + cols + " FROM incident_fts"
@@ -162,16 +186,21 @@ func (db *DB) newestMatches(cols string, where []string, s *search, join bool) s
 	return q + " ORDER BY " + key + " DESC LIMIT ?"
 }
 
-// hiddenMatch holds, on SQLite, for a match its viewer (the two
-// parameters) may not see: restricted, not declared by them, and no role
-// of theirs in it, as List's where clause says for a row of incidents.
-// It probes only the restricted incidents (migration 00036's index):
-// finding each match's row in incidents read a page or two of that large
-// table per match into a read connection's own cache, half of a slow
-// search's CPU at a million incidents. PostgreSQL keeps the join: its
-// pages are cached for all connections, and its planner turns this
-// probe into a hash of every restricted incident (2.5 s at a million).
+// hiddenMatch holds for a match its viewer (the two parameters) may not
+// see: restricted, not declared by them, and no role of theirs in it, as
+// List's where clause says for a row of incidents. It probes only the
+// restricted incidents (migration 00036's partial index): finding each
+// match's row in incidents read a page or two of that large table per
+// match, half of a slow search's CPU at a million incidents on SQLite and
+// two thirds of the pages a PostgreSQL search read.
 func (db *DB) hiddenMatch() string {
+	if db.dialect.postgres() {
+		// A scalar subquery, so it stays a probe per match: as EXISTS the
+		// planner may turn it into a hash of every restricted incident
+		// (2.5 s at a million).
+		return "(SELECT true FROM incidents h WHERE h.number = " + db.matchKey() + " AND h.restricted AND h.declared_by <> ? " +
+			"AND NOT EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = h.id AND r.username = ?) LIMIT 1) IS NOT NULL"
+	}
 	// INDEXED BY: SQLite prefers the unique index on number, which reads
 	// the same pages the join did.
 	return "EXISTS (SELECT 1 FROM incidents h INDEXED BY incidents_restricted WHERE h.number = " + db.matchKey() + " AND h.restricted AND h.declared_by <> ? " +
@@ -182,9 +211,7 @@ func (db *DB) hiddenMatch() string {
 // scores better (bm25 is lower for better; ts_rank is negated).
 func (db *DB) scoredWindow(where []string, s *search) string {
 	if db.dialect.postgres() {
-		// ts_rank reads the whole tsvector: only the window's rows pay.
-		return "SELECT w.number, -ts_rank(s.doc, query) FROM (" + db.newestMatches("m.number", where, s, false) + ") w " +
-			"JOIN incident_search s ON s.number = w.number, websearch_to_tsquery('english', ?) query"
+		return db.newestMatchesRanked("m.number, -m.score", where, s, false, true)
 	}
 	// A hit in the title weighs most, then the summary, then the rest.
 	// SQLite evaluates bm25 only for the rows the limit lets through.
@@ -327,7 +354,7 @@ func (db *DB) scoreWindow(ctx context.Context, s *search, where []string, args [
 		out = out[:0]
 		a := append(append(append([]any{s.match}, args...), s.screenArgs()...), db.window())
 		if db.dialect.postgres() {
-			a = append(append(append([]any{s.match, floor}, args...), s.screenArgs()...), db.window(), s.match)
+			a = append(append(append([]any{s.match, floor}, args...), s.screenArgs()...), db.window())
 		}
 		rows, err := db.queryRead(ctx, db.scoredWindow(where, s), a...)
 		if err != nil {

@@ -88,25 +88,38 @@ func (db *DB) attachMatches(ctx context.Context, s *search, page *incident.Page,
 	return nil
 }
 
-// firstWholeMatches attaches, on PostgreSQL, the passage of the first
-// field that matches the whole query by itself, and returns the numbers
-// of the incidents it could not: no such field, or a passage without a
+// firstWholeMatches attaches, on PostgreSQL, a passage of the first
+// field that matches the whole query by itself or, when none does, of
+// the first that holds any of its terms, and returns the numbers of the
+// incidents it could not: no field holds a term, or a passage without a
 // hit. ts_headline parses its text again each call and is most of a
-// search's cost; a field's match costs a fraction of that, so the
-// headline is made only for the field that would be shown. For an
-// incident it returns, attachMatches compares every field's passage.
+// search's cost, so the headline is made only for the field shown. Which
+// field that is comes from the stored tsvector's weights where they tell
+// (A the title, B the summary), and parsing the notes or the post-mortem
+// only when weight C holds the terms: it held both, so it cannot say which.
+// For an incident it returns, attachMatches compares every field's passage.
 func (db *DB) firstWholeMatches(ctx context.Context, s *search, numbers []int64, ids map[int64]string, into map[string]incident.Match) ([]int64, error) {
-	h := func(col string) string {
-		return "ts_headline('english', " + col + ", query, '" + headlineOptions + "')"
+	h := func(col, q string) string {
+		return "ts_headline('english', " + col + ", " + q + ", '" + headlineOptions + "')"
 	}
+	// pick is the first field matching q: 0 to 3, else NULL.
+	pick := func(q string) string {
+		return "CASE WHEN ts_filter(doc, '{a}') @@ " + q + " THEN 0 WHEN ts_filter(doc, '{b}') @@ " + q + " THEN 1 " +
+			"WHEN NOT ts_filter(doc, '{c}') @@ " + q + " THEN NULL " +
+			"WHEN to_tsvector('english', timeline) @@ " + q + " THEN 2 WHEN to_tsvector('english', postmortem) @@ " + q + " THEN 3 END"
+	}
+	// f: 0 to 3 a field matching the whole query, 4 to 7 one holding
+	// some of its terms (whose passage marks those, not the whole query).
 	// OFFSET 0 keeps the subquery whole, so each field is matched once.
-	query := "SELECT number, CASE WHEN w0 THEN 0 WHEN w1 THEN 1 WHEN w2 THEN 2 WHEN w3 THEN 3 END, " +
-		"CASE WHEN w0 THEN " + h("title") + " WHEN w1 THEN " + h("summary") + " WHEN w2 THEN " + h("timeline") + " WHEN w3 THEN " + h("postmortem") + " END " +
-		"FROM (SELECT number, query, title, summary, left(timeline, 200000) AS timeline, left(postmortem, 200000) AS postmortem, " +
-		"to_tsvector('english', title) @@ query AS w0, to_tsvector('english', summary) @@ query AS w1, " +
-		"to_tsvector('english', left(timeline, 200000)) @@ query AS w2, to_tsvector('english', left(postmortem, 200000)) @@ query AS w3 " +
-		"FROM incident_search, websearch_to_tsquery('english', ?) query WHERE number IN (" + placeholders(len(numbers)) + ") OFFSET 0) f"
-	rows, err := db.read.QueryContext(ctx, db.dialect.q(query), append([]any{s.match}, toAny(numbers)...)...)
+	query := "SELECT number, f, CASE f WHEN 0 THEN " + h("title", "query") + " WHEN 1 THEN " + h("summary", "query") +
+		" WHEN 2 THEN " + h("timeline", "query") + " WHEN 3 THEN " + h("postmortem", "query") +
+		" WHEN 4 THEN " + h("title", "anyq") + " WHEN 5 THEN " + h("summary", "anyq") +
+		" WHEN 6 THEN " + h("timeline", "anyq") + " WHEN 7 THEN " + h("postmortem", "anyq") + " END " +
+		"FROM (SELECT number, query, anyq, title, summary, timeline, postmortem, COALESCE(" + pick("query") + ", 4 + " + pick("anyq") + ") AS f " +
+		"FROM (SELECT number, doc, title, summary, left(timeline, 200000) AS timeline, left(postmortem, 200000) AS postmortem FROM incident_search WHERE number IN (" + placeholders(len(numbers)) + ")) r, " +
+		"websearch_to_tsquery('english', ?) query, websearch_to_tsquery('english', ?) anyq OFFSET 0) x"
+	args := append(toAny(numbers), s.match, s.anyMatch())
+	rows, err := db.read.QueryContext(ctx, db.dialect.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("search snippets: %w", err)
 	}
@@ -120,7 +133,7 @@ func (db *DB) firstWholeMatches(ctx context.Context, s *search, numbers []int64,
 			return nil, fmt.Errorf("search snippets: %w", err)
 		}
 		if field.Valid {
-			if m, ok := incident.ParseSnippet(incident.SearchFields[field.Int64], passage.String); ok {
+			if m, ok := incident.ParseSnippet(incident.SearchFields[field.Int64%4], passage.String); ok {
 				into[ids[n]] = m
 				continue
 			}
