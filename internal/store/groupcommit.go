@@ -165,8 +165,9 @@ func (g *groupCommit) commit(batch []*writeOp) {
 		fail(batch, fmt.Errorf("begin: %w", err))
 		return
 	}
-	started := false // a statement was sent: first, with the first savepoint
-	open := false    // a savepoint is open: joined, or between SAVEPOINT and RELEASE
+	started := false                                      // a statement was sent: first, with the first savepoint
+	var end []func(ctx context.Context, tx *sql.Tx) error // the successful ops' batchEnd writes, in order
+	open := false                                         // a savepoint is open: joined, or between SAVEPOINT and RELEASE
 	for i, op := range batch {
 		if err := op.ctx.Err(); err != nil {
 			op.err = err
@@ -185,7 +186,8 @@ func (g *groupCommit) commit(batch []*writeOp) {
 			return
 		}
 		started, open = true, true
-		if err := op.fn(context.WithoutCancel(op.ctx), tx); err != nil {
+		pending := &batchEnd{}
+		if err := op.fn(context.WithValue(context.WithoutCancel(op.ctx), batchEndKey{}, pending), tx); err != nil {
 			op.err = err
 			if _, rerr := g.exec(bg, tx, rollbackToSQL); rerr != nil {
 				// SQLite gave up the whole transaction (an I/O error, a
@@ -195,6 +197,8 @@ func (g *groupCommit) commit(batch []*writeOp) {
 				fail(batch[i+1:], fmt.Errorf("transaction aborted: %w", rerr))
 				return
 			}
+		} else {
+			end = append(end, pending.fns...)
 		}
 		if g.joined {
 			continue // released with the next savepoint, or by the commit
@@ -211,9 +215,43 @@ func (g *groupCommit) commit(batch []*writeOp) {
 		tx.Rollback()
 		return
 	}
+	for _, write := range end {
+		// These writes belong to ops already released: one failing (an
+		// I/O error, a full disk) fails the whole batch, which nobody has
+		// heard of yet.
+		if err := write(bg, tx); err != nil {
+			tx.Rollback()
+			fail(batch, fmt.Errorf("end of grouped transaction: %w", err))
+			return
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		fail(batch, fmt.Errorf("commit: %w", err))
 	}
+}
+
+// batchEnd holds the writes a grouped body leaves to the end of its batch:
+// they run in the batch's transaction after the last savepoint, in the
+// order the bodies queued them, and are dropped with a body that fails.
+//
+// The search index is why: SQLite's FTS5 flushes its pending terms to a
+// new segment at every SAVEPOINT and RELEASE once it has been written in
+// the transaction, so indexing inside each caller's savepoint wrote (and
+// later merged) one segment per command instead of one per batch.
+type batchEnd struct {
+	fns []func(ctx context.Context, tx *sql.Tx) error
+}
+
+type batchEndKey struct{}
+
+// atBatchEnd runs write at the end of the grouped batch ctx belongs to, or
+// now when ctx belongs to none (PostgreSQL, a transaction of its own).
+func atBatchEnd(ctx context.Context, tx *sql.Tx, write func(ctx context.Context, tx *sql.Tx) error) error {
+	if e, _ := ctx.Value(batchEndKey{}).(*batchEnd); e != nil {
+		e.fns = append(e.fns, write)
+		return nil
+	}
+	return write(ctx, tx)
 }
 
 // afterFull, when a write of the batch failed for lack of space, makes

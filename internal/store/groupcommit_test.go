@@ -230,3 +230,123 @@ func TestGroupCommitDurableBeforeReturn(t *testing.T) {
 		t.Errorf("%d rows, want %d", got, 16*25)
 	}
 }
+
+// What a body leaves to the end of its batch (atBatchEnd) runs after every
+// body of the batch, in their order, in the same transaction; it is dropped
+// with a body that fails, and when it fails itself the batch commits
+// nothing.
+func TestGroupCommitBatchEnd(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		endFail int // the body whose end write fails; 0: none
+		want    []int
+	}{
+		// 1 and 3 fail: neither their rows nor their end rows (101, 103) land;
+		// each end row is written after every body's row.
+		{name: "failures dropped", want: []int{0, 2, 4, 102, 104}},
+		// The leader committed in a batch of its own before.
+		{name: "end write fails", endFail: 2, want: []int{0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := openGroup(t)
+			if _, err := db.write.Exec(`CREATE TABLE gc_order (n INTEGER, seen INTEGER)`); err != nil {
+				t.Fatal(err)
+			}
+			release, leader := holdLeader(t, db)
+			defer release()
+			errOdd := errors.New("odd numbers fail after queueing")
+			const n = 4
+			got := make([]error, n+1)
+			var wg sync.WaitGroup
+			for i := 1; i <= n; i++ {
+				waitQueued(t, db, i-1) // in order of i
+				wg.Go(func() {
+					got[i] = db.tx(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+						if err := insert(i)(ctx, tx); err != nil {
+							return err
+						}
+						if err := atBatchEnd(ctx, tx, func(ctx context.Context, tx *sql.Tx) error {
+							if i == tc.endFail {
+								return errors.New("end write fails")
+							}
+							// How many body rows exist when this end write runs.
+							_, err := tx.ExecContext(ctx, `INSERT INTO gc_order (n, seen) SELECT ?, count(*) FROM gc WHERE n BETWEEN 1 AND 100`, i)
+							if err != nil {
+								return err
+							}
+							return insert(100+i)(ctx, tx)
+						}); err != nil {
+							return err
+						}
+						if i%2 == 1 {
+							return errOdd
+						}
+						return nil
+					})
+				})
+			}
+			waitQueued(t, db, n)
+			release()
+			if err := <-leader; err != nil {
+				t.Fatalf("leader: %v", err)
+			}
+			wg.Wait()
+			if tc.endFail != 0 {
+				for i := 1; i <= n; i++ {
+					if got[i] == nil {
+						t.Errorf("write %d committed with a failing end write", i)
+					}
+				}
+			} else {
+				for i := 1; i <= n; i++ {
+					if want := i%2 == 1; errors.Is(got[i], errOdd) != want || (!want && got[i] != nil) {
+						t.Errorf("write %d: err = %v", i, got[i])
+					}
+				}
+				var seen []int
+				r, err := db.read.Query(`SELECT seen FROM gc_order ORDER BY rowid`)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Close()
+				for r.Next() {
+					var s int
+					if err := r.Scan(&s); err != nil {
+						t.Fatal(err)
+					}
+					seen = append(seen, s)
+				}
+				if want := []int{2, 2}; !slices.Equal(seen, want) {
+					t.Errorf("body rows seen by the end writes = %v, want %v (every body's, written before)", seen, want)
+				}
+			}
+			if !slices.Equal(rows(t, db), tc.want) {
+				t.Errorf("rows = %v, want %v", rows(t, db), tc.want)
+			}
+		})
+	}
+}
+
+// Outside a grouped batch (PostgreSQL, or no group) the write runs at once.
+func TestAtBatchEndWithoutBatch(t *testing.T) {
+	t.Parallel()
+	db := openGroup(t)
+	err := db.txAlone(context.Background(), db.write.DB, func(ctx context.Context, tx *sql.Tx) error {
+		if err := atBatchEnd(ctx, tx, insert(5)); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM gc WHERE n = 5`).Scan(&n); err != nil {
+			return err
+		}
+		if n != 1 {
+			t.Errorf("row written at the end, not at once")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -11,15 +11,27 @@ import (
 )
 
 // The write side of the search index (search.go reads it): its rows are
-// written in the transaction that writes the incident.
+// written in the transaction that writes the incident. On SQLite a
+// grouped command's index writes wait for the end of its batch
+// (atBatchEnd), still inside the batch's transaction, so FTS5 writes one
+// segment per batch rather than one per command.
 
-// writeSearch indexes a new incident: its title, summary, the notes of
+// insertSearch indexes a new incident: its title, summary, the notes of
 // its first events and its post-mortem.
 func (db *DB) insertSearch(ctx context.Context, tx *sql.Tx, inc *incident.Incident, events []incident.Event) error {
-	_, err := db.execTx(ctx, tx, db.searchSQL(insertSearchSQL),
-		inc.Number, incident.SearchClean(inc.Title), incident.SearchClean(inc.Summary), incident.TimelineText(events), incident.PostmortemText(inc.Postmortem.Doc))
-	if err != nil {
-		return fmt.Errorf("index incident %s: %w", inc.Ref, err)
+	// The values are taken now: the write may run after the caller has
+	// moved on.
+	ref, args := inc.Ref, []any{inc.Number, incident.SearchClean(inc.Title), incident.SearchClean(inc.Summary), incident.TimelineText(events), incident.PostmortemText(inc.Postmortem.Doc)}
+	return atBatchEnd(ctx, tx, func(ctx context.Context, tx *sql.Tx) error {
+		return db.insertSearchRow(ctx, tx, ref, args...)
+	})
+}
+
+// insertSearchRow writes a new row in the index: number, title, summary,
+// timeline, post-mortem.
+func (db *DB) insertSearchRow(ctx context.Context, tx *sql.Tx, ref string, args ...any) error {
+	if _, err := db.execTx(ctx, tx, db.searchSQL(insertSearchSQL), args...); err != nil {
+		return fmt.Errorf("index incident %s: %w", ref, err)
 	}
 	return nil
 }
@@ -47,35 +59,41 @@ func (db *DB) searchSQL(q string) string {
 // post-mortem are rewritten when an event may have changed them.
 func (db *DB) updateSearch(ctx context.Context, tx *sql.Tx, inc *incident.Incident, events []incident.Event) error {
 	notes := incident.TimelineText(events)
-	if notes == "" && !incident.SearchChanged(events) {
+	if len(events) == 0 || notes == "" && !incident.SearchChanged(events) {
 		return nil
 	}
-	query := updateSearchSQL
-	args := []any{incident.SearchClean(inc.Title), incident.SearchClean(inc.Summary), incident.PostmortemText(inc.Postmortem.Doc)}
+	title, summary, pm := incident.SearchClean(inc.Title), incident.SearchClean(inc.Summary), incident.PostmortemText(inc.Postmortem.Doc)
+	query, args := updateSearchSQL, []any{title, summary, pm}
 	if notes != "" {
 		query = updateSearchNotesSQL
 		args = append(args, notes, "\n"+notes)
 	}
-	res, err := db.execTx(ctx, tx, db.searchSQL(query), append(args, inc.Number)...)
-	if err != nil {
-		return fmt.Errorf("index incident %s: %w", inc.Ref, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("index incident %s: %w", inc.Ref, err)
-	} else if n > 0 {
-		return nil
-	}
-	// No row (it never should: the migration indexed every incident):
-	// index the whole stream rather than lose the notes.
-	all, err := eventsTx(ctx, db, tx, inc.ID)
-	if err != nil {
-		return err
-	}
-	return db.insertSearch(ctx, tx, inc, all)
+	args = append(args, inc.Number)
+	id, ref, number, upTo := inc.ID, inc.Ref, inc.Number, events[len(events)-1].Seq
+	return atBatchEnd(ctx, tx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := db.execTx(ctx, tx, db.searchSQL(query), args...)
+		if err != nil {
+			return fmt.Errorf("index incident %s: %w", ref, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("index incident %s: %w", ref, err)
+		} else if n > 0 {
+			return nil
+		}
+		// No row (it never should: the migration indexed every incident):
+		// index the stream up to these events rather than lose the notes
+		// (later writes of the same batch add their own).
+		all, err := eventsTx(ctx, db, tx, id, upTo)
+		if err != nil {
+			return err
+		}
+		return db.insertSearchRow(ctx, tx, ref, number, title, summary, incident.TimelineText(all), pm)
+	})
 }
 
-func eventsTx(ctx context.Context, db *DB, tx *sql.Tx, id string) ([]incident.Event, error) {
-	rows, err := tx.QueryContext(ctx, db.dialect.q(`SELECT type, data FROM events WHERE incident_id = ? ORDER BY seq`), id)
+// eventsTx reads incident id's events up to seq upTo.
+func eventsTx(ctx context.Context, db *DB, tx *sql.Tx, id string, upTo int64) ([]incident.Event, error) {
+	rows, err := tx.QueryContext(ctx, db.dialect.q(`SELECT type, data FROM events WHERE incident_id = ? AND seq <= ? ORDER BY seq`), id, upTo)
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
