@@ -190,6 +190,19 @@ func testSearchRestricted(t *testing.T, s *Setup) {
 	if got := refs(search(t, s, incident.Filter{Text: "payroll"})); !reflect.DeepEqual(got, []string{r.Ref}) {
 		t.Fatalf("declarer alice finds %v", got)
 	}
+	// A role in it lets bob see it, ranked or sorted otherwise.
+	if _, err := s.Incidents.Assign(ctx, cmd(r.Ref), incident.IncidentCommander, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	for _, sort := range []string{"", incident.SortTaskDue} {
+		p := search(t, s, incident.Filter{Text: "insider", Viewer: bob, Sort: sort})
+		if got := refs(p); !reflect.DeepEqual(got, []string{r.Ref}) {
+			t.Fatalf("bob with a role finds %v (sort %q)", got, sort)
+		}
+		if _, ok := p.Matches[r.ID]; !ok {
+			t.Errorf("bob with a role gets no passage (sort %q)", sort)
+		}
+	}
 }
 
 func testSearchWeirdInput(t *testing.T, s *Setup) {
