@@ -35,13 +35,27 @@ func QueueResolvedJob(entryID string) engine.Job {
 
 // IncidentJobs returns the job to write with an incident's new events
 // when they may change who must be paged: a declaration, a severity
-// change, a role change, a state change.
+// change, the incident commander given or taken, a state change that opens
+// or closes the incident. incidentChanged reads nothing else of the
+// incident to decide (open, severity, commander), so another role or a
+// move between two open states (triage → active) leaves the outcome of the
+// last job written as it was, and writes none.
 func IncidentJobs(inc incident.Incident, events []incident.Event) []engine.Job {
 	for _, ev := range events {
 		switch ev.Type {
-		case incident.EvDeclared, incident.EvSeverityChanged, incident.EvRoleAssigned, incident.EvRoleUnassigned, incident.EvTransitioned:
-			return []engine.Job{{Kind: JobIncidentChanged, Args: jobArgs(idArgs{ID: inc.ID})}}
+		case incident.EvDeclared, incident.EvSeverityChanged:
+		case incident.EvRoleAssigned, incident.EvRoleUnassigned:
+			if !incident.ChangesRole(ev, incident.IncidentCommander) {
+				continue
+			}
+		case incident.EvTransitioned:
+			if !incident.OpensOrCloses(ev) {
+				continue
+			}
+		default:
+			continue
 		}
+		return []engine.Job{{Kind: JobIncidentChanged, Args: jobArgs(idArgs{ID: inc.ID})}}
 	}
 	return nil
 }

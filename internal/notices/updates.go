@@ -97,13 +97,22 @@ type remindArgs struct {
 
 // IncidentJobs returns the job to write with an incident's new events when
 // they may change its cadence: a declaration, a severity change, a state
-// change (closing stops reminders, reopening starts them).
+// change that closes or reopens it (closing stops reminders, reopening
+// starts them), a merge. handleIncidentChanged decides from the severity
+// and whether the incident is open only, so a move between two open
+// states (triage → active) writes no job.
 func IncidentJobs(inc incident.Incident, events []incident.Event) []engine.Job {
 	for _, ev := range events {
 		switch ev.Type {
-		case incident.EvDeclared, incident.EvSeverityChanged, incident.EvTransitioned, incident.EvMerged:
-			return []engine.Job{{Kind: JobUpdatesChanged, Args: args(incidentArgs{Incident: inc.ID, At: ev.RecordedAt})}}
+		case incident.EvDeclared, incident.EvSeverityChanged, incident.EvMerged:
+		case incident.EvTransitioned:
+			if !incident.OpensOrCloses(ev) {
+				continue
+			}
+		default:
+			continue
 		}
+		return []engine.Job{{Kind: JobUpdatesChanged, Args: args(incidentArgs{Incident: inc.ID, At: ev.RecordedAt})}}
 	}
 	return nil
 }
