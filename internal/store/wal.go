@@ -46,6 +46,7 @@ type walGuard struct {
 	// stalling every grouped writer, so the leader tries after a later
 	// batch instead.
 	copying atomic.Bool
+	kicked  bool // kicked for the WAL in use; only the leader reads and sets it
 
 	mu        sync.Mutex
 	lastCheck time.Time
@@ -79,10 +80,18 @@ func (w *walGuard) after(g *groupCommit) {
 	if !ok {
 		used = fi.Size() // no wal-index to read: the file is an upper bound
 	}
+	if used <= w.limit/2 {
+		w.kicked = false // a new WAL: kick it once past half
+		return
+	}
 	if used <= w.limit {
-		if used > w.limit/2 && w.kick != nil {
+		// Once per WAL: each checkpoint copies again every page written
+		// since the last, and a storm's random index pages are written
+		// over and over.
+		if !w.kicked && w.kick != nil {
 			select {
 			case w.kick <- struct{}{}:
+				w.kicked = true
 			default: // one already asked for
 			}
 		}
