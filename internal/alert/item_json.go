@@ -43,8 +43,10 @@ func MarshalItem(it Item) ([]byte, error) {
 	b = append(b, `,"status":`...)
 	b = appendJSONString(b, string(it.Status))
 	b = append(b, `,"alert":`...)
-	b, err := appendAlertJSON(b, &it.Alert)
-	if err != nil {
+	var err error
+	if it.alertDoc != nil {
+		b = append(b, it.alertDoc...)
+	} else if b, err = appendAlertJSON(b, &it.Alert); err != nil {
 		return nil, err
 	}
 	if b, err = appendJSONTime(append(b, `,"first_seen":`...), it.FirstSeen); err != nil {

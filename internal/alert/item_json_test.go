@@ -44,11 +44,17 @@ func TestMarshalItemIsJSONMarshal(t *testing.T) {
 // the stored document.
 func TestItemJSONHasItemsFields(t *testing.T) {
 	it, doc := reflect.TypeFor[Item](), reflect.TypeFor[itemJSON]()
-	if it.NumField() != doc.NumField() {
-		t.Fatalf("Item has %d fields, itemJSON %d", it.NumField(), doc.NumField())
-	}
+	var fields []reflect.StructField // Item's exported ones: json.Marshal's
 	for i := range it.NumField() {
-		if a, b := it.Field(i), doc.Field(i); a.Name != b.Name || a.Tag != b.Tag {
+		if f := it.Field(i); f.IsExported() {
+			fields = append(fields, f)
+		}
+	}
+	if len(fields) != doc.NumField() {
+		t.Fatalf("Item has %d exported fields, itemJSON %d", len(fields), doc.NumField())
+	}
+	for i, a := range fields {
+		if b := doc.Field(i); a.Name != b.Name || a.Tag != b.Tag {
 			t.Errorf("field %d: Item's %s %q, itemJSON's %s %q", i, a.Name, a.Tag, b.Name, b.Tag)
 		}
 	}
@@ -143,5 +149,51 @@ func BenchmarkMarshalItem(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// Items the pipeline makes encode as json.Marshal encodes them, whether
+// their alert was rendered in Prepare (a new item) or is encoded again (a
+// repeat or a resolve changes the alert; an item read back has none), and
+// a new item's ID is the one DedupStage derives.
+func TestPipelineItemsMarshalAsJSONMarshal(t *testing.T) {
+	s := newSetup(t, nil)
+	a := fire("web-1", t0)
+	a.Annotations = map[string]string{"runbook": "<https://example.com/?a=1&b=2>"}
+	for step, c := range []struct {
+		alert  Alert
+		kind   Kind
+		cached bool
+	}{
+		{a, NewGroup, true},
+		{a, Repeat, false},
+		{resolve("web-1", t0), Resolved, false},
+		{fire("web-1", t0.Add(time.Hour)), JoinedGroup, true},
+	} {
+		at := t0.Add(time.Duration(step) * time.Minute)
+		outs := s.run(at, c.alert)
+		if len(outs) != 1 || outs[0].Kind != c.kind {
+			t.Fatalf("step %d: %s, want one %s", step, brief(outs), c.kind)
+		}
+		it := outs[0].Item
+		if (it.alertDoc != nil) != c.cached {
+			t.Errorf("step %d (%s): alert rendered in Prepare %v, want %v", step, c.kind, it.alertDoc != nil, c.cached)
+		}
+		got, err := MarshalItem(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("step %d (%s):\nMarshalItem  %s\njson.Marshal %s", step, c.kind, got, want)
+		}
+		if c.cached {
+			if id := itemID(it.Path, it.Fingerprint, it.Alert.StartsAt, at); it.ID != id {
+				t.Errorf("step %d: item ID %s, DedupStage derives %s", step, it.ID, id)
+			}
+		}
 	}
 }

@@ -15,6 +15,14 @@ type Item struct {
 	FirstSeen   time.Time `json:"first_seen"`
 	LastSeen    time.Time `json:"last_seen"`
 	Count       int       `json:"count"` // firing deliveries seen, the first included
+
+	// alertDoc is Alert as appendAlertJSON writes it, when rendered
+	// before the store's write transaction (Pipeline.Prepare) for an item
+	// made from the prepared alert unchanged; MarshalItem copies it
+	// instead of encoding Alert again inside the single writer. nil
+	// whenever Alert differs from what it was rendered from: a repeat or a
+	// resolve, an item read back from the store.
+	alertDoc []byte
 }
 
 // Group is the alerts of one destination that share its group-by label
@@ -81,6 +89,21 @@ type Outcome struct {
 	Item        Item        `json:"item"`
 	Group       Group       `json:"group"`
 	Reason      string      `json:"reason,omitempty"`
+
+	// pre is what Pipeline.Prepare computed for the stages that read state
+	// from Alert and Destination alone, so they do not compute it inside
+	// the store's single writer; nil when not prepared.
+	pre *prepared
+}
+
+// prepared is the state-free part of an alert's dedup and grouping at one
+// destination: the ID its item has if it is new, its rendered JSON, and
+// its group labels and key.
+type prepared struct {
+	itemID      string
+	alertDoc    []byte // nil if it could not be rendered: MarshalItem reports why
+	groupLabels map[string]string
+	groupKey    string
 }
 
 // Net folds outcomes into the final state of every item and group they

@@ -170,7 +170,13 @@ func (p *Pipeline) Prepare(ctx context.Context, now time.Time, alerts []Alert) (
 				b.keys = append(b.keys, k)
 			}
 		}
+		from := len(flat)
 		flat = append(flat, outs...)
+		for i := from; i < len(flat); i++ {
+			if o := &flat[i]; o.Kind != Ignored {
+				o.pre = prepare(o)
+			}
+		}
 		ends = append(ends, len(flat))
 	}
 	start := 0
@@ -182,8 +188,8 @@ func (p *Pipeline) Prepare(ctx context.Context, now time.Time, alerts []Alert) (
 }
 
 // groupKeys are the keys of the groups the batch's alerts join or open
-// if dedup finds them new, each once. Only a Preloader needs them, so
-// they are not worked out in Prepare (SQLite reads each in-process).
+// if dedup finds them new, each once, as Prepare worked them out. Only a
+// Preloader needs the list (SQLite reads each in-process).
 func (b *Batch) groupKeys() []string {
 	seen := make(map[string]struct{}, len(b.keys))
 	keys := make([]string, 0, len(b.keys))
@@ -200,6 +206,22 @@ func (b *Batch) groupKeys() []string {
 		}
 	}
 	return keys
+}
+
+// prepare computes o's prepared part from its routed alert, as DedupStage
+// and GroupStage would.
+func prepare(o *Outcome) *prepared {
+	a := &o.Alert
+	key, gl := groupKeyOf(*o)
+	p := &prepared{
+		itemID:      itemID(o.Destination.Path, a.Fingerprint, a.StartsAt, a.ReceivedAt),
+		groupLabels: gl,
+		groupKey:    key,
+	}
+	if doc, err := appendAlertJSON(make([]byte, 0, 768), a); err == nil {
+		p.alertDoc = doc
+	}
+	return p
 }
 
 // Process runs the prepared alerts through the stages that read st, in

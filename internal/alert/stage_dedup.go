@@ -24,6 +24,7 @@ func DedupStage() Stage {
 		case StatusFiring:
 			if open {
 				it := prev
+				it.alertDoc = nil // Alert changes
 				a.StartsAt = prev.Alert.StartsAt
 				it.Alert, it.LastSeen, it.Count = a, at, prev.Count+1
 				o.Kind, o.Item = Repeat, it
@@ -32,8 +33,15 @@ func DedupStage() Stage {
 			if ok && prev.Alert.StartsAt.Equal(a.StartsAt) {
 				return ignore(o, "stale: this occurrence was already resolved"), nil
 			}
+			id := ""
+			var doc []byte
+			if o.pre != nil { // computed by Prepare from this very alert
+				id, doc = o.pre.itemID, o.pre.alertDoc
+			} else {
+				id = itemID(o.Destination.Path, a.Fingerprint, a.StartsAt, at)
+			}
 			o.Item = Item{
-				ID:          itemID(o.Destination.Path, a.Fingerprint, a.StartsAt, at),
+				ID:          id,
 				Path:        o.Destination.Path,
 				Fingerprint: a.Fingerprint,
 				Status:      StatusFiring,
@@ -41,6 +49,7 @@ func DedupStage() Stage {
 				FirstSeen:   at,
 				LastSeen:    at,
 				Count:       1,
+				alertDoc:    doc,
 			}
 			return s.pass(o), nil
 		default: // StatusResolved; the normalise stage let nothing else through
@@ -51,6 +60,7 @@ func DedupStage() Stage {
 				return ignore(o, "already resolved"), nil
 			}
 			it := prev
+			it.alertDoc = nil // Alert changes
 			a.StartsAt = prev.Alert.StartsAt
 			it.Alert, it.Status, it.LastSeen = a, StatusResolved, at
 			o.Kind, o.Item = Resolved, it

@@ -96,9 +96,13 @@ func GroupStage() Stage {
 }
 
 // groupKeyOf is the key of the group a new alert of o joins or opens,
-// and its group labels. Alerts of different services never share a
-// group: each service pages its own escalation policy.
+// and its group labels: as Prepare computed them, when it did. Alerts of
+// different services never share a group: each service pages its own
+// escalation policy.
 func groupKeyOf(o Outcome) (string, map[string]string) {
+	if o.pre != nil {
+		return o.pre.groupKey, o.pre.groupLabels
+	}
 	gl := GroupLabels(o.Destination.GroupBy, o.Alert.Labels)
 	path := o.Destination.Path
 	if o.Destination.Service != "" {
