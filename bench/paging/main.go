@@ -14,6 +14,7 @@
 //
 //	go run ./bench/paging --rate 100 --duration 30s
 //	go run ./bench/paging --rate 1000 --duration 30s
+//	go run ./bench/paging --rate 1000 --db postgres://... --goroutines /tmp/stacks.txt
 package main
 
 import (
@@ -58,6 +59,7 @@ func main() {
 	db := flag.String("db", "", "database: a postgres:// URL; a fresh SQLite file when empty")
 	verbose := flag.Bool("v", false, "log the server's warnings")
 	cpu := flag.String("cpuprofile", "", "write a CPU profile of the run here")
+	stacks := flag.String("goroutines", "", "write the goroutines' stacks here halfway through sending (where requests wait)")
 	flag.Parse()
 	if *cpu != "" {
 		f, err := os.Create(*cpu)
@@ -73,6 +75,14 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *stacks != "" {
+		t := time.AfterFunc(*duration/2+5*time.Second, func() { // past setup, halfway through sending
+			if err := writeGoroutines(*stacks); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
+		})
+		defer t.Stop()
+	}
 	lvl := slog.LevelError
 	if *verbose {
 		lvl = slog.LevelWarn
@@ -257,4 +267,14 @@ func setup(ctx context.Context, a *app.App, hookURL string, rc *receiver) (strin
 	}
 	_, secret, err := a.Services.Triage.CreateIntegration(ctx, "admin", triage.IntegrationInput{Kind: alert.SourceGeneric, Name: "bench", Service: "checkout"})
 	return secret, err
+}
+
+// writeGoroutines writes every goroutine's stack, grouped, to path.
+func writeGoroutines(path string) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, f.Close()) }()
+	return pprof.Lookup("goroutine").WriteTo(f, 1)
 }
